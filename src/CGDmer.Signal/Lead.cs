@@ -1,0 +1,66 @@
+namespace CGDmer.Signal;
+
+/// <summary>
+/// The twelve standard ECG leads in their conventional order. The numeric value is the lead's
+/// index in every 12-lead tensor this project builds (model input, lead mask, synthesizer output).
+/// </summary>
+public enum Lead
+{
+    I = 0, II = 1, III = 2, aVR = 3, aVL = 4, aVF = 5,
+    V1 = 6, V2 = 7, V3 = 8, V4 = 9, V5 = 10, V6 = 11,
+}
+
+/// <summary>Lead names and the mapping of monitoring-lead labels (as found in WFDB headers) onto standard leads.</summary>
+public static class Leads
+{
+    public const int Count = 12;
+
+    /// <summary>Standard order: I, II, III, aVR, aVL, aVF, V1..V6.</summary>
+    public static IReadOnlyList<Lead> StandardOrder { get; } = Enum.GetValues<Lead>();
+
+    public static string Name(Lead lead) => lead.ToString();
+
+    /// <summary>
+    /// Maps a signal description from a header (e.g. "MLII", "V1", "ML II", "lead II", "AVF") onto a standard lead.
+    /// Modified limb leads (Mason-Likar: MLI, MLII, MLIII) are placed on the limb lead they approximate, which is how
+    /// monitoring data is normally compared with resting 12-lead ECGs. Returns false for anything else.
+    /// </summary>
+    public static bool TryParse(string? description, out Lead lead)
+    {
+        lead = default;
+        if (string.IsNullOrWhiteSpace(description)) return false;
+        Span<char> buf = stackalloc char[Math.Min(description.Length, 32)];
+        int n = 0;
+        foreach (char c in description)
+        {
+            if (n == buf.Length) break;
+            if (char.IsWhiteSpace(c) || c == '-' || c == '_') continue;
+            buf[n++] = char.ToUpperInvariant(c);
+        }
+        ReadOnlySpan<char> s = buf[..n];
+        if (s.StartsWith("LEAD")) s = s[4..];
+        if (s.StartsWith("ML")) s = s[2..];           // Mason-Likar / modified limb lead
+        else if (s.StartsWith("M") && s.Length > 1 && s[1] == 'V') s = s[1..]; // MV1..MV6: modified chest leads
+        switch (s)
+        {
+            case "I": lead = Lead.I; return true;
+            case "II": lead = Lead.II; return true;
+            case "III": lead = Lead.III; return true;
+            case "AVR": lead = Lead.aVR; return true;
+            case "AVL": lead = Lead.aVL; return true;
+            case "AVF": lead = Lead.aVF; return true;
+            case "V1": lead = Lead.V1; return true;
+            case "V2": lead = Lead.V2; return true;
+            case "V3": lead = Lead.V3; return true;
+            case "V4": lead = Lead.V4; return true;
+            case "V5": lead = Lead.V5; return true;
+            case "V6": lead = Lead.V6; return true;
+            default: return false;
+        }
+    }
+
+    public static Lead Parse(string description) =>
+        TryParse(description, out var lead)
+            ? lead
+            : throw new FormatException($"'{description}' is not a known ECG lead (expected one of I, II, III, aVR, aVL, aVF, V1-V6, or a monitoring lead such as MLII).");
+}

@@ -1,0 +1,1 @@
+Console.WriteLine("cgdmer-train: under construction");
