@@ -13,6 +13,7 @@ namespace CGDmer.Model;
 /// </summary>
 public sealed class EcgEncoder : nn.Module
 {
+    public CgDmerConfig Config => _config;
     public readonly Linear patchProjection;
     public readonly Parameter leadEmbedding;     // [12, D]
     public readonly Parameter positionEmbedding; // [T, D]
