@@ -16,6 +16,9 @@ namespace CGDmer.Onnx;
 /// Only the default ONNX domain ("") is used. The opset is fixed at construction because several ops
 /// (ReduceMean, ReduceSum, Squeeze, Unsqueeze, Clip) changed signature between opsets; the helpers write the
 /// form that matches it. Supported opsets: 13 to 21 (LayerNormalization needs 17 or later).
+/// <para>Naming: graph inputs and outputs keep their exact names. Generated names carry the current
+/// <see cref="Scope"/> prefix ("layers.0/self_attn/..."): node outputs are "{node}_output_0", initializers
+/// "{hint}" or "{hint}_N", shared constants "const_*". Node names live in their own namespace.</para>
 /// </summary>
 public sealed partial class OnnxGraphBuilder
 {
@@ -23,7 +26,8 @@ public sealed partial class OnnxGraphBuilder
     public const int DefaultIrVersion = 8;
 
     private readonly GraphProto _graph;
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);       // value names (inputs, initializers, node outputs)
+    private readonly HashSet<string> _nodeNames = new(StringComparer.Ordinal);   // node names: a separate namespace in ONNX
     private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
     private readonly Dictionary<(ElementType, string), string> _constantCache = new();
     private readonly List<KeyValuePair<string, string>> _metadata = new();
@@ -85,18 +89,23 @@ public sealed partial class OnnxGraphBuilder
         }
     }
 
-    /// <summary>Returns a graph-unique name built from <paramref name="hint"/> (and the current scope) and reserves it.</summary>
-    public string UniqueName(string hint) =>
-        UniqueRaw(_scopes.Count == 0 ? hint : string.Join("/", _scopes.Reverse()) + "/" + hint);
+    /// <summary>
+    /// Returns a graph-unique value name built from <paramref name="hint"/> (prefixed by the current scope) and
+    /// reserves it: "hint", then "hint_1", "hint_2", ...
+    /// </summary>
+    public string UniqueName(string hint) => UniqueIn(_names, Scoped(hint));
 
-    private string UniqueRaw(string baseName)
+    private string Scoped(string hint) => _scopes.Count == 0 ? hint : string.Join("/", _scopes.Reverse()) + "/" + hint;
+
+    private string UniqueIn(HashSet<string> set, string baseName)
     {
-        if (_names.Add(baseName)) return baseName;
-        _counters.TryGetValue(baseName, out int n);
+        if (set.Add(baseName)) return baseName;
+        var key = (set == _nodeNames ? "node:" : "value:") + baseName;
+        _counters.TryGetValue(key, out int n);
         string candidate;
-        do { n++; candidate = $"{baseName}_{n}"; } while (_names.Contains(candidate));
-        _counters[baseName] = n;
-        _names.Add(candidate);
+        do { n++; candidate = $"{baseName}_{n}"; } while (set.Contains(candidate));
+        _counters[key] = n;
+        set.Add(candidate);
         return candidate;
     }
 
@@ -119,6 +128,7 @@ public sealed partial class OnnxGraphBuilder
     /// <summary>Declares <paramref name="value"/> (a node output) as a graph output under its own name.</summary>
     public string AddOutput(string value, ElementType type, params Dim[] dims)
     {
+        if (!_names.Contains(value)) throw new ArgumentException($"Output '{value}' is not a known value of this graph.");
         _graph.Output.Add(ValueInfo(value, type, dims));
         return value;
     }
@@ -128,8 +138,9 @@ public sealed partial class OnnxGraphBuilder
     /// </summary>
     public string AddOutput(string name, string value, ElementType type, params Dim[] dims)
     {
+        if (!_names.Contains(value)) throw new ArgumentException($"Output source '{value}' is not a known value of this graph.");
         ReserveExact(name);
-        _graph.Node.Add(MakeNode("Identity", [value], [name], UniqueName("Identity"), []));
+        _graph.Node.Add(MakeNode("Identity", [value], [name], UniqueIn(_nodeNames, "output/" + name), []));
         _graph.Output.Add(ValueInfo(name, type, dims));
         return name;
     }
@@ -228,10 +239,10 @@ public sealed partial class OnnxGraphBuilder
         foreach (var i in inputs)
             if (i.Length > 0 && !_names.Contains(i))
                 throw new ArgumentException($"{opType}: input '{i}' is not a known value of this graph.");
-        var nodeName = UniqueName(name ?? opType);
+        var nodeName = UniqueIn(_nodeNames, Scoped(name ?? opType));
         var outputs = new string[outputCount];
         for (int k = 0; k < outputCount; k++)
-            outputs[k] = UniqueRaw(outputCount == 1 ? nodeName + "_out" : $"{nodeName}_out{k}");
+            outputs[k] = UniqueIn(_names, $"{nodeName}_output_{k}");
         _graph.Node.Add(MakeNode(opType, inputs, outputs, nodeName, attributes));
         return outputs;
     }
