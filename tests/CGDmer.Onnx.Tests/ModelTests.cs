@@ -214,6 +214,10 @@ public class ModelTests(ITestOutputHelper output)
         var attr = OnnxAttr.Int("axis", -1).ToByteArray();
         Assert.Equal([(1, L), (3, V), (20, V)], Tags(attr));
         Assert.Equal([0xA0, 0x01, 0x02], attr[^3..]);
+        // A zero value is still written (explicit presence, as proto2 writers do): axis = 0, keepdims = 0, epsilon = 0.
+        Assert.Equal([(1, L), (3, V), (20, V)], Tags(OnnxAttr.Int("axis", 0).ToByteArray()));
+        Assert.Equal([(1, L), (2, WireFormat.WireType.Fixed32), (20, V)], Tags(OnnxAttr.Float("epsilon", 0f).ToByteArray()));
+        Assert.Equal([(1, L), (4, L), (20, V)], Tags(OnnxAttr.String("mode", "").ToByteArray()));
 
         // And ONNX Runtime, which parses with the official schema, runs it.
         var y = Ort.RunSingle(bytes, ("x", new Tensor([3f, 4f, 5f, 6f], [2, 2])));
