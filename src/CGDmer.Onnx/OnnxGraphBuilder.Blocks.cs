@@ -29,6 +29,29 @@ public sealed partial class OnnxGraphBuilder
     }
 
     /// <summary>
+    /// 1-D convolution like <c>nn.Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups)</c>
+    /// (zero padding, same on both sides). x: [B, inChannels, L] → [B, outChannels, L_out] with
+    /// L_out = ⌊(L + 2·padding − dilation·(kernelSize−1) − 1) / stride⌋ + 1. <paramref name="weight"/> is PyTorch
+    /// <c>.weight</c>, row-major [outChannels, inChannels/groups, kernelSize]; <paramref name="bias"/> [outChannels] or null.
+    /// </summary>
+    public string Conv1d(string x, float[] weight, float[]? bias, int outChannels, int inChannels, int kernelSize,
+        int stride = 1, int padding = 0, int dilation = 1, int groups = 1, string? name = null)
+    {
+        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Conv1d: {inChannels} in / {outChannels} out channels are not divisible by {groups} groups.");
+        if (weight.Length != (long)outChannels * (inChannels / groups) * kernelSize)
+            throw new ArgumentException($"Conv1d weight has {weight.Length} values, expected out·(in/groups)·k = {outChannels}·{inChannels / groups}·{kernelSize}.");
+        if (bias is not null && bias.Length != outChannels)
+            throw new ArgumentException($"Conv1d bias has {bias.Length} values, expected {outChannels}.");
+        name ??= "conv1d";
+        var inputs = new List<string> { x, AddInitializer(name + ".weight", weight, outChannels, inChannels / groups, kernelSize) };
+        if (bias is not null) inputs.Add(AddInitializer(name + ".bias", bias, outChannels));
+        return Node("Conv", inputs, name,
+            OnnxAttr.Ints("kernel_shape", kernelSize), OnnxAttr.Ints("strides", stride),
+            OnnxAttr.Ints("pads", padding, padding), OnnxAttr.Ints("dilations", dilation), OnnxAttr.Int("group", groups));
+    }
+
+    /// <summary>
     /// LayerNormalization over the last axis (opset 17 op): (x − mean) / sqrt(var + ε) · γ + β, biased variance,
     /// like <c>nn.LayerNorm(D)</c>. γ = <c>.weight</c> [D], β = <c>.bias</c> [D].
     /// </summary>

@@ -84,6 +84,18 @@ public sealed partial class OnnxGraphBuilder
         return Node("Slice", inputs, name);
     }
 
+    /// <summary>
+    /// Slice with starts/ends (and optional axes/steps) computed in the graph (1-D int64 values), e.g. taking the
+    /// first T rows of a position table: <c>Slice(table, ConstInt64s(0), Shape(x, 1, 2), ConstInt64s(0))</c>.
+    /// </summary>
+    public string Slice(string x, string starts, string ends, string? axes = null, string? steps = null, string? name = null)
+    {
+        var inputs = new List<string> { x, starts, ends };
+        if (axes is not null || steps is not null) inputs.Add(axes ?? "");
+        if (steps is not null) inputs.Add(steps);
+        return Node("Slice", inputs, name);
+    }
+
     /// <summary>Expand (broadcast) to a constant shape.</summary>
     public string Expand(string x, long[] shape, string? name = null) => Node("Expand", [x, ConstInt64s(shape)], name);
 

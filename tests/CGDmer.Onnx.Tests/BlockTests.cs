@@ -202,4 +202,72 @@ public class BlockTests(ITestOutputHelper output)
         Report("MaskedMeanPool", Ort.MaxAbsDiff(y.Data, Reference.MaskedMeanPool(Reference.ToDouble(xt.Data), batch, tokens, d, mask)));
         Assert.All(y.Data[(2 * d)..], v => Assert.Equal(0f, v));   // all-dropped row: zeros, not NaN
     }
+
+    [Theory]
+    [InlineData(1, 0, 1, 1)]
+    [InlineData(2, 3, 1, 1)]
+    [InlineData(4, 0, 2, 1)]
+    [InlineData(1, 2, 1, 2)]
+    public void Conv1d_matches_reference(int stride, int padding, int dilation, int groups)
+    {
+        var rng = new Random(9);
+        const int batch = 2, inC = 4, outC = 6, k = 5, length = 23;
+        var w = Weights.Uniform(rng, outC * (inC / groups) * k, 0.3);
+        var bias = Weights.Uniform(rng, outC, 0.3);
+        var g = new OnnxGraphBuilder("conv");
+        var x = g.AddInput("x", ElementType.Float, "batch", inC, "samples");
+        g.AddOutput("y", g.Conv1d(x, w, bias, outC, inC, k, stride, padding, dilation, groups), ElementType.Float, "batch", outC, "frames");
+
+        var xt = Tensor.Random(rng, 1, batch, inC, length);
+        var y = Ort.RunSingle(g.ToBytes(), ("x", xt));
+        int outLen = (length + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
+        Assert.Equal([batch, outC, outLen], y.Shape);
+        var expected = new double[batch * outC * outLen];
+        int inPerGroup = inC / groups, outPerGroup = outC / groups;
+        for (int b = 0; b < batch; b++)
+            for (int o = 0; o < outC; o++)
+                for (int t = 0; t < outLen; t++)
+                {
+                    double s = bias[o];
+                    int grp = o / outPerGroup;
+                    for (int ci = 0; ci < inPerGroup; ci++)
+                        for (int j = 0; j < k; j++)
+                        {
+                            int pos = t * stride - padding + j * dilation;
+                            if (pos < 0 || pos >= length) continue;
+                            s += w[(o * inPerGroup + ci) * k + j] * xt.Data[(b * inC + grp * inPerGroup + ci) * length + pos];
+                        }
+                    expected[(b * outC + o) * outLen + t] = s;
+                }
+        Report($"Conv1d stride {stride} pad {padding} dilation {dilation} groups {groups}", Ort.MaxAbsDiff(y.Data, expected));
+    }
+
+    [Fact]
+    public void Cls_token_and_position_table_with_dynamic_batch_and_tokens()
+    {
+        // The recipe an exporter uses: prepend a learned CLS token for any batch size, add the first T+1 rows of a table.
+        var rng = new Random(10);
+        const int d = 8, maxTokens = 50;
+        var cls = Weights.Uniform(rng, d, 1);
+        var table = Weights.Uniform(rng, maxTokens * d, 1);
+        var g = new OnnxGraphBuilder("cls_pos");
+        var x = g.AddInput("x", ElementType.Float, "batch", "tokens", d);
+        var clsB = g.Expand(g.AddInitializer("cls", cls, 1, 1, d), g.Concat([g.Shape(x, 0, 1), g.ConstInt64s(1, d)], 0));
+        var h = g.Concat([clsB, x], 1);                                                   // [B, T+1, D]
+        var pos = g.Slice(g.AddInitializer("pos", table, maxTokens, d), g.ConstInt64s(0), g.Shape(h, 1, 2), g.ConstInt64s(0));
+        g.AddOutput("y", g.Add(h, pos), ElementType.Float, "batch", "tokens_plus_1", d);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(g.ToBytes());
+        foreach (var (batch, tokens) in new[] { (1, 3), (5, 12) })
+        {
+            var xt = Tensor.Random(rng, 1, batch, tokens, d);
+            var y = Ort.Run(session, new Dictionary<string, Tensor> { ["x"] = xt })["y"];
+            Assert.Equal([batch, tokens + 1, d], y.Shape);
+            var expected = new double[batch * (tokens + 1) * d];
+            for (int b = 0; b < batch; b++)
+                for (int t = 0; t <= tokens; t++)
+                    for (int e = 0; e < d; e++)
+                        expected[(b * (tokens + 1) + t) * d + e] = (t == 0 ? cls[e] : xt.Data[(b * tokens + t - 1) * d + e]) + (double)table[t * d + e];
+            Report($"CLS + positions, batch {batch}, tokens {tokens}", Ort.MaxAbsDiff(y.Data, expected));
+        }
+    }
 }
