@@ -77,18 +77,36 @@ public class PropertyTests
     }
 
     [Property(MaxTest = 50)]
-    public void FiltFilt_is_linear_and_time_reversal_symmetric(PositiveInt seed)
+    public void FiltFilt_is_linear(PositiveInt seed)
     {
-        // Zero phase implies filtfilt(reverse(x)) == reverse(filtfilt(x)).
+        // Reflection padding and steady-state initial conditions are both linear in the data, so filtfilt must be.
+        var rng = new Random(seed.Get);
+        int n = 20 + rng.Next(1000);
+        var x = new float[n];
+        var y = new float[n];
+        for (int i = 0; i < n; i++) { x[i] = (float)(rng.NextDouble() * 2 - 1); y[i] = (float)(rng.NextDouble() * 2 - 1); }
+        var bp = Butterworth.BandPass(2, 0.5, 40, 250);
+        var sum = new float[n];
+        for (int i = 0; i < n; i++) sum[i] = 2 * x[i] - 3 * y[i];
+        bp.FiltFilt(x);
+        bp.FiltFilt(y);
+        bp.FiltFilt(sum);
+        for (int i = 0; i < n; i++) Assert.InRange(sum[i] - (2 * x[i] - 3 * y[i]), -1e-3f, 1e-3f);
+    }
+
+    [Property(MaxTest = 50)]
+    public void FiltFilt_commutes_with_time_reversal_away_from_edges(PositiveInt seed)
+    {
+        // Zero phase: filtering the reversed signal gives the reversed result (exactly so once edge effects have decayed).
         var rng = new Random(seed.Get);
         var x = new float[200 + rng.Next(800)];
         for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-        var bp = Butterworth.BandPass(2, 0.5, 40, 250);
+        var lp = Butterworth.LowPass(4, 40, 250);
         var a = (float[])x.Clone();
-        bp.FiltFilt(a);
+        lp.FiltFilt(a);
         var b = x.Reverse().ToArray();
-        bp.FiltFilt(b);
+        lp.FiltFilt(b);
         Array.Reverse(b);
-        for (int i = 0; i < a.Length; i++) Assert.InRange(a[i] - b[i], -1e-4f, 1e-4f);
+        for (int i = 60; i < a.Length - 60; i++) Assert.InRange(a[i] - b[i], -1e-4f, 1e-4f);
     }
 }

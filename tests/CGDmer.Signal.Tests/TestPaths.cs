@@ -20,8 +20,14 @@ internal static class TestPaths
     {
         get
         {
-            var p = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data", "mitbih-ds1"));
-            return Directory.Exists(p) ? p : null;
+            // ../shared next to the repository; a git worktree may sit one or two levels deeper, so look further up too.
+            var dir = Directory.GetParent(RepoRoot);
+            for (int up = 0; up < 3 && dir is not null; up++, dir = dir.Parent)
+            {
+                var p = Path.Combine(dir.FullName, "shared", "data", "mitbih-ds1");
+                if (Directory.Exists(p)) return p;
+            }
+            return null;
         }
     }
 
