@@ -138,26 +138,41 @@ public sealed partial class OnnxGraphBuilder
     }
 
     /// <summary>
-    /// Pre-norm encoder layer, like <c>nn.TransformerEncoderLayer(D, H, F, activation="gelu", batch_first=True,
-    /// norm_first=True)</c> in eval mode: h = x + MHA(LN1(x)); y = h + Linear2(GELU(Linear1(LN2(h)))).
-    /// x: [B, T, D]; <paramref name="keyPaddingMask"/> as in <see cref="MultiHeadSelfAttention"/>. Output [B, T, D].
+    /// Encoder layer like <c>nn.TransformerEncoderLayer(D, H, F, activation, batch_first=True, norm_first)</c> in eval
+    /// mode (no dropout). Pre-norm (default, <paramref name="normFirst"/> = true):
+    /// h = x + MHA(LN1(x)); y = h + Linear2(act(Linear1(LN2(h)))).
+    /// Post-norm (false): h = LN1(x + MHA(x)); y = LN2(h + Linear2(act(Linear1(h)))).
+    /// act is exact GELU by default. x: [B, T, D]; <paramref name="keyPaddingMask"/> as in
+    /// <see cref="MultiHeadSelfAttention"/>. Output [B, T, D].
     /// </summary>
     public string TransformerEncoderLayer(string x, TransformerEncoderLayerWeights weights, int numHeads, string? keyPaddingMask = null,
-        float layerNormEpsilon = 1e-5f, string? name = null)
+        float layerNormEpsilon = 1e-5f, string? name = null, bool normFirst = true, FeedForwardActivation activation = FeedForwardActivation.Gelu)
     {
         weights.Validate();
         int d = weights.EmbedDim, f = weights.FeedForwardDim;
         using var _ = Scope(name ?? "encoder_layer");
 
-        var n1 = LayerNorm(x, weights.Norm1Weight, weights.Norm1Bias, layerNormEpsilon, "norm1");
-        var attn = MultiHeadSelfAttention(n1, weights.SelfAttention, numHeads, keyPaddingMask, "self_attn");
-        var h = Add(x, attn, "residual1");
+        string FeedForward(string input)
+        {
+            var ff = Linear(input, weights.Linear1Weight, weights.Linear1Bias, f, d, "linear1");
+            ff = activation == FeedForwardActivation.Gelu ? Gelu(ff, "gelu") : Relu(ff, "relu");
+            return Linear(ff, weights.Linear2Weight, weights.Linear2Bias, d, f, "linear2");
+        }
 
-        var n2 = LayerNorm(h, weights.Norm2Weight, weights.Norm2Bias, layerNormEpsilon, "norm2");
-        var ff = Linear(n2, weights.Linear1Weight, weights.Linear1Bias, f, d, "linear1");
-        ff = Gelu(ff, "gelu");
-        ff = Linear(ff, weights.Linear2Weight, weights.Linear2Bias, d, f, "linear2");
-        return Add(h, ff, "residual2");
+        if (normFirst)
+        {
+            var n1 = LayerNorm(x, weights.Norm1Weight, weights.Norm1Bias, layerNormEpsilon, "norm1");
+            var h = Add(x, MultiHeadSelfAttention(n1, weights.SelfAttention, numHeads, keyPaddingMask, "self_attn"), "residual1");
+            var n2 = LayerNorm(h, weights.Norm2Weight, weights.Norm2Bias, layerNormEpsilon, "norm2");
+            return Add(h, FeedForward(n2), "residual2");
+        }
+        else
+        {
+            var a = Add(x, MultiHeadSelfAttention(x, weights.SelfAttention, numHeads, keyPaddingMask, "self_attn"), "residual1");
+            var h = LayerNorm(a, weights.Norm1Weight, weights.Norm1Bias, layerNormEpsilon, "norm1");
+            var r = Add(h, FeedForward(h), "residual2");
+            return LayerNorm(r, weights.Norm2Weight, weights.Norm2Bias, layerNormEpsilon, "norm2");
+        }
     }
 
     /// <summary>

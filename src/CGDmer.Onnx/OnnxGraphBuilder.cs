@@ -23,7 +23,12 @@ namespace CGDmer.Onnx;
 public sealed partial class OnnxGraphBuilder
 {
     public const int DefaultOpset = 17;
-    public const int DefaultIrVersion = 8;
+
+    /// <summary>
+    /// The lowest ir_version that may carry <paramref name="opset"/> (ONNX release table):
+    /// opsets 13-14 → 7, 15-18 → 8, 19-20 → 9, 21 → 10.
+    /// </summary>
+    public static int MinIrVersion(int opset) => opset switch { <= 14 => 7, <= 18 => 8, <= 20 => 9, _ => 10 };
 
     private readonly GraphProto _graph;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);       // value names (inputs, initializers, node outputs)
@@ -259,16 +264,18 @@ public sealed partial class OnnxGraphBuilder
     // ---------------------------------------------------------------- model
 
     /// <summary>
-    /// Builds the model. <paramref name="irVersion"/> 8 (ONNX 1.10-1.12) suffices for opset 17; 9 is also fine.
-    /// The builder stays usable; each call returns a fresh copy.
+    /// Builds the model. <paramref name="irVersion"/> defaults to the lowest one valid for the opset, at least 8
+    /// (so 8 for opset 17; 9 is also fine). The builder stays usable; each call returns a fresh copy.
     /// </summary>
-    public ModelProto Build(int irVersion = DefaultIrVersion)
+    public ModelProto Build(int? irVersion = null)
     {
-        if (irVersion < 7) throw new ArgumentOutOfRangeException(nameof(irVersion), "ir_version 7 or later is required.");
+        int ir = irVersion ?? Math.Max(8, MinIrVersion(Opset));
+        if (ir < MinIrVersion(Opset))
+            throw new ArgumentOutOfRangeException(nameof(irVersion), ir, $"Opset {Opset} needs ir_version {MinIrVersion(Opset)} or later.");
         if (_graph.Output.Count == 0) throw new InvalidOperationException("The graph declares no output.");
         var model = new ModelProto
         {
-            IrVersion = irVersion,
+            IrVersion = ir,
             ProducerName = ProducerName,
             ProducerVersion = ProducerVersion,
             Domain = Domain,
@@ -283,10 +290,10 @@ public sealed partial class OnnxGraphBuilder
     }
 
     /// <summary>Serialized model bytes (protobuf binary), as read by <c>new InferenceSession(byte[])</c>.</summary>
-    public byte[] ToBytes(int irVersion = DefaultIrVersion) => Build(irVersion).ToByteArray();
+    public byte[] ToBytes(int? irVersion = null) => Build(irVersion).ToByteArray();
 
     /// <summary>Writes the serialized model to <paramref name="path"/> (a single file; no external data, so under 2 GB).</summary>
-    public void Save(string path, int irVersion = DefaultIrVersion)
+    public void Save(string path, int? irVersion = null)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);

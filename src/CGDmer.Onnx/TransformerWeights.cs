@@ -58,3 +58,11 @@ public sealed record TransformerEncoderLayerWeights(
         MultiHeadAttentionWeights.Check(Linear2Bias.Length == d, "linear2.bias must have D values");
     }
 }
+
+/// <summary>Feed-forward activation of an encoder layer (PyTorch's default is ReLU; the CGDmer encoder uses GELU).</summary>
+public enum FeedForwardActivation
+{
+    /// <summary>Exact GELU, 0.5·x·(1 + erf(x/√2)).</summary>
+    Gelu,
+    Relu,
+}

@@ -186,6 +186,22 @@ public class BlockTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TransformerEncoderLayer_postnorm_relu_matches_reference()
+    {
+        var rng = new Random(17);
+        const int d = 16, f = 48, heads = 2, batch = 3, tokens = 5;
+        var w = Weights.Layer(rng, d, f);
+        var g = new OnnxGraphBuilder("post");
+        var x = g.AddInput("x", ElementType.Float, "batch", "tokens", d);
+        g.AddOutput("y", g.TransformerEncoderLayer(x, w, heads, normFirst: false, activation: FeedForwardActivation.Relu),
+            ElementType.Float, "batch", "tokens", d);
+        var xt = Tensor.Random(rng, 1, batch, tokens, d);
+        var y = Ort.RunSingle(g.ToBytes(), ("x", xt));
+        Report("Post-norm ReLU encoder layer", Ort.MaxAbsDiff(y.Data,
+            Reference.PostNormReluEncoderLayer(Reference.ToDouble(xt.Data), batch, tokens, heads, w, null)));
+    }
+
+    [Fact]
     public void MaskedMeanPool_matches_reference_and_guards_empty_rows()
     {
         var rng = new Random(8);

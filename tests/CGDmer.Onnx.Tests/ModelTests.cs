@@ -241,4 +241,24 @@ public class ModelTests(ITestOutputHelper output)
         Assert.Equal([D, 3 * D], inProj.Dims);   // stored transposed: [in, out]
         Assert.Equal(3 * D * D * 4, inProj.RawData.Length);
     }
+
+    [Fact]
+    public void Realistic_width_layer_stays_close_to_the_double_reference()
+    {
+        // D = 256, 8 heads, F = 1024, 120 tokens: float32 accumulation error grows with width.
+        var rng = new Random(16);
+        const int d = 256, f = 1024, heads = 8, batch = 2, tokens = 120;
+        var w = Weights.Layer(rng, d, f);
+        var g = new OnnxGraphBuilder("wide");
+        var x = g.AddInput("x", ElementType.Float, "batch", "tokens", d);
+        var keep = g.AddInput("keep", ElementType.Float, "batch", "tokens");
+        g.AddOutput("y", g.TransformerEncoderLayer(x, w, heads, g.AdditiveKeyPaddingMask(keep)), ElementType.Float, "batch", "tokens", d);
+        var xt = Tensor.Random(rng, 1, batch, tokens, d);
+        var keepMask = Enumerable.Range(0, batch * tokens).Select(i => i % tokens < (i < tokens ? 120 : 77) ? 1f : 0f).ToArray();
+        var y = Ort.RunSingle(g.ToBytes(), ("x", xt), ("keep", new Tensor(keepMask, [batch, tokens])));
+        var reference = Reference.EncoderLayer(Reference.ToDouble(xt.Data), batch, tokens, heads, w, keepMask.Select(v => v != 0).ToArray());
+        double err = Ort.MaxAbsDiff(y.Data, reference), scale = reference.Max(Math.Abs);
+        output.WriteLine($"D={d}, H={heads}, F={f}, T={tokens}: max abs error {err:E2} (max |y| {scale:F2})");
+        Assert.True(err < 1e-5);
+    }
 }

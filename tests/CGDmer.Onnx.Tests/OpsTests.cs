@@ -17,6 +17,7 @@ public class OpsTests(ITestOutputHelper output)
     [InlineData(17, 9)]
     [InlineData(18, 8)]
     [InlineData(20, 9)]
+    [InlineData(21, 10)]
     public void Single_op_helpers_compute_the_expected_values(int opset, int irVersion)
     {
         var g = new OnnxGraphBuilder("ops", opset);
@@ -123,6 +124,12 @@ public class OpsTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => g.Linear(x, new float[4], new float[3], 2, 2));
         Assert.Throws<ArgumentException>(() => g.MultiHeadSelfAttention(x, Weights.Mha(new Random(0), 6), numHeads: 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => new OnnxGraphBuilder(opset: 12));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OnnxGraphBuilder(opset: 22));
+        var o21 = new OnnxGraphBuilder(opset: 21);
+        o21.AddOutput(o21.Relu(o21.AddInput("x", ElementType.Float, 1)), ElementType.Float, 1);
+        Assert.Equal(10, o21.Build().IrVersion);
+        Assert.Throws<ArgumentOutOfRangeException>(() => o21.Build(irVersion: 9));
+        Assert.Equal(8, OnnxGraphBuilder.MinIrVersion(17));
         Assert.Throws<NotSupportedException>(() => new OnnxGraphBuilder(opset: 16).LayerNorm("x", "s", "b"));
     }
 }

@@ -175,6 +175,17 @@ public static class Reference
         return Linear(ctx, batch * tokens, d, w.OutProjWeight, w.OutProjBias, d);
     }
 
+    /// <summary>Post-norm, ReLU: nn.TransformerEncoderLayer defaults.</summary>
+    public static double[] PostNormReluEncoderLayer(double[] x, int batch, int tokens, int heads, TransformerEncoderLayerWeights w, bool[]? keep, double eps = 1e-5)
+    {
+        int d = w.EmbedDim, f = w.FeedForwardDim, rows = batch * tokens;
+        var a = MultiHeadSelfAttention(x, batch, tokens, d, heads, w.SelfAttention, keep);
+        var h = LayerNorm(x.Zip(a, (p, q) => p + q).ToArray(), rows, d, w.Norm1Weight, w.Norm1Bias, eps);
+        var ff = Linear(h, rows, d, w.Linear1Weight, w.Linear1Bias, f).Select(v => Math.Max(v, 0)).ToArray();
+        ff = Linear(ff, rows, f, w.Linear2Weight, w.Linear2Bias, d);
+        return LayerNorm(h.Zip(ff, (p, q) => p + q).ToArray(), rows, d, w.Norm2Weight, w.Norm2Bias, eps);
+    }
+
     public static double[] EncoderLayer(double[] x, int batch, int tokens, int heads, TransformerEncoderLayerWeights w, bool[]? keep, double eps = 1e-5)
     {
         int d = w.EmbedDim, f = w.FeedForwardDim, rows = batch * tokens;
