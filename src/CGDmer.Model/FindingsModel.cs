@@ -15,7 +15,9 @@ public sealed class FindingsModel : nn.Module
     public readonly Linear head;
     /// <summary>Optional: the ECG-shared projection and [L, E] normalised prompt embeddings for zero-shot scores.</summary>
     public readonly Projection? sharedProjection;
-    public Tensor? PromptEmbeddings { get; }
+    /// <summary>Not a registered buffer: prompts are derived from the report encoder, not trained, and must not change
+    /// the saved state of the heads.</summary>
+    public Tensor? PromptEmbeddings { get; private set; }
 
     public FindingsModel(EcgEncoder encoder, int labelCount, int dim, Projection? sharedProjection = null, Tensor? promptEmbeddings = null)
         : base("findings")
@@ -23,8 +25,8 @@ public sealed class FindingsModel : nn.Module
         this.encoder = encoder;
         head = nn.Linear(dim, labelCount);
         this.sharedProjection = sharedProjection;
-        PromptEmbeddings = promptEmbeddings;
         RegisterComponents();
+        PromptEmbeddings = promptEmbeddings;
     }
 
     /// <summary>ecg [B, 12, S] in mV (preprocessed), lead mask [B, 12] → probabilities [B, L], embedding [B, D].</summary>

@@ -18,14 +18,16 @@ public static class MitBihWindows
     /// <summary>Share of a window a rhythm must cover for the window to carry that rhythm's label.</summary>
     public const double RhythmCoverage = 0.5;
 
-    public static int AddRecord(WindowSet set, string recordPath, int sampleRateHz, double strideSeconds, int reportSeed)
+    public static int AddRecord(WindowSet set, string recordPath, int sampleRateHz, double strideSeconds, int reportSeed, double maxSeconds = 0)
     {
         var rec = WfdbReader.Read(recordPath);
         var ann = AnnotationReader.Read(recordPath + ".atr");
-        return AddRecord(set, rec, ann, sampleRateHz, strideSeconds, reportSeed);
+        return AddRecord(set, rec, ann, sampleRateHz, strideSeconds, reportSeed, maxSeconds);
     }
 
-    public static int AddRecord(WindowSet set, WfdbRecord rec, IReadOnlyList<Annotation> annotations, int sampleRateHz, double strideSeconds, int reportSeed)
+    /// <param name="maxSeconds">Use only the first seconds of the record (0 = all).</param>
+    public static int AddRecord(WindowSet set, WfdbRecord rec, IReadOnlyList<Annotation> annotations, int sampleRateHz, double strideSeconds,
+        int reportSeed, double maxSeconds = 0)
     {
         var ecg = rec.Ecg;
         double fsIn = ecg.SampleRateHz;
@@ -33,7 +35,9 @@ public static class MitBihWindows
         foreach (var ch in ecg.Channels)
             if (ch.Lead is { } l && leads[(int)l] is null)
                 leads[(int)l] = Resampler.Resample(ch.Samples, fsIn, sampleRateHz);
-        int length = leads.First(x => x is not null)!.Length;
+        int length = leads.FirstOrDefault(x => x is not null)?.Length
+                     ?? throw new InvalidDataException($"Record '{rec.Name}' has no channel on a known ECG lead.");
+        if (maxSeconds > 0) length = Math.Min(length, (int)(maxSeconds * sampleRateHz));
         var episodes = AnnotationReader.RhythmEpisodes(annotations, ecg.Length);
         var beats = AnnotationReader.Beats(annotations);
         int win = set.WindowSamples, stride = Math.Max(1, (int)Math.Round(strideSeconds * sampleRateHz));

@@ -97,7 +97,8 @@ public static class PatientBootstrap
         }
         stats.Sort();
         double lo = double.NaN, hi = double.NaN;
-        if (stats.Count > 0)
+        // With a single patient every resample is the same set: no interval can be claimed.
+        if (stats.Count > 0 && groups.Length > 1)
         {
             double alpha = (1 - level) / 2;
             lo = stats[(int)Math.Floor(alpha * (stats.Count - 1))];

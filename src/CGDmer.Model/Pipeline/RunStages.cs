@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CGDmer.Model.Data;
+using CGDmer.Model.Evaluation;
+using CGDmer.Model.Export;
+using CGDmer.Model.Text;
+using CGDmer.Model.Training;
+using CGDmer.Signal;
+using CGDmer.Signal.Dsp;
+using CGDmer.Signal.Synthesis;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CGDmer.Model.Pipeline;
+
+/// <summary>Where a run keeps its artefacts: one folder per run, one sub-folder per stage.</summary>
+public sealed record RunFolder(string Root)
+{
+    public string Config => Path.Combine(Root, "config.json");
+    public string Pretrain => Path.Combine(Root, "pretrain");
+    public string Probe => Path.Combine(Root, "probe");
+    public string FindingsWeights => Path.Combine(Probe, "findings.bin");
+    public string ProbeInfo => Path.Combine(Probe, "probe.json");
+    public string Evaluation => Path.Combine(Root, "evaluation");
+    public string Metrics => Path.Combine(Evaluation, "metrics.json");
+    public string Onnx => Path.Combine(Root, "model.onnx");
+    public void Create() { Directory.CreateDirectory(Root); Directory.CreateDirectory(Evaluation); }
+}
+
+/// <summary>What the probe stage decided: the labels the heads predict (in order) and their decision thresholds.</summary>
+public sealed record ProbeInfo(List<string> Labels, List<double> Thresholds, string Mode, List<string> ZeroShotLabels);
+
+/// <summary>Per-label test metrics with patient-bootstrap confidence intervals.</summary>
+public sealed record LabelMetric(string Label, string Source, double Auroc, double Lower, double Upper, int Positives, int Negatives, int Patients);
+
+/// <summary>
+/// The trainer's stages. Each stage reads what the previous one left in the run folder, so they can run as separate CLI
+/// invocations (pretrain today, probe tomorrow) or as one end-to-end command.
+/// </summary>
+public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string> log)
+{
+    private TrainingData? _data;
+
+    public TrainingData Data => _data ??= Build();
+
+    private TrainingData Build()
+    {
+        var sw = Stopwatch.StartNew();
+        var d = TrainingData.Build(config, log);
+        log($"data: {d.Set.Count} windows (train {d.Train.Length}, validation {d.Validation.Length}, test {d.Test.Length}) in {sw.Elapsed.TotalSeconds:F1} s");
+        return d;
+    }
+
+    public TrainingState Pretrain(Action<PretrainProgress>? progress = null, bool resume = false)
+    {
+        run.Create();
+        config.Save(run.Config);
+        var tokenizer = resume && Checkpoint.Exists(run.Pretrain)
+            ? ReportTokenizer.Load(Path.Combine(run.Pretrain, "tokenizer.json"))
+            : ReportTokenizer.Build(Data.Train.Select(i => Data.Set.Reports[i]));
+        var options = config.Pretrain with { CheckpointDir = run.Pretrain, Resume = resume };
+        var (model, state) = new Pretrainer(options).Run(config.Model, tokenizer, Data.Set, Data.Train, Data.Summary(), progress);
+        Plots.LossCurves(state.History, Path.Combine(run.Evaluation, "pretrain-loss.png"), $"CG-DMER pretraining ({config.Pretrain.Objective})");
+        model.Dispose();
+        return state;
+    }
+
+    public ProbeInfo Probe(Action<ProbeProgress>? progress = null)
+    {
+        var (pre, tokenizer, _) = Checkpoint.Load(run.Pretrain);
+        var set = Data.Set;
+        var labelColumns = new List<int>();
+        foreach (var key in config.Labels)
+        {
+            int col = set.Labels.ToList().FindIndex(l => l.Key == key);
+            int pos = Data.Train.Count(i => set.HasLabel(i, col));
+            if (pos < 5) { log($"probe: skipping '{key}': {pos} positive training windows"); continue; }
+            labelColumns.Add(col);
+        }
+        if (labelColumns.Count == 0) throw new InvalidOperationException("No configured label has enough positive training windows to train a head.");
+        var findings = Prober.Train(pre, set, Data.Train, labelColumns.ToArray(), config.Probe, progress);
+        // Thresholds from the validation split (Youden's J); the test split is never used to choose anything.
+        var thresholdIdx = Data.Validation.Length > 0 ? Data.Validation : Data.Train;
+        var probs = Prober.Predict(findings, set, thresholdIdx);
+        var thresholds = new List<double>();
+        for (int c = 0; c < labelColumns.Count; c++)
+        {
+            var s = new float[thresholdIdx.Length];
+            var y = new bool[thresholdIdx.Length];
+            for (int k = 0; k < thresholdIdx.Length; k++) { s[k] = probs[k * labelColumns.Count + c]; y[k] = set.HasLabel(thresholdIdx[k], labelColumns[c]); }
+            thresholds.Add(y.Any(v => v) && y.Any(v => !v) ? Auroc.YoudenThreshold(s, y) : 0.5);
+        }
+        Directory.CreateDirectory(run.Probe);
+        findings.save(run.FindingsWeights);
+        var info = new ProbeInfo(labelColumns.Select(c => set.Labels[c].Key).ToList(), thresholds, config.Probe.Mode,
+            labelColumns.Select(c => set.Labels[c].Key).ToList());
+        File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
+        return info;
+    }
+
+    /// <summary>Loads the probed findings model, with the zero-shot head built from label prompts.</summary>
+    public (FindingsModel Model, ProbeInfo Info, CgDmerModel Pretrained) LoadFindings()
+    {
+        var (pre, tokenizer, _) = Checkpoint.Load(run.Pretrain);
+        var info = JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
+        var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
+        var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts);
+        model.load(run.FindingsWeights);
+        model.eval();
+        return (model, info, pre);
+    }
+
+    /// <summary>
+    /// Zero-shot class vectors: each label is described in several phrasings by the report writer, encoded by the report
+    /// encoder's shared projection, averaged and normalised. Stored in the ONNX file as a constant.
+    /// </summary>
+    public static Tensor PromptEmbeddings(CgDmerModel pre, ReportTokenizer tokenizer, IReadOnlyList<string> labels, int phrasings = 8)
+    {
+        int l = pre.Config.TextMaxTokens;
+        var rows = new List<Tensor>();
+        using var _ = no_grad();
+        pre.eval();
+        foreach (var key in labels)
+        {
+            var ids = new long[phrasings * l];
+            for (int p = 0; p < phrasings; p++) tokenizer.Encode(ReportWriter.Write([EcgLabels.ByKey(key)], 9000 + p), ids.AsSpan(p * l, l));
+            var e = nn.functional.normalize(pre.reportShared.forward(pre.reportEncoder.Encode(tensor(ids, [phrasings, l]))), 2, -1);
+            rows.Add(nn.functional.normalize(e.mean([0]), 2, -1));
+        }
+        return stack(rows).detach();
+    }
+
+    public List<LabelMetric> Evaluate(int bootstrap = 1000)
+    {
+        var (model, info, _) = LoadFindings();
+        var set = Data.Set;
+        var test = Data.Test;
+        if (test.Length == 0) throw new InvalidOperationException("The test split is empty: configure test records or a synthetic test share.");
+        var probs = Prober.Predict(model, set, test);
+        var metrics = new List<LabelMetric>();
+        var curves = new List<(string, List<(double, double, double)>, double)>();
+        foreach (var source in new[] { "all" }.Concat(test.Select(i => set.Sources[i]).Distinct().Order()))
+        {
+            var idx = Enumerable.Range(0, test.Length).Where(k => source == "all" || set.Sources[test[k]] == source).ToArray();
+            for (int c = 0; c < info.Labels.Count; c++)
+            {
+                int col = set.Labels.ToList().FindIndex(x => x.Key == info.Labels[c]);
+                var s = idx.Select(k => probs[k * info.Labels.Count + c]).ToArray();
+                var y = idx.Select(k => set.HasLabel(test[k], col)).ToArray();
+                var p = idx.Select(k => set.Patients[test[k]]).ToArray();
+                var est = PatientBootstrap.Estimate(s, y, p, bootstrap);
+                metrics.Add(new LabelMetric(info.Labels[c], source, est.Auroc, est.Lower, est.Upper, est.Positives, est.Negatives, est.Patients));
+                if (source == "all" && !double.IsNaN(est.Auroc)) curves.Add((info.Labels[c], Auroc.Curve(s, y), est.Auroc));
+            }
+        }
+        Directory.CreateDirectory(run.Evaluation);
+        Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on the patient-disjoint test split");
+        var summary = new
+        {
+            labels = metrics,
+            macro_auroc = MacroAuroc(metrics, "all"),
+            macro_auroc_by_source = metrics.Select(m => m.Source).Distinct().ToDictionary(s => s, s => MacroAuroc(metrics, s)),
+            test_windows = test.Length,
+        };
+        File.WriteAllText(run.Metrics, JsonSerializer.Serialize(summary, TrainerConfig.Json));
+        return metrics;
+    }
+
+    public static double MacroAuroc(IEnumerable<LabelMetric> metrics, string source)
+    {
+        var v = metrics.Where(m => m.Source == source && !double.IsNaN(m.Auroc)).Select(m => m.Auroc).ToList();
+        return v.Count == 0 ? double.NaN : v.Average();
+    }
+
+    public string Export(string? path = null)
+    {
+        var (model, info, pre) = LoadFindings();
+        string metrics = File.Exists(run.Metrics) ? File.ReadAllText(run.Metrics) : "{}";
+        string trainingData = Data.Summary();
+        var meta = new ModelMetadata
+        {
+            ModelName = config.Name,
+            ModelVersion = config.Version,
+            Labels = info.Labels.Select((k, i) => { var l = EcgLabels.ByKey(k); return new LabelMetadata(l.Key, l.SnomedCode, l.Display, info.Thresholds[i]); }).ToList(),
+            SampleRateHz = config.Model.SampleRateHz,
+            WindowSamples = config.Model.WindowSamples,
+            Preprocessing = EcgPreprocessing.Identifier,
+            EmbeddingDim = config.Model.Dim,
+            ZeroShotLabels = info.ZeroShotLabels,
+            Objective = config.Pretrain.Objective,
+            TrainingData = trainingData,
+            Metrics = metrics,
+        };
+        path ??= run.Onnx;
+        OnnxExporter.Save(model, meta, path);
+        return path;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using CGDmer.Model.Data;
+using CGDmer.Signal;
+using CGDmer.Signal.PtbXl;
+
+namespace CGDmer.Model.Pipeline;
+
+/// <summary>The windows of a run and their patient-disjoint split.</summary>
+public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, int[] Test)
+{
+    /// <summary>What the data was, in a form that goes into checkpoints, the model card and the ONNX metadata.</summary>
+    public string Summary()
+    {
+        object Part(int[] idx) => idx.GroupBy(i => Set.Sources[i]).ToDictionary(g => g.Key, g => new
+        {
+            windows = g.Count(),
+            patients = g.Select(i => Set.Patients[i]).Distinct().Count(),
+            positives = Set.Labels.Select((l, k) => (l.Key, n: g.Count(i => Set.HasLabel(i, k)))).Where(x => x.n > 0).ToDictionary(x => x.Key, x => x.n),
+        });
+        return JsonSerializer.Serialize(new { train = Part(Train), validation = Part(Validation), test = Part(Test), window_seconds = Set.WindowSamples });
+    }
+
+    public static TrainingData Build(TrainerConfig cfg, Action<string>? log = null)
+    {
+        var set = new WindowSet(cfg.Model.WindowSamples, EcgLabels.All, 4096);
+        var split = new Dictionary<string, int>(); // patient → 0 train, 1 validation, 2 test
+        var syn = cfg.Data.Synthetic;
+        if (syn.Count > 0)
+        {
+            log?.Invoke($"synthesizing {syn.Count} 12-lead windows");
+            SyntheticWindows.Add(set, cfg.Model.SampleRateHz, new SyntheticWindows.Options
+            {
+                Count = syn.Count, BaseSeed = syn.BaseSeed, TwoLeadShare = syn.TwoLeadShare, RandomSubsetShare = syn.RandomSubsetShare,
+            });
+            for (int k = 0; k < syn.Count; k++)
+            {
+                // Deterministic assignment by seed, independent of how many windows were asked for.
+                double u = new Random(syn.BaseSeed + k + 77_777).NextDouble();
+                split[$"synthetic-{syn.BaseSeed + k}"] = u < syn.TestShare ? 2 : u < syn.TestShare + syn.ValidationShare ? 1 : 0;
+            }
+        }
+        if (cfg.Data.MitBih is { } mb)
+        {
+            var records = mb.Records.Count > 0 ? mb.Records
+                : Directory.GetFiles(mb.Dir, "*.atr").Select(Path.GetFileNameWithoutExtension).Order().ToList()!;
+            foreach (var r in records)
+            {
+                string path = Path.Combine(mb.Dir, r!);
+                if (!File.Exists(path + ".hea")) throw new FileNotFoundException($"MIT-BIH record '{r}' not found in '{mb.Dir}'.", path + ".hea");
+                int n = AddMitBih(set, path, cfg.Model.SampleRateHz, mb);
+                split["mitbih-" + r] = mb.TestRecords.Contains(r!) ? 2 : mb.ValidationRecords.Contains(r!) ? 1 : 0;
+                log?.Invoke($"MIT-BIH {r}: {n} windows");
+            }
+        }
+        if (cfg.Data.PtbXl is { } px)
+        {
+            foreach (var (s, code) in new[] { (PtbXlSplit.Train, 0), (PtbXlSplit.Validation, 1), (PtbXlSplit.Test, 2) })
+            {
+                int before = set.Count;
+                PtbXlWindows.Add(set, px.Root, s, cfg.Model.SampleRateHz, px.Limit);
+                for (int i = before; i < set.Count; i++) split[set.Patients[i]] = code;
+                log?.Invoke($"PTB-XL {s}: {set.Count - before} windows");
+            }
+        }
+        var parts = new List<int>[] { new(), new(), new() };
+        for (int i = 0; i < set.Count; i++) parts[split[set.Patients[i]]].Add(i);
+        return new TrainingData(set, parts[0].ToArray(), parts[1].ToArray(), parts[2].ToArray());
+    }
+
+    /// <summary>FNV-1a of the name: string.GetHashCode is randomised per process, and report text must be reproducible.</summary>
+    public static int StableSeed(string name)
+    {
+        uint h = 2166136261;
+        foreach (char c in name) { h ^= c; h *= 16777619; }
+        return (int)(h & 0x7fffffff);
+    }
+
+    private static int AddMitBih(WindowSet set, string path, int rate, MitBihData mb)
+    {
+        var rec = Signal.Wfdb.WfdbReader.Read(path);
+        var ann = Signal.Wfdb.AnnotationReader.Read(path + ".atr");
+        return MitBihWindows.AddRecord(set, rec, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
+    }
+}
