@@ -86,3 +86,31 @@ public class QrsDetectorTests(ITestOutputHelper output)
         Assert.True(total.Sensitivity > 0.95 && total.PositivePredictiveValue > 0.95);
     }
 }
+
+public class QrsDetectorEdgeTests
+{
+    [Fact]
+    public void Flat_and_noise_only_signals_are_handled_quickly()
+    {
+        const double fs = 360;
+        var flat = new float[(int)(fs * 600)];
+        Assert.Empty(QrsDetector.Detect(flat, fs));
+        var rng = new Random(1);
+        var noise = new float[(int)(fs * 600)];
+        for (int i = 0; i < noise.Length; i++) noise[i] = (float)(0.01 * (rng.NextDouble() - 0.5));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        QrsDetector.Detect(noise, fs);
+        Assert.True(sw.Elapsed.TotalSeconds < 5, $"{sw.Elapsed.TotalSeconds:F1} s for 10 min of noise");
+        Assert.Empty(QrsDetector.Detect(new float[10], fs));
+    }
+
+    [Fact]
+    public void Nan_samples_do_not_break_detection()
+    {
+        var rec = CGDmer.Signal.Wfdb.WfdbReader.Read(TestPaths.Record("201"));
+        var x = rec.Ecg.Channels[0].Samples.AsSpan(0, 360 * 60).ToArray();
+        for (int i = 1000; i < 1400; i++) x[i] = float.NaN;
+        var peaks = QrsDetector.Detect(x, 360);
+        Assert.InRange(peaks.Length, 40, 120);
+    }
+}

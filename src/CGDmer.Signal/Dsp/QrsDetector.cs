@@ -202,7 +202,8 @@ public sealed class QrsDetector
             beatValues.Add(v);
             lastSlope = slope;
             spki = searchBack ? 0.25 * v + 0.75 * spki : 0.125 * v + 0.875 * spki;
-            noisePeaks.Clear();
+            if (searchBack) noisePeaks.RemoveAll(x => x.Index <= p); // later candidates may hide a second missed beat
+            else noisePeaks.Clear();
         }
 
         for (int i = 1; i < n - 1; i++)
@@ -211,7 +212,7 @@ public sealed class QrsDetector
             if (!(v > mwi[i - 1] && v >= mwi[i + 1])) continue; // local maxima of the integrator only
 
             // Search-back: a long silence since the last beat means one was missed under the threshold.
-            while (beats.Count > 0 && i - beats[^1] > SearchBackFactor * rrMean)
+            while (noisePeaks.Count > 0 && beats.Count > 0 && i - beats[^1] > SearchBackFactor * rrMean)
             {
                 int best = -1;
                 double bestV = SearchBackThresholdFraction * Thr1();
@@ -221,7 +222,6 @@ public sealed class QrsDetector
                     { best = idx; bestV = val; }
                 if (best < 0) break;
                 Accept(best, bestV, Slope(best, bp), searchBack: true);
-                noisePeaks.RemoveAll(x => x.Index <= best);
             }
 
             if (beats.Count > 0 && i - beats[^1] < refractory)
@@ -248,7 +248,9 @@ public sealed class QrsDetector
             else
             {
                 npki = 0.125 * v + 0.875 * npki;
-                noisePeaks.Add((i, v));
+                // Only peaks that could pass search-back are kept, which bounds the list (and the scan) in long
+                // stretches without beats, e.g. asystole or lead-off.
+                if (v > SearchBackThresholdFraction * Thr1()) noisePeaks.Add((i, v));
             }
         }
         return beats;
