@@ -189,4 +189,15 @@ public class DspTests
         Assert.InRange(mean, -0.05, 0.05);
         Assert.Throws<ArgumentOutOfRangeException>(() => EcgPreprocessing.Apply(new float[10], 50));
     }
+
+    [Fact]
+    public void Preprocessing_does_not_allocate_per_window()
+    {
+        var window = Sine(7, 100, 1000);
+        EcgPreprocessing.Apply(window, 100); // warm-up: design cache, pool
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) EcgPreprocessing.Apply(window, 100);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
 }
