@@ -58,6 +58,17 @@ public class DspTests
     }
 
     [Fact]
+    public void Upsampling_suppresses_images()
+    {
+        // 30 Hz at 100 Hz upsampled to 500 Hz: zero-stuffing images at 70, 130, 170 Hz must be filtered out.
+        var y = Resampler.Resample(Sine(30, 100, 1000), 100, 500);
+        var (amp, _) = Fit(y, 30, 500, 500, y.Length - 500);
+        Assert.InRange(amp, 0.99, 1.01);
+        foreach (double image in new[] { 70.0, 130.0, 170.0 })
+            Assert.True(Fit(y, image, 500, 500, y.Length - 500).Amp < 0.005, $"image at {image} Hz");
+    }
+
+    [Fact]
     public void Resampler_constant_in_constant_out()
     {
         var x = Enumerable.Repeat(2.5f, 3600).ToArray();
@@ -188,5 +199,16 @@ public class DspTests
         double mean = a.Skip(200).Take(600).Average(v => (double)v);
         Assert.InRange(mean, -0.05, 0.05);
         Assert.Throws<ArgumentOutOfRangeException>(() => EcgPreprocessing.Apply(new float[10], 50));
+    }
+
+    [Fact]
+    public void Preprocessing_does_not_allocate_per_window()
+    {
+        var window = Sine(7, 100, 1000);
+        EcgPreprocessing.Apply(window, 100); // warm-up: design cache, pool
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) EcgPreprocessing.Apply(window, 100);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
     }
 }

@@ -36,6 +36,47 @@ public class PropertyTests
     }
 
     [Property(MaxTest = 300)]
+    public void Well_formed_headers_round_trip(PositiveInt seed)
+    {
+        var rng = new Random(seed.Get);
+        int nsig = 1 + rng.Next(12);
+        int fs = new[] { 100, 250, 360, 500, 1000 }[rng.Next(5)];
+        long nsamp = rng.Next(1_000_000);
+        var lines = new List<string> { $"rec{seed.Get} {nsig} {fs} {nsamp}" };
+        var expected = new List<(int Fmt, double Gain, int Baseline, int AdcZero, int Init, int Sum, string Desc)>();
+        for (int i = 0; i < nsig; i++)
+        {
+            int fmt = rng.Next(2) == 0 ? 16 : 212;
+            double gain = Math.Round(rng.NextDouble() * 2000 + 1, 3);
+            int adczero = rng.Next(-100, 2048);
+            bool hasBaseline = rng.Next(2) == 0;
+            int baseline = hasBaseline ? rng.Next(-2048, 2048) : adczero;
+            int init = rng.Next(-2048, 2048), sum = rng.Next(-32768, 32768);
+            string desc = rng.Next(3) == 0 ? "" : new[] { "MLII", "V1", "ECG lead I", "aVF" }[rng.Next(4)];
+            string gainText = gain.ToString(System.Globalization.CultureInfo.InvariantCulture) + (hasBaseline ? $"({baseline})" : "") + "/mV";
+            lines.Add($"rec.dat {fmt} {gainText} 12 {adczero} {init} {sum} 0 {desc}".TrimEnd());
+            expected.Add((fmt, gain, baseline, adczero, init, sum, desc));
+        }
+        lines.Add("# comment");
+        var h = WfdbHeaderParser.Parse(string.Join("\n", lines), "rt.hea");
+        Assert.Equal(nsig, h.SignalCount);
+        Assert.Equal(fs, h.SampleRateHz);
+        Assert.Equal(nsamp, h.SampleCount);
+        for (int i = 0; i < nsig; i++)
+        {
+            var e = expected[i];
+            var sp = h.Signals[i];
+            Assert.Equal((WfdbStorageFormat)e.Fmt, sp.Format);
+            Assert.Equal(e.Gain, sp.Gain);
+            Assert.Equal(e.Baseline, sp.Baseline);
+            Assert.Equal(e.AdcZero, sp.AdcZero);
+            Assert.Equal(e.Init, sp.InitialValue);
+            Assert.Equal(e.Sum, sp.Checksum);
+            Assert.Equal(e.Desc, sp.Description);
+        }
+    }
+
+    [Property(MaxTest = 300)]
     public void Annotation_parser_throws_only_WfdbFormatException(byte[] data)
     {
         try { AnnotationReader.Parse(data ?? [], "fuzz.atr"); }

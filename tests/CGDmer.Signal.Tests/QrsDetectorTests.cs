@@ -11,7 +11,8 @@ public class QrsDetectorTests(ITestOutputHelper output)
         var rec = WfdbReader.Read(recordPath);
         var ann = AnnotationReader.Read(recordPath + ".atr");
         var refBeats = AnnotationReader.Beats(ann).Select(a => a.Sample).ToArray();
-        var peaks = QrsDetector.Detect(rec.Ecg.Channels[0].Samples, rec.SampleRateHz);
+        var lead = rec.Ecg.Channel(Lead.II) ?? rec.Ecg.Channels[0]; // MLII; record 114 stores it second
+        var peaks = QrsDetector.Detect(lead.Samples, rec.SampleRateHz);
         detected = peaks.Length;
         reference = refBeats.Length;
         return BeatComparison.Compare(refBeats, peaks, (long)Math.Round(0.150 * rec.SampleRateHz));
@@ -83,5 +84,33 @@ public class QrsDetectorTests(ITestOutputHelper output)
         var total = new BeatComparison(tp, fn, fp);
         output.WriteLine($"Gross: TP {tp} FN {fn} FP {fp}, Se {total.Sensitivity:P2}, PPV {total.PositivePredictiveValue:P2}");
         Assert.True(total.Sensitivity > 0.95 && total.PositivePredictiveValue > 0.95);
+    }
+}
+
+public class QrsDetectorEdgeTests
+{
+    [Fact]
+    public void Flat_and_noise_only_signals_are_handled_quickly()
+    {
+        const double fs = 360;
+        var flat = new float[(int)(fs * 600)];
+        Assert.Empty(QrsDetector.Detect(flat, fs));
+        var rng = new Random(1);
+        var noise = new float[(int)(fs * 600)];
+        for (int i = 0; i < noise.Length; i++) noise[i] = (float)(0.01 * (rng.NextDouble() - 0.5));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        QrsDetector.Detect(noise, fs);
+        Assert.True(sw.Elapsed.TotalSeconds < 5, $"{sw.Elapsed.TotalSeconds:F1} s for 10 min of noise");
+        Assert.Empty(QrsDetector.Detect(new float[10], fs));
+    }
+
+    [Fact]
+    public void Nan_samples_do_not_break_detection()
+    {
+        var rec = CGDmer.Signal.Wfdb.WfdbReader.Read(TestPaths.Record("201"));
+        var x = rec.Ecg.Channels[0].Samples.AsSpan(0, 360 * 60).ToArray();
+        for (int i = 1000; i < 1400; i++) x[i] = float.NaN;
+        var peaks = QrsDetector.Detect(x, 360);
+        Assert.InRange(peaks.Length, 40, 120);
     }
 }

@@ -99,6 +99,8 @@ public class WfdbHeaderTests
     [InlineData("r/3 1 360\n", "multi-segment")]
     [InlineData("r 1 360\nr.dat 16x2\n", "more than one sample per frame")]
     [InlineData("r 1 360 10 25:00:00\nr.dat 16\n", "base time")]
+    [InlineData("r 1 360 10 NaN\nr.dat 16\n", "base time")] // found by the property test
+    [InlineData("r 1 NaN\nr.dat 16\n", "sampling frequency")]
     [InlineData("r 1 360 10 10:00:00 32/13/2000\nr.dat 16\n", "base date")]
     public void Malformed_headers_throw_naming_the_file(string text, string expected)
     {

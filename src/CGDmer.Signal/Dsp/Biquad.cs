@@ -55,9 +55,10 @@ public sealed class BiquadCascade
     public BiquadState CreateState() => new(Sections.Count);
 
     /// <summary>Causal filtering in place, continuing from <paramref name="state"/> (so consecutive chunks equal one long call).</summary>
-    public void Process(Span<float> data, BiquadState state)
+    public void Process(Span<float> data, BiquadState state) => Process(data, state.Z.AsSpan());
+
+    private void Process(Span<float> data, Span<double> z)
     {
-        var z = state.Z;
         var secs = (Biquad[])Sections;
         for (int s = 0; s < secs.Length; s++)
         {
@@ -84,7 +85,9 @@ public sealed class BiquadCascade
     /// Sets the state to the steady state for a constant input <paramref name="x0"/>, so a signal with a DC offset does
     /// not start with a step transient (the equivalent of scipy's lfilter_zi scaled by the first sample).
     /// </summary>
-    public void SetSteadyState(BiquadState state, double x0)
+    public void SetSteadyState(BiquadState state, double x0) => SetSteadyState(state.Z.AsSpan(), x0);
+
+    private void SetSteadyState(Span<double> z, double x0)
     {
         var secs = (Biquad[])Sections;
         double x = x0;
@@ -94,8 +97,8 @@ public sealed class BiquadCascade
             double y = q.DcGain * x;
             double z2 = q.B2 * x - q.A2 * y;
             double z1 = q.B1 * x - q.A1 * y + z2;
-            state.Z[2 * s] = z1;
-            state.Z[2 * s + 1] = z2;
+            z[2 * s] = z1;
+            z[2 * s + 1] = z2;
             x = y;
         }
     }
@@ -129,7 +132,8 @@ public sealed class BiquadCascade
                 ext[pad + n + i] = 2 * last - data[n - 2 - i];
             }
             data.CopyTo(ext.Slice(pad, n));
-            var state = CreateState();
+            // State on the stack: FiltFilt runs per lead per window in the service, so it should not allocate.
+            Span<double> state = Sections.Count <= 64 ? stackalloc double[2 * Sections.Count] : new double[2 * Sections.Count];
             SetSteadyState(state, ext[0]);
             Process(ext, state);
             ext.Reverse();

@@ -35,56 +35,88 @@ public sealed class QrsDetector
     /// <summary>Candidates within this time of the previous beat must show at least half its slope or are taken for T waves.</summary>
     public double TWaveWindowSeconds { get; init; } = 0.360;
 
+    /// <summary>Primary threshold position between the running noise (0) and signal (1) peak levels.</summary>
+    public double ThresholdFraction { get; init; } = 0.25;
+
+    /// <summary>Search-back accepts a candidate above this fraction of the primary threshold (Pan–Tompkins: 0.5).</summary>
+    public double SearchBackThresholdFraction { get; init; } = 0.5;
+
     public static int[] Detect(ReadOnlySpan<float> ecg, double sampleRateHz) => new QrsDetector(sampleRateHz).Detect(ecg);
 
-    /// <summary>R-peak sample indices, ascending.</summary>
+    /// <summary>R-peak sample indices of a single lead, ascending.</summary>
     public int[] Detect(ReadOnlySpan<float> ecg)
     {
-        int n = ecg.Length;
+        var copy = ArrayPool<float>.Shared.Rent(ecg.Length);
+        try
+        {
+            ecg.CopyTo(copy);
+            return Detect([new ArraySegment<float>(copy, 0, ecg.Length)]);
+        }
+        finally { ArrayPool<float>.Shared.Return(copy); }
+    }
+
+    /// <summary>
+    /// Core over one or more equally long leads. Each lead's feature signals are scaled by its own QRS amplitude (99th
+    /// percentile of the band-passed magnitude) and summed. Kept internal: fusing MLII and V1 this way was measured on
+    /// the 22 MIT-BIH DS1 records and was worse than MLII alone (Se 99.41 %/PPV 97.70 % against 99.70 %/99.09 %),
+    /// because noise in the second lead adds false beats.
+    /// </summary>
+    internal int[] Detect(IReadOnlyList<ArraySegment<float>> leads)
+    {
+        if (leads.Count == 0) throw new ArgumentException("At least one lead is needed.", nameof(leads));
+        int n = leads[0].Count;
+        foreach (var l in leads)
+            if (l.Count != n) throw new ArgumentException("All leads must have the same length.", nameof(leads));
         double fs = SampleRateHz;
         if (n < (int)(fs * 0.5)) return [];
         var pool = ArrayPool<float>.Shared;
-        float[] bp = pool.Rent(n), mwi = pool.Rent(n);
+        float[] bp = pool.Rent(n), sq = pool.Rent(n), mwi = pool.Rent(n), mag = pool.Rent(n);
         try
         {
-            // 1. band-pass (invalid samples held at the last valid value so NaN cannot spread through the filters)
-            float last = 0;
-            for (int i = 0; i < n; i++)
-            {
-                float v = ecg[i];
-                if (float.IsFinite(v)) last = v; else v = last;
-                bp[i] = v;
-            }
-            var bps = bp.AsSpan(0, n);
-            _bandPass.FiltFilt(bps, (int)Math.Min(n - 1, fs));
-
-            // 2.–3. centred five-point derivative, squared (stored in mwi temporarily)
-            var sq = mwi.AsSpan(0, n);
-            for (int i = 0; i < n; i++)
-            {
-                float d = (2 * At(bps, i + 2) + At(bps, i + 1) - At(bps, i - 1) - 2 * At(bps, i - 2)) * 0.125f;
-                sq[i] = d * d;
-            }
-            // 4. centred moving-window integration (running sum in double to avoid drift over long records)
+            var mwiS = mwi.AsSpan(0, n);
+            var magS = mag.AsSpan(0, n);
+            mwiS.Clear();
+            magS.Clear();
             int w = Math.Max(1, (int)Math.Round(IntegrationWindowSeconds * fs));
-            var integ = pool.Rent(n);
-            try
+            foreach (var lead in leads)
             {
+                // 1. band-pass (invalid samples held at the last valid value so NaN cannot spread through the filters)
+                var x = lead.AsSpan();
+                var bps = bp.AsSpan(0, n);
+                float last = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    float v = x[i];
+                    if (float.IsFinite(v)) last = v; else v = last;
+                    bps[i] = v;
+                }
+                _bandPass.FiltFilt(bps, (int)Math.Min(n - 1, fs));
+                double scale = Percentile99Abs(bps);
+                if (!(scale > 0)) continue; // flat lead: contributes nothing
+                float inv = (float)(1 / scale);
+
+                // 2.–3. centred five-point derivative, squared
+                var sqS = sq.AsSpan(0, n);
+                for (int i = 0; i < n; i++)
+                {
+                    float d = (2 * At(bps, i + 2) + At(bps, i + 1) - At(bps, i - 1) - 2 * At(bps, i - 2)) * 0.125f * inv;
+                    sqS[i] = d * d;
+                    magS[i] += Math.Abs(bps[i]) * inv;
+                }
+                // 4. centred moving-window integration (running sum in double to avoid drift over long records)
                 double sum = 0;
                 int half = w / 2;
                 for (int i = 0; i < n + half; i++)
                 {
-                    if (i < n) sum += sq[i];
-                    if (i - w >= 0) sum -= sq[i - w];
+                    if (i < n) sum += sqS[i];
+                    if (i - w >= 0) sum -= sqS[i - w];
                     int c = i - half;
-                    if (c >= 0) integ[c] = (float)(sum / w);
+                    if (c >= 0) mwiS[c] += (float)(sum / w);
                 }
-                integ.AsSpan(0, n).CopyTo(sq);
             }
-            finally { pool.Return(integ); }
 
-            var beats = Decide(sq, bps, fs);
-            // 6. R-peak: largest |band-passed| deflection within ±100 ms of the integrator peak
+            var beats = Decide(mwiS, magS, fs);
+            // 6. R-peak: largest (scaled, summed) band-passed magnitude within ±100 ms of the integrator peak
             int r = (int)Math.Round(0.100 * fs);
             var result = new List<int>(beats.Count);
             foreach (int p in beats)
@@ -94,8 +126,7 @@ public sealed class QrsDetector
                 float bv = -1;
                 for (int i = lo; i <= hi; i++)
                 {
-                    float a = Math.Abs(bps[i]);
-                    if (a > bv) { bv = a; best = i; }
+                    if (magS[i] > bv) { bv = magS[i]; best = i; }
                 }
                 if (result.Count == 0 || best - result[^1] >= (int)(RefractorySeconds * fs)) result.Add(best);
             }
@@ -104,8 +135,25 @@ public sealed class QrsDetector
         finally
         {
             pool.Return(bp);
+            pool.Return(sq);
             pool.Return(mwi);
+            pool.Return(mag);
         }
+    }
+
+    private static double Percentile99Abs(ReadOnlySpan<float> x)
+    {
+        int step = Math.Max(1, x.Length / 20000); // a subsample is plenty for a scale estimate
+        int m = (x.Length + step - 1) / step;
+        var buf = ArrayPool<float>.Shared.Rent(m);
+        try
+        {
+            for (int i = 0, j = 0; j < m; i += step, j++) buf[j] = Math.Abs(x[i]);
+            var s = buf.AsSpan(0, m);
+            s.Sort();
+            return s[Math.Min(m - 1, (int)(0.99 * m))];
+        }
+        finally { ArrayPool<float>.Shared.Return(buf); }
     }
 
     private static float At(ReadOnlySpan<float> x, int i) => x[Math.Clamp(i, 0, x.Length - 1)];
@@ -123,12 +171,12 @@ public sealed class QrsDetector
         for (int i = 0; i < learn; i++) { max = Math.Max(max, mwi[i]); mean += mwi[i]; }
         mean /= Math.Max(1, learn);
         double spki = max / 3, npki = mean / 2;
-        double Thr1() => npki + 0.25 * (spki - npki);
+        double Thr1() => npki + ThresholdFraction * (spki - npki);
 
         var beats = new List<int>();
         var beatValues = new List<double>();
         double lastSlope = 0;
-        var rr = new Queue<int>();
+        var rrList = new List<int>();
         double rrMean = fs; // 1 s until real intervals are known
         var noisePeaks = new List<(int Index, double Value)>(); // candidates since the last beat, for search-back
 
@@ -144,17 +192,18 @@ public sealed class QrsDetector
         {
             if (beats.Count > 0)
             {
-                rr.Enqueue(p - beats[^1]);
-                if (rr.Count > 8) rr.Dequeue();
+                rrList.Add(p - beats[^1]);
+                if (rrList.Count > 8) rrList.RemoveAt(0);
                 double s = 0;
-                foreach (var x in rr) s += x;
-                rrMean = s / rr.Count;
+                foreach (var x in rrList) s += x;
+                rrMean = s / rrList.Count;
             }
             beats.Add(p);
             beatValues.Add(v);
             lastSlope = slope;
             spki = searchBack ? 0.25 * v + 0.75 * spki : 0.125 * v + 0.875 * spki;
-            noisePeaks.Clear();
+            if (searchBack) noisePeaks.RemoveAll(x => x.Index <= p); // later candidates may hide a second missed beat
+            else noisePeaks.Clear();
         }
 
         for (int i = 1; i < n - 1; i++)
@@ -163,15 +212,16 @@ public sealed class QrsDetector
             if (!(v > mwi[i - 1] && v >= mwi[i + 1])) continue; // local maxima of the integrator only
 
             // Search-back: a long silence since the last beat means one was missed under the threshold.
-            while (beats.Count > 0 && i - beats[^1] > SearchBackFactor * rrMean)
+            while (noisePeaks.Count > 0 && beats.Count > 0 && i - beats[^1] > SearchBackFactor * rrMean)
             {
                 int best = -1;
-                double bestV = 0.5 * Thr1();
+                double bestV = SearchBackThresholdFraction * Thr1();
                 foreach (var (idx, val) in noisePeaks)
-                    if (idx - beats[^1] >= refractory && val > bestV) { best = idx; bestV = val; }
+                    if (idx - beats[^1] >= refractory && val > bestV
+                        && (idx - beats[^1] >= tWindow || Slope(idx, bp) >= 0.5 * lastSlope)) // not a T wave
+                    { best = idx; bestV = val; }
                 if (best < 0) break;
                 Accept(best, bestV, Slope(best, bp), searchBack: true);
-                noisePeaks.RemoveAll(x => x.Index <= best);
             }
 
             if (beats.Count > 0 && i - beats[^1] < refractory)
@@ -179,6 +229,7 @@ public sealed class QrsDetector
                 // Within the refractory period a larger peak belongs to the same complex: move the beat there.
                 if (v > beatValues[^1])
                 {
+                    if (rrList.Count > 0 && beats.Count > 1) rrList[^1] = i - beats[^2];
                     beats[^1] = i;
                     beatValues[^1] = v;
                 }
@@ -197,7 +248,9 @@ public sealed class QrsDetector
             else
             {
                 npki = 0.125 * v + 0.875 * npki;
-                noisePeaks.Add((i, v));
+                // Only peaks that could pass search-back are kept, which bounds the list (and the scan) in long
+                // stretches without beats, e.g. asystole or lead-off.
+                if (v > SearchBackThresholdFraction * Thr1()) noisePeaks.Add((i, v));
             }
         }
         return beats;

@@ -245,7 +245,8 @@ public static class WfdbHeaderParser
         {
             throw new WfdbFormatException(src, $"invalid base time '{s}'.", e);
         }
-        if (h > 23 || m > 59 || sec >= 60) throw new WfdbFormatException(src, $"invalid base time '{s}'.");
+        // The negated comparison also rejects "NaN", which double.Parse accepts.
+        if (h > 23 || m > 59 || !(sec >= 0 && sec < 60)) throw new WfdbFormatException(src, $"invalid base time '{s}'.");
         return new TimeOnly(h, m).Add(TimeSpan.FromSeconds(sec));
     }
 
