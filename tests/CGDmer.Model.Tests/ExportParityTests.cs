@@ -136,3 +136,31 @@ public class ExportParityTests
         return m;
     }
 }
+
+public class RealInputParityTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public void Onnx_runtime_matches_torchsharp_on_real_mitbih_windows()
+    {
+        var cfg = CgDmerConfig.Tiny;
+        var set = new CGDmer.Model.Data.WindowSet(cfg.WindowSamples, EcgLabels.All);
+        CGDmer.Model.Data.MitBihWindows.AddRecord(set, TestData.MitBih("201"), cfg.SampleRateHz, 10, 1, maxSeconds: 330);
+        Assert.Equal(33, set.Count);
+        var model = ExportParityTests.MakeModel(cfg, 3, zeroShot: true);
+        using var session = new InferenceSession(OnnxExporter.Export(model, ExportParityTests.Metadata(cfg, 3, true)));
+        foreach (int batch in new[] { 1, 32 })
+        {
+            var ecg = new float[batch * set.WindowStride];
+            var mask = new float[batch * 12];
+            var lab = new float[batch * set.Labels.Count];
+            set.CopyBatch(Enumerable.Range(1, batch).ToArray(), ecg, mask, lab);
+            var (op, oe, oz) = ExportParityTests.RunOnnx(session, ecg, mask, batch, cfg.WindowSamples);
+            using var _ = no_grad();
+            var (p, e) = model.Infer(tensor(ecg, [batch, 12, cfg.WindowSamples]), tensor(mask, [batch, 12]));
+            double dp = ExportParityTests.MaxAbs(p.data<float>().ToArray(), op), de = ExportParityTests.MaxAbs(e.data<float>().ToArray(), oe);
+            double dz = ExportParityTests.MaxAbs(model.ZeroShot(e)!.data<float>().ToArray(), oz!);
+            output.WriteLine($"batch {batch}: max |Δ| probabilities {dp:E2}, embedding {de:E2}, zero-shot {dz:E2}");
+            Assert.True(dp < 1e-4 && de < 1e-4 && dz < 1e-4, $"batch {batch}: {dp} {de} {dz}");
+        }
+    }
+}

@@ -37,7 +37,7 @@ public sealed class Pretrainer
     public Pretrainer(PretrainOptions options) => _options = options;
 
     public (CgDmerModel Model, TrainingState State) Run(CgDmerConfig config, ReportTokenizer tokenizer, WindowSet data, int[] trainIndices,
-        string dataSummary, Action<PretrainProgress>? progress = null)
+        string dataSummary, Action<PretrainProgress>? progress = null, CancellationToken cancellation = default)
     {
         var o = _options;
         var weights = ObjectiveWeights.ForAblation(o.Objective);
@@ -88,6 +88,8 @@ public sealed class Pretrainer
             int stepInEpoch = step - epoch * stepsPerEpoch;
             for (int k = Math.Max(0, stepInEpoch); k < Math.Min(stepsPerEpoch, plan.Count) && step < totalSteps; k++)
             {
+                // An interrupted run resumes from the last end-of-epoch checkpoint.
+                cancellation.ThrowIfCancellationRequested();
                 var idx = plan[k].AsSpan();
                 data.CopyBatch(idx, ecgBuf, maskBuf, labelBuf);
                 for (int j = 0; j < b; j++)
