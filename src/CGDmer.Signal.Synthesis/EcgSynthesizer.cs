@@ -74,10 +74,11 @@ public static class EcgSynthesizer
         // respiratory modulation of the dipole amplitude (ECG-derived respiration)
         double respPhase = rngMorph.Uniform(0, 2 * Math.PI), respDepth = rngMorph.Uniform(0.01, 0.03);
         double wResp = 2 * Math.PI * patient.RespHz * invFs;
-        for (int i = 0; i < n; i++)
         {
-            double m = 1 + respDepth * Math.Sin(wResp * i + respPhase);
-            dx[i] *= m; dy[i] *= m; dz[i] *= m;
+            var mod = new double[n];
+            Array.Fill(mod, 1.0);
+            Oscillator.Add(mod, respDepth, wResp, respPhase);
+            for (int i = 0; i < n; i++) { double m = mod[i]; dx[i] *= m; dy[i] *= m; dz[i] *= m; }
         }
 
         // ---- project onto the 8 independent channels: I, II, V1..V6 ----
@@ -183,7 +184,12 @@ public static class EcgSynthesizer
 
         // measurements
         double meanRr = 0; int rrCount = 0;
-        for (int i = 1; i < beats.Count; i++) { meanRr += (beats[i].Sample - beats[i - 1].Sample) / fs; rrCount++; }
+        for (int i = 1; i < beats.Count; i++)
+        {
+            double rr = (beats[i].Sample - beats[i - 1].Sample) / fs;
+            if (rr > 2.0 && beats.Count > 3) continue; // pauses do not define the rate
+            meanRr += rr; rrCount++;
+        }
         meanRr = rrCount > 0 ? meanRr / rrCount : 60 / sinusRate;
         bool anyConducted = sched.Beats.Any(b => !b.Ectopic);
         var tpl = anyConducted ? patient.Conducted : patient.Ectopic;

@@ -62,15 +62,10 @@ internal static class NoiseModel
                     for (int j = 0; j < 3; j++) { df[j] = rng.Uniform(0.01, 0.1); da[j] = a * rng.Uniform(0.2, 0.6); dp[j] = rng.Uniform(0, 2 * Math.PI); }
                     double w = 2 * Math.PI * respHz * invFs;
                     var x = e[k];
-                    for (int i = 0; i < n; i++)
-                    {
-                        double t = i * invFs;
-                        double resp = Math.Sin(w * i + ph);
-                        x[i] += a * (resp + 0.15 * resp * resp)
-                              + da[0] * Math.Sin(2 * Math.PI * df[0] * t + dp[0])
-                              + da[1] * Math.Sin(2 * Math.PI * df[1] * t + dp[1])
-                              + da[2] * Math.Sin(2 * Math.PI * df[2] * t + dp[2]);
-                    }
+                    Oscillator.Add(x, a, w, ph);
+                    Oscillator.Add(x, 0.15 * a * 0.5, 0, 0.5 * Math.PI);       // 0.15·sin² = 0.075 − 0.075·cos(2wt)
+                    Oscillator.Add(x, 0.15 * a * 0.5, 2 * w, 2 * ph + 0.5 * Math.PI, -1);
+                    for (int j = 0; j < 3; j++) Oscillator.Add(x, da[j], 2 * Math.PI * df[j] * invFs, dp[j]);
                 }
             }
             if (o.MuscleMv > 0)
@@ -149,7 +144,7 @@ internal static class NoiseModel
                     double fh = f * h;
                     if (fh >= 0.5 * fs - 1) break;
                     double ah = a * (h == 1 ? 1 : h == 2 ? h2 : h3), w = 2 * Math.PI * fh * invFs;
-                    for (int i = 0; i < n; i++) x[i] += ah * Math.Sin(w * i + h * p);
+                    Oscillator.Add(x, ah, w, h * p);
                 }
             }
         }
@@ -190,5 +185,25 @@ internal static class NoiseModel
         double l = Math.Exp(-Math.Min(lambda, 50)), p = 1; int k = 0;
         do { k++; p *= rng.NextDouble(); } while (p > l);
         return k - 1;
+    }
+}
+
+/// <summary>Adds amp·sin(w·i + phase) to a buffer using a rotation recurrence (no per-sample trigonometry).</summary>
+internal static class Oscillator
+{
+    public static void Add(Span<double> x, double amp, double w, double phase, double sign = 1)
+    {
+        if (amp == 0) return;
+        double c = Math.Cos(w), s = Math.Sin(w);
+        double re = Math.Cos(phase), im = Math.Sin(phase);   // e^{i(phase)}
+        amp *= sign;
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] += amp * im;
+            double nr = re * c - im * s;
+            im = re * s + im * c;
+            re = nr;
+            if ((i & 1023) == 1023) { double m = 1 / Math.Sqrt(re * re + im * im); re *= m; im *= m; }
+        }
     }
 }
