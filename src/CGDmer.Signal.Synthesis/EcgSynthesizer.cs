@@ -63,7 +63,8 @@ public static class EcgSynthesizer
         var sched = BuildSchedule(req, plans, patient, rngRhythm, dur, lfhf, rrStdFrac, out var pvcForced);
 
         // ---- render dipole ----
-        var dx = new double[n]; var dy = new double[n]; var dz = new double[n];
+        var scratch = Scratch.Current;
+        var dx = scratch.Zeroed(0, n); var dy = scratch.Zeroed(1, n); var dz = scratch.Zeroed(2, n);
         double invFs = 1 / fs;
         foreach (var pt in sched.PWaves)
             foreach (var w in patient.PWave) AddWave(dx, dy, dz, fs, pt, w, 1, 0);
@@ -75,15 +76,14 @@ public static class EcgSynthesizer
         double respPhase = rngMorph.Uniform(0, 2 * Math.PI), respDepth = rngMorph.Uniform(0.01, 0.03);
         double wResp = 2 * Math.PI * patient.RespHz * invFs;
         {
-            var mod = new double[n];
-            Array.Fill(mod, 1.0);
+            var mod = scratch.Zeroed(21, n);
             Oscillator.Add(mod, respDepth, wResp, respPhase);
-            for (int i = 0; i < n; i++) { double m = mod[i]; dx[i] *= m; dy[i] *= m; dz[i] *= m; }
+            for (int i = 0; i < n; i++) { double m = 1 + mod[i]; dx[i] *= m; dy[i] *= m; dz[i] *= m; }
         }
 
         // ---- project onto the 8 independent channels: I, II, V1..V6 ----
         var ch = new double[8][];
-        for (int c = 0; c < 8; c++) ch[c] = new double[n];
+        for (int c = 0; c < 8; c++) ch[c] = scratch.Zeroed(3 + c, n);
         var field = patient.Field;
         var lv = new Vec3[8];
         lv[0] = field.LeadI; lv[1] = field.LeadII;

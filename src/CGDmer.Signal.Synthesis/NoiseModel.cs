@@ -49,7 +49,7 @@ internal static class NoiseModel
         if (electrodeNoise)
         {
             var e = new double[9][];
-            for (int k = 0; k < 9; k++) e[k] = new double[n];
+            for (int k = 0; k < 9; k++) e[k] = Scratch.Current.Zeroed(11 + k, n);
             if (o.BaselineWanderMv > 0)
             {
                 double respPhase = rng.Uniform(0, 2 * Math.PI);
@@ -60,17 +60,27 @@ internal static class NoiseModel
                     double a = o.BaselineWanderMv * rng.Uniform(0.4, 1.0) * (chest ? 1.0 : 0.6);
                     double ph = respPhase + rng.Gaussian(0, 0.6);
                     for (int j = 0; j < 3; j++) { df[j] = rng.Uniform(0.01, 0.1); da[j] = a * rng.Uniform(0.2, 0.6); dp[j] = rng.Uniform(0, 2 * Math.PI); }
-                    double w = 2 * Math.PI * respHz * invFs;
+                    // slow components: evaluated on a coarse grid (<= 50 Hz) and linearly interpolated
+                    int step = Math.Max(1, (int)(fs / 50));
+                    int m = n / step + 2;
+                    double[] coarse = Scratch.Current.Zeroed(22, m);
+                    double wc = 2 * Math.PI * respHz * invFs * step;
+                    Oscillator.Add(coarse, a, wc, ph);
+                    Oscillator.Add(coarse, 0.075 * a, 0, 0.5 * Math.PI);                // 0.15·sin² = 0.075 − 0.075·cos(2wt)
+                    Oscillator.Add(coarse, -0.075 * a, 2 * wc, 2 * ph + 0.5 * Math.PI);
+                    for (int j = 0; j < 3; j++) Oscillator.Add(coarse, da[j], 2 * Math.PI * df[j] * invFs * step, dp[j]);
                     var x = e[k];
-                    Oscillator.Add(x, a, w, ph);
-                    Oscillator.Add(x, 0.15 * a * 0.5, 0, 0.5 * Math.PI);       // 0.15·sin² = 0.075 − 0.075·cos(2wt)
-                    Oscillator.Add(x, 0.15 * a * 0.5, 2 * w, 2 * ph + 0.5 * Math.PI, -1);
-                    for (int j = 0; j < 3; j++) Oscillator.Add(x, da[j], 2 * Math.PI * df[j] * invFs, dp[j]);
+                    double inv = 1.0 / step;
+                    for (int i = 0; i < n; i++)
+                    {
+                        int q = i / step; double fr = (i - q * step) * inv;
+                        x[i] += coarse[q] + (coarse[q + 1] - coarse[q]) * fr;
+                    }
                 }
             }
             if (o.MuscleMv > 0)
             {
-                var buf = new double[n];
+                var buf = Scratch.Current.Zeroed(20, n);
                 double lo = Math.Min(20, 0.2 * fs), hi = Math.Min(150, 0.42 * fs);
                 var hp = Biquad.HighPass(fs, lo); var lp = Biquad.LowPass(fs, hi);
                 Span<double> bc = stackalloc double[3], bw = stackalloc double[3], ba = stackalloc double[3];
@@ -78,7 +88,7 @@ internal static class NoiseModel
                 {
                     bool limb = k < 3;
                     double level = o.MuscleMv * (limb ? rng.Uniform(0.6, 1.0) : rng.Uniform(0.2, 0.6)) / Math.Sqrt(2);
-                    for (int i = 0; i < n; i++) buf[i] = rng.Gaussian();
+                    for (int i = 0; i < n; i++) buf[i] = 3.4641016151377544 * (rng.NextDouble() - 0.5); // unit-variance white noise; Gaussian after band-pass filtering
                     hp.Process(buf); lp.Process(buf);
                     double ss = 0; for (int i = 0; i < n; i++) ss += buf[i] * buf[i];
                     double g = level / Math.Sqrt(ss / n + 1e-30);
