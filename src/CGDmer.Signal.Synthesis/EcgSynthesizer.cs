@@ -63,7 +63,8 @@ public static class EcgSynthesizer
         var sched = BuildSchedule(req, plans, patient, rngRhythm, dur, lfhf, rrStdFrac, out var pvcForced);
 
         // ---- render dipole ----
-        var dx = new double[n]; var dy = new double[n]; var dz = new double[n];
+        var scratch = Scratch.Current;
+        var dx = scratch.Zeroed(0, n); var dy = scratch.Zeroed(1, n); var dz = scratch.Zeroed(2, n);
         double invFs = 1 / fs;
         foreach (var pt in sched.PWaves)
             foreach (var w in patient.PWave) AddWave(dx, dy, dz, fs, pt, w, 1, 0);
@@ -74,15 +75,15 @@ public static class EcgSynthesizer
         // respiratory modulation of the dipole amplitude (ECG-derived respiration)
         double respPhase = rngMorph.Uniform(0, 2 * Math.PI), respDepth = rngMorph.Uniform(0.01, 0.03);
         double wResp = 2 * Math.PI * patient.RespHz * invFs;
-        for (int i = 0; i < n; i++)
         {
-            double m = 1 + respDepth * Math.Sin(wResp * i + respPhase);
-            dx[i] *= m; dy[i] *= m; dz[i] *= m;
+            var mod = scratch.Zeroed(21, n);
+            Oscillator.Add(mod, respDepth, wResp, respPhase);
+            for (int i = 0; i < n; i++) { double m = 1 + mod[i]; dx[i] *= m; dy[i] *= m; dz[i] *= m; }
         }
 
         // ---- project onto the 8 independent channels: I, II, V1..V6 ----
         var ch = new double[8][];
-        for (int c = 0; c < 8; c++) ch[c] = new double[n];
+        for (int c = 0; c < 8; c++) ch[c] = scratch.Zeroed(3 + c, n);
         var field = patient.Field;
         var lv = new Vec3[8];
         lv[0] = field.LeadI; lv[1] = field.LeadII;
@@ -183,7 +184,12 @@ public static class EcgSynthesizer
 
         // measurements
         double meanRr = 0; int rrCount = 0;
-        for (int i = 1; i < beats.Count; i++) { meanRr += (beats[i].Sample - beats[i - 1].Sample) / fs; rrCount++; }
+        for (int i = 1; i < beats.Count; i++)
+        {
+            double rr = (beats[i].Sample - beats[i - 1].Sample) / fs;
+            if (rr > 2.0 && beats.Count > 3) continue; // pauses do not define the rate
+            meanRr += rr; rrCount++;
+        }
         meanRr = rrCount > 0 ? meanRr / rrCount : 60 / sinusRate;
         bool anyConducted = sched.Beats.Any(b => !b.Ectopic);
         var tpl = anyConducted ? patient.Conducted : patient.Ectopic;

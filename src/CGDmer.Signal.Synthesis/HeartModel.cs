@@ -146,7 +146,7 @@ internal static class Territories
     public static Vec3 Direction(Territory t) => (t switch
     {
         Territory.Inferior => new Vec3(-0.15, 1, 0.05),
-        Territory.Anterior => new Vec3(0.05, -0.25, 1),
+        Territory.Anterior => new Vec3(0.0, -0.4, 1),
         Territory.Lateral => new Vec3(1, -0.45, 0.2),
         Territory.Septal => new Vec3(-0.45, 0, 0.9),
         _ => new Vec3(0.6, 0.6, 0.45),

@@ -49,7 +49,7 @@ internal static class NoiseModel
         if (electrodeNoise)
         {
             var e = new double[9][];
-            for (int k = 0; k < 9; k++) e[k] = new double[n];
+            for (int k = 0; k < 9; k++) e[k] = Scratch.Current.Zeroed(11 + k, n);
             if (o.BaselineWanderMv > 0)
             {
                 double respPhase = rng.Uniform(0, 2 * Math.PI);
@@ -60,22 +60,27 @@ internal static class NoiseModel
                     double a = o.BaselineWanderMv * rng.Uniform(0.4, 1.0) * (chest ? 1.0 : 0.6);
                     double ph = respPhase + rng.Gaussian(0, 0.6);
                     for (int j = 0; j < 3; j++) { df[j] = rng.Uniform(0.01, 0.1); da[j] = a * rng.Uniform(0.2, 0.6); dp[j] = rng.Uniform(0, 2 * Math.PI); }
-                    double w = 2 * Math.PI * respHz * invFs;
+                    // slow components: evaluated on a coarse grid (<= 50 Hz) and linearly interpolated
+                    int step = Math.Max(1, (int)(fs / 50));
+                    int m = n / step + 2;
+                    double[] coarse = Scratch.Current.Zeroed(22, m);
+                    double wc = 2 * Math.PI * respHz * invFs * step;
+                    Oscillator.Add(coarse, a, wc, ph);
+                    Oscillator.Add(coarse, 0.075 * a, 0, 0.5 * Math.PI);                // 0.15·sin² = 0.075 − 0.075·cos(2wt)
+                    Oscillator.Add(coarse, -0.075 * a, 2 * wc, 2 * ph + 0.5 * Math.PI);
+                    for (int j = 0; j < 3; j++) Oscillator.Add(coarse, da[j], 2 * Math.PI * df[j] * invFs * step, dp[j]);
                     var x = e[k];
+                    double inv = 1.0 / step;
                     for (int i = 0; i < n; i++)
                     {
-                        double t = i * invFs;
-                        double resp = Math.Sin(w * i + ph);
-                        x[i] += a * (resp + 0.15 * resp * resp)
-                              + da[0] * Math.Sin(2 * Math.PI * df[0] * t + dp[0])
-                              + da[1] * Math.Sin(2 * Math.PI * df[1] * t + dp[1])
-                              + da[2] * Math.Sin(2 * Math.PI * df[2] * t + dp[2]);
+                        int q = i / step; double fr = (i - q * step) * inv;
+                        x[i] += coarse[q] + (coarse[q + 1] - coarse[q]) * fr;
                     }
                 }
             }
             if (o.MuscleMv > 0)
             {
-                var buf = new double[n];
+                var buf = Scratch.Current.Zeroed(20, n);
                 double lo = Math.Min(20, 0.2 * fs), hi = Math.Min(150, 0.42 * fs);
                 var hp = Biquad.HighPass(fs, lo); var lp = Biquad.LowPass(fs, hi);
                 Span<double> bc = stackalloc double[3], bw = stackalloc double[3], ba = stackalloc double[3];
@@ -83,7 +88,7 @@ internal static class NoiseModel
                 {
                     bool limb = k < 3;
                     double level = o.MuscleMv * (limb ? rng.Uniform(0.6, 1.0) : rng.Uniform(0.2, 0.6)) / Math.Sqrt(2);
-                    for (int i = 0; i < n; i++) buf[i] = rng.Gaussian();
+                    for (int i = 0; i < n; i++) buf[i] = 3.4641016151377544 * (rng.NextDouble() - 0.5); // unit-variance white noise; Gaussian after band-pass filtering
                     hp.Process(buf); lp.Process(buf);
                     double ss = 0; for (int i = 0; i < n; i++) ss += buf[i] * buf[i];
                     double g = level / Math.Sqrt(ss / n + 1e-30);
@@ -149,7 +154,7 @@ internal static class NoiseModel
                     double fh = f * h;
                     if (fh >= 0.5 * fs - 1) break;
                     double ah = a * (h == 1 ? 1 : h == 2 ? h2 : h3), w = 2 * Math.PI * fh * invFs;
-                    for (int i = 0; i < n; i++) x[i] += ah * Math.Sin(w * i + h * p);
+                    Oscillator.Add(x, ah, w, h * p);
                 }
             }
         }
@@ -190,5 +195,25 @@ internal static class NoiseModel
         double l = Math.Exp(-Math.Min(lambda, 50)), p = 1; int k = 0;
         do { k++; p *= rng.NextDouble(); } while (p > l);
         return k - 1;
+    }
+}
+
+/// <summary>Adds amp·sin(w·i + phase) to a buffer using a rotation recurrence (no per-sample trigonometry).</summary>
+internal static class Oscillator
+{
+    public static void Add(Span<double> x, double amp, double w, double phase, double sign = 1)
+    {
+        if (amp == 0) return;
+        double c = Math.Cos(w), s = Math.Sin(w);
+        double re = Math.Cos(phase), im = Math.Sin(phase);   // e^{i(phase)}
+        amp *= sign;
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] += amp * im;
+            double nr = re * c - im * s;
+            im = re * s + im * c;
+            re = nr;
+            if ((i & 1023) == 1023) { double m = 1 / Math.Sqrt(re * re + im * im); re *= m; im *= m; }
+        }
     }
 }

@@ -49,7 +49,7 @@ internal sealed class Patient
         {
             case BundleBranchBlock.Left:
             {
-                double sep = rng.Uniform(0.028, 0.034), s1 = rng.Uniform(0.017, 0.021), s2 = rng.Uniform(0.018, 0.022);
+                double sep = rng.Uniform(0.026, 0.032), s1 = rng.Uniform(0.015, 0.018), s2 = rng.Uniform(0.015, 0.019);
                 conducted.Waves.Add(Wave.Make(-sep, s1, qrsScale * R(new Vec3(0.75, 0.25, -0.55)), jitter: rng));
                 conducted.Waves.Add(Wave.Make(sep, s2, qrsScale * rng.Uniform(0.85, 1.1) * R(new Vec3(0.7, 0.05, -0.7)), jitter: rng));
                 var qrsMean = R(new Vec3(0.72, 0.15, -0.62)).Unit;
@@ -62,17 +62,17 @@ internal sealed class Patient
             case BundleBranchBlock.Right:
             {
                 AddNormalQrs(conducted, rng, qrsScale, wScale, R, sScale: 0.5);
-                double c = rng.Uniform(0.05, 0.058), s = rng.Uniform(0.016, 0.019);
-                var rPrime = rng.Uniform(0.5, 0.85) * R(new Vec3(-0.55, -0.05, 0.8));
+                double c = rng.Uniform(0.056, 0.064), s = rng.Uniform(0.018, 0.021);
+                var rPrime = rng.Uniform(0.65, 1.0) * R(new Vec3(-0.55, -0.05, 0.8));
                 conducted.Waves.Add(Wave.Make(c, s, rPrime, jitter: rng));
-                conducted.Waves.Add(Wave.Make(0.20, 0.055 * wScale, tScale * tDir - 0.25 * rPrime, true, rng));
-                conducted.Waves.Add(Wave.Make(0.25, 0.04 * wScale, tScale * 0.45 * tDir, true, rng));
+                conducted.Waves.Add(Wave.Make(0.24, 0.05 * wScale, tScale * tDir - 0.25 * rPrime, true, rng));
+                conducted.Waves.Add(Wave.Make(0.28, 0.035 * wScale, tScale * 0.45 * tDir, true, rng));
                 break;
             }
             default:
                 AddNormalQrs(conducted, rng, qrsScale, wScale, R, sScale: 1);
-                conducted.Waves.Add(Wave.Make(0.20, 0.055 * wScale, tScale * tDir, true, rng));
-                conducted.Waves.Add(Wave.Make(0.25, 0.04 * wScale, tScale * 0.45 * tDir, true, rng));
+                conducted.Waves.Add(Wave.Make(0.23, 0.05 * wScale, tScale * tDir, true, rng));
+                conducted.Waves.Add(Wave.Make(0.27, 0.035 * wScale, tScale * 0.45 * tDir, true, rng));
                 break;
         }
         conducted.UpdateQrsSpan();
@@ -85,7 +85,7 @@ internal sealed class Patient
             var d1 = (lvFocus ? new Vec3(-0.5, 0.6 * yDir, 0.65) : new Vec3(0.7, 0.5 * yDir, -0.55)).RotateFrontal(rng.Gaussian(0, 15)).Unit;
             var d2 = d1.RotateFrontal(rng.Uniform(-40, 40)) + new Vec3(0, 0, rng.Gaussian(0, 0.2));
             double amp = rng.Uniform(1.3, 2.2);
-            double s1 = rng.Uniform(0.019, 0.026), s2 = rng.Uniform(0.022, 0.028);
+            double s1 = rng.Uniform(0.02, 0.025), s2 = rng.Uniform(0.02, 0.026);
             ectopic.Waves.Add(Wave.Make(-0.018, s1, amp * d1, jitter: rng));
             ectopic.Waves.Add(Wave.Make(0.032, s2, amp * rng.Uniform(0.5, 0.9) * d2, jitter: rng));
             var mean = (d1 + 0.7 * d2).Unit;

@@ -171,7 +171,8 @@ public static class ReportWriter
         private string RhythmPhrase()
         {
             var parts = new List<string>();
-            double? hr = f.HeartRateBpm;
+            int rhythms = new[] { EcgLabels.AtrialFibrillation, EcgLabels.AtrialFlutter, EcgLabels.SinusRhythm, EcgLabels.SinusBradycardia, EcgLabels.SinusTachycardia, EcgLabels.VentricularTachycardia }.Count(Has);
+            double? hr = rhythms > 1 ? null : f.HeartRateBpm; // one overall rate would misdescribe a rhythm change
             if (Has(EcgLabels.AtrialFibrillation)) parts.Add(AfPhrase(hr));
             if (Has(EcgLabels.AtrialFlutter)) parts.Add(FlutterPhrase(hr));
             if (Has(EcgLabels.SinusRhythm)) parts.Add(P("sinus rhythm", "normal sinus rhythm", "NSR", "SR", "regular sinus rhythm", "sinus rhythm") + RateSuffix(hr, 0.5));
@@ -222,7 +223,9 @@ public static class ReportWriter
         private string RateSuffix(double? hr, double p)
         {
             if (hr is not { } r || !Coin(p)) return "";
-            return P(" at ", " ", ", ", " rate ", " @ ", " at a rate of ") + Rate(r, bare: false);
+            string rate = Rate(r, bare: false);
+            if (rate.StartsWith("in the") || rate.StartsWith("HR")) return P(", ", " ", " - ") + rate;
+            return P(" at ", " ", ", ", " rate ", " @ ", " at a rate of ") + rate;
         }
 
         private string Rate(double r, bool bare)
