@@ -28,3 +28,22 @@ public class PropertyTests
         return again.Report == e.Report && again.Lead(Lead.V4).AsSpan().SequenceEqual(e.Lead(Lead.V4));
     }
 }
+
+public class RobustnessTests
+{
+    [Theory]
+    [InlineData(1.0, 100)]
+    [InlineData(2.5, 250)]
+    [InlineData(5.0, 360)]
+    [InlineData(60.0, 100)]
+    public void AnyDurationAndRateGenerates(double seconds, double fs)
+    {
+        var sampler = new DatasetSampler(ConditionMix.Balanced with { RhythmChange = 0.3 }, seconds, fs);
+        for (int seed = 0; seed < (seconds > 10 ? 15 : 60); seed++)
+        {
+            var e = sampler.Generate(seed);
+            Assert.Equal((int)Math.Round(seconds * fs), e.Record.Length);
+            Assert.All(e.Intervals, iv => Assert.True(iv.StartSample >= 0 && iv.EndSample <= e.Record.Length && iv.EndSample > iv.StartSample));
+        }
+    }
+}
