@@ -203,7 +203,7 @@ public static class EcgSynthesizer
             QrsDurationMs: (tpl.JPoint - tpl.QrsOnset) * 1000,
             PrIntervalMs: hasP ? patient.Pr(meanRr) * 1000 : null,
             QtIntervalMs: qt * 1000,
-            QtcMs: qt / Math.Sqrt(meanRr) * 1000,
+            QtcMs: (qt + 0.154 * (1 - meanRr)) * 1000, // Framingham correction (Bazett over-corrects at fast rates)
             AxisDegrees: patient.AxisDegrees,
             JPointAfterRMs: patient.Conducted.JPoint * 1000,
             SokolowLyonMv: patient.SokolowLyon,

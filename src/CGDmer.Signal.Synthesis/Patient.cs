@@ -49,7 +49,7 @@ internal sealed class Patient
         {
             case BundleBranchBlock.Left:
             {
-                double sep = rng.Uniform(0.026, 0.032), s1 = rng.Uniform(0.015, 0.018), s2 = rng.Uniform(0.015, 0.019);
+                double sep = rng.Uniform(0.022, 0.026), s1 = rng.Uniform(0.017, 0.02), s2 = rng.Uniform(0.017, 0.021);
                 conducted.Waves.Add(Wave.Make(-sep, s1, qrsScale * R(new Vec3(0.75, 0.25, -0.55)), jitter: rng));
                 conducted.Waves.Add(Wave.Make(sep, s2, qrsScale * rng.Uniform(0.85, 1.1) * R(new Vec3(0.7, 0.05, -0.7)), jitter: rng));
                 var qrsMean = R(new Vec3(0.72, 0.15, -0.62)).Unit;

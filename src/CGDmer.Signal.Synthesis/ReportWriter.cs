@@ -382,7 +382,7 @@ public static class ReportWriter
             var l = new List<string>();
             bool sinus = Has(EcgLabels.SinusRhythm) || Has(EcgLabels.SinusBradycardia) || Has(EcgLabels.SinusTachycardia);
             bool anyStt = Has(EcgLabels.StElevation) || Has(EcgLabels.StDepression) || Has(EcgLabels.TWaveInversion);
-            if (!anyStt && !Has(EcgLabels.LeftBundleBranchBlock) && Coin(0.6))
+            if (!anyStt && !Has(EcgLabels.LeftBundleBranchBlock) && !Has(EcgLabels.VentricularTachycardia) && Coin(0.6))
                 l.Add(P("no acute ST changes", "no acute ST-T changes", "no ST elevation or depression", "no acute ischemic changes", "ST segments isoelectric",
                     "no STE/STD", "no evidence of acute ischemia", "no significant ST-T abnormality"));
             else if (Has(EcgLabels.StDepression) && !Has(EcgLabels.StElevation) && Coin(0.3))

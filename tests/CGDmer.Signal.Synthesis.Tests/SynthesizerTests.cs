@@ -384,3 +384,49 @@ public class SynthesizerTests(ITestOutputHelper output)
 
 [CollectionDefinition("Timing", DisableParallelization = true)]
 public class TimingCollection;
+
+[Collection("Timing")]
+public class PhysiologyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void QtShortensAtFasterRates()
+    {
+        // T-wave peak (lead with the largest T) after the R peak, at 50 vs 120 bpm, same patient (same seed)
+        for (int seed = 0; seed < 6; seed++)
+        {
+            var slow = EcgSynthesizer.Generate(new SynthesisRequest { Rhythm = RhythmKind.Sinus, RateBpm = 50 }, seed);
+            var fast = EcgSynthesizer.Generate(new SynthesisRequest { Rhythm = RhythmKind.Sinus, RateBpm = 120 }, seed);
+            double TPeak(SyntheticEcg e)
+            {
+                var avg = Averaged(e, Lead.V3, Inner(e).Select(b => b.Sample), 0.12, 0.45);
+                int best = 0; for (int i = 0; i < avg.Length; i++) if (Math.Abs(avg[i]) > Math.Abs(avg[best])) best = i;
+                return 0.12 + best / e.SampleRateHz;
+            }
+            double ts = TPeak(slow), tf = TPeak(fast);
+            if (seed == 0) output.WriteLine($"T peak after R: {ts * 1000:0} ms at 50 bpm, {tf * 1000:0} ms at 120 bpm; QT {slow.Measurements.QtIntervalMs:0} vs {fast.Measurements.QtIntervalMs:0} ms, QTc {slow.Measurements.QtcMs:0} vs {fast.Measurements.QtcMs:0}");
+            Assert.True(tf < ts - 0.03);
+            Assert.True(fast.Measurements.QtIntervalMs < slow.Measurements.QtIntervalMs - 40);
+        }
+    }
+
+    [Fact]
+    public void RrTachogramHasLfAndHfVariability()
+    {
+        var e = EcgSynthesizer.Generate(new SynthesisRequest { Rhythm = RhythmKind.Sinus, RateBpm = 65, DurationSeconds = 300, SampleRateHz = 100, WriteReport = false }, 21);
+        // RR tachogram resampled at 4 Hz by linear interpolation
+        var t = e.Beats.Skip(1).Select(b => b.Sample / e.SampleRateHz).ToArray();
+        var rr = RrSeconds(e);
+        var series = new List<double>();
+        for (double x = t[0]; x < t[^1]; x += 0.25)
+        {
+            int i = Array.FindIndex(t, v => v >= x); if (i <= 0) { series.Add(rr[0]); continue; }
+            double f = (x - t[i - 1]) / (t[i] - t[i - 1]); series.Add(rr[i - 1] + f * (rr[i] - rr[i - 1]));
+        }
+        var s = series.ToArray();
+        double Band(double lo, double hi) { double p = 0; for (double f = lo; f < hi; f += 0.005) p += Power(s, 4, f); return p; }
+        double lf = Band(0.04, 0.15), hf = Band(0.15, 0.4), high = Band(0.6, 1.5);
+        output.WriteLine($"SDNN {Math.Sqrt(rr.Select(v => (v - rr.Average()) * (v - rr.Average())).Average()) * 1000:0.0} ms, LF {lf:0.###}, HF {hf:0.###}, LF/HF {lf / hf:0.00}, >0.6 Hz {high:0.####}, resp {e.Patient.RespirationHz:0.00} Hz");
+        Assert.True(lf > 5 * high && hf > 5 * high);
+        Assert.InRange(lf / hf, 0.1, 10);
+    }
+}
