@@ -22,6 +22,8 @@ public sealed record TrainerConfig
     {
         WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // An AUROC is undefined (NaN) where a test split has no positives; it is written as "NaN", not dropped.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static TrainerConfig Load(string path)

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using CGDmer.Model.Pipeline;
+using Microsoft.ML.OnnxRuntime;
+using ModelMetadata = CGDmer.Model.Export.ModelMetadata;
+
+namespace CGDmer.Model.Tests;
+
+public class PipelineTests
+{
+    private static string WriteConfig(string dir, string body)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "config.json");
+        File.WriteAllText(path, body);
+        return path;
+    }
+
+    [Fact]
+    public void End_to_end_pretrain_probe_evaluate_export_on_real_and_synthetic_windows()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cgdmer-e2e-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var mitbih = Path.Combine(TestData.RepoRoot, "data", "mitbih").Replace("\\", "/");
+            var cfgPath = WriteConfig(dir, $$"""
+            {
+              "name": "e2e", "version": "0.0.1",
+              "model": { "dim": 16, "depth": 1, "heads": 2, "decoderDim": 8, "textDim": 16, "textDepth": 1, "textHeads": 2, "projectionDim": 8 },
+              "data": {
+                "synthetic": { "count": 60, "baseSeed": 7, "validationShare": 0.2, "testShare": 0.2 },
+                "mitBih": { "dir": "{{mitbih}}", "records": ["201", "203"], "testRecords": ["201"], "maxSecondsPerRecord": 600 }
+              },
+              "pretrain": { "epochs": 1, "batchSize": 16 },
+              "probe": { "linearIterations": 50 },
+              "labels": ["sinus_rhythm", "atrial_fibrillation", "lvh"]
+            }
+            """);
+            var cfg = TrainerConfig.Load(cfgPath);
+            var run = new RunFolder(Path.Combine(dir, "run"));
+            var stages = new RunStages(cfg, run, _ => { });
+            Assert.Empty(stages.Data.Test.Select(i => stages.Data.Set.Patients[i]).Intersect(stages.Data.Train.Select(i => stages.Data.Set.Patients[i])));
+            var state = stages.Pretrain();
+            Assert.True(state.Step > 0);
+            var info = stages.Probe();
+            Assert.Contains("atrial_fibrillation", info.Labels);
+            var metrics = stages.Evaluate(bootstrap: 50);
+            Assert.Contains(metrics, m => m.Label == "atrial_fibrillation" && m.Source == "mitbih" && !double.IsNaN(m.Auroc));
+            Assert.True(File.Exists(Path.Combine(run.Evaluation, "roc.png")));
+            Assert.True(File.Exists(Path.Combine(run.Evaluation, "pretrain-loss.png")));
+            var onnx = stages.Export();
+            using var session = new InferenceSession(onnx);
+            var meta = ModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, onnx);
+            Assert.Equal(info.Labels, meta.Labels.Select(l => l.Key));
+            Assert.Equal(100, meta.SampleRateHz);
+            using var doc = JsonDocument.Parse(meta.Metrics);
+            Assert.True(doc.RootElement.TryGetProperty("macro_auroc", out _));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Theory]
+    [InlineData("""{ "labels": ["not_a_label"] }""", "not_a_label")]
+    [InlineData("""{ "pretrain": { "objective": "weird" } }""", "weird")]
+    [InlineData("""{ "model": { "windowSamples": 999 } }""", "PatchSize")]
+    [InlineData("""{ "data": { "mitBih": { "dir": "does/not/exist" } } }""", "does/not/exist")]
+    [InlineData("""{ "unknownField": 1 }""", "unknownField")]
+    [InlineData("""{ "labels": [ """, "not valid")]
+    public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cgdmer-cfg-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var path = WriteConfig(dir, body);
+            var ex = Assert.Throws<InvalidDataException>(() => TrainerConfig.Load(path));
+            Assert.Contains(expected, ex.Message);
+            Assert.Contains("config.json", ex.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
