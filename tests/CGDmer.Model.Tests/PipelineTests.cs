@@ -78,3 +78,31 @@ public class PipelineTests
         finally { Directory.Delete(dir, true); }
     }
 }
+
+public class PtbXlDataTests
+{
+    [Fact]
+    public void PtbXl_layout_becomes_windows_with_the_standard_fold_split()
+    {
+        var root = Path.Combine(TestData.RepoRoot, "tests", "CGDmer.Signal.Tests", "Fixtures", "ptbxl");
+        var cfg = new TrainerConfig
+        {
+            Data = new DataConfig { Synthetic = new SyntheticData { Count = 0 }, PtbXl = new PtbXlData { Root = root } },
+        };
+        var data = TrainingData.Build(cfg);
+        Assert.True(data.Set.Count >= 3);
+        Assert.All(Enumerable.Range(0, data.Set.Count), i =>
+        {
+            Assert.StartsWith("ptbxl-", data.Set.Patients[i]);
+            Assert.Equal(12, data.Set.LeadMask(i).ToArray().Count(m => m > 0));
+        });
+        // Folds: 1-8 train, 9 validation, 10 test; patients never straddle splits.
+        var train = data.Train.Select(i => data.Set.Patients[i]).ToHashSet();
+        Assert.Empty(data.Test.Select(i => data.Set.Patients[i]).Where(train.Contains));
+        Assert.NotEmpty(data.Train);
+        Assert.NotEmpty(data.Validation.Concat(data.Test));
+        // Record 1 is NORM/SR → sinus rhythm.
+        int sinus = data.Set.Labels.ToList().IndexOf(CGDmer.Signal.EcgLabels.SinusRhythm);
+        Assert.Contains(Enumerable.Range(0, data.Set.Count), i => data.Set.HasLabel(i, sinus));
+    }
+}

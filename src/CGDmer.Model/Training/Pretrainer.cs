@@ -125,6 +125,9 @@ public sealed class Pretrainer
             state = state with { Step = step, Epoch = epoch + 1, History = history, TotalSteps = totalSteps };
             if (o.CheckpointDir is not null) Checkpoint.Save(o.CheckpointDir, model, tokenizer, state, optimizer);
         }
+        // Zero epochs is the "no pretraining" baseline: keep its (random) weights as a checkpoint for the probe.
+        if (o.CheckpointDir is not null && !Checkpoint.Exists(o.CheckpointDir))
+            Checkpoint.Save(o.CheckpointDir, model, tokenizer, state with { TotalSteps = totalSteps }, optimizer);
         model.eval();
         return (model, state with { Step = step, History = history });
     }
