@@ -67,7 +67,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
 
     public ProbeInfo Probe(Action<ProbeProgress>? progress = null)
     {
-        var (pre, tokenizer, _) = Checkpoint.Load(run.Pretrain);
+        var (pre, _, _) = Checkpoint.Load(run.Pretrain);
         var set = Data.Set;
         var labelColumns = new List<int>();
         foreach (var key in config.Labels)

@@ -9,10 +9,12 @@ public sealed record ProbeOptions
 {
     /// <summary>"linear": heads on the frozen encoder's embeddings. "finetune": encoder and heads trained together.</summary>
     public string Mode { get; init; } = "linear";
+    /// <summary>Fine-tuning only: epochs, batch size and learning rate of the encoder + heads.</summary>
     public int Epochs { get; init; } = 5;
     public int BatchSize { get; init; } = 64;
     public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Linear probe only: full-batch AdamW steps (at lr 1e-2) on the frozen embeddings.</summary>
     public int LinearIterations { get; init; } = 500;
     public int Seed { get; init; } = 1;
 }
