@@ -11,8 +11,17 @@ namespace CGDmer.Pipeline.Validation;
 public static class MillivoltConversion
 {
     private const string Ucum = "http://unitsofmeasure.org";
-    private static readonly FhirMetricService Service = new();
+    private static readonly FhirMetricService Service;
     private static readonly Lazy<SystemOfUnits> System = new(UCUM.Load);
+
+    static MillivoltConversion()
+    {
+        // Fhir.Metrics' Exponential type creates CultureInfo("en-US") in its static constructor, which throws under
+        // InvariantGlobalization (Directory.Build.props) unless the host sets
+        // <PredefinedCulturesOnly>false</PredefinedCulturesOnly> (as CGDmer.Pipeline.Tests does). Without it every
+        // unit is unknown and SegmentValidationOptions.Validate() fails loudly at startup.
+        Service = new FhirMetricService();
+    }
     // The cache holds failures too (NaN) so a bad unit string is not re-parsed on every segment; bounded so that a
     // stream of random unit strings cannot grow it without limit.
     private static readonly ConcurrentDictionary<string, double> Cache = new(StringComparer.Ordinal);
