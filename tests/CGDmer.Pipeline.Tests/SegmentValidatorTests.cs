@@ -197,6 +197,16 @@ public class SegmentValidatorTests
     }
 
     [Fact]
+    public void Extreme_receiver_clocks_do_not_throw()
+    {
+        Reject(Valid(), RejectionReason.TimeTooOld, DateTimeOffset.MaxValue);
+        Reject(Valid(), RejectionReason.TimeInFuture, DateTimeOffset.MinValue);
+        var s = With(x => x.StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.MaxValue.AddSeconds(-1)));
+        Accept(s, DateTimeOffset.MaxValue);
+        Reject(s, RejectionReason.TimeInFuture, DateTimeOffset.MinValue);
+    }
+
+    [Fact]
     public void Receiver_clock_offset_does_not_matter()
     {
         var s = Valid();

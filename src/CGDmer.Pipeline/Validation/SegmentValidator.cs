@@ -63,12 +63,15 @@ public class SegmentValidator
         var start = new DateTimeOffset(DateTimeOffset.UnixEpoch.UtcTicks + ts.Seconds * TicksPerSecond + ts.Nanos / 100, TimeSpan.Zero);
         int subTickNanos = ts.Nanos % 100;
         var now = receivedAt.ToUniversalTime();
-        if (start > now + o.MaxFutureSkew)
+        // Compare differences (never overflow for two valid DateTimeOffsets) rather than now ± limit (which can).
+        var ahead = start - now;
+        if (ahead > o.MaxFutureSkew)
             return Fail(RejectionReason.TimeInFuture,
-                $"start_time {Iso(start)} is {Fmt((start - now).TotalSeconds)} s after the receiver clock {Iso(now)} (max {Fmt(o.MaxFutureSkew.TotalSeconds)} s)");
-        if (start < now - o.MaxPastAge)
+                $"start_time {Iso(start)} is {Fmt(ahead.TotalSeconds)} s after the receiver clock {Iso(now)} (max {Fmt(o.MaxFutureSkew.TotalSeconds)} s)");
+        var behind = now - start;
+        if (behind > o.MaxPastAge)
             return Fail(RejectionReason.TimeTooOld,
-                $"start_time {Iso(start)} is {Fmt((now - start).TotalSeconds)} s before the receiver clock {Iso(now)} (max {Fmt(o.MaxPastAge.TotalSeconds)} s)");
+                $"start_time {Iso(start)} is {Fmt(behind.TotalSeconds)} s before the receiver clock {Iso(now)} (max {Fmt(o.MaxPastAge.TotalSeconds)} s)");
 
         double rate = segment.SampleRateHz;
         if (!double.IsFinite(rate)) return Fail(RejectionReason.NonFiniteValue, $"sample_rate_hz is {Fmt(rate)}");
