@@ -1,0 +1,174 @@
+using System.Globalization;
+using CGDmer.Contracts.Telemetry.V1;
+using CGDmer.Signal;
+
+namespace CGDmer.Pipeline.Validation;
+
+/// <summary>
+/// Checks an <see cref="EcgSegment"/> against every stateless rule of schemas/ecg-segment.md and converts it to
+/// <see cref="EcgSegmentData"/> (samples in mV). Pure and thread-safe; bad input yields a rejection, never an exception.
+/// The per-device sequence rule needs state and lives in <see cref="SequenceTracker"/>.
+/// </summary>
+public class SegmentValidator
+{
+    private const long TicksPerSecond = TimeSpan.TicksPerSecond;
+    private static readonly long MinUnixSeconds = (DateTimeOffset.MinValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TicksPerSecond;
+    private static readonly long MaxUnixSeconds = (DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TicksPerSecond - 1;
+
+    private readonly HashSet<string> _allowedUnits;
+
+    public SegmentValidator() : this(new SegmentValidationOptions()) { }
+
+    public SegmentValidator(SegmentValidationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options.Validate();
+        _allowedUnits = new HashSet<string>(options.AllowedUnits, StringComparer.Ordinal);
+    }
+
+    public SegmentValidationOptions Options { get; }
+
+    /// <summary>Validates <paramref name="segment"/> as received at <paramref name="receivedAt"/> (receiver clock).</summary>
+    public virtual ValidationResult Validate(EcgSegment segment, DateTimeOffset receivedAt)
+    {
+        if (segment is null) return ValidationResult.Reject(null, new SegmentRejection(RejectionReason.NullSegment, "segment is null"));
+        string device = segment.DeviceId ?? "";
+        ulong seq = segment.Sequence;
+        ValidationResult Fail(RejectionReason reason, string message) =>
+            ValidationResult.Reject(segment, new SegmentRejection(reason, message, device.Length <= Options.MaxIdLength ? device : "", seq));
+
+        var o = Options;
+        if (segment.SchemaVersion != o.SchemaVersion)
+            return Fail(RejectionReason.UnsupportedSchemaVersion, $"schema_version is {segment.SchemaVersion}, expected {o.SchemaVersion}");
+
+        // patient_id: never echo the value (it is a patient identifier).
+        string patient = segment.PatientId ?? "";
+        if (patient.Length == 0) return Fail(RejectionReason.MissingPatientId, "patient_id is empty");
+        if (patient.Length > o.MaxIdLength)
+            return Fail(RejectionReason.BadPatientId, $"patient_id is {patient.Length} characters, more than {o.MaxIdLength}");
+        if (char.IsWhiteSpace(patient[0]) || char.IsWhiteSpace(patient[^1]))
+            return Fail(RejectionReason.BadPatientId, "patient_id has leading or trailing whitespace");
+
+        if (device.Length == 0) return Fail(RejectionReason.MissingDeviceId, "device_id is empty");
+        if (device.Length > o.MaxIdLength)
+            return Fail(RejectionReason.BadDeviceId, $"device_id is {device.Length} characters, more than {o.MaxIdLength}");
+        if (char.IsWhiteSpace(device[0]) || char.IsWhiteSpace(device[^1]))
+            return Fail(RejectionReason.BadDeviceId, $"device_id '{device}' has leading or trailing whitespace");
+
+        // start_time
+        var ts = segment.StartTime;
+        if (ts is null) return Fail(RejectionReason.MissingStartTime, "start_time is missing");
+        if (ts.Nanos < 0 || ts.Nanos > 999_999_999 || ts.Seconds < MinUnixSeconds || ts.Seconds > MaxUnixSeconds)
+            return Fail(RejectionReason.BadStartTime, $"start_time is not a valid timestamp (seconds={ts.Seconds}, nanos={ts.Nanos})");
+        var start = new DateTimeOffset(DateTimeOffset.UnixEpoch.UtcTicks + ts.Seconds * TicksPerSecond + ts.Nanos / 100, TimeSpan.Zero);
+        int subTickNanos = ts.Nanos % 100;
+        var now = receivedAt.ToUniversalTime();
+        // Compare differences (never overflow for two valid DateTimeOffsets) rather than now ± limit (which can).
+        var ahead = start - now;
+        if (ahead > o.MaxFutureSkew)
+            return Fail(RejectionReason.TimeInFuture,
+                $"start_time {Iso(start)} is {Fmt(ahead.TotalSeconds)} s after the receiver clock {Iso(now)} (max {Fmt(o.MaxFutureSkew.TotalSeconds)} s)");
+        var behind = now - start;
+        if (behind > o.MaxPastAge)
+            return Fail(RejectionReason.TimeTooOld,
+                $"start_time {Iso(start)} is {Fmt(behind.TotalSeconds)} s before the receiver clock {Iso(now)} (max {Fmt(o.MaxPastAge.TotalSeconds)} s)");
+
+        double rate = segment.SampleRateHz;
+        if (!double.IsFinite(rate)) return Fail(RejectionReason.NonFiniteValue, $"sample_rate_hz is {Fmt(rate)}");
+        if (rate < o.MinSampleRateHz || rate > o.MaxSampleRateHz)
+            return Fail(RejectionReason.BadSampleRate, $"sample_rate_hz is {Fmt(rate)}, outside [{Fmt(o.MinSampleRateHz)}, {Fmt(o.MaxSampleRateHz)}]");
+
+        var leads = segment.Leads;
+        if (leads.Count == 0) return Fail(RejectionReason.NoLeads, "leads is empty");
+        if (leads.Count > o.MaxLeads) return Fail(RejectionReason.TooManyLeads, $"leads has {leads.Count} entries, more than {o.MaxLeads}");
+
+        // Largest count allowed: 30 s of samples. The small epsilon keeps 30 × 360 = 10800 from rounding below itself.
+        double maxSamplesD = Math.Floor(o.MaxSegmentSeconds * rate + 1e-6);
+        int maxSamples = maxSamplesD >= int.MaxValue ? int.MaxValue : (int)maxSamplesD;
+
+        // First pass: every rule (no allocation of sample arrays until the whole segment is known good).
+        int count = -1;
+        Span<double> factors = stackalloc double[leads.Count];
+        Span<Lead> mapped = stackalloc Lead[leads.Count];
+        int seen = 0; // bit set of standard leads
+        for (int li = 0; li < leads.Count; li++)
+        {
+            var l = leads[li];
+            string name = l.Lead ?? "";
+            if (!Leads.TryParse(name, out var lead))
+                return Fail(RejectionReason.UnknownLead, $"leads[{li}].lead '{Clip(name)}' is not a known ECG lead");
+            if ((seen & (1 << (int)lead)) != 0)
+                return Fail(RejectionReason.DuplicateLead, $"leads[{li}].lead '{Clip(name)}' maps to {lead}, which an earlier lead already provides");
+            seen |= 1 << (int)lead;
+            mapped[li] = lead;
+
+            int n = l.Samples.Count;
+            if (n == 0) return Fail(RejectionReason.EmptyLead, $"leads[{li}] ({lead}) has no samples");
+            if (n > maxSamples)
+                return Fail(RejectionReason.TooManySamples,
+                    $"leads[{li}] ({lead}) has {n} samples, more than {maxSamples} ({Fmt(o.MaxSegmentSeconds)} s at {Fmt(rate)} Hz)");
+            if (count < 0) count = n;
+            else if (n != count)
+                return Fail(RejectionReason.LeadLengthMismatch, $"leads[{li}] ({lead}) has {n} samples but leads[0] has {count}");
+
+            double gain = l.Gain;
+            if (!double.IsFinite(gain)) return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({lead}).gain is {Fmt(gain)}");
+            if (gain <= 0) return Fail(RejectionReason.BadGain, $"leads[{li}] ({lead}).gain is {Fmt(gain)}, must be > 0");
+
+            string unit = l.Unit ?? "";
+            if (!_allowedUnits.Contains(unit) || !MillivoltConversion.TryGetFactor(unit, out double unitToMv))
+                return Fail(RejectionReason.UnknownUnit,
+                    $"leads[{li}] ({lead}).unit '{Clip(unit)}' is not one of {string.Join(", ", o.AllowedUnits)} (UCUM, case-sensitive)");
+            double factor = unitToMv / gain;
+            if (!double.IsFinite(factor))
+                return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({lead}): gain {Fmt(gain)} gives a non-finite scale to mV");
+            factors[li] = factor;
+
+            var ranges = l.LeadOffRanges;
+            uint prevEnd = 0;
+            for (int ri = 0; ri < ranges.Count; ri++)
+            {
+                var r = ranges[ri];
+                if (r is null || r.Start >= r.End || r.End > (uint)n)
+                    return Fail(RejectionReason.BadLeadOffRange,
+                        $"leads[{li}] ({lead}).lead_off_ranges[{ri}] [{r?.Start}, {r?.End}) is not within 0 ≤ start < end ≤ {n}");
+                if (r.Start < prevEnd)
+                    return Fail(RejectionReason.BadLeadOffRange,
+                        $"leads[{li}] ({lead}).lead_off_ranges[{ri}] [{r.Start}, {r.End}) is unsorted or overlaps the previous range (which ends at {prevEnd})");
+                prevEnd = r.End;
+            }
+        }
+
+        // Second pass: convert. One loop per lead; a non-finite result (float overflow) rejects the segment.
+        var data = new EcgLeadData[leads.Count];
+        for (int li = 0; li < leads.Count; li++)
+        {
+            var l = leads[li];
+            var src = l.Samples;
+            double factor = factors[li];
+            double baseline = l.Baseline;
+            var mv = new float[count];
+            bool finite = true;
+            for (int i = 0; i < mv.Length; i++)
+            {
+                float v = (float)((src[i] - baseline) * factor);
+                mv[i] = v;
+                finite &= float.IsFinite(v);
+            }
+            if (!finite)
+                return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({mapped[li]}): a sample converts to a non-finite mV value (gain {Fmt(l.Gain)} {l.Unit})");
+
+            SampleIndexRange[] offRanges = l.LeadOffRanges.Count == 0 ? [] : new SampleIndexRange[l.LeadOffRanges.Count];
+            for (int ri = 0; ri < offRanges.Length; ri++)
+                offRanges[ri] = new SampleIndexRange((int)l.LeadOffRanges[ri].Start, (int)l.LeadOffRanges[ri].End);
+            data[li] = new EcgLeadData(mapped[li], l.Lead!, mv, l.LeadOff, offRanges);
+        }
+
+        return ValidationResult.Accept(segment,
+            new EcgSegmentData(patient, device, seq, start, subTickNanos, rate, count, data));
+    }
+
+    private static string Fmt(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    private static string Clip(string s) => s.Length <= 32 ? s : s[..32] + "…";
+}

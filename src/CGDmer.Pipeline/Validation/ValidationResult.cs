@@ -1,0 +1,28 @@
+using CGDmer.Contracts.Telemetry.V1;
+
+namespace CGDmer.Pipeline.Validation;
+
+/// <summary>Outcome of validating one segment: exactly one of <see cref="Segment"/> / <see cref="Rejection"/> is set.</summary>
+public sealed class ValidationResult
+{
+    private ValidationResult(EcgSegment? input, EcgSegmentData? segment, SegmentRejection? rejection)
+    {
+        Input = input;
+        Segment = segment;
+        Rejection = rejection;
+    }
+
+    /// <summary>The wire message that was validated (for the dead-letter topic); may be null for a null input.</summary>
+    public EcgSegment? Input { get; }
+    public EcgSegmentData? Segment { get; }
+    public SegmentRejection? Rejection { get; }
+    public bool IsAccepted => Segment is not null;
+
+    public static ValidationResult Accept(EcgSegment input, EcgSegmentData segment) =>
+        new(input, segment ?? throw new ArgumentNullException(nameof(segment)), null);
+
+    public static ValidationResult Reject(EcgSegment? input, SegmentRejection rejection) =>
+        new(input, null, rejection ?? throw new ArgumentNullException(nameof(rejection)));
+
+    public override string ToString() => IsAccepted ? $"Accepted({Segment!.DeviceId}#{Segment.Sequence})" : $"Rejected({Rejection})";
+}
