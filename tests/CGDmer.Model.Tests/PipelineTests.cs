@@ -38,7 +38,8 @@ public class PipelineTests
             var cfg = TrainerConfig.Load(cfgPath);
             var run = new RunFolder(Path.Combine(dir, "run"));
             var stages = new RunStages(cfg, run, _ => { });
-            Assert.Empty(stages.Data.Test.Select(i => stages.Data.Set.Patients[i]).Intersect(stages.Data.Train.Select(i => stages.Data.Set.Patients[i])));
+            var trainPatients = stages.Data.Train.Select(i => stages.Data.Set.Patients[i]).ToHashSet();
+            Assert.DoesNotContain(stages.Data.Test, i => trainPatients.Contains(stages.Data.Set.Patients[i]));
             var state = stages.Pretrain();
             Assert.True(state.Step > 0);
             var info = stages.Probe();
@@ -98,7 +99,7 @@ public class PtbXlDataTests
         });
         // Folds: 1-8 train, 9 validation, 10 test; patients never straddle splits.
         var train = data.Train.Select(i => data.Set.Patients[i]).ToHashSet();
-        Assert.Empty(data.Test.Select(i => data.Set.Patients[i]).Where(train.Contains));
+        Assert.DoesNotContain(data.Test, i => train.Contains(data.Set.Patients[i]));
         Assert.NotEmpty(data.Train);
         Assert.NotEmpty(data.Validation.Concat(data.Test));
         // Record 1 is NORM/SR → sinus rhythm.
