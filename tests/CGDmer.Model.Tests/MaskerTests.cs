@@ -67,3 +67,27 @@ public class MaskerTests
         }
     }
 }
+
+public class LeadSubsetTests
+{
+    [Fact]
+    public void Dropping_absent_leads_gives_the_same_embedding_as_the_full_12_lead_layout()
+    {
+        TorchSharp.torch.manual_seed(2);
+        var enc = new EcgEncoder("e", CgDmerConfig.Tiny);
+        enc.eval();
+        int s = CgDmerConfig.Tiny.WindowSamples;
+        var rng = new Random(1);
+        var ecg = new float[3 * 12 * s];
+        for (int i = 0; i < ecg.Length; i++) ecg[i] = (float)rng.NextDouble();
+        var mask = new float[3 * 12];
+        foreach (var (row, lead) in new[] { (0, 1), (0, 6), (1, 1), (2, 6), (2, 10) }) mask[row * 12 + lead] = 1;
+        using var _ = TorchSharp.torch.no_grad();
+        var full = enc.Encode(TorchSharp.torch.tensor(ecg, [3, 12, s]), TorchSharp.torch.tensor(mask, [3, 12])).Pooled.data<float>().ToArray();
+        var (e, m, ids) = CGDmer.Model.Training.LeadSubset.Compact(TorchSharp.torch.tensor(ecg, [3, 12, s]), TorchSharp.torch.tensor(mask, [3, 12]), mask);
+        Assert.Equal(new long[] { 1, 6, 10 }, ids!.data<long>().ToArray());
+        var compact = enc.Encode(e, m, null, ids).Pooled.data<float>().ToArray();
+        Assert.Equal(full.Length, compact.Length);
+        for (int i = 0; i < full.Length; i++) Assert.True(Math.Abs(full[i] - compact[i]) < 1e-5, $"element {i}: {full[i]} vs {compact[i]}");
+    }
+}

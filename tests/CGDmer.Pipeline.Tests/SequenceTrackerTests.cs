@@ -118,10 +118,14 @@ public class SequenceTrackerTests
     public void Concurrent_checks_accept_each_sequence_once()
     {
         var t = new SequenceTracker(16);
-        int accepted = 0;
-        Parallel.For(1, 2001, i => { if (t.Check("a", (ulong)i).IsAccepted) Interlocked.Increment(ref accepted); });
+        var accepted = new System.Collections.Concurrent.ConcurrentBag<ulong>();
+        // Every sequence delivered twice from parallel producers.
+        Parallel.For(0, 4000, i => { ulong seq = (ulong)(i / 2 + 1); if (t.Check("a", seq).IsAccepted) accepted.Add(seq); });
         Assert.True(t.TryGetLast("a", out var last) && last == 2000);
-        // Each sequence is accepted at most once; ones that arrive more than the bound late are dropped.
-        Assert.InRange(accepted, 1, 2000);
+        // No sequence is ever accepted twice; ones that arrive more than the bound late may be dropped.
+        Assert.Equal(accepted.Count, accepted.Distinct().Count());
+        // How many are accepted depends on thread scheduling (a producer far behind the other is late);
+        // the exact counts are covered by Every_permutation_within_the_bound_is_accepted_exactly_once.
+        Assert.Contains(2000ul, accepted);
     }
 }

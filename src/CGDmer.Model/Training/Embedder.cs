@@ -28,11 +28,10 @@ public static class Embedder
                 for (int k = 0; k < n; k++) idx[k] = indices[positions[start + k]];
                 data.CopyBatch(idx.AsSpan(0, n), ecg, mask, labels);
                 using var scope = NewDisposeScope();
-                var batch = LeadSubset.Compact(new PretrainBatch(
+                var (e, m, ids) = LeadSubset.Compact(
                     tensor(ecg.AsSpan(0, n * data.WindowStride).ToArray(), [n, Leads.Count, data.WindowSamples]),
-                    tensor(mask.AsSpan(0, n * Leads.Count).ToArray(), [n, Leads.Count]),
-                    zeros([n, Leads.Count, 1], ScalarType.Bool), zeros([n, 1], ScalarType.Int64)), mask.AsSpan(0, n * Leads.Count));
-                var (_, pooled) = encoder.Encode(batch.Ecg, batch.LeadMask, null, batch.LeadIds);
+                    tensor(mask.AsSpan(0, n * Leads.Count).ToArray(), [n, Leads.Count]), mask.AsSpan(0, n * Leads.Count));
+                var (_, pooled) = encoder.Encode(e, m, null, ids);
                 var rows = pooled.data<float>().ToArray();
                 for (int k = 0; k < n; k++)
                     Array.Copy(rows, k * dim, result, positions[start + k] * dim, dim);

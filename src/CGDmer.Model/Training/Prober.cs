@@ -70,11 +70,10 @@ public static class Prober
                         for (int c = 0; c < labelColumns.Length; c++)
                             y[b * labelColumns.Length + c] = lab[b * data.Labels.Count + labelColumns[c]];
                     using var scope = NewDisposeScope();
-                    var batch = LeadSubset.Compact(new PretrainBatch(tensor(ecg, [o.BatchSize, Leads.Count, data.WindowSamples]),
-                        tensor(mask, [o.BatchSize, Leads.Count]), zeros([o.BatchSize, Leads.Count, 1], ScalarType.Bool),
-                        zeros([o.BatchSize, 1], ScalarType.Int64)), mask);
+                    var (e, m, ids) = LeadSubset.Compact(tensor(ecg, [o.BatchSize, Leads.Count, data.WindowSamples]),
+                        tensor(mask, [o.BatchSize, Leads.Count]), mask);
                     opt.zero_grad();
-                    var logits = model.Logits(batch.Ecg, batch.LeadMask, batch.LeadIds);
+                    var logits = model.Logits(e, m, ids);
                     var loss = nn.functional.binary_cross_entropy_with_logits(logits, tensor(y, [o.BatchSize, labelColumns.Length]), pos_weights: pw);
                     loss.backward();
                     nn.utils.clip_grad_norm_(model.parameters(), 1.0);
