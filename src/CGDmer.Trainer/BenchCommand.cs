@@ -1,3 +1,4 @@
+using CGDmer.Contracts.Model;
 using System.CommandLine;
 using System.Diagnostics;
 using CGDmer.Model;

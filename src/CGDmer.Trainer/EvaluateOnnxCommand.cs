@@ -1,3 +1,4 @@
+using CGDmer.Contracts.Model;
 using System.CommandLine;
 using CGDmer.Model.Data;
 using CGDmer.Model.Evaluation;

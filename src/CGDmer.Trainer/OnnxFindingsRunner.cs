@@ -1,9 +1,10 @@
+using CGDmer.Contracts.Model;
 using CGDmer.Model.Data;
 using CGDmer.Model.Export;
 using CGDmer.Signal;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using ModelMetadata = CGDmer.Model.Export.ModelMetadata;
+using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
 
 namespace CGDmer.Trainer;
 

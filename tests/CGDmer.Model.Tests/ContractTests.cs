@@ -1,3 +1,4 @@
+using CGDmer.Contracts.Model;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CGDmer.Model.Export;

@@ -1,9 +1,10 @@
+using CGDmer.Contracts.Model;
 using CGDmer.Model.Export;
 using CGDmer.Signal;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TorchSharp;
-using ModelMetadata = CGDmer.Model.Export.ModelMetadata;
+using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
 using static TorchSharp.torch;
 
 namespace CGDmer.Model.Tests;

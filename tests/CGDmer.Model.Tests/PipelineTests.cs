@@ -1,7 +1,8 @@
+using CGDmer.Contracts.Model;
 using System.Text.Json;
 using CGDmer.Model.Pipeline;
 using Microsoft.ML.OnnxRuntime;
-using ModelMetadata = CGDmer.Model.Export.ModelMetadata;
+using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
 
 namespace CGDmer.Model.Tests;
 

@@ -1,3 +1,4 @@
+using CGDmer.Contracts.Model;
 using CGDmer.Model.Layers;
 using CGDmer.Onnx;
 using CGDmer.Signal;
@@ -17,11 +18,11 @@ namespace CGDmer.Model.Export;
 /// </summary>
 public static class OnnxExporter
 {
-    public const string EcgInput = "ecg";
-    public const string LeadMaskInput = "lead_mask";
-    public const string ProbabilitiesOutput = "probabilities";
-    public const string EmbeddingOutput = "embedding";
-    public const string ZeroShotOutput = "zero_shot_scores";
+    public const string EcgInput = ModelMetadata.EcgInput;
+    public const string LeadMaskInput = ModelMetadata.LeadMaskInput;
+    public const string ProbabilitiesOutput = ModelMetadata.ProbabilitiesOutput;
+    public const string EmbeddingOutput = ModelMetadata.EmbeddingOutput;
+    public const string ZeroShotOutput = ModelMetadata.ZeroShotOutput;
 
     public static byte[] Export(FindingsModel model, ModelMetadata metadata)
     {

@@ -1,3 +1,4 @@
+using CGDmer.Contracts.Model;
 using System.Diagnostics;
 using System.Text.Json;
 using CGDmer.Model.Data;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CGDmer.Signal;
 
-namespace CGDmer.Model.Export;
+namespace CGDmer.Contracts.Model;
 
 /// <summary>One classification output as described in the model metadata.</summary>
 public sealed record LabelMetadata(
@@ -19,6 +19,17 @@ public sealed record ModelMetadata
 {
     public const string ContractVersion = "1";
     public const string Prefix = "cgdmer.";
+
+    /// <summary>Graph input: float32 [batch, 12, window_samples], preprocessed millivolts in <see cref="LeadOrder"/>.</summary>
+    public const string EcgInput = "ecg";
+    /// <summary>Graph input: float32 [batch, 12], 1 = lead present in the window.</summary>
+    public const string LeadMaskInput = "lead_mask";
+    /// <summary>Graph output: float32 [batch, labels], sigmoid probabilities in <see cref="Labels"/> order.</summary>
+    public const string ProbabilitiesOutput = "probabilities";
+    /// <summary>Graph output: float32 [batch, embedding_dim].</summary>
+    public const string EmbeddingOutput = "embedding";
+    /// <summary>Optional graph output: float32 [batch, zero-shot prompts].</summary>
+    public const string ZeroShotOutput = "zero_shot_scores";
 
     public required string ModelName { get; init; }
     public required string ModelVersion { get; init; }

@@ -1,0 +1,27 @@
+using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
+
+namespace CGDmer.Pipeline.Measurement;
+
+/// <summary>
+/// What signal processing (independent of the model) measured in one window: beats, heart rate, RR irregularity and a
+/// signal quality index. Output of the measure stage.
+/// </summary>
+/// <param name="BeatSamples">QRS positions, sample indices within the window at the model's rate, ascending.</param>
+/// <param name="HeartRateBpm">Mean heart rate over the window (60 / mean RR), or null when fewer than two beats were found or the window is not analyzable.</param>
+/// <param name="RrIrregularity">Irregularity of the RR intervals (see the measure stage for its definition), or null with fewer than three beats.</param>
+/// <param name="SignalQuality">Signal quality index 0 (unusable) .. 1 (clean) of <paramref name="AnalysisLead"/>; 0 when no lead is present.</param>
+/// <param name="AnalysisLead">The lead the beats were detected in, or null when none was usable.</param>
+public sealed record WindowMeasurement(
+    IReadOnlyList<int> BeatSamples,
+    double? HeartRateBpm,
+    double? RrIrregularity,
+    double SignalQuality,
+    Lead? AnalysisLead)
+{
+    /// <summary>The measurement of a window without usable signal.</summary>
+    public static WindowMeasurement None { get; } = new([], null, null, 0, null);
+}
+
+/// <summary>A window with its measurement: output of the measure stage, input of the batch stage.</summary>
+public sealed record MeasuredWindow(EcgWindow Window, WindowMeasurement Measurement);

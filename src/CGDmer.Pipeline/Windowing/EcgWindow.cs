@@ -1,0 +1,95 @@
+using System.Buffers;
+using CGDmer.Signal;
+
+namespace CGDmer.Pipeline.Windowing;
+
+/// <summary>Whether a window carries enough signal for the model.</summary>
+public enum WindowStatus
+{
+    /// <summary>At least one lead is present for enough of the window: it goes to the model.</summary>
+    Analyzable,
+    /// <summary>Too little signal in every lead (all off, gaps, device silent): an INOP-style technical result, no finding.</summary>
+    NoSignal,
+}
+
+/// <summary>
+/// One model-input window of one patient: all leads aligned on the same time span, resampled to the model's rate and
+/// preprocessed, with the lead mask that tells the model which rows are real. Output of the window stage.
+/// </summary>
+/// <remarks>
+/// <see cref="Signal"/> is rented from <see cref="ArrayPool{T}.Shared"/> (windows are the hot path: one per patient per
+/// hop). Ownership passes down the pipeline; the infer stage copies it into the model's input buffer and calls
+/// <see cref="ReleaseSignal"/>. Stages after infer must not read the samples.
+/// </remarks>
+public sealed class EcgWindow
+{
+    private float[]? _signal;
+
+    public EcgWindow(string patientId, string deviceId, long index, DateTimeOffset start, WindowGeometry geometry,
+                     float[] signal, float[] leadMask, IReadOnlyList<Lead> recordedLeads, IReadOnlyList<Lead> missingLeads,
+                     double signalCoverage, WindowStatus status, long completedTimestamp)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        if (signal.Length < geometry.LeadCount * geometry.WindowSamples)
+            throw new ArgumentException($"signal holds {signal.Length} floats; the window needs {geometry.LeadCount * geometry.WindowSamples}", nameof(signal));
+        if (leadMask.Length != geometry.LeadCount)
+            throw new ArgumentException($"lead mask has {leadMask.Length} entries; the model has {geometry.LeadCount} leads", nameof(leadMask));
+        PatientId = patientId;
+        DeviceId = deviceId;
+        Index = index;
+        Start = start;
+        Geometry = geometry;
+        _signal = signal;
+        LeadMask = leadMask;
+        RecordedLeads = recordedLeads;
+        MissingLeads = missingLeads;
+        SignalCoverage = signalCoverage;
+        Status = status;
+        CompletedTimestamp = completedTimestamp;
+    }
+
+    public string PatientId { get; }
+    /// <summary>Device that delivered the window's latest segment.</summary>
+    public string DeviceId { get; }
+    /// <summary>Position on the patient's window grid: window k starts at grid origin + k × hop.</summary>
+    public long Index { get; }
+    /// <summary>ECG time (UTC) of the window's first sample.</summary>
+    public DateTimeOffset Start { get; }
+    /// <summary>ECG time just after the window's last sample.</summary>
+    public DateTimeOffset End => Start + Geometry.WindowDuration;
+    public WindowGeometry Geometry { get; }
+
+    /// <summary>
+    /// [LeadCount × WindowSamples] row-major, rows in <see cref="WindowGeometry.LeadOrder"/>: preprocessed mV at the model's
+    /// rate; rows of absent leads are zero. May be longer than that (pooled). Throws after <see cref="ReleaseSignal"/>.
+    /// </summary>
+    public float[] Signal => _signal ?? throw new ObjectDisposedException(nameof(EcgWindow), "the window's samples were released after inference");
+
+    /// <summary>The samples of model row <paramref name="row"/>.</summary>
+    public ReadOnlySpan<float> Row(int row) => Signal.AsSpan(row * Geometry.WindowSamples, Geometry.WindowSamples);
+
+    /// <summary>[LeadCount]: 1 = the row is real signal for (nearly) the whole window, 0 = absent. The model's <c>lead_mask</c>.</summary>
+    public float[] LeadMask { get; }
+    /// <summary>Leads the device delivered during the window (present or not).</summary>
+    public IReadOnlyList<Lead> RecordedLeads { get; }
+    /// <summary>Recorded leads masked out of this window because of lead-off flags or gaps (the technical "lead_off" concern).</summary>
+    public IReadOnlyList<Lead> MissingLeads { get; }
+    /// <summary>Fraction (0..1) of the window's duration covered by at least one present lead.</summary>
+    public double SignalCoverage { get; }
+    public WindowStatus Status { get; }
+    public bool IsAnalyzable => Status == WindowStatus.Analyzable;
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the window was completed (its last sample arrived or it was forced out): the start of end-to-end latency.</summary>
+    public long CompletedTimestamp { get; }
+
+    public bool SignalReleased => _signal is null;
+
+    /// <summary>Returns the samples to the pool. Idempotent.</summary>
+    public void ReleaseSignal()
+    {
+        var s = Interlocked.Exchange(ref _signal, null);
+        if (s is not null) ArrayPool<float>.Shared.Return(s);
+    }
+
+    public override string ToString() => $"EcgWindow(#{Index} {Start:O} {Status}, {RecordedLeads.Count - MissingLeads.Count}/{RecordedLeads.Count} leads)";
+}
