@@ -7,7 +7,9 @@ namespace CGDmer.Pipeline.Inference;
 /// A window after the infer stage: its measurement and, when it was analyzable, the model's probabilities (in the order of
 /// the model's labels). The window's samples have been released.
 /// </summary>
-public sealed record AnalyzedWindow(EcgWindow Window, WindowMeasurement Measurement, float[]? Probabilities)
+/// <param name="Probabilities">[labels] in <c>cgdmer.labels</c> order; null when the window was not analyzable or inference failed.</param>
+/// <param name="InferenceFailure">Why the model could not run on an analyzable window (exception type and message, no patient data), else null.</param>
+public sealed record AnalyzedWindow(EcgWindow Window, WindowMeasurement Measurement, float[]? Probabilities, string? InferenceFailure = null)
 {
     public bool HasProbabilities => Probabilities is not null;
 }
