@@ -1,0 +1,96 @@
+using CGDmer.Signal;
+using CGDmer.Signal.Synthesis;
+using CGDmer.Signal.Wfdb;
+
+namespace CGDmer.Transports.Replay;
+
+/// <summary>One lead of a recording as a bedside gateway would send it: raw ADC integers with gain, baseline and unit.</summary>
+public sealed record ReplayLead(string Name, ReadOnlyMemory<int> Adc, double Gain, int Baseline, string Unit)
+{
+    /// <summary>Sample ranges [start, end) in which the lead's electrode was off (sent as lead-off ranges).</summary>
+    public IReadOnlyList<(int Start, int End)> LeadOff { get; init; } = [];
+}
+
+/// <summary>
+/// A recording to replay as one patient's live telemetry: a WFDB record (MIT-BIH) or synthesizer output, turned into the
+/// integers, gains and units a monitor gateway would send.
+/// </summary>
+public sealed class ReplayRecording
+{
+    public ReplayRecording(string name, double sampleRateHz, IReadOnlyList<ReplayLead> leads)
+    {
+        if (leads.Count == 0) throw new ArgumentException($"Recording '{name}' has no leads.", nameof(leads));
+        int n = leads[0].Adc.Length;
+        foreach (var l in leads)
+            if (l.Adc.Length != n) throw new ArgumentException($"Recording '{name}': lead '{l.Name}' has {l.Adc.Length} samples, expected {n}.", nameof(leads));
+        Name = name;
+        SampleRateHz = sampleRateHz;
+        Leads = leads;
+    }
+
+    public string Name { get; }
+    public double SampleRateHz { get; }
+    public IReadOnlyList<ReplayLead> Leads { get; }
+    public int Length => Leads[0].Adc.Length;
+    public TimeSpan Duration => TimeSpan.FromSeconds(Length / SampleRateHz);
+
+    /// <summary>
+    /// A WFDB record (path without extension), raw ADC as stored, with the header's gain, baseline and unit. Signals whose
+    /// description is not a known lead are skipped; a record with none is an error that names the file.
+    /// </summary>
+    public static ReplayRecording FromWfdb(string recordPath)
+    {
+        WfdbRecord record;
+        try { record = WfdbReader.Read(recordPath); }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"Cannot read WFDB record '{recordPath}': {e.Message}", e);
+        }
+        var leads = new List<ReplayLead>();
+        for (int s = 0; s < record.SignalCount; s++)
+        {
+            var spec = record.Signal(s);
+            if (!Signal.Leads.TryParse(spec.Description, out _)) continue;
+            var raw = record.RawSamples(s).Span;
+            var adc = new int[raw.Length];
+            var invalid = new List<(int, int)>();
+            int runStart = -1;
+            for (int i = 0; i < raw.Length; i++)
+            {
+                adc[i] = raw[i];
+                // WFDB marks samples it has no value for; a gateway sends those as a lead-off range, never as numbers.
+                bool bad = raw[i] == WfdbReader.InvalidSample16 || (spec.Format == WfdbStorageFormat.Format212 && raw[i] == WfdbReader.InvalidSample212);
+                if (bad && runStart < 0) runStart = i;
+                if (!bad && runStart >= 0) { invalid.Add((runStart, i)); runStart = -1; }
+                if (bad) adc[i] = spec.Baseline;
+            }
+            if (runStart >= 0) invalid.Add((runStart, raw.Length));
+            leads.Add(new ReplayLead(spec.Description, adc, spec.Gain, spec.Baseline, spec.Units) { LeadOff = invalid });
+        }
+        if (leads.Count == 0)
+            throw new InvalidDataException($"WFDB record '{recordPath}' has no signal named like an ECG lead (e.g. MLII, V1).");
+        return new ReplayRecording(record.Name, record.SampleRateHz, leads);
+    }
+
+    /// <summary>
+    /// Synthesizer output, quantised as a monitor would (1 µV per ADC unit, i.e. gain 1000 per mV), with its lead-off
+    /// intervals sent as lead-off ranges. Only the leads in <paramref name="leads"/> (default: all twelve) are sent.
+    /// </summary>
+    public static ReplayRecording FromSynthetic(SyntheticEcg ecg, string name, IReadOnlyList<Lead>? leads = null)
+    {
+        const double gain = 1000;
+        var result = new List<ReplayLead>();
+        foreach (var lead in leads ?? Signal.Leads.StandardOrder)
+        {
+            var mv = ecg.Lead(lead);
+            var adc = new int[mv.Length];
+            for (int i = 0; i < mv.Length; i++) adc[i] = (int)Math.Round(Math.Clamp(mv[i] * gain, int.MinValue / 2.0, int.MaxValue / 2.0));
+            var off = new List<(int, int)>();
+            foreach (var interval in ecg.LeadOff)
+                if (interval.Lead == lead) off.Add((interval.StartSample, interval.EndSample));
+            off.Sort();
+            result.Add(new ReplayLead(Signal.Leads.Name(lead), adc, gain, 0, "mV") { LeadOff = off });
+        }
+        return new ReplayRecording(name, ecg.SampleRateHz, result);
+    }
+}
