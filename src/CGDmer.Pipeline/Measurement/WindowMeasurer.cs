@@ -38,10 +38,18 @@ namespace CGDmer.Pipeline.Measurement;
 /// highest SQI (ties: the earlier model row).</para>
 /// <para><b>Heart rate</b> = 60 / mean RR of the analysis lead's beats (null with fewer than two beats). Beats on the
 /// window's first or last sample are dropped: their true peak lies outside the window.</para>
-/// <para><b>RR irregularity</b> = median |RR(i+1) − RR(i)| / median RR (null with fewer than three beats): a normalised,
-/// robust RMSSD. Medians make it insensitive to one ectopic beat or one missed/extra detection (each disturbs only two
-/// successive differences), while AF disturbs all of them. Measured on 10 s MIT-BIH 201/203 windows: see
-/// MeasurementFigures in the tests and the report for the sinus and AF ranges.</para>
+/// <para><b>RR irregularity</b> (null with fewer than three beats) = median over i of min over lag L ∈ {1, 2, 3} of
+/// |RR(i) − RR(i−L)|, divided by the median RR: a robust, normalised successive-difference index (like nRMSSD) that
+/// tolerates repeating patterns. Medians make it insensitive to one ectopic beat or one missed/extra detection; the
+/// lags keep bigeminy and trigeminy (regularly irregular) low, while AF (irregularly irregular) matches no lag.
+/// Measured with this stage's own beats on 10 s windows of the 22 MIT-BIH DS1 records (AF windows: wholly inside
+/// "(AFIB", records 201/203; non-AF: overlapping no AFIB/AFL): AF median 0.112 (10th percentile 0.062, n = 183),
+/// non-AF median 0.018 (90th percentile 0.058, n = 3717), AUROC 0.952 (lag 1 alone: 0.885, CV of RR 0.887). Clean
+/// synthetic sinus stays below 0.05. A threshold near 0.06 separates the bulk; the value is a feature for the
+/// interpret stage, not an AF diagnosis (sinus with frequent multiform ectopy, as in 201, overlaps AF).</para>
+/// <para><b>Heart rate accuracy</b>, same DS1 windows against the annotated beats: |error| median 0.03 bpm, mean
+/// 1.39 bpm, 90th percentile 0.39 bpm (3947 windows); the mean is dominated by record 208 (frequent multiform PVCs and
+/// couplets, mean 17 bpm) — see the measure stage's README section.</para>
 /// </remarks>
 public sealed class WindowMeasurer
 {
@@ -159,7 +167,7 @@ public sealed class WindowMeasurer
     {
         var t = _tools;
         if (t is not null && t.SampleRateHz == fs) return t;
-        // Rates other than 45 Hz+ cannot carry a QRS band; the model contract guarantees far more (100 Hz).
+        // Below 50 Hz the 5–15 Hz QRS band and the 200 ms refractory period cannot be resolved; the shipped model runs at 100 Hz.
         if (!(fs >= 50) || !double.IsFinite(fs))
             throw new NotSupportedException($"The measure stage needs windows sampled at 50 Hz or more (got {fs} Hz).");
         t = new RateTools(fs, new QrsDetector(fs), Butterworth.BandPass(2, 5, 15, fs), Butterworth.HighPass(2, 5, fs), Butterworth.LowPass(2, 1, fs));
