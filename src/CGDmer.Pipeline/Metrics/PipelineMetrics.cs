@@ -32,6 +32,9 @@ public sealed class PipelineMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         Observations = f.CreateCounter("cgdmer_observations_total", "FHIR Observations published, by kind (hr, ecg).", "kind");
         Alerts = f.CreateCounter("cgdmer_alert_events_total", "Alert events published, by kind, code and event.", "kind", "code", "event");
+        MeasurementFailures = f.CreateCounter("cgdmer_measurement_failures_total", "Windows the measure stage failed on (measured as no signal).");
+        SignalQuality = f.CreateHistogram("cgdmer_signal_quality", "Signal quality index (0..1) of each measured window's analysis lead.",
+            new HistogramConfiguration { Buckets = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
         ModelInfo = f.CreateGauge("cgdmer_model_info", "The loaded model (value 1).", "model_name", "model_version", "execution_provider");
     }
 
@@ -49,6 +52,8 @@ public sealed class PipelineMetrics
     public Histogram EndToEndSeconds { get; }
     public Counter Observations { get; }
     public Counter Alerts { get; }
+    public Counter MeasurementFailures { get; }
+    public Histogram SignalQuality { get; }
     public Gauge ModelInfo { get; }
 
     /// <summary>Seconds since a <see cref="Stopwatch.GetTimestamp"/> value.</summary>
