@@ -63,12 +63,18 @@ public static class AlertEventJson
     /// <summary>RFC 3339 UTC with milliseconds on write; any RFC 3339 offset accepted on read.</summary>
     private sealed class EventTimeConverter : JsonConverter<DateTimeOffset>
     {
+        private static readonly string[] RfcFormats =
+        [
+            "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", "yyyy-MM-dd'T'HH:mm:ss'Z'",
+            "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd'T'HH:mm:sszzz",
+        ];
+
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType != JsonTokenType.String) throw new JsonException("a time must be an RFC 3339 string");
             string s = reader.GetString()!;
-            if (!DateTimeOffset.TryParseExact(s, ["yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK"], CultureInfo.InvariantCulture,
-                                              DateTimeStyles.None, out var t))
+            // RFC 3339 requires an offset: "Z" or ±hh:mm; a local time without one is refused.
+            if (!DateTimeOffset.TryParseExact(s, RfcFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
                 throw new JsonException($"'{s}' is not an RFC 3339 date-time with offset");
             return t.ToUniversalTime();
         }
