@@ -90,3 +90,15 @@ public class AlertEventJsonTests
         Assert.Equal(new DateTimeOffset(2026, 11, 25, 18, 0, 10, 250, TimeSpan.Zero), e.Onset);
     }
 }
+
+public class AlertEventDocTests
+{
+    [Fact]
+    public void The_documented_onset_example_names_observations_as_the_tracker_does()
+    {
+        // schemas/alert-event.md, first example: AF from 18:00:10, two 10 s windows, model 0.1.0.
+        var t = new DateTimeOffset(2026, 11, 25, 18, 0, 10, TimeSpan.Zero);
+        Assert.Equal("ecg-805bb6c61cd366ca2c6ac2519b618e93", ObservationIds.Derive("patient-0042", ObservationIds.Findings, t, t.AddSeconds(10), "0.1.0"));
+        Assert.Equal("ecg-363a478cc0f16b09f4cae769cf57ca50", ObservationIds.Derive("patient-0042", ObservationIds.Findings, t.AddSeconds(10), t.AddSeconds(20), "0.1.0"));
+    }
+}
