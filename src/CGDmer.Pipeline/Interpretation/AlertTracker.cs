@@ -1,0 +1,379 @@
+using CGDmer.Contracts;
+using CGDmer.Pipeline.Inference;
+using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
+
+namespace CGDmer.Pipeline.Interpretation;
+
+/// <summary>
+/// Per-patient alert state machine for every alert code, clinical and technical. Each code of each patient is, per window,
+/// in one of: idle (no state held), pending (a run of windows with the condition, not yet long enough), active, or
+/// refractory (recently ended; restarts are held back). Windows must arrive in ECG-time order per patient (the window
+/// stage's order); a window not later than the patient's previous one is ignored for alerting.
+/// </summary>
+/// <remarks>
+/// <para><b>Persistence.</b> An alert starts when its condition held in <c>N</c> consecutive counted windows
+/// (<see cref="InterpretationOptions.OnsetWindows"/> / <see cref="InterpretationOptions.TechnicalOnsetWindows"/>).
+/// Onset time = start of the first window of that run (ECG time); the onset event names the Observations of the run's
+/// first N windows.</para>
+/// <para><b>Hysteresis.</b> A clinical alert counts a window as "below" only under the lower end threshold; it ends after
+/// <c>M</c> consecutive below windows. End time = start of the first window of that closing run: that window shows no
+/// condition over its whole span, so the condition was over by then; the last "above" window overlaps it and would
+/// overstate the episode. This choice also makes consecutive alerts of one code never overlap.</para>
+/// <para><b>Held windows.</b> Windows without clinical evidence (no signal, poor signal, failed inference) neither extend
+/// nor break a clinical run: every clinical state holds. On a no-signal window lead_off and poor_signal hold as well
+/// (no_signal is the one alert for that window; two alarms for one cause are noise).</para>
+/// <para><b>Refractory.</b> After an end, the same code does not emit an onset until the observing window's end is the
+/// refractory period past the end time; the run keeps accumulating and its onset is its true start. High-priority clinical
+/// codes are exempt by default (<see cref="InterpretationOptions.RefractoryExemptPriority"/>).</para>
+/// <para><b>Memory.</b> State is held only for codes that are pending, active or refractory, and a patient without any
+/// is forgotten; <see cref="DropPatient"/> forgets one explicitly. Not thread-safe: one instance per stream.</para>
+/// </remarks>
+public sealed class AlertTracker
+{
+    private const int NoSignalSlot = 0, LeadOffSlot = 1, PoorSignalSlot = 2, FirstClinicalSlot = 3;
+
+    private readonly Interpreter _interpreter;
+    private readonly InterpretationOptions _o;
+    private readonly string _modelName;
+    private readonly string _modelVersion;
+    private readonly LabelPolicy[] _alerting;          // clinical labels with a priority, model order
+    private readonly Dictionary<string, PatientState> _patients = new(StringComparer.Ordinal);
+
+    public AlertTracker(Interpreter interpreter)
+    {
+        ArgumentNullException.ThrowIfNull(interpreter);
+        _interpreter = interpreter;
+        _o = interpreter.Options;
+        _modelName = interpreter.Metadata.ModelName;
+        _modelVersion = interpreter.Metadata.ModelVersion;
+        _alerting = interpreter.Policies.Where(p => p.Priority is not null).ToArray();
+    }
+
+    public Interpreter Interpreter => _interpreter;
+
+    /// <summary>Patients for which some alert state is held.</summary>
+    public int PatientCount => _patients.Count;
+
+    /// <summary>Code states held over all patients (pending, active or refractory): the tracker's memory.</summary>
+    public int StateCount
+    {
+        get { int n = 0; foreach (var p in _patients.Values) n += p.Codes.Count; return n; }
+    }
+
+    /// <summary>Codes of the patient's active alerts, technical first, then clinical in model order.</summary>
+    public IReadOnlyList<string> ActiveCodes(string patientId)
+    {
+        if (!_patients.TryGetValue(patientId, out var ps)) return [];
+        var codes = new List<string>();
+        foreach (var c in ps.Codes.OrderBy(c => c.Slot))
+            if (c.Phase == Phase.Active) codes.Add(CodeOf(c.Slot));
+        return codes;
+    }
+
+    /// <summary>
+    /// Advances the patient's alert states by one window and returns the events it caused (technical codes first, then
+    /// clinical ones in model order; at most one event per code).
+    /// </summary>
+    public IReadOnlyList<AlertEvent> Track(AnalyzedWindow analyzed, WindowAssessment assessment)
+    {
+        ArgumentNullException.ThrowIfNull(analyzed);
+        ArgumentNullException.ThrowIfNull(assessment);
+        var w = analyzed.Window;
+        _patients.TryGetValue(w.PatientId, out var ps);
+        if (ps is not null && w.Start <= ps.LastWindowStart) return []; // replay or reordering: never move state backwards
+
+        var ctx = new Step(w, ps);
+        bool noSignal = w.Status == WindowStatus.NoSignal;
+
+        // Technical conditions. On a no-signal window only no_signal counts; the other two hold.
+        Advance(ref ctx, NoSignalSlot, noSignal ? Level.Above : Level.Below, LeadMask(NoSignalLeads(w)), 0);
+        Advance(ref ctx, LeadOffSlot, noSignal ? Level.Hold : w.MissingLeads.Count > 0 ? Level.Above : Level.Below,
+                LeadMask(w.MissingLeads), 0);
+        Advance(ref ctx, PoorSignalSlot,
+                noSignal ? Level.Hold : assessment.Evidence == ClinicalEvidence.PoorSignal ? Level.Above : Level.Below,
+                PoorSignalLeads(analyzed), 0);
+
+        // Clinical conditions: only windows with evidence count; the others hold every clinical state.
+        var probabilities = assessment.IsClinicallyUsable ? analyzed.Probabilities : null;
+        for (int i = 0; i < _alerting.Length; i++)
+        {
+            var policy = _alerting[i];
+            if (probabilities is null) { Advance(ref ctx, FirstClinicalSlot + policy.Index, Level.Hold, 0, 0); continue; }
+            float p = probabilities[policy.Index];
+            var level = p >= policy.OnsetThreshold ? Level.Above : p < policy.EndThreshold ? Level.Below : Level.Between;
+            Advance(ref ctx, FirstClinicalSlot + policy.Index, level, 0, p);
+        }
+
+        ps = ctx.Patient;
+        if (ps is not null)
+        {
+            if (ps.Codes.Count == 0) _patients.Remove(w.PatientId);
+            else
+            {
+                ps.LastWindowStart = w.Start;
+                ps.LastWindowEnd = w.End;
+                ps.LastDeviceId = w.DeviceId;
+                if (probabilities is not null) { ps.LastEvidenceStart = w.Start; ps.LastEvidenceEnd = w.End; }
+                _patients.TryAdd(w.PatientId, ps);
+            }
+        }
+        return (IReadOnlyList<AlertEvent>?)ctx.Events ?? [];
+    }
+
+    /// <summary>
+    /// Forgets a patient (discharge, device unassigned, eviction by the window stage). Active alerts are ended with the end
+    /// of the patient's last window as end time, so consumers are not left with alerts that never end.
+    /// </summary>
+    public IReadOnlyList<AlertEvent> DropPatient(string patientId)
+    {
+        ArgumentNullException.ThrowIfNull(patientId);
+        if (!_patients.Remove(patientId, out var ps)) return [];
+        var events = new List<AlertEvent>();
+        foreach (var c in ps.Codes.OrderBy(c => c.Slot))
+        {
+            if (c.Phase != Phase.Active) continue;
+            string[] obs = c.Slot >= FirstClinicalSlot && ps.LastEvidenceStart is { } s && ps.LastEvidenceEnd is { } e
+                ? [ObservationIds.Derive(patientId, ObservationIds.Findings, s, e, _modelVersion)]
+                : [];
+            // Inside a closing run the condition was already over at its first window; otherwise it lasted to the last data.
+            var end = c.BelowCount > 0 ? c.FirstBelowStart : ps.LastWindowEnd;
+            events.Add(MakeEvent(AlertVocabulary.End, c, patientId, ps.LastDeviceId, end, ps.LastWindowEnd,
+                                 c.LastProbability, c.ReportedLeads, obs));
+        }
+        return events;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private enum Level { Hold, Above, Between, Below }
+    private enum Phase { Pending, Active, Refractory }
+
+    private sealed class PatientState
+    {
+        public readonly List<CodeState> Codes = new(2);
+        public DateTimeOffset LastWindowStart;
+        public DateTimeOffset LastWindowEnd;
+        public string LastDeviceId = "";
+        public DateTimeOffset? LastEvidenceStart, LastEvidenceEnd;
+    }
+
+    private sealed class CodeState(int slot)
+    {
+        public readonly int Slot = slot;
+        public Phase Phase;
+        // Pending run.
+        public DateTimeOffset RunStart;
+        public int RunCount;
+        public DateTimeOffset[]? RunWindowStarts;       // clinical: the first N counted windows of the run
+        public DateTimeOffset[]? RunWindowEnds;
+        // Refractory.
+        public DateTimeOffset? LastEnd;
+        // Active.
+        public string AlertId = "";
+        public DateTimeOffset Onset;
+        public int BelowCount;
+        public DateTimeOffset FirstBelowStart;
+        public DateTimeOffset LastEventAt;
+        public double LastReportedProbability;
+        public double LastProbability;
+        public int ReportedLeads;                         // bit per Lead
+    }
+
+    /// <summary>What one <see cref="Track"/> call works on: the window, the patient (created on demand), the events.</summary>
+    private struct Step(EcgWindow window, PatientState? patient)
+    {
+        public readonly EcgWindow Window = window;
+        public PatientState? Patient = patient;
+        public List<AlertEvent>? Events;
+    }
+
+    private void Advance(ref Step ctx, int slot, Level level, int leads, float probability)
+    {
+        var w = ctx.Window;
+        var st = Find(ctx.Patient, slot);
+        bool clinical = slot >= FirstClinicalSlot;
+        if (level == Level.Hold) return;
+
+        if (st is null || st.Phase != Phase.Active)
+        {
+            if (level != Level.Above)
+            {
+                if (st is null) return;
+                // A pending run is broken; a refractory period that is over is forgotten.
+                if (st.Phase == Phase.Pending) st.Phase = Phase.Refractory;
+                if (st.LastEnd is not { } last || w.End >= last + Refractory(slot)) ctx.Patient!.Codes.Remove(st);
+                return;
+            }
+            if (st is null)
+            {
+                ctx.Patient ??= new PatientState();
+                st = new CodeState(slot) { Phase = Phase.Refractory };
+                ctx.Patient.Codes.Add(st);
+            }
+            if (st.Phase != Phase.Pending)
+            {
+                st.Phase = Phase.Pending;
+                st.RunStart = w.Start;
+                st.RunCount = 0;
+            }
+            int needed = clinical ? _o.OnsetWindows : _o.TechnicalOnsetWindows;
+            if (clinical && st.RunCount < needed)
+            {
+                st.RunWindowStarts ??= new DateTimeOffset[needed];
+                st.RunWindowEnds ??= new DateTimeOffset[needed];
+                st.RunWindowStarts[st.RunCount] = w.Start;
+                st.RunWindowEnds[st.RunCount] = w.End;
+            }
+            st.RunCount = Math.Min(st.RunCount + 1, int.MaxValue - 1);
+            if (st.RunCount < needed) return;
+            if (st.LastEnd is { } end && !IsRefractoryExempt(slot) && w.End < end + Refractory(slot)) return;
+
+            st.Phase = Phase.Active;
+            st.Onset = st.RunStart;
+            st.AlertId = AlertIds.Derive(w.PatientId, KindOf(slot), CodeOf(slot), st.Onset, clinical ? _modelVersion : null);
+            st.BelowCount = 0;
+            st.LastProbability = probability;
+            st.ReportedLeads = leads;
+            string[] obs = [];
+            if (clinical)
+            {
+                obs = new string[needed];
+                for (int i = 0; i < needed; i++)
+                    obs[i] = ObservationIds.Derive(w.PatientId, ObservationIds.Findings, st.RunWindowStarts![i], st.RunWindowEnds![i], _modelVersion);
+                st.RunWindowStarts = st.RunWindowEnds = null;
+            }
+            Emit(ref ctx, st, AlertVocabulary.Onset, null, probability, leads, obs);
+            return;
+        }
+
+        // Active.
+        if (level == Level.Below)
+        {
+            if (st.BelowCount == 0) st.FirstBelowStart = w.Start;
+            st.BelowCount++;
+            st.LastProbability = probability;
+            if (st.BelowCount < (clinical ? _o.EndWindows : _o.TechnicalEndWindows)) return;
+            Emit(ref ctx, st, AlertVocabulary.End, st.FirstBelowStart, probability, st.ReportedLeads, CurrentObservation(w, clinical));
+            if (Refractory(slot) > TimeSpan.Zero && !IsRefractoryExempt(slot))
+            {
+                st.Phase = Phase.Refractory;
+                st.LastEnd = st.FirstBelowStart;
+            }
+            else ctx.Patient!.Codes.Remove(st);
+            return;
+        }
+
+        // Above or between: still on. Updates keep consumers informed without one per window.
+        st.BelowCount = 0;
+        st.LastProbability = probability;
+        var since = w.End - st.LastEventAt;
+        bool changed = clinical
+            ? Math.Abs(probability - st.LastReportedProbability) >= _o.UpdateProbabilityDelta
+            : slot == LeadOffSlot && leads != 0 && leads != st.ReportedLeads;
+        if (since >= _o.UpdateInterval || (changed && since >= _o.MinUpdateSpacing))
+        {
+            if (slot == LeadOffSlot && leads != 0) st.ReportedLeads = leads;
+            Emit(ref ctx, st, AlertVocabulary.Update, null, probability, st.ReportedLeads, CurrentObservation(w, clinical));
+        }
+    }
+
+    private string[] CurrentObservation(EcgWindow w, bool clinical) =>
+        clinical ? [ObservationIds.Derive(w.PatientId, ObservationIds.Findings, w.Start, w.End, _modelVersion)] : [];
+
+    private void Emit(ref Step ctx, CodeState st, string evt, DateTimeOffset? end, float probability, int leads, string[] obs)
+    {
+        var w = ctx.Window;
+        st.LastEventAt = w.End;
+        st.LastReportedProbability = probability;
+        (ctx.Events ??= new List<AlertEvent>(2)).Add(
+            MakeEvent(evt, st, w.PatientId, w.DeviceId, end, w.End, probability, leads, obs));
+    }
+
+    private AlertEvent MakeEvent(string evt, CodeState st, string patientId, string deviceId, DateTimeOffset? end,
+                                 DateTimeOffset observedAt, double probability, int leads, string[] obs)
+    {
+        bool clinical = st.Slot >= FirstClinicalSlot;
+        var policy = clinical ? _interpreter.Policies[st.Slot - FirstClinicalSlot] : null;
+        return new AlertEvent
+        {
+            AlertId = st.AlertId,
+            Event = evt,
+            Kind = KindOf(st.Slot),
+            Code = CodeOf(st.Slot),
+            SnomedCt = policy?.Label.SnomedCt,
+            Display = policy?.Label.Display ?? AlertVocabulary.TechnicalDisplay(CodeOf(st.Slot)),
+            PatientId = patientId,
+            DeviceId = deviceId,
+            Onset = st.Onset,
+            End = end,
+            ObservedAt = observedAt,
+            // decimal keeps the float's shortest digits (0.87f → 0.87, not 0.8700000047683716).
+            Probability = clinical ? (double)(decimal)(float)probability : null,
+            Leads = clinical ? null : LeadNames(leads),
+            Priority = AlertVocabulary.Name(PriorityOf(st.Slot)),
+            ModelName = clinical ? _modelName : null,
+            ModelVersion = clinical ? _modelVersion : null,
+            ObservationIds = obs,
+        };
+    }
+
+    private static CodeState? Find(PatientState? ps, int slot)
+    {
+        if (ps is null) return null;
+        foreach (var c in ps.Codes) if (c.Slot == slot) return c;
+        return null;
+    }
+
+    private string KindOf(int slot) => slot >= FirstClinicalSlot ? AlertVocabulary.Clinical : AlertVocabulary.Technical;
+
+    private string CodeOf(int slot) => slot switch
+    {
+        NoSignalSlot => AlertVocabulary.NoSignal,
+        LeadOffSlot => AlertVocabulary.LeadOff,
+        PoorSignalSlot => AlertVocabulary.PoorSignal,
+        _ => _interpreter.Policies[slot - FirstClinicalSlot].Label.Key,
+    };
+
+    private AlertPriority PriorityOf(int slot) => slot switch
+    {
+        NoSignalSlot => _o.NoSignalPriority,
+        LeadOffSlot => _o.LeadOffPriority,
+        PoorSignalSlot => _o.PoorSignalPriority,
+        _ => _interpreter.Policies[slot - FirstClinicalSlot].Priority!.Value,
+    };
+
+    private TimeSpan Refractory(int slot) => slot >= FirstClinicalSlot ? _o.ClinicalRefractory : _o.TechnicalRefractory;
+
+    private bool IsRefractoryExempt(int slot) =>
+        slot >= FirstClinicalSlot && _o.RefractoryExemptPriority is { } exempt && PriorityOf(slot) >= exempt;
+
+    private static int LeadMask(IReadOnlyList<Lead> leads)
+    {
+        int mask = 0;
+        for (int i = 0; i < leads.Count; i++)
+            if ((uint)leads[i] < Leads.Count) mask |= 1 << (int)leads[i];
+        return mask;
+    }
+
+    private static IReadOnlyList<Lead> NoSignalLeads(EcgWindow w) => w.RecordedLeads.Count > 0 ? w.RecordedLeads : w.Geometry.LeadOrder;
+
+    /// <summary>The lead the quality index was measured in, else the present leads, else all recorded ones.</summary>
+    private static int PoorSignalLeads(AnalyzedWindow a)
+    {
+        if (a.Measurement.AnalysisLead is { } lead && (uint)lead < Leads.Count) return 1 << (int)lead;
+        int present = LeadMask(a.Window.RecordedLeads) & ~LeadMask(a.Window.MissingLeads);
+        if (present != 0) return present;
+        int recorded = LeadMask(a.Window.RecordedLeads);
+        return recorded != 0 ? recorded : LeadMask(a.Window.Geometry.LeadOrder);
+    }
+
+    private static string[] LeadNames(int mask)
+    {
+        var names = new string[System.Numerics.BitOperations.PopCount((uint)mask)];
+        int k = 0;
+        for (int i = 0; i < Leads.Count; i++)
+            if ((mask & (1 << i)) != 0) names[k++] = Leads.Name((Lead)i);
+        return names;
+    }
+}

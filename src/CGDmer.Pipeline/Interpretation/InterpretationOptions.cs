@@ -1,0 +1,157 @@
+using CGDmer.Signal;
+
+namespace CGDmer.Pipeline.Interpretation;
+
+/// <summary>
+/// How model probabilities and window quality become findings and alerts (bound from configuration by the host).
+/// The defaults aim at few, meaningful alarms: an alert needs a persistent finding to start, a clearly lower probability
+/// for a while to end, cannot restart right after it ended (except the life-threatening ones), and sends updates sparingly.
+/// </summary>
+/// <remarks>
+/// Counting rules (documented choice): only windows that carry clinical evidence — analyzable, signal quality ≥
+/// <see cref="PoorSignalQuality"/>, with valid probabilities — count for or against a clinical alert. Every other window
+/// (no signal, poor signal, inference failure) leaves each clinical alert in the state it was in: an active alert stays
+/// active, a pending one keeps its run. The rationale: an artefact burst must neither raise nor silence an arrhythmia
+/// alarm; the technical alert tells the staff that the clinical one currently has no support.
+/// </remarks>
+public sealed class InterpretationOptions
+{
+    /// <summary>Value of <see cref="ClinicalAlerts"/> that disables alerting for a label.</summary>
+    public const string Off = "off";
+
+    /// <summary>
+    /// Onset threshold per label key, overriding the model's <c>threshold</c> (0 &lt; t ≤ 1). A finding is present when
+    /// probability ≥ threshold. Keys of labels the loaded model does not have are ignored.
+    /// </summary>
+    public Dictionary<string, double> Thresholds { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Hysteresis: an active clinical alert counts a window as "below" only when its probability is under
+    /// threshold × this ratio (0 &lt; ratio ≤ 1). Windows between that and the threshold keep the alert as it is.
+    /// </summary>
+    public double EndThresholdRatio { get; set; } = 0.75;
+
+    /// <summary>
+    /// Which labels raise clinical alerts, and at which priority: label key → "low" | "medium" | "high" | "off".
+    /// Labels not listed do not alert (they are still reported as findings). sinus_rhythm may not alert.
+    /// Conduction and morphology findings (bundle branch blocks, ST, T, LVH, low voltage) do not alert by default:
+    /// they are reported in the findings Observation but are not bedside alarms.
+    /// </summary>
+    public Dictionary<string, string> ClinicalAlerts { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [EcgLabels.VentricularTachycardia.Key] = "high",
+        [EcgLabels.SinusPause.Key] = "high",
+        [EcgLabels.AtrialFibrillation.Key] = "medium",
+        [EcgLabels.AtrialFlutter.Key] = "medium",
+        [EcgLabels.SinusBradycardia.Key] = "low",
+        [EcgLabels.SinusTachycardia.Key] = "low",
+    };
+
+    /// <summary>Persistence: a clinical alert starts after this many consecutive counted windows at or above the threshold.</summary>
+    public int OnsetWindows { get; set; } = 2;
+    /// <summary>Hysteresis: an active clinical alert ends after this many consecutive counted windows below the end threshold.</summary>
+    public int EndWindows { get; set; } = 2;
+
+    /// <summary>An active alert sends an update at least this often (ECG time) so consumers know it is still on.</summary>
+    public TimeSpan UpdateInterval { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>An active clinical alert also sends an update when its probability moved by at least this much since the last event.</summary>
+    public double UpdateProbabilityDelta { get; set; } = 0.15;
+    /// <summary>
+    /// Floor between two events of one alert for change-driven updates (probability moved, lead set changed), so a
+    /// fluctuating value cannot produce an update per window. The periodic update and the end are not held back.
+    /// </summary>
+    public TimeSpan MinUpdateSpacing { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// De-duplication: after a clinical alert ended, the same code does not start again until its ECG time is this much
+    /// past the end — the new run keeps accumulating and starts (with its true onset) once the period is over.
+    /// </summary>
+    public TimeSpan ClinicalRefractory { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Alerts with at least this priority ignore <see cref="ClinicalRefractory"/>: a recurring life-threatening rhythm
+    /// must never be held back. Null: the refractory applies to every priority.
+    /// </summary>
+    public AlertPriority? RefractoryExemptPriority { get; set; } = AlertPriority.High;
+    /// <summary>As <see cref="ClinicalRefractory"/>, for the technical alerts (a wobbling electrode).</summary>
+    public TimeSpan TechnicalRefractory { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A technical alert starts after this many consecutive windows with its condition.</summary>
+    public int TechnicalOnsetWindows { get; set; } = 2;
+    /// <summary>A technical alert ends after this many consecutive windows without its condition.</summary>
+    public int TechnicalEndWindows { get; set; } = 2;
+
+    /// <summary>
+    /// Signal quality index (0..1) below which an analyzable window is "poor signal": its findings are withheld and it
+    /// counts toward the poor_signal alert.
+    /// </summary>
+    public double PoorSignalQuality { get; set; } = 0.5;
+
+    public AlertPriority LeadOffPriority { get; set; } = AlertPriority.Medium;
+    public AlertPriority PoorSignalPriority { get; set; } = AlertPriority.Low;
+    /// <summary>No signal means the patient is not monitored at all: high by default.</summary>
+    public AlertPriority NoSignalPriority { get; set; } = AlertPriority.High;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option; returns this otherwise.</summary>
+    public InterpretationOptions Validate()
+    {
+        if (Thresholds is null) throw new ArgumentException("must not be null", nameof(Thresholds));
+        foreach (var (key, t) in Thresholds)
+        {
+            if (!IsKnownLabel(key)) throw new ArgumentException($"'{key}' is not a label key ({KnownKeys()})", nameof(Thresholds));
+            if (!double.IsFinite(t) || t <= 0 || t > 1) throw new ArgumentException($"threshold of '{key}' must be in (0, 1], was {t}", nameof(Thresholds));
+        }
+        if (!double.IsFinite(EndThresholdRatio) || EndThresholdRatio <= 0 || EndThresholdRatio > 1)
+            throw new ArgumentException($"must be in (0, 1], was {EndThresholdRatio}", nameof(EndThresholdRatio));
+        if (ClinicalAlerts is null) throw new ArgumentException("must not be null", nameof(ClinicalAlerts));
+        foreach (var (key, p) in ClinicalAlerts)
+        {
+            if (!IsKnownLabel(key)) throw new ArgumentException($"'{key}' is not a label key ({KnownKeys()})", nameof(ClinicalAlerts));
+            if (!TryParsePriority(p, out var priority))
+                throw new ArgumentException($"priority of '{key}' must be low, medium, high or off, was '{p}'", nameof(ClinicalAlerts));
+            if (priority is not null && string.Equals(key, EcgLabels.SinusRhythm.Key, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException("sinus_rhythm is the normal finding and cannot raise an alert", nameof(ClinicalAlerts));
+        }
+        if (OnsetWindows < 1) throw new ArgumentException($"must be ≥ 1, was {OnsetWindows}", nameof(OnsetWindows));
+        if (EndWindows < 1) throw new ArgumentException($"must be ≥ 1, was {EndWindows}", nameof(EndWindows));
+        if (UpdateInterval <= TimeSpan.Zero) throw new ArgumentException($"must be > 0, was {UpdateInterval}", nameof(UpdateInterval));
+        if (!double.IsFinite(UpdateProbabilityDelta) || UpdateProbabilityDelta <= 0 || UpdateProbabilityDelta > 1)
+            throw new ArgumentException($"must be in (0, 1], was {UpdateProbabilityDelta}", nameof(UpdateProbabilityDelta));
+        if (MinUpdateSpacing < TimeSpan.Zero || MinUpdateSpacing > UpdateInterval)
+            throw new ArgumentException($"must be in [0, {nameof(UpdateInterval)}], was {MinUpdateSpacing}", nameof(MinUpdateSpacing));
+        if (ClinicalRefractory < TimeSpan.Zero) throw new ArgumentException($"must be ≥ 0, was {ClinicalRefractory}", nameof(ClinicalRefractory));
+        if (RefractoryExemptPriority is { } exempt && !Enum.IsDefined(exempt))
+            throw new ArgumentException($"unknown priority {exempt}", nameof(RefractoryExemptPriority));
+        if (TechnicalRefractory < TimeSpan.Zero) throw new ArgumentException($"must be ≥ 0, was {TechnicalRefractory}", nameof(TechnicalRefractory));
+        if (TechnicalOnsetWindows < 1) throw new ArgumentException($"must be ≥ 1, was {TechnicalOnsetWindows}", nameof(TechnicalOnsetWindows));
+        if (TechnicalEndWindows < 1) throw new ArgumentException($"must be ≥ 1, was {TechnicalEndWindows}", nameof(TechnicalEndWindows));
+        if (!double.IsFinite(PoorSignalQuality) || PoorSignalQuality < 0 || PoorSignalQuality > 1)
+            throw new ArgumentException($"must be in [0, 1], was {PoorSignalQuality}", nameof(PoorSignalQuality));
+        if (!Enum.IsDefined(LeadOffPriority)) throw new ArgumentException($"unknown priority {LeadOffPriority}", nameof(LeadOffPriority));
+        if (!Enum.IsDefined(PoorSignalPriority)) throw new ArgumentException($"unknown priority {PoorSignalPriority}", nameof(PoorSignalPriority));
+        if (!Enum.IsDefined(NoSignalPriority)) throw new ArgumentException($"unknown priority {NoSignalPriority}", nameof(NoSignalPriority));
+        return this;
+    }
+
+    /// <summary>Parses a <see cref="ClinicalAlerts"/> value; "off" gives null.</summary>
+    public static bool TryParsePriority(string? text, out AlertPriority? priority)
+    {
+        priority = null;
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "low": priority = AlertPriority.Low; return true;
+            case "medium": priority = AlertPriority.Medium; return true;
+            case "high": priority = AlertPriority.High; return true;
+            case Off: return true;
+            default: return false;
+        }
+    }
+
+    private static bool IsKnownLabel(string key)
+    {
+        foreach (var l in EcgLabels.All)
+            if (string.Equals(l.Key, key, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    private static string KnownKeys() => string.Join(", ", EcgLabels.All.Select(l => l.Key));
+}
