@@ -15,6 +15,8 @@ public enum SegmentOutcome
     Duplicate,
     /// <summary>No samples, or only leads the model has no row for: nothing to do, not counted.</summary>
     Ignored,
+    /// <summary>The patient's windower failed on it: dropped (reason "error") and the patient's state discarded.</summary>
+    Failed,
 }
 
 /// <summary>
