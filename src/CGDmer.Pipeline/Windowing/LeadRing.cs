@@ -107,21 +107,22 @@ internal sealed class LeadRing : IDisposable
     }
 
     /// <summary>
-    /// Copies [from, to) into <paramref name="destination"/>, replacing every sample that is not present by the nearest
-    /// present sample before it (or, for a leading run, the first present one after it): a flat hold, never an
-    /// interpolation. Returns false (destination unspecified) when no sample of the range is present.
+    /// Copies [from, to) into <paramref name="destination"/>, replacing every sample that is not present (or outside
+    /// the ring's live range [<paramref name="liveFrom"/>, <paramref name="liveTo"/>), whose slots belong to other
+    /// indices) by the nearest present sample before it, or for a leading run the first present one after it: a flat
+    /// hold, never an interpolation. Returns false (destination unspecified) when no sample of the range is present.
     /// </summary>
-    public bool CopyHoldingMissing(long from, long to, Span<float> destination)
+    public bool CopyHoldingMissing(long from, long to, long liveFrom, long liveTo, Span<float> destination)
     {
         int n = (int)(to - from);
         int firstPresent = -1;
         float held = 0;
         for (int i = 0; i < n; i++)
         {
-            int slot = Slot(from + i);
-            if (Bits.Get(_present, slot))
+            long index = from + i;
+            if (index >= liveFrom && index < liveTo && Bits.Get(_present, Slot(index)))
             {
-                held = _samples[slot];
+                held = _samples[Slot(index)];
                 if (firstPresent < 0)
                 {
                     firstPresent = i;
@@ -133,13 +134,16 @@ internal sealed class LeadRing : IDisposable
         return firstPresent >= 0;
     }
 
-    /// <summary>ORs the present bits of [from, to) into <paramref name="union"/> (bit i = index from + i).</summary>
-    public void OrPresentInto(long from, long to, ulong[] union)
+    /// <summary>ORs the present bits of [from, to) into <paramref name="union"/>, bit i for index <paramref name="origin"/> + i.</summary>
+    public void OrPresentInto(long from, long to, long origin, ulong[] union)
     {
         // Per-sample is clear and cheap next to the resampling of the same window (≈ 70 multiply-adds per output sample).
-        int n = (int)(to - from);
-        for (int i = 0; i < n; i++)
-            if (Bits.Get(_present, Slot(from + i))) union[i >> 6] |= 1UL << (i & 63);
+        for (long index = from; index < to; index++)
+            if (Bits.Get(_present, Slot(index)))
+            {
+                long i = index - origin;
+                union[i >> 6] |= 1UL << (int)(i & 63);
+            }
     }
 
     private int Count(ulong[] bits, long from, long to)

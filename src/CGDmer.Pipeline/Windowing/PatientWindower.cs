@@ -184,7 +184,7 @@ public sealed class PatientWindower : IDisposable
                 _ => watermark >= end || (watermark >= s && IsComplete(s, end)),
             };
             if (!emit) return;
-            var window = _assembler.Build(PatientId, _deviceId, layout, k, _rings);
+            var window = _assembler.Build(PatientId, _deviceId, layout, k, _rings, _latest - layout.Capacity, _latest);
             if (window is not null) output.Add(window);
             _next = k + 1;
             _anyEmitted = true;
@@ -193,7 +193,7 @@ public sealed class PatientWindower : IDisposable
 
     private bool IsComplete(long from, long to)
     {
-        if (to > _latest || _currentLeads == 0) return false;
+        if (to > _latest || from < _latest - _layout!.Capacity || _currentLeads == 0) return false;
         for (int lead = 0; lead < Leads.Count; lead++)
             if ((_currentLeads & (1 << lead)) != 0 && _rings[lead]!.CountReceived(from, to) != to - from) return false;
         return true;

@@ -56,13 +56,16 @@ internal sealed class WindowAssembler
 
     /// <summary>
     /// Builds grid window <paramref name="k"/> from <paramref name="rings"/> (indexed by <see cref="Lead"/>, null = never
-    /// delivered). Returns null when no lead delivered a single sample of the window's span (nothing to report).
+    /// delivered), whose live range is [<paramref name="liveFrom"/>, <paramref name="liveTo"/>): slots outside it hold
+    /// other indices' samples and count as never received. Returns null when no lead delivered a single sample of the
+    /// window's span (nothing to report).
     /// </summary>
-    public EcgWindow? Build(string patientId, string deviceId, NativeLayout layout, long k, LeadRing?[] rings)
+    public EcgWindow? Build(string patientId, string deviceId, NativeLayout layout, long k, LeadRing?[] rings, long liveFrom, long liveTo)
     {
         var g = Geometry;
         long s = layout.WindowStart(k), e = s + layout.WindowNative;
         int n = layout.WindowNative;
+        long cs = Math.Max(s, liveFrom), ce = Math.Min(e, liveTo);   // the part of the window the ring can answer for
 
         Span<bool> recorded = stackalloc bool[g.LeadCount];
         Span<bool> present = stackalloc bool[g.LeadCount];
@@ -73,11 +76,11 @@ internal sealed class WindowAssembler
         for (int row = 0; row < g.LeadCount; row++)
         {
             var ring = rings[(int)g.LeadOrder[row]];
-            if (ring is null || ring.CountReceived(s, e) == 0) continue;
+            if (ring is null || ce <= cs || ring.CountReceived(cs, ce) == 0) continue;
             recorded[row] = true;
             recordedCount++;
-            int missing = n - ring.CountPresent(s, e);
-            if (missing < n) ring.OrPresentInto(s, e, _union);
+            int missing = n - ring.CountPresent(cs, ce);
+            if (missing < n) ring.OrPresentInto(cs, ce, s, _union);
             if (missing <= Options.MaxMissingFractionPerLead * n) { present[row] = true; presentCount++; }
         }
         if (recordedCount == 0) return null;
@@ -110,7 +113,7 @@ internal sealed class WindowAssembler
                     continue;
                 }
                 mask[row] = 1;
-                FillRow(layout, rings[(int)lead]!, s, dst);
+                FillRow(layout, rings[(int)lead]!, s, liveFrom, liveTo, dst);
             }
         }
         catch
@@ -124,14 +127,14 @@ internal sealed class WindowAssembler
     }
 
     /// <summary>Native span with margins → model rate → exact cut → the model's preprocessing, into <paramref name="row"/>.</summary>
-    private void FillRow(NativeLayout layout, LeadRing ring, long windowStart, Span<float> row)
+    private void FillRow(NativeLayout layout, LeadRing ring, long windowStart, long liveFrom, long liveTo, Span<float> row)
     {
         int len = layout.ScratchLength;
         if (_native.Length < len) _native = new float[len];
         int outLen = layout.Resampler.OutputLength(len);
         if (_resampled.Length < outLen) _resampled = new float[outLen];
         var native = _native.AsSpan(0, len);
-        if (!ring.CopyHoldingMissing(windowStart - layout.Margin, windowStart - layout.Margin + len, native))
+        if (!ring.CopyHoldingMissing(windowStart - layout.Margin, windowStart - layout.Margin + len, liveFrom, liveTo, native))
             throw new InvalidOperationException("a lead in the mask has no present sample"); // unreachable: present ⇒ ≥ 1 sample
         layout.Resampler.Resample(native, _resampled);
         _resampled.AsSpan(layout.OutputOffset, row.Length).CopyTo(row);
