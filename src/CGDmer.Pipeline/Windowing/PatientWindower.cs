@@ -1,0 +1,218 @@
+using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Validation;
+using CGDmer.Signal;
+
+namespace CGDmer.Pipeline.Windowing;
+
+/// <summary>What the window stage did with one accepted segment.</summary>
+public enum SegmentOutcome
+{
+    /// <summary>At least one new sample was stored.</summary>
+    Stored,
+    /// <summary>All of it was for windows already emitted or older than the buffer: dropped (reason "late").</summary>
+    Late,
+    /// <summary>Every sample had already been received: dropped (reason "duplicate").</summary>
+    Duplicate,
+    /// <summary>No samples, or only leads the model has no row for: nothing to do, not counted.</summary>
+    Ignored,
+    /// <summary>The patient's windower failed on it: dropped (reason "error") and the patient's state discarded.</summary>
+    Failed,
+}
+
+/// <summary>
+/// The window state of one patient: the recent samples of each model lead at the native rate (one <see cref="LeadRing"/>
+/// per lead, bounded to window + 2 resampler margins + reorder bound + hop), and the position on the absolute window grid.
+/// Windows come out in grid order, each exactly once. Not thread-safe: the stage serializes calls.
+/// </summary>
+/// <remarks>
+/// <para><b>First window.</b> The first grid window starting at or after the earliest sample received. It is not
+/// emitted before the watermark has reached its start, so a segment delivered out of order at the very start of the
+/// stream (within the reorder bound) still counts as the patient's first data.</para>
+/// <para><b>Emission</b> of the next window: as soon as every lead of the newest segment has received every sample of
+/// the window and its right resampler margin (and the watermark has reached the window's start); or when the watermark
+/// (newest sample − reorder bound) passes the window's end and margin, whatever is missing then is missing; or on
+/// <see cref="Flush"/>. Under the reorder bound (no segment starts before the watermark at its arrival) the content of
+/// every window is therefore independent of the arrival order.</para>
+/// <para><b>Late and duplicate data.</b> Samples before the span of the next window (or older than the ring) are late;
+/// samples already received are ignored (first write wins). A segment none of whose samples were stored is dropped and
+/// counted with its reason. A segment starting a whole window or more after the newest data (a long gap) flushes the
+/// patient and starts a new run, as does a change of native sample rate.</para>
+/// <para><b>Clock jitter.</b> A segment whose start lands one native sample before or after the end of the newest data
+/// is taken as its continuation, so timestamp rounding at the producer cannot open one-sample gaps (which would mask a
+/// lead) or overlaps.</para>
+/// </remarks>
+public sealed class PatientWindower : IDisposable
+{
+    private enum EmitMode { Ready, Before, All }
+
+    private readonly WindowAssembler _assembler;
+    private readonly LeadRing?[] _rings = new LeadRing?[Leads.Count];
+    private NativeLayout? _layout;
+    private bool _hasData;
+    private long _earliest;      // earliest received native sample of the run (decides the first window)
+    private long _latest;        // end (exclusive) of the newest received sample; the ring holds [_latest − capacity, _latest)
+    private bool _anyEmitted;
+    private long _next;          // next grid window once one has been emitted
+    private int _currentLeads;   // bit per Lead: model leads of the newest segment (the ones completeness waits for)
+    private string _deviceId = "";
+
+    public PatientWindower(string patientId, WindowGeometry geometry, WindowingOptions options, PipelineMetrics? metrics = null)
+        : this(patientId, new WindowAssembler(geometry, options, metrics)) { }
+
+    internal PatientWindower(string patientId, WindowAssembler assembler)
+    {
+        PatientId = patientId ?? throw new ArgumentNullException(nameof(patientId));
+        _assembler = assembler;
+    }
+
+    public string PatientId { get; }
+    /// <summary>The native rate of the current run, or null before any data.</summary>
+    public double? NativeRateHz => _layout?.RateHz;
+    /// <summary>Samples held per lead (fixed per native rate: the memory bound).</summary>
+    public int BufferCapacitySamples => _layout?.Capacity ?? 0;
+    /// <summary>Leads with a buffer.</summary>
+    public int BufferedLeads => _rings.Count(r => r is not null);
+    /// <summary>Grid index of the next window to emit, once the first has been emitted.</summary>
+    public long? NextWindowIndex => _anyEmitted ? _next : null;
+    /// <summary>True while samples not yet fully windowed are held.</summary>
+    public bool HasPendingData => _hasData;
+
+    /// <summary>Stores <paramref name="segment"/> and appends every window it completes (in grid order) to <paramref name="output"/>.</summary>
+    public SegmentOutcome Add(EcgSegmentData segment, ICollection<EcgWindow> output)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        ArgumentNullException.ThrowIfNull(output);
+        var g = _assembler.Geometry;
+        int segmentLeads = 0;
+        foreach (var lead in segment.Leads)
+            if (g.RowOf(lead.Lead) >= 0) segmentLeads |= 1 << (int)lead.Lead;
+        if (segment.SampleCount == 0 || segmentLeads == 0) return SegmentOutcome.Ignored;
+
+        if (_layout is not null && _layout.RateHz != segment.SampleRateHz)
+        {
+            // A device change or reconfiguration: samples at two rates cannot share a buffer or a window.
+            Flush(output);
+            ReleaseRings();
+            _layout = null;
+        }
+        var layout = _layout ??= _assembler.LayoutFor(segment.SampleRateHz);
+
+        long a = layout.SampleIndexAt(segment.StartTimeUtcTicks);
+        if (_hasData && Math.Abs(a - _latest) == 1) a = _latest;
+        long b = a + segment.SampleCount;
+        if (_hasData && a >= _latest + layout.WindowNative) Flush(output);
+
+        long written = 0, late = 0;
+        for (long pos = a; pos < b;)
+        {
+            long chunkEnd = Math.Min(b, pos + layout.ChunkSamples);
+            if (_hasData && chunkEnd > _latest)
+            {
+                // The chunk reuses the slots of [chunkEnd − capacity, …): close the windows that still need them (they
+                // end before pos, see NativeLayout.ChunkSamples), then forget what the slots held.
+                long floor = chunkEnd - layout.Capacity;
+                Emit(EmitMode.Before, floor, output);
+                long forgetFrom = Math.Max(_latest, floor);
+                foreach (var ring in _rings) ring?.Forget(forgetFrom, chunkEnd);
+            }
+            long lo = pos;
+            if (_hasData)
+            {
+                lo = Math.Max(lo, Math.Max(_latest, chunkEnd) - layout.Capacity);
+                if (_anyEmitted) lo = Math.Max(lo, layout.WindowStart(_next) - layout.Margin);
+            }
+            late += Math.Min(lo, chunkEnd) - pos;
+            if (lo < chunkEnd)
+            {
+                long chunkWritten = 0;
+                int offset = (int)(lo - a), count = (int)(chunkEnd - lo);
+                foreach (var lead in segment.Leads)
+                {
+                    if (g.RowOf(lead.Lead) < 0) continue;   // the model has no row for it
+                    var ring = _rings[(int)lead.Lead] ??= new LeadRing(layout.Capacity);
+                    chunkWritten += ring.Write(lo, lead.SamplesMv.AsSpan(offset, count), lead.LeadOff, lead.LeadOffRanges, offset);
+                }
+                if (chunkWritten > 0)
+                {
+                    if (!_hasData) { _hasData = true; _earliest = lo; _latest = chunkEnd; _currentLeads = segmentLeads; }
+                    else
+                    {
+                        _earliest = Math.Min(_earliest, lo);
+                        if (chunkEnd >= _latest) { _latest = chunkEnd; _currentLeads = segmentLeads; }
+                    }
+                    _deviceId = segment.DeviceId;
+                    written += chunkWritten;
+                }
+            }
+            Emit(EmitMode.Ready, 0, output);
+            pos = chunkEnd;
+        }
+
+        if (written > 0) return SegmentOutcome.Stored;
+        var outcome = late == b - a ? SegmentOutcome.Late : SegmentOutcome.Duplicate;
+        _assembler.CountDropped(outcome);
+        return outcome;
+    }
+
+    /// <summary>
+    /// Emits every pending window that holds any received sample (missing parts masked as usual), then forgets all
+    /// samples; the next segment starts a new run (new first window). Used on silence, eviction and end of stream.
+    /// </summary>
+    public void Flush(ICollection<EcgWindow> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        Emit(EmitMode.All, 0, output);
+        foreach (var ring in _rings) ring?.Clear();
+        _hasData = false;
+        _anyEmitted = false;
+        _currentLeads = 0;
+    }
+
+    private void Emit(EmitMode mode, long floor, ICollection<EcgWindow> output)
+    {
+        if (!_hasData) return;
+        var layout = _layout!;
+        long watermark = _latest - layout.BoundSamples;
+        while (true)
+        {
+            long k = _anyEmitted ? _next : layout.FirstWindowAtOrAfter(_earliest);
+            long s = layout.WindowStart(k), end = s + layout.WindowNative + layout.Margin;
+            bool emit = mode switch
+            {
+                EmitMode.Before => s - layout.Margin < floor,
+                EmitMode.All => s < _latest,
+                _ => watermark >= end || (watermark >= s && IsComplete(s, end)),
+            };
+            if (!emit) return;
+            var window = _assembler.Build(PatientId, _deviceId, layout, k, _rings, _latest - layout.Capacity, _latest);
+            if (window is not null) output.Add(window);
+            _next = k + 1;
+            _anyEmitted = true;
+        }
+    }
+
+    private bool IsComplete(long from, long to)
+    {
+        if (to > _latest || from < _latest - _layout!.Capacity || _currentLeads == 0) return false;
+        for (int lead = 0; lead < Leads.Count; lead++)
+            if ((_currentLeads & (1 << lead)) != 0 && _rings[lead]!.CountReceived(from, to) != to - from) return false;
+        return true;
+    }
+
+    private void ReleaseRings()
+    {
+        for (int i = 0; i < _rings.Length; i++)
+        {
+            _rings[i]?.Dispose();
+            _rings[i] = null;
+        }
+    }
+
+    /// <summary>Returns the buffers to the pool without emitting anything.</summary>
+    public void Dispose()
+    {
+        ReleaseRings();
+        _hasData = false;
+        _anyEmitted = false;
+    }
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Numerics;
+using CGDmer.Pipeline.Metrics;
+using CGDmer.Signal;
+using CGDmer.Signal.Dsp;
+using Prometheus;
+
+namespace CGDmer.Pipeline.Windowing;
+
+/// <summary>
+/// Turns the native-rate rings of one patient into an <see cref="EcgWindow"/>: mask, coverage, status, and for each
+/// present lead resample (with real margins) → cut → preprocess into a pooled signal array. Holds the per-rate layouts and
+/// the scratch buffers, so it is shared by the patients of one stage and, like them, not thread-safe.
+/// </summary>
+internal sealed class WindowAssembler
+{
+    private readonly Dictionary<double, NativeLayout> _layouts = [];
+    private readonly Counter.Child? _analyzable, _noSignal, _late, _duplicate;
+    private readonly Counter.Child?[] _maskedByLead = new Counter.Child?[Leads.Count];
+    private float[] _native = [];
+    private float[] _resampled = [];
+    private ulong[] _union = [];
+
+    public WindowAssembler(WindowGeometry geometry, WindowingOptions options, PipelineMetrics? metrics)
+    {
+        Geometry = geometry ?? throw new ArgumentNullException(nameof(geometry));
+        Options = (options ?? throw new ArgumentNullException(nameof(options))).Validate(geometry);
+        Metrics = metrics;
+        if (metrics is not null)
+        {
+            // Labelled children are looked up once: the window path then only increments.
+            _analyzable = metrics.Windows.WithLabels("analyzable");
+            _noSignal = metrics.Windows.WithLabels("no_signal");
+            _late = metrics.SegmentsDropped.WithLabels("late");
+            _duplicate = metrics.SegmentsDropped.WithLabels("duplicate");
+            foreach (var lead in geometry.LeadOrder) _maskedByLead[(int)lead] = metrics.MaskedLeads.WithLabels(Leads.Name(lead));
+        }
+    }
+
+    public WindowGeometry Geometry { get; }
+    public WindowingOptions Options { get; }
+    public PipelineMetrics? Metrics { get; }
+
+    /// <summary>Counts a segment the window stage could not use.</summary>
+    public void CountDropped(SegmentOutcome outcome) =>
+        (outcome == SegmentOutcome.Late ? _late : outcome == SegmentOutcome.Duplicate ? _duplicate : null)?.Inc();
+
+    /// <summary>The layout for native rate <paramref name="rateHz"/> (built once per rate).</summary>
+    public NativeLayout LayoutFor(double rateHz)
+    {
+        if (!_layouts.TryGetValue(rateHz, out var layout))
+            _layouts[rateHz] = layout = new NativeLayout(rateHz, Geometry, Options);
+        return layout;
+    }
+
+    /// <summary>
+    /// Builds grid window <paramref name="k"/> from <paramref name="rings"/> (indexed by <see cref="Lead"/>, null = never
+    /// delivered), whose live range is [<paramref name="liveFrom"/>, <paramref name="liveTo"/>): slots outside it hold
+    /// other indices' samples and count as never received. Returns null when no lead delivered a single sample of the
+    /// window's span (nothing to report).
+    /// </summary>
+    public EcgWindow? Build(string patientId, string deviceId, NativeLayout layout, long k, LeadRing?[] rings, long liveFrom, long liveTo)
+    {
+        var g = Geometry;
+        long s = layout.WindowStart(k), e = s + layout.WindowNative;
+        int n = layout.WindowNative;
+        long cs = Math.Max(s, liveFrom), ce = Math.Min(e, liveTo);   // the part of the window the ring can answer for
+
+        Span<bool> recorded = stackalloc bool[g.LeadCount];
+        Span<bool> present = stackalloc bool[g.LeadCount];
+        int recordedCount = 0, presentCount = 0;
+        int words = (n + 63) / 64;
+        if (_union.Length < words) _union = new ulong[words];
+        Array.Clear(_union, 0, words);
+        for (int row = 0; row < g.LeadCount; row++)
+        {
+            var ring = rings[(int)g.LeadOrder[row]];
+            if (ring is null || ce <= cs || ring.CountReceived(cs, ce) == 0) continue;
+            recorded[row] = true;
+            recordedCount++;
+            int missing = n - ring.CountPresent(cs, ce);
+            if (missing < n) ring.OrPresentInto(cs, ce, s, _union);
+            if (missing <= Options.MaxMissingFractionPerLead * n) { present[row] = true; presentCount++; }
+        }
+        if (recordedCount == 0) return null;
+
+        int covered = 0;
+        for (int w = 0; w < words; w++) covered += BitOperations.PopCount(_union[w]);
+        double coverage = (double)covered / n;
+        var status = presentCount == 0 || coverage < Options.MinSignalCoverage ? WindowStatus.NoSignal : WindowStatus.Analyzable;
+
+        var signal = ArrayPool<float>.Shared.Rent(g.LeadCount * g.WindowSamples);
+        var mask = new float[g.LeadCount];
+        var recordedLeads = new Lead[recordedCount];
+        Lead[] missingLeads = recordedCount == presentCount ? [] : new Lead[recordedCount - presentCount];
+        int ri = 0, mi = 0;
+        try
+        {
+            for (int row = 0; row < g.LeadCount; row++)
+            {
+                var lead = g.LeadOrder[row];
+                var dst = signal.AsSpan(row * g.WindowSamples, g.WindowSamples);
+                if (recorded[row]) recordedLeads[ri++] = lead;
+                if (!present[row])
+                {
+                    dst.Clear();   // rented memory holds old data; absent rows must be zero
+                    if (recorded[row])
+                    {
+                        missingLeads[mi++] = lead;
+                        _maskedByLead[(int)lead]?.Inc();
+                    }
+                    continue;
+                }
+                mask[row] = 1;
+                FillRow(layout, rings[(int)lead]!, s, liveFrom, liveTo, dst);
+            }
+        }
+        catch
+        {
+            ArrayPool<float>.Shared.Return(signal);
+            throw;
+        }
+        (status == WindowStatus.Analyzable ? _analyzable : _noSignal)?.Inc();
+        return new EcgWindow(patientId, deviceId, k, layout.WindowStartTime(k), g, signal, mask, recordedLeads, missingLeads,
+                             coverage, status, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Native span with margins → model rate → exact cut → the model's preprocessing, into <paramref name="row"/>.</summary>
+    private void FillRow(NativeLayout layout, LeadRing ring, long windowStart, long liveFrom, long liveTo, Span<float> row)
+    {
+        int len = layout.ScratchLength;
+        if (_native.Length < len) _native = new float[len];
+        int outLen = layout.Resampler.OutputLength(len);
+        if (_resampled.Length < outLen) _resampled = new float[outLen];
+        var native = _native.AsSpan(0, len);
+        if (!ring.CopyHoldingMissing(windowStart - layout.Margin, windowStart - layout.Margin + len, liveFrom, liveTo, native))
+            throw new InvalidOperationException("a lead in the mask has no present sample"); // unreachable: present ⇒ ≥ 1 sample
+        layout.Resampler.Resample(native, _resampled);
+        _resampled.AsSpan(layout.OutputOffset, row.Length).CopyTo(row);
+        EcgPreprocessing.Apply(row, Geometry.SampleRateHz);
+    }
+}

@@ -1,0 +1,78 @@
+namespace CGDmer.Pipeline.Windowing;
+
+/// <summary>
+/// Settings of the window stage (bound from configuration by the host). The window's length, rate and lead rows are not
+/// here: they come from the model (<see cref="WindowGeometry"/>).
+/// </summary>
+public sealed class WindowingOptions
+{
+    /// <summary>
+    /// Distance between the starts of consecutive windows. Windows lie on a grid aligned to the Unix epoch (window k starts
+    /// at k × hop), so a patient's window ids do not depend on when the stream started or in which order data arrived.
+    /// Must be a whole number of milliseconds, a whole number of model samples, and divide the window duration.
+    /// </summary>
+    public double HopSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How far (ECG time) behind the newest data of a patient late or out-of-order segments are still waited for. A window
+    /// that is not complete is closed once the newest data is this far past its end; data arriving after that is dropped.
+    /// </summary>
+    public double ReorderBoundSeconds { get; set; } = 2;
+
+    /// <summary>A patient without a new segment for this long (scheduler clock) is flushed and its state dropped.</summary>
+    public double SilentPatientTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Bound on patients with state in memory; beyond it the least recently active patient is flushed and evicted.</summary>
+    public int MaxPatients { get; set; } = 2048;
+
+    /// <summary>
+    /// A recorded lead stays in the window's lead mask only when at most this fraction of its samples in the window is
+    /// missing (gap or lead-off). 0 (default): any missing sample masks the lead, since samples are never invented.
+    /// </summary>
+    public double MaxMissingFractionPerLead { get; set; }
+
+    /// <summary>
+    /// A window is <see cref="WindowStatus.NoSignal"/> when less than this fraction of its duration is covered by a present
+    /// sample of any lead (or when no lead is in the mask).
+    /// </summary>
+    public double MinSignalCoverage { get; set; } = 0.5;
+
+    public TimeSpan Hop => TimeSpan.FromTicks((long)Math.Round(HopSeconds * TimeSpan.TicksPerSecond));
+    public TimeSpan ReorderBound => TimeSpan.FromTicks((long)Math.Round(ReorderBoundSeconds * TimeSpan.TicksPerSecond));
+    public TimeSpan SilentPatientTimeout => TimeSpan.FromTicks((long)Math.Round(SilentPatientTimeoutSeconds * TimeSpan.TicksPerSecond));
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option (checks that need no model).</summary>
+    public WindowingOptions Validate()
+    {
+        if (!double.IsFinite(HopSeconds) || HopSeconds <= 0 || HopSeconds > 3600)
+            throw new ArgumentException($"must be finite, > 0 and ≤ 3600, was {HopSeconds}", nameof(HopSeconds));
+        if (Math.Abs(HopSeconds * 1000 - Math.Round(HopSeconds * 1000)) > 1e-6)
+            throw new ArgumentException($"must be a whole number of milliseconds (the window grid is exact), was {HopSeconds}", nameof(HopSeconds));
+        if (!double.IsFinite(ReorderBoundSeconds) || ReorderBoundSeconds < 0 || ReorderBoundSeconds > 60)
+            throw new ArgumentException($"must be finite and in [0, 60], was {ReorderBoundSeconds}", nameof(ReorderBoundSeconds));
+        if (!double.IsFinite(SilentPatientTimeoutSeconds) || SilentPatientTimeoutSeconds <= 0 || SilentPatientTimeoutSeconds > 86400)
+            throw new ArgumentException($"must be finite, > 0 and ≤ 86400, was {SilentPatientTimeoutSeconds}", nameof(SilentPatientTimeoutSeconds));
+        if (MaxPatients < 1) throw new ArgumentException($"must be ≥ 1, was {MaxPatients}", nameof(MaxPatients));
+        if (!double.IsFinite(MaxMissingFractionPerLead) || MaxMissingFractionPerLead is < 0 or >= 1)
+            throw new ArgumentException($"must be in [0, 1), was {MaxMissingFractionPerLead}", nameof(MaxMissingFractionPerLead));
+        if (!double.IsFinite(MinSignalCoverage) || MinSignalCoverage is < 0 or > 1)
+            throw new ArgumentException($"must be in [0, 1], was {MinSignalCoverage}", nameof(MinSignalCoverage));
+        return this;
+    }
+
+    /// <summary><see cref="Validate()"/> plus the checks against the model's window: the hop must fit the grid of model samples and divide the window.</summary>
+    public WindowingOptions Validate(WindowGeometry geometry)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        Validate();
+        long hopMs = (long)Math.Round(HopSeconds * 1000);
+        if (hopMs * geometry.SampleRateHz % 1000 != 0)
+            throw new ArgumentException($"must be a whole number of model samples at {geometry.SampleRateHz} Hz, was {HopSeconds}", nameof(HopSeconds));
+        long hopModelSamples = hopMs * geometry.SampleRateHz / 1000;
+        if (hopModelSamples > geometry.WindowSamples || geometry.WindowSamples % hopModelSamples != 0)
+            throw new ArgumentException(
+                $"must divide the model's window of {geometry.WindowDuration.TotalSeconds} s (every sample in the same number of windows), was {HopSeconds}",
+                nameof(HopSeconds));
+        return this;
+    }
+}
