@@ -12,8 +12,8 @@ public enum ExecutionProviderChoice
     Cpu,
 }
 
-/// <summary>How <see cref="OnnxFindingsSession"/> sets up ONNX Runtime. Defaults are the measured best on a small CPU host
-/// (see <see cref="InferenceBenchmark"/> and the Inference README figures).</summary>
+/// <summary>How <see cref="OnnxFindingsSession"/> sets up ONNX Runtime. See Inference/README.md for the measurements behind
+/// the defaults (<see cref="InferenceBenchmark"/> repeats them).</summary>
 public sealed class InferenceOptions
 {
     public ExecutionProviderChoice ExecutionProvider { get; set; } = ExecutionProviderChoice.Auto;

@@ -139,13 +139,42 @@ public sealed class OnnxFindingsSession : IFindingsModel
         {
             so.Dispose();
             var cause = FirstLine(e.Message);
+            if (CudaLibraryProblem() is { } missing) cause += $" ({missing})";
             if (o.ExecutionProvider == ExecutionProviderChoice.Cuda)
                 throw new InvalidOperationException(
-                    $"ExecutionProvider=Cuda but the CUDA execution provider could not be loaded for '{path}' (device {o.CudaDeviceId}): {cause} " +
-                    "Install the CUDA 12 runtime and cuDNN 9 libraries ONNX Runtime needs, or set ExecutionProvider to Auto or Cpu.", e);
+                    $"ExecutionProvider=Cuda but the CUDA execution provider could not be loaded for '{path}' (device {o.CudaDeviceId}): {cause}. " +
+                    "Install the CUDA and cuDNN libraries this ONNX Runtime build links against, or set ExecutionProvider to Auto or Cpu.", e);
             logger.LogWarning("CUDA execution provider unavailable ({Cause}); the model runs on the CPU", cause);
             return (CpuOptions(o), "CPU");
         }
+    }
+
+    /// <summary>
+    /// ONNX Runtime's exception only says the provider library failed to load; the reason (which CUDA library is missing)
+    /// goes to its native log. Loading the provider library ourselves gets the loader's message, e.g.
+    /// "libcublasLt.so.13: cannot open shared object file", for the error we throw. Null when it loads or is not found.
+    /// </summary>
+    private static string? CudaLibraryProblem()
+    {
+        string name = OperatingSystem.IsWindows() ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+        string rid = OperatingSystem.IsWindows() ? "win-x64" : "linux-x64";
+        foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, name), Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native", name) })
+        {
+            if (!File.Exists(candidate)) continue;
+            try
+            {
+                System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load(candidate));
+                return null;
+            }
+            catch (DllNotFoundException e)
+            {
+                // .NET's message lists each path it tried with the loader's (dlerror) text; keep the dependency that is missing.
+                var line = e.Message.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("cannot open shared object file") || l.Contains("could not be found"));
+                return line ?? FirstLine(e.Message);
+            }
+            catch (BadImageFormatException e) { return FirstLine(e.Message); }
+        }
+        return $"{name} not found next to the application";
     }
 
     private static SessionOptions CpuOptions(InferenceOptions o)
