@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using CGDmer.Pipeline.Batching;
+using CGDmer.Pipeline.Metrics;
+
+namespace CGDmer.Pipeline.Inference;
+
+/// <summary>Rx stage 6: the model, on one dedicated worker, behind a bounded queue.</summary>
+public static class InferOperator
+{
+    /// <summary>
+    /// Analyses each batch with <paramref name="model"/> (see <see cref="BatchInference"/>) and emits its windows in the
+    /// order they came in. The model runs on one dedicated thread (it is not thread-safe), fed by a queue of at most
+    /// <see cref="InferOptions.MaxBatchesInFlight"/> batches: when that many are in flight, OnNext blocks the upstream
+    /// until the model finishes one (back-pressure). A failing run marks its windows and the stream goes on. Completion
+    /// and errors of <paramref name="source"/> are passed on after the batches in flight were analysed and emitted. Each
+    /// subscription has its own worker; there must be one subscription per model. Disposing stops the worker after its
+    /// current batch and releases the samples of the batches still queued.
+    /// </summary>
+    public static IObservable<AnalyzedWindow> Infer(this IObservable<WindowBatch> source, IFindingsModel model,
+                                                    InferOptions options, PipelineMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int capacity = options.MaxBatchesInFlight;
+
+        return Observable.Create<AnalyzedWindow>(observer =>
+        {
+            var inference = new BatchInference(model, metrics);
+            var queue = new BlockingCollection<WindowBatch>(new ConcurrentQueue<WindowBatch>());
+            // Counts batches queued or running: the bound covers the one on the model too.
+            var slots = new SemaphoreSlim(capacity, capacity);
+            var cancel = new CancellationTokenSource();
+            Exception? sourceError = null;
+            int stopped = 0; // 1 once the worker stopped taking batches (disposed or downstream failed)
+
+            void Drop(WindowBatch batch)
+            {
+                foreach (var w in batch.Windows) w.Window.ReleaseSignal();
+            }
+
+            var worker = new Thread(() =>
+            {
+                try
+                {
+                    foreach (var batch in queue.GetConsumingEnumerable(cancel.Token))
+                    {
+                        AnalyzedWindow[] analyzed;
+                        try { analyzed = inference.Analyze(batch); }
+                        finally
+                        {
+                            metrics?.BatchesInFlight.Dec();
+                            slots.Release();
+                        }
+                        foreach (var w in analyzed) observer.OnNext(w);
+                    }
+                    if (sourceError is not null) observer.OnError(sourceError);
+                    else observer.OnCompleted();
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    // Disposed: nobody listens any more.
+                }
+                catch (Exception e)
+                {
+                    // The downstream observer threw. There is no caller on this thread to throw to; end the stream.
+                    Volatile.Write(ref stopped, 1);
+                    try { observer.OnError(e); } catch { /* it already failed once */ }
+                }
+                finally
+                {
+                    Volatile.Write(ref stopped, 1);
+                    while (queue.TryTake(out var left))
+                    {
+                        metrics?.BatchesInFlight.Dec();
+                        Drop(left);
+                    }
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "cgdmer-infer",
+            };
+            worker.Start();
+
+            var subscription = source.Subscribe(
+                batch =>
+                {
+                    if (Volatile.Read(ref stopped) == 1) { Drop(batch); return; }
+                    try { slots.Wait(cancel.Token); }
+                    catch (OperationCanceledException) { Drop(batch); return; }
+                    metrics?.BatchesInFlight.Inc();
+                    try { queue.Add(batch); }
+                    catch (InvalidOperationException)
+                    {
+                        // Adding completed (source already terminated or disposed): drop.
+                        metrics?.BatchesInFlight.Dec();
+                        Drop(batch);
+                    }
+                    // The worker may have stopped between the check above and the add; it drains what it finds, but
+                    // a batch added after its final drain would keep its samples. Release them here.
+                    if (Volatile.Read(ref stopped) == 1)
+                        while (queue.TryTake(out var left)) { metrics?.BatchesInFlight.Dec(); Drop(left); }
+                },
+                error =>
+                {
+                    sourceError = error;
+                    queue.CompleteAdding();
+                },
+                () => queue.CompleteAdding());
+
+            return Disposable.Create(() =>
+            {
+                subscription.Dispose();
+                cancel.Cancel();
+                try { queue.CompleteAdding(); } catch (ObjectDisposedException) { }
+            });
+        });
+    }
+}

@@ -1,0 +1,20 @@
+namespace CGDmer.Pipeline.Inference;
+
+/// <summary>Options of the infer stage (the model's own are <see cref="InferenceOptions"/>).</summary>
+public sealed class InferOptions
+{
+    /// <summary>
+    /// Batches accepted but not yet analysed (queued or running). When that many are in flight the stage blocks its
+    /// upstream: the source stops reading (consumer lag grows) instead of memory. 2 keeps the model busy while the next
+    /// batch forms.
+    /// </summary>
+    public int MaxBatchesInFlight { get; set; } = 2;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public InferOptions Validate()
+    {
+        if (MaxBatchesInFlight < 1 || MaxBatchesInFlight > 1024)
+            throw new ArgumentException($"must be within 1..1024, was {MaxBatchesInFlight}", nameof(MaxBatchesInFlight));
+        return this;
+    }
+}

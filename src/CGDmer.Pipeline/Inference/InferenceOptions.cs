@@ -1,0 +1,58 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace CGDmer.Pipeline.Inference;
+
+/// <summary>Where the model runs.</summary>
+public enum ExecutionProviderChoice
+{
+    /// <summary>CUDA when it loads, else the CPU (said once in the log).</summary>
+    Auto,
+    /// <summary>CUDA or fail at start-up: for hosts sized for a GPU, where silently running on the CPU would fall behind.</summary>
+    Cuda,
+    Cpu,
+}
+
+/// <summary>How <see cref="OnnxFindingsSession"/> sets up ONNX Runtime. See Inference/README.md for the measurements behind
+/// the defaults (<see cref="InferenceBenchmark"/> repeats them).</summary>
+public sealed class InferenceOptions
+{
+    public ExecutionProviderChoice ExecutionProvider { get; set; } = ExecutionProviderChoice.Auto;
+
+    /// <summary>CUDA device ordinal.</summary>
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Threads of ONNX Runtime's intra-op pool; 0 = one per core.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// Whether idle intra-op threads spin (<c>session.intra_op.allow_spinning</c>). Spinning shaves the wake-up latency
+    /// of each run but burns the cores between runs, which on a shared host starves the other stages; off by default.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
+    /// <summary>Largest batch the session accepts; its input and output buffers are allocated for this many windows.</summary>
+    public int MaxBatchSize { get; set; } = 16;
+
+    /// <summary>Run the model once at construction at batch 1 and <see cref="MaxBatchSize"/>, so the first real
+    /// windows do not pay for graph initialisation and allocation planning.</summary>
+    public bool WarmUp { get; set; } = true;
+
+    public GraphOptimizationLevel GraphOptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>ONNX Runtime's memory pattern planning (reuses the allocation plan of a repeated input shape).</summary>
+    public bool EnableMemoryPattern { get; set; } = true;
+
+    /// <summary>ONNX Runtime's CPU memory arena.</summary>
+    public bool EnableCpuMemArena { get; set; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public InferenceOptions Validate()
+    {
+        if (!Enum.IsDefined(ExecutionProvider)) throw new ArgumentException($"unknown provider {(int)ExecutionProvider}", nameof(ExecutionProvider));
+        if (CudaDeviceId < 0) throw new ArgumentException($"must be ≥ 0, was {CudaDeviceId}", nameof(CudaDeviceId));
+        if (IntraOpThreads < 0 || IntraOpThreads > 256) throw new ArgumentException($"must be within 0..256 (0 = one per core), was {IntraOpThreads}", nameof(IntraOpThreads));
+        if (MaxBatchSize < 1 || MaxBatchSize > 1024) throw new ArgumentException($"must be within 1..1024, was {MaxBatchSize}", nameof(MaxBatchSize));
+        if (!Enum.IsDefined(GraphOptimizationLevel)) throw new ArgumentException($"unknown level {(int)GraphOptimizationLevel}", nameof(GraphOptimizationLevel));
+        return this;
+    }
+}

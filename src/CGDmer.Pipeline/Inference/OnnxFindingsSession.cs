@@ -1,0 +1,223 @@
+using CGDmer.Contracts.Model;
+using CGDmer.Pipeline.Windowing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
+
+namespace CGDmer.Pipeline.Inference;
+
+/// <summary>
+/// The findings model (schemas/model-contract.md) in ONNX Runtime, with input and output buffers allocated once for
+/// <see cref="MaxBatchSize"/> windows and bound as <see cref="OrtValue"/>s: a run allocates no tensors. Not thread-safe.
+/// </summary>
+/// <remarks>
+/// ONNX Runtime reads the buffers in place: the tensors are views over <see cref="EcgInput"/>, <see cref="LeadMaskInput"/>
+/// and the probabilities buffer. A run of n windows uses views of the first n rows; one set of views per batch size is
+/// created on first use and kept (at most <see cref="MaxBatchSize"/> small native handles).
+/// </remarks>
+public sealed class OnnxFindingsSession : IFindingsModel
+{
+    private readonly InferenceSession _session;
+    private readonly SessionOptions _sessionOptions;
+    private readonly RunOptions _runOptions = new();
+    private readonly float[] _ecg, _mask, _probabilities;
+    private readonly int _ecgStride, _labels;
+    private readonly OrtValue[]?[] _inputsBySize, _outputsBySize;
+    private static readonly string[] InputNames = [ModelMetadata.EcgInput, ModelMetadata.LeadMaskInput];
+    private static readonly string[] OutputNames = [ModelMetadata.ProbabilitiesOutput];
+    private bool _disposed;
+
+    /// <summary>Loads <paramref name="path"/>, checks it against the model contract and (by default) warms it up.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">Not an ONNX model, or one that breaks the model contract (the message names file and mismatch).</exception>
+    /// <exception cref="InvalidOperationException">CUDA was required and could not be loaded.</exception>
+    public OnnxFindingsSession(string path, InferenceOptions options, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        logger ??= NullLogger.Instance;
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        ModelPath = path;
+        MaxBatchSize = options.MaxBatchSize;
+
+        (_sessionOptions, ExecutionProvider) = CreateSessionOptions(path, options, logger);
+        try
+        {
+            try { _session = new InferenceSession(path, _sessionOptions); }
+            catch (OnnxRuntimeException e) { throw new InvalidDataException($"'{path}' is not a loadable ONNX model: {e.Message}", e); }
+            try
+            {
+                Metadata = ModelMetadata.FromProperties(_session.ModelMetadata.CustomMetadataMap, path);
+                Geometry = WindowGeometry.FromMetadata(Metadata);
+            }
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
+            {
+                throw new InvalidDataException($"Model '{path}': {e.Message}", e);
+            }
+            _labels = Metadata.Labels.Count;
+            CheckGraph(path);
+        }
+        catch
+        {
+            _session?.Dispose();
+            _sessionOptions.Dispose();
+            _runOptions.Dispose();
+            throw;
+        }
+
+        _ecgStride = Geometry.LeadCount * Geometry.WindowSamples;
+        _ecg = new float[MaxBatchSize * _ecgStride];
+        _mask = new float[MaxBatchSize * Geometry.LeadCount];
+        _probabilities = new float[MaxBatchSize * _labels];
+        _inputsBySize = new OrtValue[]?[MaxBatchSize + 1];
+        _outputsBySize = new OrtValue[]?[MaxBatchSize + 1];
+
+        logger.LogInformation("Model {ModelName} {ModelVersion} loaded on {ExecutionProvider}: {Leads} leads × {Samples} samples at {Rate} Hz, {Labels} labels, batches up to {MaxBatch}",
+            Metadata.ModelName, Metadata.ModelVersion, ExecutionProvider, Geometry.LeadCount, Geometry.WindowSamples, Geometry.SampleRateHz, _labels, MaxBatchSize);
+
+        if (options.WarmUp)
+        {
+            // Zero input with every lead present: a valid window; the outputs are discarded.
+            _mask.AsSpan().Fill(1f);
+            var sink = new float[MaxBatchSize * _labels];
+            foreach (int n in MaxBatchSize == 1 ? [1] : new[] { 1, MaxBatchSize }) Run(n, sink);
+            _mask.AsSpan().Clear();
+        }
+    }
+
+    public string ModelPath { get; }
+    /// <summary>"CUDA" or "CPU": the provider the session runs on, for the model-info metric.</summary>
+    public string ExecutionProvider { get; }
+    public ModelMetadata Metadata { get; } = null!;
+    public WindowGeometry Geometry { get; } = null!;
+    public int MaxBatchSize { get; }
+    public Memory<float> EcgInput => _ecg;
+    public Memory<float> LeadMaskInput => _mask;
+
+    public void Run(int count, Span<float> probabilities)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (count < 1 || count > MaxBatchSize)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"must be within 1..{MaxBatchSize}");
+        if (probabilities.Length < count * _labels)
+            throw new ArgumentException($"needs {count * _labels} floats for {count} windows, has {probabilities.Length}", nameof(probabilities));
+        var inputs = _inputsBySize[count] ??= [
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ecg.AsMemory(0, count * _ecgStride), [count, Geometry.LeadCount, Geometry.WindowSamples]),
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, count * Geometry.LeadCount), [count, Geometry.LeadCount]),
+        ];
+        var outputs = _outputsBySize[count] ??= [
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _probabilities.AsMemory(0, count * _labels), [count, _labels]),
+        ];
+        _session.Run(_runOptions, InputNames, inputs, OutputNames, outputs);
+        _probabilities.AsSpan(0, count * _labels).CopyTo(probabilities);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var set in _inputsBySize) if (set is not null) foreach (var v in set) v.Dispose();
+        foreach (var set in _outputsBySize) if (set is not null) foreach (var v in set) v.Dispose();
+        _session.Dispose();
+        _sessionOptions.Dispose();
+        _runOptions.Dispose();
+    }
+
+    private static (SessionOptions Options, string Provider) CreateSessionOptions(string path, InferenceOptions o, ILogger logger)
+    {
+        if (o.ExecutionProvider == ExecutionProviderChoice.Cpu) return (CpuOptions(o), "CPU");
+        var so = CpuOptions(o);
+        try
+        {
+            so.AppendExecutionProvider_CUDA(o.CudaDeviceId);
+            return (so, "CUDA");
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+        {
+            so.Dispose();
+            var cause = FirstLine(e.Message);
+            if (CudaLibraryProblem() is { } missing) cause += $" ({missing})";
+            if (o.ExecutionProvider == ExecutionProviderChoice.Cuda)
+                throw new InvalidOperationException(
+                    $"ExecutionProvider=Cuda but the CUDA execution provider could not be loaded for '{path}' (device {o.CudaDeviceId}): {cause}. " +
+                    "Install the CUDA and cuDNN libraries this ONNX Runtime build links against, or set ExecutionProvider to Auto or Cpu.", e);
+            logger.LogWarning("CUDA execution provider unavailable ({Cause}); the model runs on the CPU", cause);
+            return (CpuOptions(o), "CPU");
+        }
+    }
+
+    /// <summary>
+    /// ONNX Runtime's exception only says the provider library failed to load; the reason (which CUDA library is missing)
+    /// goes to its native log. Loading the provider library ourselves gets the loader's message, e.g.
+    /// "libcublasLt.so.13: cannot open shared object file", for the error we throw. Null when it loads or is not found.
+    /// </summary>
+    private static string? CudaLibraryProblem()
+    {
+        string name = OperatingSystem.IsWindows() ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+        string rid = OperatingSystem.IsWindows() ? "win-x64" : "linux-x64";
+        foreach (var candidate in new[] { Path.Combine(AppContext.BaseDirectory, name), Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native", name) })
+        {
+            if (!File.Exists(candidate)) continue;
+            try
+            {
+                System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load(candidate));
+                return null;
+            }
+            catch (DllNotFoundException e)
+            {
+                // .NET's message lists each path it tried with the loader's (dlerror) text; keep the dependency that is missing.
+                var line = e.Message.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("cannot open shared object file") || l.Contains("could not be found"));
+                return line ?? FirstLine(e.Message);
+            }
+            catch (BadImageFormatException e) { return FirstLine(e.Message); }
+        }
+        return $"{name} not found next to the application";
+    }
+
+    private static SessionOptions CpuOptions(InferenceOptions o)
+    {
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = o.GraphOptimizationLevel,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = o.IntraOpThreads,
+            InterOpNumThreads = 1,
+            EnableMemoryPattern = o.EnableMemoryPattern,
+            EnableCpuMemArena = o.EnableCpuMemArena,
+        };
+        so.AddSessionConfigEntry("session.intra_op.allow_spinning", o.AllowSpinning ? "1" : "0");
+        return so;
+    }
+
+    private static string FirstLine(string message)
+    {
+        int nl = message.IndexOf('\n');
+        return (nl < 0 ? message : message[..nl]).Trim();
+    }
+
+    /// <summary>Inputs, outputs and their shapes as the contract fixes them; the batch dimension must be dynamic.</summary>
+    private void CheckGraph(string path)
+    {
+        int leads = Geometry.LeadCount, samples = Geometry.WindowSamples;
+        Check(_session.InputMetadata, "input", ModelMetadata.EcgInput, [leads, samples], $"[batch, {leads}, {samples}]");
+        Check(_session.InputMetadata, "input", ModelMetadata.LeadMaskInput, [leads], $"[batch, {leads}]");
+        Check(_session.OutputMetadata, "output", ModelMetadata.ProbabilitiesOutput, [_labels], $"[batch, {_labels}] ({_labels} labels in cgdmer.labels)");
+
+        void Check(IReadOnlyDictionary<string, NodeMetadata> nodes, string kind, string name, int[] fixedDims, string expected)
+        {
+            if (!nodes.TryGetValue(name, out var node))
+                throw new InvalidDataException($"Model '{path}' has no {kind} '{name}' (it has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))}); the model contract requires '{name}' float32 {expected}.");
+            var dims = node.Dimensions;
+            bool ok = node.ElementDataType == TensorElementType.Float && node.IsTensor && dims.Length == fixedDims.Length + 1
+                      && dims[0] <= 0 && dims.AsSpan(1).SequenceEqual(fixedDims);
+            if (!ok)
+            {
+                var shown = string.Join(", ", dims.Select((d, i) => d > 0 ? d.ToString() : node.SymbolicDimensions.ElementAtOrDefault(i) is { Length: > 0 } s ? s : "?"));
+                throw new InvalidDataException($"Model '{path}': {kind} '{name}' is {node.ElementDataType} [{shown}]; the model contract requires float32 {expected} with a dynamic batch.");
+            }
+        }
+    }
+}
