@@ -210,7 +210,7 @@ public class InferOperatorTests
     public void A_window_shaped_for_another_model_fails_alone()
     {
         var model = new FakeFindingsModel();
-        var wrong = Make(2, 0, geometry: new Windowing.WindowGeometry(100, 40, Leads.StandardOrder, SmallGeometry.Preprocessing));
+        var wrong = Make(2, 0, geometry: new CGDmer.Pipeline.Windowing.WindowGeometry(100, 40, Leads.StandardOrder, SmallGeometry.Preprocessing));
         var output = Observable.Return(Batch(0, Make(1, 0), wrong, Make(3, 0))).Infer(model, new InferOptions()).ToList().Wait();
         Assert.NotNull(output[0].Probabilities);
         Assert.Contains("does not match", output[1].InferenceFailure);
