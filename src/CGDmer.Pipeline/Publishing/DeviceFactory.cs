@@ -22,6 +22,9 @@ public static class DeviceFactory
     {
         ArgumentNullException.ThrowIfNull(modelName);
         ArgumentNullException.ThrowIfNull(modelVersion);
+        // The separator must not occur in the parts, else ("a\n1", "") and ("a", "1\n") would share an id.
+        if (modelName.Contains('\n')) throw new ArgumentException("must not contain a line break", nameof(modelName));
+        if (modelVersion.Contains('\n')) throw new ArgumentException("must not contain a line break", nameof(modelVersion));
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(modelName + "\n" + modelVersion));
         return "model-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
