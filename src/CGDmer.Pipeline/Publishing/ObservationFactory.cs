@@ -26,11 +26,12 @@ public sealed record PublishedObservation(string Kind, Observation Resource)
 /// <item>NoSignal windows (all leads off, gaps, silence) yield nothing: the technical alerts report them.</item>
 /// <item>Heart rate (LOINC 8867-4, vital-signs heart-rate profile) when the measurement has a finite, positive heart
 /// rate and the interpret stage did not suppress the window for poor signal: a rate measured in an artefact-ridden
-/// window is not charted as a vital sign.</item>
+/// window is not charted as a vital sign. It conforms to the heart-rate profile, so it has no components.</item>
 /// <item>EKG impression (LOINC 8601-7) when the window has findings: the present findings' SNOMED CT codes as the value
 /// (or the project code <c>no-finding-above-threshold</c> when none passes its threshold: the model did give a result,
 /// so this is a value, not an absent one), and one component per model label with its probability (UCUM "1") and
-/// DET/ND interpretation, in the model's label order.</item>
+/// DET/ND interpretation, in the model's label order, followed by the measurement components (project codes: signal
+/// quality index, beat count, RR irregularity, analysis lead) that qualify the interpretation.</item>
 /// <item>When findings were suppressed (poor signal) and <see cref="PublishingOptions.PublishSuppressedFindings"/>:
 /// an EKG impression without value and with <c>dataAbsentReason = error</c>, text naming the reason.</item>
 /// </list>
@@ -88,6 +89,12 @@ public sealed class ObservationFactory
         ArgumentNullException.ThrowIfNull(window);
         var ecg = window.Analyzed.Window;
         if (!ecg.IsAnalyzable) return [];
+        // Control characters pass the segment contract but no FHIR string may hold them: refuse rather than emit an
+        // invalid resource (the publish operator turns this into a failed window; its alerts still go out).
+        if (!IsFhirString(ecg.PatientId))
+            throw new ArgumentException("the patient id is empty or holds characters a FHIR string cannot hold", nameof(window));
+        if (!IsFhirString(ecg.DeviceId))
+            throw new ArgumentException("the device id is empty or holds characters a FHIR string cannot hold", nameof(window));
 
         bool suppressed = window.ClinicalSuppressedReason is not null;
         var hr = suppressed ? null : HeartRate(window);
@@ -126,7 +133,8 @@ public sealed class ObservationFactory
         {
             Value = Round(bpm, 1), Unit = "beats/minute", System = Ucum, Code = "/min",
         };
-        obs.Component = MeasurementComponents(m);
+        // No components: the heart-rate profile binds component values to vital-sign units (required), which signal
+        // quality, beat count and RR irregularity are not. Those go with the EKG impression instead.
         return obs;
     }
 
@@ -155,8 +163,9 @@ public sealed class ObservationFactory
         value.Text = string.Join("; ", text);
         obs.Value = value;
 
-        var components = new List<Observation.ComponentComponent>(window.Findings.Count);
+        var components = new List<Observation.ComponentComponent>(window.Findings.Count + 4);
         foreach (var f in window.Findings) components.Add(FindingComponent(f));
+        components.AddRange(MeasurementComponents(window.Analyzed.Measurement));
         obs.Component = components;
         return obs;
     }
@@ -252,6 +261,15 @@ public sealed class ObservationFactory
         if (value is null) c.DataAbsentReason = new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)");
         else c.Value = value;
         return c;
+    }
+
+    /// <summary>FHIR R4 string: non-empty, characters from [\r\n\t\u0020-\uFFFF].</summary>
+    internal static bool IsFhirString(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return false;
+        foreach (char c in value)
+            if (c < '\u0020' && c is not ('\r' or '\n' or '\t')) return false;
+        return true;
     }
 
     private static string LeadNote(EcgWindow ecg)

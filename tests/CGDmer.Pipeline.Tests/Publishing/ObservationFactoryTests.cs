@@ -45,13 +45,7 @@ public class ObservationFactoryTests
         Assert.Equal("monitor-7", hr.Device.Identifier.Value);
         Assert.Equal("urn:cgdmer:device-id", hr.Device.Identifier.System);
 
-        var components = hr.Component.ToDictionary(c => c.Code.Coding.Single().Code);
-        Assert.All(hr.Component, c => Assert.Equal("urn:cgdmer:codesystem", c.Code.Coding.Single().System));
-        Assert.Equal(0.935m, ((Quantity)components[ObservationFactory.ProjectCodes.SignalQuality].Value).Value);
-        Assert.Equal(0.051m, ((Quantity)components[ObservationFactory.ProjectCodes.RrIrregularity].Value).Value);
-        Assert.Equal("1", ((Quantity)components[ObservationFactory.ProjectCodes.RrIrregularity].Value).Code);
-        Assert.Equal(12m, ((Quantity)components[ObservationFactory.ProjectCodes.BeatCount].Value).Value);
-        Assert.Equal("II", ((FhirString)components[ObservationFactory.ProjectCodes.AnalysisLead].Value).Value);
+        Assert.Empty(hr.Component); // the heart-rate profile allows vital-sign units only in components
         AssertValid(hr);
     }
 
@@ -132,8 +126,9 @@ public class ObservationFactoryTests
                      value.Coding.Select(c => (c.System, c.Code)));
         Assert.Equal("Atrial fibrillation; Premature ventricular contractions", value.Text);
 
-        Assert.Equal(model.Labels.Select(l => l.SnomedCt), ecg.Component.Select(c => c.Code.Coding.Single().Code));
-        Assert.All(ecg.Component, c => Assert.Equal("http://snomed.info/sct", c.Code.Coding.Single().System));
+        Assert.Equal(model.Labels.Select(l => l.SnomedCt), ecg.Component.Take(p.Length).Select(c => c.Code.Coding.Single().Code));
+        Assert.All(ecg.Component.Take(p.Length), c => Assert.Equal("http://snomed.info/sct", c.Code.Coding.Single().System));
+        Assert.All(ecg.Component.Skip(p.Length), c => Assert.Equal("urn:cgdmer:codesystem", c.Code.Coding.Single().System));
         for (int i = 0; i < p.Length; i++)
         {
             var q = Assert.IsType<Quantity>(ecg.Component[i].Value);
@@ -144,6 +139,24 @@ public class ObservationFactoryTests
             Assert.Equal(present ? "DET" : "ND", ecg.Component[i].Interpretation.Single().Coding.Single().Code);
         }
         AssertValid(ecg);
+    }
+
+    [Fact]
+    public void Findings_observation_carries_the_measurement_components()
+    {
+        var model = Model();
+        var ecg = Single(Factory(model).Create(Interpreted(model, measurement: Measured(hr: 72.44, rr: 0.0512, sqi: 0.9349))), "ecg");
+        var components = ecg.Component.Skip(model.Labels.Count).ToDictionary(c => c.Code.Coding.Single().Code);
+        Assert.Equal(0.935m, ((Quantity)components[ObservationFactory.ProjectCodes.SignalQuality].Value).Value);
+        Assert.Equal(0.051m, ((Quantity)components[ObservationFactory.ProjectCodes.RrIrregularity].Value).Value);
+        Assert.Equal("1", ((Quantity)components[ObservationFactory.ProjectCodes.RrIrregularity].Value).Code);
+        Assert.Equal(12m, ((Quantity)components[ObservationFactory.ProjectCodes.BeatCount].Value).Value);
+        Assert.Equal("{beats}", ((Quantity)components[ObservationFactory.ProjectCodes.BeatCount].Value).Code);
+        Assert.Equal("II", ((FhirString)components[ObservationFactory.ProjectCodes.AnalysisLead].Value).Value);
+        Assert.Equal(4, components.Count);
+
+        var noRr = Single(Factory(model).Create(Interpreted(model, measurement: Measured(rr: null))), "ecg");
+        Assert.DoesNotContain(noRr.Component, c => c.Code.Coding.Single().Code == ObservationFactory.ProjectCodes.RrIrregularity);
     }
 
     [Fact]
@@ -175,7 +188,8 @@ public class ObservationFactoryTests
         var coding = Assert.Single(Assert.IsType<CodeableConcept>(ecg.Value).Coding);
         Assert.Equal(("urn:cgdmer:codesystem", ObservationFactory.ProjectCodes.NoFinding), (coding.System, coding.Code));
         Assert.Null(ecg.DataAbsentReason);
-        Assert.All(ecg.Component, c => Assert.Equal("ND", c.Interpretation.Single().Coding.Single().Code));
+        Assert.All(ecg.Component.Where(c => c.Code.Coding[0].System == "http://snomed.info/sct"),
+                   c => Assert.Equal("ND", c.Interpretation.Single().Coding.Single().Code));
         AssertValid(ecg);
     }
 
@@ -276,14 +290,27 @@ public class ObservationFactoryTests
         Assert.Null(ecg.Component[0].Value);
         Assert.Equal("not-a-number", ecg.Component[1].DataAbsentReason.Coding.Single().Code);
         Assert.Equal(1m, ((Quantity)ecg.Component[2].Value).Value);
-        var hr = Single(list, "hr");
-        Assert.Null(hr.Component.Single(c => c.Code.Coding.Single().Code == ObservationFactory.ProjectCodes.RrIrregularity).Value);
-        Assert.Null(hr.Component.Single(c => c.Code.Coding.Single().Code == ObservationFactory.ProjectCodes.SignalQuality).Value);
+        Assert.Null(ecg.Component.Single(c => c.Code.Coding.Single().Code == ObservationFactory.ProjectCodes.RrIrregularity).Value);
+        Assert.Null(ecg.Component.Single(c => c.Code.Coding.Single().Code == ObservationFactory.ProjectCodes.SignalQuality).Value);
         foreach (var o in list)
         {
             AssertValid(o.Resource);
             Assert.Equal(FhirNdjson.Serialize(o.Resource), FhirNdjson.Serialize(FhirNdjson.Parse<Observation>(FhirNdjson.Serialize(o.Resource))));
         }
+    }
+
+    [Theory]
+    [InlineData("x\u0001y", "monitor-7")]
+    [InlineData("patient-1", "dev\u0000")]
+    [InlineData("", "monitor-7")]
+    public void Ids_a_fhir_string_cannot_hold_are_refused(string patient, string device)
+    {
+        var model = Model();
+        var g = Geometry(model);
+        var w = new Windowing.EcgWindow(patient, device, 0, T0, g, new float[g.LeadCount * g.WindowSamples], Enumerable.Repeat(1f, 12).ToArray(),
+                                        g.LeadOrder.ToArray(), [], 1, WindowStatus.Analyzable, 0);
+        var ex = Assert.Throws<ArgumentException>(() => Factory(model).Create(Interpreted(model, w)));
+        Assert.DoesNotContain(patient.Length > 0 ? patient : "\u0001", ex.Message); // no patient data in messages
     }
 
     [Fact]

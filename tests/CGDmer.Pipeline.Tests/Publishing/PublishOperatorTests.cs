@@ -57,8 +57,8 @@ public class PublishOperatorTests
     {
         var model = Model();
         var metrics = new PipelineMetrics(Prometheus.Metrics.NewCustomRegistry());
-        // A null patient id makes the id derivation throw (an ArgumentNullException naming the parameter).
-        var broken = Interpreted(model, Window(model, patient: null!), alerts: [Alert("x")]);
+        // A control character in the patient id cannot go into a FHIR string: the factory refuses the window.
+        var broken = Interpreted(model, Window(model, patient: "bad\u0007id"), alerts: [Alert("x")]);
         var input = new[] { Interpreted(model), broken, Interpreted(model, Window(model, start: T0.AddSeconds(5))) };
 
         var output = new List<PublishedWindow>();
@@ -73,9 +73,10 @@ public class PublishOperatorTests
         Assert.True(completed);
         Assert.Equal(3, output.Count);
         Assert.True(output[1].Failed);
-        Assert.Equal("building the Observations threw ArgumentNullException", output[1].Failure);
+        Assert.Equal("building the Observations threw ArgumentException", output[1].Failure);
         Assert.Empty(output[1].Observations);
         Assert.Single(output[1].Alerts);
+        Assert.DoesNotContain("bad", output[1].Failure); // no patient data in the failure text
         Assert.Equal(2, output[2].Observations.Count);
         Assert.Equal(2, metrics.Observations.WithLabels("hr").Value);
         Assert.Equal(3, metrics.EndToEndSeconds.Count);

@@ -19,7 +19,7 @@ public class PublishPropertyTests
     private static readonly string[] Patients = ["p", "patient-0042", "MRN 0042/ä", "Ünïcödé 患者", "a\"b\\c", "x\u0001y", new string('9', 64), "Patient/1", "1.2.3"];
 
     /// <summary>A random interpreted window over a random subset of the model's labels: mostly plausible, sometimes odd.</summary>
-    private static (InterpretedWindow Window, PublishingOptions Options, Contracts.Model.ModelMetadata Model) Random(int seed)
+    internal static (InterpretedWindow Window, PublishingOptions Options, Contracts.Model.ModelMetadata Model) Random(int seed)
     {
         var rng = new Random(seed);
         bool Rare() => rng.Next(5) == 0;
@@ -57,10 +57,19 @@ public class PublishPropertyTests
         return (new InterpretedWindow(analyzed, findings, [], suppressed), options, model);
     }
 
+    internal static bool HasControlCharacter(InterpretedWindow w) =>
+        w.Analyzed.Window.IsAnalyzable && w.Analyzed.Window.PatientId.Any(c => c < ' ' && c is not ('\r' or '\n' or '\t'));
+
     [Property(MaxTest = 300)]
     public bool Every_observation_produced_is_valid_fhir_and_round_trips(int seed)
     {
         var (w, options, model) = Random(seed);
+        if (HasControlCharacter(w))
+        {
+            // Not representable in FHIR: refused, never emitted invalid.
+            Assert.Throws<ArgumentException>(() => new ObservationFactory(options, model).Create(w));
+            return true;
+        }
         var list = new ObservationFactory(options, model).Create(w);
         foreach (var o in list)
         {
@@ -78,6 +87,7 @@ public class PublishPropertyTests
     public bool Observations_follow_the_documented_rules(int seed)
     {
         var (w, options, model) = Random(seed);
+        if (HasControlCharacter(w)) return true; // covered above
         var list = new ObservationFactory(options, model).Create(w);
         var ecg = w.Analyzed.Window;
         var kinds = list.Select(o => o.Kind).ToArray();
@@ -102,12 +112,15 @@ public class PublishPropertyTests
             if (o.Kind == ObservationIds.Findings && w.ClinicalSuppressedReason is null)
             {
                 // One component per label, in the model's order, each a probability in [0, 1] or data-absent.
-                if (!r.Component.Select(c => c.Code.Coding.Single().Code).SequenceEqual(w.Findings.Select(f => f.Label.SnomedCt))) return false;
-                if (r.Component.Any(c => c.Value is Quantity q ? q.Value is < 0 or > 1 : c.DataAbsentReason is null)) return false;
+                var labelComponents = r.Component.Where(c => c.Code.Coding.Single().System == ObservationFactory.SnomedCt).ToArray();
+                if (!labelComponents.Select(c => c.Code.Coding.Single().Code).SequenceEqual(w.Findings.Select(f => f.Label.SnomedCt))) return false;
+                if (!r.Component.Take(labelComponents.Length).SequenceEqual(labelComponents)) return false; // labels first
+                if (labelComponents.Any(c => c.Value is Quantity q ? q.Value is < 0 or > 1 : c.DataAbsentReason is null)) return false;
                 var present = w.Findings.Where(f => f.Present).Select(f => f.Label.SnomedCt).ToArray();
                 var coded = ((CodeableConcept)r.Value).Coding.Select(c => c.Code).ToArray();
                 if (present.Length > 0 ? !coded.SequenceEqual(present) : coded.Single() != ObservationFactory.ProjectCodes.NoFinding) return false;
             }
+            if (o.Kind == ObservationIds.HeartRate && r.Component.Count != 0) return false;
         }
         return true;
     }
@@ -120,6 +133,7 @@ public class PublishPropertyTests
         for (int seed = 0; seed < 300; seed++)
         {
             var (w, options, model) = Random(seed);
+            if (HasControlCharacter(w)) { seen.Add("refused"); continue; }
             var list = new ObservationFactory(options, model).Create(w);
             if (list.Count == 0) seen.Add("none");
             foreach (var o in list)
@@ -131,6 +145,6 @@ public class PublishPropertyTests
                 if (o.Resource.Subject.Reference is not null) seen.Add("literal");
             }
         }
-        Assert.Superset(new HashSet<string> { "none", "hr", "ecg", "suppressed", "no-finding", "absent-component", "literal" }, seen);
+        Assert.Superset(new HashSet<string> { "refused", "none", "hr", "ecg", "suppressed", "no-finding", "absent-component", "literal" }, seen);
     }
 }
