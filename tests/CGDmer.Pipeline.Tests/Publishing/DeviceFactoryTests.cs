@@ -1,3 +1,5 @@
+// FHIR POCO properties are nullable throughout; these tests assert their presence explicitly.
+#nullable disable warnings
 using CGDmer.Pipeline.Publishing;
 using Hl7.Fhir.Model;
 using static CGDmer.Pipeline.Tests.Publishing.PublishTestData;

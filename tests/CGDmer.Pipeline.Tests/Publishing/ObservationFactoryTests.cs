@@ -1,3 +1,5 @@
+// FHIR POCO properties are nullable throughout; these tests assert their presence explicitly.
+#nullable disable warnings
 using CGDmer.Contracts;
 using CGDmer.Pipeline.Publishing;
 using CGDmer.Pipeline.Windowing;

@@ -1,3 +1,5 @@
+// FHIR POCO properties are nullable throughout; these tests assert their presence explicitly.
+#nullable disable warnings
 using System.Diagnostics;
 using CGDmer.Pipeline.Publishing;
 using Firely.Fhir.Validation;

@@ -1,3 +1,5 @@
+// FHIR POCO properties are nullable throughout; these tests assert their presence explicitly.
+#nullable disable warnings
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using CGDmer.Pipeline.Interpretation;

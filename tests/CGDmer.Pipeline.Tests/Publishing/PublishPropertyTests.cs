@@ -1,3 +1,5 @@
+// FHIR POCO properties are nullable throughout; these tests assert their presence explicitly.
+#nullable disable warnings
 using CGDmer.Contracts;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Interpretation;
