@@ -1,0 +1,310 @@
+using System.Globalization;
+using CGDmer.Contracts;
+using CGDmer.Contracts.Model;
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Pipeline.Measurement;
+using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
+using Hl7.Fhir.Model;
+
+namespace CGDmer.Pipeline.Publishing;
+
+/// <summary>One FHIR Observation built for a window, with its kind (<see cref="ObservationIds.HeartRate"/> or <see cref="ObservationIds.Findings"/>).</summary>
+public sealed record PublishedObservation(string Kind, Observation Resource)
+{
+    public string Id => Resource.Id!;
+}
+
+/// <summary>
+/// Builds the FHIR R4 Observations of one interpreted window. Pure and deterministic: the same window, model and
+/// options give the same resources (no wall-clock <c>issued</c>, ids from <see cref="ObservationIds"/>), so replaying a
+/// stream re-publishes identical resources.
+/// </summary>
+/// <remarks>
+/// Decisions (see Publishing/README.md):
+/// <list type="bullet">
+/// <item>NoSignal windows (all leads off, gaps, silence) yield nothing: the technical alerts report them.</item>
+/// <item>Heart rate (LOINC 8867-4, vital-signs heart-rate profile) when the measurement has a finite, positive heart
+/// rate and the interpret stage did not suppress the window for poor signal: a rate measured in an artefact-ridden
+/// window is not charted as a vital sign. It conforms to the heart-rate profile, so it has no components.</item>
+/// <item>EKG impression (LOINC 8601-7) when the window has findings: the present findings' SNOMED CT codes as the value
+/// (or the project code <c>no-finding-above-threshold</c> when none passes its threshold: the model did give a result,
+/// so this is a value, not an absent one), and one component per model label with its probability (UCUM "1") and
+/// DET/ND interpretation, in the model's label order, followed by the measurement components (project codes: signal
+/// quality index, beat count, RR irregularity, analysis lead) that qualify the interpretation.</item>
+/// <item>When findings were suppressed (poor signal) and <see cref="PublishingOptions.PublishSuppressedFindings"/>:
+/// an EKG impression without value and with <c>dataAbsentReason = error</c>, text naming the reason.</item>
+/// </list>
+/// </remarks>
+public sealed class ObservationFactory
+{
+    public const string Loinc = "http://loinc.org";
+    public const string SnomedCt = "http://snomed.info/sct";
+    public const string Ucum = "http://unitsofmeasure.org";
+    public const string Mdc = "urn:iso:std:iso:11073:10101";
+    public const string ObservationCategorySystem = "http://terminology.hl7.org/CodeSystem/observation-category";
+    public const string InterpretationSystem = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation";
+    public const string DataAbsentReasonSystem = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
+    public const string HeartRateProfile = "http://hl7.org/fhir/StructureDefinition/heartrate";
+
+    public const string HeartRateLoinc = "8867-4";
+    public const string HeartRateMdc = "147842";
+    public const string EkgImpressionLoinc = "8601-7";
+
+    /// <summary>Codes of the project code system (<see cref="PublishingOptions.ProjectCodeSystem"/>).</summary>
+    public static class ProjectCodes
+    {
+        public const string NoFinding = "no-finding-above-threshold";
+        public const string SignalQuality = "signal-quality-index";
+        public const string RrIrregularity = "rr-irregularity";
+        public const string BeatCount = "beat-count";
+        public const string AnalysisLead = "analysis-lead";
+    }
+
+    private readonly PublishingOptions _options;
+    private readonly ModelMetadata _model;
+    private readonly ResourceReference _modelDevice;
+    private readonly string _method;
+
+    public ObservationFactory(PublishingOptions options, ModelMetadata model)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(model);
+        _options = options.Validate();
+        _model = model;
+        ModelDevice = DeviceFactory.ForModel(model, options);
+        _modelDevice = new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}");
+        _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";
+    }
+
+    public PublishingOptions Options => _options;
+    public ModelMetadata Model => _model;
+
+    /// <summary>The Device the findings Observations reference; publish it before them (it changes only with the model).</summary>
+    public Device ModelDevice { get; }
+
+    /// <summary>The Observations of <paramref name="window"/>: none, heart rate, findings, or both (in that order).</summary>
+    public IReadOnlyList<PublishedObservation> Create(InterpretedWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var ecg = window.Analyzed.Window;
+        if (!ecg.IsAnalyzable) return [];
+        // Control characters pass the segment contract but no FHIR string may hold them: refuse rather than emit an
+        // invalid resource (the publish operator turns this into a failed window; its alerts still go out).
+        if (!IsFhirString(ecg.PatientId))
+            throw new ArgumentException("the patient id is empty or holds characters a FHIR string cannot hold", nameof(window));
+        if (!IsFhirString(ecg.DeviceId))
+            throw new ArgumentException("the device id is empty or holds characters a FHIR string cannot hold", nameof(window));
+
+        bool suppressed = window.ClinicalSuppressedReason is not null;
+        var hr = suppressed ? null : HeartRate(window);
+        var findings = suppressed
+            ? (_options.PublishSuppressedFindings ? SuppressedFindings(window) : null)
+            : Findings(window);
+
+        if (hr is null && findings is null) return [];
+        if (hr is null) return [new PublishedObservation(ObservationIds.Findings, findings!)];
+        if (findings is null) return [new PublishedObservation(ObservationIds.HeartRate, hr)];
+        return [new PublishedObservation(ObservationIds.HeartRate, hr), new PublishedObservation(ObservationIds.Findings, findings)];
+    }
+
+    /// <summary>The heart-rate Observation, or null when the measurement has no (finite, positive) heart rate.</summary>
+    public Observation? HeartRate(InterpretedWindow window)
+    {
+        var m = window.Analyzed.Measurement;
+        if (m.HeartRateBpm is not { } bpm || !double.IsFinite(bpm) || bpm <= 0 || bpm > MaxDecimalMagnitude) return null;
+        var ecg = window.Analyzed.Window;
+
+        var obs = Base(ecg, ObservationIds.HeartRate);
+        obs.Meta = new Meta { Profile = [HeartRateProfile] };
+        obs.Category = [Category("vital-signs", "Vital Signs")];
+        obs.Code = new CodeableConcept
+        {
+            Coding =
+            [
+                new Coding(Loinc, HeartRateLoinc, "Heart rate"),
+                new Coding(Mdc, HeartRateMdc, "MDC_ECG_HEART_RATE"),
+            ],
+            Text = "Heart rate",
+        };
+        // The acquisition device: the rate is measured from its ECG by this service's beat detector.
+        obs.Device = new ResourceReference { Identifier = new Identifier(_options.DeviceIdentifierSystem, ecg.DeviceId) };
+        obs.Value = new Quantity
+        {
+            Value = Round(bpm, 1), Unit = "beats/minute", System = Ucum, Code = "/min",
+        };
+        // No components: the heart-rate profile binds component values to vital-sign units (required), which signal
+        // quality, beat count and RR irregularity are not. Those go with the EKG impression instead.
+        return obs;
+    }
+
+    /// <summary>
+    /// The EKG-impression Observation with the model's findings, or null when the window has none (not analyzable,
+    /// inference failed, or suppressed: see <see cref="SuppressedFindings"/>).
+    /// </summary>
+    public Observation? Findings(InterpretedWindow window)
+    {
+        if (window.Findings.Count == 0 || window.ClinicalSuppressedReason is not null) return null;
+        var obs = ImpressionBase(window);
+
+        var value = new CodeableConcept();
+        var text = new List<string>();
+        foreach (var f in window.Findings)
+        {
+            if (!f.Present) continue;
+            value.Coding.Add(new Coding(SnomedCt, f.Label.SnomedCt, f.Label.Display));
+            text.Add(f.Label.Display);
+        }
+        if (value.Coding.Count == 0)
+        {
+            value.Coding.Add(new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, "No finding above its decision threshold"));
+            text.Add("No finding above its decision threshold");
+        }
+        value.Text = string.Join("; ", text);
+        obs.Value = value;
+
+        var components = new List<Observation.ComponentComponent>(window.Findings.Count + 4);
+        foreach (var f in window.Findings) components.Add(FindingComponent(f));
+        components.AddRange(MeasurementComponents(window.Analyzed.Measurement));
+        obs.Component = components;
+        return obs;
+    }
+
+    /// <summary>
+    /// The EKG impression of a window whose findings the interpret stage withheld (e.g. poor signal): no value,
+    /// <c>dataAbsentReason = error</c>, the reason in its text. Null when the window was not suppressed.
+    /// </summary>
+    public Observation? SuppressedFindings(InterpretedWindow window)
+    {
+        if (window.ClinicalSuppressedReason is not { } reason) return null;
+        var obs = ImpressionBase(window);
+        obs.DataAbsentReason = new CodeableConcept(DataAbsentReasonSystem, "error", "Error",
+            $"Not interpreted: {DescribeSuppression(reason)} ({reason}).");
+        // The measurements explain the suppression (e.g. the signal quality index that was too low).
+        obs.Component = MeasurementComponents(window.Analyzed.Measurement);
+        return obs;
+    }
+
+    private Observation ImpressionBase(InterpretedWindow window)
+    {
+        var ecg = window.Analyzed.Window;
+        var obs = Base(ecg, ObservationIds.Findings);
+        obs.Category = [Category("procedure", "Procedure")];
+        obs.Code = new CodeableConcept(Loinc, EkgImpressionLoinc, "EKG impression", "EKG impression");
+        obs.Device = _modelDevice;
+        obs.Method = new CodeableConcept { Text = _method };
+        obs.Note = [new Annotation { Text = LeadNote(ecg) }];
+        return obs;
+    }
+
+    private Observation Base(EcgWindow ecg, string kind)
+    {
+        var start = AlertIds.FormatTime(ecg.Start);
+        var end = AlertIds.FormatTime(ecg.End);
+        return new Observation
+        {
+            Id = ObservationIds.Derive(ecg.PatientId, kind, ecg.Start, ecg.End, _model.ModelVersion),
+            Status = ObservationStatus.Final,
+            Subject = Subject(ecg.PatientId),
+            Effective = new Period { Start = start, End = end },
+        };
+    }
+
+    private ResourceReference Subject(string patientId)
+    {
+        var reference = new ResourceReference { Identifier = new Identifier(_options.PatientIdentifierSystem, patientId) };
+        if (_options.PatientReference == PatientReferenceMode.Literal && Id.IsValidValue(patientId))
+            reference.Reference = "Patient/" + patientId;
+        return reference;
+    }
+
+    private Observation.ComponentComponent FindingComponent(Finding f)
+    {
+        var c = new Observation.ComponentComponent
+        {
+            Code = new CodeableConcept(SnomedCt, f.Label.SnomedCt, f.Label.Display, f.Label.Display),
+        };
+        if (float.IsFinite(f.Probability))
+        {
+            c.Value = Probability(f.Probability);
+            c.Interpretation = [f.Present
+                ? new CodeableConcept(InterpretationSystem, "DET", "Detected")
+                : new CodeableConcept(InterpretationSystem, "ND", "Not detected")];
+        }
+        else
+        {
+            // A NaN from the model is no probability; say so instead of writing an invalid decimal.
+            c.DataAbsentReason = new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)");
+        }
+        return c;
+    }
+
+    private List<Observation.ComponentComponent> MeasurementComponents(WindowMeasurement m)
+    {
+        var list = new List<Observation.ComponentComponent>(4)
+        {
+            ProjectComponent(ProjectCodes.SignalQuality, "Signal quality index (0 unusable .. 1 clean)",
+                Ratio(double.IsNaN(m.SignalQuality) ? double.NaN : Math.Clamp(m.SignalQuality, 0, 1), 3)),
+            ProjectComponent(ProjectCodes.BeatCount, "QRS complexes detected in the window",
+                new Quantity { Value = m.BeatSamples.Count, Unit = "beats", System = Ucum, Code = "{beats}" }),
+        };
+        if (m.RrIrregularity is { } rr && !double.IsNaN(rr) && rr >= 0)
+            list.Add(ProjectComponent(ProjectCodes.RrIrregularity, "RR interval irregularity", Ratio(rr, 3)));
+        if (m.AnalysisLead is { } lead)
+            list.Add(ProjectComponent(ProjectCodes.AnalysisLead, "Lead the beats were detected in", new FhirString(Leads.Name(lead))));
+        return list;
+    }
+
+    private Observation.ComponentComponent ProjectComponent(string code, string display, DataType? value)
+    {
+        var c = new Observation.ComponentComponent { Code = new CodeableConcept(_options.ProjectCodeSystem, code, display, display) };
+        if (value is null) c.DataAbsentReason = new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)");
+        else c.Value = value;
+        return c;
+    }
+
+    /// <summary>FHIR R4 string: non-empty, characters from [\r\n\t\u0020-\uFFFF].</summary>
+    internal static bool IsFhirString(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return false;
+        foreach (char c in value)
+            if (c < '\u0020' && c is not ('\r' or '\n' or '\t')) return false;
+        return true;
+    }
+
+    private static string LeadNote(EcgWindow ecg)
+    {
+        var present = new List<string>(ecg.RecordedLeads.Count);
+        foreach (var l in ecg.RecordedLeads)
+            if (!ecg.MissingLeads.Contains(l)) present.Add(Leads.Name(l));
+        var text = "Leads analysed: " + (present.Count == 0 ? "none" : string.Join(", ", present)) + ".";
+        if (ecg.MissingLeads.Count > 0)
+            text += " Leads off or interrupted: " + string.Join(", ", ecg.MissingLeads.Select(Leads.Name)) + ".";
+        return text;
+    }
+
+    private static string DescribeSuppression(string reason) => reason switch
+    {
+        "poor_signal" => "signal quality too poor for interpretation",
+        _ => "clinical interpretation withheld",
+    };
+
+    private static CodeableConcept Category(string code, string display) =>
+        new(ObservationCategorySystem, code, display, null);
+
+    private static Quantity Probability(float p) => Ratio(Math.Clamp(p, 0f, 1f), 4)!;
+
+    /// <summary>Largest magnitude written as a FHIR decimal; beyond it (or NaN, ∞) a value is reported as absent.</summary>
+    private const double MaxDecimalMagnitude = 1e12;
+
+    /// <summary>A dimensionless quantity (UCUM "1"), or null for a value that is no number (NaN, ∞, absurdly large).</summary>
+    private static Quantity? Ratio(double value, int decimals) =>
+        double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude
+            ? new() { Value = Round(value, decimals), Unit = "1", System = Ucum, Code = "1" }
+            : null;
+
+    // Rounded in decimal so that the JSON shows e.g. 0.41 rather than float noise (0.4099999964237213), and so that the
+    // same float always writes the same text.
+    private static decimal Round(double value, int decimals) =>
+        Math.Round((decimal)value, decimals, MidpointRounding.AwayFromZero);
+}
