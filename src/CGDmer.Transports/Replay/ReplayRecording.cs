@@ -34,6 +34,20 @@ public sealed class ReplayRecording
     public int Length => Leads[0].Adc.Length;
     public TimeSpan Duration => TimeSpan.FromSeconds(Length / SampleRateHz);
 
+    /// <summary>The first <paramref name="duration"/> of the recording (all of it when it is shorter).</summary>
+    public ReplayRecording Take(TimeSpan duration)
+    {
+        int n = (int)Math.Min(Length, Math.Round(duration.TotalSeconds * SampleRateHz));
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(duration), duration, "must keep at least one sample");
+        if (n == Length) return this;
+        var leads = Leads.Select(l => l with
+        {
+            Adc = l.Adc[..n],
+            LeadOff = l.LeadOff.Where(r => r.Start < n).Select(r => (r.Start, Math.Min(r.End, n))).ToList(),
+        }).ToList();
+        return new ReplayRecording(Name, SampleRateHz, leads);
+    }
+
     /// <summary>
     /// A WFDB record (path without extension), raw ADC as stored, with the header's gain, baseline and unit. Signals whose
     /// description is not a known lead are skipped; a record with none is an error that names the file.

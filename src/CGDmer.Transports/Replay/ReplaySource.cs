@@ -20,7 +20,7 @@ public enum ReplayPace
 /// as possible. <see cref="Now"/> is the replay's receiver clock (the ECG time of the latest delivery), which the
 /// validate stage uses so that "sane time" rules hold for a recording replayed faster than real time.
 /// </summary>
-public sealed class ReplaySource
+public sealed class ReplaySource : ISegmentSource
 {
     private readonly IReadOnlyList<RecordingSegmenter> _patients;
     private long _nowTicks;

@@ -309,7 +309,7 @@ public class ObservationFactoryTests
     {
         var model = Model();
         var g = Geometry(model);
-        var w = new Windowing.EcgWindow(patient, device, 0, T0, g, new float[g.LeadCount * g.WindowSamples], Enumerable.Repeat(1f, 12).ToArray(),
+        var w = new CGDmer.Pipeline.Windowing.EcgWindow(patient, device, 0, T0, g, new float[g.LeadCount * g.WindowSamples], Enumerable.Repeat(1f, 12).ToArray(),
                                         g.LeadOrder.ToArray(), [], 1, WindowStatus.Analyzable, 0);
         var ex = Assert.Throws<ArgumentException>(() => Factory(model).Create(Interpreted(model, w)));
         Assert.DoesNotContain(patient.Length > 0 ? patient : "\u0001", ex.Message); // no patient data in messages

@@ -1,0 +1,86 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using CGDmer.Contracts.Telemetry.V1;
+using CGDmer.Pipeline.Batching;
+using CGDmer.Pipeline.Inference;
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Pipeline.Measurement;
+using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Operators;
+using CGDmer.Pipeline.Publishing;
+using CGDmer.Pipeline.Validation;
+using CGDmer.Pipeline.Windowing;
+
+namespace CGDmer.Pipeline;
+
+/// <summary>Everything the pipeline's stages need, built once at start-up (the model's metadata decides the geometry).</summary>
+public sealed record EcgPipelineComponents(
+    SegmentValidator Validator,
+    WindowingOptions Windowing,
+    WindowMeasurer Measurer,
+    BatchingOptions Batching,
+    IFindingsModel Model,
+    InferOptions Infer,
+    Interpreter Interpreter,
+    ObservationFactory Observations,
+    IScheduler Scheduler,
+    PipelineMetrics? Metrics = null)
+{
+    public WindowGeometry Geometry => Model.Geometry;
+}
+
+/// <summary>One output of the pipeline: a published window (Observations and alerts) or a rejected segment (dead letter).</summary>
+public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult? Rejected)
+{
+    public static PipelineOutput Of(PublishedWindow w) => new(w, null);
+    public static PipelineOutput Of(ValidationResult r) => new(null, r);
+}
+
+/// <summary>
+/// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
+/// <code>
+/// source → validate → window → measure → batch → infer → interpret → publish
+///             └──── rejected (dead letter)
+/// </code>
+/// </summary>
+public static class EcgPipeline
+{
+    /// <summary>
+    /// Composes the stages over <paramref name="segments"/>. <paramref name="clock"/> is the receiver clock for the
+    /// time rules (the wall clock live; the replay's clock in a replay). Cold: each subscription runs its own pipeline
+    /// with its own per-patient state. Back-pressure: when the model falls behind, OnNext of the source blocks.
+    /// </summary>
+    public static IObservable<PipelineOutput> Run(IObservable<EcgSegment> segments, Func<DateTimeOffset> clock, EcgPipelineComponents c)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(c);
+        return Observable.Create<PipelineOutput>(observer =>
+        {
+            var metrics = c.Metrics;
+            var validated = segments
+                .Do(_ => metrics?.SegmentsIn.Inc())
+                .Validate(c.Validator, clock)
+                .Publish();
+
+            var rejected = validated
+                .Where(r => !r.IsAccepted)
+                .Do(r => metrics?.SegmentsRejected.WithLabels(r.Rejection!.Code).Inc())
+                .Select(PipelineOutput.Of);
+
+            var published = validated
+                .Accepted()
+                .WindowPerPatient(c.Geometry, c.Windowing, c.Scheduler, metrics)
+                .Measure(c.Measurer, metrics)
+                .BatchWindows(c.Batching, c.Scheduler, metrics)
+                .Infer(c.Model, c.Infer, metrics)
+                .Interpret(c.Interpreter, metrics)
+                .Publish(c.Observations, metrics)
+                .Select(PipelineOutput.Of);
+
+            var subscription = rejected.Merge(published).Subscribe(observer);
+            return new CompositeDisposable(subscription, validated.Connect());
+        });
+    }
+}

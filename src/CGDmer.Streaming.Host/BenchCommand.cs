@@ -1,0 +1,248 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using System.Text.Json;
+using CGDmer.Contracts.Telemetry.V1;
+using CGDmer.Pipeline;
+using CGDmer.Pipeline.Batching;
+using CGDmer.Pipeline.Inference;
+using CGDmer.Pipeline.Measurement;
+using CGDmer.Pipeline.Operators;
+using CGDmer.Pipeline.Validation;
+using CGDmer.Pipeline.Windowing;
+using CGDmer.Transports.Replay;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+
+namespace CGDmer.Streaming.Host;
+
+/// <summary>
+/// <c>bench</c>: replays real records at maximum speed through the whole pipeline on the shipped model and prints
+/// windows/s, the ratio of pipeline throughput to raw ONNX Runtime throughput at the same batch size, the speed-up of
+/// dynamic batching over batch size 1, p50/p99 end-to-end latency at half of capacity, and memory per patient.
+/// Figures, not assertions: run it on a quiet machine and read them.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly Option<string[]> RecordOption = new("--record")
+    {
+        Description = "WFDB records the simulated patients replay (default: data/mitbih/201 data/mitbih/203).",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private static readonly Option<int> PatientsOption = new("--patients") { Description = "Simulated patients (copies of the records).", DefaultValueFactory = _ => 32 };
+    private static readonly Option<double> MinutesOption = new("--minutes") { Description = "ECG minutes each patient replays.", DefaultValueFactory = _ => 2 };
+    private static readonly Option<int> BatchOption = new("--batch") { Description = "Dynamic batching: largest batch.", DefaultValueFactory = _ => 16 };
+    private static readonly Option<double> LatencySecondsOption = new("--latency-seconds") { Description = "Wall time of the half-capacity latency run.", DefaultValueFactory = _ => 20 };
+    private static readonly Option<int> MemoryPatientsOption = new("--memory-patients") { Description = "Patients held in memory for the per-patient figure.", DefaultValueFactory = _ => 400 };
+    private static readonly Option<FileInfo?> JsonOption = new("--json") { Description = "Also write the figures as JSON here." };
+
+    public static Command Create()
+    {
+        var cmd = new Command("bench", "Throughput, batching speed-up, latency at half capacity and memory per patient of the whole pipeline.")
+        {
+            RecordOption, PatientsOption, MinutesOption, BatchOption, LatencySecondsOption, MemoryPatientsOption, JsonOption,
+        };
+        CommonOptions.AddTo(cmd);
+        cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
+        return cmd;
+    }
+
+    private static int Run(ParseResult pr)
+    {
+        int batch = pr.GetValue(BatchOption), patients = pr.GetValue(PatientsOption);
+        if (batch < 1) throw new ArgumentException($"--batch must be ≥ 1, got {batch}");
+        if (patients < 1) throw new ArgumentException($"--patients must be ≥ 1, got {patients}");
+        var overrides = CommonOptions.Overrides(pr).Append(new("Inference:MaxBatchSize", batch.ToString())).ToList();
+        var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, overrides, LogLevel.Warning);
+        using var host = builder.Build();
+        if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
+        var model = host.Services.GetRequiredService<IFindingsModel>();
+        var provider = (model as OnnxFindingsSession)?.ExecutionProvider ?? "?";
+
+        var records = pr.GetValue(RecordOption) is { Length: > 0 } r ? r : [Path.Combine("data", "mitbih", "201"), Path.Combine("data", "mitbih", "203")];
+        var minutes = TimeSpan.FromMinutes(pr.GetValue(MinutesOption));
+        var recordings = records.Select(p => ReplayRecording.FromWfdb(p).Take(minutes)).ToList();
+        List<RecordingSegmenter> Patients(int n) => Enumerable.Range(0, n)
+            .Select(i => new RecordingSegmenter(recordings[i % recordings.Count], $"bench-{i:D4}", $"bench-monitor-{i:D4}",
+                ReplayCommand.DefaultStart.AddMilliseconds(i * 137), 1.0))
+            .ToList();
+
+        AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {provider}; {Environment.ProcessorCount} cores; {patients} patients × {minutes.TotalMinutes:F1} min of {string.Join(", ", recordings.Select(x => x.Name))}");
+
+        // 1. Raw ONNX Runtime on the same windows: only the model's Run, inputs already in place.
+        var windows = CollectWindows(host.Services, Patients(Math.Min(patients, 4)));
+        double rawBatch = RawThroughput(model, windows, batch);
+        double rawOne = RawThroughput(model, windows, 1);
+        AnsiConsole.MarkupLineInterpolated($"raw ONNX Runtime: {rawOne:F0} windows/s at batch 1, {rawBatch:F0} windows/s at batch {batch}");
+        foreach (var w in windows) w.Window.ReleaseSignal();
+
+        // 2. The whole pipeline at maximum speed, with dynamic batching and with batch size 1.
+        var dynamic = PipelineThroughput(host.Services, Patients(patients), batch);
+        var single = PipelineThroughput(host.Services, Patients(patients), 1);
+        AnsiConsole.MarkupLineInterpolated($"pipeline: {dynamic.WindowsPerSecond:F0} windows/s with batches up to {batch} (mean {dynamic.MeanBatch:F1}), {single.WindowsPerSecond:F0} windows/s at batch 1");
+
+        // 3. End-to-end latency at half of the measured capacity (real-time replay, sped up to load the pipeline to 50 %).
+        var latency = LatencyAtHalfCapacity(host.Services, recordings, dynamic.WindowsPerSecond, batch, pr.GetValue(LatencySecondsOption));
+
+        // 4. Memory per patient: the pipeline's state for many patients that are mid-window.
+        var bytesPerPatient = MemoryPerPatient(host.Services, recordings[0], pr.GetValue(MemoryPatientsOption));
+
+        var table = new Table().Title("[bold]pipeline benchmark[/]");
+        table.AddColumns("figure", "value", "target");
+        table.AddRow("pipeline throughput, dynamic batching", $"{dynamic.WindowsPerSecond:F0} windows/s", "");
+        table.AddRow($"raw ONNX Runtime at batch {batch}", $"{rawBatch:F0} windows/s", "");
+        table.AddRow("pipeline / raw ONNX Runtime", $"{dynamic.WindowsPerSecond / rawBatch:F2}", "≥ 0.80");
+        table.AddRow("dynamic batching / batch size 1 (pipeline)", $"{dynamic.WindowsPerSecond / single.WindowsPerSecond:F2}×", "≥ 3×");
+        table.AddRow("raw ONNX Runtime batch / batch 1", $"{rawBatch / rawOne:F2}×", "");
+        table.AddRow($"end-to-end latency p50 / p99 at {latency.LoadWindowsPerSecond:F0} windows/s", $"{latency.P50Ms:F1} / {latency.P99Ms:F1} ms", "");
+        table.AddRow("memory per patient", $"{bytesPerPatient / 1024.0:F0} KiB", "");
+        AnsiConsole.Write(table);
+
+        if (pr.GetValue(JsonOption) is { } json)
+        {
+            File.WriteAllText(json.FullName, JsonSerializer.Serialize(new
+            {
+                machine = new { cores = Environment.ProcessorCount, provider },
+                model = new { model.Metadata.ModelName, model.Metadata.ModelVersion },
+                patients, minutes = minutes.TotalMinutes, batch,
+                rawWindowsPerSecond = new { batch1 = rawOne, batchN = rawBatch },
+                pipelineWindowsPerSecond = new { dynamic = dynamic.WindowsPerSecond, batch1 = single.WindowsPerSecond, meanBatch = dynamic.MeanBatch },
+                ratioPipelineToRaw = dynamic.WindowsPerSecond / rawBatch,
+                batchingSpeedup = dynamic.WindowsPerSecond / single.WindowsPerSecond,
+                latency, bytesPerPatient,
+            }, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        return 0;
+    }
+
+    /// <summary>Real windows (validated, windowed, measured) of a few patients, for the raw model runs.</summary>
+    private static List<MeasuredWindow> CollectWindows(IServiceProvider sp, List<RecordingSegmenter> patients)
+    {
+        var c = ServiceComposition.Components(sp, ImmediateScheduler.Instance);
+        var source = new ReplaySource(patients, ReplayPace.AsFastAsPossible);
+        return source.Segments()
+            .Validate(c.Validator, () => source.Now)
+            .Accepted()
+            .WindowPerPatient(c.Geometry, c.Windowing, ImmediateScheduler.Instance)
+            .Measure(c.Measurer)
+            .Where(w => w.Window.IsAnalyzable)
+            .ToList().Wait().ToList();
+    }
+
+    /// <summary>Windows/s of the model's Run alone at <paramref name="batch"/>, inputs copied in once per batch outside the clock.</summary>
+    private static double RawThroughput(IFindingsModel model, List<MeasuredWindow> windows, int batch)
+    {
+        var probabilities = new float[batch * model.Metadata.Labels.Count];
+        int rows = model.Geometry.LeadCount, samples = model.Geometry.WindowSamples;
+        void Load(int first)
+        {
+            var ecg = model.EcgInput.Span;
+            var mask = model.LeadMaskInput.Span;
+            for (int i = 0; i < batch; i++)
+            {
+                var w = windows[(first + i) % windows.Count].Window;
+                w.Signal.AsSpan(0, rows * samples).CopyTo(ecg.Slice(i * rows * samples, rows * samples));
+                w.LeadMask.AsSpan().CopyTo(mask.Slice(i * rows, rows));
+            }
+        }
+        Load(0);
+        model.Run(batch, probabilities); // warm this batch size
+        long ticks = 0;
+        int done = 0, next = 0;
+        var wall = Stopwatch.StartNew();
+        while (wall.Elapsed < TimeSpan.FromSeconds(4) || done < 4 * batch)
+        {
+            Load(next);
+            next += batch;
+            long t0 = Stopwatch.GetTimestamp();
+            model.Run(batch, probabilities);
+            ticks += Stopwatch.GetTimestamp() - t0;
+            done += batch;
+        }
+        return done / (ticks / (double)Stopwatch.Frequency);
+    }
+
+    private sealed record Throughput(double WindowsPerSecond, double MeanBatch, long Windows);
+
+    private static Throughput PipelineThroughput(IServiceProvider sp, List<RecordingSegmenter> patients, int batch)
+    {
+        var c = ServiceComposition.Components(sp, TaskPoolScheduler.Default) with { Metrics = null };
+        c = c with { Batching = new BatchingOptions { MaxBatchSize = batch, MaxDelayMilliseconds = c.Batching.MaxDelayMilliseconds } };
+        var source = new ReplaySource(patients, ReplayPace.AsFastAsPossible);
+        long windows = 0, batches = 0;
+        var counting = new CountingModel(c.Model, () => batches++);
+        c = c with { Model = counting };
+        var watch = Stopwatch.StartNew();
+        EcgPipeline.Run(source.Segments(), () => source.Now, c)
+            .Do(o => { if (o.Published is { Window.IsAnalyzable: true }) windows++; })
+            .LastOrDefaultAsync().Wait();
+        watch.Stop();
+        return new Throughput(windows / watch.Elapsed.TotalSeconds, batches > 0 ? counting.Windows / (double)batches : 0, windows);
+    }
+
+    public sealed record Latency(double LoadWindowsPerSecond, double P50Ms, double P99Ms, int Windows);
+
+    private static Latency LatencyAtHalfCapacity(IServiceProvider sp, List<ReplayRecording> recordings, double capacity, int batch, double wallSeconds)
+    {
+        var c = ServiceComposition.Components(sp, TaskPoolScheduler.Default) with { Metrics = null };
+        c = c with { Batching = new BatchingOptions { MaxBatchSize = batch, MaxDelayMilliseconds = c.Batching.MaxDelayMilliseconds } };
+        double hopSeconds = c.Windowing.HopSeconds;
+        // Each patient yields one window per hop of ECG time; pick patients × speed so that the pipeline sees half its capacity.
+        int patients = 64;
+        double speed = 0.5 * capacity * hopSeconds / patients;
+        var minutes = TimeSpan.FromSeconds(wallSeconds * speed + 15);
+        var segmenters = Enumerable.Range(0, patients)
+            .Select(i => new RecordingSegmenter(recordings[i % recordings.Count].Take(minutes), $"lat-{i:D3}", $"lat-monitor-{i:D3}",
+                ReplayCommand.DefaultStart.AddMilliseconds(i * 137), 1.0))
+            .ToList();
+        var source = new ReplaySource(segmenters, ReplayPace.RealTime, speed);
+        var latencies = new List<double>();
+        EcgPipeline.Run(source.Segments(), () => source.Now, c)
+            .Do(o =>
+            {
+                if (o.Published is { } p && p.Window.IsAnalyzable)
+                    latencies.Add(Stopwatch.GetElapsedTime(p.Window.CompletedTimestamp).TotalMilliseconds);
+            })
+            .LastOrDefaultAsync().Wait();
+        // The flush at the end of the replay is not steady state.
+        latencies = latencies.Take(Math.Max(1, latencies.Count - patients * 2)).Order().ToList();
+        double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+        double load = patients * speed / hopSeconds;
+        AnsiConsole.MarkupLineInterpolated($"latency run: {patients} patients at {speed:F1}× real time ≈ {load:F0} windows/s, {latencies.Count} windows");
+        return new Latency(load, P(0.50), P(0.99), latencies.Count);
+    }
+
+    /// <summary>Managed bytes retained per patient by the pipeline's state (window rings, sequence and alert state) mid-window.</summary>
+    private static double MemoryPerPatient(IServiceProvider sp, ReplayRecording recording, int patients)
+    {
+        var c = ServiceComposition.Components(sp, TaskPoolScheduler.Default) with { Metrics = null };
+        var segments = new Subject<EcgSegment>();
+        var clock = ReplayCommand.DefaultStart.AddSeconds(8);
+        using var run = EcgPipeline.Run(segments, () => clock, c).Subscribe(_ => { });
+        var part = recording.Take(TimeSpan.FromSeconds(8));
+        // Segments are made lazily and dropped after use, so what stays is the pipeline's per-patient state.
+        var all = Enumerable.Range(0, patients)
+            .SelectMany(i => new RecordingSegmenter(part, $"mem-{i:D4}", $"mem-monitor-{i:D4}", ReplayCommand.DefaultStart.AddMilliseconds(i * 137), 1.0).Segments());
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var s in all) segments.OnNext(s);
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        return Math.Max(0, after - before) / (double)patients;
+    }
+
+    /// <summary>Counts model calls and windows, to report the mean batch the dynamic batcher formed.</summary>
+    private sealed class CountingModel(IFindingsModel inner, Action onRun) : IFindingsModel
+    {
+        public long Windows;
+        public CGDmer.Contracts.Model.ModelMetadata Metadata => inner.Metadata;
+        public WindowGeometry Geometry => inner.Geometry;
+        public int MaxBatchSize => inner.MaxBatchSize;
+        public Memory<float> EcgInput => inner.EcgInput;
+        public Memory<float> LeadMaskInput => inner.LeadMaskInput;
+        public void Run(int count, Span<float> probabilities) { onRun(); Windows += count; inner.Run(count, probabilities); }
+        public void Dispose() { }
+    }
+}

@@ -1,0 +1,115 @@
+using CGDmer.Signal.Wfdb;
+
+namespace CGDmer.Streaming.Host;
+
+/// <summary>
+/// The reference annotations of a replayed WFDB record on the replay's clock: annotated beats (for the heart-rate error)
+/// and rhythm episodes (for the AF alert check). Read from the record's <c>.atr</c> file when it has one.
+/// </summary>
+public sealed class RecordReference
+{
+    private readonly long[] _beatTicks;
+
+    private RecordReference(long[] beatTicks, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> af, DateTimeOffset start, DateTimeOffset end)
+    {
+        _beatTicks = beatTicks;
+        AfEpisodes = af;
+        Start = start;
+        End = end;
+    }
+
+    public DateTimeOffset Start { get; }
+    public DateTimeOffset End { get; }
+    /// <summary>Annotated atrial fibrillation episodes ("(AFIB").</summary>
+    public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> AfEpisodes { get; }
+    public int BeatCount => _beatTicks.Length;
+
+    /// <summary>The reference of record <paramref name="recordPath"/> replayed from <paramref name="start"/>, or null without an .atr file.</summary>
+    public static RecordReference? TryLoad(string recordPath, double sampleRateHz, long recordLength, DateTimeOffset start)
+    {
+        var atr = recordPath + ".atr";
+        if (!File.Exists(atr)) return null;
+        var annotations = AnnotationReader.Read(atr);
+        long Ticks(long sample) => start.UtcTicks + (long)Math.Round(sample * (double)TimeSpan.TicksPerSecond / sampleRateHz);
+        var beats = AnnotationReader.Beats(annotations).Select(b => Ticks(b.Sample)).ToArray();
+        var af = AnnotationReader.RhythmEpisodes(annotations, recordLength)
+            .Where(e => e.Rhythm == "(AFIB")
+            .Select(e => (new DateTimeOffset(Ticks(e.Start), TimeSpan.Zero), new DateTimeOffset(Ticks(e.End), TimeSpan.Zero)))
+            .ToList();
+        return new RecordReference(beats, af, start, new DateTimeOffset(Ticks(recordLength), TimeSpan.Zero));
+    }
+
+    /// <summary>60 / mean RR of the annotated beats in [start, end), or null with fewer than two beats.</summary>
+    public double? HeartRate(DateTimeOffset start, DateTimeOffset end)
+    {
+        int lo = LowerBound(start.UtcTicks), hi = LowerBound(end.UtcTicks);
+        if (hi - lo < 2) return null;
+        double meanRrSeconds = (_beatTicks[hi - 1] - _beatTicks[lo]) / (double)TimeSpan.TicksPerSecond / (hi - lo - 1);
+        return 60.0 / meanRrSeconds;
+    }
+
+    /// <summary>Seconds of annotated AF within [start, end).</summary>
+    public double AfSeconds(DateTimeOffset start, DateTimeOffset end) => Overlap(AfEpisodes, start, end);
+
+    internal static double Overlap(IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> intervals, DateTimeOffset start, DateTimeOffset end)
+    {
+        double s = 0;
+        foreach (var (a, b) in intervals)
+        {
+            var lo = a > start ? a : start;
+            var hi = b < end ? b : end;
+            if (hi > lo) s += (hi - lo).TotalSeconds;
+        }
+        return s;
+    }
+
+    private int LowerBound(long ticks)
+    {
+        int lo = 0, hi = _beatTicks.Length;
+        while (lo < hi) { int mid = (lo + hi) >>> 1; if (_beatTicks[mid] < ticks) lo = mid + 1; else hi = mid; }
+        return lo;
+    }
+}
+
+/// <summary>How a replayed record's outputs compare with its annotations.</summary>
+public sealed record RecordAgreement(
+    int HeartRateWindows, double? HeartRateMeanAbsError, double? HeartRateMedianAbsError, double? HeartRateWithin5Bpm,
+    double AfAnnotatedSeconds, double AfAlertedSecondsInAf, double AfAlertSecondsOutsideAf, double NonAfSeconds,
+    int AfAlertOnsets, int AfAlertOnsetsOutsideAf)
+{
+    /// <summary>Fraction of annotated AF time covered by an AF alert (null without annotated AF).</summary>
+    public double? AfTimeSensitivity => AfAnnotatedSeconds > 0 ? AfAlertedSecondsInAf / AfAnnotatedSeconds : null;
+    /// <summary>Fraction of non-AF time during which an AF alert was active.</summary>
+    public double? AfFalseAlertFraction => NonAfSeconds > 0 ? AfAlertSecondsOutsideAf / NonAfSeconds : null;
+
+    /// <summary>
+    /// Compares heart rates per window (start, end, measured bpm) and AF alert intervals (onset, end or the replay's end)
+    /// with <paramref name="reference"/>.
+    /// </summary>
+    public static RecordAgreement Compute(RecordReference reference,
+        IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> heartRates,
+        IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> afAlerts)
+    {
+        var errors = new List<double>();
+        foreach (var (s, e, bpm) in heartRates)
+            if (reference.HeartRate(s, e) is { } truth) errors.Add(Math.Abs(bpm - truth));
+        errors.Sort();
+        double total = (reference.End - reference.Start).TotalSeconds;
+        double afTotal = reference.AfSeconds(reference.Start, reference.End);
+        double alertedInAf = 0, alertOutside = 0;
+        int outsideOnsets = 0;
+        foreach (var (onset, end) in afAlerts)
+        {
+            double inAf = reference.AfSeconds(onset, end);
+            alertedInAf += inAf;
+            alertOutside += Math.Max(0, (end - onset).TotalSeconds - inAf);
+            if (inAf <= 0) outsideOnsets++;
+        }
+        return new RecordAgreement(
+            errors.Count,
+            errors.Count > 0 ? errors.Average() : null,
+            errors.Count > 0 ? errors[errors.Count / 2] : null,
+            errors.Count > 0 ? errors.Count(x => x <= 5) / (double)errors.Count : null,
+            afTotal, alertedInAf, alertOutside, total - afTotal, afAlerts.Count, outsideOnsets);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using CGDmer.Contracts.Model;
+using CGDmer.Pipeline;
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Transports.Files;
+using CGDmer.Transports.Replay;
+using Spectre.Console;
+
+namespace CGDmer.Streaming.Host;
+
+/// <summary>Per-patient tallies of a replay, its summary table, and the agreement with reference annotations.</summary>
+internal sealed class ReplaySummary(ModelMetadata model)
+{
+    private sealed class Patient
+    {
+        public int Windows, Analyzable, NoSignal, Suppressed;
+        public readonly List<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> HeartRates = [];
+        public readonly Dictionary<string, int> FindingWindows = [];
+        public readonly Dictionary<string, (DateTimeOffset Onset, DateTimeOffset? End)> OpenAlerts = [];
+        public readonly List<(string Kind, string Code, DateTimeOffset Onset, DateTimeOffset? End)> Alerts = [];
+        public DateTimeOffset LastWindowEnd;
+    }
+
+    private readonly Dictionary<string, Patient> _patients = new(StringComparer.Ordinal);
+    private long _rejected;
+
+    public void Add(PipelineOutput output)
+    {
+        if (output.Rejected is not null) { _rejected++; return; }
+        var published = output.Published!;
+        var window = published.Window;
+        if (!_patients.TryGetValue(window.PatientId, out var p)) _patients[window.PatientId] = p = new Patient();
+        p.Windows++;
+        if (window.IsAnalyzable) p.Analyzable++; else p.NoSignal++;
+        if (published.Interpreted.ClinicalSuppressedReason is not null) p.Suppressed++;
+        if (window.End > p.LastWindowEnd) p.LastWindowEnd = window.End;
+        if (published.Interpreted.Analyzed.Measurement.HeartRateBpm is { } hr) p.HeartRates.Add((window.Start, window.End, hr));
+        foreach (var f in published.Interpreted.Findings)
+            if (f.Present) p.FindingWindows[f.Label.Key] = p.FindingWindows.GetValueOrDefault(f.Label.Key) + 1;
+        foreach (var alert in published.Alerts) Track(p, alert);
+    }
+
+    private static void Track(Patient p, AlertEvent alert)
+    {
+        if (alert.Event == "onset") p.OpenAlerts[alert.AlertId] = (alert.Onset, null);
+        else if (alert.Event == "end" && p.OpenAlerts.Remove(alert.AlertId, out var open))
+            p.Alerts.Add((alert.Kind, alert.Code, open.Onset, alert.End));
+        if (alert.Event == "onset") p.Alerts.Add((alert.Kind, alert.Code, alert.Onset, null));
+    }
+
+    /// <summary>Alert intervals of a patient for <paramref name="code"/>: onset to end, or to the last window for alerts still active.</summary>
+    private static List<(DateTimeOffset, DateTimeOffset)> Intervals(Patient p, string code)
+    {
+        var ended = p.Alerts.Where(a => a.Code == code && a.End is not null).Select(a => (a.Onset, a.End!.Value)).ToList();
+        var still = p.Alerts.Where(a => a.Code == code && a.End is null)
+            .Where(a => !ended.Any(e => e.Onset == a.Onset))
+            .Select(a => (a.Onset, p.LastWindowEnd));
+        return ended.Concat(still).ToList();
+    }
+
+    public void Print(IReadOnlyList<RecordingSegmenter> patients, IReadOnlyDictionary<string, RecordReference> references,
+                      TimeSpan elapsed, NdjsonPipelineSink sink)
+    {
+        var table = new Table().Title($"[bold]replay[/] — {model.ModelName} {model.ModelVersion}");
+        table.AddColumns("patient", "ECG", "windows", "no signal", "median HR", "findings (windows)", "clinical alerts", "technical alerts");
+        double ecgSeconds = 0;
+        foreach (var seg in patients)
+        {
+            ecgSeconds += seg.Recording.Duration.TotalSeconds;
+            _patients.TryGetValue(seg.PatientId, out var p);
+            p ??= new Patient();
+            var hrs = p.HeartRates.Select(h => h.Bpm).Order().ToList();
+            string findings = string.Join(", ", p.FindingWindows.OrderByDescending(kv => kv.Value).Take(3).Select(kv => $"{kv.Key} {kv.Value}"));
+            string clinical = string.Join(", ", p.Alerts.Where(a => a.Kind == "clinical" && a.End is null).GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
+            string technical = string.Join(", ", p.Alerts.Where(a => a.Kind == "technical" && a.End is null).GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
+            table.AddRow(Markup.Escape(seg.PatientId), $"{seg.Recording.Duration.TotalMinutes:F1} min", p.Windows.ToString(), p.NoSignal.ToString(),
+                hrs.Count > 0 ? $"{hrs[hrs.Count / 2]:F0} /min" : "—", Markup.Escape(findings == "" ? "—" : findings),
+                Markup.Escape(clinical == "" ? "—" : clinical), Markup.Escape(technical == "" ? "—" : technical));
+        }
+        AnsiConsole.Write(table);
+
+        var agreements = new Dictionary<string, RecordAgreement>();
+        if (references.Count > 0)
+        {
+            var check = new Table().Title("[bold]agreement with the reference annotations[/]");
+            check.AddColumns("patient", "HR windows", "HR error mean / median", "within 5 /min", "annotated AF", "AF alert covers", "AF alert outside AF", "AF alert onsets (outside AF)");
+            foreach (var (patient, reference) in references)
+            {
+                if (!_patients.TryGetValue(patient, out var p)) continue;
+                var a = RecordAgreement.Compute(reference, p.HeartRates, Intervals(p, "atrial_fibrillation"));
+                agreements[patient] = a;
+                check.AddRow(Markup.Escape(patient), a.HeartRateWindows.ToString(),
+                    a.HeartRateMeanAbsError is { } mae ? $"{mae:F1} / {a.HeartRateMedianAbsError:F1} /min" : "—",
+                    a.HeartRateWithin5Bpm is { } w ? $"{w:P0}" : "—",
+                    $"{a.AfAnnotatedSeconds / 60:F1} min",
+                    a.AfTimeSensitivity is { } s ? $"{s:P0}" : "—",
+                    a.AfFalseAlertFraction is { } f ? $"{f:P1} of non-AF time" : "—",
+                    $"{a.AfAlertOnsets} ({a.AfAlertOnsetsOutsideAf})");
+            }
+            AnsiConsole.Write(check);
+        }
+
+        int windows = _patients.Values.Sum(p => p.Windows);
+        AnsiConsole.MarkupLineInterpolated(
+            $"{windows} windows from {ecgSeconds / 3600:F2} h of ECG in {elapsed.TotalSeconds:F1} s ({windows / Math.Max(elapsed.TotalSeconds, 1e-9):F0} windows/s, {ecgSeconds / Math.Max(elapsed.TotalSeconds, 1e-9):F0}× real time); {_rejected} segments rejected");
+        AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {sink.ObservationCount} Observations, {sink.AlertCount} alert events, {sink.DeadLetterCount} dead letters to {sink.Directory}");
+
+        var json = new
+        {
+            model = new { model.ModelName, model.ModelVersion },
+            windows,
+            rejectedSegments = _rejected,
+            observations = sink.ObservationCount,
+            alertEvents = sink.AlertCount,
+            elapsedSeconds = elapsed.TotalSeconds,
+            patients = _patients.ToDictionary(kv => kv.Key, kv => new
+            {
+                kv.Value.Windows, kv.Value.Analyzable, kv.Value.NoSignal, kv.Value.Suppressed,
+                findingWindows = kv.Value.FindingWindows,
+                alerts = kv.Value.Alerts.Where(a => a.End is null).GroupBy(a => a.Code).ToDictionary(g => g.Key, g => g.Count()),
+                agreement = agreements.GetValueOrDefault(kv.Key),
+            }),
+        };
+        File.WriteAllText(Path.Combine(sink.Directory, "summary.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

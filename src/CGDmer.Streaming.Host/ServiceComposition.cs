@@ -1,0 +1,129 @@
+using System.Reactive.Concurrency;
+using CGDmer.Pipeline;
+using CGDmer.Pipeline.Batching;
+using CGDmer.Pipeline.Inference;
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Pipeline.Measurement;
+using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Publishing;
+using CGDmer.Pipeline.Validation;
+using CGDmer.Pipeline.Windowing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CGDmer.Streaming.Host;
+
+/// <summary>
+/// Builds the host: configuration (appsettings.json beside the binary, an optional --config file, CGDMER_ environment
+/// variables, --set overrides, in that order), console logging, every options section bound and validated at start-up,
+/// and the pipeline's components. The model's metadata (labels, rate, window, leads) comes from the ONNX file only.
+/// </summary>
+public static class ServiceComposition
+{
+    /// <summary>Configuration sections, one per options class.</summary>
+    public static readonly string[] Sections =
+        ["Model", "Validation", "Windowing", "Measurement", "Batching", "Inference", "Infer", "Interpretation", "Publishing", "Metrics"];
+
+    public static HostApplicationBuilder CreateBuilder(string? configFile, IEnumerable<KeyValuePair<string, string?>> overrides, LogLevel minimumLevel = LogLevel.Information)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+        builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true);
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile)) throw new FileNotFoundException($"Configuration file '{Path.GetFullPath(configFile)}' does not exist.", configFile);
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+        builder.Configuration.AddEnvironmentVariables("CGDMER_");
+        builder.Configuration.AddInMemoryCollection(overrides);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.SetMinimumLevel(minimumLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        var services = builder.Services;
+        var config = builder.Configuration;
+        AddValidated<ModelOptions>(services, config, "Model", o => o.Validate());
+        AddValidated<SegmentValidationOptions>(services, config, "Validation", o => o.Validate());
+        AddValidated<WindowingOptions>(services, config, "Windowing", o => o.Validate());
+        AddValidated<MeasurementOptions>(services, config, "Measurement", o => o.Validate());
+        AddValidated<BatchingOptions>(services, config, "Batching", o => o.Validate());
+        AddValidated<InferenceOptions>(services, config, "Inference", o => o.Validate());
+        AddValidated<InferOptions>(services, config, "Infer", o => o.Validate());
+        AddValidated<InterpretationOptions>(services, config, "Interpretation", o => o.Validate());
+        AddValidated<PublishingOptions>(services, config, "Publishing", o => o.Validate());
+        AddValidated<MetricsOptions>(services, config, "Metrics", o => o.Validate());
+        // The batch stage must not form batches larger than the session's pre-allocated buffers.
+        services.AddSingleton<IValidateOptions<BatchingOptions>>(sp => new CrossCheck(sp));
+
+        services.AddSingleton(_ => new PipelineMetrics(Prometheus.Metrics.DefaultRegistry));
+        services.AddSingleton<ServiceHealth>();
+        services.AddSingleton<IFindingsModel>(sp =>
+        {
+            var path = sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path;
+            var inference = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
+            var batching = sp.GetRequiredService<IOptions<BatchingOptions>>().Value;
+            var model = new OnnxFindingsSession(path, inference, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Model"));
+            var metrics = sp.GetRequiredService<PipelineMetrics>();
+            metrics.ModelInfo.WithLabels(model.Metadata.ModelName, model.Metadata.ModelVersion, model.ExecutionProvider).Set(1);
+            return model;
+        });
+        return builder;
+    }
+
+    /// <summary>Resolves every options section, so that all invalid settings are reported at once, before anything starts.</summary>
+    public static IReadOnlyList<string> ValidateAll(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        void Check<T>() where T : class
+        {
+            try { _ = services.GetRequiredService<IOptions<T>>().Value; }
+            catch (OptionsValidationException e) { failures.AddRange(e.Failures); }
+        }
+        Check<ModelOptions>(); Check<SegmentValidationOptions>(); Check<WindowingOptions>(); Check<MeasurementOptions>();
+        Check<BatchingOptions>(); Check<InferenceOptions>(); Check<InferOptions>(); Check<InterpretationOptions>();
+        Check<PublishingOptions>(); Check<MetricsOptions>();
+        return failures;
+    }
+
+    /// <summary>The stages' components for one pipeline run (fresh per-run state; the model session is shared).</summary>
+    public static EcgPipelineComponents Components(IServiceProvider sp, IScheduler scheduler)
+    {
+        T Get<T>() where T : class => sp.GetRequiredService<IOptions<T>>().Value;
+        var model = sp.GetRequiredService<IFindingsModel>();
+        return new EcgPipelineComponents(
+            new SegmentValidator(Get<SegmentValidationOptions>()),
+            Get<WindowingOptions>(),
+            new WindowMeasurer(Get<MeasurementOptions>()),
+            Get<BatchingOptions>(),
+            model,
+            Get<InferOptions>(),
+            new Interpreter(model.Metadata, Get<InterpretationOptions>()),
+            new ObservationFactory(Get<PublishingOptions>(), model.Metadata),
+            scheduler,
+            sp.GetRequiredService<PipelineMetrics>());
+    }
+
+    private static void AddValidated<T>(IServiceCollection services, IConfiguration config, string section, Action<T> validate) where T : class
+    {
+        services.AddOptions<T>().Bind(config.GetSection(section), o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton<IValidateOptions<T>>(new ThrowingOptionsValidator<T>(section, validate));
+    }
+
+    private sealed class CrossCheck(IServiceProvider sp) : IValidateOptions<BatchingOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, BatchingOptions options)
+        {
+            var inference = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
+            return options.MaxBatchSize > inference.MaxBatchSize
+                ? ValidateOptionsResult.Fail($"Batching:MaxBatchSize ({options.MaxBatchSize}) exceeds Inference:MaxBatchSize ({inference.MaxBatchSize}), the size the model's buffers are allocated for.")
+                : ValidateOptionsResult.Success;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Options;
+
+namespace CGDmer.Streaming.Host;
+
+/// <summary>Which model file the service runs. Everything else about the model (labels, rate, window, leads) is read from the file.</summary>
+public sealed class ModelOptions
+{
+    public string Path { get; set; } = "models/cgdmer-small.onnx";
+
+    public ModelOptions Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("must name an ONNX file", nameof(Path));
+        if (!File.Exists(Path)) throw new ArgumentException($"model file '{System.IO.Path.GetFullPath(Path)}' does not exist", nameof(Path));
+        return this;
+    }
+}
+
+/// <summary>Where the Prometheus metrics and the health probes are served.</summary>
+public sealed class MetricsOptions
+{
+    public bool Enabled { get; set; } = true;
+    /// <summary>Host name to bind: "localhost", an address, or "+" for all interfaces (containers).</summary>
+    public string Hostname { get; set; } = "localhost";
+    public int Port { get; set; } = 9464;
+
+    public MetricsOptions Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Hostname)) throw new ArgumentException("must not be empty", nameof(Hostname));
+        if (Port is < 1 or > 65535) throw new ArgumentException($"must be within 1..65535, was {Port}", nameof(Port));
+        return this;
+    }
+}
+
+/// <summary>
+/// Adapts an options class's own <c>Validate()</c> (which throws <see cref="ArgumentException"/> naming the option) to the
+/// Options pattern, so a bad setting stops start-up with a message of the form "Section:Option: reason".
+/// </summary>
+internal sealed class ThrowingOptionsValidator<T>(string section, Action<T> validate) : IValidateOptions<T> where T : class
+{
+    public ValidateOptionsResult Validate(string? name, T options)
+    {
+        try
+        {
+            validate(options);
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            var message = e.ParamName is { } p ? $"{section}:{p}: {StripParam(e.Message)}" : $"{section}: {e.Message}";
+            return ValidateOptionsResult.Fail(message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException)
+        {
+            return ValidateOptionsResult.Fail($"{section}: {e.Message}");
+        }
+    }
+
+    private static string StripParam(string message)
+    {
+        int i = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return i >= 0 ? message[..i] : message;
+    }
+}

@@ -1,0 +1,61 @@
+using CGDmer.Contracts.Model;
+using CGDmer.Pipeline;
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Pipeline.Publishing;
+
+namespace CGDmer.Transports.Files;
+
+/// <summary>
+/// The embedded default's output: <c>observations.ndjson</c> (FHIR R4 Observations, one per line), <c>alerts.ndjson</c>
+/// (alert events per schemas/alert-event.schema.json), <c>dead-letter.ndjson</c> (rejected segments with their reason)
+/// and <c>devices.ndjson</c> (the FHIR Device of the model that the Observations reference).
+/// </summary>
+public sealed class NdjsonPipelineSink : IPipelineSink
+{
+    public const string ObservationsFile = "observations.ndjson";
+    public const string AlertsFile = "alerts.ndjson";
+    public const string DeadLetterFile = "dead-letter.ndjson";
+    public const string DevicesFile = "devices.ndjson";
+
+    private readonly NdjsonFileWriter _observations, _alerts, _deadLetters;
+
+    public NdjsonPipelineSink(string directory, ModelMetadata model, PublishingOptions publishing)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory = System.IO.Path.GetFullPath(directory);
+        System.IO.Directory.CreateDirectory(Directory);
+        using (var devices = new NdjsonFileWriter(System.IO.Path.Combine(Directory, DevicesFile)))
+            devices.Write(FhirNdjson.Serialize(DeviceFactory.ForModel(model, publishing)));
+        _observations = new NdjsonFileWriter(System.IO.Path.Combine(Directory, ObservationsFile));
+        _alerts = new NdjsonFileWriter(System.IO.Path.Combine(Directory, AlertsFile));
+        _deadLetters = new NdjsonFileWriter(System.IO.Path.Combine(Directory, DeadLetterFile));
+    }
+
+    public string Directory { get; }
+    public long ObservationCount => _observations.Lines;
+    public long AlertCount => _alerts.Lines;
+    public long DeadLetterCount => _deadLetters.Lines;
+
+    public void Write(PipelineOutput output, DateTimeOffset receivedAt)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (output.Rejected is { } rejected) _deadLetters.Write(DeadLetterJson.Write(rejected, receivedAt));
+        if (output.Published is not { } published) return;
+        foreach (var observation in published.Observations) _observations.Write(FhirNdjson.Serialize(observation.Resource));
+        foreach (var alert in published.Alerts) _alerts.Write(AlertEventJson.Serialize(alert));
+    }
+
+    public void Flush()
+    {
+        _observations.Flush();
+        _alerts.Flush();
+        _deadLetters.Flush();
+    }
+
+    public void Dispose()
+    {
+        _observations.Dispose();
+        _alerts.Dispose();
+        _deadLetters.Dispose();
+    }
+}
