@@ -20,7 +20,7 @@ namespace CGDmer.Streaming.Host;
 /// service runs (real time or as fast as possible), writes Observations, alerts and dead letters as NDJSON and prints a
 /// summary — with the heart-rate error and the AF alert agreement for records that carry reference annotations.
 /// </summary>
-internal static class ReplayCommand
+public static class ReplayCommand
 {
     public static readonly DateTimeOffset DefaultStart = new(2026, 1, 1, 8, 0, 0, TimeSpan.Zero);
 
@@ -57,22 +57,40 @@ internal static class ReplayCommand
             "realtime" => ReplayPace.RealTime,
             var p => throw new ArgumentException($"--pace must be 'fast' or 'realtime', got '{p}'"),
         };
-        var patients = BuildPatients(pr, out var references);
+        var request = new ReplayRequest(
+            pr.GetValue(RecordOption) ?? [], pr.GetValue(SyntheticOption), pr.GetValue(SyntheticSecondsOption), pr.GetValue(SeedOption),
+            pr.GetValue(CopiesOption), pace, pr.GetValue(SpeedOption), pr.GetValue(SegmentOption), pr.GetValue(OutOption)!.FullName);
+        var patients = ReplayJob.BuildPatients(request, out var references);
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
         using var host = builder.Build();
         if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
+        ReplayJob.Run(host.Services, request, patients, references, print: true);
+        return 0;
+    }
+}
 
-        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Replay");
-        var model = host.Services.GetRequiredService<IFindingsModel>();
-        var source = new ReplaySource(patients, pace, pr.GetValue(SpeedOption));
-        var components = ServiceComposition.Components(host.Services, TaskPoolScheduler.Default);
-        var publishing = host.Services.GetRequiredService<IOptions<PublishingOptions>>().Value;
-        var outDir = pr.GetValue(OutOption)!.FullName;
+/// <summary>What to replay and where to write it.</summary>
+public sealed record ReplayRequest(
+    IReadOnlyList<string> Records, int Synthetic, double SyntheticSeconds, int Seed, int Copies,
+    ReplayPace Pace, double Speed, double SegmentSeconds, string OutputDirectory);
 
-        AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {((OnnxFindingsSession)model).ExecutionProvider}; [grey]replaying[/] {patients.Count} patient(s), {source.SegmentCount} segments, {pace}");
-        var summary = new ReplaySummary(model.Metadata);
+/// <summary>The replay itself, callable without the CLI (tests use it).</summary>
+public static class ReplayJob
+{
+    /// <summary>Replays <paramref name="patients"/> through the pipeline built from <paramref name="services"/>; returns the summary.</summary>
+    public static ReplaySummary Run(IServiceProvider services, ReplayRequest request, IReadOnlyList<RecordingSegmenter> patients,
+                                    IReadOnlyDictionary<string, RecordReference> references, bool print)
+    {
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Replay");
+        var model = services.GetRequiredService<IFindingsModel>();
+        var source = new ReplaySource(patients, request.Pace, request.Speed);
+        var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
+        var publishing = services.GetRequiredService<IOptions<PublishingOptions>>().Value;
+        if (print)
+            AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {(model as OnnxFindingsSession)?.ExecutionProvider}; [grey]replaying[/] {patients.Count} patient(s), {source.SegmentCount} segments, {request.Pace}");
+        var summary = new ReplaySummary(model.Metadata, patients, references);
         var watch = Stopwatch.StartNew();
-        using (var sink = new NdjsonPipelineSink(outDir, model.Metadata, publishing))
+        using (var sink = new NdjsonPipelineSink(request.OutputDirectory, model.Metadata, publishing))
         {
             EcgPipeline.Run(source.Segments(), () => source.Now, components)
                 .Do(output =>
@@ -84,22 +102,25 @@ internal static class ReplayCommand
                 .Wait();
             sink.Flush();
             watch.Stop();
-            summary.Print(patients, references, watch.Elapsed, sink);
+            summary.Finish(watch.Elapsed, sink);
+            if (print) summary.Print();
         }
         log.LogInformation("Replay finished in {Seconds:F1} s", watch.Elapsed.TotalSeconds);
-        return 0;
+        return summary;
     }
 
-    private static List<RecordingSegmenter> BuildPatients(ParseResult pr, out Dictionary<string, RecordReference> references)
+    /// <summary>The simulated patients of a request: each record (× copies) and each synthetic patient, with the records' annotations.</summary>
+    public static List<RecordingSegmenter> BuildPatients(ReplayRequest request, out Dictionary<string, RecordReference> references)
     {
         references = [];
-        var records = pr.GetValue(RecordOption) ?? [];
-        int synthetic = pr.GetValue(SyntheticOption);
+        var records = request.Records;
+        int synthetic = request.Synthetic;
         if (synthetic < 0) throw new ArgumentException($"--synthetic must be ≥ 0, got {synthetic}");
-        if (records.Length == 0 && synthetic == 0) records = [Path.Combine("data", "mitbih", "201")];
-        int copies = pr.GetValue(CopiesOption);
+        if (records.Count == 0 && synthetic == 0) records = [Path.Combine("data", "mitbih", "201")];
+        int copies = request.Copies;
         if (copies < 1) throw new ArgumentException($"--copies must be ≥ 1, got {copies}");
-        double segmentSeconds = pr.GetValue(SegmentOption);
+        double segmentSeconds = request.SegmentSeconds;
+        if (!(request.Speed > 0)) throw new ArgumentException($"--speed must be > 0, got {request.Speed}");
         var patients = new List<RecordingSegmenter>();
         int n = 0;
         foreach (var path in records)
@@ -108,7 +129,7 @@ internal static class ReplayCommand
             for (int c = 0; c < copies; c++, n++)
             {
                 // Copies start a little apart (a prime number of milliseconds) so they do not share window boundaries.
-                var start = DefaultStart.AddMilliseconds(c * 137);
+                var start = ReplayCommand.DefaultStart.AddMilliseconds(c * 137);
                 string patient = copies == 1 ? $"mitbih-{recording.Name}" : $"mitbih-{recording.Name}-{c + 1}";
                 patients.Add(new RecordingSegmenter(recording, patient, $"replay-monitor-{n + 1:D3}", start, segmentSeconds));
                 if (RecordReference.TryLoad(path, recording.SampleRateHz, recording.Length, start) is { } reference)
@@ -117,15 +138,15 @@ internal static class ReplayCommand
         }
         if (synthetic > 0)
         {
-            double seconds = pr.GetValue(SyntheticSecondsOption);
+            double seconds = request.SyntheticSeconds;
             if (!(seconds >= 10)) throw new ArgumentException($"--synthetic-seconds must be ≥ 10, got {seconds}");
             var sampler = new DatasetSampler(new ConditionMix(), seconds, 500);
-            int seed = pr.GetValue(SeedOption);
+            int seed = request.Seed;
             for (int i = 0; i < synthetic; i++, n++)
             {
                 var ecg = sampler.Generate(seed + i);
                 var recording = ReplayRecording.FromSynthetic(ecg, $"synthetic-{seed + i}");
-                patients.Add(new RecordingSegmenter(recording, $"synthetic-{seed + i}", $"replay-monitor-{n + 1:D3}", DefaultStart.AddMilliseconds(i * 211), segmentSeconds));
+                patients.Add(new RecordingSegmenter(recording, $"synthetic-{seed + i}", $"replay-monitor-{n + 1:D3}", ReplayCommand.DefaultStart.AddMilliseconds(i * 211), segmentSeconds));
             }
         }
         return patients;

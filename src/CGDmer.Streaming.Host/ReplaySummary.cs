@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace CGDmer.Streaming.Host;
 
 /// <summary>Per-patient tallies of a replay, its summary table, and the agreement with reference annotations.</summary>
-internal sealed class ReplaySummary(ModelMetadata model)
+public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSegmenter> patients, IReadOnlyDictionary<string, RecordReference> references)
 {
     private sealed class Patient
     {
@@ -22,7 +22,20 @@ internal sealed class ReplaySummary(ModelMetadata model)
     }
 
     private readonly Dictionary<string, Patient> _patients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RecordAgreement> _agreements = new(StringComparer.Ordinal);
     private long _rejected;
+    private TimeSpan _elapsed;
+    private NdjsonPipelineSink? _sink;
+
+    public long RejectedSegments => _rejected;
+    public int Windows => _patients.Values.Sum(p => p.Windows);
+    public TimeSpan Elapsed => _elapsed;
+    /// <summary>Agreement with the annotations, per patient that has them (after <see cref="Finish"/>).</summary>
+    public IReadOnlyDictionary<string, RecordAgreement> Agreements => _agreements;
+    /// <summary>Alert onsets per patient and code.</summary>
+    public int AlertOnsets(string patientId, string code) =>
+        _patients.TryGetValue(patientId, out var p) ? p.Alerts.Count(a => a.Code == code && a.End is null) : 0;
+    public int WindowCount(string patientId) => _patients.TryGetValue(patientId, out var p) ? p.Windows : 0;
 
     public void Add(PipelineOutput output)
     {
@@ -58,9 +71,21 @@ internal sealed class ReplaySummary(ModelMetadata model)
         return ended.Concat(still).ToList();
     }
 
-    public void Print(IReadOnlyList<RecordingSegmenter> patients, IReadOnlyDictionary<string, RecordReference> references,
-                      TimeSpan elapsed, NdjsonPipelineSink sink)
+    /// <summary>Computes the agreements and writes summary.json next to the NDJSON files.</summary>
+    public void Finish(TimeSpan elapsed, NdjsonPipelineSink sink)
     {
+        _elapsed = elapsed;
+        _sink = sink;
+        foreach (var (patient, reference) in references)
+            if (_patients.TryGetValue(patient, out var p))
+                _agreements[patient] = RecordAgreement.Compute(reference, p.HeartRates, Intervals(p, "atrial_fibrillation"));
+        WriteJson(sink);
+    }
+
+    public void Print()
+    {
+        var sink = _sink ?? throw new InvalidOperationException("Finish first");
+        var elapsed = _elapsed;
         var table = new Table().Title($"[bold]replay[/] — {model.ModelName} {model.ModelVersion}");
         table.AddColumns("patient", "ECG", "windows", "no signal", "median HR", "findings (windows)", "clinical alerts", "technical alerts");
         double ecgSeconds = 0;
@@ -79,16 +104,12 @@ internal sealed class ReplaySummary(ModelMetadata model)
         }
         AnsiConsole.Write(table);
 
-        var agreements = new Dictionary<string, RecordAgreement>();
-        if (references.Count > 0)
+        if (_agreements.Count > 0)
         {
             var check = new Table().Title("[bold]agreement with the reference annotations[/]");
             check.AddColumns("patient", "HR windows", "HR error mean / median", "within 5 /min", "annotated AF", "AF alert covers", "AF alert outside AF", "AF alert onsets (outside AF)");
-            foreach (var (patient, reference) in references)
+            foreach (var (patient, a) in _agreements)
             {
-                if (!_patients.TryGetValue(patient, out var p)) continue;
-                var a = RecordAgreement.Compute(reference, p.HeartRates, Intervals(p, "atrial_fibrillation"));
-                agreements[patient] = a;
                 check.AddRow(Markup.Escape(patient), a.HeartRateWindows.ToString(),
                     a.HeartRateMeanAbsError is { } mae ? $"{mae:F1} / {a.HeartRateMedianAbsError:F1} /min" : "—",
                     a.HeartRateWithin5Bpm is { } w ? $"{w:P0}" : "—",
@@ -105,20 +126,24 @@ internal sealed class ReplaySummary(ModelMetadata model)
             $"{windows} windows from {ecgSeconds / 3600:F2} h of ECG in {elapsed.TotalSeconds:F1} s ({windows / Math.Max(elapsed.TotalSeconds, 1e-9):F0} windows/s, {ecgSeconds / Math.Max(elapsed.TotalSeconds, 1e-9):F0}× real time); {_rejected} segments rejected");
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {sink.ObservationCount} Observations, {sink.AlertCount} alert events, {sink.DeadLetterCount} dead letters to {sink.Directory}");
 
+    }
+
+    private void WriteJson(NdjsonPipelineSink sink)
+    {
         var json = new
         {
             model = new { model.ModelName, model.ModelVersion },
-            windows,
+            windows = Windows,
             rejectedSegments = _rejected,
             observations = sink.ObservationCount,
             alertEvents = sink.AlertCount,
-            elapsedSeconds = elapsed.TotalSeconds,
+            elapsedSeconds = _elapsed.TotalSeconds,
             patients = _patients.ToDictionary(kv => kv.Key, kv => new
             {
                 kv.Value.Windows, kv.Value.Analyzable, kv.Value.NoSignal, kv.Value.Suppressed,
                 findingWindows = kv.Value.FindingWindows,
                 alerts = kv.Value.Alerts.Where(a => a.End is null).GroupBy(a => a.Code).ToDictionary(g => g.Key, g => g.Count()),
-                agreement = agreements.GetValueOrDefault(kv.Key),
+                agreement = _agreements.GetValueOrDefault(kv.Key),
             }),
         };
         File.WriteAllText(Path.Combine(sink.Directory, "summary.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));

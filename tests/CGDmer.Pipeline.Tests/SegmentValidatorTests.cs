@@ -149,6 +149,8 @@ public class SegmentValidatorTests
         Reject(With(s => s.PatientId = new string('p', 65)), RejectionReason.BadPatientId);
         Reject(With(s => s.PatientId = " patient-0042"), RejectionReason.BadPatientId);
         Reject(With(s => s.PatientId = "patient-0042\t"), RejectionReason.BadPatientId);
+        Reject(With(s => s.PatientId = "patient\u00010042"), RejectionReason.BadPatientId);
+        Reject(With(s => s.PatientId = "patient\u007f"), RejectionReason.BadPatientId);
         Accept(With(s => s.PatientId = new string('p', 64)));
     }
 
@@ -157,6 +159,7 @@ public class SegmentValidatorTests
     {
         Reject(With(s => s.DeviceId = ""), RejectionReason.MissingDeviceId);
         Reject(With(s => s.DeviceId = new string('d', 65)), RejectionReason.BadDeviceId);
+        Reject(With(s => s.DeviceId = "bed\n07"), RejectionReason.BadDeviceId);
         var r = Reject(With(s => s.DeviceId = "bed07 "), RejectionReason.BadDeviceId);
         Assert.Equal("bed07 ", r.DeviceId);
         Accept(With(s => s.DeviceId = new string('d', 64)));

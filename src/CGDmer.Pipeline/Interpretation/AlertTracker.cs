@@ -96,12 +96,17 @@ public sealed class AlertTracker
 
         // Clinical conditions: only windows with evidence count; the others hold every clinical state.
         var probabilities = assessment.IsClinicallyUsable ? analyzed.Probabilities : null;
+        int rhythm = probabilities is null ? -1 : _interpreter.RhythmWinner(probabilities);
         for (int i = 0; i < _alerting.Length; i++)
         {
             var policy = _alerting[i];
             if (probabilities is null) { Advance(ref ctx, FirstClinicalSlot + policy.Index, Level.Hold, 0, 0); continue; }
             float p = probabilities[policy.Index];
             var level = p >= policy.OnsetThreshold ? Level.Above : p < policy.EndThreshold ? Level.Below : Level.Between;
+            // A rhythm that passes its threshold but loses to a more probable exclusive rhythm counts as absent: the window
+            // says the heart is in the other rhythm. Persistence and hysteresis still apply, so one ambiguous window
+            // neither starts nor ends anything, and two rhythm alarms are never active for one rhythm.
+            if (level != Level.Below && _interpreter.IsExclusiveRhythm(policy.Index) && rhythm >= 0 && policy.Index != rhythm) level = Level.Below;
             Advance(ref ctx, FirstClinicalSlot + policy.Index, level, 0, p);
         }
 

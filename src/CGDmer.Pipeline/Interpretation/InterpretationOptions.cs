@@ -47,6 +47,19 @@ public sealed class InterpretationOptions
         [EcgLabels.SinusTachycardia.Key] = "low",
     };
 
+    /// <summary>
+    /// Rhythm labels that cannot hold at the same time (one rhythm drives the heart). The model's outputs are independent
+    /// sigmoids, so in an ambiguous window AF, flutter and sinus tachycardia can all pass their thresholds; only the most
+    /// probable of these rhythms is then a finding and counts for its alert; the others count as absent for that window
+    /// (persistence and hysteresis still apply), so a monitor never sounds three rhythm alarms for one rhythm.
+    /// Empty: no arbitration.
+    /// </summary>
+    public List<string> ExclusiveRhythms { get; set; } =
+    [
+        EcgLabels.SinusRhythm.Key, EcgLabels.SinusBradycardia.Key, EcgLabels.SinusTachycardia.Key,
+        EcgLabels.AtrialFibrillation.Key, EcgLabels.AtrialFlutter.Key, EcgLabels.VentricularTachycardia.Key,
+    ];
+
     /// <summary>Persistence: a clinical alert starts after this many consecutive counted windows at or above the threshold.</summary>
     public int OnsetWindows { get; set; } = 2;
     /// <summary>Hysteresis: an active clinical alert ends after this many consecutive counted windows below the end threshold.</summary>
@@ -102,6 +115,9 @@ public sealed class InterpretationOptions
         }
         if (!double.IsFinite(EndThresholdRatio) || EndThresholdRatio <= 0 || EndThresholdRatio > 1)
             throw new ArgumentException($"must be in (0, 1], was {EndThresholdRatio}", nameof(EndThresholdRatio));
+        if (ExclusiveRhythms is null) throw new ArgumentException("must not be null (empty disables arbitration)", nameof(ExclusiveRhythms));
+        foreach (var key in ExclusiveRhythms)
+            if (!IsKnownLabel(key)) throw new ArgumentException($"'{key}' is not a label key ({KnownKeys()})", nameof(ExclusiveRhythms));
         if (ClinicalAlerts is null) throw new ArgumentException("must not be null", nameof(ClinicalAlerts));
         foreach (var (key, p) in ClinicalAlerts)
         {

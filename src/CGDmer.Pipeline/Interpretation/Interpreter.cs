@@ -65,7 +65,28 @@ public sealed class Interpreter
             policies[i] = new LabelPolicy(i, label, onset, onset * Options.EndThresholdRatio, priority);
         }
         Policies = policies;
+        _isRhythm = new bool[policies.Length];
+        var rhythms = new HashSet<string>(Options.ExclusiveRhythms ?? [], StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < policies.Length; i++) _isRhythm[i] = rhythms.Contains(policies[i].Label.Key);
     }
+
+    private readonly bool[] _isRhythm;
+
+    /// <summary>
+    /// Index of the rhythm label that wins the window (the most probable of the exclusive rhythms at or above its
+    /// threshold), or −1 when none passes. See <see cref="InterpretationOptions.ExclusiveRhythms"/>.
+    /// </summary>
+    public int RhythmWinner(ReadOnlySpan<float> probabilities)
+    {
+        int winner = -1;
+        for (int i = 0; i < probabilities.Length && i < _isRhythm.Length; i++)
+            if (_isRhythm[i] && probabilities[i] >= Policies[i].OnsetThreshold && (winner < 0 || probabilities[i] > probabilities[winner]))
+                winner = i;
+        return winner;
+    }
+
+    /// <summary>Whether label <paramref name="index"/> is one of the mutually exclusive rhythms.</summary>
+    public bool IsExclusiveRhythm(int index) => (uint)index < (uint)_isRhythm.Length && _isRhythm[index];
 
     public ModelMetadata Metadata { get; }
     public InterpretationOptions Options { get; }
@@ -86,10 +107,12 @@ public sealed class Interpreter
             if (!(p >= 0f && p <= 1f)) return InvalidAssessment;
 
         var findings = new Finding[probabilities.Length];
+        int rhythm = RhythmWinner(probabilities);
         for (int i = 0; i < findings.Length; i++)
         {
             var policy = Policies[i];
-            findings[i] = new Finding(policy.Label, probabilities[i], probabilities[i] >= policy.OnsetThreshold);
+            bool present = probabilities[i] >= policy.OnsetThreshold && (!_isRhythm[i] || i == rhythm);
+            findings[i] = new Finding(policy.Label, probabilities[i], present);
         }
         return new WindowAssessment(findings, ClinicalEvidence.Usable, null);
     }

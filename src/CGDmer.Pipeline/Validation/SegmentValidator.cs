@@ -48,12 +48,17 @@ public class SegmentValidator
             return Fail(RejectionReason.BadPatientId, $"patient_id is {patient.Length} characters, more than {o.MaxIdLength}");
         if (char.IsWhiteSpace(patient[0]) || char.IsWhiteSpace(patient[^1]))
             return Fail(RejectionReason.BadPatientId, "patient_id has leading or trailing whitespace");
+        // Control characters cannot be carried by a FHIR string (the Observation subject) nor safely by logs or keys.
+        if (patient.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || patient.Contains('\u007f'))
+            return Fail(RejectionReason.BadPatientId, "patient_id contains a control character");
 
         if (device.Length == 0) return Fail(RejectionReason.MissingDeviceId, "device_id is empty");
         if (device.Length > o.MaxIdLength)
             return Fail(RejectionReason.BadDeviceId, $"device_id is {device.Length} characters, more than {o.MaxIdLength}");
         if (char.IsWhiteSpace(device[0]) || char.IsWhiteSpace(device[^1]))
             return Fail(RejectionReason.BadDeviceId, $"device_id '{device}' has leading or trailing whitespace");
+        if (device.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || device.Contains('\u007f'))
+            return Fail(RejectionReason.BadDeviceId, "device_id contains a control character");
 
         // start_time
         var ts = segment.StartTime;

@@ -357,3 +357,59 @@ public class AlertTrackerTests
         Assert.Equal(0, tracker.PatientCount);
     }
 }
+
+public class RhythmArbitrationTests
+{
+    private static AlertTracker Arbitrating() => Tracker(Options(o => o.ExclusiveRhythms = new InterpretationOptions().ExclusiveRhythms));
+
+    private static float[] Ambiguous(float af, float flutter, float tachy)
+    {
+        var p = Probs(Af, af);
+        p[IndexOf("atrial_flutter")] = flutter;
+        p[IndexOf("sinus_tachycardia")] = tachy;
+        p[IndexOf("sinus_rhythm")] = 0.05f;
+        return p;
+    }
+
+    [Fact]
+    public void Only_the_most_probable_rhythm_alerts_when_several_pass_their_thresholds()
+    {
+        var windows = Enumerable.Range(0, 6).Select(i => Window(i, Ambiguous(0.9f, 0.8f, 0.7f))).ToList();
+        var events = Run(Arbitrating(), windows);
+        Assert.Equal(["atrial_fibrillation"], events.Where(e => e.Event == "onset").Select(e => e.Code));
+
+        var findings = Arbitrating().Interpreter.Assess(windows[0]).Findings.Where(f => f.Present).Select(f => f.Label.Key);
+        Assert.Equal(["atrial_fibrillation"], findings);
+    }
+
+    [Fact]
+    public void Without_arbitration_every_rhythm_above_threshold_alerts()
+    {
+        var windows = Enumerable.Range(0, 6).Select(i => Window(i, Ambiguous(0.9f, 0.8f, 0.7f)));
+        var events = Run(Tracker(Options(o => o.ExclusiveRhythms = [])), windows);
+        Assert.Equal(3, events.Count(e => e.Event == "onset"));
+    }
+
+    [Fact]
+    public void A_rhythm_change_ends_the_old_rhythm_alert_and_starts_the_new_one()
+    {
+        var windows = Enumerable.Range(0, 4).Select(i => Window(i, Ambiguous(0.9f, 0.6f, 0.01f)))
+            .Concat(Enumerable.Range(4, 4).Select(i => Window(i, Ambiguous(0.7f, 0.95f, 0.01f))))
+            .ToList();
+        var events = Run(Arbitrating(), windows);
+        Assert.Equal(
+            [("atrial_fibrillation", "onset"), ("atrial_fibrillation", "end"), ("atrial_flutter", "onset")],
+            events.Select(e => (e.Code, e.Event)));
+        // Never two rhythm alarms at once: AF ends before (or with) flutter's onset.
+        var afEnd = events.Single(e => e.Code == "atrial_fibrillation" && e.Event == "end");
+        var flOnset = events.Single(e => e.Code == "atrial_flutter" && e.Event == "onset");
+        Assert.True(afEnd.End <= flOnset.Onset);
+    }
+
+    [Fact]
+    public void Unknown_rhythm_key_is_an_invalid_option()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new InterpretationOptions { ExclusiveRhythms = ["atrial_fib"] }.Validate());
+        Assert.Equal(nameof(InterpretationOptions.ExclusiveRhythms), ex.ParamName);
+    }
+}

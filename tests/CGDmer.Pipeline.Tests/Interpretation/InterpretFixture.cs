@@ -40,6 +40,8 @@ internal static class Fx
             UpdateInterval = TimeSpan.FromHours(1),
             UpdateProbabilityDelta = 1,
             MinUpdateSpacing = TimeSpan.Zero,
+            // The fixture's probabilities put sinus rhythm at 1 − p; rhythm arbitration has its own tests.
+            ExclusiveRhythms = [],
         };
         change?.Invoke(o);
         return o;
