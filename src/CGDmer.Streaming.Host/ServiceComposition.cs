@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
 
 namespace CGDmer.Streaming.Host;
 
@@ -40,7 +41,10 @@ public static class ServiceComposition
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
         }
         builder.Configuration.AddEnvironmentVariables("CGDMER_");
-        builder.Configuration.AddInMemoryCollection(overrides);
+        // Later overrides win (e.g. --model after --set Model:Path=...), as on a command line.
+        var merged = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in overrides) merged[key] = value;
+        builder.Configuration.AddInMemoryCollection(merged);
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
@@ -81,14 +85,34 @@ public static class ServiceComposition
     public static IReadOnlyList<string> ValidateAll(IServiceProvider services)
     {
         var failures = new List<string>();
-        void Check<T>() where T : class
+        void Check<T>(string section) where T : class
         {
             try { _ = services.GetRequiredService<IOptions<T>>().Value; }
             catch (OptionsValidationException e) { failures.AddRange(e.Failures); }
+            // Binding errors: a setting that does not exist (a typo) or a value of the wrong type.
+            catch (InvalidOperationException e) { failures.Add($"{section}: {e.Message}"); }
         }
-        Check<ModelOptions>(); Check<SegmentValidationOptions>(); Check<WindowingOptions>(); Check<MeasurementOptions>();
-        Check<BatchingOptions>(); Check<InferenceOptions>(); Check<InferOptions>(); Check<InterpretationOptions>();
-        Check<PublishingOptions>(); Check<MetricsOptions>();
+        Check<ModelOptions>("Model"); Check<SegmentValidationOptions>("Validation"); Check<WindowingOptions>("Windowing");
+        Check<MeasurementOptions>("Measurement"); Check<BatchingOptions>("Batching"); Check<InferenceOptions>("Inference");
+        Check<InferOptions>("Infer"); Check<InterpretationOptions>("Interpretation"); Check<PublishingOptions>("Publishing");
+        Check<MetricsOptions>("Metrics");
+        if (failures.Count > 0) return failures;
+
+        // Settings that depend on the model: load it (this is start-up) and check them against its metadata.
+        try
+        {
+            var model = services.GetRequiredService<IFindingsModel>();
+            services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry);
+            _ = new Interpreter(model.Metadata, services.GetRequiredService<IOptions<InterpretationOptions>>().Value);
+        }
+        catch (ArgumentException e) when (e.ParamName is { } p && !p.Contains(' '))
+        {
+            failures.Add($"{(typeof(WindowingOptions).GetProperty(p) is not null ? "Windowing" : "Interpretation")}:{p}: {StripParam(e.Message)}");
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or FileNotFoundException or ArgumentException or OnnxRuntimeException)
+        {
+            failures.Add($"Model:Path: {e.Message}");
+        }
         return failures;
     }
 
@@ -108,6 +132,12 @@ public static class ServiceComposition
             new ObservationFactory(Get<PublishingOptions>(), model.Metadata),
             scheduler,
             sp.GetRequiredService<PipelineMetrics>());
+    }
+
+    private static string StripParam(string message)
+    {
+        int i = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return i >= 0 ? message[..i] : message;
     }
 
     private static void AddValidated<T>(IServiceCollection services, IConfiguration config, string section, Action<T> validate) where T : class

@@ -1,0 +1,91 @@
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Pipeline.Publishing;
+using CGDmer.Transports.Files;
+using CGDmer.Transports.Replay;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Validation;
+using NJsonSchema;
+
+namespace CGDmer.Streaming.Host.Tests;
+
+/// <summary>
+/// The embedded default end to end on the MIT-BIH record 201 shipped in the repository (30 min, two leads, annotated
+/// atrial fibrillation): Observations and alerts are written, valid and deterministic, AF alerts fall in the annotated AF
+/// episodes and the heart rate agrees with the annotated beats. The bounds are quality guards set below what the shipped
+/// model and detector achieve (see README), so a regression in any stage shows here.
+/// </summary>
+public class ReplayEndToEndTests
+{
+    private static (ReplaySummary Summary, string Out) Replay(string name)
+    {
+        var outDir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        var request = new ReplayRequest([HostFixture.Asset("mitbih", "201")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, outDir);
+        var patients = ReplayJob.BuildPatients(request, out var references);
+        using var host = HostFixture.Build();
+        Assert.Empty(ServiceComposition.ValidateAll(host.Services));
+        return (ReplayJob.Run(host.Services, request, patients, references, print: false), outDir);
+    }
+
+    private static readonly Lazy<(ReplaySummary Summary, string Out)> First = new(() => Replay("first"));
+
+    [Fact]
+    public void Record_201_raises_AF_alerts_during_the_annotated_episodes_and_stays_quiet_in_sinus_rhythm()
+    {
+        var summary = First.Value.Summary;
+        var a = summary.Agreements["mitbih-201"];
+        Assert.True(a.AfAnnotatedSeconds > 500, $"201 has about 10 min of annotated AF, got {a.AfAnnotatedSeconds} s");
+        Assert.True(a.AfTimeSensitivity >= 0.90, $"AF alert covers {a.AfTimeSensitivity:P1} of annotated AF");
+        Assert.True(a.AfFalseAlertFraction <= 0.02, $"AF alert active during {a.AfFalseAlertFraction:P1} of non-AF time");
+        Assert.Equal(0, a.AfAlertOnsetsOutsideAf);
+        Assert.InRange(a.AfAlertOnsets, 1, 5);
+    }
+
+    [Fact]
+    public void Heart_rate_observations_agree_with_the_annotated_beats()
+    {
+        var a = First.Value.Summary.Agreements["mitbih-201"];
+        Assert.True(a.HeartRateWindows > 300, $"{a.HeartRateWindows} windows with a heart rate");
+        Assert.True(a.HeartRateMedianAbsError <= 1.0, $"median |error| {a.HeartRateMedianAbsError:F2} /min");
+        Assert.True(a.HeartRateMeanAbsError <= 4.0, $"mean |error| {a.HeartRateMeanAbsError:F2} /min");
+        Assert.True(a.HeartRateWithin5Bpm >= 0.75, $"{a.HeartRateWithin5Bpm:P0} within 5 /min");
+    }
+
+    [Fact]
+    public void Every_output_line_is_a_valid_fhir_observation_or_a_schema_valid_alert_event()
+    {
+        var outDir = First.Value.Out;
+        var observations = File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.ObservationsFile));
+        Assert.True(observations.Length > 600, $"{observations.Length} Observations");
+        var ids = new HashSet<string>();
+        foreach (var line in observations)
+        {
+            var o = FhirNdjson.Parse<Observation>(line);
+            Assert.True(ids.Add(o.Id), $"duplicate id {o.Id}");
+            Assert.Empty(o.Validate(Hl7.Fhir.Model.ModelInfo.ModelInspector));
+            Assert.NotNull(o.Effective as Period);
+        }
+        var device = FhirNdjson.Parse<Device>(File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.DevicesFile)).Single());
+        Assert.Contains(observations, l => l.Contains($"Device/{device.Id}", StringComparison.Ordinal));
+
+        var schema = JsonSchema.FromFileAsync(HostFixture.Asset("alert-event.schema.json")).GetAwaiter().GetResult();
+        var alerts = File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.AlertsFile));
+        Assert.NotEmpty(alerts);
+        foreach (var line in alerts)
+        {
+            Assert.Empty(schema.Validate(line));
+            var e = AlertEventJson.Deserialize(line);
+            if (e.Kind == "clinical") Assert.All(e.ObservationIds, id => Assert.Contains(id, ids));
+        }
+        Assert.Empty(File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.DeadLetterFile)));
+        Assert.True(File.Exists(Path.Combine(outDir, "summary.json")));
+    }
+
+    [Fact]
+    public void Replaying_the_same_record_twice_writes_identical_files()
+    {
+        var first = First.Value.Out;
+        var second = Replay("second").Out;
+        foreach (var file in new[] { NdjsonPipelineSink.ObservationsFile, NdjsonPipelineSink.AlertsFile, NdjsonPipelineSink.DevicesFile })
+            Assert.Equal(File.ReadAllText(Path.Combine(first, file)), File.ReadAllText(Path.Combine(second, file)));
+    }
+}
