@@ -22,7 +22,7 @@ COPY models /work/models
 COPY data /work/data
 # Metrics, /healthz and /readyz.
 EXPOSE 9464
-ENV Metrics__Hostname=+
+ENV CGDMER_Metrics__Hostname=+
 HEALTHCHECK --interval=15s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/9464 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
 ENTRYPOINT ["dotnet", "/app/cgdmer-stream.dll"]
 CMD ["run"]
