@@ -17,6 +17,7 @@ namespace CGDmer.Pipeline;
 /// <summary>Everything the pipeline's stages need, built once at start-up (the model's metadata decides the geometry).</summary>
 public sealed record EcgPipelineComponents(
     SegmentValidator Validator,
+    SequenceTracker Sequences,
     WindowingOptions Windowing,
     WindowMeasurer Measurer,
     BatchingOptions Batching,
@@ -40,7 +41,7 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// <summary>
 /// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
 /// <code>
-/// source → validate → window → measure → batch → infer → interpret → publish
+/// source → validate → sequence → window → measure → batch → infer → interpret → publish
 ///             └──── rejected (dead letter)
 /// </code>
 /// </summary>
@@ -71,6 +72,7 @@ public static class EcgPipeline
 
             var published = validated
                 .Accepted()
+                .InSequence(c.Sequences, metrics)
                 .WindowPerPatient(c.Geometry, c.Windowing, c.Scheduler, metrics)
                 .Measure(c.Measurer, metrics)
                 .BatchWindows(c.Batching, c.Scheduler, metrics)

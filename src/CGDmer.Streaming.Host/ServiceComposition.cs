@@ -123,6 +123,7 @@ public static class ServiceComposition
         var model = sp.GetRequiredService<IFindingsModel>();
         return new EcgPipelineComponents(
             new SegmentValidator(Get<SegmentValidationOptions>()),
+            new SequenceTracker(),
             Get<WindowingOptions>(),
             new WindowMeasurer(Get<MeasurementOptions>()),
             Get<BatchingOptions>(),

@@ -16,7 +16,8 @@ public sealed class PipelineMetrics
         var f = Prometheus.Metrics.WithCustomRegistry(registry ?? Prometheus.Metrics.DefaultRegistry);
         SegmentsIn = f.CreateCounter("cgdmer_segments_received_total", "ECG segments received.");
         SegmentsRejected = f.CreateCounter("cgdmer_segments_rejected_total", "ECG segments rejected, by reason.", "reason");
-        SegmentsDropped = f.CreateCounter("cgdmer_segments_dropped_total", "Accepted segments the window stage could not use, by reason (late, duplicate).", "reason");
+        SegmentsDropped = f.CreateCounter("cgdmer_segments_dropped_total", "Accepted segments not used, by reason (duplicate_sequence, late_sequence: the sequence rule; late, duplicate, error: the window stage).", "reason");
+        SegmentsMissing = f.CreateCounter("cgdmer_segments_missing_total", "Sequence numbers skipped by devices (gaps; a late arrival within the reorder bound still counts here).");
         Windows = f.CreateCounter("cgdmer_windows_total", "Windows formed, by outcome (analyzable, no_signal).", "outcome");
         MaskedLeads = f.CreateCounter("cgdmer_masked_leads_total", "Recorded leads masked out of a window (lead-off or gap), by lead.", "lead");
         ActivePatients = f.CreateGauge("cgdmer_active_patients", "Patients with window state held in memory.");
@@ -41,6 +42,7 @@ public sealed class PipelineMetrics
     public Counter SegmentsIn { get; }
     public Counter SegmentsRejected { get; }
     public Counter SegmentsDropped { get; }
+    public Counter SegmentsMissing { get; }
     public Counter Windows { get; }
     public Counter MaskedLeads { get; }
     public Gauge ActivePatients { get; }
