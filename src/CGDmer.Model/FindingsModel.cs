@@ -29,11 +29,14 @@ public sealed class FindingsModel : nn.Module
         PromptEmbeddings = promptEmbeddings;
     }
 
-    /// <summary>ecg [B, 12, S] in mV (preprocessed), lead mask [B, 12] → probabilities [B, L], embedding [B, D].</summary>
-    public (Tensor Probabilities, Tensor Embedding) Infer(Tensor ecg, Tensor leadMask)
+    /// <summary>
+    /// ecg [B, L, S] in mV (preprocessed), lead mask [B, L] → probabilities [B, labels], embedding [B, D]. L = 12 in standard
+    /// order unless <paramref name="leadIds"/> ([L] int64) names the rows' leads (see <see cref="EcgEncoder.Encode"/>).
+    /// </summary>
+    public (Tensor Probabilities, Tensor Embedding) Infer(Tensor ecg, Tensor leadMask, Tensor? leadIds = null)
     {
         using var scope = NewDisposeScope();
-        var (_, pooled) = encoder.Encode(ecg, leadMask);
+        var (_, pooled) = encoder.Encode(ecg, leadMask, null, leadIds);
         var probs = sigmoid(head.forward(pooled));
         return (probs.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
     }

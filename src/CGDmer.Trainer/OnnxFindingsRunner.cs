@@ -8,9 +8,14 @@ using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
 
 namespace CGDmer.Trainer;
 
-/// <summary>Runs an exported findings model in ONNX Runtime (CPU) over windows, in batches with reused buffers.</summary>
+/// <summary>
+/// Runs an exported findings model in ONNX Runtime (CPU) over windows, in batches with reused buffers. Windows are fed
+/// as all 12 rows with <c>lead_ids</c> 0..11 (the layout of <see cref="WindowSet"/>), absent leads masked: simple and
+/// correct for mixed lead sets within a batch; the streaming service's infer stage is the one that compacts.
+/// </summary>
 internal sealed class OnnxFindingsRunner : IDisposable
 {
+    private static readonly long[] AllLeadIds = Enumerable.Range(0, Leads.Count).Select(i => (long)i).ToArray();
     private readonly InferenceSession _session;
 
     public OnnxFindingsRunner(string path, int threads = 0)
@@ -50,6 +55,7 @@ internal sealed class OnnxFindingsRunner : IDisposable
         {
             NamedOnnxValue.CreateFromTensor(OnnxExporter.EcgInput, new DenseTensor<float>(ecg.AsMemory(0, batch * Leads.Count * s), [batch, Leads.Count, s])),
             NamedOnnxValue.CreateFromTensor(OnnxExporter.LeadMaskInput, new DenseTensor<float>(mask.AsMemory(0, batch * Leads.Count), [batch, Leads.Count])),
+            NamedOnnxValue.CreateFromTensor(OnnxExporter.LeadIdsInput, new DenseTensor<long>(AllLeadIds, [Leads.Count])),
         };
         using var results = _session.Run(inputs, [OnnxExporter.ProbabilitiesOutput]);
         return results[0].AsTensor<float>().ToArray();

@@ -103,9 +103,113 @@ public class ExportParityTests
         Assert.Equal(cfg.SampleRateHz, read.SampleRateHz);
         Assert.Equal(cfg.WindowSamples, read.WindowSamples);
         Assert.Equal(Leads.StandardOrder.Select(Leads.Name), read.LeadOrder);
-        Assert.Equal(new[] { "ecg", "lead_mask" }, session.InputMetadata.Keys.ToArray());
+        Assert.Equal(ModelMetadata.ContractVersion, session.ModelMetadata.CustomMetadataMap["cgdmer.contract_version"]);
+        Assert.Equal("2", ModelMetadata.ContractVersion);
+        Assert.Equal(new[] { "ecg", "lead_mask", "lead_ids" }, session.InputMetadata.Keys.ToArray());
         Assert.Equal(new[] { "probabilities", "embedding", "zero_shot_scores" }, session.OutputMetadata.Keys.ToArray());
-        Assert.Equal(-1, session.InputMetadata["ecg"].Dimensions[0]);
+        // Batch and lead axes are dynamic; the window length is fixed.
+        Assert.Equal(new[] { -1, -1, cfg.WindowSamples }, session.InputMetadata["ecg"].Dimensions);
+        Assert.Equal(new[] { "batch", "leads", "" }, session.InputMetadata["ecg"].SymbolicDimensions);
+        Assert.Equal(new[] { -1, -1 }, session.InputMetadata["lead_mask"].Dimensions);
+        Assert.Equal(new[] { -1 }, session.InputMetadata["lead_ids"].Dimensions);
+        Assert.Equal(typeof(long), session.InputMetadata["lead_ids"].ElementType);
+    }
+
+    public static TheoryData<string, int> LeadSets => new()
+    {
+        { "I,II,III,aVR,aVL,aVF,V1,V2,V3,V4,V5,V6", 1 }, { "I,II,III,aVR,aVL,aVF,V1,V2,V3,V4,V5,V6", 5 },
+        { "II,V1", 1 }, { "II,V1", 5 },
+        { "V5,I,aVF", 1 }, { "V5,I,aVF", 5 },   // not in standard order
+        { "II", 1 }, { "II", 5 },
+    };
+
+    private static long[] Ids(string leads) =>
+        leads.Split(',').Select(n => Leads.TryParse(n, out var l) ? (long)l : throw new ArgumentException(n)).ToArray();
+
+    /// <summary>Random rows; window b masks row (b − 1) mod L for b ≥ 1 when it has more than one row, so masks differ per window.</summary>
+    private static (float[] Ecg, float[] Mask) RandomInput(int batch, int leads, int samples, int seed)
+    {
+        var rng = new Random(seed);
+        var ecg = new float[batch * leads * samples];
+        for (int i = 0; i < ecg.Length; i++) ecg[i] = (float)(rng.NextDouble() * 2 - 1);
+        var mask = new float[batch * leads];
+        Array.Fill(mask, 1f);
+        for (int b = 1; b < batch; b++)
+            if (leads > 1) mask[b * leads + (b - 1) % leads] = 0;
+        return (ecg, mask);
+    }
+
+    [Theory]
+    [MemberData(nameof(LeadSets))]
+    public void Compacted_lead_sets_match_torchsharp(string leadNames, int batch)
+    {
+        var cfg = CgDmerConfig.Tiny with { Depth = 2 };
+        var model = MakeModel(cfg, labels: 4, zeroShot: true);
+        using var session = new InferenceSession(OnnxExporter.Export(model, Metadata(cfg, 4, true)));
+        var ids = Ids(leadNames);
+        var (ecg, mask) = RandomInput(batch, ids.Length, cfg.WindowSamples, seed: 17 * batch + ids.Length);
+
+        var (op, oe, oz) = RunOnnx(session, ecg, mask, batch, cfg.WindowSamples, ids);
+
+        using var _ = no_grad();
+        var (p, e) = model.Infer(tensor(ecg, [batch, ids.Length, cfg.WindowSamples]), tensor(mask, [batch, ids.Length]), tensor(ids));
+        Assert.Equal(new long[] { batch, 4 }, p.shape);
+        double dp = MaxAbs(p.data<float>().ToArray(), op), de = MaxAbs(e.data<float>().ToArray(), oe);
+        double dz = MaxAbs(model.ZeroShot(e)!.data<float>().ToArray(), oz!);
+        Assert.True(dp <= 1e-5 && de <= 1e-5 && dz <= 1e-5, $"{leadNames} batch {batch}: max |Δ| probabilities {dp}, embedding {de}, zero-shot {dz}");
+    }
+
+    [Theory]
+    [InlineData("II,V1", 1)]
+    [InlineData("II,V1", 5)]
+    [InlineData("V5,I,aVF", 5)]
+    public void Compacted_rows_give_the_twelve_row_masked_output(string leadNames, int batch)
+    {
+        var cfg = CgDmerConfig.Tiny with { Depth = 2 };
+        var model = MakeModel(cfg, labels: 4, zeroShot: true);
+        using var session = new InferenceSession(OnnxExporter.Export(model, Metadata(cfg, 4, true)));
+        var ids = Ids(leadNames);
+        int s = cfg.WindowSamples, l = ids.Length;
+        var (ecg, mask) = RandomInput(batch, l, s, seed: 3 + batch);
+
+        // The same windows laid out as 12 standard rows: the compacted rows in their places, every other row filled
+        // with large noise and masked (the mask, not zeros, must be what removes them).
+        var rng = new Random(99);
+        var full = new float[batch * 12 * s];
+        for (int i = 0; i < full.Length; i++) full[i] = (float)(50 * rng.NextDouble());
+        var fullMask = new float[batch * 12];
+        for (int b = 0; b < batch; b++)
+            for (int r = 0; r < l; r++)
+            {
+                Array.Copy(ecg, (b * l + r) * s, full, (b * 12 + ids[r]) * s, s);
+                fullMask[b * 12 + ids[r]] = mask[b * l + r];
+            }
+
+        var (cp, ce, cz) = RunOnnx(session, ecg, mask, batch, s, ids);
+        var (fp, fe, fz) = RunOnnx(session, full, fullMask, batch, s);
+        double dp = MaxAbs(cp, fp), de = MaxAbs(ce, fe), dz = MaxAbs(cz!, fz!);
+        Assert.True(dp <= 1e-5 && de <= 1e-5 && dz <= 1e-5, $"{leadNames} batch {batch}: max |Δ| probabilities {dp}, embedding {de}, zero-shot {dz}");
+    }
+
+    [Fact]
+    public void Lead_ids_that_do_not_match_the_rows_are_refused_not_broadcast()
+    {
+        var cfg = CgDmerConfig.Tiny;
+        var model = MakeModel(cfg, 3, false);
+        using var session = new InferenceSession(OnnxExporter.Export(model, Metadata(cfg, 3, false))); // optimised, as deployed
+        var (ecg, mask) = RandomInput(1, 2, cfg.WindowSamples, 1);
+        int samples = cfg.WindowSamples;
+        void Run(long[] ids) => session.Run([
+            NamedOnnxValue.CreateFromTensor("ecg", new DenseTensor<float>(ecg, [1, 2, samples])),
+            NamedOnnxValue.CreateFromTensor("lead_mask", new DenseTensor<float>(mask, [1, 2])),
+            NamedOnnxValue.CreateFromTensor("lead_ids", new DenseTensor<long>(ids, [ids.Length])),
+        ]).Dispose();
+        Run([1, 6]); // the well-formed call runs
+        // One id for two rows would broadcast lead II's embedding over both rows if the graph did not check.
+        Assert.ThrowsAny<OnnxRuntimeException>(() => Run([1]));
+        Assert.ThrowsAny<OnnxRuntimeException>(() => Run([1, 6, 7]));
+        // An id outside the lead embedding table.
+        Assert.ThrowsAny<OnnxRuntimeException>(() => Run([1, 12]));
     }
 
     [Fact]
@@ -116,12 +220,16 @@ public class ExportParityTests
         Assert.Contains("cgdmer.window_samples", ex.Message);
     }
 
-    internal static (float[] Probs, float[] Emb, float[]? Zero) RunOnnx(InferenceSession session, float[] ecg, float[] mask, int batch, int samples)
+    /// <summary>Runs the exported graph; <paramref name="leadIds"/> null means all 12 rows in standard order.</summary>
+    internal static (float[] Probs, float[] Emb, float[]? Zero) RunOnnx(InferenceSession session, float[] ecg, float[] mask, int batch, int samples, long[]? leadIds = null)
     {
+        leadIds ??= Enumerable.Range(0, 12).Select(i => (long)i).ToArray();
+        int leads = leadIds.Length;
         var inputs = new List<NamedOnnxValue>
         {
-            NamedOnnxValue.CreateFromTensor("ecg", new DenseTensor<float>(ecg, [batch, 12, samples])),
-            NamedOnnxValue.CreateFromTensor("lead_mask", new DenseTensor<float>(mask, [batch, 12])),
+            NamedOnnxValue.CreateFromTensor("ecg", new DenseTensor<float>(ecg, [batch, leads, samples])),
+            NamedOnnxValue.CreateFromTensor("lead_mask", new DenseTensor<float>(mask, [batch, leads])),
+            NamedOnnxValue.CreateFromTensor("lead_ids", new DenseTensor<long>(leadIds, [leads])),
         };
         using var results = session.Run(inputs);
         float[]? zero = results.FirstOrDefault(r => r.Name == "zero_shot_scores")?.AsTensor<float>().ToArray();

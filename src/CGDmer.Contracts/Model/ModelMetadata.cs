@@ -17,13 +17,22 @@ public sealed record LabelMetadata(
 /// </summary>
 public sealed record ModelMetadata
 {
-    public const string ContractVersion = "1";
+    /// <summary>
+    /// Version 2: the graph's lead axis is dynamic and <see cref="LeadIdsInput"/> says which lead each row is, so a caller
+    /// feeds only the leads it has (version 1 always took all 12 rows).
+    /// </summary>
+    public const string ContractVersion = "2";
     public const string Prefix = "cgdmer.";
 
-    /// <summary>Graph input: float32 [batch, 12, window_samples], preprocessed millivolts in <see cref="LeadOrder"/>.</summary>
+    /// <summary>Graph input: float32 [batch, leads, window_samples], preprocessed millivolts; row r is lead <c>lead_ids[r]</c>.</summary>
     public const string EcgInput = "ecg";
-    /// <summary>Graph input: float32 [batch, 12], 1 = lead present in the window.</summary>
+    /// <summary>Graph input: float32 [batch, leads], 1 = the row's lead is present in the window.</summary>
     public const string LeadMaskInput = "lead_mask";
+    /// <summary>
+    /// Graph input: int64 [leads], the lead of each row of <see cref="EcgInput"/> as its index in <see cref="LeadOrder"/>
+    /// (0..11 for the 12 standard leads); one lead set for the whole batch, no repeats.
+    /// </summary>
+    public const string LeadIdsInput = "lead_ids";
     /// <summary>Graph output: float32 [batch, labels], sigmoid probabilities in <see cref="Labels"/> order.</summary>
     public const string ProbabilitiesOutput = "probabilities";
     /// <summary>Graph output: float32 [batch, embedding_dim].</summary>

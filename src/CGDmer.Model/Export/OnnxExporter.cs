@@ -12,7 +12,11 @@ namespace CGDmer.Model.Export;
 /// Writes the inference graph of a <see cref="FindingsModel"/> as ONNX, operation for operation from the trained
 /// weights (TorchSharp has no exporter). The graph mirrors <see cref="EcgEncoder.Encode"/> and
 /// <see cref="FindingsModel.Infer"/>; parity is checked by tests against TorchSharp's forward pass.
-/// Inputs: <c>ecg</c> float32 [batch, 12, samples] (preprocessed mV), <c>lead_mask</c> float32 [batch, 12] (1 present).
+/// Inputs (model contract version 2): <c>ecg</c> float32 [batch, leads, samples] (preprocessed mV), <c>lead_mask</c>
+/// float32 [batch, leads] (1 present) and <c>lead_ids</c> int64 [leads], the standard-lead index (0..11, <see cref="Lead"/>
+/// order) of each row. The <c>leads</c> axis is dynamic: a caller feeds only the leads a monitor records (II and V1 for
+/// MIT-BIH), so the graph computes 40 tokens instead of 240. Absent leads' tokens are masked out of attention and pooling
+/// anyway, so feeding fewer rows gives the same output as the 12-row masked input, at a fraction of the cost.
 /// Outputs: <c>probabilities</c> [batch, labels], <c>embedding</c> [batch, dim] and, when the model has a zero-shot head,
 /// <c>zero_shot_scores</c> [batch, prompts] (cosine similarities).
 /// </summary>
@@ -20,6 +24,7 @@ public static class OnnxExporter
 {
     public const string EcgInput = ModelMetadata.EcgInput;
     public const string LeadMaskInput = ModelMetadata.LeadMaskInput;
+    public const string LeadIdsInput = ModelMetadata.LeadIdsInput;
     public const string ProbabilitiesOutput = ModelMetadata.ProbabilitiesOutput;
     public const string EmbeddingOutput = ModelMetadata.EmbeddingOutput;
     public const string ZeroShotOutput = ModelMetadata.ZeroShotOutput;
@@ -35,26 +40,37 @@ public static class OnnxExporter
         var g = new OnnxGraphBuilder("cgdmer_findings") { ProducerName = "CGDmer.Trainer", ProducerVersion = metadata.ModelVersion, DocString = "CG-DMER ECG findings model; see schemas/model-contract.md" };
         foreach (var (k, v) in metadata.ToProperties()) g.AddMetadata(k, v);
 
-        var ecg = g.AddInput(EcgInput, ElementType.Float, "batch", leads, cfg.WindowSamples);
-        var leadMask = g.AddInput(LeadMaskInput, ElementType.Float, "batch", leads);
+        var ecg = g.AddInput(EcgInput, ElementType.Float, "batch", "leads", cfg.WindowSamples);
+        var leadMask = g.AddInput(LeadMaskInput, ElementType.Float, "batch", "leads");
+        // Its own symbolic axis name on purpose: were it "leads", ONNX Runtime would take the lengths as equal unchecked.
+        var leadIds = g.AddInput(LeadIdsInput, ElementType.Int64, "lead_ids");
         var enc = model.encoder;
 
         string x;
         using (g.Scope("patch"))
         {
-            var patches = g.Reshape(ecg, [0, leads, t, p]);
+            // [B, L, S] → [B, L, T, P]: 0 copies batch and lead count from the input, so both stay dynamic.
+            var patches = g.Reshape(ecg, [0, 0, t, p]);
             x = g.Linear(patches, W(enc.patchProjection.weight!), W(enc.patchProjection.bias!), d, p);
-            // Lead and position embeddings are both fixed at inference: fold them into one [1, 12, T, D] constant.
-            using var sum = enc.leadEmbedding.detach().view(1, leads, 1, d) + enc.positionEmbedding.detach().view(1, 1, t, d);
-            x = g.Add(x, g.AddInitializer("lead_position_embedding", W(sum), 1, leads, t, d));
-            x = g.Reshape(x, [0, leads * t, d]);
+            // Lead embedding of each row (Gather by lead id) + position embedding → [L, 1, D] + [T, D] = [L, T, D].
+            var leadEmbedding = g.AddInitializer("lead_embedding", W(enc.leadEmbedding), leads, d);
+            var rowEmbedding = g.Unsqueeze(g.Gather(leadEmbedding, leadIds, 0, "row_lead_embedding"), [1]);
+            var positionEmbedding = g.AddInitializer("position_embedding", W(enc.positionEmbedding), t, d);
+            x = g.Add(x, g.Add(rowEmbedding, positionEmbedding, "lead_position_embedding"));
+            x = g.Reshape(x, [0, -1, d]);                                                                              // [B, L·T, D]
         }
         string keep, additive;
         using (g.Scope("mask"))
         {
-            // [B, 12] → [B, 12, T] → [B, 12·T]: every token of an absent lead is dropped.
+            // lead_ids must have exactly one id per row. Broadcasting would otherwise let a single id spread one lead's
+            // embedding over every row without an error, and ONNX Runtime's reshape fusion drops a shape-only check; a
+            // Concat on the lead axis does not broadcast, so [1, ids] stacked on lead_mask [B, L] fails unless the
+            // lengths agree. The mask is then taken back out of the stack and used as usual.
+            var idRow = g.Unsqueeze(g.Cast(leadIds, ElementType.Float, "lead_ids_float"), [0]);                  // [1, L]
+            var checkedMask = g.Slice(g.Concat([idRow, leadMask], 0, "lead_ids_match_rows"), [1], [long.MaxValue], [0]); // [B, L]
+            // [B, L] → [B, L, T] → [B, L·T]: every token of an absent lead is dropped.
             var ones = g.ConstFloats(Enumerable.Repeat(1f, t).ToArray(), 1, 1, t);
-            keep = g.Reshape(g.Mul(g.Unsqueeze(leadMask, [2]), ones), [0, leads * t]);
+            keep = g.Reshape(g.Mul(g.Unsqueeze(checkedMask, [2]), ones), [0, -1]);
             additive = g.AdditiveKeyPaddingMask(keep, Masks.MaskedLogit);
         }
         int i = 0;

@@ -2,33 +2,46 @@ using System.Diagnostics;
 using CGDmer.Pipeline.Batching;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
 
 namespace CGDmer.Pipeline.Inference;
 
 /// <summary>
-/// The infer stage's logic for one batch, without threads: copies the analyzable windows into the model's input
-/// buffers, runs the model (in chunks of <see cref="IFindingsModel.MaxBatchSize"/> if the batch is larger), copies the
-/// probabilities out and releases every window's samples. A failing run marks its windows, never throws. Not
-/// thread-safe, like the model.
+/// The infer stage's logic for one batch, without threads: groups the analyzable windows by lead set, copies only the
+/// rows of those leads into the model's input buffers, runs the model once per group (in chunks of
+/// <see cref="IFindingsModel.MaxBatchSize"/>), copies the probabilities out and releases every window's samples. A
+/// failing run marks its windows, never throws. Not thread-safe, like the model.
 /// </summary>
+/// <remarks>
+/// A window's lead set is the leads its device recorded that the model knows (plus, defensively, any row its lead mask
+/// marks present), in model row order; a recorded lead that is off for this window stays in the set, masked, so one
+/// monitor's windows keep one set. Compaction is what makes a 2-lead monitor cheap: the model computes 2 rows instead of
+/// 12 and gives the same probabilities (the mask removed the other rows from everything anyway).
+/// </remarks>
 public sealed class BatchInference
 {
     private readonly IFindingsModel _model;
+    private readonly WindowGeometry _geometry;
     private readonly PipelineMetrics? _metrics;
     private readonly int _leads, _samples, _stride, _labels;
     private readonly float[] _probabilities;
     private readonly int[] _windowOfSlot;
+    private readonly Dictionary<int, Lead[]> _leadSets = new(); // key: bit per model row
+    private int[] _setOfWindow = new int[64];
 
     public BatchInference(IFindingsModel model, PipelineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _metrics = metrics;
-        _leads = model.Geometry.LeadCount;
-        _samples = model.Geometry.WindowSamples;
+        _geometry = model.Geometry;
+        _leads = _geometry.LeadCount;
+        _samples = _geometry.WindowSamples;
         _stride = _leads * _samples;
         _labels = model.Metadata.Labels.Count;
         if (model.MaxBatchSize < 1) throw new ArgumentException($"model batch size must be ≥ 1, was {model.MaxBatchSize}", nameof(model));
+        if (_leads > 30) throw new ArgumentException($"model has {_leads} leads; lead sets are kept as bit masks of at most 30 rows", nameof(model));
         if (model.EcgInput.Length < model.MaxBatchSize * _stride || model.LeadMaskInput.Length < model.MaxBatchSize * _leads)
             throw new ArgumentException("model input buffers are smaller than its batch size needs", nameof(model));
         _probabilities = new float[model.MaxBatchSize * _labels];
@@ -41,21 +54,22 @@ public sealed class BatchInference
         ArgumentNullException.ThrowIfNull(batch);
         var windows = batch.Windows;
         var results = new AnalyzedWindow?[windows.Count];
-        var ecg = _model.EcgInput.Span;
-        var mask = _model.LeadMaskInput.Span;
-        int slots = 0;
+        if (_setOfWindow.Length < windows.Count) _setOfWindow = new int[Math.Max(windows.Count, 2 * _setOfWindow.Length)];
+        var setOf = _setOfWindow;
         try
         {
+            // Pass 1: settle the windows that do not go to the model, and find each other window's lead set.
             for (int i = 0; i < windows.Count; i++)
             {
                 var (window, measurement) = windows[i];
+                setOf[i] = 0;
                 if (!window.IsAnalyzable)
                 {
                     results[i] = new AnalyzedWindow(window, measurement, null);
                     window.ReleaseSignal();
                     continue;
                 }
-                if (window.Geometry.LeadCount != _leads || window.Geometry.WindowSamples != _samples || window.SignalReleased)
+                if (!SameLayout(window.Geometry) || window.SignalReleased)
                 {
                     // A wiring fault (a window stage built for another model), not a model failure: this window only.
                     results[i] = new AnalyzedWindow(window, measurement, null, window.SignalReleased
@@ -64,13 +78,16 @@ public sealed class BatchInference
                     window.ReleaseSignal();
                     continue;
                 }
-                window.Signal.AsSpan(0, _stride).CopyTo(ecg.Slice(slots * _stride, _stride));
-                window.LeadMask.AsSpan(0, _leads).CopyTo(mask.Slice(slots * _leads, _leads));
-                window.ReleaseSignal();
-                _windowOfSlot[slots++] = i;
-                if (slots == _model.MaxBatchSize) { RunChunk(slots, windows, results); slots = 0; }
+                setOf[i] = LeadSetOf(window);
             }
-            if (slots > 0) RunChunk(slots, windows, results);
+            // Pass 2: one group per lead set, in order of first appearance; results go back to each window's own index.
+            for (int first = 0; first < windows.Count; first++)
+            {
+                int set = setOf[first];
+                if (set == 0) continue;
+                var leads = _leadSets.TryGetValue(set, out var known) ? known : _leadSets[set] = LeadsOf(set);
+                RunGroup(set, leads, first, windows, results);
+            }
         }
         finally
         {
@@ -80,14 +97,75 @@ public sealed class BatchInference
         return results!;
     }
 
-    private void RunChunk(int count, IReadOnlyList<MeasuredWindow> windows, AnalyzedWindow?[] results)
+    /// <summary>Copies every window of lead set <paramref name="set"/> from <paramref name="first"/> on, compacted, and runs them.</summary>
+    private void RunGroup(int set, Lead[] leads, int first, IReadOnlyList<MeasuredWindow> windows, AnalyzedWindow?[] results)
+    {
+        var ecg = _model.EcgInput.Span;
+        var mask = _model.LeadMaskInput.Span;
+        int k = leads.Length, slots = 0;
+        Span<int> rows = stackalloc int[k];
+        for (int j = 0; j < k; j++) rows[j] = _geometry.RowOf(leads[j]);
+        for (int i = first; i < windows.Count; i++)
+        {
+            if (_setOfWindow[i] != set) continue;
+            _setOfWindow[i] = 0; // done: later groups skip it
+            var window = windows[i].Window;
+            int slot = slots * k;
+            for (int j = 0; j < k; j++)
+            {
+                window.Row(rows[j]).CopyTo(ecg.Slice((slot + j) * _samples, _samples));
+                mask[slot + j] = window.LeadMask[rows[j]];
+            }
+            window.ReleaseSignal();
+            _windowOfSlot[slots++] = i;
+            if (slots == _model.MaxBatchSize) { RunChunk(slots, leads, windows, results); slots = 0; }
+        }
+        if (slots > 0) RunChunk(slots, leads, windows, results);
+    }
+
+    private bool SameLayout(WindowGeometry g)
+    {
+        if (ReferenceEquals(g, _geometry)) return true;
+        if (g.LeadCount != _leads || g.WindowSamples != _samples) return false;
+        for (int r = 0; r < _leads; r++)
+            if (g.LeadOrder[r] != _geometry.LeadOrder[r]) return false;
+        return true;
+    }
+
+    /// <summary>Bit per model row: recorded leads the model knows, and any row the mask marks present.</summary>
+    private int LeadSetOf(EcgWindow window)
+    {
+        int set = 0;
+        var recorded = window.RecordedLeads;
+        for (int j = 0; j < recorded.Count; j++)
+        {
+            int row = _geometry.RowOf(recorded[j]);
+            if (row >= 0) set |= 1 << row;
+        }
+        var mask = window.LeadMask;
+        for (int r = 0; r < _leads; r++)
+            if (mask[r] > 0) set |= 1 << r;
+        // Analyzable means at least one present lead, so this is empty only for a window built by hand without any;
+        // the full layout then gives the model's prior, as before compaction.
+        return set != 0 ? set : (1 << _leads) - 1;
+    }
+
+    private Lead[] LeadsOf(int set)
+    {
+        var leads = new Lead[System.Numerics.BitOperations.PopCount((uint)set)];
+        for (int r = 0, j = 0; r < _leads; r++)
+            if ((set & (1 << r)) != 0) leads[j++] = _geometry.LeadOrder[r];
+        return leads;
+    }
+
+    private void RunChunk(int count, Lead[] leads, IReadOnlyList<MeasuredWindow> windows, AnalyzedWindow?[] results)
     {
         _metrics?.BatchSize.Observe(count);
         long started = Stopwatch.GetTimestamp();
         string? failure = null;
         try
         {
-            _model.Run(count, _probabilities.AsSpan(0, count * _labels));
+            _model.Run(count, leads, _probabilities.AsSpan(0, count * _labels));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using CGDmer.Signal;
 using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
 
 namespace CGDmer.Pipeline.Inference;
@@ -14,8 +15,11 @@ namespace CGDmer.Pipeline.Inference;
 /// </summary>
 /// <remarks>
 /// ONNX Runtime reads the buffers in place: the tensors are views over <see cref="EcgInput"/>, <see cref="LeadMaskInput"/>
-/// and the probabilities buffer. A run of n windows uses views of the first n rows; one set of views per batch size is
-/// created on first use and kept (at most <see cref="MaxBatchSize"/> small native handles).
+/// and the probabilities buffer. A run of n windows of k leads uses views of the first n·k rows; one set of views per
+/// (batch size, lead count) is created on first use and kept (at most MaxBatchSize × 12 small native handles), and one
+/// <c>lead_ids</c> tensor per lead set (monitors share a few layouts, so few).
+/// <para>The graph must follow model contract version 2: its lead axis is dynamic and <c>lead_ids</c> names the rows, so
+/// a run feeds only the leads the windows have (<see cref="Run(int, ReadOnlySpan{Lead}, Span{float})"/>).</para>
 /// </remarks>
 public sealed class OnnxFindingsSession : IFindingsModel
 {
@@ -24,8 +28,12 @@ public sealed class OnnxFindingsSession : IFindingsModel
     private readonly RunOptions _runOptions = new();
     private readonly float[] _ecg, _mask, _probabilities;
     private readonly int _ecgStride, _labels;
-    private readonly OrtValue[]?[] _inputsBySize, _outputsBySize;
-    private static readonly string[] InputNames = [ModelMetadata.EcgInput, ModelMetadata.LeadMaskInput];
+    private readonly OrtValue[]?[] _outputsBySize;
+    private readonly OrtValue[]?[,] _inputsBySizeAndLeads;          // [count, lead count]: ecg and lead_mask views
+    private readonly Dictionary<ulong, OrtValue> _leadIdsBySet = new(); // key: LeadSetKey
+    private readonly Lead[] _allLeads;
+    private readonly OrtValue[] _runInputs = new OrtValue[3];
+    private static readonly string[] InputNames = [ModelMetadata.EcgInput, ModelMetadata.LeadMaskInput, ModelMetadata.LeadIdsInput];
     private static readonly string[] OutputNames = [ModelMetadata.ProbabilitiesOutput];
     private bool _disposed;
 
@@ -72,8 +80,9 @@ public sealed class OnnxFindingsSession : IFindingsModel
         _ecg = new float[MaxBatchSize * _ecgStride];
         _mask = new float[MaxBatchSize * Geometry.LeadCount];
         _probabilities = new float[MaxBatchSize * _labels];
-        _inputsBySize = new OrtValue[]?[MaxBatchSize + 1];
+        _inputsBySizeAndLeads = new OrtValue[]?[MaxBatchSize + 1, Geometry.LeadCount + 1];
         _outputsBySize = new OrtValue[]?[MaxBatchSize + 1];
+        _allLeads = [.. Geometry.LeadOrder];
 
         logger.LogInformation("Model {ModelName} {ModelVersion} loaded on {ExecutionProvider}: {Leads} leads × {Samples} samples at {Rate} Hz, {Labels} labels, batches up to {MaxBatch}",
             Metadata.ModelName, Metadata.ModelVersion, ExecutionProvider, Geometry.LeadCount, Geometry.WindowSamples, Geometry.SampleRateHz, _labels, MaxBatchSize);
@@ -97,29 +106,60 @@ public sealed class OnnxFindingsSession : IFindingsModel
     public Memory<float> EcgInput => _ecg;
     public Memory<float> LeadMaskInput => _mask;
 
-    public void Run(int count, Span<float> probabilities)
+    /// <summary>Runs <paramref name="count"/> windows laid out with all the model's leads (ids 0..LeadCount−1).</summary>
+    public void Run(int count, Span<float> probabilities) => Run(count, _allLeads, probabilities);
+
+    public void Run(int count, ReadOnlySpan<Lead> leads, Span<float> probabilities)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (count < 1 || count > MaxBatchSize)
             throw new ArgumentOutOfRangeException(nameof(count), count, $"must be within 1..{MaxBatchSize}");
         if (probabilities.Length < count * _labels)
             throw new ArgumentException($"needs {count * _labels} floats for {count} windows, has {probabilities.Length}", nameof(probabilities));
-        var inputs = _inputsBySize[count] ??= [
-            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ecg.AsMemory(0, count * _ecgStride), [count, Geometry.LeadCount, Geometry.WindowSamples]),
-            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, count * Geometry.LeadCount), [count, Geometry.LeadCount]),
+        int k = leads.Length;
+        var leadIds = LeadIds(leads);
+        var inputs = _inputsBySizeAndLeads[count, k] ??= [
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ecg.AsMemory(0, count * k * Geometry.WindowSamples), [count, k, Geometry.WindowSamples]),
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, count * k), [count, k]),
         ];
         var outputs = _outputsBySize[count] ??= [
             OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _probabilities.AsMemory(0, count * _labels), [count, _labels]),
         ];
-        _session.Run(_runOptions, InputNames, inputs, OutputNames, outputs);
+        _runInputs[0] = inputs[0];
+        _runInputs[1] = inputs[1];
+        _runInputs[2] = leadIds;
+        _session.Run(_runOptions, InputNames, _runInputs, OutputNames, outputs);
         _probabilities.AsSpan(0, count * _labels).CopyTo(probabilities);
+    }
+
+    /// <summary>The cached <c>lead_ids</c> tensor of a lead set (validated on first use: known leads, no repeats).</summary>
+    private OrtValue LeadIds(ReadOnlySpan<Lead> leads)
+    {
+        // 4 bits per lead (a lead's value is 0..11), up to 12 leads = 48 bits, plus the count: unique per ordered set.
+        ulong key = (ulong)leads.Length << 56;
+        bool keyable = leads.Length <= 12;
+        for (int j = 0; j < leads.Length && keyable; j++)
+        {
+            if ((uint)leads[j] > 15) keyable = false;
+            else key |= (ulong)(uint)leads[j] << (4 * j);
+        }
+        if (keyable && _leadIdsBySet.TryGetValue(key, out var cached)) return cached;
+        Span<int> rows = stackalloc int[Geometry.LeadCount];
+        LeadSets.ToRows(Geometry, leads, rows); // throws for more leads than the model has before writing a row
+        // A lead id is the lead's index in cgdmer.lead_order, i.e. its model row (schemas/model-contract.md).
+        var ids = new long[leads.Length];
+        for (int j = 0; j < ids.Length; j++) ids[j] = rows[j];
+        var value = OrtValue.CreateTensorValueFromMemory(ids, [ids.Length]);
+        _leadIdsBySet[key] = value;
+        return value;
     }
 
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var set in _inputsBySize) if (set is not null) foreach (var v in set) v.Dispose();
+        foreach (var set in _inputsBySizeAndLeads) if (set is not null) foreach (var v in set) v.Dispose();
+        foreach (var v in _leadIdsBySet.Values) v.Dispose();
         foreach (var set in _outputsBySize) if (set is not null) foreach (var v in set) v.Dispose();
         _session.Dispose();
         _sessionOptions.Dispose();
@@ -198,26 +238,33 @@ public sealed class OnnxFindingsSession : IFindingsModel
         return (nl < 0 ? message : message[..nl]).Trim();
     }
 
-    /// <summary>Inputs, outputs and their shapes as the contract fixes them; the batch dimension must be dynamic.</summary>
+    /// <summary>
+    /// Inputs, outputs and their shapes as contract version 2 fixes them: batch and lead axes dynamic (a graph with a fixed
+    /// 12-lead axis cannot be fed compacted rows), the window length and label count fixed, <c>lead_ids</c> int64.
+    /// </summary>
     private void CheckGraph(string path)
     {
         int leads = Geometry.LeadCount, samples = Geometry.WindowSamples;
-        Check(_session.InputMetadata, "input", ModelMetadata.EcgInput, [leads, samples], $"[batch, {leads}, {samples}]");
-        Check(_session.InputMetadata, "input", ModelMetadata.LeadMaskInput, [leads], $"[batch, {leads}]");
-        Check(_session.OutputMetadata, "output", ModelMetadata.ProbabilitiesOutput, [_labels], $"[batch, {_labels}] ({_labels} labels in cgdmer.labels)");
+        Check(_session.InputMetadata, "input", ModelMetadata.EcgInput, TensorElementType.Float, [Dynamic, Dynamic, samples], $"float32 [batch, leads, {samples}]");
+        Check(_session.InputMetadata, "input", ModelMetadata.LeadMaskInput, TensorElementType.Float, [Dynamic, Dynamic], "float32 [batch, leads]");
+        Check(_session.InputMetadata, "input", ModelMetadata.LeadIdsInput, TensorElementType.Int64, [Dynamic], $"int64 [leads] (ids 0..{leads - 1} of cgdmer.lead_order)");
+        Check(_session.OutputMetadata, "output", ModelMetadata.ProbabilitiesOutput, TensorElementType.Float, [Dynamic, _labels], $"float32 [batch, {_labels}] ({_labels} labels in cgdmer.labels)");
 
-        void Check(IReadOnlyDictionary<string, NodeMetadata> nodes, string kind, string name, int[] fixedDims, string expected)
+        void Check(IReadOnlyDictionary<string, NodeMetadata> nodes, string kind, string name, TensorElementType type, int[] expectedDims, string expected)
         {
             if (!nodes.TryGetValue(name, out var node))
-                throw new InvalidDataException($"Model '{path}' has no {kind} '{name}' (it has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))}); the model contract requires '{name}' float32 {expected}.");
+                throw new InvalidDataException($"Model '{path}' has no {kind} '{name}' (it has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))}); model contract version {ModelMetadata.ContractVersion} requires '{name}' {expected}.");
             var dims = node.Dimensions;
-            bool ok = node.ElementDataType == TensorElementType.Float && node.IsTensor && dims.Length == fixedDims.Length + 1
-                      && dims[0] <= 0 && dims.AsSpan(1).SequenceEqual(fixedDims);
+            bool ok = node.ElementDataType == type && node.IsTensor && dims.Length == expectedDims.Length;
+            for (int i = 0; ok && i < dims.Length; i++)
+                ok = expectedDims[i] == Dynamic ? dims[i] <= 0 : dims[i] == expectedDims[i];
             if (!ok)
             {
                 var shown = string.Join(", ", dims.Select((d, i) => d > 0 ? d.ToString() : node.SymbolicDimensions.ElementAtOrDefault(i) is { Length: > 0 } s ? s : "?"));
-                throw new InvalidDataException($"Model '{path}': {kind} '{name}' is {node.ElementDataType} [{shown}]; the model contract requires float32 {expected} with a dynamic batch.");
+                throw new InvalidDataException($"Model '{path}': {kind} '{name}' is {node.ElementDataType} [{shown}]; model contract version {ModelMetadata.ContractVersion} requires {expected}, with dynamic batch and lead axes.");
             }
         }
     }
+
+    private const int Dynamic = -1;
 }

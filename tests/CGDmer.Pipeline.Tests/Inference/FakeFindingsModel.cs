@@ -2,13 +2,14 @@ using CGDmer.Contracts.Model;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Tests.Batching;
 using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
 using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Pipeline.Tests.Inference;
 
 /// <summary>
-/// A model whose "probabilities" echo its input: [0] = first sample of row 0 of the slot, [1] = number of present leads.
-/// Can hold each run at a gate and fail chosen runs.
+/// A model whose "probabilities" echo its input: [0] = first sample of the slot's first row, [1] = number of present
+/// leads. Takes compacted lead sets like a contract-v2 model and records them. Can hold each run at a gate and fail chosen runs.
 /// </summary>
 internal sealed class FakeFindingsModel : IFindingsModel
 {
@@ -43,22 +44,33 @@ internal sealed class FakeFindingsModel : IFindingsModel
     /// <summary>Runs (0-based, in call order) that throw.</summary>
     public HashSet<int> FailingRuns { get; } = [];
     public List<int> RunSizes { get; } = [];
+    /// <summary>The lead set of each run, in call order.</summary>
+    public List<Lead[]> RunLeadSets { get; } = [];
+    /// <summary>Each run's input as the model saw it: per slot, the rows' samples and mask, compacted.</summary>
+    public List<(float[] Ecg, float[] Mask)> RunInputs { get; } = [];
     public int Runs => Volatile.Read(ref _runs);
     public bool Disposed { get; private set; }
 
-    public void Run(int count, Span<float> probabilities)
+    public void Run(int count, Span<float> probabilities) => Run(count, Geometry.LeadOrder.ToArray(), probabilities);
+
+    public void Run(int count, ReadOnlySpan<Lead> leads, Span<float> probabilities)
     {
         int run = Interlocked.Increment(ref _runs) - 1;
-        lock (RunSizes) RunSizes.Add(count);
+        int k = leads.Length, stride = k * Geometry.WindowSamples;
+        lock (RunSizes)
+        {
+            RunSizes.Add(count);
+            RunLeadSets.Add(leads.ToArray());
+            RunInputs.Add((_ecg.AsSpan(0, count * stride).ToArray(), _mask.AsSpan(0, count * k).ToArray()));
+        }
         Entered.Release();
         if (Gate is not null && !Gate.Wait(TimeSpan.FromSeconds(30))) throw new TimeoutException("test gate never opened");
         if (FailingRuns.Contains(run)) throw new InvalidOperationException($"run {run} failed");
-        int stride = Geometry.LeadCount * Geometry.WindowSamples;
         for (int s = 0; s < count; s++)
         {
             probabilities[s * 2] = _ecg[s * stride];
             float present = 0;
-            for (int l = 0; l < Geometry.LeadCount; l++) present += _mask[s * Geometry.LeadCount + l];
+            for (int l = 0; l < k; l++) present += _mask[s * k + l];
             probabilities[s * 2 + 1] = present;
         }
     }

@@ -40,13 +40,17 @@ public sealed class OnnxFindingsSessionTests : IDisposable
         return (ecg, mask);
     }
 
-    /// <summary>The plain way: a fresh InferenceSession with default options and NamedOnnxValue inputs.</summary>
+    /// <summary>
+    /// The plain way: a fresh InferenceSession with default options and NamedOnnxValue inputs, all 12 rows with
+    /// lead_ids 0..11 (absent leads masked) — what contract version 1 computed.
+    /// </summary>
     private static float[] Reference(float[] ecg, float[] mask, int batch, WindowGeometry g)
     {
         using var session = new InferenceSession(ModelPath);
         using var results = session.Run([
             NamedOnnxValue.CreateFromTensor(ModelMetadata.EcgInput, new DenseTensor<float>(ecg, [batch, g.LeadCount, g.WindowSamples])),
             NamedOnnxValue.CreateFromTensor(ModelMetadata.LeadMaskInput, new DenseTensor<float>(mask, [batch, g.LeadCount])),
+            NamedOnnxValue.CreateFromTensor(ModelMetadata.LeadIdsInput, new DenseTensor<long>(Enumerable.Range(0, g.LeadCount).Select(i => (long)i).ToArray(), [g.LeadCount])),
         ], [ModelMetadata.ProbabilitiesOutput]);
         return results[0].AsTensor<float>().ToArray();
     }
@@ -132,6 +136,93 @@ public sealed class OnnxFindingsSessionTests : IDisposable
             Close(Reference(ecg[(i * stride)..((i + 1) * stride)], mask[(i * 12)..((i + 1) * 12)], 1, g), output[i].Probabilities!);
         Assert.Null(output[1].Probabilities);
         Assert.Equal(labels, output[0].Probabilities!.Length);
+    }
+
+    /// <summary>The 12-row input of <paramref name="count"/> windows, compacted to the rows of <paramref name="leads"/>.</summary>
+    private static (float[] Ecg, float[] Mask) Compact(WindowGeometry g, float[] ecg, float[] mask, int count, Lead[] leads)
+    {
+        int s = g.WindowSamples, k = leads.Length;
+        var cEcg = new float[count * k * s];
+        var cMask = new float[count * k];
+        for (int w = 0; w < count; w++)
+            for (int j = 0; j < k; j++)
+            {
+                int row = g.RowOf(leads[j]);
+                Array.Copy(ecg, (w * g.LeadCount + row) * s, cEcg, (w * k + j) * s, s);
+                cMask[w * k + j] = mask[w * g.LeadCount + row];
+            }
+        return (cEcg, cMask);
+    }
+
+    public static TheoryData<string> CompactedSets => new() { "II,V1", "V5,I,aVF", "II", "I,II,III,aVR,aVL,aVF,V1,V2,V3,V4,V5,V6", "V6,V5,V4,V3,V2,V1,aVF,aVL,aVR,III,II,I" };
+
+    [Theory]
+    [MemberData(nameof(CompactedSets))]
+    public void A_compacted_run_equals_the_plain_twelve_row_run(string names)
+    {
+        var leads = names.Split(',').Select(n => Leads.TryParse(n, out var l) ? l : throw new ArgumentException(n)).ToArray();
+        using var s = new OnnxFindingsSession(ModelPath, Cpu());
+        var g = s.Geometry;
+        // Three windows: all the set's leads present, one of them off (when there is more than one), all present again.
+        Lead[][] present = [leads, leads.Length > 1 ? leads[1..] : leads, leads];
+        var (ecg, mask) = Input(g, leads.Length, present);
+        var expected = Reference(ecg, mask, 3, g);
+        foreach (int count in new[] { 1, 3 })
+        {
+            var (cEcg, cMask) = Compact(g, ecg, mask, count, leads);
+            cEcg.CopyTo(s.EcgInput.Span);
+            cMask.CopyTo(s.LeadMaskInput.Span);
+            var p = new float[count * s.Metadata.Labels.Count];
+            s.Run(count, leads, p);
+            Close(expected[..p.Length], p);
+        }
+    }
+
+    [Fact]
+    public void Compaction_through_the_infer_stage_matches_the_plain_run_for_a_mixed_batch()
+    {
+        // 2-lead, 12-lead and 1-lead windows interleaved, more of them than a model call takes: each group runs in
+        // chunks, and every window still gets the probabilities of its own plain 12-row run, in the batch's order.
+        using var s = new OnnxFindingsSession(ModelPath, Cpu(maxBatch: 2));
+        var g = s.Geometry;
+        Lead[] monitor = [Lead.II, Lead.V1], twelve = [.. Leads.StandardOrder], single = [Lead.II];
+        Lead[][] recorded = [monitor, twelve, single, monitor, monitor, twelve, single, monitor];
+        // Window 4 has V1 off: recorded but masked; it must stay in the 2-lead group with V1 masked.
+        Lead[][] present = [.. recorded.Select((r, i) => i == 4 ? [Lead.II] : r)];
+        var (ecg, mask) = Input(g, 21, present);
+        int stride = g.LeadCount * g.WindowSamples;
+        var windows = recorded.Select((r, i) =>
+        {
+            var signal = System.Buffers.ArrayPool<float>.Shared.Rent(stride);
+            ecg.AsSpan(i * stride, stride).CopyTo(signal);
+            var missing = r.Except(present[i]).ToArray();
+            var w = new EcgWindow("p", "d", i, DateTimeOffset.UnixEpoch, g, signal, mask[(i * 12)..((i + 1) * 12)], r, missing, 1, WindowStatus.Analyzable, 0);
+            return new MeasuredWindow(w, WindowMeasurement.None);
+        }).ToArray();
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, windows, 0));
+        var expected = Reference(ecg, mask, recorded.Length, g);
+        int labels = s.Metadata.Labels.Count;
+        for (int i = 0; i < recorded.Length; i++)
+        {
+            Assert.Same(windows[i].Window, output[i].Window);
+            Close(expected[(i * labels)..((i + 1) * labels)], output[i].Probabilities!);
+        }
+        Assert.All(windows, w => Assert.True(w.Window.SignalReleased));
+    }
+
+    [Fact]
+    public void A_lead_set_must_be_one_the_model_can_take()
+    {
+        using var s = new OnnxFindingsSession(ModelPath, Cpu(maxBatch: 2));
+        var p = new float[2 * s.Metadata.Labels.Count];
+        Assert.Contains("1..12 leads", Assert.Throws<ArgumentException>(() => s.Run(1, ReadOnlySpan<Lead>.Empty, p)).Message);
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => s.Run(1, [Lead.II, Lead.V1, Lead.II], p)).Message);
+        Assert.Contains("no lead", Assert.Throws<ArgumentException>(() => s.Run(1, [Lead.II, (Lead)40], p)).Message);
+        Lead[] thirteen = [.. Leads.StandardOrder, Lead.I];
+        Assert.Throws<ArgumentException>(() => s.Run(1, thirteen, p));
+        // After refusals the session still runs (nothing half-cached).
+        s.Run(1, [Lead.II, Lead.V1], p);
+        s.Run(2, [Lead.II, Lead.V1], p);
     }
 
     [Fact]
@@ -253,6 +344,41 @@ public sealed class OnnxFindingsSessionTests : IDisposable
         Assert.Contains("output 'probabilities'", e2.Message);
         Assert.Contains($"[batch, {shipped + 1}] ({shipped + 1} labels", e2.Message);
         Assert.Contains($"[batch, {shipped}]", e2.Message);   // what the graph really has
+    }
+
+    [Fact]
+    public void A_contract_version_1_model_is_refused_with_the_versions_named()
+    {
+        var v1 = Derived("v1.onnx", m => m.MetadataProps.Single(p => p.Key == "cgdmer.contract_version").Value = "1");
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(v1, Cpu()));
+        Assert.Contains(v1, e.Message);
+        Assert.Contains("contract version 1", e.Message);
+        Assert.Contains("reads version 2", e.Message);
+    }
+
+    [Fact]
+    public void A_graph_without_lead_ids_or_with_a_fixed_lead_axis_is_refused()
+    {
+        var noIds = Derived("no-lead-ids.onnx", m =>
+        {
+            m.Graph.Input.Single(i => i.Name == "lead_ids").Name = "ids";
+            foreach (var n in m.Graph.Node)
+                for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == "lead_ids") n.Input[i] = "ids";
+        });
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(noIds, Cpu()));
+        Assert.Contains("no input 'lead_ids'", e.Message);
+        Assert.Contains("int64 [leads]", e.Message);
+
+        // A v1-shaped ecg input (12 rows fixed) under a v2 label could not be fed compacted rows.
+        var fixedLeads = Derived("fixed-leads.onnx", m =>
+        {
+            var dim = m.Graph.Input.Single(i => i.Name == "ecg").Type.TensorType.Shape.Dim[1];
+            dim.DimValue = 12;
+        });
+        var e2 = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(fixedLeads, Cpu()));
+        Assert.Contains("input 'ecg'", e2.Message);
+        Assert.Contains("[batch, 12, ", e2.Message);
+        Assert.Contains("dynamic batch and lead axes", e2.Message);
     }
 
     [Fact]
