@@ -26,7 +26,8 @@ public sealed record EcgPipelineComponents(
     Interpreter Interpreter,
     ObservationFactory Observations,
     IScheduler Scheduler,
-    PipelineMetrics? Metrics = null)
+    PipelineMetrics? Metrics = null,
+    int SignalLanes = 1)
 {
     public WindowGeometry Geometry => Model.Geometry;
 }
@@ -41,12 +42,26 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// <summary>
 /// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
 /// <code>
-/// source → validate → sequence → window → measure → batch → infer → interpret → publish
+/// source → validate → sequence → [window → measure] × lanes → batch → infer → interpret → publish
 ///             └──── rejected (dead letter)
 /// </code>
 /// </summary>
 public static class EcgPipeline
 {
+    /// <summary>Segments a signal lane may queue before the source blocks (a few seconds of a busy ward).</summary>
+    public const int LaneQueueCapacity = 256;
+
+    // Each lane holds its own patients, so the patient capacity is shared out between the lanes.
+    private static WindowingOptions PerLane(WindowingOptions o, int lanes) => lanes == 1 ? o : new WindowingOptions
+    {
+        HopSeconds = o.HopSeconds,
+        ReorderBoundSeconds = o.ReorderBoundSeconds,
+        SilentPatientTimeoutSeconds = o.SilentPatientTimeoutSeconds,
+        MaxPatients = Math.Max(1, (o.MaxPatients + lanes - 1) / lanes),
+        MaxMissingFractionPerLead = o.MaxMissingFractionPerLead,
+        MinSignalCoverage = o.MinSignalCoverage,
+    };
+
     /// <summary>
     /// Composes the stages over <paramref name="segments"/>. <paramref name="clock"/> is the receiver clock for the
     /// time rules (the wall clock live; the replay's clock in a replay). Cold: each subscription runs its own pipeline
@@ -73,8 +88,9 @@ public static class EcgPipeline
             var published = validated
                 .Accepted()
                 .InSequence(c.Sequences, metrics)
-                .WindowPerPatient(c.Geometry, c.Windowing, c.Scheduler, metrics)
-                .Measure(c.Measurer, metrics)
+                .PerPatientLanes(c.SignalLanes, LaneQueueCapacity, lane => lane
+                    .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics)
+                    .Measure(c.Measurer, metrics))
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
                 .Infer(c.Model, c.Infer, metrics)
                 .Interpret(c.Interpreter, metrics)

@@ -26,7 +26,7 @@ public static class ServiceComposition
 {
     /// <summary>Configuration sections, one per options class.</summary>
     public static readonly string[] Sections =
-        ["Model", "Validation", "Windowing", "Measurement", "Batching", "Inference", "Infer", "Interpretation", "Publishing", "Metrics"];
+        ["Model", "Pipeline", "Validation", "Windowing", "Measurement", "Batching", "Inference", "Infer", "Interpretation", "Publishing", "Metrics"];
 
     public static HostApplicationBuilder CreateBuilder(string? configFile, IEnumerable<KeyValuePair<string, string?>> overrides, LogLevel minimumLevel = LogLevel.Information)
     {
@@ -54,6 +54,7 @@ public static class ServiceComposition
         var services = builder.Services;
         var config = builder.Configuration;
         AddValidated<ModelOptions>(services, config, "Model", o => o.Validate());
+        AddValidated<PipelineOptions>(services, config, "Pipeline", o => o.Validate());
         AddValidated<SegmentValidationOptions>(services, config, "Validation", o => o.Validate());
         AddValidated<WindowingOptions>(services, config, "Windowing", o => o.Validate());
         AddValidated<MeasurementOptions>(services, config, "Measurement", o => o.Validate());
@@ -92,7 +93,7 @@ public static class ServiceComposition
             // Binding errors: a setting that does not exist (a typo) or a value of the wrong type.
             catch (InvalidOperationException e) { failures.Add($"{section}: {e.Message}"); }
         }
-        Check<ModelOptions>("Model"); Check<SegmentValidationOptions>("Validation"); Check<WindowingOptions>("Windowing");
+        Check<ModelOptions>("Model"); Check<PipelineOptions>("Pipeline"); Check<SegmentValidationOptions>("Validation"); Check<WindowingOptions>("Windowing");
         Check<MeasurementOptions>("Measurement"); Check<BatchingOptions>("Batching"); Check<InferenceOptions>("Inference");
         Check<InferOptions>("Infer"); Check<InterpretationOptions>("Interpretation"); Check<PublishingOptions>("Publishing");
         Check<MetricsOptions>("Metrics");
@@ -132,7 +133,8 @@ public static class ServiceComposition
             new Interpreter(model.Metadata, Get<InterpretationOptions>()),
             new ObservationFactory(Get<PublishingOptions>(), model.Metadata),
             scheduler,
-            sp.GetRequiredService<PipelineMetrics>());
+            sp.GetRequiredService<PipelineMetrics>(),
+            Get<PipelineOptions>().EffectiveSignalLanes);
     }
 
     private static string StripParam(string message)

@@ -15,6 +15,24 @@ public sealed class ModelOptions
     }
 }
 
+/// <summary>How the pipeline uses the machine.</summary>
+public sealed class PipelineOptions
+{
+    /// <summary>
+    /// Threads for the per-patient signal stages (window, measure), patients partitioned between them; 0 = one per core.
+    /// These stages cost more CPU per window than the model, so one thread would cap the pipeline.
+    /// </summary>
+    public int SignalLanes { get; set; }
+
+    public int EffectiveSignalLanes => SignalLanes == 0 ? Math.Max(1, Environment.ProcessorCount) : SignalLanes;
+
+    public PipelineOptions Validate()
+    {
+        if (SignalLanes is < 0 or > 256) throw new ArgumentException($"must be within 0..256 (0 = one per core), was {SignalLanes}", nameof(SignalLanes));
+        return this;
+    }
+}
+
 /// <summary>Where the Prometheus metrics and the health probes are served.</summary>
 public sealed class MetricsOptions
 {

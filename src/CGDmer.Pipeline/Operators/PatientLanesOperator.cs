@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using CGDmer.Pipeline.Validation;
+
+namespace CGDmer.Pipeline.Operators;
+
+/// <summary>
+/// Runs the per-patient signal stages (window, measure) on several threads: the stream is partitioned by patient, each
+/// lane gets its own bounded queue, thread and copy of the stages, and their outputs are merged. A patient always goes to
+/// the same lane, so everything per patient stays in order; across patients the merge interleaves. Back-pressure is kept:
+/// when a lane's queue is full, the upstream OnNext blocks, exactly as when the model falls behind.
+/// </summary>
+/// <remarks>
+/// Why: the window and measure stages (resampling, filtering, QRS detection) cost more CPU per window than the model
+/// itself, so one upstream thread caps the pipeline while the other cores idle.
+/// </remarks>
+public static class PatientLanesOperator
+{
+    /// <param name="lanes">Number of lanes (threads); 1 runs <paramref name="lane"/> inline on the upstream thread.</param>
+    /// <param name="queueCapacity">Segments a lane may hold before the upstream blocks.</param>
+    /// <param name="lane">The stages of one lane, applied to that lane's segments (called once per lane per subscription).</param>
+    public static IObservable<TOut> PerPatientLanes<TOut>(this IObservable<EcgSegmentData> source, int lanes, int queueCapacity,
+                                                         Func<IObservable<EcgSegmentData>, IObservable<TOut>> lane)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(lane);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        if (lanes == 1) return Observable.Defer(() => lane(source));
+
+        return Observable.Create<TOut>(observer =>
+        {
+            var stop = new CancellationTokenSource();
+            var queues = new BlockingCollection<EcgSegmentData>[lanes];
+            var inputs = new Subject<EcgSegmentData>[lanes];
+            var outputs = new IObservable<TOut>[lanes];
+            for (int i = 0; i < lanes; i++)
+            {
+                queues[i] = new BlockingCollection<EcgSegmentData>(queueCapacity);
+                inputs[i] = new Subject<EcgSegmentData>();
+                outputs[i] = lane(inputs[i]);
+            }
+            Exception? upstreamError = null;
+            // Every lane completes normally (flushing its patients); an upstream error is passed on after all of them.
+            var merged = outputs.Merge().Concat(Observable.Defer(() => upstreamError is { } e ? Observable.Throw<TOut>(e) : Observable.Empty<TOut>()));
+            var downstream = merged.Subscribe(observer);
+
+            var threads = new Thread[lanes];
+            for (int i = 0; i < lanes; i++)
+            {
+                int index = i;
+                threads[i] = new Thread(() => RunLane(queues[index], inputs[index], stop.Token))
+                {
+                    IsBackground = true,
+                    Name = $"patient-lane-{index}",
+                };
+                threads[i].Start();
+            }
+
+            var upstream = source.Subscribe(
+                segment =>
+                {
+                    try { queues[LaneOf(segment.PatientId, lanes)].Add(segment, stop.Token); }
+                    catch (OperationCanceledException) { /* unsubscribed */ }
+                    catch (InvalidOperationException) { /* completed: nothing more is taken */ }
+                },
+                error =>
+                {
+                    upstreamError = error;
+                    foreach (var q in queues) q.CompleteAdding();
+                },
+                () =>
+                {
+                    foreach (var q in queues) q.CompleteAdding();
+                });
+
+            return Disposable.Create(() =>
+            {
+                upstream.Dispose();
+                stop.Cancel();
+                foreach (var q in queues) q.CompleteAdding();
+                downstream.Dispose();
+            });
+        });
+    }
+
+    private static void RunLane(BlockingCollection<EcgSegmentData> queue, Subject<EcgSegmentData> input, CancellationToken stop)
+    {
+        try
+        {
+            foreach (var segment in queue.GetConsumingEnumerable(stop)) input.OnNext(segment);
+            if (!stop.IsCancellationRequested) input.OnCompleted();
+        }
+        catch (OperationCanceledException) { /* unsubscribed */ }
+        catch (Exception e)
+        {
+            // The lane's stages threw: refuse further input (a blocked upstream Add wakes up) and end the lane with the
+            // error, which the merge passes on, rather than killing the process.
+            queue.CompleteAdding();
+            input.OnError(e);
+        }
+    }
+
+    /// <summary>The lane of a patient: a stable FNV-1a hash of the id, so a patient keeps its lane for the whole run.</summary>
+    public static int LaneOf(string patientId, int lanes)
+    {
+        uint hash = 2166136261;
+        foreach (char c in patientId) { hash ^= c; hash *= 16777619; }
+        return (int)(hash % (uint)lanes);
+    }
+}
