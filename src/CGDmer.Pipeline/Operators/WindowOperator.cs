@@ -60,12 +60,12 @@ public static class WindowOperator
                 });
             }
 
-            void Finish(Action terminal)
+            void Finish(Action terminal, bool endOfStream)
             {
                 lock (gate)
                 {
                     if (stopped) return;
-                    stage.FlushAll(output);
+                    stage.FlushAll(output, endOfStream);
                     stopped = true;
                     timer.Dispose();
                     Deliver();
@@ -84,8 +84,10 @@ public static class WindowOperator
                         ArmSilenceTimer();
                     }
                 },
-                error => Finish(() => observer.OnError(error)),
-                () => Finish(observer.OnCompleted));
+                // A source error flushes everything it has (the data may not come back); a completed source only the
+                // windows whose time has elapsed (the stream ended, the signal did not).
+                error => Finish(() => observer.OnError(error), endOfStream: false),
+                () => Finish(observer.OnCompleted, endOfStream: true));
 
             return Disposable.Create(() =>
             {

@@ -43,7 +43,7 @@ public enum SegmentOutcome
 /// </remarks>
 public sealed class PatientWindower : IDisposable
 {
-    private enum EmitMode { Ready, Before, All }
+    private enum EmitMode { Ready, Before, All, Elapsed }
 
     private readonly WindowAssembler _assembler;
     private readonly LeadRing?[] _rings = new LeadRing?[Leads.Count];
@@ -156,12 +156,16 @@ public sealed class PatientWindower : IDisposable
 
     /// <summary>
     /// Emits every pending window that holds any received sample (missing parts masked as usual), then forgets all
-    /// samples; the next segment starts a new run (new first window). Used on silence, eviction and end of stream.
+    /// samples; the next segment starts a new run (new first window). Used on silence, eviction and rate changes: the
+    /// signal did stop, so the windows it left half-filled are reported (as NoSignal or with masked leads).
+    /// With <paramref name="endOfStream"/> (the source completed: a replay ended, the service shuts down) only windows
+    /// whose time span has fully elapsed are emitted; the trailing ones that reach past the last received sample are
+    /// dropped, because the signal did not stop — the stream did — and reporting them would raise false no-signal alarms.
     /// </summary>
-    public void Flush(ICollection<EcgWindow> output)
+    public void Flush(ICollection<EcgWindow> output, bool endOfStream = false)
     {
         ArgumentNullException.ThrowIfNull(output);
-        Emit(EmitMode.All, 0, output);
+        Emit(endOfStream ? EmitMode.Elapsed : EmitMode.All, 0, output);
         foreach (var ring in _rings) ring?.Clear();
         _hasData = false;
         _anyEmitted = false;
@@ -181,6 +185,7 @@ public sealed class PatientWindower : IDisposable
             {
                 EmitMode.Before => s - layout.Margin < floor,
                 EmitMode.All => s < _latest,
+                EmitMode.Elapsed => s + layout.WindowNative <= _latest,
                 _ => watermark >= end || (watermark >= s && IsComplete(s, end)),
             };
             if (!emit) return;

@@ -92,16 +92,17 @@ public sealed class PatientWindowers : IDisposable
     }
 
     /// <summary>Flushes every patient and drops all state (end of stream).</summary>
-    public void FlushAll(ICollection<EcgWindow> output)
+    /// <param name="endOfStream">The source completed: emit only windows whose span has elapsed (see <see cref="PatientWindower.Flush"/>).</param>
+    public void FlushAll(ICollection<EcgWindow> output, bool endOfStream = false)
     {
-        while (_byActivity.First is { } head) Evict(head, output, null);
+        while (_byActivity.First is { } head) Evict(head, output, null, endOfStream);
     }
 
-    private void Evict(LinkedListNode<Entry> node, ICollection<EcgWindow> output, Counter.Child? reason)
+    private void Evict(LinkedListNode<Entry> node, ICollection<EcgWindow> output, Counter.Child? reason, bool endOfStream = false)
     {
         try
         {
-            node.Value.Windower.Flush(output);
+            node.Value.Windower.Flush(output, endOfStream);
         }
         catch (Exception)
         {

@@ -50,10 +50,14 @@ public class WindowOperatorTests
     {
         using var h = new Harness();
         h.Play(Stream("p1", 360, 0, 12));
-        Assert.Single(h.Windows);                                  // [0, 10) complete
+        h.Play(Stream("p2", 360, 0, 15));
+        Assert.Equal(2, h.Windows.Count);                          // [0, 10) of each is complete
         h.Source.OnCompleted();
         Assert.True(h.Completed);
-        Assert.Equal([0, 5, 10], h.Windows.Select(w => (w.Start - T0).TotalSeconds));
+        // Only windows whose span has elapsed: p2's [5, 15) yes; p1's [5, 15) and both [10, 20) reach past the last
+        // sample — the stream ended, not the signal — so they are dropped rather than reported as NoSignal.
+        Assert.Equal([0, 0, 5], h.Windows.Select(w => (w.Start - T0).TotalSeconds).Order());
+        Assert.All(h.Windows, w => Assert.True(w.IsAnalyzable));
         Assert.Equal(0, h.Metrics.ActivePatients.Value);
     }
 
@@ -117,8 +121,8 @@ public class WindowOperatorTests
         h.Play(interleaved);
         h.Source.OnCompleted();
 
-        var alone1 = Run(p1);
-        var alone2 = Run(p2);
+        var alone1 = Run(p1, endOfStream: true);
+        var alone2 = Run(p2, endOfStream: true);
         AssertSameWindows(alone1, h.Windows.Where(w => w.PatientId == "p1").ToList());
         AssertSameWindows(alone2, h.Windows.Where(w => w.PatientId == "p2").ToList());
         Assert.All(h.Windows.Where(w => w.PatientId == "p2" && w.IsAnalyzable), w => Assert.Equal([1f, 0f, 1f], w.LeadMask));
@@ -211,9 +215,9 @@ public class WindowOperatorTests
         h.Play(segments);
         h.Source.OnCompleted();
 
-        Assert.Equal(seconds / 5, h.Windows.Count);               // 0 … 595 s, the last one partial
-        Assert.Equal(Enumerable.Range(0, seconds / 5).Select(i => i * 5.0), h.Windows.Select(w => (w.Start - T0).TotalSeconds));
-        var full = h.Windows.Take(seconds / 5 - 1).ToList();
+        Assert.Equal(seconds / 5 - 1, h.Windows.Count);           // 0 … 590 s; [595, 605) reaches past the end of the stream
+        Assert.Equal(Enumerable.Range(0, seconds / 5 - 1).Select(i => i * 5.0), h.Windows.Select(w => (w.Start - T0).TotalSeconds));
+        var full = h.Windows.ToList();
         Assert.All(full, w => Assert.Equal([Lead.II, Lead.V1], w.RecordedLeads));
         Assert.True(full.Count(w => w.IsAnalyzable) >= full.Count - 2, $"{full.Count(w => !w.IsAnalyzable)} windows without signal");
 
@@ -239,5 +243,22 @@ public class WindowOperatorTests
             if (File.Exists(candidate + ".hea")) return candidate;
         }
         throw new FileNotFoundException($"data/mitbih/{name}.hea not found above {AppContext.BaseDirectory}");
+    }
+}
+
+public class EndOfStreamFlushTests
+{
+    [Fact]
+    public void Silence_reports_the_half_filled_windows_but_the_end_of_the_stream_does_not()
+    {
+        var stream = WindowTestData.Stream("p1", 360, 0, 12);
+        var silence = WindowTestData.Run(stream, endOfStream: false);
+        var ended = WindowTestData.Run(stream, endOfStream: true);
+        // Silence: [5, 15) and [10, 20) hold data the signal stopped in the middle of, so they are reported (masked).
+        Assert.Equal([0.0, 5, 10], silence.Select(w => (w.Start - WindowTestData.T0).TotalSeconds));
+        Assert.Contains(silence, w => !w.IsAnalyzable);
+        // End of stream: only [0, 10), whose span has elapsed.
+        Assert.Equal([0.0], ended.Select(w => (w.Start - WindowTestData.T0).TotalSeconds));
+        WindowTestData.Release(silence.Concat(ended));
     }
 }

@@ -62,12 +62,12 @@ internal static class WindowTestData
     }
 
     public static List<EcgWindow> Run(IEnumerable<EcgSegmentData> segments, WindowingOptions? options = null, PipelineMetrics? metrics = null,
-                                      bool flush = true, WindowGeometry? geometry = null)
+                                      bool flush = true, WindowGeometry? geometry = null, bool endOfStream = false)
     {
         using var windower = new PatientWindower("p1", geometry ?? Geometry, options ?? new WindowingOptions(), metrics);
         var output = new List<EcgWindow>();
         foreach (var s in segments) windower.Add(s, output);
-        if (flush) windower.Flush(output);
+        if (flush) windower.Flush(output, endOfStream);
         return output;
     }
 
