@@ -147,9 +147,9 @@ public sealed class Resampler
     /// Σ taps[i]·x[i] in single precision, vectorised: this inner product is the window stage's main cost (one per
     /// output sample, 73 taps at 360 → 100 Hz). Eight partial sums (lane j takes the terms i ≡ j mod 8) are combined in a
     /// fixed order and the tail is added in order, with the same arithmetic whether one 256-bit or two 128-bit vector
-    /// units run it (Vector128 is emulated in software where there is no SIMD), so the result does not depend on the
-    /// machine (no FMA either): the trainer and the service get the same numbers. Every output of one-shot and
-    /// streaming resampling goes through here, which keeps the two bit-identical.
+    /// units or plain scalars run it, so the result does not depend on the machine (no FMA either): the trainer and the
+    /// service get the same numbers. Every output of one-shot and streaming resampling goes through here, which keeps
+    /// the two bit-identical.
     /// </summary>
     internal static float Dot(ReadOnlySpan<float> taps, ReadOnlySpan<float> x)
     {
@@ -165,9 +165,9 @@ public sealed class Resampler
                 acc += Vector256.LoadUnsafe(ref a, (nuint)i) * Vector256.LoadUnsafe(ref b, (nuint)i);
             half = acc.GetLower() + acc.GetUpper();
         }
-        else
+        else if (Vector128.IsHardwareAccelerated)
         {
-            // Two 128-bit accumulators are the eight lanes above, term for term (software-emulated where there is no SIMD).
+            // Two 128-bit accumulators are the eight lanes above, term for term.
             Vector128<float> acc0 = Vector128<float>.Zero, acc1 = Vector128<float>.Zero;
             for (; i <= n - 8; i += 8)
             {
@@ -175,6 +175,23 @@ public sealed class Resampler
                 acc1 += Vector128.LoadUnsafe(ref a, (nuint)i + 4) * Vector128.LoadUnsafe(ref b, (nuint)i + 4);
             }
             half = acc0 + acc1;
+        }
+        else
+        {
+            // No SIMD: the same eight lanes in scalars (the emulated vector types would be ~50× slower).
+            float l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
+            for (; i <= n - 8; i += 8)
+            {
+                l0 += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+                l1 += Unsafe.Add(ref a, i + 1) * Unsafe.Add(ref b, i + 1);
+                l2 += Unsafe.Add(ref a, i + 2) * Unsafe.Add(ref b, i + 2);
+                l3 += Unsafe.Add(ref a, i + 3) * Unsafe.Add(ref b, i + 3);
+                l4 += Unsafe.Add(ref a, i + 4) * Unsafe.Add(ref b, i + 4);
+                l5 += Unsafe.Add(ref a, i + 5) * Unsafe.Add(ref b, i + 5);
+                l6 += Unsafe.Add(ref a, i + 6) * Unsafe.Add(ref b, i + 6);
+                l7 += Unsafe.Add(ref a, i + 7) * Unsafe.Add(ref b, i + 7);
+            }
+            half = Vector128.Create(l0 + l4, l1 + l5, l2 + l6, l3 + l7);
         }
         float sum = (half.GetElement(0) + half.GetElement(1)) + (half.GetElement(2) + half.GetElement(3));
         for (; i < n; i++) sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
