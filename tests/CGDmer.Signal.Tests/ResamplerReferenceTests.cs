@@ -140,6 +140,32 @@ public class ResamplerReferenceTests
     }
 
     [Property(MaxTest = 100)]
+    public void A_range_of_outputs_equals_the_same_outputs_of_the_whole(PositiveInt a, PositiveInt b, NonNegativeInt length, PositiveInt seed)
+    {
+        double fin = Rates[a.Get % Rates.Length], fout = Rates[b.Get % Rates.Length];
+        int n = 1 + length.Get % 2000;
+        var rng = new Random(seed.Get);
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() * 4 - 2);
+        var r = new Resampler(fin, fout);
+        var whole = r.Resample(x);
+        int first = rng.Next(0, whole.Length + 1), count = rng.Next(0, whole.Length - first + 1);
+        var part = new float[count];
+        r.Resample(x, part, first);
+        Assert.Equal(whole.AsSpan(first, count).ToArray(), part);   // bit-identical, edges included
+    }
+
+    [Fact]
+    public void A_range_beyond_the_outputs_is_rejected()
+    {
+        var r = new Resampler(360, 100);
+        var x = new float[360];   // 100 outputs
+        Assert.Throws<ArgumentException>(() => r.Resample(x, new float[10], 91));
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.Resample(x, new float[10], -1));
+        r.Resample(x, new float[10], 90);   // the last ten: fine
+    }
+
+    [Property(MaxTest = 100)]
     public void Dot_is_the_inner_product_whatever_the_length(NonNegativeInt length, PositiveInt seed)
     {
         // Lengths around and below the 8-lane stride exercise the tail; the sum is compared in double.

@@ -104,21 +104,39 @@ public sealed class Resampler
     /// <returns>Number of samples written.</returns>
     public int Resample(ReadOnlySpan<float> input, Span<float> output)
     {
-        int n = input.Length;
-        int outLen = OutputLength(n);
+        int outLen = OutputLength(input.Length);
         if (output.Length < outLen) throw new ArgumentException($"Output needs {outLen} samples, has {output.Length}.", nameof(output));
-        if (n == 0) return 0;
+        Resample(input, output[..outLen], 0);
+        return outLen;
+    }
+
+    /// <summary>
+    /// Outputs <paramref name="firstOutput"/> … <paramref name="firstOutput"/> + output.Length − 1 of the one-shot
+    /// resampling of <paramref name="input"/>, bit-identical to those of <see cref="Resample(ReadOnlySpan{float}, Span{float})"/>:
+    /// for a window cut out of a longer resampled span (the window stage resamples margins it then drops) without
+    /// computing what is cut away.
+    /// </summary>
+    public void Resample(ReadOnlySpan<float> input, Span<float> output, int firstOutput)
+    {
+        int n = input.Length;
+        ArgumentOutOfRangeException.ThrowIfNegative(firstOutput);
+        int outLen = OutputLength(n);
+        if (firstOutput + (long)output.Length > outLen)
+            throw new ArgumentException($"Outputs {firstOutput}…{firstOutput + (long)output.Length - 1} do not exist: {n} inputs give {outLen}.", nameof(output));
+        if (output.Length == 0) return;
         int T = _tapsPerPhase;
+        // Output k is the phase (t mod L) filter over inputs n0 − T + 1 … n0, n0 = t / L, t = k·M + delay; stepped from
+        // one output to the next without a 64-bit division per sample.
+        long t0 = (long)firstOutput * Down + _delay;
+        int phase = (int)(t0 % Up), stepPhase = Down % Up, stepInput = Down / Up;
+        long n0 = t0 / Up;
         // Beyond the ends the first/last sample is held: those outputs read a gathered copy (few, at the edges only).
         float[]? rented = null;
         Span<float> edge = T <= 256 ? stackalloc float[T] : (rented = ArrayPool<float>.Shared.Rent(T)).AsSpan(0, T);
         try
         {
-            for (int k = 0; k < outLen; k++)
+            for (int k = 0; k < output.Length; k++)
             {
-                long t = (long)k * Down + _delay;
-                int phase = (int)(t % Up);
-                long n0 = t / Up;
                 var taps = new ReadOnlySpan<float>(_reversed, phase * T, T);
                 long lowest = n0 - (T - 1);
                 if (lowest >= 0 && n0 < n)
@@ -134,18 +152,20 @@ public sealed class Resampler
                     }
                     output[k] = Dot(taps, edge);
                 }
+                phase += stepPhase;
+                n0 += stepInput;
+                if (phase >= Up) { phase -= Up; n0++; }
             }
         }
         finally
         {
             if (rented is not null) ArrayPool<float>.Shared.Return(rented);
         }
-        return outLen;
     }
 
     /// <summary>
-    /// Σ taps[i]·x[i] in single precision, vectorised: this inner product is the window stage's main cost (one per
-    /// output sample, 73 taps at 360 → 100 Hz). Eight partial sums (lane j takes the terms i ≡ j mod 8) are combined in a
+    /// Σ taps[i]·x[i] in single precision, vectorised: one per output sample (73 taps at 360 → 100 Hz), the bulk of the
+    /// window stage's arithmetic besides the preprocessing. Eight partial sums (lane j takes the terms i ≡ j mod 8) are combined in a
     /// fixed order and the tail is added in order, with the same arithmetic whether one 256-bit or two 128-bit vector
     /// units or plain scalars run it, so the result does not depend on the machine (no FMA either): the trainer and the
     /// service get the same numbers. Every output of one-shot and streaming resampling goes through here, which keeps
