@@ -27,7 +27,11 @@ internal sealed class LeadRing : IDisposable
 
     public int Capacity { get; }
 
-    private int Slot(long index) => (int)(((index % Capacity) + Capacity) % Capacity);
+    private int Slot(long index)
+    {
+        long slot = index % Capacity;
+        return (int)(slot < 0 ? slot + Capacity : slot);
+    }
 
     /// <summary>Forgets every sample in [from, to) (at most one capacity long).</summary>
     public void Forget(long from, long to)
@@ -74,8 +78,9 @@ internal sealed class LeadRing : IDisposable
             if (!leadOff)
             {
                 Bits.Set(_present, s1, e1); Bits.Set(_present, s2, e2);
-                foreach (var r in leadOffRanges)
+                for (int k = 0; k < leadOffRanges.Count; k++)   // indexed: no enumerator allocation per write
                 {
+                    var r = leadOffRanges[k];
                     // Ranges are in segment sample indices; the written part starts at segmentOffset.
                     long rs = Math.Max(r.Start - segmentOffset, 0), re = Math.Min(r.End - segmentOffset, samples.Length);
                     if (re <= rs) continue;
@@ -112,38 +117,77 @@ internal sealed class LeadRing : IDisposable
     /// indices) by the nearest present sample before it, or for a leading run the first present one after it: a flat
     /// hold, never an interpolation. Returns false (destination unspecified) when no sample of the range is present.
     /// </summary>
+    /// <remarks>
+    /// Runs once per lead per window over margin + window + margin samples, so it works a bitmap word at a time: a word
+    /// whose samples are all present is one span copy, an absent word one fill; only mixed words go sample by sample.
+    /// </remarks>
     public bool CopyHoldingMissing(long from, long to, long liveFrom, long liveTo, Span<float> destination)
     {
         int n = (int)(to - from);
-        int firstPresent = -1;
+        long lo = Math.Max(from, liveFrom), hi = Math.Min(to, liveTo);
+        int first = -1;
         float held = 0;
-        for (int i = 0; i < n; i++)
+        if (hi > lo)
         {
-            long index = from + i;
-            if (index >= liveFrom && index < liveTo && Bits.Get(_present, Slot(index)))
-            {
-                held = _samples[Slot(index)];
-                if (firstPresent < 0)
-                {
-                    firstPresent = i;
-                    destination[..i].Fill(held);
-                }
-            }
-            destination[i] = held;
+            var (s1, e1, s2, e2) = Split(lo, hi);
+            int d = (int)(lo - from);
+            CopyHolding(s1, e1 - s1, destination[d..], ref first, ref held, d);
+            CopyHolding(s2, e2 - s2, destination[(d + e1 - s1)..], ref first, ref held, d + e1 - s1);
         }
-        return firstPresent >= 0;
+        if (first < 0) return false;
+        destination[..first].Fill(destination[first]);                   // leading run: the first present sample
+        destination[(int)(hi - from)..n].Fill(held);                      // beyond the live range: the last one
+        return true;
     }
 
-    /// <summary>ORs the present bits of [from, to) into <paramref name="union"/>, bit i for index <paramref name="origin"/> + i.</summary>
+    /// <summary>
+    /// <see cref="CopyHoldingMissing"/> over the slots [slot, slot + count) into destination[0, count), carrying the held
+    /// sample across calls. Positions before the first present sample are left for the caller (the leading fill);
+    /// <paramref name="first"/> becomes the destination offset (plus <paramref name="offset"/>) of the first present one.
+    /// </summary>
+    private void CopyHolding(int slot, int count, Span<float> destination, ref int first, ref float held, int offset)
+    {
+        for (int i = 0; i < count;)
+        {
+            int s = slot + i, bit = s & 63;
+            int take = Math.Min(64 - bit, count - i);
+            ulong all = take == 64 ? ulong.MaxValue : (1UL << take) - 1;
+            ulong bits = (_present[s >> 6] >> bit) & all;
+            var dst = destination.Slice(i, take);
+            if (bits == all)
+            {
+                _samples.AsSpan(s, take).CopyTo(dst);
+                if (first < 0) first = offset + i;
+                held = dst[take - 1];
+            }
+            else if (bits == 0)
+            {
+                if (first >= 0) dst.Fill(held);
+            }
+            else
+            {
+                for (int j = 0; j < take; j++)
+                {
+                    if ((bits & (1UL << j)) != 0)
+                    {
+                        held = _samples[s + j];
+                        if (first < 0) first = offset + i + j;
+                    }
+                    dst[j] = held;   // before the first present sample this is overwritten by the leading fill
+                }
+            }
+            i += take;
+        }
+    }
+
+    /// <summary>ORs the present bits of [from, to) into <paramref name="union"/>, bit i for index <paramref name="origin"/> + i (from ≥ origin).</summary>
     public void OrPresentInto(long from, long to, long origin, ulong[] union)
     {
-        // Per-sample is clear and cheap next to the resampling of the same window (≈ 70 multiply-adds per output sample).
-        for (long index = from; index < to; index++)
-            if (Bits.Get(_present, Slot(index)))
-            {
-                long i = index - origin;
-                union[i >> 6] |= 1UL << (int)(i & 63);
-            }
+        if (to <= from) return;
+        var (s1, e1, s2, e2) = Split(from, to);
+        int d = (int)(from - origin);
+        Bits.OrInto(_present, s1, e1 - s1, union, d);
+        Bits.OrInto(_present, s2, e2 - s2, union, d + e1 - s1);
     }
 
     private int Count(ulong[] bits, long from, long to)
@@ -189,6 +233,29 @@ internal static class Bits
             if (set) w[word] |= mask; else w[word] &= ~mask;
             from += n;
         }
+    }
+
+    /// <summary>ORs the <paramref name="count"/> bits of <paramref name="source"/> from bit <paramref name="sourceBit"/> into <paramref name="target"/> from bit <paramref name="targetBit"/>, up to 64 at a time.</summary>
+    public static void OrInto(ulong[] source, int sourceBit, int count, ulong[] target, int targetBit)
+    {
+        while (count > 0)
+        {
+            int take = Math.Min(64, count);
+            ulong v = Read(source, sourceBit, take);
+            int word = targetBit >> 6, bit = targetBit & 63;
+            target[word] |= v << bit;
+            if (bit != 0 && bit + take > 64) target[word + 1] |= v >> (64 - bit);
+            sourceBit += take; targetBit += take; count -= take;
+        }
+    }
+
+    /// <summary>The <paramref name="count"/> (1..64) bits from bit <paramref name="from"/>, as the low bits of the result.</summary>
+    public static ulong Read(ulong[] w, int from, int count)
+    {
+        int word = from >> 6, bit = from & 63;
+        ulong v = w[word] >> bit;
+        if (bit != 0 && bit + count > 64) v |= w[word + 1] << (64 - bit);
+        return count == 64 ? v : v & ((1UL << count) - 1);
     }
 
     public static int Count(ulong[] w, int from, int to)

@@ -83,9 +83,10 @@ public sealed class PatientWindower : IDisposable
         ArgumentNullException.ThrowIfNull(segment);
         ArgumentNullException.ThrowIfNull(output);
         var g = _assembler.Geometry;
+        var leads = segment.Leads;   // indexed below: no enumerator allocation per segment
         int segmentLeads = 0;
-        foreach (var lead in segment.Leads)
-            if (g.RowOf(lead.Lead) >= 0) segmentLeads |= 1 << (int)lead.Lead;
+        for (int i = 0; i < leads.Count; i++)
+            if (g.RowOf(leads[i].Lead) >= 0) segmentLeads |= 1 << (int)leads[i].Lead;
         if (segment.SampleCount == 0 || segmentLeads == 0) return SegmentOutcome.Ignored;
 
         if (_layout is not null && _layout.RateHz != segment.SampleRateHz)
@@ -126,8 +127,9 @@ public sealed class PatientWindower : IDisposable
             {
                 long chunkWritten = 0;
                 int offset = (int)(lo - a), count = (int)(chunkEnd - lo);
-                foreach (var lead in segment.Leads)
+                for (int i = 0; i < leads.Count; i++)
                 {
+                    var lead = leads[i];
                     if (g.RowOf(lead.Lead) < 0) continue;   // the model has no row for it
                     var ring = _rings[(int)lead.Lead] ??= new LeadRing(layout.Capacity);
                     chunkWritten += ring.Write(lo, lead.SamplesMv.AsSpan(offset, count), lead.LeadOff, lead.LeadOffRanges, offset);

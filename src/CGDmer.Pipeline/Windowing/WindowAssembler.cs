@@ -19,7 +19,6 @@ internal sealed class WindowAssembler
     private readonly Counter.Child? _analyzable, _noSignal, _late, _duplicate;
     private readonly Counter.Child?[] _maskedByLead = new Counter.Child?[Leads.Count];
     private float[] _native = [];
-    private float[] _resampled = [];
     private ulong[] _union = [];
 
     public WindowAssembler(WindowGeometry geometry, WindowingOptions options, PipelineMetrics? metrics)
@@ -131,13 +130,10 @@ internal sealed class WindowAssembler
     {
         int len = layout.ScratchLength;
         if (_native.Length < len) _native = new float[len];
-        int outLen = layout.Resampler.OutputLength(len);
-        if (_resampled.Length < outLen) _resampled = new float[outLen];
         var native = _native.AsSpan(0, len);
         if (!ring.CopyHoldingMissing(windowStart - layout.Margin, windowStart - layout.Margin + len, liveFrom, liveTo, native))
             throw new InvalidOperationException("a lead in the mask has no present sample"); // unreachable: present ⇒ ≥ 1 sample
-        layout.Resampler.Resample(native, _resampled);
-        _resampled.AsSpan(layout.OutputOffset, row.Length).CopyTo(row);
+        layout.Resampler.Resample(native, row, layout.OutputOffset);   // only the window's outputs, straight into the row
         EcgPreprocessing.Apply(row, Geometry.SampleRateHz);
     }
 }
