@@ -237,7 +237,7 @@ public sealed class WindowMeasurer
         int n = x.Length;
         if (n < fs) return LeadQuality.Unusable; // under a second: no rhythm to judge
         var pool = ArrayPool<float>.Shared;
-        float[] finiteBuf = pool.Rent(n), aBuf = pool.Rent(n);
+        float[] finiteBuf = pool.Rent(n), aBuf = pool.Rent(n), bBuf = pool.Rent(n);
         int[] secondBuf = ArrayPool<int>.Shared.Rent(n / Math.Max(1, (int)(0.2 * fs)) + 2);
         try
         {
@@ -314,9 +314,14 @@ public sealed class WindowMeasurer
             double kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0;
             double total = m2 * n + mean * mean * n;
 
-            double qrsBand = BandPower(finite, tools.QrsBand, a);
-            double aboveQrsLow = BandPower(finite, tools.AboveQrsLow, a);
-            double baseline = BandPower(finite, tools.Baseline, a);
+            // Zero-phase band powers; the high- and low-pass run interleaved (ZeroPhase: same results as FiltFilt).
+            var b = bBuf.AsSpan(0, n);
+            finite.CopyTo(a);
+            ZeroPhase.FiltFilt(tools.QrsBand, a);
+            double qrsBand = Power(a);
+            ZeroPhase.FiltFilt(tools.AboveQrsLow, tools.Baseline, finite, a, b);
+            double aboveQrsLow = Power(a);
+            double baseline = Power(b);
             double qrsRatio = aboveQrsLow > 0 ? Math.Min(1, qrsBand / aboveQrsLow) : 0;
             double baselineRatio = total > 0 ? Math.Min(1, baseline / total) : 0;
 
@@ -343,6 +348,7 @@ public sealed class WindowMeasurer
         {
             pool.Return(finiteBuf);
             pool.Return(aBuf);
+            pool.Return(bBuf);
             ArrayPool<int>.Shared.Return(secondBuf);
         }
     }
@@ -358,13 +364,9 @@ public sealed class WindowMeasurer
 
     private static double Clamp01(double v) => double.IsNaN(v) ? 0 : Math.Clamp(v, 0, 1);
 
-    /// <summary>Power (sum of squares) of <paramref name="x"/> after zero-phase <paramref name="filter"/>, using <paramref name="scratch"/>.</summary>
-    /// <remarks><paramref name="x"/> is finite (non-finite samples already replaced by 0).</remarks>
-    private static double BandPower(ReadOnlySpan<float> x, BiquadCascade filter, Span<float> scratch)
+    /// <summary>Sum of squares, in sample order.</summary>
+    private static double Power(ReadOnlySpan<float> s)
     {
-        var s = scratch[..x.Length];
-        x.CopyTo(s);
-        filter.FiltFilt(s);
         double p = 0;
         foreach (float v in s) p += (double)v * v;
         return p;

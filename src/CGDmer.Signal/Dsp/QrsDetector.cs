@@ -144,7 +144,7 @@ public sealed class QrsDetector
             if (float.IsFinite(v)) last = v; else v = last;
             bp[i] = v;
         }
-        _bandPass.FiltFilt(bp, (int)Math.Min(n - 1, fs));
+        ZeroPhase.FiltFilt(_bandPass, bp, (int)Math.Min(n - 1, fs)); // = _bandPass.FiltFilt, interleaved sections
         double scale = Percentile99Abs(bp, sq);
         if (!(scale > 0)) return; // flat lead: contributes nothing
         float inv = (float)(1 / scale);
