@@ -104,6 +104,29 @@ public class FastPathTests
     }
 
     [Fact]
+    public void Zero_phase_triple_equals_three_filtfilts_to_the_bit()
+    {
+        var bp = Butterworth.BandPass(2, 5, 15, 100);
+        var hp = Butterworth.HighPass(2, 5, 100);
+        var lp = Butterworth.LowPass(2, 1, 100);
+        var rng = new Random(9);
+        foreach (int n in new[] { 1, 2, 8, 10, 16, 17, 1000 }) // pads clamp to n − 1 at the short lengths
+            foreach (var (c, a, b) in new[] { (bp, hp, lp), (hp, hp, lp), (bp, bp, lp) }) // the last two: fallbacks
+            {
+                var x = Enumerable.Range(0, n).Select(i => (float)(Math.Sin(i * 0.3) + rng.NextDouble() - 0.5)).ToArray();
+                float[] ec = (float[])x.Clone(), ea = (float[])x.Clone(), eb = (float[])x.Clone();
+                c.FiltFilt(ec);
+                a.FiltFilt(ea);
+                b.FiltFilt(eb);
+                float[] oc = new float[n], oa = new float[n], ob = new float[n];
+                ZeroPhase.FiltFilt(c, a, b, x, oc, oa, ob);
+                Assert.Equal(ec, oc, BitwiseComparer.Instance);
+                Assert.Equal(ea, oa, BitwiseComparer.Instance);
+                Assert.Equal(eb, ob, BitwiseComparer.Instance);
+            }
+    }
+
+    [Fact]
     public void Allocation_free_detection_equals_the_array_result_on_a_whole_record_at_360_hz()
     {
         var rec = WfdbReader.Read(TestPaths.Record("203"));

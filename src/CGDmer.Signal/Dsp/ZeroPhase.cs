@@ -87,6 +87,119 @@ public static class ZeroPhase
         }
     }
 
+    /// <summary>
+    /// Exactly <c>c.FiltFilt</c>, <c>a.FiltFilt</c> and <c>b.FiltFilt</c> (default padding) of the same
+    /// <paramref name="input"/>, written to the three outputs. With <paramref name="c"/> a two-section cascade and
+    /// <paramref name="a"/>, <paramref name="b"/> single sections (the measure stage's QRS band, high- and low-pass),
+    /// all four recurrences run in one loop; otherwise as <see cref="FiltFilt(BiquadCascade, Span{float}, int)"/> and
+    /// <see cref="FiltFilt(BiquadCascade, BiquadCascade, ReadOnlySpan{float}, Span{float}, Span{float})"/>.
+    /// </summary>
+    public static void FiltFilt(BiquadCascade c, BiquadCascade a, BiquadCascade b, ReadOnlySpan<float> input,
+                                Span<float> outputC, Span<float> outputA, Span<float> outputB)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        int n = input.Length;
+        if (outputC.Length < n || outputA.Length < n || outputB.Length < n) throw new ArgumentException("the outputs must hold the input's length");
+        int padC = Math.Min(c.DefaultPadLength, n - 1), pad = Math.Min(a.DefaultPadLength, n - 1);
+        if (c.Sections.Count != 2 || a.Sections.Count != 1 || b.Sections.Count != 1 || n == 0 || padC < pad)
+        {
+            input.CopyTo(outputC);
+            FiltFilt(c, outputC[..n]);
+            FiltFilt(a, b, input, outputA, outputB);
+            return;
+        }
+        int mC = n + 2 * padC, m = n + 2 * pad;
+        int offset = padC - pad; // extC[j] and extA[j − offset] are the same sample of the input
+        var pool = ArrayPool<float>.Shared;
+        float[] bufferC = pool.Rent(mC), bufferA = pool.Rent(m), bufferB = pool.Rent(m);
+        try
+        {
+            var extC = bufferC.AsSpan(0, mC);
+            var extA = bufferA.AsSpan(0, m);
+            var extB = bufferB.AsSpan(0, m);
+            Extend(input, padC, extC);
+            Extend(input, pad, extA);
+            extA.CopyTo(extB);
+            Biquad p = c.Sections[0], q = c.Sections[1], qa = a.Sections[0], qb = b.Sections[0];
+
+            // Forward: the cascade alone over the first `offset` samples of its longer extension, then all four
+            // recurrences, then the cascade alone again.
+            double x0 = Steady(p, extC[0], out double p1, out double p2);
+            Steady(q, x0, out double q1, out double q2);
+            Steady(qa, extA[0], out double a1, out double a2);
+            Steady(qb, extB[0], out double b1, out double b2);
+            for (int j = 0; j < mC; j++)
+            {
+                double x = extC[j];
+                double y = p.B0 * x + p1;
+                p1 = p.B1 * x - p.A1 * y + p2;
+                p2 = p.B2 * x - p.A2 * y;
+                double u = (float)y;
+                double v = q.B0 * u + q1;
+                q1 = q.B1 * u - q.A1 * v + q2;
+                q2 = q.B2 * u - q.A2 * v;
+                extC[j] = (float)v;
+                int k = j - offset;
+                if ((uint)k < (uint)m)
+                {
+                    double xa = extA[k];
+                    double ya = qa.B0 * xa + a1;
+                    a1 = qa.B1 * xa - qa.A1 * ya + a2;
+                    a2 = qa.B2 * xa - qa.A2 * ya;
+                    extA[k] = (float)ya;
+                    double xb = extB[k];
+                    double yb = qb.B0 * xb + b1;
+                    b1 = qb.B1 * xb - qb.A1 * yb + b2;
+                    b2 = qb.B2 * xb - qb.A2 * yb;
+                    extB[k] = (float)yb;
+                }
+            }
+
+            // Backward, from the ends.
+            x0 = Steady(p, extC[^1], out p1, out p2);
+            Steady(q, x0, out q1, out q2);
+            Steady(qa, extA[^1], out a1, out a2);
+            Steady(qb, extB[^1], out b1, out b2);
+            for (int j = mC - 1; j >= 0; j--)
+            {
+                double x = extC[j];
+                double y = p.B0 * x + p1;
+                p1 = p.B1 * x - p.A1 * y + p2;
+                p2 = p.B2 * x - p.A2 * y;
+                double u = (float)y;
+                double v = q.B0 * u + q1;
+                q1 = q.B1 * u - q.A1 * v + q2;
+                q2 = q.B2 * u - q.A2 * v;
+                extC[j] = (float)v;
+                int k = j - offset;
+                if ((uint)k < (uint)m)
+                {
+                    double xa = extA[k];
+                    double ya = qa.B0 * xa + a1;
+                    a1 = qa.B1 * xa - qa.A1 * ya + a2;
+                    a2 = qa.B2 * xa - qa.A2 * ya;
+                    extA[k] = (float)ya;
+                    double xb = extB[k];
+                    double yb = qb.B0 * xb + b1;
+                    b1 = qb.B1 * xb - qb.A1 * yb + b2;
+                    b2 = qb.B2 * xb - qb.A2 * yb;
+                    extB[k] = (float)yb;
+                }
+            }
+            extC.Slice(padC, n).CopyTo(outputC);
+            extA.Slice(pad, n).CopyTo(outputA);
+            extB.Slice(pad, n).CopyTo(outputB);
+        }
+        finally
+        {
+            pool.Return(bufferC);
+            pool.Return(bufferA);
+            pool.Return(bufferB);
+        }
+    }
+
     /// <summary>The signal with <paramref name="pad"/> samples of odd reflection at each end, as <see cref="BiquadCascade.FiltFilt"/> builds it.</summary>
     private static void Extend(ReadOnlySpan<float> data, int pad, Span<float> ext)
     {
