@@ -1,4 +1,5 @@
 using System.Buffers;
+using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Pipeline.Measurement;
 
@@ -51,10 +52,11 @@ public static class LengthTransformDetector
                 int c = i - half;
                 if (c >= 0 && c < n) lt[c] = (float)Math.Max(0, sum);
             }
+            // Median and 98th percentile by selection: the same values a sort gives, at a fraction of its cost.
             var sorted = sortBuf.AsSpan(0, n);
             lt.CopyTo(sorted);
-            sorted.Sort();
-            double median = sorted[n / 2], p98 = sorted[Math.Min(n - 1, (int)(0.98 * n))];
+            var (medianValue, p98Value) = OrderStatistics.SelectPairInPlace(sorted, n / 2, Math.Min(n - 1, (int)(0.98 * n)));
+            double median = medianValue, p98 = p98Value;
             if (!(p98 > median) || p98 <= 1e-6) return 0; // flat or featureless: nothing to detect
             double threshold = median + 0.30 * (p98 - median);
 

@@ -53,6 +53,37 @@ public static class MitBihEvaluation
         double fsIn = record.SampleRateHz, fs = g.SampleRateHz;
         var beats = AnnotationReader.Beats(annotations).Select(a => a.Sample).ToArray();
         var episodes = AnnotationReader.RhythmEpisodes(annotations, record.Length);
+        int w = g.WindowSamples;
+
+        var results = new List<WindowEvaluation>();
+        foreach (var window in Windows(record, g))
+        {
+            long k = window.Index;
+            var measurement = measurer.Measure(window);
+            window.ReleaseSignal();
+
+            // The window covers source samples [start, end) at the record's rate.
+            long start = (long)Math.Round(k * w * fsIn / fs), end = (long)Math.Round((k + 1) * w * fsIn / fs);
+            int first = LowerBound(beats, start), last = LowerBound(beats, end) - 1;
+            double? referenceHr = last - first >= 1 ? 60.0 * fsIn * (last - first) / (beats[last] - beats[first]) : null;
+            bool af = episodes.Any(e => e.Rhythm == "(AFIB" && e.Start <= start && e.End >= end);
+            bool free = !episodes.Any(e => (e.Rhythm == "(AFIB" || e.Rhythm == "(AFL") && e.Start < end && e.End > start);
+            results.Add(new WindowEvaluation(record.Name, k, measurement, referenceHr, af, free));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The complete, consecutive, non-overlapping windows of <paramref name="record"/>, built the way the window stage
+    /// builds them: each mapped lead resampled once to the model rate (invalid samples held), then preprocessed per lead
+    /// per window. Window k has <see cref="EcgWindow.Index"/> k. Lazily built; each window's samples are pooled and owned
+    /// by the caller (<see cref="EcgWindow.ReleaseSignal"/>).
+    /// </summary>
+    public static IEnumerable<EcgWindow> Windows(WfdbRecord record, WindowGeometry? geometry = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var g = geometry ?? ModelGeometry;
+        double fsIn = record.SampleRateHz, fs = g.SampleRateHz;
 
         // Resample each mapped lead once, like the window stage's per-lead streaming resampler.
         var rows = new Dictionary<int, float[]>();
@@ -64,8 +95,7 @@ public static class MitBihEvaluation
             rows[g.RowOf(lead)] = Resampler.Resample(held, fsIn, fs);
             recorded.Add(lead);
         }
-        var results = new List<WindowEvaluation>();
-        if (rows.Count == 0) return results;
+        if (rows.Count == 0) yield break;
         int length = rows.Values.First().Length;
         int w = g.WindowSamples;
         var mask = new float[g.LeadCount];
@@ -80,20 +110,9 @@ public static class MitBihEvaluation
                 samples.AsSpan((int)(k * w), w).CopyTo(dst);
                 EcgPreprocessing.Apply(dst, fs);
             }
-            var window = new EcgWindow(record.Name, "mitbih", k, DateTimeOffset.UnixEpoch + TimeSpan.FromSeconds(k * w / fs), g,
+            yield return new EcgWindow(record.Name, "mitbih", k, DateTimeOffset.UnixEpoch + TimeSpan.FromSeconds(k * w / fs), g,
                 signal, (float[])mask.Clone(), recorded, [], 1.0, WindowStatus.Analyzable, 0);
-            var measurement = measurer.Measure(window);
-            window.ReleaseSignal();
-
-            // The window covers source samples [start, end) at the record's rate.
-            long start = (long)Math.Round(k * w * fsIn / fs), end = (long)Math.Round((k + 1) * w * fsIn / fs);
-            int first = LowerBound(beats, start), last = LowerBound(beats, end) - 1;
-            double? referenceHr = last - first >= 1 ? 60.0 * fsIn * (last - first) / (beats[last] - beats[first]) : null;
-            bool af = episodes.Any(e => e.Rhythm == "(AFIB" && e.Start <= start && e.End >= end);
-            bool free = !episodes.Any(e => (e.Rhythm == "(AFIB" || e.Rhythm == "(AFL") && e.Start < end && e.End > start);
-            results.Add(new WindowEvaluation(record.Name, k, measurement, referenceHr, af, free));
         }
-        return results;
     }
 
     /// <summary>HR error and AF separation over <paramref name="windows"/>.</summary>

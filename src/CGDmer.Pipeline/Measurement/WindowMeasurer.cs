@@ -71,30 +71,70 @@ public sealed class WindowMeasurer
         if (!window.IsAnalyzable) return WindowMeasurement.None;
         var geometry = window.Geometry;
         double fs = geometry.SampleRateHz;
-        int bestRow = -1;
-        LeadQuality best = default;
-        int[]? bestBeats = null;
-        for (int row = 0; row < geometry.LeadCount; row++)
+        // Each lead's beats go to pooled scratch; only the analysis lead's are copied out. Two buffers, swapped when a
+        // lead beats the best so far, so no lead is detected twice and no per-lead array is allocated. Rented at the
+        // first present lead: a window without one needs neither them nor the rate's filter designs.
+        var pool = ArrayPool<int>.Shared;
+        RateTools? tools = null;
+        int[]? leadBeats = null, bestBeats = null;
+        try
         {
-            if (!(window.LeadMask[row] > 0.5f)) continue;
-            var quality = Assess(window.Row(row), fs, out var beats);
-            if (quality.Flat) continue;
-            if (bestRow < 0 || quality.Sqi > best.Sqi)
+            int bestRow = -1, bestCount = 0;
+            LeadQuality best = default;
+            for (int row = 0; row < geometry.LeadCount; row++)
             {
-                bestRow = row;
-                best = quality;
-                bestBeats = beats;
+                if (!(window.LeadMask[row] > 0.5f)) continue;
+                if (tools is null)
+                {
+                    tools = Tools(fs);
+                    int capacity = tools.Detector.MaxBeats(geometry.WindowSamples);
+                    leadBeats = pool.Rent(capacity);
+                    bestBeats = pool.Rent(capacity);
+                }
+                var quality = Assess(window.Row(row), fs, tools, leadBeats!, out int count);
+                if (quality.Flat) continue;
+                if (bestRow < 0 || quality.Sqi > best.Sqi)
+                {
+                    bestRow = row;
+                    best = quality;
+                    bestCount = count;
+                    (leadBeats, bestBeats) = (bestBeats, leadBeats);
+                }
             }
+            if (bestRow < 0) return WindowMeasurement.None;
+            int[] beats = bestCount == 0 ? [] : bestBeats!.AsSpan(0, bestCount).ToArray();
+            return new WindowMeasurement(beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, geometry.LeadOrder[bestRow]);
         }
-        if (bestRow < 0 || bestBeats is null) return WindowMeasurement.None;
-        return new WindowMeasurement(bestBeats, HeartRateBpm(bestBeats, fs), RrIrregularity(bestBeats), best.Sqi, geometry.LeadOrder[bestRow]);
+        finally
+        {
+            if (leadBeats is not null) pool.Return(leadBeats);
+            if (bestBeats is not null) pool.Return(bestBeats);
+        }
     }
 
     /// <summary>The signal quality of one preprocessed lead sampled at <paramref name="sampleRateHz"/>.</summary>
-    public LeadQuality AssessLead(ReadOnlySpan<float> samples, double sampleRateHz) => Assess(samples, sampleRateHz, out _);
+    public LeadQuality AssessLead(ReadOnlySpan<float> samples, double sampleRateHz)
+    {
+        var tools = Tools(sampleRateHz);
+        var beats = ArrayPool<int>.Shared.Rent(tools.Detector.MaxBeats(samples.Length));
+        try
+        {
+            return Assess(samples, sampleRateHz, tools, beats, out _);
+        }
+        finally { ArrayPool<int>.Shared.Return(beats); }
+    }
 
     /// <summary>Beats of one preprocessed lead as the measure stage finds them (primary detector, edge beats dropped).</summary>
-    public int[] DetectBeats(ReadOnlySpan<float> samples, double sampleRateHz) => PrimaryBeats(samples, Tools(sampleRateHz));
+    public int[] DetectBeats(ReadOnlySpan<float> samples, double sampleRateHz)
+    {
+        var tools = Tools(sampleRateHz);
+        var beats = ArrayPool<int>.Shared.Rent(tools.Detector.MaxBeats(samples.Length));
+        try
+        {
+            return beats.AsSpan(0, PrimaryBeats(samples, tools, beats)).ToArray();
+        }
+        finally { ArrayPool<int>.Shared.Return(beats); }
+    }
 
     /// <summary>60 / mean RR in bpm, or null with fewer than two beats.</summary>
     public static double? HeartRateBpm(IReadOnlyList<int> beats, double sampleRateHz)
@@ -175,43 +215,52 @@ public sealed class WindowMeasurer
         return t;
     }
 
-    private static int[] PrimaryBeats(ReadOnlySpan<float> x, RateTools tools)
+    /// <summary>The primary detector's beats of <paramref name="x"/>, written to <paramref name="beats"/> (room for <see cref="QrsDetector.MaxBeats"/>); returns their number.</summary>
+    private static int PrimaryBeats(ReadOnlySpan<float> x, RateTools tools, Span<int> beats)
     {
-        var beats = tools.Detector.Detect(x);
+        int found = tools.Detector.Detect(x, beats);
         int n = x.Length;
         // A beat on the first/last sample was pinned there by the ±100 ms R-peak search: its peak is outside the window.
-        int drop = 0;
-        foreach (int b in beats) if (b <= 0 || b >= n - 1) drop++;
-        if (drop == 0) return beats;
-        var kept = new int[beats.Length - drop];
-        int k = 0;
-        foreach (int b in beats) if (b > 0 && b < n - 1) kept[k++] = b;
+        int kept = 0;
+        for (int i = 0; i < found; i++)
+            if (beats[i] > 0 && beats[i] < n - 1) beats[kept++] = beats[i];
         return kept;
     }
 
-    private LeadQuality Assess(ReadOnlySpan<float> x, double fs, out int[] beats)
+    /// <summary>
+    /// The quality of lead <paramref name="x"/>; its primary beats go to <paramref name="beatsOut"/> (room for
+    /// <see cref="QrsDetector.MaxBeats"/>), their number to <paramref name="beatCount"/> (0 when the lead is unusable).
+    /// </summary>
+    private LeadQuality Assess(ReadOnlySpan<float> x, double fs, RateTools tools, Span<int> beatsOut, out int beatCount)
     {
-        beats = [];
-        var tools = Tools(fs);
+        beatCount = 0;
         int n = x.Length;
         if (n < fs) return LeadQuality.Unusable; // under a second: no rhythm to judge
         var pool = ArrayPool<float>.Shared;
-        float[] aBuf = pool.Rent(n);
+        float[] finiteBuf = pool.Rent(n), aBuf = pool.Rent(n), bBuf = pool.Rent(n), cBuf = pool.Rent(n);
         int[] secondBuf = ArrayPool<int>.Shared.Rent(n / Math.Max(1, (int)(0.2 * fs)) + 2);
         try
         {
-            var a = aBuf.AsSpan(0, n);
-            // Robust range from the 1st and 99th percentiles; non-finite samples count as saturated.
+            // The lead with non-finite samples as 0 (they count as saturated below): the input of the moments, the
+            // percentiles and the band powers. The mean's sum runs here, in sample order as before.
+            var finite = finiteBuf.AsSpan(0, n);
             int nonFinite = 0;
+            double mean = 0;
+            float min = float.PositiveInfinity, max = float.NegativeInfinity;
             for (int i = 0; i < n; i++)
             {
                 float v = x[i];
                 if (!float.IsFinite(v)) { nonFinite++; v = 0; }
-                a[i] = v;
+                finite[i] = v;
+                mean += v;
+                if (v < min) min = v;
+                if (v > max) max = v;
             }
-            a.Sort();
-            float lo = a[(int)(0.01 * (n - 1))], hi = a[(int)Math.Ceiling(0.99 * (n - 1))];
-            float min = a[0], max = a[n - 1];
+            // Robust range from the 1st and 99th percentiles, selected rather than sorted (same values, a fraction of
+            // the cost); a flat lead stops here, before the detectors and filters.
+            var a = aBuf.AsSpan(0, n);
+            finite.CopyTo(a);
+            var (lo, hi) = OrderStatistics.SelectPairInPlace(a, (int)(0.01 * (n - 1)), (int)Math.Ceiling(0.99 * (n - 1)));
             double range = hi - lo;
             if (range < Options.FlatLineRangeMv)
                 return LeadQuality.Unusable with { RangeMv = range };
@@ -252,13 +301,11 @@ public sealed class WindowMeasurer
             double saturatedFraction = Math.Min(1, (double)saturated / n);
 
             // Moments for the kurtosis.
-            double mean = 0;
-            for (int i = 0; i < n; i++) mean += Finite(x[i]);
             mean /= n;
             double m2 = 0, m4 = 0;
             for (int i = 0; i < n; i++)
             {
-                double d = Finite(x[i]) - mean, d2 = d * d;
+                double d = finite[i] - mean, d2 = d * d;
                 m2 += d2;
                 m4 += d2 * d2;
             }
@@ -267,13 +314,17 @@ public sealed class WindowMeasurer
             double kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0;
             double total = m2 * n + mean * mean * n;
 
-            double qrsBand = BandPower(x, tools.QrsBand, a);
-            double aboveQrsLow = BandPower(x, tools.AboveQrsLow, a);
-            double baseline = BandPower(x, tools.Baseline, a);
+            // Zero-phase band powers, the three filters interleaved in one loop (ZeroPhase: same results as FiltFilt).
+            var b = bBuf.AsSpan(0, n);
+            var c = cBuf.AsSpan(0, n);
+            ZeroPhase.FiltFilt(tools.QrsBand, tools.AboveQrsLow, tools.Baseline, finite, c, a, b);
+            double qrsBand = Power(c);
+            double aboveQrsLow = Power(a);
+            double baseline = Power(b);
             double qrsRatio = aboveQrsLow > 0 ? Math.Min(1, qrsBand / aboveQrsLow) : 0;
             double baselineRatio = total > 0 ? Math.Min(1, baseline / total) : 0;
 
-            beats = PrimaryBeats(x, tools);
+            var beats = beatsOut[..PrimaryBeats(x, tools, beatsOut)];
             var second = secondBuf.AsSpan(0, LengthTransformDetector.Detect(x, fs, secondBuf));
             int tolerance = Math.Max(1, (int)Math.Round(Options.BeatMatchToleranceSeconds * fs));
             int matched = Matched(beats, second, tolerance);
@@ -289,25 +340,33 @@ public sealed class WindowMeasurer
             double qSat = Clamp01(1 - 20 * saturatedFraction);
             double qRhythm = plausible ? 1 : 0.25;
             double sqi = qSat * qRhythm * qK * (0.50 * agreement + 0.25 * qP + 0.25 * qBase);
+            beatCount = beats.Length;
             return new LeadQuality(Clamp01(sqi), false, range, saturatedFraction, agreement, qrsRatio, baselineRatio, kurtosis, plausible, beats.Length);
         }
         finally
         {
+            pool.Return(finiteBuf);
             pool.Return(aBuf);
+            pool.Return(bBuf);
+            pool.Return(cBuf);
             ArrayPool<int>.Shared.Return(secondBuf);
         }
     }
 
-    private static double Finite(float v) => float.IsFinite(v) ? v : 0;
+    /// <summary>60 / mean RR of ascending beats (as <see cref="HeartRateBpm(IReadOnlyList{int}, double)"/>), without boxing a list.</summary>
+    private static double? HeartRateBpm(ReadOnlySpan<int> beats, double sampleRateHz)
+    {
+        if (beats.Length < 2) return null;
+        int span = beats[^1] - beats[0];
+        if (span <= 0) return null;
+        return 60.0 * sampleRateHz * (beats.Length - 1) / span;
+    }
 
     private static double Clamp01(double v) => double.IsNaN(v) ? 0 : Math.Clamp(v, 0, 1);
 
-    /// <summary>Power (sum of squares) of <paramref name="x"/> after zero-phase <paramref name="filter"/>, using <paramref name="scratch"/>.</summary>
-    private static double BandPower(ReadOnlySpan<float> x, BiquadCascade filter, Span<float> scratch)
+    /// <summary>Sum of squares, in sample order.</summary>
+    private static double Power(ReadOnlySpan<float> s)
     {
-        var s = scratch[..x.Length];
-        for (int i = 0; i < x.Length; i++) s[i] = float.IsFinite(x[i]) ? x[i] : 0;
-        filter.FiltFilt(s);
         double p = 0;
         foreach (float v in s) p += (double)v * v;
         return p;

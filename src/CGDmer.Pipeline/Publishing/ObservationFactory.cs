@@ -66,6 +66,31 @@ public sealed class ObservationFactory
     private readonly ResourceReference _modelDevice;
     private readonly string _method;
 
+    // Parts that are the same in every Observation, built once per factory (from the options and the model) instead
+    // of per window. Firely's serializer and validator only read them, and the service only serializes what it
+    // publishes, so the resources share them: treat published resources as read-only (DeepCopy() one to change it).
+    private readonly Meta _heartRateMeta = new() { Profile = [HeartRateProfile] };
+    private readonly CodeableConcept _vitalSigns = Category("vital-signs", "Vital Signs");
+    private readonly CodeableConcept _procedure = Category("procedure", "Procedure");
+    private readonly CodeableConcept _heartRateCode = new()
+    {
+        Coding =
+        [
+            new Coding(Loinc, HeartRateLoinc, "Heart rate"),
+            new Coding(Mdc, HeartRateMdc, "MDC_ECG_HEART_RATE"),
+        ],
+        Text = "Heart rate",
+    };
+    private readonly CodeableConcept _ekgImpressionCode = new(Loinc, EkgImpressionLoinc, "EKG impression", "EKG impression");
+    private readonly CodeableConcept _methodConcept;
+    private readonly CodeableConcept _detected = new(InterpretationSystem, "DET", "Detected");
+    private readonly CodeableConcept _notDetected = new(InterpretationSystem, "ND", "Not detected");
+    private readonly CodeableConcept _notANumber = new(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)");
+    private readonly Coding _noFinding;
+    private readonly CodeableConcept _signalQualityCode, _beatCountCode, _rrIrregularityCode, _analysisLeadCode;
+    // Per model label (in the model's order): the finding's SNOMED CT coding and its component code.
+    private readonly Dictionary<LabelMetadata, (Coding Finding, CodeableConcept Component)> _labels;
+
     public ObservationFactory(PublishingOptions options, ModelMetadata model)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -75,7 +100,25 @@ public sealed class ObservationFactory
         ModelDevice = DeviceFactory.ForModel(model, options);
         _modelDevice = new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}");
         _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";
+        _methodConcept = new CodeableConcept { Text = _method };
+        _noFinding = new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, "No finding above its decision threshold");
+        _signalQualityCode = ProjectCode(ProjectCodes.SignalQuality, "Signal quality index (0 unusable .. 1 clean)");
+        _beatCountCode = ProjectCode(ProjectCodes.BeatCount, "QRS complexes detected in the window");
+        _rrIrregularityCode = ProjectCode(ProjectCodes.RrIrregularity, "RR interval irregularity");
+        _analysisLeadCode = ProjectCode(ProjectCodes.AnalysisLead, "Lead the beats were detected in");
+        // Keyed by the label record (value equality): the findings carry the model's labels.
+        _labels = new Dictionary<LabelMetadata, (Coding, CodeableConcept)>();
+        foreach (var l in model.Labels)
+            _labels.TryAdd(l, (new Coding(SnomedCt, l.SnomedCt, l.Display), new CodeableConcept(SnomedCt, l.SnomedCt, l.Display, l.Display)));
     }
+
+    private CodeableConcept ProjectCode(string code, string display) => new(_options.ProjectCodeSystem, code, display, display);
+
+    /// <summary>The label's cached codes; built on the fly for a label the model does not list (a caller's own findings).</summary>
+    private (Coding Finding, CodeableConcept Component) LabelCodes(LabelMetadata label) =>
+        _labels.TryGetValue(label, out var codes)
+            ? codes
+            : (new Coding(SnomedCt, label.SnomedCt, label.Display), new CodeableConcept(SnomedCt, label.SnomedCt, label.Display, label.Display));
 
     public PublishingOptions Options => _options;
     public ModelMetadata Model => _model;
@@ -116,17 +159,9 @@ public sealed class ObservationFactory
         var ecg = window.Analyzed.Window;
 
         var obs = Base(ecg, ObservationIds.HeartRate);
-        obs.Meta = new Meta { Profile = [HeartRateProfile] };
-        obs.Category = [Category("vital-signs", "Vital Signs")];
-        obs.Code = new CodeableConcept
-        {
-            Coding =
-            [
-                new Coding(Loinc, HeartRateLoinc, "Heart rate"),
-                new Coding(Mdc, HeartRateMdc, "MDC_ECG_HEART_RATE"),
-            ],
-            Text = "Heart rate",
-        };
+        obs.Meta = _heartRateMeta;
+        obs.Category = [_vitalSigns];
+        obs.Code = _heartRateCode;
         // The acquisition device: the rate is measured from its ECG by this service's beat detector.
         obs.Device = new ResourceReference { Identifier = new Identifier(_options.DeviceIdentifierSystem, ecg.DeviceId) };
         obs.Value = new Quantity
@@ -148,24 +183,24 @@ public sealed class ObservationFactory
         var obs = ImpressionBase(window);
 
         var value = new CodeableConcept();
-        var text = new List<string>();
+        string? text = null;
         foreach (var f in window.Findings)
         {
             if (!f.Present) continue;
-            value.Coding.Add(new Coding(SnomedCt, f.Label.SnomedCt, f.Label.Display));
-            text.Add(f.Label.Display);
+            value.Coding.Add(LabelCodes(f.Label).Finding);
+            text = text is null ? f.Label.Display : text + "; " + f.Label.Display;
         }
         if (value.Coding.Count == 0)
         {
-            value.Coding.Add(new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, "No finding above its decision threshold"));
-            text.Add("No finding above its decision threshold");
+            value.Coding.Add(_noFinding);
+            text = _noFinding.Display;
         }
-        value.Text = string.Join("; ", text);
+        value.Text = text;
         obs.Value = value;
 
         var components = new List<Observation.ComponentComponent>(window.Findings.Count + 4);
         foreach (var f in window.Findings) components.Add(FindingComponent(f));
-        components.AddRange(MeasurementComponents(window.Analyzed.Measurement));
+        AddMeasurementComponents(window.Analyzed.Measurement, components);
         obs.Component = components;
         return obs;
     }
@@ -181,7 +216,9 @@ public sealed class ObservationFactory
         obs.DataAbsentReason = new CodeableConcept(DataAbsentReasonSystem, "error", "Error",
             $"Not interpreted: {DescribeSuppression(reason)} ({reason}).");
         // The measurements explain the suppression (e.g. the signal quality index that was too low).
-        obs.Component = MeasurementComponents(window.Analyzed.Measurement);
+        var components = new List<Observation.ComponentComponent>(4);
+        AddMeasurementComponents(window.Analyzed.Measurement, components);
+        obs.Component = components;
         return obs;
     }
 
@@ -189,10 +226,10 @@ public sealed class ObservationFactory
     {
         var ecg = window.Analyzed.Window;
         var obs = Base(ecg, ObservationIds.Findings);
-        obs.Category = [Category("procedure", "Procedure")];
-        obs.Code = new CodeableConcept(Loinc, EkgImpressionLoinc, "EKG impression", "EKG impression");
+        obs.Category = [_procedure];
+        obs.Code = _ekgImpressionCode;
         obs.Device = _modelDevice;
-        obs.Method = new CodeableConcept { Text = _method };
+        obs.Method = _methodConcept;
         obs.Note = [new Annotation { Text = LeadNote(ecg) }];
         return obs;
     }
@@ -220,45 +257,36 @@ public sealed class ObservationFactory
 
     private Observation.ComponentComponent FindingComponent(Finding f)
     {
-        var c = new Observation.ComponentComponent
-        {
-            Code = new CodeableConcept(SnomedCt, f.Label.SnomedCt, f.Label.Display, f.Label.Display),
-        };
+        var c = new Observation.ComponentComponent { Code = LabelCodes(f.Label).Component };
         if (float.IsFinite(f.Probability))
         {
             c.Value = Probability(f.Probability);
-            c.Interpretation = [f.Present
-                ? new CodeableConcept(InterpretationSystem, "DET", "Detected")
-                : new CodeableConcept(InterpretationSystem, "ND", "Not detected")];
+            c.Interpretation = [f.Present ? _detected : _notDetected];
         }
         else
         {
             // A NaN from the model is no probability; say so instead of writing an invalid decimal.
-            c.DataAbsentReason = new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)");
+            c.DataAbsentReason = _notANumber;
         }
         return c;
     }
 
-    private List<Observation.ComponentComponent> MeasurementComponents(WindowMeasurement m)
+    private void AddMeasurementComponents(WindowMeasurement m, List<Observation.ComponentComponent> list)
     {
-        var list = new List<Observation.ComponentComponent>(4)
-        {
-            ProjectComponent(ProjectCodes.SignalQuality, "Signal quality index (0 unusable .. 1 clean)",
-                Ratio(double.IsNaN(m.SignalQuality) ? double.NaN : Math.Clamp(m.SignalQuality, 0, 1), 3)),
-            ProjectComponent(ProjectCodes.BeatCount, "QRS complexes detected in the window",
-                new Quantity { Value = m.BeatSamples.Count, Unit = "beats", System = Ucum, Code = "{beats}" }),
-        };
+        list.Add(ProjectComponent(_signalQualityCode,
+            Ratio(double.IsNaN(m.SignalQuality) ? double.NaN : Math.Clamp(m.SignalQuality, 0, 1), 3)));
+        list.Add(ProjectComponent(_beatCountCode,
+            new Quantity { Value = m.BeatSamples.Count, Unit = "beats", System = Ucum, Code = "{beats}" }));
         if (m.RrIrregularity is { } rr && !double.IsNaN(rr) && rr >= 0)
-            list.Add(ProjectComponent(ProjectCodes.RrIrregularity, "RR interval irregularity", Ratio(rr, 3)));
+            list.Add(ProjectComponent(_rrIrregularityCode, Ratio(rr, 3)));
         if (m.AnalysisLead is { } lead)
-            list.Add(ProjectComponent(ProjectCodes.AnalysisLead, "Lead the beats were detected in", new FhirString(Leads.Name(lead))));
-        return list;
+            list.Add(ProjectComponent(_analysisLeadCode, new FhirString(Leads.Name(lead))));
     }
 
-    private Observation.ComponentComponent ProjectComponent(string code, string display, DataType? value)
+    private Observation.ComponentComponent ProjectComponent(CodeableConcept code, DataType? value)
     {
-        var c = new Observation.ComponentComponent { Code = new CodeableConcept(_options.ProjectCodeSystem, code, display, display) };
-        if (value is null) c.DataAbsentReason = new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)");
+        var c = new Observation.ComponentComponent { Code = code };
+        if (value is null) c.DataAbsentReason = _notANumber;
         else c.Value = value;
         return c;
     }
@@ -274,13 +302,27 @@ public sealed class ObservationFactory
 
     private static string LeadNote(EcgWindow ecg)
     {
-        var present = new List<string>(ecg.RecordedLeads.Count);
+        var text = new System.Text.StringBuilder("Leads analysed: ", 96);
+        int present = 0;
         foreach (var l in ecg.RecordedLeads)
-            if (!ecg.MissingLeads.Contains(l)) present.Add(Leads.Name(l));
-        var text = "Leads analysed: " + (present.Count == 0 ? "none" : string.Join(", ", present)) + ".";
+        {
+            if (ecg.MissingLeads.Contains(l)) continue;
+            if (present++ > 0) text.Append(", ");
+            text.Append(Leads.Name(l));
+        }
+        if (present == 0) text.Append("none");
+        text.Append('.');
         if (ecg.MissingLeads.Count > 0)
-            text += " Leads off or interrupted: " + string.Join(", ", ecg.MissingLeads.Select(Leads.Name)) + ".";
-        return text;
+        {
+            text.Append(" Leads off or interrupted: ");
+            for (int i = 0; i < ecg.MissingLeads.Count; i++)
+            {
+                if (i > 0) text.Append(", ");
+                text.Append(Leads.Name(ecg.MissingLeads[i]));
+            }
+            text.Append('.');
+        }
+        return text.ToString();
     }
 
     private static string DescribeSuppression(string reason) => reason switch

@@ -46,13 +46,53 @@ public sealed class QrsDetector
     /// <summary>R-peak sample indices of a single lead, ascending.</summary>
     public int[] Detect(ReadOnlySpan<float> ecg)
     {
-        var copy = ArrayPool<float>.Shared.Rent(ecg.Length);
+        var beats = ArrayPool<int>.Shared.Rent(MaxBeats(ecg.Length));
         try
         {
-            ecg.CopyTo(copy);
-            return Detect([new ArraySegment<float>(copy, 0, ecg.Length)]);
+            return beats.AsSpan(0, Detect(ecg, beats)).ToArray();
         }
-        finally { ArrayPool<float>.Shared.Return(copy); }
+        finally { ArrayPool<int>.Shared.Return(beats); }
+    }
+
+    /// <summary>
+    /// Allocation-free <see cref="Detect(ReadOnlySpan{float})"/>: writes the R-peaks (ascending) to <paramref name="beats"/>
+    /// and returns their number. Scratch comes from <see cref="ArrayPool{T}.Shared"/>; for the measure stage, which
+    /// detects beats in every lead of every window.
+    /// </summary>
+    /// <param name="beats">Room for <see cref="MaxBeats"/>(<paramref name="ecg"/>.Length) beats.</param>
+    public int Detect(ReadOnlySpan<float> ecg, Span<int> beats)
+    {
+        int n = ecg.Length;
+        if (beats.Length < MaxBeats(n))
+            throw new ArgumentException($"room for {MaxBeats(n)} beats is needed (one per refractory period), got {beats.Length}", nameof(beats));
+        if (n < (int)(SampleRateHz * 0.5)) return 0;
+        var pool = ArrayPool<float>.Shared;
+        float[] bp = pool.Rent(n), sq = pool.Rent(n), mwi = pool.Rent(n), mag = pool.Rent(n);
+        try
+        {
+            var mwiS = mwi.AsSpan(0, n);
+            var magS = mag.AsSpan(0, n);
+            mwiS.Clear();
+            magS.Clear();
+            AddLead(ecg, bp.AsSpan(0, n), sq.AsSpan(0, n), mwiS, magS);
+            return Locate(mwiS, magS, beats);
+        }
+        finally
+        {
+            pool.Return(bp);
+            pool.Return(sq);
+            pool.Return(mwi);
+            pool.Return(mag);
+        }
+    }
+
+    /// <summary>Most beats <see cref="Detect(ReadOnlySpan{float}, Span{int})"/> can report in <paramref name="samples"/> samples.</summary>
+    public int MaxBeats(int samples)
+    {
+        if (samples <= 0) return 0;
+        // Beats are at least one refractory period apart (at least one sample when that rounds to zero).
+        int refractory = Math.Max(1, (int)Math.Round(RefractorySeconds * SampleRateHz));
+        return Math.Min(samples, samples / refractory + 1);
     }
 
     /// <summary>
@@ -67,70 +107,18 @@ public sealed class QrsDetector
         int n = leads[0].Count;
         foreach (var l in leads)
             if (l.Count != n) throw new ArgumentException("All leads must have the same length.", nameof(leads));
-        double fs = SampleRateHz;
-        if (n < (int)(fs * 0.5)) return [];
+        if (n < (int)(SampleRateHz * 0.5)) return [];
         var pool = ArrayPool<float>.Shared;
         float[] bp = pool.Rent(n), sq = pool.Rent(n), mwi = pool.Rent(n), mag = pool.Rent(n);
+        int[] beats = ArrayPool<int>.Shared.Rent(MaxBeats(n));
         try
         {
             var mwiS = mwi.AsSpan(0, n);
             var magS = mag.AsSpan(0, n);
             mwiS.Clear();
             magS.Clear();
-            int w = Math.Max(1, (int)Math.Round(IntegrationWindowSeconds * fs));
-            foreach (var lead in leads)
-            {
-                // 1. band-pass (invalid samples held at the last valid value so NaN cannot spread through the filters)
-                var x = lead.AsSpan();
-                var bps = bp.AsSpan(0, n);
-                float last = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    float v = x[i];
-                    if (float.IsFinite(v)) last = v; else v = last;
-                    bps[i] = v;
-                }
-                _bandPass.FiltFilt(bps, (int)Math.Min(n - 1, fs));
-                double scale = Percentile99Abs(bps);
-                if (!(scale > 0)) continue; // flat lead: contributes nothing
-                float inv = (float)(1 / scale);
-
-                // 2.–3. centred five-point derivative, squared
-                var sqS = sq.AsSpan(0, n);
-                for (int i = 0; i < n; i++)
-                {
-                    float d = (2 * At(bps, i + 2) + At(bps, i + 1) - At(bps, i - 1) - 2 * At(bps, i - 2)) * 0.125f * inv;
-                    sqS[i] = d * d;
-                    magS[i] += Math.Abs(bps[i]) * inv;
-                }
-                // 4. centred moving-window integration (running sum in double to avoid drift over long records)
-                double sum = 0;
-                int half = w / 2;
-                for (int i = 0; i < n + half; i++)
-                {
-                    if (i < n) sum += sqS[i];
-                    if (i - w >= 0) sum -= sqS[i - w];
-                    int c = i - half;
-                    if (c >= 0) mwiS[c] += (float)(sum / w);
-                }
-            }
-
-            var beats = Decide(mwiS, magS, fs);
-            // 6. R-peak: largest (scaled, summed) band-passed magnitude within ±100 ms of the integrator peak
-            int r = (int)Math.Round(0.100 * fs);
-            var result = new List<int>(beats.Count);
-            foreach (int p in beats)
-            {
-                int lo = Math.Max(0, p - r), hi = Math.Min(n - 1, p + r);
-                int best = p;
-                float bv = -1;
-                for (int i = lo; i <= hi; i++)
-                {
-                    if (magS[i] > bv) { bv = magS[i]; best = i; }
-                }
-                if (result.Count == 0 || best - result[^1] >= (int)(RefractorySeconds * fs)) result.Add(best);
-            }
-            return result.ToArray();
+            foreach (var lead in leads) AddLead(lead.AsSpan(), bp.AsSpan(0, n), sq.AsSpan(0, n), mwiS, magS);
+            return beats.AsSpan(0, Locate(mwiS, magS, beats)).ToArray();
         }
         finally
         {
@@ -138,27 +126,111 @@ public sealed class QrsDetector
             pool.Return(sq);
             pool.Return(mwi);
             pool.Return(mag);
+            ArrayPool<int>.Shared.Return(beats);
         }
     }
 
-    private static double Percentile99Abs(ReadOnlySpan<float> x)
+    /// <summary>Steps 1–4 for one lead: adds its scaled integrator output to <paramref name="mwi"/> and its scaled band-passed magnitude to <paramref name="mag"/>.</summary>
+    private void AddLead(ReadOnlySpan<float> x, Span<float> bp, Span<float> sq, Span<float> mwi, Span<float> mag)
+    {
+        int n = x.Length;
+        double fs = SampleRateHz;
+        int w = Math.Max(1, (int)Math.Round(IntegrationWindowSeconds * fs));
+        // 1. band-pass (invalid samples held at the last valid value so NaN cannot spread through the filters)
+        float last = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float v = x[i];
+            if (float.IsFinite(v)) last = v; else v = last;
+            bp[i] = v;
+        }
+        ZeroPhase.FiltFilt(_bandPass, bp, (int)Math.Min(n - 1, fs)); // = _bandPass.FiltFilt, interleaved sections
+        double scale = Percentile99Abs(bp, sq);
+        if (!(scale > 0)) return; // flat lead: contributes nothing
+        float inv = (float)(1 / scale);
+
+        // 2.–3. centred five-point derivative, squared (the ends clamp the index; the interior needs no clamping)
+        for (int i = 0; i < n; i++)
+        {
+            float d = i >= 2 && i < n - 2
+                ? (2 * bp[i + 2] + bp[i + 1] - bp[i - 1] - 2 * bp[i - 2]) * 0.125f * inv
+                : (2 * At(bp, i + 2) + At(bp, i + 1) - At(bp, i - 1) - 2 * At(bp, i - 2)) * 0.125f * inv;
+            sq[i] = d * d;
+            mag[i] += Math.Abs(bp[i]) * inv;
+        }
+        // 4. centred moving-window integration (running sum in double to avoid drift over long records)
+        double sum = 0;
+        int half = w / 2;
+        for (int i = 0; i < n + half; i++)
+        {
+            if (i < n) sum += sq[i];
+            if (i - w >= 0) sum -= sq[i - w];
+            int c = i - half;
+            if (c >= 0) mwi[c] += (float)(sum / w);
+        }
+    }
+
+    /// <summary>Steps 5–6: beat decisions on the integrator, then R-peaks; writes them to <paramref name="result"/>, returns their number.</summary>
+    private int Locate(ReadOnlySpan<float> mwi, ReadOnlySpan<float> mag, Span<int> result)
+    {
+        int n = mwi.Length;
+        double fs = SampleRateHz;
+        var intPool = ArrayPool<int>.Shared;
+        var doublePool = ArrayPool<double>.Shared;
+        int capacity = MaxBeats(n), candidates = n / 2 + 1; // integrator maxima are at least two samples apart
+        int[] beats = intPool.Rent(capacity), noiseIndex = intPool.Rent(candidates), rr = intPool.Rent(RrHistory);
+        double[] beatValues = doublePool.Rent(capacity), noiseValue = doublePool.Rent(candidates);
+        try
+        {
+            int count = Decide(mwi, mag, fs, beats, beatValues, noiseIndex, noiseValue, rr);
+            // 6. R-peak: largest (scaled, summed) band-passed magnitude within ±100 ms of the integrator peak
+            int r = (int)Math.Round(0.100 * fs);
+            int spacing = (int)(RefractorySeconds * fs);
+            int found = 0;
+            for (int b = 0; b < count; b++)
+            {
+                int p = beats[b];
+                int lo = Math.Max(0, p - r), hi = Math.Min(n - 1, p + r);
+                int best = p;
+                float bv = -1;
+                for (int i = lo; i <= hi; i++)
+                {
+                    if (mag[i] > bv) { bv = mag[i]; best = i; }
+                }
+                if (found == 0 || best - result[found - 1] >= spacing) result[found++] = best;
+            }
+            return found;
+        }
+        finally
+        {
+            intPool.Return(beats);
+            intPool.Return(noiseIndex);
+            intPool.Return(rr);
+            doublePool.Return(beatValues);
+            doublePool.Return(noiseValue);
+        }
+    }
+
+    /// <summary>99th percentile of |x| (a subsample of long records), using <paramref name="scratch"/>.</summary>
+    private static double Percentile99Abs(ReadOnlySpan<float> x, Span<float> scratch)
     {
         int step = Math.Max(1, x.Length / 20000); // a subsample is plenty for a scale estimate
         int m = (x.Length + step - 1) / step;
-        var buf = ArrayPool<float>.Shared.Rent(m);
-        try
-        {
-            for (int i = 0, j = 0; j < m; i += step, j++) buf[j] = Math.Abs(x[i]);
-            var s = buf.AsSpan(0, m);
-            s.Sort();
-            return s[Math.Min(m - 1, (int)(0.99 * m))];
-        }
-        finally { ArrayPool<float>.Shared.Return(buf); }
+        var s = scratch[..m];
+        for (int i = 0, j = 0; j < m; i += step, j++) s[j] = Math.Abs(x[i]);
+        return OrderStatistics.SelectInPlace(s, Math.Min(m - 1, (int)(0.99 * m)));
     }
 
     private static float At(ReadOnlySpan<float> x, int i) => x[Math.Clamp(i, 0, x.Length - 1)];
 
-    private List<int> Decide(ReadOnlySpan<float> mwi, ReadOnlySpan<float> bp, double fs)
+    /// <summary>
+    /// Step 5, the adaptive thresholds. Writes the integrator peaks taken for beats to <paramref name="beats"/> (their
+    /// values to <paramref name="beatValues"/>) and returns their number; <paramref name="noiseIndex"/> and
+    /// <paramref name="noiseValue"/> hold the candidates for search-back. All four are caller-provided scratch so that
+    /// detection allocates nothing per window.
+    /// </summary>
+    private int Decide(ReadOnlySpan<float> mwi, ReadOnlySpan<float> bp, double fs,
+                       int[] beats, double[] beatValues, int[] noiseIndex, double[] noiseValue, int[] rr)
     {
         int n = mwi.Length;
         int refractory = (int)Math.Round(RefractorySeconds * fs);
@@ -171,40 +243,12 @@ public sealed class QrsDetector
         for (int i = 0; i < learn; i++) { max = Math.Max(max, mwi[i]); mean += mwi[i]; }
         mean /= Math.Max(1, learn);
         double spki = max / 3, npki = mean / 2;
-        double Thr1() => npki + ThresholdFraction * (spki - npki);
 
-        var beats = new List<int>();
-        var beatValues = new List<double>();
+        int count = 0, noiseCount = 0;
         double lastSlope = 0;
-        var rrList = new List<int>();
+        // rr: the last eight RR intervals, oldest first, for the mean RR of search-back.
+        int rrCount = 0;
         double rrMean = fs; // 1 s until real intervals are known
-        var noisePeaks = new List<(int Index, double Value)>(); // candidates since the last beat, for search-back
-
-        double Slope(int p, ReadOnlySpan<float> x)
-        {
-            double s = 0;
-            int lo = Math.Max(1, p - slopeHalf), hi = Math.Min(x.Length - 1, p + slopeHalf);
-            for (int i = lo; i <= hi; i++) s = Math.Max(s, Math.Abs(x[i] - x[i - 1]));
-            return s;
-        }
-
-        void Accept(int p, double v, double slope, bool searchBack)
-        {
-            if (beats.Count > 0)
-            {
-                rrList.Add(p - beats[^1]);
-                if (rrList.Count > 8) rrList.RemoveAt(0);
-                double s = 0;
-                foreach (var x in rrList) s += x;
-                rrMean = s / rrList.Count;
-            }
-            beats.Add(p);
-            beatValues.Add(v);
-            lastSlope = slope;
-            spki = searchBack ? 0.25 * v + 0.75 * spki : 0.125 * v + 0.875 * spki;
-            if (searchBack) noisePeaks.RemoveAll(x => x.Index <= p); // later candidates may hide a second missed beat
-            else noisePeaks.Clear();
-        }
 
         for (int i = 1; i < n - 1; i++)
         {
@@ -212,33 +256,37 @@ public sealed class QrsDetector
             if (!(v > mwi[i - 1] && v >= mwi[i + 1])) continue; // local maxima of the integrator only
 
             // Search-back: a long silence since the last beat means one was missed under the threshold.
-            while (noisePeaks.Count > 0 && beats.Count > 0 && i - beats[^1] > SearchBackFactor * rrMean)
+            while (noiseCount > 0 && count > 0 && i - beats[count - 1] > SearchBackFactor * rrMean)
             {
                 int best = -1;
-                double bestV = SearchBackThresholdFraction * Thr1();
-                foreach (var (idx, val) in noisePeaks)
-                    if (idx - beats[^1] >= refractory && val > bestV
-                        && (idx - beats[^1] >= tWindow || Slope(idx, bp) >= 0.5 * lastSlope)) // not a T wave
+                double bestV = SearchBackThresholdFraction * Threshold(spki, npki);
+                for (int c = 0; c < noiseCount; c++)
+                {
+                    int idx = noiseIndex[c];
+                    double val = noiseValue[c];
+                    if (idx - beats[count - 1] >= refractory && val > bestV
+                        && (idx - beats[count - 1] >= tWindow || Slope(idx, bp, slopeHalf) >= 0.5 * lastSlope)) // not a T wave
                     { best = idx; bestV = val; }
+                }
                 if (best < 0) break;
-                Accept(best, bestV, Slope(best, bp), searchBack: true);
+                Accept(best, bestV, Slope(best, bp, slopeHalf), searchBack: true);
             }
 
-            if (beats.Count > 0 && i - beats[^1] < refractory)
+            if (count > 0 && i - beats[count - 1] < refractory)
             {
                 // Within the refractory period a larger peak belongs to the same complex: move the beat there.
-                if (v > beatValues[^1])
+                if (v > beatValues[count - 1])
                 {
-                    if (rrList.Count > 0 && beats.Count > 1) rrList[^1] = i - beats[^2];
-                    beats[^1] = i;
-                    beatValues[^1] = v;
+                    if (rrCount > 0 && count > 1) rr[rrCount - 1] = i - beats[count - 2];
+                    beats[count - 1] = i;
+                    beatValues[count - 1] = v;
                 }
                 continue;
             }
-            if (v > Thr1())
+            if (v > Threshold(spki, npki))
             {
-                double slope = Slope(i, bp);
-                if (beats.Count > 0 && i - beats[^1] < tWindow && slope < 0.5 * lastSlope)
+                double slope = Slope(i, bp, slopeHalf);
+                if (count > 0 && i - beats[count - 1] < tWindow && slope < 0.5 * lastSlope)
                 {
                     npki = 0.125 * v + 0.875 * npki; // T wave
                     continue;
@@ -250,10 +298,60 @@ public sealed class QrsDetector
                 npki = 0.125 * v + 0.875 * npki;
                 // Only peaks that could pass search-back are kept, which bounds the list (and the scan) in long
                 // stretches without beats, e.g. asystole or lead-off.
-                if (v > SearchBackThresholdFraction * Thr1()) noisePeaks.Add((i, v));
+                if (v > SearchBackThresholdFraction * Threshold(spki, npki))
+                {
+                    noiseIndex[noiseCount] = i;
+                    noiseValue[noiseCount++] = v;
+                }
             }
         }
-        return beats;
+        return count;
+
+        void Accept(int p, double v, double slope, bool searchBack)
+        {
+            if (count > 0)
+            {
+                if (rrCount == RrHistory)
+                {
+                    Array.Copy(rr, 1, rr, 0, RrHistory - 1);
+                    rrCount--;
+                }
+                rr[rrCount++] = p - beats[count - 1];
+                double s = 0;
+                for (int k = 0; k < rrCount; k++) s += rr[k];
+                rrMean = s / rrCount;
+            }
+            beats[count] = p;
+            beatValues[count++] = v;
+            lastSlope = slope;
+            spki = searchBack ? 0.25 * v + 0.75 * spki : 0.125 * v + 0.875 * spki;
+            if (searchBack)
+            {
+                // Later candidates may hide a second missed beat: keep those after the beat, in order.
+                int kept = 0;
+                for (int c = 0; c < noiseCount; c++)
+                    if (noiseIndex[c] > p)
+                    {
+                        noiseIndex[kept] = noiseIndex[c];
+                        noiseValue[kept++] = noiseValue[c];
+                    }
+                noiseCount = kept;
+            }
+            else noiseCount = 0;
+        }
+    }
+
+    /// <summary>RR intervals averaged for search-back (Pan–Tompkins: the last eight).</summary>
+    private const int RrHistory = 8;
+
+    private double Threshold(double spki, double npki) => npki + ThresholdFraction * (spki - npki);
+
+    private static double Slope(int p, ReadOnlySpan<float> x, int slopeHalf)
+    {
+        double s = 0;
+        int lo = Math.Max(1, p - slopeHalf), hi = Math.Min(x.Length - 1, p + slopeHalf);
+        for (int i = lo; i <= hi; i++) s = Math.Max(s, Math.Abs(x[i] - x[i - 1]));
+        return s;
     }
 }
 

@@ -1,0 +1,74 @@
+namespace CGDmer.Signal.Dsp;
+
+/// <summary>
+/// The k-th smallest value of a span without sorting it (quickselect, average O(n)): percentiles of one window per lead
+/// per window are a hot path, and a full sort costs several times more. The value returned is exactly the one
+/// <c>span.Sort()</c> would put at index k, NaN included (ordered first, as <see cref="float.CompareTo(float)"/> does).
+/// </summary>
+public static class OrderStatistics
+{
+    /// <summary>
+    /// Rearranges <paramref name="values"/> so that index <paramref name="k"/> holds the value a full sort would put
+    /// there, everything before it is ≤ it and everything after it ≥ it; returns that value.
+    /// </summary>
+    public static float SelectInPlace(Span<float> values, int k)
+    {
+        if ((uint)k >= (uint)values.Length) throw new ArgumentOutOfRangeException(nameof(k), k, $"must be within 0..{values.Length - 1}");
+        // NaN breaks the < / > comparisons below; the rare window holding one takes the sort, which orders NaN first.
+        foreach (float v in values)
+            if (float.IsNaN(v))
+            {
+                values.Sort();
+                return values[k];
+            }
+        int lo = 0, hi = values.Length - 1;
+        // Median-of-three pivots make a quadratic case unlikely; a cap on the rounds makes it impossible (introselect).
+        int rounds = 2 * (BitLength(values.Length) + 4);
+        while (hi > lo)
+        {
+            if (--rounds < 0)
+            {
+                values[lo..(hi + 1)].Sort();
+                return values[k];
+            }
+            int mid = lo + ((hi - lo) >> 1);
+            if (values[mid] < values[lo]) Swap(values, mid, lo);
+            if (values[hi] < values[lo]) Swap(values, hi, lo);
+            if (values[hi] < values[mid]) Swap(values, hi, mid);
+            float pivot = values[mid];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (values[i] < pivot) i++;
+                while (values[j] > pivot) j--;
+                if (i <= j)
+                {
+                    Swap(values, i, j);
+                    i++;
+                    j--;
+                }
+            }
+            // Now [lo, j] ≤ pivot, [i, hi] ≥ pivot and everything strictly between equals the pivot.
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return values[k];
+        }
+        return values[k];
+    }
+
+    /// <summary>
+    /// The values a full sort would put at indices <paramref name="lowK"/> ≤ <paramref name="highK"/> (two selections,
+    /// the second within the part below the first). Rearranges <paramref name="values"/>.
+    /// </summary>
+    public static (float Low, float High) SelectPairInPlace(Span<float> values, int lowK, int highK)
+    {
+        if (lowK > highK) throw new ArgumentException($"{nameof(lowK)} ({lowK}) must not exceed {nameof(highK)} ({highK})", nameof(lowK));
+        float high = SelectInPlace(values, highK);
+        float low = lowK == highK ? high : SelectInPlace(values[..highK], lowK);
+        return (low, high);
+    }
+
+    private static int BitLength(int n) => 32 - int.LeadingZeroCount(n);
+
+    private static void Swap(Span<float> a, int i, int j) => (a[i], a[j]) = (a[j], a[i]);
+}

@@ -1,0 +1,168 @@
+using CGDmer.Signal.Dsp;
+using CGDmer.Signal.Wfdb;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace CGDmer.Signal.Tests;
+
+/// <summary>
+/// The measure stage's fast paths against the plain code they replace: selection against a full sort, the interleaved
+/// zero-phase filters against <see cref="BiquadCascade.FiltFilt"/>, the allocation-free detector against the array one.
+/// Equality is exact (bitwise), because the fast paths promise the same results, not close ones.
+/// </summary>
+public class FastPathTests
+{
+    [Property(MaxTest = 500)]
+    public bool Selection_gives_the_sorted_value_at_every_index(float[] values, int seed)
+    {
+        if (values.Length == 0) return true;
+        var sorted = (float[])values.Clone();
+        Array.Sort(sorted);
+        int k = (int)((uint)seed % (uint)values.Length);
+        var work = (float[])values.Clone();
+        float selected = OrderStatistics.SelectInPlace(work, k);
+        // Selection only permutes, and splits around k.
+        var permuted = (float[])work.Clone();
+        Array.Sort(permuted);
+        return Same(selected, sorted[k]) && permuted.SequenceEqual(sorted, BitwiseComparer.Instance)
+               && work.Take(k).All(v => !(v > selected)) && work.Skip(k + 1).All(v => !(v < selected));
+    }
+
+    [Property(MaxTest = 300)]
+    public bool Selection_of_a_pair_gives_both_sorted_values(NonEmptyArray<NormalFloat> input, int a, int b)
+    {
+        var values = input.Get.Select(v => (float)v.Get).ToArray();
+        int lo = (int)((uint)a % (uint)values.Length), hi = (int)((uint)b % (uint)values.Length);
+        if (lo > hi) (lo, hi) = (hi, lo);
+        var sorted = values.Order().ToArray();
+        var (low, high) = OrderStatistics.SelectPairInPlace(values, lo, hi);
+        return Same(low, sorted[lo]) && Same(high, sorted[hi]);
+    }
+
+    [Fact]
+    public void Selection_handles_ties_sorted_input_and_many_equal_values()
+    {
+        var rng = new Random(3);
+        foreach (int n in new[] { 1, 2, 3, 10, 1000, 4097 })
+            foreach (var make in new Func<int, float>[] { i => i, i => -i, _ => 1f, i => i % 3, _ => (float)rng.NextDouble() })
+            {
+                var values = Enumerable.Range(0, n).Select(make).ToArray();
+                var sorted = values.Order().ToArray();
+                for (int k = 0; k < n; k += Math.Max(1, n / 7))
+                    Assert.Equal(sorted[k], OrderStatistics.SelectInPlace((float[])values.Clone(), k));
+            }
+        Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.SelectInPlace(new float[3], 3));
+        Assert.Throws<ArgumentException>(() => OrderStatistics.SelectPairInPlace(new float[3], 2, 1));
+    }
+
+    public static IEnumerable<object[]> Filters() =>
+    [
+        [Butterworth.BandPass(2, 5, 15, 100)], [Butterworth.HighPass(2, 5, 100)], [Butterworth.LowPass(2, 1, 100)],
+        [Butterworth.BandPass(2, 0.5, 40, 360)], [Butterworth.HighPass(4, 0.5, 500)], // four sections: the fallback
+    ];
+
+    [Theory]
+    [MemberData(nameof(Filters))]
+    public void Zero_phase_equals_filtfilt_to_the_bit(BiquadCascade filter)
+    {
+        var rng = new Random(11);
+        foreach (int n in new[] { 1, 2, 5, 17, 1000 })
+            foreach (int pad in new[] { -1, 0, 3, 100 })
+            {
+                var x = Enumerable.Range(0, n).Select(i => (float)(Math.Sin(i * 0.13) * 2 + rng.NextDouble() - 0.5 + 0.3)).ToArray();
+                var expected = (float[])x.Clone();
+                filter.FiltFilt(expected, pad);
+                var actual = (float[])x.Clone();
+                ZeroPhase.FiltFilt(filter, actual, pad);
+                Assert.Equal(expected, actual, BitwiseComparer.Instance);
+            }
+    }
+
+    [Fact]
+    public void Zero_phase_pair_equals_two_filtfilts_to_the_bit()
+    {
+        var hp = Butterworth.HighPass(2, 5, 100);
+        var lp = Butterworth.LowPass(2, 1, 100);
+        var bp = Butterworth.BandPass(2, 5, 15, 100);
+        var rng = new Random(5);
+        foreach (int n in new[] { 1, 2, 9, 10, 1000 })
+            foreach (var (a, b) in new[] { (hp, lp), (lp, hp), (bp, lp) }) // bp: two sections, the separate path
+            {
+                var x = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+                var ea = (float[])x.Clone();
+                a.FiltFilt(ea);
+                var eb = (float[])x.Clone();
+                b.FiltFilt(eb);
+                var oa = new float[n];
+                var ob = new float[n];
+                ZeroPhase.FiltFilt(a, b, x, oa, ob);
+                Assert.Equal(ea, oa, BitwiseComparer.Instance);
+                Assert.Equal(eb, ob, BitwiseComparer.Instance);
+                Assert.Equal(x, x.ToArray()); // the input is read only
+            }
+    }
+
+    [Fact]
+    public void Zero_phase_triple_equals_three_filtfilts_to_the_bit()
+    {
+        var bp = Butterworth.BandPass(2, 5, 15, 100);
+        var hp = Butterworth.HighPass(2, 5, 100);
+        var lp = Butterworth.LowPass(2, 1, 100);
+        var rng = new Random(9);
+        foreach (int n in new[] { 1, 2, 8, 10, 16, 17, 1000 }) // pads clamp to n − 1 at the short lengths
+            foreach (var (c, a, b) in new[] { (bp, hp, lp), (hp, hp, lp), (bp, bp, lp) }) // the last two: fallbacks
+            {
+                var x = Enumerable.Range(0, n).Select(i => (float)(Math.Sin(i * 0.3) + rng.NextDouble() - 0.5)).ToArray();
+                float[] ec = (float[])x.Clone(), ea = (float[])x.Clone(), eb = (float[])x.Clone();
+                c.FiltFilt(ec);
+                a.FiltFilt(ea);
+                b.FiltFilt(eb);
+                float[] oc = new float[n], oa = new float[n], ob = new float[n];
+                ZeroPhase.FiltFilt(c, a, b, x, oc, oa, ob);
+                Assert.Equal(ec, oc, BitwiseComparer.Instance);
+                Assert.Equal(ea, oa, BitwiseComparer.Instance);
+                Assert.Equal(eb, ob, BitwiseComparer.Instance);
+            }
+    }
+
+    [Fact]
+    public void Allocation_free_detection_equals_the_array_result_on_a_whole_record_at_360_hz()
+    {
+        var rec = WfdbReader.Read(TestPaths.Record("203"));
+        var lead = (rec.Ecg.Channel(Lead.II) ?? rec.Ecg.Channels[0]).Samples;
+        var detector = new QrsDetector(rec.SampleRateHz);
+        var expected = detector.Detect(lead);
+        var beats = new int[detector.MaxBeats(lead.Length)];
+        int count = detector.Detect(lead, beats);
+        Assert.Equal(expected, beats[..count]);
+        Assert.True(count > 2000);
+        Assert.Throws<ArgumentException>(() => detector.Detect(lead, new int[detector.MaxBeats(lead.Length) - 1]));
+        Assert.Equal(0, detector.Detect(new float[10], new int[detector.MaxBeats(10)])); // under half a second
+        Assert.Equal(0, detector.MaxBeats(0));
+    }
+
+    [Fact]
+    public void Detection_is_unchanged_on_record_201_at_360_hz()
+    {
+        // Beat positions of the array detector before its allocation-free rewrite (Se/PPV are checked elsewhere; this
+        // pins the exact output): count and a checksum over all positions.
+        var rec = WfdbReader.Read(TestPaths.Record("201"));
+        var peaks = QrsDetector.Detect((rec.Ecg.Channel(Lead.II) ?? rec.Ecg.Channels[0]).Samples, rec.SampleRateHz);
+        long checksum = 0;
+        foreach (int p in peaks) checksum = checksum * 31 + p;
+        Assert.Equal((ExpectedCount201, ExpectedChecksum201), (peaks.Length, checksum));
+    }
+
+    private const int ExpectedCount201 = 1920;
+    private const long ExpectedChecksum201 = -114210254099465633;
+
+    private static bool Same(float a, float b) => BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b) || a == b;
+
+    private sealed class BitwiseComparer : IEqualityComparer<float>
+    {
+        public static readonly BitwiseComparer Instance = new();
+        public bool Equals(float x, float y) => BitConverter.SingleToInt32Bits(x) == BitConverter.SingleToInt32Bits(y) || (x == 0 && y == 0);
+        public int GetHashCode(float obj) => 0;
+    }
+}
