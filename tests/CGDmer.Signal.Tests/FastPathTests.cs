@@ -166,3 +166,22 @@ public class FastPathTests
         public int GetHashCode(float obj) => 0;
     }
 }
+
+public class PreprocessingFastPathTests
+{
+    [Theory]
+    [InlineData(100, 1000)]
+    [InlineData(500, 5000)]
+    [InlineData(360, 7)]
+    public void Preprocessing_is_bit_identical_to_the_reference_cascade(double fs, int n)
+    {
+        var rng = new Random(11);
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(Math.Sin(i * 0.05) + 0.3 * rng.NextDouble());
+        var fast = (float[])x.Clone();
+        CGDmer.Signal.Dsp.EcgPreprocessing.Apply(fast, fs);
+        var reference = (float[])x.Clone();
+        CGDmer.Signal.Dsp.EcgPreprocessing.Design(fs).FiltFilt(reference, CGDmer.Signal.Dsp.EcgPreprocessing.PadLength(n, fs));
+        Assert.Equal(reference, fast);
+    }
+}
