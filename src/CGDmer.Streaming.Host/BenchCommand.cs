@@ -85,8 +85,15 @@ internal static class BenchCommand
         foreach (var w in windows) w.Window.ReleaseSignal();
 
         // 2. The whole pipeline at maximum speed, with dynamic batching and with batch size 1.
-        var dynamic = PipelineThroughput(host.Services, Patients(patients), batch);
-        var single = PipelineThroughput(host.Services, Patients(patients), 1);
+        // Warm-up first (JIT tiering of the signal-processing loops takes seconds), then each configuration twice,
+        // alternating, keeping the better run of each: the figures are for the steady state, not the first seconds.
+        PipelineThroughput(host.Services, Patients(Math.Min(patients, 16)), batch);
+        PipelineThroughput(host.Services, Patients(Math.Min(patients, 16)), 1);
+        Throughput dynamic = PipelineThroughput(host.Services, Patients(patients), batch), single = PipelineThroughput(host.Services, Patients(patients), 1);
+        var dynamic2 = PipelineThroughput(host.Services, Patients(patients), batch);
+        var single2 = PipelineThroughput(host.Services, Patients(patients), 1);
+        if (dynamic2.WindowsPerSecond > dynamic.WindowsPerSecond) dynamic = dynamic2;
+        if (single2.WindowsPerSecond > single.WindowsPerSecond) single = single2;
         AnsiConsole.MarkupLineInterpolated($"pipeline: {dynamic.WindowsPerSecond:F0} windows/s with batches up to {batch} (mean {dynamic.MeanBatch:F1}), {single.WindowsPerSecond:F0} windows/s at batch 1");
 
         // 3. End-to-end latency at half of the measured capacity (real-time replay, sped up to load the pipeline to 50 %).
