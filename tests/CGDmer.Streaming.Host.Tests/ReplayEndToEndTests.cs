@@ -60,7 +60,8 @@ public class ReplayEndToEndTests
         foreach (var line in observations)
         {
             var o = FhirNdjson.Parse<Observation>(line);
-            Assert.True(ids.Add(o.Id), $"duplicate id {o.Id}");
+            Assert.NotNull(o.Id);
+            Assert.True(ids.Add(o.Id!), $"duplicate id {o.Id}");
             Assert.Empty(o.Validate(Hl7.Fhir.Model.ModelInfo.ModelInspector));
             Assert.NotNull(o.Effective as Period);
         }
