@@ -170,8 +170,13 @@ public sealed class OnnxFindingsSession : IFindingsModel
     {
         if (o.ExecutionProvider == ExecutionProviderChoice.Cpu) return (CpuOptions(o), "CPU");
         var so = CpuOptions(o);
+        // ONNX Runtime prints its own error line to stderr when the CUDA provider does not load; the reason is said once,
+        // by us, in the log below, so its native logging is quietened for the probe.
+        var env = OrtEnv.Instance();
+        var level = env.EnvLogLevel;
         try
         {
+            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
             so.AppendExecutionProvider_CUDA(o.CudaDeviceId);
             return (so, "CUDA");
         }
@@ -186,6 +191,10 @@ public sealed class OnnxFindingsSession : IFindingsModel
                     "Install the CUDA and cuDNN libraries this ONNX Runtime build links against, or set ExecutionProvider to Auto or Cpu.", e);
             logger.LogWarning("CUDA execution provider unavailable ({Cause}); the model runs on the CPU", cause);
             return (CpuOptions(o), "CPU");
+        }
+        finally
+        {
+            env.EnvLogLevel = level;
         }
     }
 
