@@ -42,12 +42,13 @@ internal static class BenchCommand
     private static readonly Option<double> LatencySecondsOption = new("--latency-seconds") { Description = "Wall time of the half-capacity latency run.", DefaultValueFactory = _ => 20 };
     private static readonly Option<int> MemoryPatientsOption = new("--memory-patients") { Description = "Patients held in memory for the per-patient figure.", DefaultValueFactory = _ => 400 };
     private static readonly Option<FileInfo?> JsonOption = new("--json") { Description = "Also write the figures as JSON here." };
+    private static readonly Option<bool> StagesOption = new("--stages") { Description = "Also time each stage alone (window, measure, model, publish): µs and bytes per window." };
 
     public static Command Create()
     {
         var cmd = new Command("bench", "Throughput, batching speed-up, latency at half capacity and memory per patient of the whole pipeline.")
         {
-            RecordOption, PatientsOption, MinutesOption, BatchOption, LatencySecondsOption, MemoryPatientsOption, JsonOption,
+            RecordOption, PatientsOption, MinutesOption, BatchOption, LatencySecondsOption, MemoryPatientsOption, JsonOption, StagesOption,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
@@ -115,6 +116,21 @@ internal static class BenchCommand
         table.AddRow($"memory per patient, {recordings[0].Leads.Count} leads at {recordings[0].SampleRateHz:F0} Hz", $"{bytesPerPatient / 1024.0:F0} KiB", "");
         table.AddRow("memory per patient, 12 leads at 500 Hz", $"{bytesPerTwelveLeadPatient / 1024.0:F0} KiB", "");
         AnsiConsole.Write(table);
+
+        if (pr.GetValue(StagesOption))
+        {
+            // Each stage alone on one thread: where the pipeline's time goes.
+            var output = Console.Out;
+            output.WriteLine("\n-- window stage --");
+            var synthetic = Enumerable.Range(0, 4).Select(i => new DatasetSampler(new ConditionMix(), 60, 500).Generate(100 + i).Record).ToList();
+            WindowingBenchmark.Run(model.Geometry, records[0], synthetic, output);
+            output.WriteLine("\n-- measure stage --");
+            MeasurementBenchmark.Run(records, output);
+            output.WriteLine("\n-- model --");
+            InferenceBenchmark.Run(host.Services.GetRequiredService<IOptions<ModelOptions>>().Value.Path, output);
+            output.WriteLine("\n-- publish stage --");
+            PublishingBenchmark.Run(model.Metadata, output);
+        }
 
         if (pr.GetValue(JsonOption) is { } json)
         {

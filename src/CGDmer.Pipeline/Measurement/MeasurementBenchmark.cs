@@ -1,3 +1,4 @@
+using CGDmer.Pipeline.Diagnostics;
 using System.Diagnostics;
 using System.Globalization;
 using CGDmer.Pipeline.Windowing;
@@ -81,25 +82,8 @@ public static class MeasurementBenchmark
 
             MeasurementBenchmarkResult Measure(string name, string unit, int units, Action<int> run)
             {
-                for (int i = 0; i < units; i++) run(i); // JIT, tiering and pool warm-up
-                var perRound = new double[o.Rounds];
-                long bytes = 0, done = 0;
-                for (int r = 0; r < o.Rounds; r++)
-                {
-                    long count = 0;
-                    long before = GC.GetAllocatedBytesForCurrentThread();
-                    var sw = Stopwatch.StartNew();
-                    do
-                    {
-                        for (int i = 0; i < units; i++) run(i);
-                        count += units;
-                    } while (sw.Elapsed.TotalSeconds < o.SecondsPerCase / o.Rounds);
-                    perRound[r] = 1e6 * sw.Elapsed.TotalSeconds / count;
-                    bytes += GC.GetAllocatedBytesForCurrentThread() - before;
-                    done += count;
-                }
-                Array.Sort(perRound);
-                var result = new MeasurementBenchmarkResult(name, unit, units, perRound[perRound.Length / 2], perRound[0], (double)bytes / done);
+                var t = StageTimer.Measure(units, run, o.Rounds, o.SecondsPerCase);
+                var result = new MeasurementBenchmarkResult(name, unit, units, t.MedianMicroseconds, t.FastestMicroseconds, t.AllocatedBytes);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{name,-34} {unit,-7} {result.MedianMicroseconds,10:F1} {result.FastestMicroseconds,10:F1} {result.AllocatedBytes,11:F0}"));
                 return result;

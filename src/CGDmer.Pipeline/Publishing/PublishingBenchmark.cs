@@ -1,3 +1,4 @@
+using CGDmer.Pipeline.Diagnostics;
 using System.Diagnostics;
 using System.Globalization;
 using CGDmer.Contracts.Model;
@@ -66,25 +67,8 @@ public static class PublishingBenchmark
         PublishingBenchmarkResult Measure(string name, Action<int> run)
         {
             int units = windows.Count;
-            for (int i = 0; i < units; i++) run(i);
-            var perRound = new double[o.Rounds];
-            long bytes = 0, done = 0;
-            for (int r = 0; r < o.Rounds; r++)
-            {
-                long count = 0;
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                var sw = Stopwatch.StartNew();
-                do
-                {
-                    for (int i = 0; i < units; i++) run(i);
-                    count += units;
-                } while (sw.Elapsed.TotalSeconds < o.SecondsPerCase / o.Rounds);
-                perRound[r] = 1e6 * sw.Elapsed.TotalSeconds / count;
-                bytes += GC.GetAllocatedBytesForCurrentThread() - before;
-                done += count;
-            }
-            Array.Sort(perRound);
-            var result = new PublishingBenchmarkResult(name, units, perWindow, perRound[perRound.Length / 2], perRound[0], (double)bytes / done);
+            var t = StageTimer.Measure(units, run, o.Rounds, o.SecondsPerCase);
+            var result = new PublishingBenchmarkResult(name, units, perWindow, t.MedianMicroseconds, t.FastestMicroseconds, t.AllocatedBytes);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{name,-40} {result.MedianMicroseconds,10:F1} {result.FastestMicroseconds,10:F1} {result.AllocatedBytes,12:F0}"));
             return result;
