@@ -13,6 +13,9 @@ public sealed class KafkaBrokerFixture : IAsyncLifetime
 {
     public const string BootstrapVariable = "CGDMER_KAFKA_BOOTSTRAP";
 
+    /// <summary>Set to 1 with <see cref="BootstrapVariable"/> when that broker is also pre-0.10.</summary>
+    public const string LegacyProtocolVariable = "CGDMER_KAFKA_LEGACY_PROTOCOL";
+
     /// <summary>Generous: a cold JVM on a loaded 2-core CI machine; a warm start measures 2-5 s.</summary>
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(150);
 
@@ -36,6 +39,13 @@ public sealed class KafkaBrokerFixture : IAsyncLifetime
 
     /// <summary>True when this fixture started the broker (and so can stop, kill and restart it).</summary>
     public bool OwnsBroker => _stateDirectory is not null;
+
+    /// <summary>
+    /// True for the fixture's own 0.9 broker (or when <see cref="LegacyProtocolVariable"/> is 1): the client configs
+    /// then pin 0.9's protocol. A current external broker gets plain configs, since Kafka 4 no longer serves the
+    /// request versions a 0.9 client uses.
+    /// </summary>
+    public bool LegacyProtocol => OwnsBroker || Environment.GetEnvironmentVariable(LegacyProtocolVariable) == "1";
 
     /// <summary>How long the last broker start took (ZooKeeper included on the first), for the test log.</summary>
     public TimeSpan LastStartDuration { get; private set; }
@@ -73,14 +83,12 @@ public sealed class KafkaBrokerFixture : IAsyncLifetime
 
     /// <summary>
     /// Producer settings for this broker. Kafka 0.9 predates ApiVersionRequest (KIP-35 answers arrive only from 0.10),
-    /// so librdkafka must not ask and must assume 0.9's protocol; 0.9 has no idempotent producer, headers or
-    /// timestamps. Test configuration only: production brokers are current and need none of this.
+    /// so with <see cref="LegacyProtocol"/> librdkafka must not ask and must assume 0.9's protocol; 0.9 has no
+    /// idempotent producer, headers or timestamps. Test configuration only: production brokers need none of this.
     /// </summary>
-    public ProducerConfig CreateProducerConfig() => new()
+    public ProducerConfig CreateProducerConfig() => WithProtocol(new ProducerConfig
     {
         BootstrapServers = BootstrapServers,
-        ApiVersionRequest = false,
-        BrokerVersionFallback = "0.9.0",
         EnableIdempotence = false,
         Acks = Acks.All,
         LingerMs = 5,
@@ -88,15 +96,13 @@ public sealed class KafkaBrokerFixture : IAsyncLifetime
         RetryBackoffMs = 200,
         ReconnectBackoffMs = 100,
         ReconnectBackoffMaxMs = 1_000,
-    };
+    });
 
     /// <summary>Consumer settings for this broker (see <see cref="CreateProducerConfig"/>): manual commits, from the
     /// earliest offset, and a session timeout inside the broker's configured group bounds.</summary>
-    public ConsumerConfig CreateConsumerConfig(string groupId) => new()
+    public ConsumerConfig CreateConsumerConfig(string groupId) => WithProtocol(new ConsumerConfig
     {
         BootstrapServers = BootstrapServers,
-        ApiVersionRequest = false,
-        BrokerVersionFallback = "0.9.0",
         GroupId = groupId,
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnableAutoCommit = false,
@@ -105,7 +111,17 @@ public sealed class KafkaBrokerFixture : IAsyncLifetime
         HeartbeatIntervalMs = 1_000,
         ReconnectBackoffMs = 100,
         ReconnectBackoffMaxMs = 1_000,
-    };
+    });
+
+    private T WithProtocol<T>(T config) where T : ClientConfig
+    {
+        if (LegacyProtocol)
+        {
+            config.ApiVersionRequest = false;
+            config.BrokerVersionFallback = "0.9.0";
+        }
+        return config;
+    }
 
     private async Task StartAsync(params string[] extra)
     {

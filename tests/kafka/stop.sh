@@ -32,6 +32,8 @@ state_dir="$(cd "$state_dir" && pwd)"
 stop_one() { # <name>
   local pid
   pid="$(pid_of "$1")" || { rm -f "$state_dir/$1.pid"; return 0; }
+  # The watchdog runs this script by exec, so its pid may be ours.
+  [[ "$pid" != "$$" ]] || { rm -f "$state_dir/$1.pid"; return 0; }
   kill -"$signal" "$pid" 2>/dev/null || true
   if ! wait_gone "$pid" "$timeout"; then
     log "$1 (pid $pid) ignored SIG$signal for ${timeout}s; killing it"
