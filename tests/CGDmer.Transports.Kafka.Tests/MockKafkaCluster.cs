@@ -44,6 +44,9 @@ public sealed class MockKafkaCluster : IDisposable
                 DeadLetter = $"dead-letter-{run}",
             },
             CommitInterval = TimeSpan.FromMilliseconds(200),
+            // The mock keeps a member that left (LeaveGroup answered) until its session times out, so a member that
+            // joins after it waits that long (45 s by default): a short session keeps the restart tests quick.
+            Settings = { ["session.timeout.ms"] = "6000", ["heartbeat.interval.ms"] = "500" },
             FlushTimeout = TimeSpan.FromSeconds(20),
         };
     }
