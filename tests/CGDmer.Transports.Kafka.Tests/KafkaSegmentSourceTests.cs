@@ -142,4 +142,41 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
         var resumed = Collect(second, 2);
         Assert.Equal(new ulong[] { 4, 5 }, resumed.Select(i => i.Segment!.Sequence));
     }
+
+    [Fact]
+    public void The_loop_reads_no_further_while_the_subscriber_is_busy_and_revokes_its_partitions_at_stop()
+    {
+        var options = _cluster.Options();
+        var segmenter = TestData.Segmenter("patient-b", "monitor-b");
+        using (var producer = TestData.Producer(_cluster.BootstrapServers))
+            for (int k = 0; k < 5; k++)
+                TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(k).ToByteArray());
+
+        using var source = new KafkaSegmentSource(options);
+        var events = new ConcurrentQueue<PartitionEvent>();
+        using var _ = source.Partitions.Subscribe(events.Enqueue);
+        using var firstArrived = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var received = new BlockingCollection<ulong>();
+        using (source.Segments.Subscribe(item =>
+        {
+            received.Add(item.Segment!.Sequence);
+            firstArrived.Set();
+            release.Wait(); // the pipeline is full: OnNext blocks
+        }))
+        {
+            Assert.True(firstArrived.Wait(Patience));
+            // All five are in librdkafka's prefetch queue by now; none may be handed on while OnNext blocks.
+            Thread.Sleep(500);
+            Assert.Equal(1, source.Consumed);
+            Assert.Single(received);
+            release.Set();
+            var all = new List<ulong> { received.Take() };
+            while (all.Count < 5 && received.TryTake(out var seq, Patience)) all.Add(seq);
+            Assert.Equal(new ulong[] { 0, 1, 2, 3, 4 }, all);
+        }
+        var last = events.Last();
+        Assert.Equal(PartitionChange.Revoked, last.Change);
+        Assert.Equal(MockKafkaCluster.PartitionsPerTopic, last.Partitions.Count);
+    }
 }
