@@ -62,7 +62,7 @@ public sealed class KafkaPipelineSink : IPipelineSink
             .Build();
     }
 
-    /// <summary>Messages handed to the producer.</summary>
+    /// <summary>Messages the sink tried to produce (handed to librdkafka or refused before that).</summary>
     public long Produced => Interlocked.Read(ref _produced);
     /// <summary>Messages acknowledged by Kafka.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
@@ -151,6 +151,7 @@ public sealed class KafkaPipelineSink : IPipelineSink
         {
             // A resource the serializer refuses is a bug, not an outage: fail this message, keep the stream.
             pending.Expect();
+            Interlocked.Increment(ref _produced); // counted as attempted so that Pending stays Produced − Delivered − Failed
             Fail(pending, topic, "SerializationFailed", e.GetType().Name);
             return;
         }
