@@ -1,0 +1,289 @@
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using CGDmer.Contracts.Telemetry.V1;
+using Confluent.Kafka;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CGDmer.Transports.Kafka;
+
+/// <summary>
+/// Reads the segment topic as a member of the consumer group (cooperative-sticky) on a dedicated thread and hands each
+/// message to the subscriber as a <see cref="ConsumedSegment"/>, parsed or not: a malformed message becomes an
+/// unreadable item for the dead-letter topic and the stream goes on.
+/// <para>
+/// Back-pressure: the loop polls for the next message only after the subscriber's OnNext returned, so when the pipeline
+/// blocks its source, reading stops (librdkafka's prefetch queue is the only buffer; bound it with
+/// <c>queued.max.messages.kbytes</c> in <see cref="KafkaOptions.Settings"/>). A pipeline stalled longer than
+/// <c>max.poll.interval.ms</c> (5 min by default) makes the broker hand the partitions to another instance.
+/// </para>
+/// <para>
+/// Offsets: nothing is committed unless stored with <see cref="StoreOffset"/>; stored offsets are committed every
+/// <see cref="KafkaOptions.CommitInterval"/>, when partitions are revoked and at shutdown. Partition changes are raised
+/// on <see cref="Partitions"/> on the consume thread, in order with the segments.
+/// </para>
+/// One subscriber at a time (one group member per source); disposing the subscription leaves the group cleanly.
+/// </summary>
+public sealed class KafkaSegmentSource : IDisposable
+{
+    private readonly KafkaOptions _options;
+    private readonly ILogger _logger;
+    private readonly Subject<PartitionEvent> _partitions = new();
+    private readonly object _gate = new();
+    private ConsumeLoop? _active;
+    private bool _disposed;
+    private long _consumed, _unreadable, _transportErrors;
+
+    public KafkaSegmentSource(KafkaOptions options, ILogger<KafkaSegmentSource>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Validate();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Segments = Observable.Create<ConsumedSegment>(Subscribe);
+    }
+
+    /// <summary>The segment topic's messages, in partition order. Never completes; errors only on a fatal client error.</summary>
+    public IObservable<ConsumedSegment> Segments { get; }
+
+    /// <summary>Assignments, revocations and losses of partitions, raised synchronously on the consume thread.</summary>
+    public IObservable<PartitionEvent> Partitions => _partitions.AsObservable();
+
+    /// <summary>The receiver clock for the validate stage (the wall clock: this is the live source).</summary>
+    public DateTimeOffset Now => DateTimeOffset.UtcNow;
+
+    /// <summary>Messages handed to the subscriber (readable or not).</summary>
+    public long Consumed => Interlocked.Read(ref _consumed);
+    /// <summary>Messages that could not be read as segments.</summary>
+    public long Unreadable => Interlocked.Read(ref _unreadable);
+    /// <summary>Client errors reported by librdkafka (broker down, timeouts, ...); it retries them itself.</summary>
+    public long TransportErrors => Interlocked.Read(ref _transportErrors);
+
+    /// <summary>
+    /// Marks <paramref name="nextToRead"/> as the offset to resume its partition from (everything before it has its
+    /// output acknowledged); committed at the next commit point. Thread-safe. False when no consumer is running or the
+    /// partition is not assigned to this instance (any more).
+    /// </summary>
+    public bool StoreOffset(SourcePosition nextToRead)
+    {
+        var consumer = Volatile.Read(ref _active)?.Consumer;
+        if (consumer is null) return false;
+        try
+        {
+            consumer.StoreOffset(new TopicPartitionOffset(nextToRead.Topic, nextToRead.Partition, nextToRead.Offset));
+            return true;
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogDebug("Offset for {Partition} not stored: {Code}", $"{nextToRead.Topic}[{nextToRead.Partition}]", e.Error.Code);
+            return false;
+        }
+        catch (ObjectDisposedException) { return false; }
+    }
+
+    public void Dispose()
+    {
+        ConsumeLoop? active;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            active = _active;
+        }
+        active?.Dispose();
+        _partitions.OnCompleted();
+        _partitions.Dispose();
+    }
+
+    private IDisposable Subscribe(IObserver<ConsumedSegment> observer)
+    {
+        ConsumeLoop loop;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_active is not null)
+                throw new InvalidOperationException("the Kafka segment source has a subscriber already (one consumer group member per source)");
+            loop = new ConsumeLoop(this, observer);
+            _active = loop;
+        }
+        loop.Start();
+        return loop;
+    }
+
+    private void Ended(ConsumeLoop loop)
+    {
+        lock (_gate) if (ReferenceEquals(_active, loop)) _active = null;
+    }
+
+    private void RaisePartitions(PartitionChange change, IEnumerable<SourcePartition> partitions)
+    {
+        var list = partitions.ToList();
+        _logger.LogInformation("Partitions {Change}: {Partitions}", change, string.Join(", ", list));
+        try { _partitions.OnNext(new PartitionEvent(change, list)); }
+        catch (Exception e) { _logger.LogError(e, "A partition {Change} handler failed", change); }
+    }
+
+    internal static ConsumedSegment ToConsumed(ConsumeResult<Ignore, byte[]?> result, int maxSegmentBytes)
+    {
+        var position = new SourcePosition(result.Topic, result.Partition.Value, result.Offset.Value);
+        var timestamp = result.Message.Timestamp.Type == TimestampType.NotAvailable
+            ? (DateTimeOffset?)null
+            : new DateTimeOffset(result.Message.Timestamp.UtcDateTime, TimeSpan.Zero);
+        return Parse(result.Message.Value, position, maxSegmentBytes, timestamp);
+    }
+
+    /// <summary>One message value as a consumed segment; never throws for bad bytes.</summary>
+    internal static ConsumedSegment Parse(byte[]? value, SourcePosition position, int maxSegmentBytes, DateTimeOffset? timestamp = null)
+    {
+        if (value is null || value.Length == 0)
+            return ConsumedSegment.Failed(position, new UnreadableMessage(value ?? [], UnreadableReason.EmptyMessage, "the message has no value"), timestamp);
+        if (value.Length > maxSegmentBytes)
+            return ConsumedSegment.Failed(position, new UnreadableMessage(value, UnreadableReason.OversizedMessage,
+                $"the message has {value.Length} bytes, more than the {maxSegmentBytes} a segment may have"), timestamp);
+        try
+        {
+            return ConsumedSegment.Read(position, EcgSegment.Parser.ParseFrom(value), timestamp);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            // The parser's message names the wire-format problem, never the content.
+            return ConsumedSegment.Failed(position, new UnreadableMessage(value, UnreadableReason.MalformedMessage, e.Message), timestamp);
+        }
+    }
+
+    /// <summary>One run of the consumer: its thread, its group membership, its subscriber.</summary>
+    private sealed class ConsumeLoop : IDisposable
+    {
+        private readonly KafkaSegmentSource _source;
+        private readonly IObserver<ConsumedSegment> _observer;
+        private readonly Thread _thread;
+        private volatile bool _stopping;
+
+        public ConsumeLoop(KafkaSegmentSource source, IObserver<ConsumedSegment> observer)
+        {
+            _source = source;
+            _observer = observer;
+            // A dedicated thread: Consume blocks, and OnNext blocks under back-pressure; neither may hold a pool thread.
+            _thread = new Thread(Run) { Name = "kafka-segment-source", IsBackground = true };
+        }
+
+        public IConsumer<Ignore, byte[]?>? Consumer { get; private set; }
+
+        public void Start() => _thread.Start();
+
+        public void Dispose()
+        {
+            _stopping = true;
+            // Disposed from inside OnNext (e.g. Take(n)): the loop ends when OnNext returns; joining would deadlock.
+            if (Thread.CurrentThread == _thread) return;
+            if (!_thread.Join(_source._options.PollTimeout + TimeSpan.FromSeconds(30)))
+                _source._logger.LogWarning("The Kafka consume thread did not stop within the shutdown bound");
+        }
+
+        private void Run()
+        {
+            var log = _source._logger;
+            var options = _source._options;
+            IConsumer<Ignore, byte[]?>? consumer = null;
+            Exception? failure = null;
+            try
+            {
+                consumer = Build();
+                Consumer = consumer;
+                consumer.Subscribe(options.Topics.Segments);
+                var nextCommit = DateTime.UtcNow + options.CommitInterval;
+                while (!_stopping)
+                {
+                    ConsumeResult<Ignore, byte[]?>? result;
+                    try
+                    {
+                        result = consumer.Consume(options.PollTimeout);
+                    }
+                    catch (ConsumeException e) when (!e.Error.IsFatal)
+                    {
+                        Interlocked.Increment(ref _source._transportErrors);
+                        log.LogWarning("Consume failed ({Code}); retrying", e.Error.Code);
+                        continue;
+                    }
+                    if (DateTime.UtcNow >= nextCommit)
+                    {
+                        CommitStored(consumer);
+                        nextCommit = DateTime.UtcNow + options.CommitInterval;
+                    }
+                    if (result is null || result.IsPartitionEOF) continue;
+                    var item = ToConsumed(result, options.MaxSegmentBytes);
+                    Interlocked.Increment(ref _source._consumed);
+                    if (!item.IsReadable)
+                    {
+                        Interlocked.Increment(ref _source._unreadable);
+                        log.LogWarning("Unreadable message at {Position}: {Reason}", item.Position, item.Unreadable!.Reason);
+                    }
+                    _observer.OnNext(item); // blocks while the pipeline is full: that is the back-pressure
+                }
+            }
+            catch (Exception e)
+            {
+                failure = e;
+                log.LogError("The Kafka segment source stops: {Error}", e is KafkaException k ? $"{k.Error.Code} {k.Error.Reason}" : e.GetType().Name);
+            }
+            finally
+            {
+                if (consumer is not null)
+                {
+                    try
+                    {
+                        CommitStored(consumer);
+                        consumer.Close(); // leaves the group now (revocation), instead of after the session timeout
+                    }
+                    catch (Exception e) { log.LogWarning("Closing the consumer failed: {Error}", e.GetType().Name); }
+                    Consumer = null;
+                    consumer.Dispose();
+                }
+                _source.Ended(this);
+            }
+            if (failure is not null && !_stopping) _observer.OnError(failure);
+        }
+
+        private IConsumer<Ignore, byte[]?> Build()
+        {
+            var log = _source._logger;
+            return new ConsumerBuilder<Ignore, byte[]?>(_source._options.ToConsumerConfig())
+                .SetErrorHandler((_, e) =>
+                {
+                    Interlocked.Increment(ref _source._transportErrors);
+                    log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka consumer error {Code}: {Reason}", e.Code, e.Reason);
+                })
+                .SetLogHandler((_, m) => log.Log(ToLogLevel(m.Level), "librdkafka {Facility}: {Message}", m.Facility, m.Message))
+                .SetPartitionsAssignedHandler((_, partitions) =>
+                    _source.RaisePartitions(PartitionChange.Assigned, partitions.Select(p => new SourcePartition(p.Topic, p.Partition.Value))))
+                .SetPartitionsRevokedHandler((c, partitions) =>
+                {
+                    // Subscribers first (they store what is final), then commit while the partitions are still ours.
+                    _source.RaisePartitions(PartitionChange.Revoked, partitions.Select(p => new SourcePartition(p.Topic, p.Partition.Value)));
+                    CommitStored(c);
+                })
+                .SetPartitionsLostHandler((_, partitions) =>
+                    _source.RaisePartitions(PartitionChange.Lost, partitions.Select(p => new SourcePartition(p.Topic, p.Partition.Value))))
+                .Build();
+        }
+
+        private void CommitStored(IConsumer<Ignore, byte[]?> consumer)
+        {
+            try { consumer.Commit(); }
+            catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_NoOffset) { } // nothing stored since the last commit
+            catch (KafkaException e)
+            {
+                Interlocked.Increment(ref _source._transportErrors);
+                _source._logger.LogWarning("Committing stored offsets failed ({Code}); retried at the next commit point", e.Error.Code);
+            }
+        }
+
+        private static LogLevel ToLogLevel(SyslogLevel level) => level switch
+        {
+            SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error => LogLevel.Error,
+            SyslogLevel.Warning => LogLevel.Warning,
+            SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+            _ => LogLevel.Debug,
+        };
+    }
+}

@@ -1,0 +1,143 @@
+using Confluent.Kafka;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace CGDmer.Transports.Kafka.Tests;
+
+public class KafkaOptionsTests
+{
+    private static KafkaOptions Valid() => new() { BootstrapServers = "kafka-1:9092,kafka-2:9092" };
+
+    private static string MessageOf(Action<KafkaOptions> change)
+    {
+        var options = Valid();
+        change(options);
+        return Assert.Throws<ArgumentException>(() => options.Validate()).Message;
+    }
+
+    [Fact]
+    public void Defaults_with_bootstrap_servers_are_valid() => Valid().Validate();
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("kafka-1")]
+    [InlineData("kafka-1:")]
+    [InlineData("kafka-1:0")]
+    [InlineData("kafka-1:70000")]
+    [InlineData("kafka-1:9092,")]
+    [InlineData(":9092")]
+    public void Bad_bootstrap_servers_name_the_option(string servers) =>
+        Assert.Contains("Kafka:BootstrapServers", MessageOf(o => o.BootstrapServers = servers));
+
+    [Fact]
+    public void Blank_group_names_the_option() => Assert.Contains("Kafka:GroupId", MessageOf(o => o.GroupId = " "));
+
+    [Theory]
+    [InlineData(nameof(KafkaTopicOptions.Segments))]
+    [InlineData(nameof(KafkaTopicOptions.Observations))]
+    [InlineData(nameof(KafkaTopicOptions.Alerts))]
+    [InlineData(nameof(KafkaTopicOptions.DeadLetter))]
+    public void A_bad_topic_name_names_its_option(string topic)
+    {
+        foreach (var bad in new[] { "", "has space", "slash/topic", "..", ".", new string('a', 250), "é" })
+        {
+            var message = MessageOf(o => typeof(KafkaTopicOptions).GetProperty(topic)!.SetValue(o.Topics, bad));
+            Assert.Contains($"Kafka:Topics:{topic}", message);
+        }
+    }
+
+    [Fact]
+    public void An_output_topic_equal_to_the_input_is_refused()
+    {
+        var message = MessageOf(o => o.Topics.Alerts = o.Topics.Segments);
+        Assert.Contains("Kafka:Topics:Alerts", message);
+        Assert.Contains("Kafka:Topics:Segments", message);
+    }
+
+    [Theory]
+    [InlineData("enable.auto.commit")]
+    [InlineData("enable.auto.offset.store")]
+    [InlineData("acks")]
+    [InlineData("enable.idempotence")]
+    [InlineData("group.id")]
+    [InlineData("bootstrap.servers")]
+    [InlineData("partition.assignment.strategy")]
+    public void Settings_that_delivery_depends_on_cannot_be_overridden(string key) =>
+        Assert.Contains($"Kafka:Settings:{key}", MessageOf(o => o.Settings[key] = "x"));
+
+    [Fact]
+    public void Numeric_bounds_name_their_option()
+    {
+        Assert.Contains("Kafka:CommitInterval", MessageOf(o => o.CommitInterval = TimeSpan.Zero));
+        Assert.Contains("Kafka:PollTimeout", MessageOf(o => o.PollTimeout = TimeSpan.FromMinutes(1)));
+        Assert.Contains("Kafka:MaxSegmentBytes", MessageOf(o => o.MaxSegmentBytes = 10));
+        Assert.Contains("Kafka:MaxDeadLetterPayloadBytes", MessageOf(o => o.MaxDeadLetterPayloadBytes = 2_000_000));
+        Assert.Contains("Kafka:FlushTimeout", MessageOf(o => o.FlushTimeout = TimeSpan.FromSeconds(-1)));
+        Assert.Contains("Kafka:ClientId", MessageOf(o => o.ClientId = ""));
+    }
+
+    [Fact]
+    public void The_exception_names_the_option_as_its_parameter() =>
+        Assert.Equal("GroupId", Assert.Throws<ArgumentException>(() => { var o = Valid(); o.GroupId = ""; o.Validate(); }).ParamName);
+
+    [Fact]
+    public void Production_defaults_are_at_least_once_and_cooperative()
+    {
+        var options = Valid();
+        options.Settings["security.protocol"] = "SASL_SSL";
+        options.Settings["sasl.mechanism"] = "SCRAM-SHA-512";
+        options.Settings["ssl.ca.location"] = "/etc/ssl/ca.pem";
+        var consumer = options.ToConsumerConfig();
+        Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, consumer.PartitionAssignmentStrategy);
+        Assert.False(consumer.EnableAutoCommit);
+        Assert.False(consumer.EnableAutoOffsetStore);
+        Assert.Equal("cgdmer-streaming", consumer.GroupId);
+        Assert.Equal("kafka-1:9092,kafka-2:9092", consumer.BootstrapServers);
+        // Passed through verbatim (librdkafka parses them), so read back as the strings that were configured.
+        Assert.Equal("SASL_SSL", consumer.Get("security.protocol"));
+        Assert.Equal("SCRAM-SHA-512", consumer.Get("sasl.mechanism"));
+        Assert.Null(consumer.ApiVersionRequest);
+
+        var producer = options.ToProducerConfig();
+        Assert.Equal(Acks.All, producer.Acks);
+        Assert.True(producer.EnableIdempotence);
+        Assert.Equal("SASL_SSL", producer.Get("security.protocol"));
+        Assert.Equal("/etc/ssl/ca.pem", producer.SslCaLocation);
+    }
+
+    [Fact]
+    public void Legacy_broker_switch_speaks_0_9_and_keeps_order_without_idempotence()
+    {
+        var options = Valid();
+        options.LegacyBroker0_9 = true;
+        foreach (ClientConfig config in new ClientConfig[] { options.ToConsumerConfig(), options.ToProducerConfig() })
+        {
+            Assert.False(config.ApiVersionRequest);
+            Assert.Equal("0.9.0", config.BrokerVersionFallback);
+        }
+        var producer = options.ToProducerConfig();
+        Assert.False(producer.EnableIdempotence);
+        Assert.Equal(1, producer.MaxInFlight);
+        Assert.Equal(Acks.All, producer.Acks);
+    }
+
+    [Property(MaxTest = 300)]
+    public Property Topic_names_follow_kafkas_rule(NonEmptyString candidate)
+    {
+        string name = candidate.Get;
+        bool legal = name.Length <= 249 && name is not ("." or "..")
+                     && name.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-');
+        return (KafkaOptions.TopicNameError(name) is null == legal).Label($"'{name}' legal={legal}");
+    }
+
+    [Property(MaxTest = 200)]
+    public Property Names_of_legal_characters_are_accepted(PositiveInt length, int seed)
+    {
+        const string alphabet = "abcxyzABCXYZ0189._-";
+        var random = new Random(seed);
+        var name = new string(Enumerable.Range(0, 1 + length.Get % 249).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+        return (name is "." or ".." || KafkaOptions.TopicNameError(name) is null).Label(name);
+    }
+}
