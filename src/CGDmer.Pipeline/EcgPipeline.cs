@@ -52,15 +52,8 @@ public static class EcgPipeline
     public const int LaneQueueCapacity = 256;
 
     // Each lane holds its own patients, so the patient capacity is shared out between the lanes.
-    private static WindowingOptions PerLane(WindowingOptions o, int lanes) => lanes == 1 ? o : new WindowingOptions
-    {
-        HopSeconds = o.HopSeconds,
-        ReorderBoundSeconds = o.ReorderBoundSeconds,
-        SilentPatientTimeoutSeconds = o.SilentPatientTimeoutSeconds,
-        MaxPatients = Math.Max(1, (o.MaxPatients + lanes - 1) / lanes),
-        MaxMissingFractionPerLead = o.MaxMissingFractionPerLead,
-        MinSignalCoverage = o.MinSignalCoverage,
-    };
+    private static WindowingOptions PerLane(WindowingOptions o, int lanes) =>
+        lanes == 1 ? o : o.WithMaxPatients(Math.Max(1, (o.MaxPatients + lanes - 1) / lanes));
 
     /// <summary>
     /// Composes the stages over <paramref name="segments"/>. <paramref name="clock"/> is the receiver clock for the

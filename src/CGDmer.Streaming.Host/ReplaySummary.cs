@@ -16,8 +16,9 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         public int Windows, Analyzable, NoSignal, Suppressed;
         public readonly List<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> HeartRates = [];
         public readonly Dictionary<string, int> FindingWindows = [];
-        public readonly Dictionary<string, (DateTimeOffset Onset, DateTimeOffset? End)> OpenAlerts = [];
-        public readonly List<(string Kind, string Code, DateTimeOffset Onset, DateTimeOffset? End)> Alerts = [];
+        /// <summary>One entry per alert (by alertId, in onset order); End is set by its end event.</summary>
+        public readonly List<AlertSpan> Alerts = [];
+        public readonly Dictionary<string, int> AlertIndex = new(StringComparer.Ordinal);
         public DateTimeOffset LastWindowEnd;
     }
 
@@ -34,7 +35,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     public IReadOnlyDictionary<string, RecordAgreement> Agreements => _agreements;
     /// <summary>Alert onsets per patient and code.</summary>
     public int AlertOnsets(string patientId, string code) =>
-        _patients.TryGetValue(patientId, out var p) ? p.Alerts.Count(a => a.Code == code && a.End is null) : 0;
+        _patients.TryGetValue(patientId, out var p) ? p.Alerts.Count(a => a.Code == code) : 0;
     public int WindowCount(string patientId) => _patients.TryGetValue(patientId, out var p) ? p.Windows : 0;
 
     public void Add(PipelineOutput output)
@@ -53,23 +54,28 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         foreach (var alert in published.Alerts) Track(p, alert);
     }
 
+    private sealed class AlertSpan(string kind, string code, DateTimeOffset onset)
+    {
+        public string Kind { get; } = kind;
+        public string Code { get; } = code;
+        public DateTimeOffset Onset { get; } = onset;
+        public DateTimeOffset? End { get; set; }
+    }
+
     private static void Track(Patient p, AlertEvent alert)
     {
-        if (alert.Event == "onset") p.OpenAlerts[alert.AlertId] = (alert.Onset, null);
-        else if (alert.Event == "end" && p.OpenAlerts.Remove(alert.AlertId, out var open))
-            p.Alerts.Add((alert.Kind, alert.Code, open.Onset, alert.End));
-        if (alert.Event == "onset") p.Alerts.Add((alert.Kind, alert.Code, alert.Onset, null));
+        if (alert.Event == "onset")
+        {
+            p.AlertIndex[alert.AlertId] = p.Alerts.Count;
+            p.Alerts.Add(new AlertSpan(alert.Kind, alert.Code, alert.Onset));
+        }
+        else if (alert.Event == "end" && p.AlertIndex.TryGetValue(alert.AlertId, out int i))
+            p.Alerts[i].End = alert.End;
     }
 
     /// <summary>Alert intervals of a patient for <paramref name="code"/>: onset to end, or to the last window for alerts still active.</summary>
-    private static List<(DateTimeOffset, DateTimeOffset)> Intervals(Patient p, string code)
-    {
-        var ended = p.Alerts.Where(a => a.Code == code && a.End is not null).Select(a => (a.Onset, a.End!.Value)).ToList();
-        var still = p.Alerts.Where(a => a.Code == code && a.End is null)
-            .Where(a => !ended.Any(e => e.Onset == a.Onset))
-            .Select(a => (a.Onset, p.LastWindowEnd));
-        return ended.Concat(still).ToList();
-    }
+    private static List<(DateTimeOffset, DateTimeOffset)> Intervals(Patient p, string code) =>
+        p.Alerts.Where(a => a.Code == code).Select(a => (a.Onset, a.End ?? p.LastWindowEnd)).ToList();
 
     /// <summary>Computes the agreements and writes summary.json next to the NDJSON files.</summary>
     public void Finish(TimeSpan elapsed, NdjsonPipelineSink sink)
@@ -96,8 +102,8 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             p ??= new Patient();
             var hrs = p.HeartRates.Select(h => h.Bpm).Order().ToList();
             string findings = string.Join(", ", p.FindingWindows.OrderByDescending(kv => kv.Value).Take(3).Select(kv => $"{kv.Key} {kv.Value}"));
-            string clinical = string.Join(", ", p.Alerts.Where(a => a.Kind == "clinical" && a.End is null).GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
-            string technical = string.Join(", ", p.Alerts.Where(a => a.Kind == "technical" && a.End is null).GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
+            string clinical = string.Join(", ", p.Alerts.Where(a => a.Kind == "clinical").GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
+            string technical = string.Join(", ", p.Alerts.Where(a => a.Kind == "technical").GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
             table.AddRow(Markup.Escape(seg.PatientId), $"{seg.Recording.Duration.TotalMinutes:F1} min", p.Windows.ToString(), p.NoSignal.ToString(),
                 hrs.Count > 0 ? $"{hrs[hrs.Count / 2]:F0} /min" : "—", Markup.Escape(findings == "" ? "—" : findings),
                 Markup.Escape(clinical == "" ? "—" : clinical), Markup.Escape(technical == "" ? "—" : technical));
@@ -142,7 +148,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             {
                 kv.Value.Windows, kv.Value.Analyzable, kv.Value.NoSignal, kv.Value.Suppressed,
                 findingWindows = kv.Value.FindingWindows,
-                alerts = kv.Value.Alerts.Where(a => a.End is null).GroupBy(a => a.Code).ToDictionary(g => g.Key, g => g.Count()),
+                alerts = kv.Value.Alerts.GroupBy(a => a.Code).ToDictionary(g => g.Key, g => g.Count()),
                 agreement = _agreements.GetValueOrDefault(kv.Key),
             }),
         };

@@ -100,20 +100,20 @@ public static class ServiceComposition
         if (failures.Count > 0) return failures;
 
         // Settings that depend on the model: load it (this is start-up) and check them against its metadata.
-        try
-        {
-            var model = services.GetRequiredService<IFindingsModel>();
-            services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry);
-            _ = new Interpreter(model.Metadata, services.GetRequiredService<IOptions<InterpretationOptions>>().Value);
-        }
-        catch (ArgumentException e) when (e.ParamName is { } p && !p.Contains(' '))
-        {
-            failures.Add($"{(typeof(WindowingOptions).GetProperty(p) is not null ? "Windowing" : "Interpretation")}:{p}: {StripParam(e.Message)}");
-        }
+        IFindingsModel model;
+        try { model = services.GetRequiredService<IFindingsModel>(); }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or FileNotFoundException or ArgumentException or OnnxRuntimeException)
         {
             failures.Add($"Model:Path: {e.Message}");
+            return failures;
         }
+        void CheckAgainstModel(string section, Action check)
+        {
+            try { check(); }
+            catch (ArgumentException e) { failures.Add(OptionsErrors.Describe(section, e)); }
+        }
+        CheckAgainstModel("Windowing", () => services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry));
+        CheckAgainstModel("Interpretation", () => _ = new Interpreter(model.Metadata, services.GetRequiredService<IOptions<InterpretationOptions>>().Value));
         return failures;
     }
 
@@ -135,12 +135,6 @@ public static class ServiceComposition
             scheduler,
             sp.GetRequiredService<PipelineMetrics>(),
             Get<PipelineOptions>().EffectiveSignalLanes);
-    }
-
-    private static string StripParam(string message)
-    {
-        int i = message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
-        return i >= 0 ? message[..i] : message;
     }
 
     private static void AddValidated<T>(IServiceCollection services, IConfiguration config, string section, Action<T> validate) where T : class

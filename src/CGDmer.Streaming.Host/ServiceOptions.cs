@@ -64,14 +64,21 @@ internal sealed class ThrowingOptionsValidator<T>(string section, Action<T> vali
         }
         catch (ArgumentException e)
         {
-            var message = e.ParamName is { } p ? $"{section}:{p}: {StripParam(e.Message)}" : $"{section}: {e.Message}";
-            return ValidateOptionsResult.Fail(message);
+            return ValidateOptionsResult.Fail(OptionsErrors.Describe(section, e));
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException or FormatException)
         {
             return ValidateOptionsResult.Fail($"{section}: {e.Message}");
         }
     }
+}
+
+/// <summary>How an options error reads: "Section:Option: reason".</summary>
+internal static class OptionsErrors
+{
+    /// <summary>"Section:Option: reason" for an ArgumentException naming the option, "Section: message" otherwise.</summary>
+    internal static string Describe(string section, ArgumentException e) =>
+        e.ParamName is { } p ? $"{section}:{p}: {StripParam(e.Message)}" : $"{section}: {e.Message}";
 
     private static string StripParam(string message)
     {

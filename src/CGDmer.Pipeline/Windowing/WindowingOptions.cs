@@ -37,6 +37,14 @@ public sealed class WindowingOptions
     /// </summary>
     public double MinSignalCoverage { get; set; } = 0.5;
 
+    /// <summary>A copy with another <see cref="MaxPatients"/> (every other setting kept, including ones added later).</summary>
+    public WindowingOptions WithMaxPatients(int maxPatients)
+    {
+        var copy = (WindowingOptions)MemberwiseClone();
+        copy.MaxPatients = maxPatients;
+        return copy;
+    }
+
     public TimeSpan Hop => TimeSpan.FromTicks((long)Math.Round(HopSeconds * TimeSpan.TicksPerSecond));
     public TimeSpan ReorderBound => TimeSpan.FromTicks((long)Math.Round(ReorderBoundSeconds * TimeSpan.TicksPerSecond));
     public TimeSpan SilentPatientTimeout => TimeSpan.FromTicks((long)Math.Round(SilentPatientTimeoutSeconds * TimeSpan.TicksPerSecond));
