@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
+using System.Reactive.Subjects;
 using CGDmer.Contracts.Telemetry.V1;
 using CGDmer.Pipeline.Batching;
 using CGDmer.Pipeline.Inference;
@@ -9,6 +10,7 @@ using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
 using CGDmer.Pipeline.Operators;
 using CGDmer.Pipeline.Publishing;
+using CGDmer.Pipeline.Settlement;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
 
@@ -32,11 +34,22 @@ public sealed record EcgPipelineComponents(
     public WindowGeometry Geometry => Model.Geometry;
 }
 
-/// <summary>One output of the pipeline: a published window (Observations and alerts) or a rejected segment (dead letter).</summary>
-public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult? Rejected)
+/// <summary>
+/// One output of the pipeline: a published window (Observations and alerts), a rejected segment (dead letter), or, with
+/// nothing to deliver, the settlement of inputs no window will read (<see cref="Closed"/>, <see cref="DroppedInput"/>;
+/// transports that commit read positions need them, file sinks ignore them). See <see cref="InputSettlement"/>.
+/// </summary>
+public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult? Rejected,
+                                    PatientStateClosed? Closed = null, long DroppedInput = 0)
 {
     public static PipelineOutput Of(PublishedWindow w) => new(w, null);
     public static PipelineOutput Of(ValidationResult r) => new(null, r);
+    public static PipelineOutput Of(PatientStateClosed c) => new(null, null, c);
+    /// <summary>An accepted segment dropped before windowing (duplicate or late sequence number).</summary>
+    public static PipelineOutput Dropped(EcgSegmentData segment) => new(null, null, null, segment.InputOrdinal);
+
+    /// <summary>True for the outputs that carry only input settlement (nothing to publish).</summary>
+    public bool IsSettlementOnly => Published is null && Rejected is null;
 }
 
 /// <summary>
@@ -45,6 +58,8 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// source → validate → sequence → [window → measure] × lanes → batch → infer → interpret → publish
 ///             └──── rejected (dead letter)
 /// </code>
+/// Alongside, the inputs no window will read are settled (<see cref="PipelineOutput.Closed"/>,
+/// <see cref="PipelineOutput.DroppedInput"/>), so an at-least-once transport can commit past them.
 /// </summary>
 public static class EcgPipeline
 {
@@ -78,20 +93,25 @@ public static class EcgPipeline
                 .Do(r => metrics?.SegmentsRejected.WithLabels(r.Rejection!.Code).Inc())
                 .Select(PipelineOutput.Of);
 
+            // Settlement side channel: raised synchronously where an input is let go, so it never trails a later window
+            // of the same patient; it completes with the windows.
+            var settled = new Subject<PipelineOutput>();
             var published = validated
                 .Accepted()
-                .InSequence(c.Sequences, metrics)
+                .InSequence(c.Sequences, metrics, dropped => settled.OnNext(PipelineOutput.Dropped(dropped)))
                 .PerPatientLanes(c.SignalLanes, LaneQueueCapacity, lane => lane
-                    .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics)
+                    .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics,
+                                      closed => settled.OnNext(PipelineOutput.Of(closed)))
                     .Measure(c.Measurer, metrics))
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
                 .Infer(c.Model, c.Infer, metrics)
                 .Interpret(c.Interpreter, metrics)
                 .Publish(c.Observations, metrics)
-                .Select(PipelineOutput.Of);
+                .Select(PipelineOutput.Of)
+                .Finally(settled.OnCompleted);
 
-            var subscription = rejected.Merge(published).Subscribe(observer);
-            return new CompositeDisposable(subscription, validated.Connect());
+            var subscription = Observable.Merge(rejected, settled, published).Subscribe(observer);
+            return new CompositeDisposable(subscription, validated.Connect(), settled);
         });
     }
 }

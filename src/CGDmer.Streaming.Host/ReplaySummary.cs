@@ -41,7 +41,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     public void Add(PipelineOutput output)
     {
         if (output.Rejected is not null) { _rejected++; return; }
-        var published = output.Published!;
+        if (output.Published is not { } published) return;   // input settlement only
         var window = published.Window;
         if (!_patients.TryGetValue(window.PatientId, out var p)) _patients[window.PatientId] = p = new Patient();
         p.Windows++;

@@ -65,9 +65,3 @@ public enum PartitionChange
 /// drop or commit a partition's state at exactly the right point.
 /// </summary>
 public sealed record PartitionEvent(PartitionChange Change, IReadOnlyList<SourcePartition> Partitions);
-
-/// <summary>A topic partition, transport-neutral.</summary>
-public readonly record struct SourcePartition(string Topic, int Partition)
-{
-    public override string ToString() => $"{Topic}[{Partition}]";
-}

@@ -9,3 +9,11 @@ public readonly record struct SourcePosition(string Topic, int Partition, long O
 {
     public override string ToString() => $"{Topic}[{Partition}]@{Offset}";
 }
+
+/// <summary>A topic partition, transport-neutral.</summary>
+public readonly record struct SourcePartition(string Topic, int Partition)
+{
+    public override string ToString() => $"{Topic}[{Partition}]";
+
+    public static SourcePartition Of(SourcePosition position) => new(position.Topic, position.Partition);
+}

@@ -50,6 +50,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         ModelPath = path;
         MaxBatchSize = options.MaxBatchSize;
+        FixedBatchShape = options.FixedBatchShape;
 
         (_sessionOptions, ExecutionProvider) = CreateSessionOptions(path, options, logger);
         try
@@ -92,7 +93,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
             // Zero input with every lead present: a valid window; the outputs are discarded.
             _mask.AsSpan().Fill(1f);
             var sink = new float[MaxBatchSize * _labels];
-            foreach (int n in MaxBatchSize == 1 ? [1] : new[] { 1, MaxBatchSize }) Run(n, sink);
+            foreach (int n in MaxBatchSize == 1 || FixedBatchShape ? [MaxBatchSize] : new[] { 1, MaxBatchSize }) Run(n, sink);
             _mask.AsSpan().Clear();
         }
     }
@@ -103,6 +104,8 @@ public sealed class OnnxFindingsSession : IFindingsModel
     public ModelMetadata Metadata { get; } = null!;
     public WindowGeometry Geometry { get; } = null!;
     public int MaxBatchSize { get; }
+    /// <summary>Every run has <see cref="MaxBatchSize"/> windows (see <see cref="InferenceOptions.FixedBatchShape"/>).</summary>
+    public bool FixedBatchShape { get; }
     public Memory<float> EcgInput => _ecg;
     public Memory<float> LeadMaskInput => _mask;
 
@@ -118,12 +121,15 @@ public sealed class OnnxFindingsSession : IFindingsModel
             throw new ArgumentException($"needs {count * _labels} floats for {count} windows, has {probabilities.Length}", nameof(probabilities));
         int k = leads.Length;
         var leadIds = LeadIds(leads);
-        var inputs = _inputsBySizeAndLeads[count, k] ??= [
-            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ecg.AsMemory(0, count * k * Geometry.WindowSamples), [count, k, Geometry.WindowSamples]),
-            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, count * k), [count, k]),
+        // A fixed shape makes a window's probabilities independent of its batch (see InferenceOptions.FixedBatchShape);
+        // the slots after count hold whatever an earlier run left there and their results are not read.
+        int run = FixedBatchShape ? MaxBatchSize : count;
+        var inputs = _inputsBySizeAndLeads[run, k] ??= [
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _ecg.AsMemory(0, run * k * Geometry.WindowSamples), [run, k, Geometry.WindowSamples]),
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _mask.AsMemory(0, run * k), [run, k]),
         ];
-        var outputs = _outputsBySize[count] ??= [
-            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _probabilities.AsMemory(0, count * _labels), [count, _labels]),
+        var outputs = _outputsBySize[run] ??= [
+            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _probabilities.AsMemory(0, run * _labels), [run, _labels]),
         ];
         _runInputs[0] = inputs[0];
         _runInputs[1] = inputs[1];

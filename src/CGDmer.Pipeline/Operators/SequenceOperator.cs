@@ -12,7 +12,9 @@ namespace CGDmer.Pipeline.Operators;
 /// </summary>
 public static class SequenceOperator
 {
-    public static IObservable<EcgSegmentData> InSequence(this IObservable<EcgSegmentData> source, SequenceTracker tracker, PipelineMetrics? metrics = null)
+    /// <param name="dropped">Told of each segment dropped here (the host settles its input at once: no window reads it).</param>
+    public static IObservable<EcgSegmentData> InSequence(this IObservable<EcgSegmentData> source, SequenceTracker tracker, PipelineMetrics? metrics = null,
+                                                         Action<EcgSegmentData>? dropped = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(tracker);
@@ -23,9 +25,11 @@ public static class SequenceOperator
             {
                 case SequenceStatus.Duplicate:
                     metrics?.SegmentsDropped.WithLabels("duplicate_sequence").Inc();
+                    dropped?.Invoke(segment);
                     return false;
                 case SequenceStatus.Late:
                     metrics?.SegmentsDropped.WithLabels("late_sequence").Inc();
+                    dropped?.Invoke(segment);
                     return false;
                 case SequenceStatus.Gap:
                     metrics?.SegmentsMissing.Inc(check.Missing);

@@ -9,7 +9,7 @@ public static class ValidateOperator
 {
     /// <summary>
     /// Maps each segment to its <see cref="ValidationResult"/>, stamping it with <paramref name="clock"/> as the receive
-    /// time. If the validator or the clock throws, the result is a rejection with <see cref="RejectionReason.InternalError"/>
+    /// time and numbering it (<see cref="ValidationResult.InputOrdinal"/>: 1, 2, 3, … per subscription). If the validator or the clock throws, the result is a rejection with <see cref="RejectionReason.InternalError"/>
     /// and the stream goes on. Errors of <paramref name="source"/> itself are passed through.
     /// </summary>
     public static IObservable<ValidationResult> Validate(this IObservable<EcgSegment> source, SegmentValidator validator, Func<DateTimeOffset> clock)
@@ -17,19 +17,32 @@ public static class ValidateOperator
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(validator);
         ArgumentNullException.ThrowIfNull(clock);
-        return source.Select(segment =>
+        // A long counter per subscription (Select's int index would wrap after 2^31 segments: weeks of a busy ward).
+        return Observable.Defer(() =>
         {
-            try
+            long ordinal = 0;
+            return source.Select(segment =>
             {
-                return validator.Validate(segment, clock())
-                       ?? InternalError(segment, "validator returned null");
-            }
-            catch (Exception ex)
-            {
-                // The exception message may echo input (patient ids); only the type goes into the rejection.
-                return InternalError(segment, $"validator threw {ex.GetType().Name}");
-            }
+                var result = Check(segment, validator, clock);
+                result.InputOrdinal = ++ordinal;
+                if (result.Segment is { } accepted) accepted.InputOrdinal = ordinal;
+                return result;
+            });
         });
+    }
+
+    private static ValidationResult Check(EcgSegment segment, SegmentValidator validator, Func<DateTimeOffset> clock)
+    {
+        try
+        {
+            return validator.Validate(segment, clock())
+                   ?? InternalError(segment, "validator returned null");
+        }
+        catch (Exception ex)
+        {
+            // The exception message may echo input (patient ids); only the type goes into the rejection.
+            return InternalError(segment, $"validator threw {ex.GetType().Name}");
+        }
     }
 
     /// <summary>The accepted segments of a result stream.</summary>

@@ -2,6 +2,7 @@ using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Settlement;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
 
@@ -16,10 +17,13 @@ public static class WindowOperator
     /// <paramref name="scheduler"/>'s clock are flushed and dropped by a timer that is serialized with the segments.
     /// A segment its patient's windower fails on is counted and dropped, never an OnError. OnCompleted (and OnError of the
     /// source) first flushes every patient. Unsubscribing drops all state without emitting.
+    /// <paramref name="closed"/> is told (under the stage's lock, before any later window of that patient is formed) when
+    /// a patient's state is closed; see <see cref="PatientStateClosed"/>.
     /// </summary>
     /// <remarks>Named WindowPerPatient, not Window, which Rx already defines on every observable.</remarks>
     public static IObservable<EcgWindow> WindowPerPatient(this IObservable<EcgSegmentData> source, WindowGeometry geometry,
-                                                          WindowingOptions options, IScheduler scheduler, PipelineMetrics? metrics = null)
+                                                          WindowingOptions options, IScheduler scheduler, PipelineMetrics? metrics = null,
+                                                          Action<PatientStateClosed>? closed = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(geometry);
@@ -30,7 +34,7 @@ public static class WindowOperator
         return Observable.Create<EcgWindow>(observer =>
         {
             var gate = new object();
-            var stage = new PatientWindowers(geometry, options, metrics);
+            var stage = new PatientWindowers(geometry, options, metrics, closed);
             var output = new List<EcgWindow>();
             var timer = new SerialDisposable();
             var subscription = new SingleAssignmentDisposable();

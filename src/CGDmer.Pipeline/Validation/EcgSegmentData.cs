@@ -76,6 +76,9 @@ public sealed class EcgSegmentData
     /// <summary>The present leads, in the order the producer sent them.</summary>
     public IReadOnlyList<EcgLeadData> Leads { get; }
 
+    /// <summary>1-based position of the segment in its pipeline subscription (see <see cref="ValidationResult.InputOrdinal"/>); 0 outside a pipeline.</summary>
+    public long InputOrdinal { get; internal set; }
+
     /// <summary>SampleCount / SampleRateHz.</summary>
     public TimeSpan Duration => DurationOf(SampleCount, SampleRateHz);
     /// <summary>Time just after the last sample (start of the next contiguous segment).</summary>

@@ -18,6 +18,12 @@ public sealed class ValidationResult
     public SegmentRejection? Rejection { get; }
     public bool IsAccepted => Segment is not null;
 
+    /// <summary>
+    /// 1-based position of the input in its pipeline subscription (set by the validate stage; 0 outside a pipeline): how a
+    /// host relates outputs back to the messages it read (see <see cref="Settlement.InputSettlement"/>).
+    /// </summary>
+    public long InputOrdinal { get; internal set; }
+
     public static ValidationResult Accept(EcgSegment input, EcgSegmentData segment) =>
         new(input, segment ?? throw new ArgumentNullException(nameof(segment)), null);
 

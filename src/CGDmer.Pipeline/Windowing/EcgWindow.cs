@@ -1,4 +1,5 @@
 using System.Buffers;
+using CGDmer.Pipeline.Settlement;
 using CGDmer.Signal;
 
 namespace CGDmer.Pipeline.Windowing;
@@ -83,6 +84,12 @@ public sealed class EcgWindow
     public long CompletedTimestamp { get; }
 
     public bool SignalReleased => _signal is null;
+
+    /// <summary>
+    /// Which of the patient's inputs this window settles once it and the patient's earlier windows are delivered (set by
+    /// the window stage; default outside it). See <see cref="InputSettlement"/>.
+    /// </summary>
+    public InputSettlement Settlement { get; internal set; }
 
     /// <summary>Returns the samples to the pool. Idempotent.</summary>
     public void ReleaseSignal()

@@ -1,4 +1,5 @@
 using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Settlement;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Signal;
 
@@ -55,17 +56,29 @@ public sealed class PatientWindower : IDisposable
     private long _next;          // next grid window once one has been emitted
     private int _currentLeads;   // bit per Lead: model leads of the newest segment (the ones completeness waits for)
     private string _deviceId = "";
+    // Inputs whose samples a window not yet emitted may still read: (input ordinal, last grid window that can read them),
+    // in ordinal order. The first one bounds what emitted windows settle (see InputSettlement).
+    private readonly List<(long Ordinal, long LastWindow)> _held = [];
 
     public PatientWindower(string patientId, WindowGeometry geometry, WindowingOptions options, PipelineMetrics? metrics = null)
         : this(patientId, new WindowAssembler(geometry, options, metrics)) { }
 
-    internal PatientWindower(string patientId, WindowAssembler assembler)
+    internal PatientWindower(string patientId, WindowAssembler assembler, long stateId = 0)
     {
         PatientId = patientId ?? throw new ArgumentNullException(nameof(patientId));
         _assembler = assembler;
+        StateId = stateId;
     }
 
     public string PatientId { get; }
+    /// <summary>Which of the patient's successive states this is (see <see cref="InputSettlement.StateId"/>).</summary>
+    public long StateId { get; }
+    /// <summary>Windows emitted so far (the last one's <see cref="InputSettlement.WindowNumber"/>).</summary>
+    public long WindowsEmitted { get; private set; }
+    /// <summary>Largest input ordinal this state has been given (stored, dropped or ignored).</summary>
+    public long LastInputOrdinal { get; private set; }
+    /// <summary>What closing this state now settles: every input it was given, once its windows are delivered.</summary>
+    public InputSettlement Closing => new(StateId, WindowsEmitted, LastInputOrdinal);
     /// <summary>The native rate of the current run, or null before any data.</summary>
     public double? NativeRateHz => _layout?.RateHz;
     /// <summary>Samples held per lead (fixed per native rate: the memory bound).</summary>
@@ -87,7 +100,11 @@ public sealed class PatientWindower : IDisposable
         int segmentLeads = 0;
         for (int i = 0; i < leads.Count; i++)
             if (g.RowOf(leads[i].Lead) >= 0) segmentLeads |= 1 << (int)leads[i].Lead;
-        if (segment.SampleCount == 0 || segmentLeads == 0) return SegmentOutcome.Ignored;
+        if (segment.SampleCount == 0 || segmentLeads == 0)
+        {
+            LastInputOrdinal = Math.Max(LastInputOrdinal, segment.InputOrdinal);
+            return SegmentOutcome.Ignored;
+        }
 
         if (_layout is not null && _layout.RateHz != segment.SampleRateHz)
         {
@@ -102,6 +119,11 @@ public sealed class PatientWindower : IDisposable
         if (_hasData && Math.Abs(a - _latest) == 1) a = _latest;
         long b = a + segment.SampleCount;
         if (_hasData && a >= _latest + layout.WindowNative) Flush(output);
+        // Held until the last window whose span or resampler margin reaches into [a, b) is emitted. Registered whether or
+        // not samples get stored: a dropped segment is then settled a little later than it could be, never too early.
+        // Only now is it "given": the flushes above settle what came before it, not this segment.
+        _held.Add((segment.InputOrdinal, layout.FirstWindowAtOrAfter(b + layout.Margin) - 1));
+        LastInputOrdinal = Math.Max(LastInputOrdinal, segment.InputOrdinal);
 
         long written = 0, late = 0;
         for (long pos = a; pos < b;)
@@ -168,6 +190,9 @@ public sealed class PatientWindower : IDisposable
     {
         ArgumentNullException.ThrowIfNull(output);
         Emit(endOfStream ? EmitMode.Elapsed : EmitMode.All, 0, output);
+        // After a full flush no later window reads these inputs; at the end of the stream the unelapsed windows were not
+        // emitted, so neither were these inputs used: either way nothing is settled here (see InputSettlement).
+        _held.Clear();
         foreach (var ring in _rings) ring?.Clear();
         _hasData = false;
         _anyEmitted = false;
@@ -192,10 +217,25 @@ public sealed class PatientWindower : IDisposable
             };
             if (!emit) return;
             var window = _assembler.Build(PatientId, _deviceId, layout, k, _rings, _latest - layout.Capacity, _latest);
-            if (window is not null) output.Add(window);
+            if (window is not null)
+            {
+                window.Settlement = new InputSettlement(StateId, ++WindowsEmitted, SettledThrough(k));
+                output.Add(window);
+            }
             _next = k + 1;
             _anyEmitted = true;
         }
+    }
+
+    // Once window k is out, inputs whose last window is k or earlier are no longer held; everything below the oldest input
+    // still held is settled (inputs reach the stage in ordinal order, so no smaller ordinal of this patient is to come).
+    private long SettledThrough(long k)
+    {
+        int kept = 0;
+        for (int i = 0; i < _held.Count; i++)
+            if (_held[i].LastWindow > k) _held[kept++] = _held[i];
+        _held.RemoveRange(kept, _held.Count - kept);
+        return kept > 0 ? _held[0].Ordinal - 1 : LastInputOrdinal;
     }
 
     private bool IsComplete(long from, long to)

@@ -1,4 +1,5 @@
 using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Settlement;
 using CGDmer.Pipeline.Validation;
 using Prometheus;
 
@@ -24,10 +25,16 @@ public sealed class PatientWindowers : IDisposable
     private readonly TimeSpan _silence;
     private readonly Gauge? _active;
     private readonly Counter.Child? _silent, _capacity, _error, _droppedError;
+    private readonly Action<PatientStateClosed>? _closed;
+    private long _lastStateId;
 
-    public PatientWindowers(WindowGeometry geometry, WindowingOptions options, PipelineMetrics? metrics = null)
+    /// <param name="closed">Told when a patient's state is closed (silent, evicted, failed) with what that settles; not at
+    /// the end of the stream (see <see cref="PatientStateClosed"/>).</param>
+    public PatientWindowers(WindowGeometry geometry, WindowingOptions options, PipelineMetrics? metrics = null,
+                            Action<PatientStateClosed>? closed = null)
     {
         _assembler = new WindowAssembler(geometry, options, metrics);
+        _closed = closed;
         _silence = options.SilentPatientTimeout;
         if (metrics is not null)
         {
@@ -60,7 +67,7 @@ public sealed class PatientWindowers : IDisposable
         {
             while (_byPatient.Count >= _assembler.Options.MaxPatients)
                 Evict(_byActivity.First!, output, _capacity);
-            node = _byActivity.AddLast(new Entry(new PatientWindower(segment.PatientId, _assembler), now));
+            node = _byActivity.AddLast(new Entry(new PatientWindower(segment.PatientId, _assembler, ++_lastStateId), now));
             _byPatient.Add(segment.PatientId, node);
             _active?.Inc();
         }
@@ -78,8 +85,13 @@ public sealed class PatientWindowers : IDisposable
         {
             // No log: exception messages may carry identifiers. The metric is the signal.
             _droppedError?.Inc();
+            var failed = node.Value.Windower;
             Remove(node);
             _error?.Inc();
+            // The state is gone with whatever it held: settle it (including this segment) rather than pin the input
+            // position forever; the loss is what the "error" metrics count.
+            _closed?.Invoke(new PatientStateClosed(failed.PatientId,
+                failed.Closing with { InputsThrough = Math.Max(failed.LastInputOrdinal, segment.InputOrdinal) }));
             return SegmentOutcome.Failed;
         }
     }
@@ -109,8 +121,10 @@ public sealed class PatientWindowers : IDisposable
             // The patient's pending windows are lost; the others must still be flushed.
             reason = _error;
         }
+        var windower = node.Value.Windower;
         Remove(node);
         reason?.Inc();
+        if (!endOfStream) _closed?.Invoke(new PatientStateClosed(windower.PatientId, windower.Closing));
     }
 
     private void Remove(LinkedListNode<Entry> node)
