@@ -81,6 +81,37 @@ public sealed class KafkaSegmentSource : IDisposable
         catch (ObjectDisposedException) { return false; }
     }
 
+    /// <summary>
+    /// Graceful shutdown, step 1: stop reading (the assigned partitions are paused) and complete <see cref="Segments"/>,
+    /// while the consumer stays in the group so that offsets stored while the pipeline drains are still committed
+    /// (periodically and by <see cref="Dispose"/>, step 2). Returns at once; the completion comes on the consume thread.
+    /// </summary>
+    public void StopReading() => Volatile.Read(ref _active)?.StopReading();
+
+    /// <summary>
+    /// Messages not yet read, per assigned partition: the broker's high watermark (as last seen in a fetch) minus this
+    /// consumer's position. Empty when no consumer runs. Thread-safe and cheap (no broker round trip).
+    /// </summary>
+    public IReadOnlyList<(SourcePartition Partition, long Lag)> Lag()
+    {
+        var consumer = Volatile.Read(ref _active)?.Consumer;
+        if (consumer is null) return [];
+        var lags = new List<(SourcePartition, long)>();
+        try
+        {
+            foreach (var tp in consumer.Assignment)
+            {
+                var high = consumer.GetWatermarkOffsets(tp).High;
+                var position = consumer.Position(tp);
+                if (high == Offset.Unset) continue;
+                long lag = position == Offset.Unset ? high.Value : Math.Max(0, high.Value - position.Value);
+                lags.Add((new SourcePartition(tp.Topic, tp.Partition.Value), lag));
+            }
+        }
+        catch (Exception e) when (e is KafkaException or ObjectDisposedException or InvalidOperationException) { }
+        return lags;
+    }
+
     public void Dispose()
     {
         ConsumeLoop? active;
@@ -158,6 +189,8 @@ public sealed class KafkaSegmentSource : IDisposable
         private readonly IObserver<ConsumedSegment> _observer;
         private readonly Thread _thread;
         private volatile bool _stopping;
+        private volatile bool _drain;       // StopReading: paused, completed, still in the group
+        private bool _completed;
 
         public ConsumeLoop(KafkaSegmentSource source, IObserver<ConsumedSegment> observer)
         {
@@ -170,6 +203,8 @@ public sealed class KafkaSegmentSource : IDisposable
         public IConsumer<Ignore, byte[]?>? Consumer { get; private set; }
 
         public void Start() => _thread.Start();
+
+        public void StopReading() => _drain = true;
 
         public void Dispose()
         {
@@ -210,7 +245,16 @@ public sealed class KafkaSegmentSource : IDisposable
                         CommitStored(consumer);
                         nextCommit = DateTime.UtcNow + options.CommitInterval;
                     }
-                    if (result is null || result.IsPartitionEOF) continue;
+                    if (_drain && !_completed)
+                    {
+                        _completed = true;
+                        try { consumer.Pause(consumer.Assignment); }
+                        catch (KafkaException e) { log.LogWarning("Pausing the partitions failed ({Code})", e.Error.Code); }
+                        _observer.OnCompleted();
+                    }
+                    // Draining: a message fetched before the pause (or of a partition assigned since) is not handed on;
+                    // its offset is not stored, so it is read again by whoever owns the partition next.
+                    if (result is null || result.IsPartitionEOF || _completed) continue;
                     var item = ToConsumed(result, options.MaxSegmentBytes);
                     Interlocked.Increment(ref _source._consumed);
                     if (!item.IsReadable)
@@ -242,6 +286,7 @@ public sealed class KafkaSegmentSource : IDisposable
                 _source.Ended(this);
             }
             if (failure is not null && !_stopping) _observer.OnError(failure);
+            else if (!_completed && _drain) _observer.OnCompleted();
         }
 
         private IConsumer<Ignore, byte[]?> Build()
@@ -254,8 +299,11 @@ public sealed class KafkaSegmentSource : IDisposable
                     log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka consumer error {Code}: {Reason}", e.Code, e.Reason);
                 })
                 .SetLogHandler((_, m) => log.Log(ToLogLevel(m.Level), "librdkafka {Facility}: {Message}", m.Facility, m.Message))
-                .SetPartitionsAssignedHandler((_, partitions) =>
-                    _source.RaisePartitions(PartitionChange.Assigned, partitions.Select(p => new SourcePartition(p.Topic, p.Partition.Value))))
+                .SetPartitionsAssignedHandler((c, partitions) =>
+                {
+                    _source.RaisePartitions(PartitionChange.Assigned, partitions.Select(p => new SourcePartition(p.Topic, p.Partition.Value)));
+                    if (_completed) c.Pause(partitions);   // draining: read nothing new
+                })
                 .SetPartitionsRevokedHandler((c, partitions) =>
                 {
                     // Subscribers first (they store what is final), then commit while the partitions are still ours.
