@@ -129,8 +129,8 @@ public sealed class BedsideSimulator
         long segments = (total + perSegment - 1) / perSegment;
         // Monitors start a prime number of milliseconds apart (mod 5 s) so that they do not share window boundaries.
         var trueStart = _settings.Start.AddMilliseconds(i * 211 % 5000);
-        double skewMs = _faults.ClockSkewMs > 0 ? Math.Round(rng.Uniform(-_faults.ClockSkewMs, _faults.ClockSkewMs), 3) : 0;
         ulong firstSequence = (ulong)rng.Int(0, 1_000_000); // devices start numbering anywhere
+        double skewMs = _faults.ClockSkewMs > 0 ? Math.Round(rng.Uniform(-_faults.ClockSkewMs, _faults.ClockSkewMs), 3) : 0;
         var deviceStart = trueStart.AddTicks((long)Math.Round(skewMs * TimeSpan.TicksPerMillisecond));
         string prefix = _settings.IdPrefix;
         return new MonitorManifest(i, $"{prefix}-patient-{i + 1:D3}", $"{prefix}-monitor-{i + 1:D3}", signal.Name, rate, signal.LeadCount,
@@ -169,8 +169,8 @@ public sealed class BedsideSimulator
             _monitor = sim._monitors[index];
             _rng = sim.MonitorRandom(index);
             // The draws Describe made (skew, first sequence), repeated so the fault draws that follow are the same.
-            if (_faults.ClockSkewMs > 0) _rng.NextDouble();
             _rng.Int(0, 1_000_000);
+            if (_faults.ClockSkewMs > 0) _rng.NextDouble();
             _counts = tally.Monitors[index];
             _gaps = tally.Gaps[index];
             _totalSamples = Math.Max(1, (long)Math.Round(sim._settings.Duration.TotalSeconds * _monitor.SampleRateHz));

@@ -20,6 +20,7 @@ public static class SimulationPlanFile
         {
             json.WriteStartObject();
             json.WriteNumber("sendAtMs", m.SendAt.TotalMilliseconds);
+            json.WriteNumber("sendAtTicks", m.SendAt.Ticks); // exact (100 ns); the milliseconds are for people
             json.WriteString("key", m.Key);
             json.WriteString("kind", m.Kind.ToString());
             json.WriteNumber("monitor", m.Monitor);
@@ -35,6 +36,7 @@ public static class SimulationPlanFile
             json.WriteBase64String("value", m.Value);
             json.WriteEndObject();
             json.Flush();
+            json.Reset(); // one document per line: no separator before the next
             stream.WriteByte((byte)'\n');
             n++;
         }
@@ -60,7 +62,7 @@ public static class SimulationPlanFile
             var e = doc.RootElement;
             var kind = Enum.Parse<SimulatedMessageKind>(e.GetProperty("kind").GetString()!);
             var message = new SimulatedMessage(e.GetProperty("key").GetString()!, e.GetProperty("value").GetBytesFromBase64(),
-                TimeSpan.FromMilliseconds(e.GetProperty("sendAtMs").GetDouble()), kind, e.GetProperty("monitor").GetInt32(), e.GetProperty("sequence").GetUInt64())
+                TimeSpan.FromTicks(e.GetProperty("sendAtTicks").GetInt64()), kind, e.GetProperty("monitor").GetInt32(), e.GetProperty("sequence").GetUInt64())
             {
                 Faults = e.TryGetProperty("faults", out var f) ? Enum.Parse<SegmentFaults>(f.GetString()!) : SegmentFaults.None,
                 Malformation = e.TryGetProperty("malformation", out var mf) ? Enum.Parse<Malformation>(mf.GetString()!) : null,
