@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace CGDmer.Transports.Simulation;
 
 /// <summary>
@@ -75,10 +77,12 @@ public sealed class SimulatorFaults
     public int OversizedBytes { get; set; } = 4 * 1024 * 1024 + 1;
 
     /// <summary>True when no fault is switched on.</summary>
+    [JsonIgnore]
     public bool None => JitterMs == 0 && ReorderProbability == 0 && DuplicateProbability == 0 && GapProbability == 0
                         && LeadOffProbability == 0 && NoiseBurstProbability == 0 && ClockSkewMs == 0 && MalformedProbability == 0;
 
     /// <summary>The malformations drawn from.</summary>
+    [JsonIgnore]
     public IReadOnlyList<Malformation> EffectiveMalformedKinds =>
         MalformedKinds is { Count: > 0 } kinds ? kinds : Enum.GetValues<Malformation>();
 
