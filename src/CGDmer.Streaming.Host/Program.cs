@@ -9,4 +9,5 @@ var root = new RootCommand("CG-DMER streaming service: ECG segments in; FHIR R4 
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(SimulateCommand.Create());
 return await root.Parse(args).InvokeAsync();
