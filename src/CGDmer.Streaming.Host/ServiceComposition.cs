@@ -10,6 +10,7 @@ using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using CGDmer.Transports.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,16 @@ public static class ServiceComposition
         return builder;
     }
 
+    /// <summary>The Kafka transport's options (section <c>Kafka</c>), validated at start-up with the others (only the
+    /// verbs that use Kafka register it, so a replay needs no broker settings).</summary>
+    public static void AddKafkaTransport(HostApplicationBuilder builder)
+    {
+        AddValidated<KafkaOptions>(builder.Services, builder.Configuration, KafkaOptions.SectionName, o => o.Validate());
+        builder.Services.AddSingleton<KafkaTransportRegistered>();
+    }
+
+    private sealed class KafkaTransportRegistered;
+
     /// <summary>Resolves every options section, so that all invalid settings are reported at once, before anything starts.</summary>
     public static IReadOnlyList<string> ValidateAll(IServiceProvider services)
     {
@@ -97,6 +108,7 @@ public static class ServiceComposition
         Check<MeasurementOptions>("Measurement"); Check<BatchingOptions>("Batching"); Check<InferenceOptions>("Inference");
         Check<InferOptions>("Infer"); Check<InterpretationOptions>("Interpretation"); Check<PublishingOptions>("Publishing");
         Check<MetricsOptions>("Metrics");
+        if (services.GetService<KafkaTransportRegistered>() is not null) Check<KafkaOptions>(KafkaOptions.SectionName);
         if (failures.Count > 0) return failures;
 
         // Settings that depend on the model: load it (this is start-up) and check them against its metadata.

@@ -47,7 +47,8 @@ public sealed class KafkaPipelineSink : IPipelineSink
     private readonly Subject<SinkFailure> _failures = new();
     // Outputs with messages still in flight, failed at dispose so no caller waits forever for a task.
     private readonly ConcurrentDictionary<PendingOutput, byte> _inFlight = new();
-    private long _produced, _delivered, _failed;
+    private long _produced, _delivered, _failed, _transportErrors;
+    private IAdminClient? _admin;
     private int _disposed;
 
     public KafkaPipelineSink(KafkaOptions options, ILogger<KafkaPipelineSink>? logger = null)
@@ -57,7 +58,11 @@ public sealed class KafkaPipelineSink : IPipelineSink
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         var log = _logger;
         _producer = new ProducerBuilder<string?, byte[]>(options.ToProducerConfig())
-            .SetErrorHandler((_, e) => log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka producer error {Code}: {Reason}", e.Code, e.Reason))
+            .SetErrorHandler((_, e) =>
+            {
+                Interlocked.Increment(ref _transportErrors);
+                log.Log(e.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka producer error {Code}: {Reason}", e.Code, e.Reason);
+            })
             .SetLogHandler((_, m) => log.Log(m.Level <= SyslogLevel.Warning ? LogLevel.Warning : LogLevel.Debug, "librdkafka {Facility}: {Message}", m.Facility, m.Message))
             .Build();
     }
@@ -70,6 +75,23 @@ public sealed class KafkaPipelineSink : IPipelineSink
     public long Failed => Interlocked.Read(ref _failed);
     /// <summary>Messages produced but not yet acknowledged or failed (grows when the brokers fall behind or are away).</summary>
     public long Pending => Produced - Delivered - Failed;
+    /// <summary>Client errors reported by librdkafka (broker down, timeouts, ...); it retries them itself.</summary>
+    public long TransportErrors => Interlocked.Read(ref _transportErrors);
+
+    /// <summary>
+    /// Asks the cluster for its metadata over the producer's connections: true when a broker answered within
+    /// <paramref name="timeout"/>. For health reporting (an outage shows here before any delivery times out).
+    /// </summary>
+    public bool ProbeBrokers(TimeSpan timeout)
+    {
+        if (Volatile.Read(ref _disposed) != 0) return false;
+        try
+        {
+            _admin ??= new DependentAdminClientBuilder(_producer.Handle).Build();
+            return _admin.GetMetadata(_options.Topics.Observations, timeout).Brokers.Count > 0;
+        }
+        catch (Exception e) when (e is KafkaException or ObjectDisposedException) { return false; }
+    }
 
     /// <summary>Each refused message, raised on librdkafka's delivery thread (or the writer's for a local refusal).</summary>
     public IObservable<SinkFailure> Failures => _failures.AsObservable();
@@ -137,6 +159,7 @@ public sealed class KafkaPipelineSink : IPipelineSink
                 _logger.LogWarning("Disposing with {Pending} messages not acknowledged; their outputs are reported failed", Pending);
         }
         catch (Exception e) { _logger.LogWarning("Final flush failed: {Error}", e.GetType().Name); }
+        _admin?.Dispose();
         _producer.Dispose();
         foreach (var pending in _inFlight.Keys) pending.Abandon();
         _failures.OnCompleted();

@@ -60,7 +60,7 @@ public sealed class InputLedger
     private readonly Dictionary<SourcePartition, PartitionState> _partitions = [];
     private readonly Dictionary<string, PatientState> _patients = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Held> _byOrdinal = [];
-    private long _lastOrdinal, _held, _failures;
+    private long _lastOrdinal, _held, _failures, _pendingDeliveries;
 
     /// <param name="store">Called (under the ledger's lock, on whichever thread moved it) with the next position to read
     /// of a partition whenever its watermark advances; the source stores it for its next commit.</param>
@@ -68,6 +68,8 @@ public sealed class InputLedger
 
     /// <summary>Inputs read and not yet settled (all partitions).</summary>
     public long HeldInputs => Interlocked.Read(ref _held);
+    /// <summary>Tracked outputs whose delivery has not completed yet.</summary>
+    public long PendingDeliveries => Interlocked.Read(ref _pendingDeliveries);
     /// <summary>Outputs Kafka refused; the watermark of their patient's partition no longer moves.</summary>
     public long FailedDeliveries => Interlocked.Read(ref _failures);
     /// <summary>Raised once per refused output (on the producer's thread), with the error.</summary>
@@ -102,6 +104,19 @@ public sealed class InputLedger
         return () => { lock (_gate) Settle(held); };
     }
 
+    /// <summary>Settles a message recorded with <see cref="ReadAside"/> once <paramref name="delivery"/> (its dead letter) is acknowledged.</summary>
+    public void TrackAside(Action settle, Task? delivery)
+    {
+        ArgumentNullException.ThrowIfNull(settle);
+        WhenDelivered(delivery, settle);
+    }
+
+    /// <summary>Where the pipeline input <paramref name="ordinal"/> was read, while it is held (for its dead letter).</summary>
+    public SourcePosition? PositionOf(long ordinal)
+    {
+        lock (_gate) return _byOrdinal.TryGetValue(ordinal, out var held) ? held.Position : null;
+    }
+
     /// <summary>
     /// Tracks what one pipeline output settles. <paramref name="delivery"/> completes when every message of the output is
     /// acknowledged and faults when one was refused (null: nothing was sent).
@@ -133,6 +148,7 @@ public sealed class InputLedger
     public void TrackWindow(string patientId, InputSettlement settlement, Task? delivery)
     {
         ArgumentNullException.ThrowIfNull(patientId);
+        CountPending(delivery);
         lock (_gate)
         {
             var patient = Patient(patientId);
@@ -296,8 +312,16 @@ public sealed class InputLedger
         }
     }
 
+    private void CountPending(Task? delivery)
+    {
+        if (delivery is null || delivery.IsCompleted) return;
+        Interlocked.Increment(ref _pendingDeliveries);
+        delivery.ContinueWith(_ => Interlocked.Decrement(ref _pendingDeliveries), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
     private void WhenDelivered(Task? delivery, Action settle)
     {
+        CountPending(delivery);
         if (delivery is null || delivery.IsCompletedSuccessfully) { settle(); return; }
         delivery.ContinueWith(t =>
         {

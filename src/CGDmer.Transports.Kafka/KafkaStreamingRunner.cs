@@ -1,0 +1,186 @@
+using System.Reactive.Linq;
+using CGDmer.Contracts.Telemetry.V1;
+using CGDmer.Pipeline;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CGDmer.Transports.Kafka;
+
+/// <summary>
+/// The pipeline between Kafka topics, at-least-once: <see cref="KafkaSegmentSource"/> → the pipeline →
+/// <see cref="KafkaPipelineSink"/>, with an <see cref="InputLedger"/> that stores a partition's offset only when every
+/// output depending on the inputs before it was acknowledged (see the ledger for the watermark rule).
+/// </summary>
+/// <remarks>
+/// <para><b>Unreadable messages</b> go straight to the dead-letter topic (they never enter the pipeline) and hold their
+/// offset until the dead letter is acknowledged.</para>
+/// <para><b>Rebalance:</b> a revoked partition's final watermark is stored (and committed by the source right after);
+/// a lost one is forgotten. The pipeline keeps the windows it had open for those patients; their outputs are duplicates
+/// of what the new owner publishes, with the same ids.</para>
+/// <para><b>Graceful stop</b> (<see cref="StopAsync"/>): stop reading, let the pipeline flush the windows whose time has
+/// elapsed, wait for their acknowledgements, store and commit, leave the group. What was held by unelapsed windows is
+/// read again by the next owner.</para>
+/// <para><b>Failure:</b> an output Kafka refuses for good (after the producer's own retries) is fatal:
+/// <see cref="Completion"/> faults, nothing after it is committed, and a restart reads it again.</para>
+/// </remarks>
+public sealed class KafkaStreamingRunner : IDisposable
+{
+    private readonly KafkaOptions _options;
+    private readonly Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> _pipeline;
+    private readonly ILogger _log;
+    private readonly KafkaTransportMetrics? _metrics;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<IDisposable> _subscriptions = [];
+    private int _started, _stopping;
+
+    /// <param name="pipeline">Composes the pipeline over the segments (e.g. <c>s => EcgPipeline.Run(s, clock, components)</c>).</param>
+    public KafkaStreamingRunner(KafkaOptions options, Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> pipeline,
+                                KafkaTransportMetrics? metrics = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Validate();
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _metrics = metrics;
+        loggers ??= NullLoggerFactory.Instance;
+        _log = loggers.CreateLogger<KafkaStreamingRunner>();
+        Source = new KafkaSegmentSource(options, loggers.CreateLogger<KafkaSegmentSource>());
+        Sink = new KafkaPipelineSink(options, loggers.CreateLogger<KafkaPipelineSink>());
+        Ledger = new InputLedger(position =>
+        {
+            if (Source.StoreOffset(position)) _metrics?.OffsetsStored.Inc();
+        });
+        Ledger.DeliveryFailed += error =>
+        {
+            _metrics?.DeliveryFailures.Inc();
+            _log.LogCritical("An output was refused by Kafka ({Error}); stopping so that a restart processes it again", error.Message);
+            _completion.TrySetException(new KafkaDeliveryException(error.Message, error));
+        };
+    }
+
+    public KafkaSegmentSource Source { get; }
+    public KafkaPipelineSink Sink { get; }
+    public InputLedger Ledger { get; }
+
+    /// <summary>Completes when the pipeline has ended after <see cref="StopAsync"/>; faults when an output was refused or the source failed.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Joins the consumer group and starts the pipeline.</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the runner was started already");
+        _subscriptions.Add(Source.Partitions.Subscribe(OnPartitions));
+        var segments = Source.Segments.ToPipelineInput(Ledger, Sink, _metrics, Source);
+        _subscriptions.Add(_pipeline(segments).Subscribe(
+            Publish,
+            error =>
+            {
+                _log.LogCritical("The pipeline failed: {Error}", error.GetType().Name);
+                _completion.TrySetException(error);
+            },
+            () => _completion.TrySetResult()));
+    }
+
+    /// <summary>
+    /// Graceful stop: stops reading, waits (up to <paramref name="timeout"/>) for the pipeline to flush and Kafka to
+    /// acknowledge, then commits what is settled and leaves the group.
+    /// </summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0) return;
+        var deadline = DateTime.UtcNow + timeout;
+        Source.StopReading();
+        try { await _completion.Task.WaitAsync(timeout).ConfigureAwait(false); }
+        catch (TimeoutException) { _log.LogWarning("The pipeline did not drain within {Timeout}; stopping anyway", timeout); }
+        catch (Exception) { /* reported where it happened */ }
+        var left = deadline - DateTime.UtcNow;
+        if (!Sink.Flush(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1)))
+            _log.LogWarning("{Pending} messages not acknowledged at shutdown; their inputs are read again after the restart", Sink.Pending);
+        // Acknowledgement continuations run on the pool; give them a moment to store the last watermarks.
+        for (int i = 0; i < 50 && Ledger.PendingDeliveries > 0; i++) await Task.Delay(20).ConfigureAwait(false);
+        Dispose();
+    }
+
+    /// <summary>Leaves the group (committing what was stored) and releases the clients. Not graceful: use <see cref="StopAsync"/>.</summary>
+    public void Dispose()
+    {
+        foreach (var s in _subscriptions) s.Dispose();
+        _subscriptions.Clear();
+        Source.Dispose();   // commits the stored offsets, then leaves the group
+        Sink.Dispose();
+    }
+
+    private void OnPartitions(PartitionEvent e)
+    {
+        switch (e.Change)
+        {
+            case PartitionChange.Revoked: Ledger.Revoke(e.Partitions); break;
+            case PartitionChange.Lost: Ledger.Lose(e.Partitions); break;
+        }
+        _metrics?.Rebalances.WithLabels(e.Change.ToString().ToLowerInvariant()).Inc();
+    }
+
+    private void Publish(PipelineOutput output)
+    {
+        try
+        {
+            Task? delivery = null;
+            if (!output.IsSettlementOnly)
+            {
+                SourcePosition? position = output.Rejected is { } r ? Ledger.PositionOf(r.InputOrdinal) : null;
+                delivery = Sink.Write(output, Source.Now, position).AsAcknowledgement();
+            }
+            Ledger.Track(output, delivery);
+        }
+        catch (Exception e)
+        {
+            // A sink that cannot even take the output (disposed, a bug): fatal, like a refused delivery.
+            _log.LogCritical("Publishing an output failed: {Error}", e.GetType().Name);
+            _completion.TrySetException(e);
+        }
+    }
+}
+
+/// <summary>Kafka refused an output for good (after the producer's retries): the service stops instead of losing it.</summary>
+public sealed class KafkaDeliveryException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>Kafka-side helpers of the runner.</summary>
+public static class KafkaPipelineInput
+{
+    /// <summary>
+    /// The readable segments, each recorded in the ledger just before it enters the pipeline (so the ledger's ordinals
+    /// are the pipeline's); unreadable messages are dead-lettered here and settled when the dead letter is acknowledged.
+    /// </summary>
+    public static IObservable<EcgSegment> ToPipelineInput(this IObservable<ConsumedSegment> source, InputLedger ledger,
+                                                          KafkaPipelineSink sink, KafkaTransportMetrics? metrics = null,
+                                                          KafkaSegmentSource? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(sink);
+        return Observable.Create<EcgSegment>(observer => source.Subscribe(
+            consumed =>
+            {
+                if (consumed.Segment is { } segment)
+                {
+                    ledger.ReadForPipeline(consumed.Position, segment.PatientId ?? "");
+                    observer.OnNext(segment);
+                    return;
+                }
+                metrics?.Unreadable.WithLabels(consumed.Unreadable!.Reason).Inc();
+                var settle = ledger.ReadAside(consumed.Position);
+                var delivered = sink.WriteUnreadable(consumed, clock?.Now ?? DateTimeOffset.UtcNow).AsAcknowledgement();
+                ledger.TrackAside(settle, delivered);
+            },
+            observer.OnError,
+            observer.OnCompleted));
+    }
+
+    /// <summary>A task that completes when every message of the output was acknowledged and faults when one was refused.</summary>
+    public static Task AsAcknowledgement(this Task<DeliveryOutcome> delivery) =>
+        delivery.ContinueWith(t =>
+        {
+            var outcome = t.Result;
+            if (!outcome.Acknowledged)
+                throw new KafkaDeliveryException($"{outcome.Failed} of {outcome.Messages} messages refused ({outcome.FirstError})", new InvalidOperationException(outcome.FirstError));
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+}
