@@ -111,12 +111,16 @@ internal sealed class KafkaStreamingService(
             using var sampling = new PeriodicTimer(SampleEvery);
             var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
             bool reachable = true;
+            int failedProbes = 0;
             while (!runner.Completion.IsCompleted && !stoppingToken.IsCancellationRequested)
             {
                 var tick = sampling.WaitForNextTickAsync(stoppingToken).AsTask();
                 await Task.WhenAny(tick, runner.Completion, stopped).ConfigureAwait(false);
                 if (runner.Completion.IsCompleted || stoppingToken.IsCancellationRequested) break;
-                bool now = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
+                bool answered = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
+                // Two misses in a row: one can be a transient metadata error (a topic being auto-created, a leader election).
+                failedProbes = answered ? 0 : failedProbes + 1;
+                bool now = answered || (failedProbes < 2 && reachable);
                 if (now != reachable)
                 {
                     reachable = now;
