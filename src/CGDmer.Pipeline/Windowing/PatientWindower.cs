@@ -26,9 +26,12 @@ public enum SegmentOutcome
 /// Windows come out in grid order, each exactly once. Not thread-safe: the stage serializes calls.
 /// </summary>
 /// <remarks>
-/// <para><b>First window.</b> The first grid window starting at or after the earliest sample received. It is not
-/// emitted before the watermark has reached its start, so a segment delivered out of order at the very start of the
-/// stream (within the reorder bound) still counts as the patient's first data.</para>
+/// <para><b>First window.</b> The first grid window whose left resampler margin starts at or after the earliest sample
+/// received, so that every window is resampled from real samples on its left: its content then does not depend on
+/// where the stream began. That is what makes a window re-processed after a restart or rebalance — which re-reads from
+/// an offset that may fall anywhere in a patient's stream — publish exactly the same Observation as the first time.
+/// It is not emitted before the watermark has reached its start, so a segment delivered out of order at the very start
+/// of the stream (within the reorder bound) still counts as the patient's first data.</para>
 /// <para><b>Emission</b> of the next window: as soon as every lead of the newest segment has received every sample of
 /// the window and its right resampler margin (and the watermark has reached the window's start); or when the watermark
 /// (newest sample − reorder bound) passes the window's end and margin, whatever is missing then is missing; or on
@@ -206,7 +209,7 @@ public sealed class PatientWindower : IDisposable
         long watermark = _latest - layout.BoundSamples;
         while (true)
         {
-            long k = _anyEmitted ? _next : layout.FirstWindowAtOrAfter(_earliest);
+            long k = _anyEmitted ? _next : layout.FirstWindowAtOrAfter(_earliest + layout.Margin);
             long s = layout.WindowStart(k), end = s + layout.WindowNative + layout.Margin;
             bool emit = mode switch
             {

@@ -162,7 +162,7 @@ public class InputSettlementTests
         using var stage = new PatientWindowers(Geometry, new WindowingOptions(), null, closings.Add);
         var output = new List<EcgWindow>();
         long ordinal = 0;
-        foreach (var s in Stream("p", 250, 0, 23))
+        foreach (var s in Stream("p", 250, 0, 28))
         {
             var copy = new EcgSegmentData(s.PatientId, s.DeviceId, s.Sequence, s.StartTime, 0, s.SampleRateHz, s.SampleCount, s.Leads) { InputOrdinal = ++ordinal };
             stage.Add(copy, T0, output);
@@ -170,10 +170,10 @@ public class InputSettlementTests
         stage.FlushAll(output, endOfStream: true);
         Assert.Empty(closings);   // no closing: the unelapsed windows were not emitted
         var last = output[^1].Settlement;
-        // 23 s of 1 s segments: windows at 0, 5, 10 s elapsed (the one at 15 s needs data to 25 s); the inputs the window
-        // at 15 s would read (from ~15 s on, minus the resampler margin) are not settled.
+        // 28 s of 1 s segments: windows at 5, 10, 15 s elapsed (0 has no left margin; 20 needs data to 30 s); the
+        // inputs the window at 20 s would read (from ~20 s on, minus the resampler margin) are not settled.
         Assert.Equal(3, output.Count);
-        Assert.InRange(last.InputsThrough, 13, 15);
+        Assert.InRange(last.InputsThrough, 18, 20);
         Assert.Equal(new InputSettlement(1, 3, last.InputsThrough), last);
         foreach (var w in output) w.ReleaseSignal();
     }

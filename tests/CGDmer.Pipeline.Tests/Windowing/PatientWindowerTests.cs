@@ -310,10 +310,10 @@ public class PatientWindowerTests
         var segments = Stream("p1", 360, 0, 20).Concat(Stream("p1", 360, 62.5, 20)).ToList();
         var windows = Run(segments);
         var starts = windows.Select(w => (w.Start - T0).TotalSeconds).ToList();
-        // First run (0–20 s): 0, 5 complete, 10 and 15 flushed partial by the gap. Second run (62.5–82.5 s) starts at the
-        // first grid start ≥ 62.5 s: 65, 70 complete, 75 and 80 flushed at the end.
-        Assert.Equal([0, 5, 10, 15, 65, 70, 75, 80], starts);
-        Assert.Equal(WindowStatus.NoSignal, windows[3].Status);
+        // First run (0–20 s): 5 complete (0 has no left margin), 10 and 15 flushed partial by the gap. Second run
+        // (62.5–82.5 s) starts at the first grid start with a left margin after 62.5 s: 65, 70 complete, 75 and 80 flushed.
+        Assert.Equal([5, 10, 15, 65, 70, 75, 80], starts);
+        Assert.Equal(WindowStatus.NoSignal, windows[2].Status);
         Release(windows);
     }
 
@@ -326,8 +326,9 @@ public class PatientWindowerTests
         foreach (var s in segments) windower.Add(s, output);
         Assert.Equal(500, windower.NativeRateHz);
         var starts = output.Select(w => (w.Start - T0).TotalSeconds).ToList();
-        // 360 Hz run: 0, 5, 10 complete, 15 flushed at the change; 500 Hz run: first window at 20 s, complete at 30 s.
-        Assert.Equal([0, 5, 10, 15, 20, 25], starts);
+        // 360 Hz run: 5, 10 complete, 15 flushed at the change; 500 Hz run (from 20 s): its first window with a left
+        // margin is at 25 s, complete at 35 s.
+        Assert.Equal([5, 10, 15, 25], starts);
         Release(output);
     }
 
@@ -350,7 +351,7 @@ public class PatientWindowerTests
         // window 10 s + hop 5 s + bound 2 s at 500 Hz, plus two resampler margins, rounded to 64.
         Assert.InRange(windower.BufferCapacitySamples, 17 * 500, 17 * 500 + 2 * 60 + 64);
         Assert.Equal(2, windower.BufferedLeads);
-        Assert.Equal(118, emitted);   // windows 0 … 585 s complete by 600 s
+        Assert.Equal(117, emitted);   // windows 5 … 585 s complete by 600 s (0 has no left margin)
     }
 
     [Fact]

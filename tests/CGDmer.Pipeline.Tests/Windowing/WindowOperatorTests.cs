@@ -51,12 +51,13 @@ public class WindowOperatorTests
         using var h = new Harness();
         h.Play(Stream("p1", 360, 0, 12));
         h.Play(Stream("p2", 360, 0, 15));
-        Assert.Equal(2, h.Windows.Count);                          // [0, 10) of each is complete
+        // The first windows start at 5 s ([0, 10) has no left resampler margin); [5, 15) waits for its right margin.
+        Assert.Empty(h.Windows);
         h.Source.OnCompleted();
         Assert.True(h.Completed);
         // Only windows whose span has elapsed: p2's [5, 15) yes; p1's [5, 15) and both [10, 20) reach past the last
         // sample — the stream ended, not the signal — so they are dropped rather than reported as NoSignal.
-        Assert.Equal([0, 0, 5], h.Windows.Select(w => (w.Start - T0).TotalSeconds).Order());
+        Assert.Equal([5], h.Windows.Select(w => (w.Start - T0).TotalSeconds).Order());
         Assert.All(h.Windows, w => Assert.True(w.IsAnalyzable));
         Assert.Equal(0, h.Metrics.ActivePatients.Value);
     }
@@ -106,7 +107,7 @@ public class WindowOperatorTests
         h.Play(Stream("p1", 360, 7, 1));                           // p1 active again: p2 is now the least recent
         Assert.Empty(h.Windows);
         h.Play(Stream("p3", 360, 0, 1));
-        Assert.Equal(["p2", "p2"], h.Windows.Select(w => w.PatientId));   // windows 0 and 5 of p2, flushed
+        Assert.Equal(["p2"], h.Windows.Select(w => w.PatientId));   // window 5 of p2, flushed ([0, 10) has no left margin)
         Assert.Equal(1, Count(h.Metrics.PatientsEvicted, "capacity"));
         Assert.Equal(2, h.Metrics.ActivePatients.Value);
     }
@@ -141,7 +142,7 @@ public class WindowOperatorTests
         Assert.Null(h.Error);
         Assert.Equal(1, Count(h.Metrics.SegmentsDropped, "error"));
         Assert.Equal(1, Count(h.Metrics.PatientsEvicted, "error"));
-        Assert.Equal([0, 5], h.Windows.Select(w => (w.Start - T0).TotalSeconds).Take(2));
+        Assert.Equal([5], h.Windows.Select(w => (w.Start - T0).TotalSeconds));   // [10, 20) waits for its right margin
     }
 
     [Fact]
@@ -152,7 +153,7 @@ public class WindowOperatorTests
         var boom = new InvalidOperationException("transport failed");
         h.Source.OnError(boom);
         Assert.Same(boom, h.Error);
-        Assert.Equal([0, 5], h.Windows.Select(w => (w.Start - T0).TotalSeconds));
+        Assert.Equal([5], h.Windows.Select(w => (w.Start - T0).TotalSeconds));   // the first window with a left margin
     }
 
     [Fact]
@@ -186,7 +187,7 @@ public class WindowOperatorTests
         Task.WaitAll(tasks);
         source.OnCompleted();
         Assert.Equal(0, overlaps);
-        Assert.True(count >= 10, $"{count} windows");
+        Assert.True(count >= 4, $"{count} windows");
     }
 
     [Fact]
@@ -215,8 +216,9 @@ public class WindowOperatorTests
         h.Play(segments);
         h.Source.OnCompleted();
 
-        Assert.Equal(seconds / 5 - 1, h.Windows.Count);           // 0 … 590 s; [595, 605) reaches past the end of the stream
-        Assert.Equal(Enumerable.Range(0, seconds / 5 - 1).Select(i => i * 5.0), h.Windows.Select(w => (w.Start - T0).TotalSeconds));
+        // 5 … 590 s: [0, 10) has no left resampler margin; [595, 605) reaches past the end of the stream.
+        Assert.Equal(seconds / 5 - 2, h.Windows.Count);
+        Assert.Equal(Enumerable.Range(1, seconds / 5 - 2).Select(i => i * 5.0), h.Windows.Select(w => (w.Start - T0).TotalSeconds));
         var full = h.Windows.ToList();
         Assert.All(full, w => Assert.Equal([Lead.II, Lead.V1], w.RecordedLeads));
         Assert.True(full.Count(w => w.IsAnalyzable) >= full.Count - 2, $"{full.Count(w => !w.IsAnalyzable)} windows without signal");
@@ -251,14 +253,15 @@ public class EndOfStreamFlushTests
     [Fact]
     public void Silence_reports_the_half_filled_windows_but_the_end_of_the_stream_does_not()
     {
-        var stream = WindowTestData.Stream("p1", 360, 0, 12);
+        var stream = WindowTestData.Stream("p1", 360, 0, 17);
         var silence = WindowTestData.Run(stream, endOfStream: false);
         var ended = WindowTestData.Run(stream, endOfStream: true);
-        // Silence: [5, 15) and [10, 20) hold data the signal stopped in the middle of, so they are reported (masked).
-        Assert.Equal([0.0, 5, 10], silence.Select(w => (w.Start - WindowTestData.T0).TotalSeconds));
+        // Silence: [10, 20) and [15, 25) hold data the signal stopped in the middle of, so they are reported (masked).
+        // ([0, 10) is never a window: it has no left resampler margin.)
+        Assert.Equal([5.0, 10, 15], silence.Select(w => (w.Start - WindowTestData.T0).TotalSeconds));
         Assert.Contains(silence, w => !w.IsAnalyzable);
-        // End of stream: only [0, 10), whose span has elapsed.
-        Assert.Equal([0.0], ended.Select(w => (w.Start - WindowTestData.T0).TotalSeconds));
+        // End of stream: only [5, 15), whose span has elapsed.
+        Assert.Equal([5.0], ended.Select(w => (w.Start - WindowTestData.T0).TotalSeconds));
         WindowTestData.Release(silence.Concat(ended));
     }
 }
