@@ -31,6 +31,11 @@ public sealed class KafkaStreamingRunner : IDisposable
     private readonly KafkaTransportMetrics? _metrics;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<IDisposable> _subscriptions = [];
+    // Which partition each patient's segments come from (keyed by patient, so one partition per patient), and the
+    // partitions this instance no longer owns: their patients' later outputs are dropped, not published (see OnPartitions).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SourcePartition> _partitionOfPatient = new(StringComparer.Ordinal);
+    private readonly HashSet<SourcePartition> _notOwned = [];
+    private const int MaxTrackedPatients = 100_000;
     private int _started, _stopping;
 
     /// <param name="pipeline">Composes the pipeline over the segments (e.g. <c>s => EcgPipeline.Run(s, clock, components)</c>).</param>
@@ -69,7 +74,16 @@ public sealed class KafkaStreamingRunner : IDisposable
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the runner was started already");
         _subscriptions.Add(Source.Partitions.Subscribe(OnPartitions));
-        var segments = Source.Segments.ToPipelineInput(Ledger, Sink, _metrics, Source);
+        var segments = Source.Segments
+            .Do(consumed =>
+            {
+                if (consumed.Segment?.PatientId is not { Length: > 0 and <= 128 } patient) return;
+                // Bounded: forgotten when the patient's state closes; a flood of ids that never make a window is cut off
+                // here (an unknown patient counts as owned, the safe side for at-least-once).
+                if (_partitionOfPatient.Count >= MaxTrackedPatients) _partitionOfPatient.Clear();
+                _partitionOfPatient[patient] = SourcePartition.Of(consumed.Position);
+            })
+            .ToPipelineInput(Ledger, Sink, _metrics, Source);
         _subscriptions.Add(_pipeline(segments).Subscribe(
             Publish,
             error =>
@@ -109,8 +123,16 @@ public sealed class KafkaStreamingRunner : IDisposable
         Sink.Dispose();
     }
 
+    // A revoked or lost partition's patients now belong to another instance, which re-reads them from the committed
+    // watermark and publishes their windows. The windows this instance still holds open for them would come out later
+    // as partial windows (flushed on silence) under the same ids as the new owner's complete ones, so they are dropped.
     private void OnPartitions(PartitionEvent e)
     {
+        lock (_notOwned)
+        {
+            if (e.Change == PartitionChange.Assigned) _notOwned.ExceptWith(e.Partitions);
+            else _notOwned.UnionWith(e.Partitions);
+        }
         switch (e.Change)
         {
             case PartitionChange.Revoked: Ledger.Revoke(e.Partitions); break;
@@ -119,10 +141,21 @@ public sealed class KafkaStreamingRunner : IDisposable
         _metrics?.Rebalances.WithLabels(e.Change.ToString().ToLowerInvariant()).Inc();
     }
 
+    private bool Owned(string patientId)
+    {
+        if (!_partitionOfPatient.TryGetValue(patientId, out var partition)) return true;
+        lock (_notOwned) return _notOwned.Count == 0 || !_notOwned.Contains(partition);
+    }
+
     private void Publish(PipelineOutput output)
     {
         try
         {
+            if (output.Published is { } window && !Owned(window.PatientId))
+            {
+                _metrics?.DroppedNotOwned.Inc();
+                return;
+            }
             Task? delivery = null;
             if (!output.IsSettlementOnly)
             {
@@ -130,6 +163,7 @@ public sealed class KafkaStreamingRunner : IDisposable
                 delivery = Sink.Write(output, Source.Now, position).AsAcknowledgement();
             }
             Ledger.Track(output, delivery);
+            if (output.Closed is { } closed) _partitionOfPatient.TryRemove(closed.PatientId, out _);
         }
         catch (Exception e)
         {

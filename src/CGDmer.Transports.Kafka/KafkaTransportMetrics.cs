@@ -19,6 +19,7 @@ public sealed class KafkaTransportMetrics
         DeliveryFailures = f.CreateCounter("cgdmer_kafka_delivery_failures_total", "Outputs Kafka refused for good (fatal for the service).");
         OffsetsStored = f.CreateCounter("cgdmer_kafka_offsets_stored_total", "Watermark advances stored for commit.");
         Unreadable = f.CreateCounter("cgdmer_kafka_unreadable_messages_total", "Segment messages that could not be read, by reason (dead-lettered).", "reason");
+        DroppedNotOwned = f.CreateCounter("cgdmer_kafka_windows_not_owned_total", "Windows of patients whose partition moved to another instance, dropped (the new owner publishes them).");
         Rebalances = f.CreateCounter("cgdmer_kafka_partition_changes_total", "Partition assignments, revocations and losses.", "change");
     }
 
@@ -31,6 +32,7 @@ public sealed class KafkaTransportMetrics
     public Counter OffsetsStored { get; }
     public Counter Unreadable { get; }
     public Counter Rebalances { get; }
+    public Counter DroppedNotOwned { get; }
 
     private long _consumerErrors, _producerErrors;
     private readonly HashSet<string> _lagLabels = [];
