@@ -91,7 +91,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         try
         {
             using var response = await http.GetAsync($"http://localhost:{MetricsPort}{path}");
-            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+            return ((int)response.StatusCode, (await response.Content.ReadAsStringAsync()).Trim());
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return (0, ""); }
     }

@@ -1,0 +1,221 @@
+using System.Text.Json;
+using CGDmer.Transports.Simulation;
+using Xunit.Abstractions;
+
+namespace CGDmer.Transports.Kafka.IntegrationTests;
+
+/// <summary>
+/// The service (<c>cgdmer-stream run</c>, its own process) between real Kafka topics, fed by the bedside simulator:
+/// end to end, crash, rebalance, broker outage, bad input. Each test checks at-least-once: every window that should
+/// have produced Observations did, and every duplicate is exactly the same resource.
+/// </summary>
+[Collection(KafkaBrokerCollection.Name)]
+public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(150);
+
+    private async Task<PublishedObservations> WaitForWindowsAsync(TopicCollector observations, HashSet<(string, DateTimeOffset)> expected,
+                                                                  TimeSpan within, params ServiceProcess[] services)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var published = new PublishedObservations(observations.Messages);
+            var missing = published.Missing(expected);
+            if (missing.Count == 0) return published;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{missing.Count} of {expected.Count} windows still without Observations, e.g. {string.Join(", ", missing.Take(3))}");
+            foreach (var s in services)
+                if (s.HasExited) throw new InvalidOperationException($"the service exited ({s.ExitCode}) with {missing.Count} windows missing");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, TimeSpan within, string what)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"not within {within}: {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    private void Report(string what, PublishedObservations published, int expected) =>
+        output.WriteLine($"{what}: {expected} windows expected; {published.Resources} Observations, {published.Messages} messages ({published.Duplicates} duplicates)");
+
+    [Fact]
+    public async Task Simulator_to_service_to_observations_and_alerts_then_a_graceful_stop_commits()
+    {
+        using var ward = new Ward(broker, output, "e2e");
+        var simulator = Ward.Monitors(3, TimeSpan.FromMinutes(1), seed: 11);
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+        var alerts = ward.Collect(ward.Topics.Alerts);
+        var deadLetters = ward.Collect(ward.Topics.DeadLetter);
+
+        await using var service = await ServiceProcess.StartAsync("service", ward.ServiceSettings(), output);
+        var produced = await ward.Produce(simulator, speed: null);
+        Assert.Equal(0, produced.Failed);
+
+        var published = await WaitForWindowsAsync(observations, expected, Patience, service);
+        Report("end to end", published, expected.Count);
+        Assert.True(published.HeartRates >= expected.Count / 2, $"{published.HeartRates} heart-rate Observations");
+        Assert.Empty(published.DifferingDuplicates());
+        Assert.Equal(0, deadLetters.Count);
+        // The metrics saw the segments and nothing is left unacknowledged once the windows are out.
+        Assert.Equal(produced.Delivered, await service.MetricAsync("cgdmer_segments_received_total"));
+        Assert.Equal((200, "ready"), await service.GetAsync("/readyz"));
+
+        // Alerts, if any, are alert events of these patients (the synthetic ward has arrhythmias; none is guaranteed).
+        var patients = simulator.Monitors.Select(m => m.PatientId).ToHashSet();
+        foreach (var (key, json) in alerts.Messages)
+        {
+            Assert.Contains(key!, patients);
+            using var doc = JsonDocument.Parse(json);
+            Assert.Equal(key, doc.RootElement.GetProperty("patientId").GetString());
+        }
+        output.WriteLine($"{alerts.Count} alert events");
+
+        // SIGTERM: drain, commit, leave the group, exit 0. A new instance of the group then has nothing to re-read
+        // except what unelapsed windows held.
+        Assert.Equal(0, await service.TerminateAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(service.Lines, l => l.Contains("draining the pipeline and committing", StringComparison.Ordinal));
+        await using var again = await ServiceProcess.StartAsync("restarted", ward.ServiceSettings(), output);
+        await Task.Delay(TimeSpan.FromSeconds(8));   // join, fetch whatever was not committed
+        double reread = await again.MetricAsync("cgdmer_segments_received_total") ?? 0;
+        output.WriteLine($"re-read after the graceful stop: {reread} of {produced.Delivered} segments");
+        // Only the tail held by the last, unelapsed window of each monitor (≲ window + margin + hop of 1 s segments).
+        Assert.InRange(reread, 0, simulator.Monitors.Count * 16);
+    }
+
+    [Fact]
+    public async Task A_service_killed_mid_stream_and_restarted_loses_no_window_and_its_duplicates_are_identical()
+    {
+        using var ward = new Ward(broker, output, "crash");
+        var simulator = Ward.Monitors(4, TimeSpan.FromMinutes(2), seed: 12);
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+
+        var first = await ServiceProcess.StartAsync("first", ward.ServiceSettings(), output);
+        var producing = ward.Produce(simulator, speed: 6);   // 2 min of data in ~20 s
+        await UntilAsync(() => new PublishedObservations(observations.Messages).Resources >= expected.Count * 2 * 2 / 5, Patience, "40 % of the Observations");
+        await first.KillAsync();
+        int beforeCrash = new PublishedObservations(observations.Messages).Resources;
+
+        await using var second = await ServiceProcess.StartAsync("restarted", ward.ServiceSettings(), output);
+        Assert.Equal(0, (await producing).Failed);
+        var published = await WaitForWindowsAsync(observations, expected, Patience, second);
+        Report("crash", published, expected.Count);
+        output.WriteLine($"{beforeCrash} Observations before the SIGKILL");
+        Assert.InRange(beforeCrash, 1, published.Resources - 1);   // killed mid-stream, not before or after
+        Assert.Empty(published.DifferingDuplicates());
+        await first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_second_instance_joining_mid_stream_takes_partitions_and_nothing_is_lost()
+    {
+        using var ward = new Ward(broker, output, "rebalance");
+        var simulator = Ward.Monitors(6, TimeSpan.FromMinutes(2), seed: 13);
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+
+        await using var first = await ServiceProcess.StartAsync("first", ward.ServiceSettings(), output);
+        var producing = ward.Produce(simulator, speed: 6);
+        await UntilAsync(() => new PublishedObservations(observations.Messages).Resources >= expected.Count * 2 * 2 / 5, Patience, "40 % of the Observations");
+        await using var second = await ServiceProcess.StartAsync("second", ward.ServiceSettings(), output);
+        Assert.Equal(0, (await producing).Failed);
+        var published = await WaitForWindowsAsync(observations, expected, Patience, first, second);
+        Report("rebalance", published, expected.Count);
+
+        // The group really was rebalanced: the newcomer read some partitions, the first instance gave them up.
+        await second.WaitForLogAsync("Partitions Assigned", TimeSpan.FromSeconds(5));
+        Assert.True(await second.MetricAsync("cgdmer_segments_received_total") > 0, "the second instance read segments");
+        Assert.Contains(first.Lines, l => l.Contains("Partitions Revoked", StringComparison.Ordinal) || l.Contains("Partitions Lost", StringComparison.Ordinal));
+        Assert.Empty(published.DifferingDuplicates());
+    }
+
+    [Fact]
+    public async Task A_broker_outage_mid_stream_is_reported_in_health_and_metrics_and_loses_nothing()
+    {
+        Assert.True(broker.OwnsBroker, "this test stops and starts the broker: it needs the fixture's own");
+        using var ward = new Ward(broker, output, "outage");
+        var simulator = Ward.Monitors(3, TimeSpan.FromMinutes(2), seed: 14);
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+
+        await using var service = await ServiceProcess.StartAsync("service", ward.ServiceSettings(), output);
+        var producing = ward.Produce(simulator, speed: 6);
+        await UntilAsync(() => new PublishedObservations(observations.Messages).Resources >= expected.Count * 2 / 3, Patience, "a third of the Observations");
+
+        await broker.StopBrokerAsync();
+        try
+        {
+            // Readiness and the reachability gauge say so (probes every 2 s, two misses in a row).
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            (int Status, string Body) ready;
+            while ((ready = await service.GetAsync("/readyz")).Status == 200 && DateTime.UtcNow < deadline) await Task.Delay(250);
+            output.WriteLine($"/readyz during the outage: {ready.Status} {ready.Body}");
+            Assert.Equal(503, ready.Status);
+            Assert.Contains("unreachable", ready.Body);
+            Assert.Equal(0, await service.MetricAsync("cgdmer_kafka_broker_reachable"));
+            Assert.Equal((200, "ok"), await service.GetAsync("/healthz"));   // alive: it retries, no restart needed
+            Assert.True(await service.MetricAsync("cgdmer_kafka_transport_errors_total") > 0);
+        }
+        finally
+        {
+            await broker.StartBrokerAsync();
+        }
+        Assert.Equal(0, (await producing).Failed);
+        var published = await WaitForWindowsAsync(observations, expected, Patience, service);
+        Report("outage", published, expected.Count);
+        await UntilAsync(() => service.GetAsync("/readyz").Result.Status == 200, TimeSpan.FromSeconds(20), "ready again");
+        Assert.Equal(1, await service.MetricAsync("cgdmer_kafka_broker_reachable"));
+        Assert.Empty(published.DifferingDuplicates());
+    }
+
+    [Fact]
+    public async Task Malformed_messages_are_dead_lettered_with_their_reason_and_the_stream_keeps_flowing()
+    {
+        using var ward = new Ward(broker, output, "bad-input");
+        var faults = new SimulatorFaults
+        {
+            MalformedProbability = 0.08,
+            OversizedBytes = 70_000,          // above the service's MaxSegmentBytes below, below the broker's message limit
+            DuplicateProbability = 0.05,
+            ReorderProbability = 0.05,
+            ReorderMaxSegments = 1,
+            JitterMs = 100,
+            NoiseBurstProbability = 0.02,
+        };
+        var simulator = Ward.Monitors(3, TimeSpan.FromMinutes(1), seed: 15, faults);
+        var plan = simulator.Messages().ToList();
+        var expectedReasons = plan.Where(m => m.ExpectedDeadLetter is not null).Select(m => m.ExpectedDeadLetter!.Value.Reason).Order().ToList();
+        Assert.True(expectedReasons.Distinct().Count() >= 5, $"the plan mixes in several kinds of bad message: {string.Join(", ", expectedReasons.Distinct())}");
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+        var deadLetters = ward.Collect(ward.Topics.DeadLetter);
+
+        await using var service = await ServiceProcess.StartAsync("service", ward.ServiceSettings("Kafka:MaxSegmentBytes=65536"), output);
+        var produced = await ward.Produce(simulator, speed: null);
+        Assert.Equal(0, produced.Failed);
+        var published = await WaitForWindowsAsync(observations, expected, Patience, service);
+        await UntilAsync(() => deadLetters.Count >= expectedReasons.Count, TimeSpan.FromSeconds(30), $"{expectedReasons.Count} dead letters");
+        Report("bad input", published, expected.Count);
+
+        var reasons = new List<string>();
+        foreach (var (_, json) in deadLetters.Messages)
+        {
+            using var doc = JsonDocument.Parse(json);
+            reasons.Add(doc.RootElement.GetProperty("reason").GetString()!);
+            // Where it was read, so an operator can find the original message.
+            var source = doc.RootElement.GetProperty("source");
+            Assert.Equal(ward.Topics.Segments, source.GetProperty("topic").GetString());
+            Assert.True(source.GetProperty("offset").GetInt64() >= 0);
+        }
+        output.WriteLine("dead letters: " + string.Join(", ", reasons.GroupBy(r => r).Select(g => $"{g.Key} {g.Count()}")));
+        Assert.Equal(expectedReasons, reasons.Order().ToList());
+        Assert.Empty(published.DifferingDuplicates());
+    }
+}
