@@ -84,10 +84,14 @@ internal sealed class Ward : IDisposable
     }
 
     /// <summary>Sends the simulator's plan (real time × <paramref name="speed"/>, or as fast as possible when null) on a background thread.</summary>
-    public Task<ProduceReport> Produce(BedsideSimulator simulator, double? speed, CancellationToken cancel = default) => Task.Run(() =>
+    public Task<ProduceReport> Produce(BedsideSimulator simulator, double? speed, CancellationToken cancel = default) =>
+        Produce(simulator.Messages(), speed, cancel);
+
+    /// <summary>Sends <paramref name="plan"/> (e.g. materialised up front, so that producing costs no synthesis).</summary>
+    public Task<ProduceReport> Produce(IEnumerable<SimulatedMessage> plan, double? speed, CancellationToken cancel = default) => Task.Run(() =>
     {
         using var producer = new KafkaSegmentProducer(ProducerOptions());
-        var report = producer.Send(simulator.Messages(), speed, cancel);
+        var report = producer.Send(plan, speed, cancel);
         _output.WriteLine($"[simulator] produced {report.Produced}, delivered {report.Delivered}, failed {report.Failed} in {report.Elapsed.TotalSeconds:F1} s");
         return report;
     }, cancel);
