@@ -114,7 +114,7 @@ internal static class KafkaBenchCommand
         table.AddRow("output messages acknowledged", $"{throughput.MessagesAcknowledgedPerSecond:F0} /s (Observations + alert events; {throughput.ObservationsPerWindow:F1} Observations per window)");
         table.AddRow("estimated real-time 12-lead beds", $"{estimate} (1 segment per {request.SegmentSeconds:0.##} s, 1 window per {hop:0.##} s per bed)");
         foreach (var r in runs)
-            table.AddRow($"real time: {r.Beds} beds × {r.Seconds:F0} s", $"{r.Verdict}; unread backlog {r.BacklogMiddle:F0} → {r.BacklogEnd:F0} segments; " +
+            table.AddRow($"real time: {r.Beds} beds × {r.Seconds:F0} s", $"{r.Verdict}; unread backlog {r.BacklogMiddle:F0} → {r.BacklogEnd:F0} segments ({r.BacklogEndSeconds:F2} s of data, trend {r.BacklogGrowthPerSecond:+0;-0}/s); " +
                 $"latency p50/p99: emitted {r.EmittedP50Ms:F0} / {r.EmittedP99Ms:F0} ms, acknowledged {r.AcknowledgedP50Ms:F0} / {r.AcknowledgedP99Ms:F0} ms ({r.Windows} windows)");
         if (!request.SkipRealTime)
             table.AddRow("[bold]real-time 12-lead beds kept up with[/]", kept is null ? "none of the runs kept up" : $"{kept.Beds}");
