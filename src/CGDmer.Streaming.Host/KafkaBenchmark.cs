@@ -191,7 +191,13 @@ public sealed class KafkaBenchmark
                 send.Wait(TimeSpan.FromMilliseconds(500));
             }
             Volatile.Write(ref measuring, 0);
-            if (runner.Completion.IsFaulted) { stop.Cancel(); throw new InvalidOperationException($"the service failed during the real-time run: {runner.Completion.Exception!.InnerException?.Message}"); }
+            if (runner.Completion.IsFaulted)
+            {
+                // Let the producer thread leave its loop before the producer is disposed under it.
+                stop.Cancel();
+                try { send.Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { /* the service failure is what is reported */ }
+                throw new InvalidOperationException($"the service failed during the real-time run: {runner.Completion.Exception!.InnerException?.Message}");
+            }
             var report = send.Result;
             runner.StopAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
             watcher.Drain(TimeSpan.FromSeconds(2));
