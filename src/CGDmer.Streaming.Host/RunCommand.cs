@@ -80,73 +80,49 @@ internal static class RunCommand
 /// </summary>
 internal sealed class KafkaStreamingService(
     IServiceProvider services, IOptions<KafkaOptions> kafkaOptions, ServiceHealth health, IOptions<MetricsOptions> metricsOptions,
-    IHostApplicationLifetime lifetime, ILoggerFactory loggers) : BackgroundService
+    IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+    : MonitoredService(health, metricsOptions, lifetime, loggers.CreateLogger<KafkaStreamingService>())
 {
     /// <summary>How often lag, held inputs and broker reachability are sampled.</summary>
     private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(2);
-    private readonly ILogger _log = loggers.CreateLogger<KafkaStreamingService>();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
-        HealthServer? server = null;
-        var metrics = metricsOptions.Value;
-        if (metrics.Enabled)
+        var model = services.GetRequiredService<IFindingsModel>();
+        var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
+        var transportMetrics = new KafkaTransportMetrics(Prometheus.Metrics.DefaultRegistry);
+        var options = kafkaOptions.Value;
+        using var runner = new KafkaStreamingRunner(options, segments => EcgPipeline.Run(segments, () => DateTimeOffset.UtcNow, components),
+                                                    transportMetrics, loggers);
+        runner.Start();
+        Log.LogInformation("Model {Model} {Version} ready; reading {Topic} as group {Group}",
+            model.Metadata.ModelName, model.Metadata.ModelVersion, options.Topics.Segments, options.GroupId);
+        Health.MarkReady();
+        using var sampling = new PeriodicTimer(SampleEvery);
+        var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
+        bool reachable = true;
+        int failedProbes = 0;
+        while (!runner.Completion.IsCompleted && !stoppingToken.IsCancellationRequested)
         {
-            server = new HealthServer(metrics.Hostname, metrics.Port, Prometheus.Metrics.DefaultRegistry, health, _log);
-            server.Start();
-        }
-        KafkaStreamingRunner? runner = null;
-        try
-        {
-            var model = services.GetRequiredService<IFindingsModel>();
-            var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
-            var transportMetrics = new KafkaTransportMetrics(Prometheus.Metrics.DefaultRegistry);
-            var options = kafkaOptions.Value;
-            runner = new KafkaStreamingRunner(options, segments => EcgPipeline.Run(segments, () => DateTimeOffset.UtcNow, components),
-                                              transportMetrics, loggers);
-            runner.Start();
-            _log.LogInformation("Model {Model} {Version} ready; reading {Topic} as group {Group}",
-                model.Metadata.ModelName, model.Metadata.ModelVersion, options.Topics.Segments, options.GroupId);
-            health.MarkReady();
-            using var sampling = new PeriodicTimer(SampleEvery);
-            var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
-            bool reachable = true;
-            int failedProbes = 0;
-            while (!runner.Completion.IsCompleted && !stoppingToken.IsCancellationRequested)
+            var tick = sampling.WaitForNextTickAsync(stoppingToken).AsTask();
+            await Task.WhenAny(tick, runner.Completion, stopped).ConfigureAwait(false);
+            if (runner.Completion.IsCompleted || stoppingToken.IsCancellationRequested) break;
+            bool answered = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
+            // Two misses in a row: one can be a transient metadata error (a topic being auto-created, a leader election).
+            failedProbes = answered ? 0 : failedProbes + 1;
+            bool now = answered || (failedProbes < 2 && reachable);
+            if (now != reachable)
             {
-                var tick = sampling.WaitForNextTickAsync(stoppingToken).AsTask();
-                await Task.WhenAny(tick, runner.Completion, stopped).ConfigureAwait(false);
-                if (runner.Completion.IsCompleted || stoppingToken.IsCancellationRequested) break;
-                bool answered = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
-                // Two misses in a row: one can be a transient metadata error (a topic being auto-created, a leader election).
-                failedProbes = answered ? 0 : failedProbes + 1;
-                bool now = answered || (failedProbes < 2 && reachable);
-                if (now != reachable)
-                {
-                    reachable = now;
-                    if (now) { health.MarkReady(); _log.LogInformation("Kafka reachable again"); }
-                    else { health.MarkNotReady("Kafka brokers unreachable; retrying"); _log.LogWarning("Kafka brokers unreachable; the clients retry"); }
-                }
-                transportMetrics.Sample(runner, reachable);
+                reachable = now;
+                if (now) { Health.MarkReady(); Log.LogInformation("Kafka reachable again"); }
+                else { Health.MarkNotReady("Kafka brokers unreachable; retrying"); Log.LogWarning("Kafka brokers unreachable; the clients retry"); }
             }
-            if (runner.Completion.IsFaulted) await runner.Completion.ConfigureAwait(false);   // throws: fatal
-            _log.LogInformation("Stopping: draining the pipeline and committing");
-            health.MarkNotReady("stopping");
-            await runner.StopAsync(options.FlushTimeout).ConfigureAwait(false);
-            runner = null;
+            transportMetrics.Sample(runner, reachable);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            health.MarkFailed(e.GetType().Name);
-            _log.LogCritical("The service failed: {Error}: {Message}", e.GetType().Name, e.Message);
-            Environment.ExitCode = 1;
-        }
-        finally
-        {
-            runner?.Dispose();
-            server?.Dispose();
-            lifetime.StopApplication();
-        }
+        if (runner.Completion.IsFaulted) await runner.Completion.ConfigureAwait(false);   // throws: fatal
+        Log.LogInformation("Stopping: draining the pipeline and committing");
+        Health.MarkNotReady("stopping");
+        await runner.StopAsync(options.FlushTimeout).ConfigureAwait(false);
     }
 }
 
@@ -156,45 +132,65 @@ internal sealed class KafkaStreamingService(
 /// </summary>
 internal sealed class StreamingService(
     IServiceProvider services, ISegmentSource source, IPipelineSink sink, ServiceHealth health,
-    IOptions<MetricsOptions> metricsOptions, IHostApplicationLifetime lifetime, ILogger<StreamingService> log) : BackgroundService
+    IOptions<MetricsOptions> metricsOptions, IHostApplicationLifetime lifetime, ILogger<StreamingService> log)
+    : MonitoredService(health, metricsOptions, lifetime, log)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
+    {
+        // Model load and warm-up happen here, before readiness.
+        var model = services.GetRequiredService<IFindingsModel>();
+        var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
+        Log.LogInformation("Model {Model} {Version} ready; pipeline starting", model.Metadata.ModelName, model.Metadata.ModelVersion);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = EcgPipeline.Run(source.Segments(), () => source.Now, components)
+            .Subscribe(
+                output =>
+                {
+                    try { sink.Write(output, source.Now); }
+                    catch (Exception e) { Log.LogError("Sink failed to write an output: {Error}", e.GetType().Name); }
+                },
+                error => done.TrySetException(error),
+                () => done.TrySetResult());
+        Health.MarkReady();
+        using (stoppingToken.Register(() => done.TrySetCanceled()))
+        {
+            try { await done.Task; Log.LogInformation("Source ended; stopping"); }
+            catch (OperationCanceledException) { Log.LogInformation("Stopping"); }
+        }
+        sink.Flush();
+    }
+}
+
+/// <summary>
+/// What both hosted services share: the metrics and probe server for their lifetime, model load and warm-up before
+/// readiness (in <see cref="RunAsync"/>), and a failure reported through the liveness probe, the log and exit code 1.
+/// </summary>
+internal abstract class MonitoredService(ServiceHealth health, IOptions<MetricsOptions> metricsOptions,
+                                         IHostApplicationLifetime lifetime, ILogger log) : BackgroundService
+{
+    protected ServiceHealth Health { get; } = health;
+    protected ILogger Log { get; } = log;
+
+    /// <summary>The service's work until it is stopped or ends; an exception is its failure.</summary>
+    protected abstract Task RunAsync(CancellationToken stoppingToken);
+
+    protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         HealthServer? server = null;
         var metrics = metricsOptions.Value;
         if (metrics.Enabled)
         {
-            server = new HealthServer(metrics.Hostname, metrics.Port, Prometheus.Metrics.DefaultRegistry, health, log);
+            server = new HealthServer(metrics.Hostname, metrics.Port, Prometheus.Metrics.DefaultRegistry, Health, Log);
             server.Start();
         }
         try
         {
-            // Model load and warm-up happen here, before readiness.
-            var model = services.GetRequiredService<IFindingsModel>();
-            var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
-            log.LogInformation("Model {Model} {Version} ready; pipeline starting", model.Metadata.ModelName, model.Metadata.ModelVersion);
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            using var subscription = EcgPipeline.Run(source.Segments(), () => source.Now, components)
-                .Subscribe(
-                    output =>
-                    {
-                        try { sink.Write(output, source.Now); }
-                        catch (Exception e) { log.LogError("Sink failed to write an output: {Error}", e.GetType().Name); }
-                    },
-                    error => done.TrySetException(error),
-                    () => done.TrySetResult());
-            health.MarkReady();
-            using (stoppingToken.Register(() => done.TrySetCanceled()))
-            {
-                try { await done.Task; log.LogInformation("Source ended; stopping"); }
-                catch (OperationCanceledException) { log.LogInformation("Stopping"); }
-            }
-            sink.Flush();
+            await RunAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            health.MarkFailed(e.GetType().Name);
-            log.LogCritical("Pipeline failed: {Error}: {Message}", e.GetType().Name, e.Message);
+            Health.MarkFailed(e.GetType().Name);
+            Log.LogCritical("The service failed: {Error}: {Message}", e.GetType().Name, e.Message);
             Environment.ExitCode = 1;
         }
         finally
