@@ -80,6 +80,8 @@ public sealed class PatientWindower : IDisposable
     public long WindowsEmitted { get; private set; }
     /// <summary>Largest input ordinal this state has been given (stored, dropped or ignored).</summary>
     public long LastInputOrdinal { get; private set; }
+    /// <summary>Inputs a window not yet emitted may still read (bounded by the ring: only stored segments count).</summary>
+    internal int HeldInputs => _held.Count;
     /// <summary>What closing this state now settles: every input it was given, once its windows are delivered.</summary>
     public InputSettlement Closing => new(StateId, WindowsEmitted, LastInputOrdinal);
     /// <summary>The native rate of the current run, or null before any data.</summary>
@@ -176,6 +178,10 @@ public sealed class PatientWindower : IDisposable
         }
 
         if (written > 0) return SegmentOutcome.Stored;
+        // Nothing stored: no window reads this segment, so it holds nothing back (and a device re-sending old samples
+        // under new sequence numbers cannot grow the list).
+        for (int i = _held.Count - 1; i >= 0; i--)
+            if (_held[i].Ordinal == segment.InputOrdinal) { _held.RemoveAt(i); break; }
         var outcome = late == b - a ? SegmentOutcome.Late : SegmentOutcome.Duplicate;
         _assembler.CountDropped(outcome);
         return outcome;

@@ -195,4 +195,32 @@ public class InputSettlementTests
         Assert.True(settledByLast > 31, $"the late input 31 should be settled by now, got {settledByLast}");
         foreach (var w in output) w.ReleaseSignal();
     }
+
+    [Fact]
+    public void Old_samples_re_sent_under_new_sequence_numbers_hold_nothing_back()
+    {
+        using var windower = new PatientWindower("p", Geometry, new WindowingOptions());
+        var output = new List<EcgWindow>();
+        var stream = Stream("p", 250, 0, 30);
+        long ordinal = 0;
+        foreach (var s in stream)
+            windower.Add(new EcgSegmentData(s.PatientId, s.DeviceId, s.Sequence, s.StartTime, 0, s.SampleRateHz, s.SampleCount, s.Leads) { InputOrdinal = ++ordinal }, output);
+        int emitted = output.Count;
+        // A stuck device: the last segment again and again, each time with a new sequence number.
+        var last = stream[^1];
+        for (int i = 0; i < 1000; i++)
+        {
+            var again = new EcgSegmentData(last.PatientId, last.DeviceId, last.Sequence + 1 + (ulong)i, last.StartTime, 0, last.SampleRateHz,
+                                           last.SampleCount, last.Leads) { InputOrdinal = ++ordinal };
+            Assert.Equal(SegmentOutcome.Duplicate, windower.Add(again, output));
+        }
+        Assert.Equal(emitted, output.Count);
+        Assert.InRange(windower.HeldInputs, 1, 20);   // the stored segments of the open windows, not the 1,000 re-sends
+        // The next real data settles them all with the window it completes.
+        foreach (var s in Stream("p", 250, 30, 15))
+            windower.Add(new EcgSegmentData(s.PatientId, s.DeviceId, s.Sequence + 5000, s.StartTime, 0, s.SampleRateHz, s.SampleCount, s.Leads) { InputOrdinal = ++ordinal }, output);
+        Assert.True(output.Count > emitted);
+        Assert.True(output[^1].Settlement.InputsThrough > 30 + 1000, $"settled through {output[^1].Settlement.InputsThrough}");
+        foreach (var w in output) w.ReleaseSignal();
+    }
 }
