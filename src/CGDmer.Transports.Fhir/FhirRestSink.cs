@@ -108,8 +108,12 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         if (observations.Count == 1) return Put(observations[0].Resource, window.PatientId);
         var writes = new Task[observations.Count];
         for (int i = 0; i < writes.Length; i++) writes[i] = Put(observations[i].Resource, window.PatientId);
-        return Task.WhenAll(writes);
+        return AllAccepted(writes);
     }
+
+    // Awaiting WhenAll rethrows its first exception only: the window's task faults with one FhirWriteException (the
+    // ledger reports the task's base exception, which for an aggregate of several would be the aggregate itself).
+    private static async Task AllAccepted(Task[] writes) => await Task.WhenAll(writes).ConfigureAwait(false);
 
     /// <summary>A published window's Observations (<see cref="Write(PublishedWindow)"/>); null for any other output.</summary>
     Task? IAcknowledgedSink.Write(PipelineOutput output) => output.Published is { } window ? Write(window) : null;

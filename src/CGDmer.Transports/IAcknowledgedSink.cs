@@ -23,11 +23,14 @@ public interface IAcknowledgedSink
 public static class Acknowledgements
 {
     /// <summary>
-    /// Completes when both complete; faults when either faults (with that sink's exception when only one did) or is
-    /// cancelled. A null task means "nothing sent there".
+    /// Completes when both complete; faults when either faults, with one exception (the first task's when both did,
+    /// so a watcher sees that sink's own exception, not an aggregate), and is cancelled when one is cancelled and none
+    /// faulted. A null task means "nothing sent there".
     /// </summary>
     public static Task? Both(Task? first, Task? second) =>
         first is null ? second
         : second is null ? first
-        : Task.WhenAll(first, second);
+        : AllOf(first, second);
+
+    private static async Task AllOf(Task first, Task second) => await Task.WhenAll(first, second).ConfigureAwait(false);
 }
