@@ -62,8 +62,8 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validate();
-        if (!options.Enabled) throw new ArgumentException($"{FhirServerOptions.SectionName}:BaseUrl is not set: the sink is off", nameof(options));
-        _base = options.BaseUri;
+        if (!options.IsEnabled()) throw new ArgumentException($"{FhirServerOptions.SectionName}:BaseUrl is not set: the sink is off", nameof(options));
+        _base = options.GetBaseUri();
         _metrics = metrics;
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;

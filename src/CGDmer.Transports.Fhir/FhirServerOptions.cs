@@ -46,18 +46,18 @@ public sealed class FhirServerOptions
         "Content-Type", "Content-Length", "Content-Encoding", "Host", "Accept", "Prefer", "Transfer-Encoding", "Connection",
     };
 
+    // Methods, not read-only properties: the configuration binder counts a property as a known setting even when it
+    // cannot set it, so a "FhirServer:Enabled" or a "BaseUri" typo would be ignored silently instead of reported.
+
     /// <summary>True when <see cref="BaseUrl"/> is set.</summary>
-    public bool Enabled => !string.IsNullOrWhiteSpace(BaseUrl);
+    public bool IsEnabled() => !string.IsNullOrWhiteSpace(BaseUrl);
 
     /// <summary>The base URL with a trailing slash, so that <c>Observation/{id}</c> resolves below it.</summary>
-    public Uri BaseUri
+    public Uri GetBaseUri()
     {
-        get
-        {
-            if (!Enabled) throw new InvalidOperationException($"{SectionName}:BaseUrl is not set (the sink is off)");
-            string url = BaseUrl.Trim();
-            return new Uri(url.EndsWith('/') ? url : url + "/", UriKind.Absolute);
-        }
+        if (!IsEnabled()) throw new InvalidOperationException($"{SectionName}:BaseUrl is not set (the sink is off)");
+        string url = BaseUrl.Trim();
+        return new Uri(url.EndsWith('/') ? url : url + "/", UriKind.Absolute);
     }
 
     /// <summary>
@@ -67,7 +67,7 @@ public sealed class FhirServerOptions
     public FhirServerOptions Validate()
     {
         Uri? baseUri = null;
-        if (Enabled)
+        if (IsEnabled())
         {
             if (!Uri.TryCreate(BaseUrl.Trim(), UriKind.Absolute, out baseUri) || (baseUri.Scheme != Uri.UriSchemeHttp && baseUri.Scheme != Uri.UriSchemeHttps))
                 throw Invalid(nameof(BaseUrl), "must be an absolute http or https URL (the server's FHIR base), or empty to turn the sink off");
@@ -115,5 +115,5 @@ public sealed class FhirServerOptions
     private static ArgumentException Invalid(string option, string problem) => new(problem, option);
 
     /// <summary>For logs: scheme, host and port of the server, never credentials.</summary>
-    public string DescribeTarget() => Enabled ? BaseUri.GetLeftPart(UriPartial.Authority) : "(off)";
+    public string DescribeTarget() => IsEnabled() ? GetBaseUri().GetLeftPart(UriPartial.Authority) : "(off)";
 }

@@ -6,9 +6,9 @@ public class FhirServerOptionsTests
     public void The_defaults_are_valid_and_the_sink_is_off()
     {
         var o = new FhirServerOptions().Validate();
-        Assert.False(o.Enabled);
+        Assert.False(o.IsEnabled());
         Assert.True(o.PublishDevice);
-        Assert.Throws<InvalidOperationException>(() => o.BaseUri);
+        Assert.Throws<InvalidOperationException>(() => o.GetBaseUri());
     }
 
     [Theory]
@@ -19,8 +19,8 @@ public class FhirServerOptionsTests
     public void A_base_url_gets_one_trailing_slash(string url, string expected)
     {
         var o = new FhirServerOptions { BaseUrl = url }.Validate();
-        Assert.True(o.Enabled);
-        Assert.Equal(expected, o.BaseUri.ToString());
+        Assert.True(o.IsEnabled());
+        Assert.Equal(expected, o.GetBaseUri().ToString());
     }
 
     public static TheoryData<string, Action<FhirServerOptions>> Invalid => new()
