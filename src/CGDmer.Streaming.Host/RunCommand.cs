@@ -7,6 +7,7 @@ using CGDmer.Pipeline.Publishing;
 using CGDmer.Signal.Synthesis;
 using CGDmer.Transports;
 using CGDmer.Transports.Files;
+using CGDmer.Transports.Fhir;
 using CGDmer.Transports.Kafka;
 using CGDmer.Transports.Replay;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,7 @@ internal static class RunCommand
             else
             {
                 ServiceComposition.AddKafkaTransport(builder);
+                ServiceComposition.AddFhirServer(builder);
                 builder.Services.AddHostedService<KafkaStreamingService>();
             }
             using var host = builder.Build();
@@ -92,8 +94,9 @@ internal sealed class KafkaStreamingService(
         var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
         var transportMetrics = new KafkaTransportMetrics(Prometheus.Metrics.DefaultRegistry);
         var options = kafkaOptions.Value;
+        using var fhir = await StartFhirSink(model, stoppingToken).ConfigureAwait(false);
         using var runner = new KafkaStreamingRunner(options, segments => EcgPipeline.Run(segments, () => DateTimeOffset.UtcNow, components),
-                                                    transportMetrics, loggers);
+                                                    transportMetrics, loggers, fhir);
         runner.Start();
         Log.LogInformation("Model {Model} {Version} ready; reading {Topic} as group {Group}",
             model.Metadata.ModelName, model.Metadata.ModelVersion, options.Topics.Segments, options.GroupId);
@@ -123,6 +126,31 @@ internal sealed class KafkaStreamingService(
         Log.LogInformation("Stopping: draining the pipeline and committing");
         Health.MarkNotReady("stopping");
         await runner.StopAsync(options.FlushTimeout).ConfigureAwait(false);
+    }
+
+    // The optional FHIR server sink (section FhirServer, off without a BaseUrl). The model's Device goes first: the
+    // Observations reference it, and a server that checks references would refuse them without it.
+    private async Task<FhirRestSink?> StartFhirSink(IFindingsModel model, CancellationToken stoppingToken)
+    {
+        var options = services.GetService<IOptions<FhirServerOptions>>()?.Value;
+        if (options is null || !options.IsEnabled()) return null;
+        var sink = new FhirRestSink(options, metrics: new FhirSinkMetrics(Prometheus.Metrics.DefaultRegistry),
+                                    log: loggers.CreateLogger<FhirRestSink>());
+        Log.LogInformation("Observations are also PUT to the FHIR server at {Target}", options.DescribeTarget());
+        try
+        {
+            if (options.PublishDevice)
+            {
+                var publishing = services.GetRequiredService<IOptions<PublishingOptions>>().Value;
+                await sink.Put(DeviceFactory.ForModel(model.Metadata, publishing)).WaitAsync(stoppingToken).ConfigureAwait(false);
+            }
+            return sink;
+        }
+        catch
+        {
+            sink.Dispose();
+            throw;
+        }
     }
 }
 

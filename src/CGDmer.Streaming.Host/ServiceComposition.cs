@@ -10,6 +10,7 @@ using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using CGDmer.Transports.Fhir;
 using CGDmer.Transports.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -93,6 +94,16 @@ public static class ServiceComposition
 
     private sealed class KafkaTransportRegistered;
 
+    /// <summary>The optional FHIR server sink's options (section <c>FhirServer</c>), validated at start-up with the others
+    /// (an empty section is valid: the sink is off). Only the Kafka service registers it.</summary>
+    public static void AddFhirServer(HostApplicationBuilder builder)
+    {
+        AddValidated<FhirServerOptions>(builder.Services, builder.Configuration, FhirServerOptions.SectionName, o => o.Validate());
+        builder.Services.AddSingleton<FhirServerRegistered>();
+    }
+
+    private sealed class FhirServerRegistered;
+
     /// <summary>Resolves every options section, so that all invalid settings are reported at once, before anything starts.</summary>
     public static IReadOnlyList<string> ValidateAll(IServiceProvider services)
     {
@@ -109,6 +120,7 @@ public static class ServiceComposition
         Check<InferOptions>("Infer"); Check<InterpretationOptions>("Interpretation"); Check<PublishingOptions>("Publishing");
         Check<MetricsOptions>("Metrics");
         if (services.GetService<KafkaTransportRegistered>() is not null) Check<KafkaOptions>(KafkaOptions.SectionName);
+        if (services.GetService<FhirServerRegistered>() is not null) Check<FhirServerOptions>(FhirServerOptions.SectionName);
         if (failures.Count > 0) return failures;
 
         // Settings that depend on the model: load it (this is start-up) and check them against its metadata.

@@ -22,6 +22,8 @@ namespace CGDmer.Transports.Kafka;
 /// read again by the next owner.</para>
 /// <para><b>Failure:</b> an output Kafka refuses for good (after the producer's own retries) is fatal:
 /// <see cref="Completion"/> faults, nothing after it is committed, and a restart reads it again.</para>
+/// <para><b>A second acknowledged sink</b> (optional, e.g. a FHIR server): a published window counts as delivered only
+/// when Kafka and that sink both acknowledged it, and a refusal there is fatal in the same way.</para>
 /// </remarks>
 public sealed class KafkaStreamingRunner : IDisposable
 {
@@ -29,6 +31,7 @@ public sealed class KafkaStreamingRunner : IDisposable
     private readonly Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> _pipeline;
     private readonly ILogger _log;
     private readonly KafkaTransportMetrics? _metrics;
+    private readonly IAcknowledgedSink? _alsoPublish;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<IDisposable> _subscriptions = [];
     // Which partition each patient's segments come from (keyed by patient, so one partition per patient), and the
@@ -39,13 +42,17 @@ public sealed class KafkaStreamingRunner : IDisposable
     private int _started, _stopping;
 
     /// <param name="pipeline">Composes the pipeline over the segments (e.g. <c>s => EcgPipeline.Run(s, clock, components)</c>).</param>
+    /// <param name="alsoPublish">A second sink every output is also written to (the runner does not own it); its
+    /// acknowledgement is waited for like Kafka's before the inputs are committed.</param>
     public KafkaStreamingRunner(KafkaOptions options, Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> pipeline,
-                                KafkaTransportMetrics? metrics = null, ILoggerFactory? loggers = null)
+                                KafkaTransportMetrics? metrics = null, ILoggerFactory? loggers = null,
+                                IAcknowledgedSink? alsoPublish = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validate();
         _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         _metrics = metrics;
+        _alsoPublish = alsoPublish;
         loggers ??= NullLoggerFactory.Instance;
         _log = loggers.CreateLogger<KafkaStreamingRunner>();
         Source = new KafkaSegmentSource(options, loggers.CreateLogger<KafkaSegmentSource>());
@@ -56,6 +63,13 @@ public sealed class KafkaStreamingRunner : IDisposable
         });
         Ledger.DeliveryFailed += error =>
         {
+            if (_alsoPublish is not null && error is not KafkaDeliveryException)
+            {
+                // Refused by the second sink (its exception names what and why, never patient data).
+                _log.LogCritical("An output was refused ({Type}: {Error}); stopping so that a restart processes it again", error.GetType().Name, error.Message);
+                _completion.TrySetException(error);
+                return;
+            }
             _metrics?.DeliveryFailures.Inc();
             _log.LogCritical("An output was refused by Kafka ({Error}); stopping so that a restart processes it again", error.Message);
             _completion.TrySetException(new KafkaDeliveryException(error.Message, error));
@@ -109,6 +123,12 @@ public sealed class KafkaStreamingRunner : IDisposable
         var left = deadline - DateTime.UtcNow;
         if (!Sink.Flush(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1)))
             _log.LogWarning("{Pending} messages not acknowledged at shutdown; their inputs are read again after the restart", Sink.Pending);
+        if (_alsoPublish is not null)
+        {
+            left = deadline - DateTime.UtcNow;
+            if (!await _alsoPublish.DrainAsync(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1)).ConfigureAwait(false))
+                _log.LogWarning("Writes to the second sink not acknowledged at shutdown; their inputs are read again after the restart");
+        }
         // Acknowledgement continuations run on the pool; give them a moment to store the last watermarks.
         for (int i = 0; i < 50 && Ledger.PendingDeliveries > 0; i++) await Task.Delay(20).ConfigureAwait(false);
         Dispose();
@@ -161,6 +181,7 @@ public sealed class KafkaStreamingRunner : IDisposable
             {
                 SourcePosition? position = output.Rejected is { } r ? Ledger.PositionOf(r.InputOrdinal) : null;
                 delivery = Sink.Write(output, Source.Now, position).AsAcknowledgement();
+                if (_alsoPublish is not null) delivery = Acknowledgements.Both(delivery, _alsoPublish.Write(output));
             }
             Ledger.Track(output, delivery);
             if (output.Closed is { } closed) _partitionOfPatient.TryRemove(closed.PatientId, out _);
