@@ -45,7 +45,6 @@ public sealed class InputLedger
         public InputSettlement Value { get; } = s;
         public bool Closing { get; } = closing;
         public Task? Delivery { get; } = delivery;
-        public bool Waiting { get; set; }
     }
 
     private sealed class PatientState
@@ -148,14 +147,24 @@ public sealed class InputLedger
     public void TrackWindow(string patientId, InputSettlement settlement, Task? delivery)
     {
         ArgumentNullException.ThrowIfNull(patientId);
-        CountPending(delivery);
+        PatientState patient;
         lock (_gate)
         {
-            var patient = Patient(patientId);
+            patient = Patient(patientId);
             Insert(patient.Pending, new Settlement(settlement, closing: false, delivery));
             if (settlement.IsAfter(patient.LastArrived)) patient.LastArrived = settlement;
             Advance(patientId, patient);
         }
+        // Every delivery gets its own continuation, which settles what it can and only then counts the delivery done:
+        // PendingDeliveries reaching 0 means every watermark that acknowledgements allow has been stored.
+        if (delivery is null || delivery.IsCompletedSuccessfully) return;
+        Interlocked.Increment(ref _pendingDeliveries);
+        delivery.ContinueWith(t =>
+        {
+            if (!t.IsCompletedSuccessfully) Fail(t);
+            else lock (_gate) Advance(patientId, patient);
+            Interlocked.Decrement(ref _pendingDeliveries);
+        }, TaskContinuationOptions.ExecuteSynchronously);
     }
 
     /// <summary>A closed patient state: settles the rest of its inputs once its windows are delivered.</summary>
@@ -222,20 +231,8 @@ public sealed class InputLedger
                 bool windowsIn = s.WindowNumber == 0 || !s.IsAfter(patient.LastArrived);
                 if (!windowsIn) return;
             }
-            else if (head.Delivery is { IsCompletedSuccessfully: false } delivery)
-            {
-                // Not acknowledged yet (or refused: then it stays here and the watermark stops, see Fail).
-                if (!head.Waiting)
-                {
-                    head.Waiting = true;
-                    delivery.ContinueWith(t =>
-                    {
-                        if (!t.IsCompletedSuccessfully) Fail(t);
-                        else lock (_gate) Advance(patientId, patient);
-                    }, TaskContinuationOptions.ExecuteSynchronously);
-                }
-                return;
-            }
+            // Not acknowledged yet (its continuation comes back here), or refused: then it stays and the watermark stops.
+            else if (head.Delivery is { IsCompletedSuccessfully: false }) return;
             patient.Pending.RemoveAt(0);
             long through = head.Value.InputsThrough;
             while (patient.Held.TryPeek(out var held) && held.Ordinal <= through)
@@ -312,21 +309,15 @@ public sealed class InputLedger
         }
     }
 
-    private void CountPending(Task? delivery)
-    {
-        if (delivery is null || delivery.IsCompleted) return;
-        Interlocked.Increment(ref _pendingDeliveries);
-        delivery.ContinueWith(_ => Interlocked.Decrement(ref _pendingDeliveries), TaskContinuationOptions.ExecuteSynchronously);
-    }
-
     private void WhenDelivered(Task? delivery, Action settle)
     {
-        CountPending(delivery);
         if (delivery is null || delivery.IsCompletedSuccessfully) { settle(); return; }
+        Interlocked.Increment(ref _pendingDeliveries);
         delivery.ContinueWith(t =>
         {
             if (t.IsCompletedSuccessfully) settle();
             else Fail(t);
+            Interlocked.Decrement(ref _pendingDeliveries);
         }, TaskContinuationOptions.ExecuteSynchronously);
     }
 }
