@@ -77,8 +77,13 @@ internal sealed class ThrowingOptionsValidator<T>(string section, Action<T> vali
 internal static class OptionsErrors
 {
     /// <summary>"Section:Option: reason" for an ArgumentException naming the option, "Section: message" otherwise.</summary>
-    internal static string Describe(string section, ArgumentException e) =>
-        e.ParamName is { } p ? $"{section}:{p}: {StripParam(e.Message)}" : $"{section}: {e.Message}";
+    internal static string Describe(string section, ArgumentException e)
+    {
+        if (e.ParamName is not { } p) return $"{section}: {e.Message}";
+        string name = $"{section}:{p}", message = StripParam(e.Message);
+        // Options that already name themselves in full ("Kafka:BootstrapServers is required") are not named twice.
+        return message.StartsWith(name + " ", StringComparison.Ordinal) ? message : $"{name}: {message}";
+    }
 
     private static string StripParam(string message)
     {
