@@ -174,6 +174,9 @@ public sealed class KafkaStreamingRunner : IDisposable
             if (output.Published is { } window && !Owned(window.PatientId))
             {
                 _metrics?.DroppedNotOwned.Inc();
+                // Not published, but the ledger still sees it arrive, so a later closing of this patient's state does
+                // not wait for it forever (what it settles belongs to the revoked partition: nothing is stored for it).
+                Ledger.Track(output, null);
                 return;
             }
             Task? delivery = null;
