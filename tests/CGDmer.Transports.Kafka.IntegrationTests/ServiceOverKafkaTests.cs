@@ -279,4 +279,35 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
             $"memory grew by {(peak - peakFirstHalf) / 1048576} MB during the second half of a {backlogBytes / 1048576} MB backlog");
         Assert.Empty(published.DifferingDuplicates());
     }
+
+    [Fact]
+    public async Task With_a_FHIR_server_configured_every_Observation_is_also_PUT_by_id_through_transient_errors()
+    {
+        using var ward = new Ward(broker, output, "fhir");
+        using var fhir = new FhirServerStub(failEvery: 7);
+        var simulator = Ward.Monitors(2, TimeSpan.FromMinutes(1), seed: 17);
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+
+        await using var service = await ServiceProcess.StartAsync("service", ward.ServiceSettings(
+            $"FhirServer:BaseUrl={fhir.BaseUrl}", "FhirServer:InitialBackoff=00:00:00.050", "FhirServer:MaxBackoff=00:00:00.500"), output);
+        Assert.Equal(0, (await ward.Produce(simulator, speed: null)).Failed);
+        var published = await WaitForWindowsAsync(observations, expected, Patience, service);
+        await UntilAsync(() => fhir.Resources.Count(kv => kv.Key.StartsWith("Observation/", StringComparison.Ordinal)) >= published.Resources,
+                         TimeSpan.FromSeconds(30), "every Observation on the FHIR server");
+        output.WriteLine($"FHIR server: {fhir.Puts} PUTs accepted, {fhir.Refused} answered 503 (retried), {fhir.Resources.Count} resources");
+
+        // The model's Device first (the Observations reference it), then the Observations, each the very JSON of its Kafka message.
+        Assert.StartsWith("Device/", fhir.Order.First());
+        foreach (var (_, json) in observations.Messages)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            string id = doc.RootElement.GetProperty("id").GetString()!;
+            Assert.True(fhir.Resources.TryGetValue("Observation/" + id, out var body), $"Observation/{id} not on the FHIR server");
+            Assert.Equal(json, body);
+        }
+        Assert.True(fhir.Refused > 0, "some requests were refused transiently and retried");
+        Assert.Empty(fhir.Problems);
+        Assert.False(service.HasExited);
+    }
 }
