@@ -74,10 +74,11 @@ internal static class KafkaBenchCommand
     private static int Run(ParseResult pr)
     {
         var request = BuildRequest(pr);
-        var kafka = SimulateCommand.BindKafka(pr); // names a bad Kafka:... setting; topics and group are replaced per run
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
+        ServiceComposition.AddKafkaTransport(builder);
         using var host = builder.Build();
-        if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
+        if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;   // Kafka:... included; topics and group are replaced per run
+        var kafka = ServiceComposition.KafkaOptionsOf(host.Services);
         var model = host.Services.GetRequiredService<IFindingsModel>();
         var provider = (model as OnnxFindingsSession)?.ExecutionProvider ?? "?";
         // The components of `run` (fresh per-run state for each runner, the model session shared).

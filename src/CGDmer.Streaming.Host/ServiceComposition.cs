@@ -94,6 +94,14 @@ public static class ServiceComposition
 
     private sealed class KafkaTransportRegistered;
 
+    /// <summary>The validated Kafka options; throws <see cref="ArgumentException"/> with the failures (naming the settings).</summary>
+    public static KafkaOptions KafkaOptionsOf(IServiceProvider services)
+    {
+        try { return services.GetRequiredService<IOptions<KafkaOptions>>().Value; }
+        catch (OptionsValidationException e) { throw new ArgumentException(string.Join("; ", e.Failures), e); }
+        catch (InvalidOperationException e) { throw new ArgumentException($"{KafkaOptions.SectionName}: {e.Message}", e); }
+    }
+
     /// <summary>The optional FHIR server sink's options (section <c>FhirServer</c>), validated at start-up with the others
     /// (an empty section is valid: the sink is off). Only the Kafka service registers it.</summary>
     public static void AddFhirServer(HostApplicationBuilder builder)

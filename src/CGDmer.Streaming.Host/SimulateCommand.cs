@@ -144,15 +144,16 @@ internal static class SimulateCommand
         return new BedsideSimulator(request.Settings, Enumerable.Range(0, request.Monitors).Select(i => signals[i % signals.Count]).ToList());
     }
 
-    /// <summary>Kafka options from section Kafka of the verb's configuration layers; throws naming the bad setting.</summary>
+    /// <summary>
+    /// Kafka options from section Kafka of the verb's configuration layers, bound and validated as <c>run</c> does
+    /// (<see cref="ServiceComposition.AddKafkaTransport"/>); throws naming the bad setting. Loads no model.
+    /// </summary>
     public static KafkaOptions BindKafka(ParseResult pr)
     {
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
-        var options = new KafkaOptions();
-        try { builder.Configuration.GetSection(KafkaOptions.SectionName).Bind(options, o => o.ErrorOnUnknownConfiguration = true); }
-        catch (InvalidOperationException e) { throw new ArgumentException($"{KafkaOptions.SectionName}: {e.Message}", e); }
-        try { return options.Validate(); } // its messages name the option as Kafka:Option
-        catch (ArgumentException e) { throw new ArgumentException(Reason(e), e); }
+        ServiceComposition.AddKafkaTransport(builder);
+        using var host = builder.Build();
+        return ServiceComposition.KafkaOptionsOf(host.Services);
     }
 
     private static int Run(ParseResult pr, CancellationToken ct)
