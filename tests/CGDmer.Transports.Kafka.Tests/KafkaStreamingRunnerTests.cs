@@ -1,14 +1,7 @@
-using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
 using CGDmer.Pipeline;
-using CGDmer.Pipeline.Batching;
 using CGDmer.Pipeline.Inference;
-using CGDmer.Pipeline.Interpretation;
-using CGDmer.Pipeline.Measurement;
-using CGDmer.Pipeline.Publishing;
-using CGDmer.Pipeline.Validation;
-using CGDmer.Pipeline.Windowing;
 using CGDmer.Transports.Replay;
 using Confluent.Kafka;
 using Google.Protobuf;
@@ -30,13 +23,7 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
     public void Dispose() => _model.Dispose();
 
     private Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> Pipeline(Action? onInput = null) => segments =>
-    {
-        var components = new EcgPipelineComponents(
-            new SegmentValidator(new SegmentValidationOptions()), new SequenceTracker(), new WindowingOptions(), new WindowMeasurer(),
-            new BatchingOptions { MaxBatchSize = 8 }, _model, new InferOptions(), new Interpreter(_model.Metadata),
-            new ObservationFactory(new PublishingOptions(), _model.Metadata), TaskPoolScheduler.Default);
-        return EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, components);
-    };
+        EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, TestData.Components(_model));
 
     private static List<EcgSegment> Ward(DateTimeOffset start, int seconds)
     {

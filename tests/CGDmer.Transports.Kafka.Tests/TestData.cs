@@ -25,14 +25,17 @@ internal static class TestData
     public static RecordingSegmenter Segmenter(string patientId, string deviceId) =>
         new(Record201.Value, patientId, deviceId, T0, segmentSeconds: 1.0);
 
+    /// <summary>The pipeline's stages with default options over <paramref name="model"/> (batches of up to 8), fresh state.</summary>
+    public static EcgPipelineComponents Components(IFindingsModel model) => new(
+        new SegmentValidator(new SegmentValidationOptions()), new SequenceTracker(), new WindowingOptions(), new WindowMeasurer(),
+        new BatchingOptions { MaxBatchSize = 8 }, model, new InferOptions(), new Interpreter(model.Metadata),
+        new ObservationFactory(new PublishingOptions(), model.Metadata), TaskPoolScheduler.Default);
+
     /// <summary>The pipeline's output over 40 s of record 201 with one segment of an unknown unit (a dead letter) mixed in.</summary>
     public static IReadOnlyList<PipelineOutput> PipelineOutputs(string patientId, string deviceId)
     {
         using var model = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), new InferenceOptions { MaxBatchSize = 8 });
-        var components = new EcgPipelineComponents(
-            new SegmentValidator(new SegmentValidationOptions()), new SequenceTracker(), new WindowingOptions(), new WindowMeasurer(),
-            new BatchingOptions { MaxBatchSize = 8 }, model, new InferOptions(), new Interpreter(model.Metadata),
-            new ObservationFactory(new PublishingOptions(), model.Metadata), TaskPoolScheduler.Default);
+        var components = Components(model);
         var segmenter = Segmenter(patientId, deviceId);
         var segments = new List<EcgSegment>();
         for (int k = 0; k < segmenter.SegmentCount; k++)
