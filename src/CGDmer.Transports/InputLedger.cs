@@ -262,14 +262,18 @@ public sealed class InputLedger
         if (held.Patient is { } patientId && _patients.TryGetValue(patientId, out var patient)) Trim(patientId, patient);
         if (held.Orphaned) return;
         var key = SourcePartition.Of(held.Position);
-        if (!_partitions.TryGetValue(key, out var partition)) return;
+        if (_partitions.TryGetValue(key, out var partition)) StoreIfMoved(key, partition);
+    }
+
+    // Under the gate: drops the settled inputs at the front of the partition and hands the watermark to the store
+    // callback when it moved past what was handed before.
+    private void StoreIfMoved(SourcePartition key, PartitionState partition)
+    {
         while (partition.Held.TryPeek(out var head) && head.Settled) partition.Held.Dequeue();
         long watermark = WatermarkOf(partition);
-        if (watermark > partition.Committable)
-        {
-            partition.Committable = watermark;
-            _store(new SourcePosition(key.Topic, key.Partition, watermark));
-        }
+        if (watermark <= partition.Committable) return;
+        partition.Committable = watermark;
+        _store(new SourcePosition(key.Topic, key.Partition, watermark));
     }
 
     // Settled inputs leave the patient's queue from the front (a rejected or dropped one may be settled out of turn); a
@@ -290,12 +294,7 @@ public sealed class InputLedger
             foreach (var key in partitions)
             {
                 if (!_partitions.Remove(key, out var partition)) continue;
-                if (storeFinal && partition.NextToRead >= 0)
-                {
-                    while (partition.Held.TryPeek(out var head) && head.Settled) partition.Held.Dequeue();
-                    long watermark = WatermarkOf(partition);
-                    if (watermark > partition.Committable) _store(new SourcePosition(key.Topic, key.Partition, watermark));
-                }
+                if (storeFinal) StoreIfMoved(key, partition);
                 // Its inputs stay in their patients' queues (the pipeline still holds them) but no longer count.
                 foreach (var held in partition.Held)
                 {
