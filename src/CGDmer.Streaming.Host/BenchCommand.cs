@@ -107,6 +107,7 @@ internal static class BenchCommand
         if (dynamic2.WindowsPerSecond > dynamic.WindowsPerSecond) dynamic = dynamic2;
         if (single2.WindowsPerSecond > single.WindowsPerSecond) single = single2;
         AnsiConsole.MarkupLineInterpolated($"pipeline: {dynamic.WindowsPerSecond:F0} windows/s with batches up to {batch} (mean {dynamic.MeanBatch:F1}), {single.WindowsPerSecond:F0} windows/s at batch 1");
+        AnsiConsole.MarkupLineInterpolated($"managed heap: {dynamic.AllocatedBytesPerWindow / 1024:F1} KiB allocated per window, {dynamic.Gen0PerThousandWindows:F1} gen-0 collections per 1,000 windows, GC pauses {dynamic.GcPauseShare:P1} of the run");
 
         // 3. End-to-end latency at half of the measured capacity (real-time replay, sped up to load the pipeline to 50 %).
         var latency = LatencyAtHalfCapacity(host.Services, recordings, dynamic.WindowsPerSecond, batch, pr.GetValue(LatencySecondsOption));
@@ -218,7 +219,10 @@ internal static class BenchCommand
         return done / (ticks / (double)Stopwatch.Frequency);
     }
 
-    private sealed record Throughput(double WindowsPerSecond, double MeanBatch, long Windows);
+    /// <summary>One pipeline run: windows/s, the mean batch formed, and the managed heap's work per window (bytes allocated,
+    /// gen-0 collections per 1,000 windows, share of the wall time the GC paused the process).</summary>
+    private sealed record Throughput(double WindowsPerSecond, double MeanBatch, long Windows, double AllocatedBytesPerWindow = 0,
+                                     double Gen0PerThousandWindows = 0, double GcPauseShare = 0);
 
     private static Throughput PipelineThroughput(IServiceProvider sp, List<RecordingSegmenter> patients, int batch, IFindingsModel? model = null)
     {
@@ -229,6 +233,9 @@ internal static class BenchCommand
         long windows = 0, batches = 0;
         var counting = new CountingModel(c.Model, () => batches++);
         c = c with { Model = counting };
+        long allocated0 = GC.GetTotalAllocatedBytes(precise: false);
+        int gen0 = GC.CollectionCount(0);
+        var paused0 = GC.GetTotalPauseDuration();
         var watch = Stopwatch.StartNew();
         long bytes = 0;
         EcgPipeline.Run(source.Segments(), () => source.Now, c)
@@ -242,7 +249,10 @@ internal static class BenchCommand
             })
             .LastOrDefaultAsync().Wait();
         watch.Stop();
-        return new Throughput(windows / watch.Elapsed.TotalSeconds, batches > 0 ? counting.Windows / (double)batches : 0, windows);
+        double perWindow(double x) => windows > 0 ? x / windows : 0;
+        return new Throughput(windows / watch.Elapsed.TotalSeconds, batches > 0 ? counting.Windows / (double)batches : 0, windows,
+            perWindow(GC.GetTotalAllocatedBytes(precise: false) - allocated0), 1000 * perWindow(GC.CollectionCount(0) - gen0),
+            (GC.GetTotalPauseDuration() - paused0) / watch.Elapsed);
     }
 
     public sealed record Latency(double LoadWindowsPerSecond, double P50Ms, double P99Ms, int Windows);

@@ -53,6 +53,8 @@ public static class InferenceBenchmark
         {
             ExecutionProvider = ExecutionProviderChoice.Cpu, IntraOpThreads = o.IntraOpThreads, AllowSpinning = o.AllowSpinning,
             GraphOptimizationLevel = o.GraphOptimizationLevel, MaxBatchSize = maxBatch, WarmUp = false,
+            // The sweep times each batch size at its own shape; the service's fixed shape would pad every batch to the largest.
+            FixedBatchShape = false,
         };
         var results = new List<InferenceBenchmarkResult>();
         using var session = new OnnxFindingsSession(modelPath, sessionOptions);

@@ -1,0 +1,169 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Hl7.Fhir.Introspection;
+using Linq = System.Linq.Expressions;
+using System.Reflection;
+using Hl7.Fhir.Model;
+
+namespace CGDmer.Pipeline.Publishing;
+
+/// <summary>
+/// The hot path of <see cref="FhirNdjson"/>: compact FHIR R4 JSON written straight from the POCO's element properties
+/// (the R4 model's class mappings in FHIR element order, read through compiled getters) into a reused
+/// <see cref="Utf8JsonWriter"/>. It covers the shapes the service emits — complex types, primitives without extensions,
+/// repeating elements, choice elements ([x] named by the value's type) — and refuses anything else (extensions,
+/// primitives with an id or extension, contained or nested resources, empty elements that Firely would prune):
+/// <see cref="TryWrite"/> then returns false and the caller serialises with Firely. The output is byte-identical to
+/// Firely's <c>BaseFhirJsonSerializer</c> (the tests compare them on every resource kind the service emits, on random
+/// windows and on the refused shapes).
+/// </summary>
+/// <remarks>
+/// Why: Firely's serializer allocates about 20–45 KB per Observation (its element enumeration and pruning writer
+/// buffer every element) and costs 20–50 µs; at thousands of Observations per second that was over half of the
+/// pipeline's managed allocation and the main cause of its gen-0 collections. This walk allocates nothing of its own.
+/// </remarks>
+internal static class FhirJsonFastWriter
+{
+    private static readonly ModelInspector Inspector = ModelInfo.ModelInspector;
+
+    /// <summary>One element of a type: its JSON name, whether it is a choice ([x]) or repeats, and a compiled getter.</summary>
+    private sealed record ElementSlot(string Name, JsonEncodedText EncodedName, bool Choice, bool Repeats, Func<object, object?> Get);
+
+    // Per POCO type: its elements in FHIR order (null for a type the R4 model does not map: refused).
+    private static readonly ConcurrentDictionary<Type, ElementSlot[]?> Elements = new();
+    // Value type → its FHIR type name with the first letter upper-cased, the suffix of a choice element ("String", "Quantity").
+    private static readonly ConcurrentDictionary<Type, string?> ChoiceSuffixes = new();
+
+    /// <summary>A shape this writer does not cover; the caller falls back to Firely.</summary>
+    private sealed class Unsupported : Exception;
+
+    // Each refusal gets its own instance: the rare path, and an exception object must not be thrown on two threads at once.
+    private static Unsupported Refused => new();
+
+    /// <summary>
+    /// Writes <paramref name="resource"/> as one compact JSON object. False (with the writer left mid-document: reset
+    /// it and its buffer) when the resource has a shape this writer does not cover.
+    /// </summary>
+    public static bool TryWrite(Resource resource, Utf8JsonWriter writer)
+    {
+        try
+        {
+            writer.WriteStartObject();
+            writer.WriteString("resourceType"u8, resource.TypeName);
+            if (WriteMembers(resource, writer) == 0) return false;
+            writer.WriteEndObject();
+            return true;
+        }
+        catch (Unsupported)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes the set elements of <paramref name="value"/> as members of the open object; returns how many.</summary>
+    private static int WriteMembers(Base value, Utf8JsonWriter writer)
+    {
+        var slots = Elements.GetOrAdd(value.GetType(), Describe) ?? throw Refused;
+        int members = 0;
+        foreach (var slot in slots)
+        {
+            var element = slot.Get(value);
+            if (element is null) continue;
+            if (slot.Repeats)
+            {
+                if (element is not IList list) throw Refused;
+                if (list.Count == 0) continue;
+                writer.WritePropertyName(slot.EncodedName);
+                writer.WriteStartArray();
+                for (int i = 0; i < list.Count; i++)
+                {
+                    switch (list[i])
+                    {
+                        case PrimitiveType p: WritePrimitiveValue(p, writer); break;
+                        case Base b: WriteObject(b, writer); break;
+                        default: throw Refused;
+                    }
+                }
+                writer.WriteEndArray();
+            }
+            else if (element is PrimitiveType primitive)
+            {
+                WriteName(slot, primitive, writer);
+                WritePrimitiveValue(primitive, writer);
+            }
+            else if (element is Base child)
+            {
+                WriteName(slot, child, writer);
+                WriteObject(child, writer);
+            }
+            else throw Refused;
+            members++;
+        }
+        return members;
+    }
+
+    private static void WriteName(ElementSlot slot, Base value, Utf8JsonWriter writer)
+    {
+        if (!slot.Choice) writer.WritePropertyName(slot.EncodedName);
+        else writer.WritePropertyName(slot.Name + (ChoiceSuffixes.GetOrAdd(value.GetType(), Suffix) ?? throw Refused));
+    }
+
+    private static void WriteObject(Base value, Utf8JsonWriter writer)
+    {
+        if (value is Resource) throw Refused; // a nested resource (Bundle entry, contained) needs its resourceType
+        writer.WriteStartObject();
+        // Firely prunes an element with nothing in it; this writer has already named it, so it refuses instead.
+        if (WriteMembers(value, writer) == 0) throw Refused;
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A primitive's JSON value; one with an id or extensions needs Firely's "_name" form.</summary>
+    private static void WritePrimitiveValue(PrimitiveType primitive, Utf8JsonWriter writer)
+    {
+        if (primitive.ElementId is not null || primitive.Extension.Count > 0) throw Refused;
+        switch (primitive.JsonValue)
+        {
+            case string s when s.Length > 0: writer.WriteStringValue(s); break;
+            case decimal d: writer.WriteNumberValue(d); break;
+            case int i: writer.WriteNumberValue(i); break;
+            case bool b: writer.WriteBooleanValue(b); break;
+            default: throw Refused; // no value, an empty string, or a JSON type this writer does not know
+        }
+    }
+
+    /// <summary>
+    /// The elements of <paramref name="type"/> in FHIR order, or null (refused) for a type without a class mapping,
+    /// with extensions or contained resources (never written here: their JSON forms differ), or with a property that
+    /// has no public getter.
+    /// </summary>
+    private static ElementSlot[]? Describe(Type type)
+    {
+        var mapping = Inspector.FindClassMapping(type);
+        if (mapping is null) return null;
+        var slots = new List<(int Order, ElementSlot Slot)>();
+        foreach (var p in mapping.PropertyMappings)
+        {
+            if (p.NativeProperty?.GetMethod is not { IsPublic: true } getter) return null;
+            bool refusedElement = p.Name is "extension" or "modifierExtension" or "contained";
+            var get = Getter(getter);
+            // Elements never written are still read, so that a set one refuses the resource instead of vanishing.
+            slots.Add((p.Order ?? int.MaxValue, refusedElement
+                ? new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), false, p.IsCollection, o => IsEmpty(get(o)) ? null : throw Refused)
+                : new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), p.Choice != ChoiceType.None, p.IsCollection, get)));
+        }
+        return slots.OrderBy(s => s.Order).Select(s => s.Slot).ToArray();
+    }
+
+    private static bool IsEmpty(object? element) => element is null || element is IList { Count: 0 };
+
+    private static Func<object, object?> Getter(MethodInfo getter)
+    {
+        var instance = Linq.Expression.Parameter(typeof(object), "instance");
+        var call = Linq.Expression.Call(Linq.Expression.Convert(instance, getter.DeclaringType!), getter);
+        return Linq.Expression.Lambda<Func<object, object?>>(Linq.Expression.Convert(call, typeof(object)), instance).Compile();
+    }
+
+    private static string? Suffix(Type valueType) =>
+        Inspector.FindClassMapping(valueType)?.Name is { Length: > 0 } name ? char.ToUpperInvariant(name[0]) + name[1..] : null;
+}
