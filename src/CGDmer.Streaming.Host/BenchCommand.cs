@@ -243,9 +243,9 @@ internal static class BenchCommand
             {
                 if (o.Published is not { } p) return;
                 if (p.Window.IsAnalyzable) windows++;
-                // What a sink does with every output: serialise it (FHIR JSON, alert JSON).
-                foreach (var observation in p.Observations) bytes += FhirNdjson.Serialize(observation.Resource).Length;
-                foreach (var alert in p.Alerts) bytes += AlertEventJson.Serialize(alert).Length;
+                // What the Kafka sink does with every output: serialise it to a UTF-8 payload (FHIR JSON, alert JSON).
+                foreach (var observation in p.Observations) bytes += FhirNdjson.SerializeToUtf8(observation.Resource).Length;
+                foreach (var alert in p.Alerts) bytes += AlertEventJson.SerializeToUtf8Bytes(alert).Length;
             })
             .LastOrDefaultAsync().Wait();
         watch.Stop();

@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using CGDmer.Pipeline.Batching;
 using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Operators;
 
 namespace CGDmer.Pipeline.Inference;
 
@@ -30,9 +30,8 @@ public static class InferOperator
         return Observable.Create<AnalyzedWindow>(observer =>
         {
             var inference = new BatchInference(model, metrics);
-            var queue = new BlockingCollection<WindowBatch>(new ConcurrentQueue<WindowBatch>());
-            // Counts batches queued or running: the bound covers the one on the model too.
-            var slots = new SemaphoreSlim(capacity, capacity);
+            // Counts batches queued or running: the bound covers the one on the model too (Done after each run).
+            var queue = new HandoffQueue<WindowBatch>(capacity, holdUntilDone: true);
             var cancel = new CancellationTokenSource();
             Exception? sourceError = null;
             int stopped = 0; // 1 once the worker stopped taking batches (disposed or downstream failed)
@@ -46,14 +45,14 @@ public static class InferOperator
             {
                 try
                 {
-                    foreach (var batch in queue.GetConsumingEnumerable(cancel.Token))
+                    while (queue.TryTake(out var batch, cancel.Token))
                     {
                         AnalyzedWindow[] analyzed;
                         try { analyzed = inference.Analyze(batch); }
                         finally
                         {
-                            metrics?.BatchesInFlight.Dec();
-                            slots.Release();
+                            queue.Done();
+                            metrics?.BatchesInFlight.Set(queue.InFlight);
                         }
                         foreach (var w in analyzed) observer.OnNext(w);
                     }
@@ -73,11 +72,8 @@ public static class InferOperator
                 finally
                 {
                     Volatile.Write(ref stopped, 1);
-                    while (queue.TryTake(out var left))
-                    {
-                        metrics?.BatchesInFlight.Dec();
-                        Drop(left);
-                    }
+                    while (queue.TryTakeNow(out var left)) Drop(left);
+                    metrics?.BatchesInFlight.Set(queue.InFlight);
                 }
             })
             {
@@ -90,20 +86,24 @@ public static class InferOperator
                 batch =>
                 {
                     if (Volatile.Read(ref stopped) == 1) { Drop(batch); return; }
-                    try { slots.Wait(cancel.Token); }
-                    catch (OperationCanceledException) { Drop(batch); return; }
-                    metrics?.BatchesInFlight.Inc();
-                    try { queue.Add(batch); }
-                    catch (InvalidOperationException)
+                    bool queued;
+                    try { queued = queue.TryAdd(batch, cancel.Token); }
+                    catch (OperationCanceledException) { queued = false; }
+                    if (!queued)
                     {
-                        // Adding completed (source already terminated or disposed): drop.
-                        metrics?.BatchesInFlight.Dec();
+                        // Disposed, or adding completed (source already terminated): drop.
                         Drop(batch);
+                        return;
                     }
+                    // The gauge follows the queue (queued + on the model); the worker sets it again after each run.
+                    metrics?.BatchesInFlight.Set(queue.InFlight);
                     // The worker may have stopped between the check above and the add; it drains what it finds, but
                     // a batch added after its final drain would keep its samples. Release them here.
                     if (Volatile.Read(ref stopped) == 1)
-                        while (queue.TryTake(out var left)) { metrics?.BatchesInFlight.Dec(); Drop(left); }
+                    {
+                        while (queue.TryTakeNow(out var left)) Drop(left);
+                        metrics?.BatchesInFlight.Set(queue.InFlight);
+                    }
                 },
                 error =>
                 {
@@ -116,7 +116,7 @@ public static class InferOperator
             {
                 subscription.Dispose();
                 cancel.Cancel();
-                try { queue.CompleteAdding(); } catch (ObjectDisposedException) { }
+                queue.CompleteAdding();
             });
         });
     }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
@@ -33,12 +32,12 @@ public static class PatientLanesOperator
         return Observable.Create<TOut>(observer =>
         {
             var stop = new CancellationTokenSource();
-            var queues = new BlockingCollection<EcgSegmentData>[lanes];
+            var queues = new HandoffQueue<EcgSegmentData>[lanes];
             var inputs = new Subject<EcgSegmentData>[lanes];
             var outputs = new IObservable<TOut>[lanes];
             for (int i = 0; i < lanes; i++)
             {
-                queues[i] = new BlockingCollection<EcgSegmentData>(queueCapacity);
+                queues[i] = new HandoffQueue<EcgSegmentData>(queueCapacity);
                 inputs[i] = new Subject<EcgSegmentData>();
                 outputs[i] = lane(inputs[i]);
             }
@@ -62,9 +61,9 @@ public static class PatientLanesOperator
             var upstream = source.Subscribe(
                 segment =>
                 {
-                    try { queues[LaneOf(segment.PatientId, lanes)].Add(segment, stop.Token); }
+                    // False: the lane completed (its stages failed); nothing more is taken.
+                    try { queues[LaneOf(segment.PatientId, lanes)].TryAdd(segment, stop.Token); }
                     catch (OperationCanceledException) { /* unsubscribed */ }
-                    catch (InvalidOperationException) { /* completed: nothing more is taken */ }
                 },
                 error =>
                 {
@@ -86,11 +85,11 @@ public static class PatientLanesOperator
         });
     }
 
-    private static void RunLane(BlockingCollection<EcgSegmentData> queue, Subject<EcgSegmentData> input, CancellationToken stop)
+    private static void RunLane(HandoffQueue<EcgSegmentData> queue, Subject<EcgSegmentData> input, CancellationToken stop)
     {
         try
         {
-            foreach (var segment in queue.GetConsumingEnumerable(stop)) input.OnNext(segment);
+            while (queue.TryTake(out var segment, stop)) input.OnNext(segment);
             if (!stop.IsCancellationRequested) input.OnCompleted();
         }
         catch (OperationCanceledException) { /* unsubscribed */ }

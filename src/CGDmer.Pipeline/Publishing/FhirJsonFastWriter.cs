@@ -121,7 +121,7 @@ internal static class FhirJsonFastWriter
     /// <summary>A primitive's JSON value; one with an id or extensions needs Firely's "_name" form.</summary>
     private static void WritePrimitiveValue(PrimitiveType primitive, Utf8JsonWriter writer)
     {
-        if (primitive.ElementId is not null || primitive.Extension.Count > 0) throw Refused;
+        if (primitive.ElementId is not null || !IsEmpty(ElementExtensions(primitive))) throw Refused;
         switch (primitive.JsonValue)
         {
             case string s when s.Length > 0: writer.WriteStringValue(s); break;
@@ -146,13 +146,32 @@ internal static class FhirJsonFastWriter
         {
             if (p.NativeProperty?.GetMethod is not { IsPublic: true } getter) return null;
             bool refusedElement = p.Name is "extension" or "modifierExtension" or "contained";
-            var get = Getter(getter);
+            // Reading Element.Extension creates an empty list on every element; the backing field says the same for free.
+            var get = refusedElement ? BackingField(type, p.NativeProperty) ?? Getter(getter) : Getter(getter);
             // Elements never written are still read, so that a set one refuses the resource instead of vanishing.
             slots.Add((p.Order ?? int.MaxValue, refusedElement
                 ? new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), false, p.IsCollection, o => IsEmpty(get(o)) ? null : throw Refused)
                 : new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), p.Choice != ChoiceType.None, p.IsCollection, get)));
         }
         return slots.OrderBy(s => s.Order).Select(s => s.Slot).ToArray();
+    }
+
+    // Element.Extension without creating the list (see Describe); the property where the field is not found.
+    private static readonly Func<object, object?> ElementExtensions =
+        BackingField(typeof(Element), typeof(Element).GetProperty(nameof(Element.Extension))!) ?? (o => ((Element)o).Extension);
+
+    /// <summary>A getter of the private field behind <paramref name="property"/> (<c>_Name</c>), if the type has one.</summary>
+    private static Func<object, object?>? BackingField(Type type, PropertyInfo property)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.GetField("_" + property.Name, BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly) is not { } field
+                || !property.PropertyType.IsAssignableFrom(field.FieldType)) continue;
+            var instance = Linq.Expression.Parameter(typeof(object), "instance");
+            var read = Linq.Expression.Field(Linq.Expression.Convert(instance, t), field);
+            return Linq.Expression.Lambda<Func<object, object?>>(Linq.Expression.Convert(read, typeof(object)), instance).Compile();
+        }
+        return null;
     }
 
     private static bool IsEmpty(object? element) => element is null || element is IList { Count: 0 };

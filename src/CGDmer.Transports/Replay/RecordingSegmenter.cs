@@ -58,7 +58,9 @@ public sealed class RecordingSegmenter
         foreach (var lead in Recording.Leads)
         {
             var wire = new LeadSamples { Lead = lead.Name, Gain = lead.Gain, Baseline = lead.Baseline, Unit = lead.Unit };
-            wire.Samples.AddRange(lead.Adc.Slice(start, count).ToArray());
+            // Sized once and filled in place: no intermediate array per lead and segment.
+            wire.Samples.Capacity = count;
+            foreach (int adc in lead.Adc.Span.Slice(start, count)) wire.Samples.Add(adc);
             AddLeadOff(wire, lead.LeadOff, start, count);
             segment.Leads.Add(wire);
         }

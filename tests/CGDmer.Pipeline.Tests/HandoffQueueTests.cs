@@ -1,0 +1,123 @@
+using CGDmer.Pipeline.Operators;
+
+namespace CGDmer.Pipeline.Tests;
+
+public class HandoffQueueTests
+{
+    private static readonly TimeSpan Blocked = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void Items_come_out_in_the_order_they_went_in_and_none_is_lost_between_two_threads()
+    {
+        var queue = new HandoffQueue<int>(capacity: 7);
+        const int count = 200_000;
+        var producer = Task.Run(() =>
+        {
+            for (int i = 0; i < count; i++) Assert.True(queue.TryAdd(i, CancellationToken.None));
+            queue.CompleteAdding();
+        });
+        int expected = 0;
+        while (queue.TryTake(out int item, CancellationToken.None)) Assert.Equal(expected++, item);
+        Assert.True(producer.Wait(Generous));
+        Assert.Equal(count, expected);
+    }
+
+    [Fact]
+    public void A_producer_of_a_full_queue_waits_until_half_of_it_was_taken()
+    {
+        var queue = new HandoffQueue<int>(capacity: 4);
+        for (int i = 0; i < 4; i++) Assert.True(queue.TryAdd(i, CancellationToken.None));
+        var blocked = Task.Run(() => queue.TryAdd(4, CancellationToken.None));
+        Assert.False(blocked.Wait(Blocked));
+
+        Assert.True(queue.TryTake(out _, CancellationToken.None)); // 3 left: above half, the producer sleeps on
+        Assert.False(blocked.Wait(Blocked));
+        Assert.True(queue.TryTake(out _, CancellationToken.None)); // 2 left = half: it resumes
+        Assert.True(blocked.Wait(Generous));
+        Assert.True(blocked.Result);
+        Assert.Equal(3, queue.InFlight);
+    }
+
+    [Fact]
+    public void An_idle_consumer_is_woken_by_the_first_item()
+    {
+        var queue = new HandoffQueue<string>(capacity: 4);
+        var taking = Task.Run(() => queue.TryTake(out var item, CancellationToken.None) ? item : null);
+        Assert.False(taking.Wait(Blocked));
+        queue.TryAdd("segment", CancellationToken.None);
+        Assert.True(taking.Wait(Generous));
+        Assert.Equal("segment", taking.Result);
+    }
+
+    [Fact]
+    public void Completing_refuses_new_items_wakes_a_blocked_producer_and_lets_the_consumer_drain_first()
+    {
+        var queue = new HandoffQueue<int>(capacity: 2);
+        queue.TryAdd(1, CancellationToken.None);
+        queue.TryAdd(2, CancellationToken.None);
+        var blocked = Task.Run(() => queue.TryAdd(3, CancellationToken.None));
+        Assert.False(blocked.Wait(Blocked));
+
+        queue.CompleteAdding();
+        Assert.True(blocked.Wait(Generous));
+        Assert.False(blocked.Result);
+        Assert.False(queue.TryAdd(4, CancellationToken.None));
+        Assert.True(queue.TryTake(out int a, CancellationToken.None));
+        Assert.True(queue.TryTake(out int b, CancellationToken.None));
+        Assert.Equal((1, 2), (a, b));
+        Assert.False(queue.TryTake(out _, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Cancelling_wakes_a_blocked_producer_and_a_blocked_consumer()
+    {
+        using var stop = new CancellationTokenSource();
+        var full = new HandoffQueue<int>(capacity: 1);
+        full.TryAdd(1, CancellationToken.None);
+        var producer = Task.Run(() => full.TryAdd(2, stop.Token));
+        var empty = new HandoffQueue<int>(capacity: 1);
+        var consumer = Task.Run(() => empty.TryTake(out _, stop.Token));
+        Assert.False(producer.Wait(Blocked));
+        Assert.False(consumer.Wait(Blocked));
+
+        stop.Cancel();
+        Assert.Throws<AggregateException>(() => producer.Wait(Generous));
+        Assert.IsType<OperationCanceledException>(producer.Exception!.InnerException, exactMatch: false);
+        Assert.Throws<AggregateException>(() => consumer.Wait(Generous));
+        Assert.IsType<OperationCanceledException>(consumer.Exception!.InnerException, exactMatch: false);
+        Assert.Equal(1, full.InFlight);
+    }
+
+    [Fact]
+    public void Held_items_count_against_the_capacity_until_done()
+    {
+        var queue = new HandoffQueue<int>(capacity: 2, holdUntilDone: true);
+        queue.TryAdd(1, CancellationToken.None);
+        queue.TryAdd(2, CancellationToken.None);
+        Assert.True(queue.TryTake(out _, CancellationToken.None));
+        Assert.True(queue.TryTake(out _, CancellationToken.None));
+        Assert.Equal(2, queue.InFlight); // both on the model, none queued: still full
+
+        var blocked = Task.Run(() => queue.TryAdd(3, CancellationToken.None));
+        Assert.False(blocked.Wait(Blocked));
+        queue.Done();
+        Assert.True(blocked.Wait(Generous));
+        Assert.Equal(2, queue.InFlight);
+        queue.Done();
+        Assert.Throws<InvalidOperationException>(queue.Done);
+    }
+
+    [Fact]
+    public void Draining_without_blocking_takes_what_is_queued()
+    {
+        var queue = new HandoffQueue<int>(capacity: 3, holdUntilDone: true);
+        queue.TryAdd(1, CancellationToken.None);
+        queue.TryAdd(2, CancellationToken.None);
+        Assert.True(queue.TryTakeNow(out int first));
+        Assert.True(queue.TryTakeNow(out int second));
+        Assert.False(queue.TryTakeNow(out _));
+        Assert.Equal((1, 2), (first, second));
+        Assert.Equal(0, queue.InFlight); // drained items are not in progress
+    }
+}
