@@ -55,7 +55,7 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// <summary>
 /// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
 /// <code>
-/// source → validate → sequence → [window → measure] × lanes → batch → infer → interpret → publish
+/// source → validate → sequence → [window → measure] × lanes → batch → infer ⇥ interpret → publish  (⇥: own thread)
 ///             └──── rejected (dead letter)
 /// </code>
 /// Alongside, the inputs no window will read are settled (<see cref="PipelineOutput.Closed"/>,
@@ -65,6 +65,9 @@ public static class EcgPipeline
 {
     /// <summary>Segments a signal lane may queue before the source blocks (a few seconds of a busy ward).</summary>
     public const int LaneQueueCapacity = 256;
+
+    /// <summary>Analysed windows that may wait for the publish thread before the model's thread blocks.</summary>
+    public const int PublishQueueCapacity = 256;
 
     // Each lane holds its own patients, so the patient capacity is shared out between the lanes.
     private static WindowingOptions PerLane(WindowingOptions o, int lanes) =>
@@ -105,6 +108,9 @@ public static class EcgPipeline
                     .Measure(c.Measurer, metrics))
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
                 .Infer(c.Model, c.Infer, metrics)
+                // The model's thread runs the model only; interpretation, the Observations and the sink's work follow
+                // on their own thread.
+                .OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish")
                 .Interpret(c.Interpreter, metrics)
                 .Publish(c.Observations, metrics)
                 .Select(PipelineOutput.Of)
