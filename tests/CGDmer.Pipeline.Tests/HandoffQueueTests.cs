@@ -28,8 +28,9 @@ public class HandoffQueueTests
     {
         var queue = new HandoffQueue<int>(capacity: 4);
         for (int i = 0; i < 4; i++) Assert.True(queue.TryAdd(i, CancellationToken.None));
-        var blocked = Task.Run(() => queue.TryAdd(4, CancellationToken.None));
-        Assert.False(blocked.Wait(Blocked));
+        var blocked = Task.Factory.StartNew(() => queue.TryAdd(4, CancellationToken.None), TaskCreationOptions.LongRunning);
+        // Parked for sure (not merely not started yet on a busy machine) before taking anything.
+        Assert.True(SpinWait.SpinUntil(() => queue.WaitingProducers == 1, Generous), "the producer never blocked");
 
         Assert.True(queue.TryTake(out _, CancellationToken.None)); // 3 left: above half, the producer sleeps on
         Assert.False(blocked.Wait(Blocked));

@@ -40,6 +40,12 @@ internal sealed class HandoffQueue<T>
         get { lock (_gate) return _items.Count + _inProgress; }
     }
 
+    /// <summary>Producers parked on a full queue right now (tests wait for one to be, before asserting it stays parked).</summary>
+    internal int WaitingProducers
+    {
+        get { lock (_gate) return _waitingProducers; }
+    }
+
     /// <summary>
     /// Queues <paramref name="item"/>, blocking while the queue is full. False when adding was completed (the item was
     /// not queued). Throws <see cref="OperationCanceledException"/> when <paramref name="cancel"/> fires while blocked.
