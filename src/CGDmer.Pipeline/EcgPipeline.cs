@@ -29,7 +29,8 @@ public sealed record EcgPipelineComponents(
     ObservationFactory Observations,
     IScheduler Scheduler,
     PipelineMetrics? Metrics = null,
-    int SignalLanes = 1)
+    int SignalLanes = 1,
+    bool PublishOnOwnThread = false)
 {
     public WindowGeometry Geometry => Model.Geometry;
 }
@@ -55,7 +56,7 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// <summary>
 /// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
 /// <code>
-/// source → validate → sequence → [window → measure] × lanes → batch → infer ⇥ interpret → publish  (⇥: own thread)
+/// source → validate → sequence → [window → measure] × lanes → batch → infer (⇥) interpret → publish  (⇥: own thread, optional)
 ///             └──── rejected (dead letter)
 /// </code>
 /// Alongside, the inputs no window will read are settled (<see cref="PipelineOutput.Closed"/>,
@@ -70,6 +71,9 @@ public static class EcgPipeline
     public const int PublishQueueCapacity = 256;
 
     // Each lane holds its own patients, so the patient capacity is shared out between the lanes.
+    /// <summary>Applies <paramref name="stage"/> to the stream: an optional stage written in the chain's order.</summary>
+    private static IObservable<TOut> Let<TIn, TOut>(this IObservable<TIn> source, Func<IObservable<TIn>, IObservable<TOut>> stage) => stage(source);
+
     private static WindowingOptions PerLane(WindowingOptions o, int lanes) =>
         lanes == 1 ? o : o.WithMaxPatients(Math.Max(1, (o.MaxPatients + lanes - 1) / lanes));
 
@@ -108,9 +112,9 @@ public static class EcgPipeline
                     .Measure(c.Measurer, metrics))
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
                 .Infer(c.Model, c.Infer, metrics)
-                // The model's thread runs the model only; interpretation, the Observations and the sink's work follow
-                // on their own thread.
-                .OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish")
+                // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's
+                // work follow on their own thread (pays where there are cores to spare: PipelineOptions.PublishThread).
+                .Let(analyzed => c.PublishOnOwnThread ? analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish") : analyzed)
                 .Interpret(c.Interpreter, metrics)
                 .Publish(c.Observations, metrics)
                 .Select(PipelineOutput.Of)

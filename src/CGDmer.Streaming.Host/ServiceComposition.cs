@@ -166,7 +166,8 @@ public static class ServiceComposition
             new ObservationFactory(Get<PublishingOptions>(), model.Metadata),
             scheduler,
             sp.GetRequiredService<PipelineMetrics>(),
-            Get<PipelineOptions>().EffectiveSignalLanes);
+            Get<PipelineOptions>().EffectiveSignalLanes,
+            Get<PipelineOptions>().EffectivePublishThread);
     }
 
     private static void AddValidated<T>(IServiceCollection services, IConfiguration config, string section, Action<T> validate) where T : class
