@@ -30,7 +30,7 @@ public sealed record EcgPipelineComponents(
     IScheduler Scheduler,
     PipelineMetrics? Metrics = null,
     int SignalLanes = 1,
-    bool StageThreads = false)
+    bool PublishOnOwnThread = false)
 {
     public WindowGeometry Geometry => Model.Geometry;
 }
@@ -56,7 +56,7 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// <summary>
 /// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
 /// <code>
-/// source → validate → sequence → [window → measure] × lanes (⇥) batch → infer (⇥) interpret → publish  (⇥: own thread, optional)
+/// source → validate → sequence → [window → measure] × lanes → batch → infer (⇥) interpret → publish  (⇥: own thread, optional)
 ///             └──── rejected (dead letter)
 /// </code>
 /// Alongside, the inputs no window will read are settled (<see cref="PipelineOutput.Closed"/>,
@@ -69,9 +69,6 @@ public static class EcgPipeline
 
     /// <summary>Analysed windows that may wait for the publish thread before the model's thread blocks.</summary>
     public const int PublishQueueCapacity = 256;
-
-    /// <summary>Measured windows that may wait for the batching thread before a signal lane blocks.</summary>
-    public const int BatchQueueCapacity = 256;
 
     // Each lane holds its own patients, so the patient capacity is shared out between the lanes.
     /// <summary>Applies <paramref name="stage"/> to the stream: an optional stage written in the chain's order.</summary>
@@ -113,14 +110,11 @@ public static class EcgPipeline
                     .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
                     .Measure(c.Measurer, metrics))
-                // Optionally the lanes only queue their windows; batching and feeding the model happen on one thread,
-                // so a lane never waits on another lane blocked behind the model (a lock convoy with many lanes).
-                .Let(measured => c.StageThreads && c.SignalLanes > 1 ? measured.OnDedicatedThread(BatchQueueCapacity, "cgdmer-batch") : measured)
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
                 .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's
-                // work follow on their own thread (both hand-offs pay where there are cores to spare).
-                .Let(analyzed => c.StageThreads ? analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish") : analyzed)
+                // work follow on their own thread (pays where there are cores to spare: PipelineOptions.PublishThread).
+                .Let(analyzed => c.PublishOnOwnThread ? analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish") : analyzed)
                 .Interpret(c.Interpreter, metrics)
                 .Publish(c.Observations, metrics)
                 .Select(PipelineOutput.Of)

@@ -27,16 +27,15 @@ public sealed class PipelineOptions
     public int EffectiveSignalLanes => SignalLanes == 0 ? Math.Max(1, Environment.ProcessorCount) : SignalLanes;
 
     /// <summary>
-    /// Whether the stages around the model get their own threads (<c>Auto</c>: with 4 or more cores): batching, so that
-    /// the signal lanes only queue their windows, and interpret + publish + the sink, so that the model's thread runs
-    /// only the model. Measured with <c>bench</c> on a 16-core host (publish thread): 1.8× the throughput with the CPU
-    /// model (5,588 against 3,201 windows/s, 1.00 of raw ONNX Runtime) and 1.7× with CUDA at batch 16. On the 2-core VM
-    /// it bought nothing measurable (A/B runs within the noise) and raised the resident peak of the broker overload
-    /// test by about 45 MB (382/386 → 427/431 MB), so <c>Auto</c> leaves it off there.
+    /// Whether interpret, publish and the sink run on their own thread instead of the model's (<c>Auto</c>: with 4 or
+    /// more cores). Measured with <c>bench</c> on a 16-core host: 1.8× the throughput with the CPU model (5,588 against
+    /// 3,201 windows/s, 1.00 of raw ONNX Runtime) and 1.7× with CUDA at batch 16. On the 2-core VM it bought nothing
+    /// measurable (A/B runs within the noise) and raised the resident peak of the broker overload test by about 45 MB
+    /// (382/386 → 427/431 MB), so <c>Auto</c> leaves it off there.
     /// </summary>
-    public Toggle StageThreads { get; set; } = Toggle.Auto;
+    public Toggle PublishThread { get; set; } = Toggle.Auto;
 
-    public bool EffectiveStageThreads => StageThreads switch
+    public bool EffectivePublishThread => PublishThread switch
     {
         Toggle.On => true,
         Toggle.Off => false,
@@ -46,7 +45,7 @@ public sealed class PipelineOptions
     public PipelineOptions Validate()
     {
         if (SignalLanes is < 0 or > 256) throw new ArgumentException($"must be within 0..256 (0 = one per core), was {SignalLanes}", nameof(SignalLanes));
-        if (!Enum.IsDefined(StageThreads)) throw new ArgumentException($"must be Auto, On or Off, was {(int)StageThreads}", nameof(StageThreads));
+        if (!Enum.IsDefined(PublishThread)) throw new ArgumentException($"must be Auto, On or Off, was {(int)PublishThread}", nameof(PublishThread));
         return this;
     }
 }

@@ -17,8 +17,8 @@ public class OptionsTests
     [InlineData("Windowing:HopSeconds", "3", "Windowing:HopSeconds")]
     [InlineData("Interpretation:OnsetWindows", "0", "Interpretation:OnsetWindows")]
     [InlineData("Inference:IntraOpThreads", "-1", "Inference:IntraOpThreads")]
-    [InlineData("Pipeline:StageThreads", "Sometimes", "Pipeline:StageThreads")]
-    [InlineData("Pipeline:StageThreads", "7", "Pipeline:StageThreads")]
+    [InlineData("Pipeline:PublishThread", "Sometimes", "Pipeline:PublishThread")]
+    [InlineData("Pipeline:PublishThread", "7", "Pipeline:PublishThread")]
     [InlineData("Metrics:Port", "70000", "Metrics:Port")]
     [InlineData("Model:Path", "/nonexistent/model.onnx", "Model:Path")]
     public void An_invalid_setting_is_reported_with_its_section_and_name(string key, string value, string named)
