@@ -107,7 +107,7 @@ internal static class BenchCommand
         if (dynamic2.WindowsPerSecond > dynamic.WindowsPerSecond) dynamic = dynamic2;
         if (single2.WindowsPerSecond > single.WindowsPerSecond) single = single2;
         AnsiConsole.MarkupLineInterpolated($"pipeline: {dynamic.WindowsPerSecond:F0} windows/s with batches up to {batch} (mean {dynamic.MeanBatch:F1}), {single.WindowsPerSecond:F0} windows/s at batch 1 (steady state; whole runs with fill and drain: {dynamic.WholeRunWindowsPerSecond:F0} and {single.WholeRunWindowsPerSecond:F0}, {dynamic.Windows} windows each)");
-        AnsiConsole.MarkupLineInterpolated($"managed heap: {dynamic.AllocatedBytesPerWindow / 1024:F1} KiB allocated per window, {dynamic.Gen0PerThousandWindows:F1} gen-0 collections per 1,000 windows, GC pauses {dynamic.GcPauseShare:P1} of the run");
+        AnsiConsole.MarkupLineInterpolated($"managed heap: {dynamic.AllocatedBytesPerWindow / 1024:F1} KiB allocated per window, {dynamic.Gen0PerThousandWindows:F1} gen-0 collections per 1,000 windows, GC pauses {dynamic.GcPauseShare:P1} of the run; {dynamic.PayloadBytesPerWindow / 1024:F1} KiB of JSON payload serialised per window");
 
         // 3. End-to-end latency at half of the measured capacity (real-time replay, sped up to load the pipeline to 50 %).
         var latency = LatencyAtHalfCapacity(host.Services, recordings, dynamic.WindowsPerSecond, batch, pr.GetValue(LatencySecondsOption));
@@ -228,7 +228,8 @@ internal static class BenchCommand
     /// at the end do not count; a running service is always in steady state, and the raw ONNX Runtime figure is too.</param>
     /// <param name="WholeRunWindowsPerSecond">All windows over the whole run, fill and drain included.</param>
     private sealed record Throughput(double WindowsPerSecond, double MeanBatch, long Windows, double AllocatedBytesPerWindow = 0,
-                                     double Gen0PerThousandWindows = 0, double GcPauseShare = 0, double WholeRunWindowsPerSecond = 0);
+                                     double Gen0PerThousandWindows = 0, double GcPauseShare = 0, double WholeRunWindowsPerSecond = 0,
+                                     double PayloadBytesPerWindow = 0);
 
     private static Throughput PipelineThroughput(IServiceProvider sp, List<RecordingSegmenter> patients, int batch, IFindingsModel? model = null)
     {
@@ -268,7 +269,7 @@ internal static class BenchCommand
             steady = (last - first) / Stopwatch.GetElapsedTime(outputTimes[first], outputTimes[last]).TotalSeconds;
         return new Throughput(steady, batches > 0 ? counting.Windows / (double)batches : 0, windows,
             perWindow(GC.GetTotalAllocatedBytes(precise: false) - allocated0), 1000 * perWindow(GC.CollectionCount(0) - gen0),
-            (GC.GetTotalPauseDuration() - paused0) / watch.Elapsed, wholeRun);
+            (GC.GetTotalPauseDuration() - paused0) / watch.Elapsed, wholeRun, perWindow(bytes));
     }
 
     public sealed record Latency(double LoadWindowsPerSecond, double P50Ms, double P99Ms, int Windows);

@@ -34,12 +34,22 @@ public class DedicatedThreadOperatorTests
     {
         var source = new Subject<int>();
         var gate = new ManualResetEventSlim(false);
+        var entered = new ManualResetEventSlim(false);
         var received = new List<int>();
         var done = new ManualResetEventSlim();
-        using var sub = source.OnDedicatedThread(4, "t").Subscribe(i => { gate.Wait(); lock (received) received.Add(i); }, () => done.Set());
-        var producing = Task.Run(() => { for (int i = 0; i < 20; i++) source.OnNext(i); source.OnCompleted(); });
-        // One item on the downstream, four queued: the producer cannot finish while the downstream is held.
+        int offered = 0;
+        using var sub = source.OnDedicatedThread(4, "t").Subscribe(i => { entered.Set(); gate.Wait(); lock (received) received.Add(i); }, () => done.Set());
+        var producing = Task.Factory.StartNew(() =>
+        {
+            for (int i = 0; i < 20; i++) { Interlocked.Increment(ref offered); source.OnNext(i); }
+            source.OnCompleted();
+        }, TaskCreationOptions.LongRunning);
+        // The downstream holds item 0 and the queue fills: the producer stops at the 5th or 6th offer (the 6th when item 0
+        // left the queue before it filled; a queue that is still above half full does not wake its producer).
+        Assert.True(entered.Wait(Patience), "nothing reached the downstream");
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref offered) >= 5, Patience), $"{offered} items offered");
         Assert.False(producing.Wait(TimeSpan.FromMilliseconds(300)), "the upstream was not held back");
+        Assert.InRange(Volatile.Read(ref offered), 5, 6);
         gate.Set();
         Assert.True(producing.Wait(Patience));
         Assert.True(done.Wait(Patience));
@@ -67,8 +77,16 @@ public class DedicatedThreadOperatorTests
     {
         var source = new Subject<int>();
         var gate = new ManualResetEventSlim(false);
-        var sub = source.OnDedicatedThread(1, "t").Subscribe(_ => gate.Wait());
-        var producing = Task.Run(() => { for (int i = 0; i < 10; i++) source.OnNext(i); });
+        var entered = new ManualResetEventSlim(false);
+        int offered = 0;
+        var sub = source.OnDedicatedThread(1, "t").Subscribe(_ => { entered.Set(); gate.Wait(); });
+        var producing = Task.Factory.StartNew(() =>
+        {
+            for (int i = 0; i < 10; i++) { Interlocked.Increment(ref offered); source.OnNext(i); }
+        }, TaskCreationOptions.LongRunning);
+        // Item 0 on the downstream, item 1 queued, the third offer blocked: only then dispose.
+        Assert.True(entered.Wait(Patience));
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref offered) == 3, Patience), $"{offered} items offered");
         Assert.False(producing.Wait(TimeSpan.FromMilliseconds(200)));
         sub.Dispose();
         Assert.True(producing.Wait(Patience));

@@ -76,11 +76,11 @@ public class HandoffQueueTests
         using var stop = new CancellationTokenSource();
         var full = new HandoffQueue<int>(capacity: 1);
         full.TryAdd(1, CancellationToken.None);
-        var producer = Task.Run(() => full.TryAdd(2, stop.Token));
+        var producer = Task.Factory.StartNew(() => full.TryAdd(2, stop.Token), TaskCreationOptions.LongRunning);
         var empty = new HandoffQueue<int>(capacity: 1);
-        var consumer = Task.Run(() => empty.TryTake(out _, stop.Token));
-        Assert.False(producer.Wait(Blocked));
-        Assert.False(consumer.Wait(Blocked));
+        var consumer = Task.Factory.StartNew(() => empty.TryTake(out _, stop.Token), TaskCreationOptions.LongRunning);
+        // Both parked for sure before cancelling (else a late start would meet a cancelled token and prove nothing).
+        Assert.True(SpinWait.SpinUntil(() => full.WaitingProducers == 1 && empty.ConsumerWaiting, Generous), "not both parked");
 
         stop.Cancel();
         Assert.Throws<AggregateException>(() => producer.Wait(Generous));

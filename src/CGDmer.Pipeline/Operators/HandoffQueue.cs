@@ -46,6 +46,12 @@ internal sealed class HandoffQueue<T>
         get { lock (_gate) return _waitingProducers; }
     }
 
+    /// <summary>Whether the consumer is parked on an empty queue right now (for tests, like <see cref="WaitingProducers"/>).</summary>
+    internal bool ConsumerWaiting
+    {
+        get { lock (_gate) return _consumerWaiting; }
+    }
+
     /// <summary>
     /// Queues <paramref name="item"/>, blocking while the queue is full. False when adding was completed (the item was
     /// not queued). Throws <see cref="OperationCanceledException"/> when <paramref name="cancel"/> fires while blocked.

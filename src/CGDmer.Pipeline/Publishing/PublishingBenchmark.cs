@@ -61,6 +61,15 @@ public static class PublishingBenchmark
             {
                 foreach (var p in factory.Create(windows[i])) FhirNdjson.Serialize(p.Resource);
             }),
+            Measure("FhirNdjson.SerializeToUtf8 (Kafka)", i =>
+            {
+                foreach (var p in built[i]) FhirNdjson.SerializeToUtf8(p.Resource);
+            }),
+            // The reference the fast path is measured against (and tested byte-equal to).
+            Measure("Firely serializer (reference)", i =>
+            {
+                foreach (var p in built[i]) FhirNdjson.SerializeWithFirely(p.Resource);
+            }),
         };
         return results;
 
