@@ -40,6 +40,42 @@ public class FastPathTests
         return Same(low, sorted[lo]) && Same(high, sorted[hi]);
     }
 
+    [Property(MaxTest = 500)]
+    public bool Tail_selection_gives_the_sorted_value_and_leaves_the_input_alone(float[] values, int seed, bool fromTop)
+    {
+        if (values.Length == 0) return true;
+        var sorted = (float[])values.Clone();
+        Array.Sort(sorted);
+        // Mostly ranks within the kept tails (either end), sometimes any index (the copy-and-select fallback).
+        int depth = (int)((uint)seed % (uint)values.Length);
+        int rank = seed % 4 == 0 ? depth : Math.Min(depth, OrderStatistics.MaxTailRank + 1);
+        int k = fromTop ? values.Length - 1 - rank : rank;
+        var before = (float[])values.Clone();
+        float selected = OrderStatistics.SelectTail(values, k);
+        return Same(selected, sorted[k]) && values.SequenceEqual(before, BitwiseComparer.Instance);
+    }
+
+    [Fact]
+    public void Tail_selection_handles_ties_monotonic_input_and_the_rank_limit()
+    {
+        var rng = new Random(5);
+        foreach (int n in new[] { 1, 2, 3, 10, 65, 66, 1000, 5000 })
+            foreach (var make in new Func<int, float>[] { i => i, i => -i, _ => 1f, i => i % 3, _ => (float)rng.NextDouble(), i => i == 7 ? float.NaN : i })
+            {
+                var values = Enumerable.Range(0, n).Select(make).ToArray();
+                var sorted = (float[])values.Clone();
+                Array.Sort(sorted);
+                foreach (int rank in new[] { 0, 1, 9, 19, OrderStatistics.MaxTailRank - 1, OrderStatistics.MaxTailRank, n / 2 })
+                {
+                    if (rank >= n) continue;
+                    Assert.Equal(sorted[rank], OrderStatistics.SelectTail(values, rank));
+                    Assert.Equal(sorted[n - 1 - rank], OrderStatistics.SelectTail(values, n - 1 - rank));
+                }
+            }
+        Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.SelectTail(new float[3], 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.SelectTail(new float[3], -1));
+    }
+
     [Fact]
     public void Selection_handles_ties_sorted_input_and_many_equal_values()
     {

@@ -256,12 +256,9 @@ public sealed class WindowMeasurer
                 if (v < min) min = v;
                 if (v > max) max = v;
             }
-            // Robust range from the 1st and 99th percentiles, selected rather than sorted (same values, a fraction of
-            // the cost); a flat lead stops here, before the detectors and filters.
-            var a = aBuf.AsSpan(0, n);
-            finite.CopyTo(a);
-            var (lo, hi) = OrderStatistics.SelectPairInPlace(a, (int)(0.01 * (n - 1)), (int)Math.Ceiling(0.99 * (n - 1)));
-            double range = hi - lo;
+            // Robust range from the 1st and 99th percentiles: the values a sort gives, found by keeping each tail's few
+            // extremes in one pass each; a flat lead stops here, before the detectors and filters.
+            double range = OrderStatistics.SelectTail(finite, (int)Math.Ceiling(0.99 * (n - 1))) - OrderStatistics.SelectTail(finite, (int)(0.01 * (n - 1)));
             if (range < Options.FlatLineRangeMv)
                 return LeadQuality.Unusable with { RangeMv = range };
 
@@ -315,6 +312,7 @@ public sealed class WindowMeasurer
             double total = m2 * n + mean * mean * n;
 
             // Zero-phase band powers, the three filters interleaved in one loop (ZeroPhase: same results as FiltFilt).
+            var a = aBuf.AsSpan(0, n);
             var b = bBuf.AsSpan(0, n);
             var c = cBuf.AsSpan(0, n);
             ZeroPhase.FiltFilt(tools.QrsBand, tools.AboveQrsLow, tools.Baseline, finite, c, a, b);

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace CGDmer.Signal.Dsp;
 
 /// <summary>
@@ -66,6 +68,76 @@ public static class OrderStatistics
         float high = SelectInPlace(values, highK);
         float low = lowK == highK ? high : SelectInPlace(values[..highK], lowK);
         return (low, high);
+    }
+
+    /// <summary>
+    /// The value a full sort of <paramref name="values"/> would put at index <paramref name="k"/>, found without
+    /// rearranging them. For ranks near either end (the 1st or 99th percentile of a window) it keeps only the k + 1
+    /// smallest or the n − k largest values seen, in one pass; most samples cost one well-predicted comparison, where a
+    /// quickselect partitions the whole span with unpredictable branches several times. Deeper ranks, and spans holding
+    /// NaN (ordered first by a sort), take <see cref="SelectInPlace"/> on a pooled copy.
+    /// </summary>
+    public static float SelectTail(ReadOnlySpan<float> values, int k)
+    {
+        if ((uint)k >= (uint)values.Length) throw new ArgumentOutOfRangeException(nameof(k), k, $"must be within 0..{values.Length - 1}");
+        int fromTop = values.Length - 1 - k;
+        int rank = Math.Min(k, fromTop);
+        if (rank < MaxTailRank)
+        {
+            Span<float> kept = stackalloc float[rank + 1];
+            bool complete = k <= fromTop ? TryKeepExtremes<Ascending>(values, kept) : TryKeepExtremes<Descending>(values, kept);
+            if (complete) return kept[rank];
+        }
+        var buffer = ArrayPool<float>.Shared.Rent(values.Length);
+        try
+        {
+            var copy = buffer.AsSpan(0, values.Length);
+            values.CopyTo(copy);
+            return SelectInPlace(copy, k);
+        }
+        finally { ArrayPool<float>.Shared.Return(buffer); }
+    }
+
+    /// <summary>Deepest rank from either end that <see cref="SelectTail"/> keeps on the stack (64 floats).</summary>
+    public const int MaxTailRank = 64;
+
+    /// <summary>
+    /// Fills <paramref name="kept"/> with the first values of <paramref name="values"/> in <typeparamref name="TOrder"/>
+    /// (ascending: the smallest), in that order; false, unfinished, at the first NaN.
+    /// </summary>
+    private static bool TryKeepExtremes<TOrder>(ReadOnlySpan<float> values, Span<float> kept) where TOrder : struct, IOrder
+    {
+        int size = kept.Length, filled = 0;
+        foreach (float v in values)
+        {
+            if (float.IsNaN(v)) return false;
+            int i;
+            if (filled < size) i = filled++;
+            else if (TOrder.Before(v, kept[size - 1])) i = size - 1;
+            else continue; // the common case once the buffer holds the extremes so far
+            while (i > 0 && TOrder.Before(v, kept[i - 1]))
+            {
+                kept[i] = kept[i - 1];
+                i--;
+            }
+            kept[i] = v;
+        }
+        return true;
+    }
+
+    private interface IOrder
+    {
+        static abstract bool Before(float a, float b);
+    }
+
+    private readonly struct Ascending : IOrder
+    {
+        public static bool Before(float a, float b) => a < b;
+    }
+
+    private readonly struct Descending : IOrder
+    {
+        public static bool Before(float a, float b) => a > b;
     }
 
     private static int BitLength(int n) => 32 - int.LeadingZeroCount(n);

@@ -218,7 +218,7 @@ public sealed class QrsDetector
         int m = (x.Length + step - 1) / step;
         var s = scratch[..m];
         for (int i = 0, j = 0; j < m; i += step, j++) s[j] = Math.Abs(x[i]);
-        return OrderStatistics.SelectInPlace(s, Math.Min(m - 1, (int)(0.99 * m)));
+        return OrderStatistics.SelectTail(s, Math.Min(m - 1, (int)(0.99 * m)));
     }
 
     private static float At(ReadOnlySpan<float> x, int i) => x[Math.Clamp(i, 0, x.Length - 1)];
