@@ -115,6 +115,7 @@ internal static class BenchCommand
         measuring.Stop();
         AnsiConsole.MarkupLineInterpolated($"warm-up: {warmUp.Rounds} round(s) until the JIT settled ({warmUp.CompilingShare:P1} of the last spent compiling); JIT compiling during the measured runs: {(JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:F0} ms of {measuring.Elapsed.TotalMilliseconds:F0} ms");
         AnsiConsole.MarkupLineInterpolated($"pipeline: {dynamic.WindowsPerSecond:F0} windows/s with batches up to {batch} (mean {dynamic.MeanBatch:F1}), {single.WindowsPerSecond:F0} windows/s at batch 1 (steady state; whole runs with fill and drain: {dynamic.WholeRunWindowsPerSecond:F0} and {single.WholeRunWindowsPerSecond:F0}, {dynamic.Windows} windows each)");
+        AnsiConsole.MarkupLineInterpolated($"threads busy (share of the run, dynamic batching): {dynamic.Threads}");
         AnsiConsole.MarkupLineInterpolated($"managed heap: {dynamic.AllocatedBytesPerWindow / 1024:F1} KiB allocated per window, {dynamic.Gen0PerThousandWindows:F1} gen-0 collections per 1,000 windows, GC pauses {dynamic.GcPauseShare:P1} of the run; {dynamic.PayloadBytesPerWindow / 1024:F1} KiB of JSON payload serialised per window");
 
         // 3. End-to-end latency at half of the measured capacity (real-time replay, sped up to load the pipeline to 50 %).
@@ -255,7 +256,7 @@ internal static class BenchCommand
     /// <param name="WholeRunWindowsPerSecond">All windows over the whole run, fill and drain included.</param>
     private sealed record Throughput(double WindowsPerSecond, double MeanBatch, long Windows, double AllocatedBytesPerWindow = 0,
                                      double Gen0PerThousandWindows = 0, double GcPauseShare = 0, double WholeRunWindowsPerSecond = 0,
-                                     double PayloadBytesPerWindow = 0);
+                                     double PayloadBytesPerWindow = 0, string Threads = "");
 
     private static Throughput PipelineThroughput(IServiceProvider sp, List<RecordingSegmenter> patients, int batch, IFindingsModel? model = null)
     {
@@ -270,6 +271,7 @@ internal static class BenchCommand
         long allocated0 = GC.GetTotalAllocatedBytes(precise: false);
         int gen0 = GC.CollectionCount(0);
         var paused0 = GC.GetTotalPauseDuration();
+        using var threadSampler = new ThreadCpu.Sampler();
         var watch = Stopwatch.StartNew();
         long bytes = 0;
         EcgPipeline.Run(source.Segments(), () => source.Now, c)
@@ -287,6 +289,7 @@ internal static class BenchCommand
             })
             .LastOrDefaultAsync().Wait();
         watch.Stop();
+        var threads = threadSampler.Stop();
         double perWindow(double x) => windows > 0 ? x / windows : 0;
         double wholeRun = windows / watch.Elapsed.TotalSeconds;
         double steady = wholeRun;
@@ -295,7 +298,7 @@ internal static class BenchCommand
             steady = (last - first) / Stopwatch.GetElapsedTime(outputTimes[first], outputTimes[last]).TotalSeconds;
         return new Throughput(steady, batches > 0 ? counting.Windows / (double)batches : 0, windows,
             perWindow(GC.GetTotalAllocatedBytes(precise: false) - allocated0), 1000 * perWindow(GC.CollectionCount(0) - gen0),
-            (GC.GetTotalPauseDuration() - paused0) / watch.Elapsed, wholeRun, perWindow(bytes));
+            (GC.GetTotalPauseDuration() - paused0) / watch.Elapsed, wholeRun, perWindow(bytes), threads);
     }
 
     public sealed record Latency(double LoadWindowsPerSecond, double P50Ms, double P99Ms, int Windows);
