@@ -77,7 +77,7 @@ internal static class BenchCommand
             .ToList();
 
         var lanes = ServiceComposition.Components(host.Services, ImmediateScheduler.Instance).SignalLanes;
-        AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {provider}; {Environment.ProcessorCount} cores, {lanes} signal lane(s); {patients} patients × {minutes.TotalMinutes:F1} min of {string.Join(", ", recordings.Select(x => x.Name))}");
+        AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {provider}; {Environment.ProcessorCount} cores, {lanes} signal lane(s), {(GCSettings.IsServerGC ? "server" : "workstation")} GC; {patients} patients × {minutes.TotalMinutes:F1} min of {string.Join(", ", recordings.Select(x => x.Name))}");
 
         // 1. Raw ONNX Runtime on the same windows: only the model's Run, inputs already in place.
         var windows = CollectWindows(host.Services, Patients(Math.Min(patients, 4)));
@@ -158,7 +158,7 @@ internal static class BenchCommand
         {
             File.WriteAllText(json.FullName, JsonSerializer.Serialize(new
             {
-                machine = new { cores = Environment.ProcessorCount, provider },
+                machine = new { cores = Environment.ProcessorCount, provider, serverGc = GCSettings.IsServerGC },
                 model = new { model.Metadata.ModelName, model.Metadata.ModelVersion },
                 patients, minutes = minutes.TotalMinutes, batch,
                 rawWindowsPerSecond = new { batch1 = rawOne, batchN = rawBatch },
