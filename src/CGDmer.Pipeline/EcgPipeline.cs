@@ -69,11 +69,8 @@ public static class EcgPipeline
     /// <summary>Segments a signal lane may queue before the source blocks (a few seconds of a busy ward).</summary>
     public const int LaneQueueCapacity = 256;
 
-    /// <summary>Analysed windows that may wait for the publish lanes before the model's thread blocks.</summary>
+    /// <summary>Analysed windows that may wait for the publish thread before the model's thread blocks.</summary>
     public const int PublishQueueCapacity = 256;
-
-    /// <summary>Analysed batches that may wait for the publish thread before the model's thread blocks.</summary>
-    public const int PublishQueueBatches = 16;
 
     // Each lane holds its own patients, so the patient capacity is shared out between the lanes.
     /// <summary>Applies <paramref name="stage"/> to the stream: an optional stage written in the chain's order.</summary>
@@ -116,15 +113,14 @@ public static class EcgPipeline
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
                     .Measure(c.Measurer, metrics))
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
-                .InferBatches(c.Model, c.Infer, metrics)
+                .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's
                 // work follow on their own thread (pays where there are cores to spare: PipelineOptions.PublishThread),
-                // handed over a batch at a time, or on several, each with its own patients and alert state.
-                .Let(batches => !c.PublishOnOwnThread ? InterpretAndPublish(batches.SelectMany(b => b), c)
-                    : c.PublishLanes == 1
-                        ? InterpretAndPublish(batches.OnDedicatedThread(PublishQueueBatches, "cgdmer-publish").SelectMany(b => b), c)
-                        : batches.SelectMany(b => b).PerPatientLanes(w => w.Window.PatientId, c.PublishLanes, PublishQueueCapacity,
-                                                                    "cgdmer-publish", lane => InterpretAndPublish(lane, c)))
+                // or on several, each with its own patients and alert state, where one thread cannot keep up with the model.
+                .Let(analyzed => !c.PublishOnOwnThread ? InterpretAndPublish(analyzed, c)
+                    : c.PublishLanes == 1 ? InterpretAndPublish(analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish"), c)
+                    : analyzed.PerPatientLanes(w => w.Window.PatientId, c.PublishLanes, PublishQueueCapacity, "cgdmer-publish",
+                                               lane => InterpretAndPublish(lane, c)))
                 .Select(PipelineOutput.Of)
                 .Finally(settled.OnCompleted);
 

@@ -19,16 +19,7 @@ public static class InferOperator
     /// current batch and releases the samples of the batches still queued.
     /// </summary>
     public static IObservable<AnalyzedWindow> Infer(this IObservable<WindowBatch> source, IFindingsModel model,
-                                                    InferOptions options, PipelineMetrics? metrics = null) =>
-        source.InferBatches(model, options, metrics).SelectMany(batch => batch);
-
-    /// <summary>
-    /// As <see cref="Infer"/>, but emits each batch's windows together, in their order: a stage that moves them to
-    /// another thread then pays one hand-off (and at most one wake-up) per batch instead of one per window, on the
-    /// model's thread, which is the pipeline's busiest when the model is fast (measured on a GPU host: 0.8 of it).
-    /// </summary>
-    public static IObservable<AnalyzedWindow[]> InferBatches(this IObservable<WindowBatch> source, IFindingsModel model,
-                                                            InferOptions options, PipelineMetrics? metrics = null)
+                                                    InferOptions options, PipelineMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(model);
@@ -36,7 +27,7 @@ public static class InferOperator
         options.Validate();
         int capacity = options.MaxBatchesInFlight;
 
-        return Observable.Create<AnalyzedWindow[]>(observer =>
+        return Observable.Create<AnalyzedWindow>(observer =>
         {
             var inference = new BatchInference(model, metrics);
             // Counts batches queued or running: the bound covers the one on the model too (Done after each run).
@@ -63,7 +54,7 @@ public static class InferOperator
                             queue.Done();
                             metrics?.BatchesInFlight.Set(queue.InFlight);
                         }
-                        observer.OnNext(analyzed);
+                        foreach (var w in analyzed) observer.OnNext(w);
                     }
                     if (sourceError is not null) observer.OnError(sourceError);
                     else observer.OnCompleted();

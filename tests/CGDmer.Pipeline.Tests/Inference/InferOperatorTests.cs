@@ -72,25 +72,6 @@ public class InferOperatorTests
     }
 
     [Fact]
-    public void Batches_come_out_whole_one_array_per_batch_in_order()
-    {
-        var model = new FakeFindingsModel(maxBatchSize: 4);
-        var rng = new Random(5);
-        var batches = Enumerable.Range(0, 12)
-            .Select(b => Batch(b, Enumerable.Range(0, rng.Next(1, 9)).Select(i => Make(rng.Next(1, 5), 100 * b + i, analyzable: i % 3 != 2)).ToArray()))
-            .ToList();
-
-        var output = batches.ToObservable().InferBatches(model, new InferOptions()).ToList().Wait();
-
-        Assert.Equal(batches.Count, output.Count);
-        for (int b = 0; b < batches.Count; b++)
-        {
-            Assert.Equal(batches[b].Windows.Select(w => w.Window), output[b].Select(a => a.Window));
-            Assert.All(output[b], a => Assert.Equal(a.Window.IsAnalyzable, a.HasProbabilities));
-        }
-    }
-
-    [Fact]
     public void A_batch_without_analyzable_windows_does_not_run_the_model()
     {
         var model = new FakeFindingsModel();
