@@ -30,8 +30,7 @@ public sealed record EcgPipelineComponents(
     IScheduler Scheduler,
     PipelineMetrics? Metrics = null,
     int SignalLanes = 1,
-    bool PublishOnOwnThread = false,
-    int PublishLanes = 1)
+    bool PublishOnOwnThread = false)
 {
     public WindowGeometry Geometry => Model.Geometry;
 }
@@ -57,8 +56,7 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// <summary>
 /// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
 /// <code>
-/// source → validate → sequence → [window → measure] × lanes → batch → infer (⇥) [interpret → publish] × publish lanes
-/// (⇥: the publish stages on their own thread or, with several publish lanes, threads partitioned by patient; optional)
+/// source → validate → sequence → [window → measure] × lanes → batch → infer (⇥) interpret → publish  (⇥: own thread, optional)
 ///             └──── rejected (dead letter)
 /// </code>
 /// Alongside, the inputs no window will read are settled (<see cref="PipelineOutput.Closed"/>,
@@ -115,12 +113,10 @@ public static class EcgPipeline
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
                 .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's
-                // work follow on their own thread (pays where there are cores to spare: PipelineOptions.PublishThread),
-                // or on several, each with its own patients and alert state, where one thread cannot keep up with the model.
-                .Let(analyzed => !c.PublishOnOwnThread ? InterpretAndPublish(analyzed, c)
-                    : c.PublishLanes == 1 ? InterpretAndPublish(analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish"), c)
-                    : analyzed.PerPatientLanes(w => w.Window.PatientId, c.PublishLanes, PublishQueueCapacity, "cgdmer-publish",
-                                               lane => InterpretAndPublish(lane, c)))
+                // work follow on their own thread (pays where there are cores to spare: PipelineOptions.PublishThread).
+                .Let(analyzed => c.PublishOnOwnThread ? analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish") : analyzed)
+                .Interpret(c.Interpreter, metrics)
+                .Publish(c.Observations, metrics)
                 .Select(PipelineOutput.Of)
                 .Finally(settled.OnCompleted);
 
@@ -128,8 +124,4 @@ public static class EcgPipeline
             return new CompositeDisposable(subscription, validated.Connect(), settled);
         });
     }
-
-    /// <summary>interpret → publish; each subscription has its own alert state.</summary>
-    private static IObservable<PublishedWindow> InterpretAndPublish(IObservable<AnalyzedWindow> analyzed, EcgPipelineComponents c) =>
-        analyzed.Interpret(c.Interpreter, c.Metrics).Publish(c.Observations, c.Metrics);
 }

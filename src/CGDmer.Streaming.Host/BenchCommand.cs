@@ -113,7 +113,7 @@ internal static class BenchCommand
         if (dynamic2.WindowsPerSecond > dynamic.WindowsPerSecond) dynamic = dynamic2;
         if (single2.WindowsPerSecond > single.WindowsPerSecond) single = single2;
         measuring.Stop();
-        AnsiConsole.MarkupLineInterpolated($"warm-up: {warmUp.Rounds} round(s) until the JIT settled ({warmUp.CompilingShare:P1} of the last spent compiling); JIT compiling during the measured runs: {(JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:F0} ms of {measuring.Elapsed.TotalMilliseconds:F0} ms");
+        AnsiConsole.MarkupLineInterpolated($"warm-up: {warmUp.Rounds} round(s), {warmUp.CompilingShare:P1} of the last spent compiling{(warmUp.CompilingShare < WarmUpSettled ? " (settled)" : " (the cap: set-up code of each short round still tiers up)")}; JIT compiling during the measured runs: {(JitInfo.GetCompilationTime() - jitBefore).TotalMilliseconds:F0} ms of {measuring.Elapsed.TotalMilliseconds:F0} ms");
         AnsiConsole.MarkupLineInterpolated($"pipeline: {dynamic.WindowsPerSecond:F0} windows/s with batches up to {batch} (mean {dynamic.MeanBatch:F1}), {single.WindowsPerSecond:F0} windows/s at batch 1 (steady state; whole runs with fill and drain: {dynamic.WholeRunWindowsPerSecond:F0} and {single.WholeRunWindowsPerSecond:F0}, {dynamic.Windows} windows each)");
         AnsiConsole.MarkupLineInterpolated($"threads busy (share of the run, dynamic batching): {dynamic.Threads}");
         AnsiConsole.MarkupLineInterpolated($"managed heap: {dynamic.AllocatedBytesPerWindow / 1024:F1} KiB allocated per window, {dynamic.Gen0PerThousandWindows:F1} gen-0 collections per 1,000 windows, GC pauses {dynamic.GcPauseShare:P1} of the run; {dynamic.PayloadBytesPerWindow / 1024:F1} KiB of JSON payload serialised per window");
@@ -172,6 +172,9 @@ internal static class BenchCommand
         return 0;
     }
 
+    private const int WarmUpRounds = 8;
+    private const double WarmUpSettled = 0.02;
+
     /// <summary>
     /// Runs <paramref name="round"/> until the JIT has settled, at most 8 times: tiered compilation recompiles the hot
     /// loops with profile data for seconds after start-up, on a background thread that competes for the cores the
@@ -186,7 +189,7 @@ internal static class BenchCommand
             var watch = Stopwatch.StartNew();
             round();
             double share = (JitInfo.GetCompilationTime() - compiling) / watch.Elapsed;
-            if (i == 8 || share < 0.02) return (i, share);
+            if (i == WarmUpRounds || share < WarmUpSettled) return (i, share);
         }
     }
 

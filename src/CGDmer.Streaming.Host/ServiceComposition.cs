@@ -167,8 +167,7 @@ public static class ServiceComposition
             scheduler,
             sp.GetRequiredService<PipelineMetrics>(),
             Get<PipelineOptions>().EffectiveSignalLanes,
-            Get<PipelineOptions>().EffectivePublishThread,
-            Get<PipelineOptions>().EffectivePublishLanes);
+            Get<PipelineOptions>().EffectivePublishThread);
     }
 
     private static void AddValidated<T>(IServiceCollection services, IConfiguration config, string section, Action<T> validate) where T : class

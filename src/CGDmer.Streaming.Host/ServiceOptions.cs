@@ -42,19 +42,9 @@ public sealed class PipelineOptions
         _ => Environment.ProcessorCount >= 4,
     };
 
-    /// <summary>
-    /// With the publish thread on: how many threads share interpret, publish and the sink, patients partitioned between
-    /// them (each keeps its patients' alert state); 0 = Auto. One thread caps the pipeline where the model is fast (a
-    /// GPU) and the cores are many.
-    /// </summary>
-    public int PublishLanes { get; set; }
-
-    public int EffectivePublishLanes => PublishLanes != 0 ? PublishLanes : 1;
-
     public PipelineOptions Validate()
     {
         if (SignalLanes is < 0 or > 256) throw new ArgumentException($"must be within 0..256 (0 = one per core), was {SignalLanes}", nameof(SignalLanes));
-        if (PublishLanes is < 0 or > 64) throw new ArgumentException($"must be within 0..64 (0 = Auto), was {PublishLanes}", nameof(PublishLanes));
         if (!Enum.IsDefined(PublishThread)) throw new ArgumentException($"must be Auto, On or Off, was {(int)PublishThread}", nameof(PublishThread));
         return this;
     }

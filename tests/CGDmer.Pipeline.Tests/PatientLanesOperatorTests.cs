@@ -36,22 +36,6 @@ public class PatientLanesOperatorTests
     }
 
     [Fact]
-    public void Any_per_patient_item_is_partitioned_by_the_patient_it_names_on_threads_named_for_the_stage()
-    {
-        // As the publish lanes use it: items that are not segments, keyed by a selector.
-        var input = Enumerable.Range(0, 30).SelectMany(k => Enumerable.Range(0, 7).Select(p => (Patient: $"bed-{p}", Index: k))).ToList();
-        var output = input.ToObservable()
-            .PerPatientLanes(item => item.Patient, 3, 4, "publish-test", lane => lane.Select(i => (i.Patient, i.Index, Thread.CurrentThread.Name)))
-            .ToList().Wait();
-        Assert.Equal(input.Count, output.Count);
-        foreach (var g in output.GroupBy(o => o.Patient))
-        {
-            Assert.Equal(Enumerable.Range(0, 30), g.Select(o => o.Index));
-            Assert.Equal($"publish-test-{PatientLanesOperator.LaneOf(g.Key, 3)}", Assert.Single(g.Select(o => o.Name).Distinct()));
-        }
-    }
-
-    [Fact]
     public void A_full_lane_blocks_the_upstream_instead_of_buffering()
     {
         using var gate = new ManualResetEventSlim(false);

@@ -32,7 +32,7 @@ public class PtbXlTests
 
         var e3 = db.Entries[2];
         Assert.Equal(PtbXlSplit.Test, e3.Split);
-        Assert.Contains('\n', e3.Report); // line break inside a quoted field
+        Assert.Contains('\n', Assert.IsType<string>(e3.Report)); // line break inside a quoted field
         Assert.Equal([EcgLabels.AtrialFibrillation, EcgLabels.LeftBundleBranchBlock], e3.Labels()); // IMI has no label
         Assert.Equal([1], db.InSplit(PtbXlSplit.Train).Select(e => e.EcgId));
         Assert.Equal([3], db.InSplit(PtbXlSplit.Test).Select(e => e.EcgId));

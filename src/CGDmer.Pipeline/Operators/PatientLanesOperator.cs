@@ -21,35 +21,24 @@ public static class PatientLanesOperator
     /// <param name="queueCapacity">Segments a lane may hold before the upstream blocks.</param>
     /// <param name="lane">The stages of one lane, applied to that lane's segments (called once per lane per subscription).</param>
     public static IObservable<TOut> PerPatientLanes<TOut>(this IObservable<EcgSegmentData> source, int lanes, int queueCapacity,
-                                                         Func<IObservable<EcgSegmentData>, IObservable<TOut>> lane) =>
-        source.PerPatientLanes(segment => segment.PatientId, lanes, queueCapacity, "patient-lane", lane);
-
-    /// <summary>
-    /// The same partitioning for any per-patient item: <paramref name="patientOf"/> names the item's patient, lane
-    /// threads are named <paramref name="threadName"/>-0, -1, …
-    /// </summary>
-    public static IObservable<TOut> PerPatientLanes<TIn, TOut>(this IObservable<TIn> source, Func<TIn, string> patientOf, int lanes,
-                                                              int queueCapacity, string threadName,
-                                                              Func<IObservable<TIn>, IObservable<TOut>> lane)
+                                                         Func<IObservable<EcgSegmentData>, IObservable<TOut>> lane)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(patientOf);
         ArgumentNullException.ThrowIfNull(lane);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
-        ArgumentException.ThrowIfNullOrEmpty(threadName);
         if (lanes == 1) return Observable.Defer(() => lane(source));
 
         return Observable.Create<TOut>(observer =>
         {
             var stop = new CancellationTokenSource();
-            var queues = new HandoffQueue<TIn>[lanes];
-            var inputs = new Subject<TIn>[lanes];
+            var queues = new HandoffQueue<EcgSegmentData>[lanes];
+            var inputs = new Subject<EcgSegmentData>[lanes];
             var outputs = new IObservable<TOut>[lanes];
             for (int i = 0; i < lanes; i++)
             {
-                queues[i] = new HandoffQueue<TIn>(queueCapacity);
-                inputs[i] = new Subject<TIn>();
+                queues[i] = new HandoffQueue<EcgSegmentData>(queueCapacity);
+                inputs[i] = new Subject<EcgSegmentData>();
                 outputs[i] = lane(inputs[i]);
             }
             Exception? upstreamError = null;
@@ -64,16 +53,16 @@ public static class PatientLanesOperator
                 threads[i] = new Thread(() => RunLane(queues[index], inputs[index], stop.Token))
                 {
                     IsBackground = true,
-                    Name = $"{threadName}-{index}",
+                    Name = $"patient-lane-{index}",
                 };
                 threads[i].Start();
             }
 
             var upstream = source.Subscribe(
-                item =>
+                segment =>
                 {
                     // False: the lane completed (its stages failed); nothing more is taken.
-                    try { queues[LaneOf(patientOf(item), lanes)].TryAdd(item, stop.Token); }
+                    try { queues[LaneOf(segment.PatientId, lanes)].TryAdd(segment, stop.Token); }
                     catch (OperationCanceledException) { /* unsubscribed */ }
                 },
                 error =>
@@ -96,11 +85,11 @@ public static class PatientLanesOperator
         });
     }
 
-    private static void RunLane<TIn>(HandoffQueue<TIn> queue, Subject<TIn> input, CancellationToken stop)
+    private static void RunLane(HandoffQueue<EcgSegmentData> queue, Subject<EcgSegmentData> input, CancellationToken stop)
     {
         try
         {
-            while (queue.TryTake(out var item, stop)) input.OnNext(item);
+            while (queue.TryTake(out var segment, stop)) input.OnNext(segment);
             if (!stop.IsCancellationRequested) input.OnCompleted();
         }
         catch (OperationCanceledException) { /* unsubscribed */ }
