@@ -76,7 +76,7 @@ internal static class BenchCommand
                 ReplayCommand.DefaultStart.AddMilliseconds(i * 137), 1.0))
             .ToList();
 
-        var lanes = ServiceComposition.Components(host.Services, ImmediateScheduler.Instance).SignalLanes;
+        var lanes = ServiceComposition.Components(host.Services, TaskPoolScheduler.Default).SignalLanes;
         AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {provider}; {Environment.ProcessorCount} cores, {lanes} signal lane(s), {(GCSettings.IsServerGC ? "server" : "workstation")} GC; {patients} patients × {minutes.TotalMinutes:F1} min of {string.Join(", ", recordings.Select(x => x.Name))}");
 
         // 1. Raw ONNX Runtime on the same windows: only the model's Run, inputs already in place.
@@ -196,12 +196,15 @@ internal static class BenchCommand
     /// <summary>Real windows (validated, windowed, measured) of a few patients, for the raw model runs.</summary>
     private static List<MeasuredWindow> CollectWindows(IServiceProvider sp, List<RecordingSegmenter> patients)
     {
-        var c = ServiceComposition.Components(sp, ImmediateScheduler.Instance);
+        // Not the ImmediateScheduler: the window stage arms a silence timer on its scheduler, and Rx runs a due time on
+        // the ImmediateScheduler by sleeping in its timer thread while it holds the lock that every LocalScheduler
+        // (the task pool's too) takes to arm a timer: later pipeline runs then stalled for seconds at their start.
+        var c = ServiceComposition.Components(sp, TaskPoolScheduler.Default);
         var source = new ReplaySource(patients, ReplayPace.AsFastAsPossible);
         return source.Segments()
             .Validate(c.Validator, () => source.Now)
             .Accepted()
-            .WindowPerPatient(c.Geometry, c.Windowing, ImmediateScheduler.Instance)
+            .WindowPerPatient(c.Geometry, c.Windowing, c.Scheduler)
             .Measure(c.Measurer)
             .Where(w => w.Window.IsAnalyzable)
             .ToList().Wait().ToList();

@@ -10,6 +10,9 @@ namespace CGDmer.Streaming.Host;
 /// </summary>
 internal static partial class ThreadCpu
 {
+    /// <summary>USER_HZ, the unit of the stat files' times on Linux.</summary>
+    private const double TicksPerSecond = 100;
+
     /// <summary>Ticks of utime + stime per thread id, with the thread's name; empty where /proc is not there.</summary>
     public static Dictionary<int, (string Name, long Ticks)> Snapshot()
     {
@@ -18,20 +21,29 @@ internal static partial class ThreadCpu
         if (!Directory.Exists(tasks)) return result;
         foreach (var dir in Directory.EnumerateDirectories(tasks))
         {
-            try
-            {
-                // "tid (comm) state ppid … utime stime …": the name may hold spaces, so fields count from the last ')'.
-                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
-                var fields = stat[(close + 2)..].Split(' ');
-                result[int.Parse(stat[..(open - 1)])] = (stat[(open + 1)..close], long.Parse(fields[11]) + long.Parse(fields[12]));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-            {
-                // The thread ended between the listing and the read.
-            }
+            if (TryRead(Path.Combine(dir, "stat")) is { } reading) result[reading.Id] = (reading.Name, reading.Ticks);
         }
         return result;
+    }
+
+    /// <summary>CPU ticks of the whole process so far, the threads that have ended included; null where /proc is not there.</summary>
+    public static long? ProcessTicks() => TryRead("/proc/self/stat")?.Ticks;
+
+    /// <summary>"id (name) state ppid … utime stime …" of a stat file; null if it is gone (the thread ended) or unreadable.</summary>
+    private static (int Id, string Name, long Ticks)? TryRead(string path)
+    {
+        try
+        {
+            // The name may hold spaces and parentheses, so the fields count from the last ')'.
+            string stat = File.ReadAllText(path);
+            int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
+            var fields = stat[(close + 2)..].Split(' ');
+            return (int.Parse(stat[..(open - 1)]), stat[(open + 1)..close], long.Parse(fields[11]) + long.Parse(fields[12]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -41,6 +53,7 @@ internal static partial class ThreadCpu
     public sealed class Sampler : IDisposable
     {
         private readonly Dictionary<int, (string Name, long Ticks)> _start = Snapshot();
+        private readonly long? _processStart = ProcessTicks();
         private readonly Dictionary<int, (string Name, long Ticks)> _last = new();
         private readonly Timer _timer;
         private readonly Stopwatch _wall = Stopwatch.StartNew();
@@ -59,7 +72,9 @@ internal static partial class ThreadCpu
         {
             _timer.Dispose();
             Sample();
-            lock (_last) return Describe(_start, _last, _wall.Elapsed.TotalSeconds);
+            double wall = _wall.Elapsed.TotalSeconds;
+            string process = ProcessTicks() - _processStart is { } ticks ? $"the process {ticks / TicksPerSecond / wall:F2} cores of {Environment.ProcessorCount}; " : "";
+            lock (_last) return process + Describe(_start, _last, wall);
         }
 
         public void Dispose() => _timer.Dispose();
@@ -72,11 +87,10 @@ internal static partial class ThreadCpu
     public static string Describe(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after, double wallSeconds)
     {
         if (after.Count == 0 || wallSeconds <= 0) return "per-thread CPU not available on this OS";
-        const double ticksPerSecond = 100; // USER_HZ on Linux
         var kinds = new Dictionary<string, (double Sum, double Max, int Count)>();
         foreach (var (tid, (name, ticks)) in after)
         {
-            double busy = (ticks - (before.TryGetValue(tid, out var b) && b.Name == name ? b.Ticks : 0)) / ticksPerSecond / wallSeconds;
+            double busy = (ticks - (before.TryGetValue(tid, out var b) && b.Name == name ? b.Ticks : 0)) / TicksPerSecond / wallSeconds;
             if (busy < 0.02) continue;
             string kind = Numbered().Replace(name, "");
             var k = kinds.GetValueOrDefault(kind);

@@ -160,8 +160,19 @@ public class WindowOperatorTests
     public void Invalid_options_fail_at_composition()
     {
         var ex = Assert.Throws<ArgumentException>(() =>
-            Observable.Empty<EcgSegmentData>().WindowPerPatient(Geometry, new WindowingOptions { HopSeconds = 3 }, Scheduler.Immediate));
+            Observable.Empty<EcgSegmentData>().WindowPerPatient(Geometry, new WindowingOptions { HopSeconds = 3 }, TaskPoolScheduler.Default));
         Assert.Equal(nameof(WindowingOptions.HopSeconds), ex.ParamName);
+    }
+
+    [Fact]
+    public void A_scheduler_that_sleeps_for_due_times_is_refused_at_composition()
+    {
+        // Rx runs a timer on these by sleeping, holding the lock every LocalScheduler arms timers under.
+        foreach (var scheduler in new IScheduler[] { Scheduler.Immediate, Scheduler.CurrentThread })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => Observable.Empty<EcgSegmentData>().WindowPerPatient(Geometry, new WindowingOptions(), scheduler));
+            Assert.Equal("scheduler", ex.ParamName);
+        }
     }
 
     [Fact]
