@@ -30,7 +30,8 @@ public sealed record EcgPipelineComponents(
     IScheduler Scheduler,
     PipelineMetrics? Metrics = null,
     int SignalLanes = 1,
-    bool PublishOnOwnThread = false)
+    bool PublishOnOwnThread = false,
+    int SignalLaneNice = 0)
 {
     public WindowGeometry Geometry => Model.Geometry;
 }
@@ -109,7 +110,7 @@ public static class EcgPipeline
                 .PerPatientLanes(c.SignalLanes, LaneQueueCapacity, lane => lane
                     .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
-                    .Measure(c.Measurer, metrics))
+                    .Measure(c.Measurer, metrics), c.SignalLaneNice)
                 .BatchWindows(c.Batching, c.Scheduler, metrics)
                 .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's

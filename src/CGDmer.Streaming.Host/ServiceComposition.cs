@@ -167,7 +167,8 @@ public static class ServiceComposition
             scheduler,
             sp.GetRequiredService<PipelineMetrics>(),
             Get<PipelineOptions>().EffectiveSignalLanes,
-            Get<PipelineOptions>().EffectivePublishThread);
+            Get<PipelineOptions>().EffectivePublishThread,
+            Get<PipelineOptions>().SignalLaneNice);
     }
 
     private static void AddValidated<T>(IServiceCollection services, IConfiguration config, string section, Action<T> validate) where T : class

@@ -36,6 +36,25 @@ public class PatientLanesOperatorTests
     }
 
     [Fact]
+    public void Lane_threads_run_at_the_nice_value_asked_for_on_linux()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // The nice value is field 19 of /proc/thread-self/stat (counted from the last ')', since the name may hold spaces).
+        static int OwnNice()
+        {
+            string stat = File.ReadAllText("/proc/thread-self/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16]);
+        }
+        int callerNice = OwnNice();
+        var seen = Interleaved(6, 3).ToObservable()
+            .PerPatientLanes(2, 4, lane => lane.Select(_ => OwnNice()), laneNice: 7)
+            .ToList().Wait();
+        Assert.All(seen, nice => Assert.Equal(Math.Max(7, callerNice), nice));
+        Assert.Equal(callerNice, OwnNice()); // the upstream thread keeps its own
+        Assert.Throws<ArgumentOutOfRangeException>(() => Observable.Empty<EcgSegmentData>().PerPatientLanes(2, 4, l => l, laneNice: 20));
+    }
+
+    [Fact]
     public void A_full_lane_blocks_the_upstream_instead_of_buffering()
     {
         using var gate = new ManualResetEventSlim(false);

@@ -19,6 +19,8 @@ public class OptionsTests
     [InlineData("Inference:IntraOpThreads", "-1", "Inference:IntraOpThreads")]
     [InlineData("Pipeline:PublishThread", "Sometimes", "Pipeline:PublishThread")]
     [InlineData("Pipeline:PublishThread", "7", "Pipeline:PublishThread")]
+    [InlineData("Pipeline:SignalLaneNice", "-1", "Pipeline:SignalLaneNice")]
+    [InlineData("Pipeline:SignalLaneNice", "20", "Pipeline:SignalLaneNice")]
     [InlineData("Metrics:Port", "70000", "Metrics:Port")]
     [InlineData("Model:Path", "/nonexistent/model.onnx", "Model:Path")]
     public void An_invalid_setting_is_reported_with_its_section_and_name(string key, string value, string named)

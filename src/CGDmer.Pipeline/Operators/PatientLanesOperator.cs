@@ -20,13 +20,18 @@ public static class PatientLanesOperator
     /// <param name="lanes">Number of lanes (threads); 1 runs <paramref name="lane"/> inline on the upstream thread.</param>
     /// <param name="queueCapacity">Segments a lane may hold before the upstream blocks.</param>
     /// <param name="lane">The stages of one lane, applied to that lane's segments (called once per lane per subscription).</param>
+    /// <param name="laneNice">Linux nice value of the lane threads (0..19; 0 = as the rest of the process). Why lower: the
+    /// lanes are many, the model's thread is one, and the kernel shares a core per thread; at equal priority the lanes
+    /// run ahead, fill the model's queue, block, and leave a core idle while the model catches up.</param>
     public static IObservable<TOut> PerPatientLanes<TOut>(this IObservable<EcgSegmentData> source, int lanes, int queueCapacity,
-                                                         Func<IObservable<EcgSegmentData>, IObservable<TOut>> lane)
+                                                         Func<IObservable<EcgSegmentData>, IObservable<TOut>> lane, int laneNice = 0)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(lane);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(laneNice);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(laneNice, 19);
         if (lanes == 1) return Observable.Defer(() => lane(source));
 
         return Observable.Create<TOut>(observer =>
@@ -50,7 +55,11 @@ public static class PatientLanesOperator
             for (int i = 0; i < lanes; i++)
             {
                 int index = i;
-                threads[i] = new Thread(() => RunLane(queues[index], inputs[index], stop.Token))
+                threads[i] = new Thread(() =>
+                {
+                    if (laneNice != 0) ThreadNice.TrySet(laneNice);
+                    RunLane(queues[index], inputs[index], stop.Token);
+                })
                 {
                     IsBackground = true,
                     Name = $"patient-lane-{index}",
