@@ -30,8 +30,9 @@ public sealed class PipelineOptions
     /// Linux nice value of the signal lanes' threads (0..19; 0 = the process's own priority). The lanes are many and the
     /// model's thread is one; at equal priority the kernel gives each thread an equal share of a core, the lanes run
     /// ahead, fill the model's queue, block, and a core idles while the model catches up. Measured with <c>bench
-    /// --patients 256 --minutes 5</c> on the 2-core VM, alternating: 10 gave 4,380 and 4,687 windows/s, 5 gave 3,544
-    /// and 3,709, 0 gave 3,227–3,448.
+    /// --patients 256 --minutes 5</c> on the 2-core VM (noisy), in alternating runs: 10 gave 4,687, 4,380, 4,208 and
+    /// 4,366 windows/s; 0 gave 3,364, 3,227, 3,448 and 4,106; 5 gave 3,709 and 3,544; 19 gave 4,440. Every pair favoured
+    /// the lower priority, by 3 % to 36 %. Not measured on the GPU host yet.
     /// </summary>
     public int SignalLaneNice { get; set; } = 10;
 
