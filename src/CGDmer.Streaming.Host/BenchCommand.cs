@@ -200,9 +200,7 @@ internal static class BenchCommand
     /// <summary>Real windows (validated, windowed, measured) of a few patients, for the raw model runs.</summary>
     private static List<MeasuredWindow> CollectWindows(IServiceProvider sp, List<RecordingSegmenter> patients)
     {
-        // Not the ImmediateScheduler: the window stage arms a silence timer on its scheduler, and Rx runs a due time on
-        // the ImmediateScheduler by sleeping in its timer thread while it holds the lock that every LocalScheduler
-        // (the task pool's too) takes to arm a timer: later pipeline runs then stalled for seconds at their start.
+        // The task pool, as the service: the window stage's timers need a non-blocking scheduler (TimerScheduler).
         var c = ServiceComposition.Components(sp, TaskPoolScheduler.Default);
         var source = new ReplaySource(patients, ReplayPace.AsFastAsPossible);
         return source.Segments()

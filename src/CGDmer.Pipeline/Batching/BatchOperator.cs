@@ -3,6 +3,7 @@ using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
+using CGDmer.Pipeline.Operators;
 
 namespace CGDmer.Pipeline.Batching;
 
@@ -22,7 +23,7 @@ public static class BatchOperator
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(scheduler);
+        TimerScheduler.RequireNonBlocking(scheduler, "batch", nameof(scheduler));
         options.Validate();
         var maxDelay = options.MaxDelay;
         _ = metrics;

@@ -19,7 +19,7 @@ public sealed class InferenceBenchmarkOptions
     /// With fewer than all leads, the sweep times both the 12-row masked layout and the compacted one.
     /// </summary>
     public IReadOnlyList<int> PresentLeadCounts { get; set; } = [12, 2];
-    public int IntraOpThreads { get; set; } = 1;
+    public int IntraOpThreads { get; set; } = new InferenceOptions().IntraOpThreads;
     public bool AllowSpinning { get; set; }
     public GraphOptimizationLevel GraphOptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
     /// <summary>Also time the naive way (a NamedOnnxValue and DenseTensor per call, output copied with ToArray; 12 rows).</summary>

@@ -28,11 +28,7 @@ public static class WindowOperator
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(geometry);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(scheduler);
-        // These two run a due time by sleeping on the calling thread; Rx's timer thread then sleeps while holding the lock
-        // every LocalScheduler takes to arm a timer, so other pipelines' window stages stall (seen in bench: seconds).
-        if (scheduler is ImmediateScheduler or CurrentThreadScheduler)
-            throw new ArgumentException($"the window stage arms a silence timer and needs a scheduler that runs it on its own thread (e.g. TaskPoolScheduler), not {scheduler.GetType().Name}", nameof(scheduler));
+        TimerScheduler.RequireNonBlocking(scheduler, "window", nameof(scheduler));
         options.Validate(geometry);   // fail at composition, not at the first segment
 
         return Observable.Create<EcgWindow>(observer =>

@@ -167,4 +167,15 @@ public class BatchOperatorTests
         Assert.Throws<ArgumentNullException>(() => src.BatchWindows(new BatchingOptions(), null!));
         Assert.Throws<ArgumentException>(() => src.BatchWindows(new BatchingOptions { MaxBatchSize = 0 }, Scheduler.Default));
     }
+
+    [Fact]
+    public void A_scheduler_that_sleeps_for_due_times_is_refused_at_composition()
+    {
+        // The batch delay would block the lane that opened the batch (and, further out, Rx's shared timer lock).
+        foreach (var scheduler in new IScheduler[] { Scheduler.Immediate, Scheduler.CurrentThread })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => Observable.Empty<MeasuredWindow>().BatchWindows(new BatchingOptions(), scheduler));
+            Assert.Equal("scheduler", ex.ParamName);
+        }
+    }
 }
