@@ -30,6 +30,10 @@ internal static class FhirJsonFastWriter
     /// <summary>One element of a type: its JSON name, whether it is a choice ([x]) or repeats, and a compiled getter.</summary>
     private sealed record ElementSlot(string Name, JsonEncodedText EncodedName, bool Choice, bool Repeats, Func<object, object?> Get);
 
+    // The elements read through their property because Firely's private backing field was not found ("Type.element").
+    // Declared before every getter that may fall back: static initialisers run in textual order.
+    private static readonly ConcurrentDictionary<string, bool> PropertyFallbacks = new();
+
     // Per POCO type: its elements in FHIR order (null for a type the R4 model does not map: refused).
     private static readonly ConcurrentDictionary<Type, ElementSlot[]?> Elements = new();
     // Value type → its FHIR type name with the first letter upper-cased, the suffix of a choice element ("String", "Quantity").
@@ -147,7 +151,7 @@ internal static class FhirJsonFastWriter
             if (p.NativeProperty?.GetMethod is not { IsPublic: true } getter) return null;
             bool refusedElement = p.Name is "extension" or "modifierExtension" or "contained";
             // Reading Element.Extension creates an empty list on every element; the backing field says the same for free.
-            var get = refusedElement ? BackingField(type, p.NativeProperty) ?? Getter(getter) : Getter(getter);
+            var get = refusedElement ? BackingField(type, p.NativeProperty) ?? PropertyInstead(type, p.Name, getter) : Getter(getter);
             // Elements never written are still read, so that a set one refuses the resource instead of vanishing.
             slots.Add((p.Order ?? int.MaxValue, refusedElement
                 ? new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), false, p.IsCollection, o => IsEmpty(get(o)) ? null : throw Refused)
@@ -158,7 +162,22 @@ internal static class FhirJsonFastWriter
 
     // Element.Extension without creating the list (see Describe); the property where the field is not found.
     private static readonly Func<object, object?> ElementExtensions =
-        BackingField(typeof(Element), typeof(Element).GetProperty(nameof(Element.Extension))!) ?? (o => ((Element)o).Extension);
+        BackingField(typeof(Element), typeof(Element).GetProperty(nameof(Element.Extension))!)
+        ?? PropertyInstead(typeof(Element), "extension", typeof(Element).GetProperty(nameof(Element.Extension))!.GetMethod!);
+
+    /// <summary>
+    /// The extension and contained elements read through their public property (which creates an empty list on every
+    /// element it is read on) because Firely's private backing field (<c>_Extension</c> …) was not found, as after a
+    /// Firely upgrade that renames it. The output stays right; the saving is lost. Empty while the saving holds; a test
+    /// says so, so that an upgrade does not lose it silently.
+    /// </summary>
+    internal static IReadOnlyCollection<string> ElementsReadThroughProperty => PropertyFallbacks.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    private static Func<object, object?> PropertyInstead(Type type, string element, MethodInfo getter)
+    {
+        PropertyFallbacks.TryAdd(type.Name + "." + element, true);
+        return Getter(getter);
+    }
 
     /// <summary>A getter of the private field behind <paramref name="property"/> (<c>_Name</c>), if the type has one.</summary>
     private static Func<object, object?>? BackingField(Type type, PropertyInfo property)

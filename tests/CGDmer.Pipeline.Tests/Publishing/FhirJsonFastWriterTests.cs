@@ -138,6 +138,29 @@ public class FhirJsonFastWriterTests
     }
 
     [Fact]
+    public void Extensions_and_contained_are_read_from_firelys_backing_fields_without_creating_lists()
+    {
+        // Every type the service emits described (the realistic ward's Observations and the Device), then: had Firely
+        // renamed its private fields, the writer would read the public properties, create an empty list on every
+        // element, and still write the same bytes, so the byte-equality tests would not notice.
+        var model = PublishTestData.Model();
+        var factory = new ObservationFactory(new PublishingOptions(), model);
+        Assert.True(Fast(factory.ModelDevice));
+        foreach (var window in PublishingBenchmark.RealisticWindows(model, 300, seed: 11))
+            foreach (var p in factory.Create(window))
+                Assert.True(Fast(p.Resource));
+        Assert.Empty(FhirJsonFastWriter.ElementsReadThroughProperty);
+
+        // And reading did not create them: the element's list is still unset after the write (Firely's own
+        // serializer would show an empty list as absent too, so only the field tells).
+        var heartRate = (Observation)factory.Create(PublishingBenchmark.RealisticWindows(model, 1, seed: 11)[0])[0].Resource;
+        Assert.True(Fast(heartRate));
+        var field = typeof(Element).GetField("_Extension", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        Assert.Null(field.GetValue(heartRate.Code));
+        Assert.Null(field.GetValue(heartRate.Code.Coding[0]));
+    }
+
+    [Fact]
     public void A_resource_larger_than_the_kept_buffer_serializes_whole_and_the_next_one_too()
     {
         var big = new Observation { Id = "big", Status = ObservationStatus.Final, Note = [new Annotation { Text = new string('x', 400_000) }] };
