@@ -41,46 +41,32 @@ public static class InferOperator
                 foreach (var w in batch.Windows) w.Window.ReleaseSignal();
             }
 
-            var worker = new Thread(() =>
-            {
-                try
+            QueueWorker.Start("cgdmer-infer", queue, cancel.Token,
+                deliver: batch =>
                 {
-                    while (queue.TryTake(out var batch, cancel.Token))
+                    AnalyzedWindow[] analyzed;
+                    try { analyzed = inference.Analyze(batch); }
+                    finally
                     {
-                        AnalyzedWindow[] analyzed;
-                        try { analyzed = inference.Analyze(batch); }
-                        finally
-                        {
-                            queue.Done();
-                            metrics?.BatchesInFlight.Set(queue.InFlight);
-                        }
-                        foreach (var w in analyzed) observer.OnNext(w);
+                        // The bound counts a batch until the model has run it, not until its windows went downstream.
+                        queue.Done();
+                        metrics?.BatchesInFlight.Set(queue.InFlight);
                     }
-                    if (sourceError is not null) observer.OnError(sourceError);
-                    else observer.OnCompleted();
-                }
-                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                    foreach (var w in analyzed) observer.OnNext(w);
+                },
+                finish: () => QueueWorker.Finish(observer, sourceError),
+                fail: e =>
                 {
-                    // Disposed: nobody listens any more.
-                }
-                catch (Exception e)
-                {
-                    // The downstream observer threw. There is no caller on this thread to throw to; end the stream.
                     Volatile.Write(ref stopped, 1);
-                    try { observer.OnError(e); } catch { /* it already failed once */ }
-                }
-                finally
+                    QueueWorker.TellFailed(observer, e);
+                },
+                cleanup: () =>
                 {
+                    // Stopped for whatever reason: the samples of the batches left are released, never leaked.
                     Volatile.Write(ref stopped, 1);
                     while (queue.TryTakeNow(out var left)) Drop(left);
                     metrics?.BatchesInFlight.Set(queue.InFlight);
-                }
-            })
-            {
-                IsBackground = true,
-                Name = "cgdmer-infer",
-            };
-            worker.Start();
+                });
 
             var subscription = source.Subscribe(
                 batch =>

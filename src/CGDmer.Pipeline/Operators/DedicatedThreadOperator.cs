@@ -33,31 +33,16 @@ public static class DedicatedThreadOperator
             Exception? upstreamError = null;
             int failed = 0; // 1 once the downstream threw: later items are dropped instead of blocking the upstream
 
-            var worker = new Thread(() =>
-            {
-                try
+            QueueWorker.Start(threadName, queue, stop.Token,
+                deliver: observer.OnNext,
+                finish: () => QueueWorker.Finish(observer, upstreamError),
+                fail: e =>
                 {
-                    while (queue.TryTake(out var item, stop.Token)) observer.OnNext(item);
-                    if (upstreamError is not null) observer.OnError(upstreamError);
-                    else observer.OnCompleted();
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    // Disposed: nobody listens any more.
-                }
-                catch (Exception e)
-                {
-                    // The downstream observer threw; there is no caller on this thread to throw to: end the stream.
+                    // Later items are dropped, and a blocked upstream Add wakes up.
                     Volatile.Write(ref failed, 1);
                     queue.CompleteAdding();
-                    try { observer.OnError(e); } catch { /* it already failed once */ }
-                }
-            })
-            {
-                IsBackground = true,
-                Name = threadName,
-            };
-            worker.Start();
+                    QueueWorker.TellFailed(observer, e);
+                });
 
             var subscription = source.Subscribe(
                 item =>

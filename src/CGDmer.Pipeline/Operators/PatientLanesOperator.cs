@@ -51,20 +51,21 @@ public static class PatientLanesOperator
             var merged = outputs.Merge().Concat(Observable.Defer(() => upstreamError is { } e ? Observable.Throw<TOut>(e) : Observable.Empty<TOut>()));
             var downstream = merged.Subscribe(observer);
 
-            var threads = new Thread[lanes];
             for (int i = 0; i < lanes; i++)
             {
-                int index = i;
-                threads[i] = new Thread(() =>
-                {
-                    if (laneNice != 0) ThreadNice.TrySet(laneNice);
-                    RunLane(queues[index], inputs[index], stop.Token);
-                })
-                {
-                    IsBackground = true,
-                    Name = $"patient-lane-{index}",
-                };
-                threads[i].Start();
+                var queue = queues[i];
+                var input = inputs[i];
+                QueueWorker.Start($"patient-lane-{i}", queue, stop.Token,
+                    deliver: input.OnNext,
+                    finish: input.OnCompleted,   // the lane flushes its patients; an upstream error follows the merge
+                    fail: e =>
+                    {
+                        // The lane's stages threw: refuse further input (a blocked upstream Add wakes up) and end the
+                        // lane with the error, which the merge passes on, rather than killing the process.
+                        queue.CompleteAdding();
+                        input.OnError(e);
+                    },
+                    nice: laneNice);
             }
 
             var upstream = source.Subscribe(
@@ -92,23 +93,6 @@ public static class PatientLanesOperator
                 downstream.Dispose();
             });
         });
-    }
-
-    private static void RunLane(HandoffQueue<EcgSegmentData> queue, Subject<EcgSegmentData> input, CancellationToken stop)
-    {
-        try
-        {
-            while (queue.TryTake(out var segment, stop)) input.OnNext(segment);
-            if (!stop.IsCancellationRequested) input.OnCompleted();
-        }
-        catch (OperationCanceledException) { /* unsubscribed */ }
-        catch (Exception e)
-        {
-            // The lane's stages threw: refuse further input (a blocked upstream Add wakes up) and end the lane with the
-            // error, which the merge passes on, rather than killing the process.
-            queue.CompleteAdding();
-            input.OnError(e);
-        }
     }
 
     /// <summary>The lane of a patient: a stable FNV-1a hash of the id, so a patient keeps its lane for the whole run.</summary>
