@@ -67,13 +67,18 @@ internal static partial class ThreadCpu
                 foreach (var (tid, reading) in now) _last[tid] = reading;
         }
 
+        /// <summary>CPU time of the whole process (all threads, kernel included) over the sampled time, once stopped;
+        /// null where /proc is not there.</summary>
+        public double? ProcessCpuSeconds { get; private set; }
+
         /// <summary>Stops sampling and describes the threads' busy shares over the sampled time.</summary>
         public string Stop()
         {
             _timer.Dispose();
             Sample();
             double wall = _wall.Elapsed.TotalSeconds;
-            string process = ProcessTicks() - _processStart is { } ticks ? $"the process {ticks / TicksPerSecond / wall:F2} cores of {Environment.ProcessorCount}; " : "";
+            ProcessCpuSeconds = ProcessTicks() - _processStart is { } t ? t / TicksPerSecond : null;
+            string process = ProcessCpuSeconds is { } cpu ? $"the process {cpu / wall:F2} cores of {Environment.ProcessorCount}; " : "";
             lock (_last) return process + Describe(_start, _last, wall);
         }
 
