@@ -78,7 +78,8 @@ internal static class RunCommand
 /// <summary>
 /// The service on Kafka: loads and warms the model, serves metrics and probes, runs <see cref="KafkaStreamingRunner"/>
 /// until stopped (then drains gracefully) or until an output is refused or the source fails (exit code 1; a restart
-/// re-reads from the last committed watermark). Readiness reports a broker outage; liveness a fatal failure.
+/// re-reads from the last committed watermark). Readiness reports a broker outage or a FHIR server that does not answer
+/// (<see cref="DependencyReadiness"/>); liveness a fatal failure.
 /// </summary>
 internal sealed class KafkaStreamingService(
     IServiceProvider services, IOptions<KafkaOptions> kafkaOptions, ServiceHealth health, IOptions<MetricsOptions> metricsOptions,
@@ -103,24 +104,24 @@ internal sealed class KafkaStreamingService(
         Health.MarkReady();
         using var sampling = new PeriodicTimer(SampleEvery);
         var stopped = Task.Delay(Timeout.Infinite, stoppingToken);
-        bool reachable = true;
-        int failedProbes = 0;
+        var readiness = new DependencyReadiness();
         while (!runner.Completion.IsCompleted && !stoppingToken.IsCancellationRequested)
         {
             var tick = sampling.WaitForNextTickAsync(stoppingToken).AsTask();
             await Task.WhenAny(tick, runner.Completion, stopped).ConfigureAwait(false);
             if (runner.Completion.IsCompleted || stoppingToken.IsCancellationRequested) break;
             bool answered = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
-            // Two misses in a row: one can be a transient metadata error (a topic being auto-created, a leader election).
-            failedProbes = answered ? 0 : failedProbes + 1;
-            bool now = answered || (failedProbes < 2 && reachable);
-            if (now != reachable)
+            var (changed, notReady) = readiness.Sample(answered, fhir?.Health);
+            if (notReady is null)
             {
-                reachable = now;
-                if (now) { Health.MarkReady(); Log.LogInformation("Kafka reachable again"); }
-                else { Health.MarkNotReady("Kafka brokers unreachable; retrying"); Log.LogWarning("Kafka brokers unreachable; the clients retry"); }
+                if (changed) { Health.MarkReady(); Log.LogInformation("Ready again: Kafka and the FHIR server (if any) answer"); }
             }
-            transportMetrics.Sample(runner, reachable);
+            else
+            {
+                Health.MarkNotReady(notReady);   // every sample: the text says for how long
+                if (changed) Log.LogWarning("Not ready: {Reason}", notReady);
+            }
+            transportMetrics.Sample(runner, readiness.KafkaReachable);
         }
         if (runner.Completion.IsFaulted) await runner.Completion.ConfigureAwait(false);   // throws: fatal
         Log.LogInformation("Stopping: draining the pipeline and committing");

@@ -53,6 +53,9 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     private readonly TimeProvider _time;
     private long _pending, _accepted, _failed, _retries;
     private int _disposed;
+    // When the current run of transiently failed attempts began (TimeProvider timestamp); 0 while the server answers.
+    private long _failingSince;
+    private volatile string? _lastProblem;
 
     /// <param name="handler">The HTTP stack (tests pass a fake); null: a pooled <see cref="SocketsHttpHandler"/> that does
     /// not follow redirects (a FHIR base that redirects is a misconfiguration, and following one drops the Authorization header).</param>
@@ -94,6 +97,34 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     public long Failed => Interlocked.Read(ref _failed);
     /// <summary>Attempts retried after a transient failure.</summary>
     public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>
+    /// Whether the server answers: false from the first attempt that failed transiently (5xx, 408, 429, timeout, network
+    /// error) until one that did not (an acceptance, or a refusal: a server that refuses is up). Writes are retried all
+    /// the while; the service reports a long run of failures on its readiness probe.
+    /// </summary>
+    public FhirServerHealth Health
+    {
+        get
+        {
+            long since = Interlocked.Read(ref _failingSince);
+            return since == 0 ? FhirServerHealth.Answering : new FhirServerHealth(false, _time.GetElapsedTime(since), _lastProblem);
+        }
+    }
+
+    private void ServerAnswered()
+    {
+        if (Interlocked.Exchange(ref _failingSince, 0) == 0) return;
+        _metrics?.ServerAnswering.Set(1);
+        _log.LogInformation("FHIR server answering again");
+    }
+
+    private void ServerFailed(string status)
+    {
+        _lastProblem = status;
+        // Max(1, …): 0 means "answering", and a test clock may start there.
+        if (Interlocked.CompareExchange(ref _failingSince, Math.Max(1, _time.GetTimestamp()), 0) == 0) _metrics?.ServerAnswering.Set(0);
+    }
 
     /// <summary>
     /// PUTs every Observation of <paramref name="window"/>. Completes when all were accepted (at once for a window
@@ -215,17 +246,22 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         try
         {
             var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            _metrics?.Responses.WithLabels(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+            string status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _metrics?.Responses.WithLabels(status).Inc();
+            if (IsTransient(response.StatusCode)) ServerFailed(status);
+            else ServerAnswered();
             return response;
         }
         catch (HttpRequestException)
         {
             _metrics?.Responses.WithLabels("network").Inc();
+            ServerFailed("network");
             throw;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
             _metrics?.Responses.WithLabels("timeout").Inc();
+            ServerFailed("timeout");
             throw;
         }
     }

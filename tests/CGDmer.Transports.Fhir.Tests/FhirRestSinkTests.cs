@@ -71,6 +71,46 @@ public class FhirRestSinkTests
     }
 
     [Fact]
+    public async Task Health_says_the_server_is_not_answering_from_its_first_transient_failure_until_an_answer()
+    {
+        var (sink, server, metrics) = New(o => o.MaxRetries = 1000);
+        using var _ = sink;
+        string mode = "up";
+        server.Respond = (_, _) => Volatile.Read(ref mode) switch
+        {
+            "503" => Task.FromResult(FakeFhirServer.Status(HttpStatusCode.ServiceUnavailable)),
+            "network" => throw new HttpRequestException(HttpRequestError.ConnectionError, "connection refused"),
+            "refusing" => Task.FromResult(FakeFhirServer.Status(HttpStatusCode.UnprocessableEntity)),
+            _ => Task.FromResult(FakeFhirServer.Status(HttpStatusCode.Created)),
+        };
+        Assert.Equal(FhirServerHealth.Answering, sink.Health);   // nothing tried yet: nothing known against it
+        Assert.Equal(1, metrics.ServerAnswering.Value);
+
+        Volatile.Write(ref mode, "503");
+        var write = sink.Write(TestWindows.Published());
+        Assert.True(SpinWait.SpinUntil(() => !sink.Health.IsAnswering, Wait));
+        Assert.Equal("503", sink.Health.LastProblem);
+        Assert.Equal(0, metrics.ServerAnswering.Value);
+        var early = sink.Health.FailingFor;
+        // The run of failures goes on (another kind of failure does not restart its clock), and the write waits.
+        Volatile.Write(ref mode, "network");
+        Assert.True(SpinWait.SpinUntil(() => sink.Health.LastProblem == "network", Wait));
+        await Task.Delay(50);
+        Assert.True(sink.Health.FailingFor >= early + TimeSpan.FromMilliseconds(50), $"{sink.Health.FailingFor} after {early}");
+        Assert.False(write.IsCompleted);
+
+        Volatile.Write(ref mode, "up");
+        await write.WaitAsync(Wait);
+        Assert.Equal(FhirServerHealth.Answering, sink.Health);
+        Assert.Equal(1, metrics.ServerAnswering.Value);
+
+        // A refusal is an answer: the server is up (the write fails for its own reason, not as an outage).
+        Volatile.Write(ref mode, "refusing");
+        await Assert.ThrowsAsync<FhirWriteException>(() => sink.Write(TestWindows.Published()).WaitAsync(Wait));
+        Assert.True(sink.Health.IsAnswering);
+    }
+
+    [Fact]
     public async Task A_window_without_observations_is_acknowledged_at_once_without_a_request()
     {
         var (sink, server, _) = New();

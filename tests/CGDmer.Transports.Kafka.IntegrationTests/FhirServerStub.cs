@@ -34,6 +34,8 @@ internal sealed class FhirServerStub : IDisposable
     public int Puts;
     public int Refused;
     public ConcurrentQueue<string> Problems { get; } = new();
+    /// <summary>While set, every PUT is answered 503 (an outage of the server behind a proxy that still answers).</summary>
+    public volatile bool Down;
 
     private async Task Serve()
     {
@@ -63,7 +65,7 @@ internal sealed class FhirServerStub : IDisposable
             if (!(request.ContentType ?? "").StartsWith("application/fhir+json", StringComparison.Ordinal)) Problems.Enqueue($"content type {request.ContentType}");
             using var reader = new StreamReader(request.InputStream);
             string body = await reader.ReadToEndAsync();
-            if (Interlocked.Increment(ref _requests) % _failEvery == 0)
+            if (Down || Interlocked.Increment(ref _requests) % _failEvery == 0)
             {
                 Interlocked.Increment(ref Refused);
                 response.StatusCode = 503;   // transient: the sink must try again

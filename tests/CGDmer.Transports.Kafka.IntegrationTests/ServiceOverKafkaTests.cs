@@ -290,6 +290,52 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
     }
 
     [Fact]
+    public async Task A_FHIR_server_that_stops_answering_is_reported_in_readiness_and_metrics_and_loses_nothing()
+    {
+        using var ward = new Ward(broker, output, "fhir-outage");
+        using var fhir = new FhirServerStub(failEvery: int.MaxValue);
+        var simulator = Ward.Monitors(3, TimeSpan.FromMinutes(2), seed: 18);
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+
+        // Retries enough to ride out the outage: exhausting them is fatal by design (a restart re-reads).
+        await using var service = await ServiceProcess.StartAsync("service", ward.ServiceSettings(
+            $"FhirServer:BaseUrl={fhir.BaseUrl}", "FhirServer:InitialBackoff=00:00:00.050", "FhirServer:MaxBackoff=00:00:00.500",
+            "FhirServer:MaxRetries=1000"), output);
+        var producing = ward.Produce(simulator, speed: 6);
+        await UntilAsync(() => fhir.Resources.Count >= 10, Patience, "some Observations on the FHIR server");
+
+        fhir.Down = true;
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            (int Status, string Body) ready;
+            while ((ready = await service.GetAsync("/readyz")).Status == 200 && DateTime.UtcNow < deadline) await Task.Delay(250);
+            output.WriteLine($"/readyz during the FHIR outage: {ready.Status} {ready.Body}");
+            Assert.Equal(503, ready.Status);
+            Assert.Contains("FHIR server not answering (503 for", ready.Body);
+            Assert.Equal(0, await service.MetricAsync("cgdmer_fhir_server_answering"));
+            Assert.Equal(1, await service.MetricAsync("cgdmer_kafka_broker_reachable"));   // the cause is named right
+            Assert.Equal((200, "ok"), await service.GetAsync("/healthz"));   // alive: it retries, no restart needed
+        }
+        finally
+        {
+            fhir.Down = false;
+        }
+        Assert.Equal(0, (await producing).Failed);
+        var published = await WaitForWindowsAsync(observations, expected, Patience, service);
+        Report("FHIR outage", published, expected.Count);
+        await UntilAsync(() => fhir.Resources.Count(kv => kv.Key.StartsWith("Observation/", StringComparison.Ordinal)) >= published.Resources,
+                         TimeSpan.FromSeconds(30), "every Observation on the FHIR server");
+        await UntilAsync(() => service.GetAsync("/readyz").Result.Status == 200, TimeSpan.FromSeconds(20), "ready again");
+        Assert.Equal(1, await service.MetricAsync("cgdmer_fhir_server_answering"));
+        output.WriteLine($"FHIR server: {fhir.Puts} PUTs accepted, {fhir.Refused} answered 503 (retried)");
+        Assert.True(fhir.Refused > 0);
+        Assert.Empty(published.DifferingDuplicates());
+        Assert.False(service.HasExited);
+    }
+
+    [Fact]
     public async Task With_a_FHIR_server_configured_every_Observation_is_also_PUT_by_id_through_transient_errors()
     {
         using var ward = new Ward(broker, output, "fhir");

@@ -1,0 +1,43 @@
+using CGDmer.Transports.Fhir;
+
+namespace CGDmer.Streaming.Host;
+
+/// <summary>
+/// The service's readiness from what it depends on, sampled every few seconds: the Kafka brokers (unreachable after two
+/// failed probes in a row) and, when one is configured, the FHIR server (not answering for
+/// <see cref="FhirFailingLimit"/>). While either holds, the service still runs and retries, but it cannot deliver:
+/// readiness says which, so that an orchestrator or an operator sees the cause rather than a growing lag.
+/// </summary>
+internal sealed class DependencyReadiness
+{
+    /// <summary>How long the FHIR server may fail transiently before readiness says so: two samples, so that one
+    /// refused request that a retry heals does not flap the probe.</summary>
+    public static readonly TimeSpan FhirFailingLimit = TimeSpan.FromSeconds(4);
+
+    private int _failedBrokerProbes;
+    private string? _blockedBy;   // the dependency that makes the service not ready; null when ready
+
+    /// <summary>False after two failed broker probes in a row, until one answers (one miss can be a topic being
+    /// auto-created or a leader election).</summary>
+    public bool KafkaReachable { get; private set; } = true;
+
+    /// <summary>Takes one sample.</summary>
+    /// <returns><c>Reason</c>: why the service is not ready (for the probe), null when it is; <c>Changed</c>: whether
+    /// the verdict differs from the last sample's (ready or not, or another dependency as the cause), so that the log
+    /// gets a line per change rather than per sample.</returns>
+    public (bool Changed, string? Reason) Sample(bool brokersAnswered, FhirServerHealth? fhir)
+    {
+        _failedBrokerProbes = brokersAnswered ? 0 : _failedBrokerProbes + 1;
+        KafkaReachable = brokersAnswered || (_failedBrokerProbes < 2 && KafkaReachable);
+        (string? blockedBy, string? reason) = true switch
+        {
+            _ when !KafkaReachable => ("Kafka", "Kafka brokers unreachable; retrying"),
+            _ when fhir is { IsAnswering: false } h && h.FailingFor >= FhirFailingLimit =>
+                ("FHIR", $"FHIR server not answering ({h.LastProblem} for {h.FailingFor.TotalSeconds:F0} s); its writes are retried"),
+            _ => ((string?)null, (string?)null),
+        };
+        bool changed = blockedBy != _blockedBy;
+        _blockedBy = blockedBy;
+        return (changed, reason);
+    }
+}
