@@ -77,7 +77,7 @@ internal static class BenchCommand
             .ToList();
 
         var lanes = ServiceComposition.Components(host.Services, TaskPoolScheduler.Default).SignalLanes;
-        AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {provider}; {Environment.ProcessorCount} cores, {lanes} signal lane(s), {(GCSettings.IsServerGC ? "server" : "workstation")} GC; {patients} patients × {minutes.TotalMinutes:F1} min of {string.Join(", ", recordings.Select(x => x.Name))}");
+        AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {provider}; {Environment.ProcessorCount} cores, {lanes} signal lane(s), {(GCSettings.IsServerGC ? "server" : "workstation")} GC (gen-0 budget {Gen0Budget()}); {patients} patients × {minutes.TotalMinutes:F1} min of {string.Join(", ", recordings.Select(x => x.Name))}");
 
         // 1. Raw ONNX Runtime on the same windows: only the model's Run, inputs already in place.
         var windows = CollectWindows(host.Services, Patients(Math.Min(patients, 4)));
@@ -204,6 +204,16 @@ internal static class BenchCommand
             double share = (JitInfo.GetCompilationTime() - compiling) / watch.Elapsed;
             if (i == WarmUpRounds || share < WarmUpSettled) return (i, share);
         }
+    }
+
+    /// <summary>The gen-0 budget the GC was given (DOTNET_GCgen0size, hexadecimal bytes, read from the environment only), or "default".</summary>
+    private static string Gen0Budget()
+    {
+        string? value = Environment.GetEnvironmentVariable("DOTNET_GCgen0size") ?? Environment.GetEnvironmentVariable("COMPlus_GCgen0size");
+        if (value is null) return "default";
+        string hex = value.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? value[2..] : value;
+        return long.TryParse(hex, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out long bytes)
+            ? $"{bytes / 1048576.0:0.#} MiB, DOTNET_GCgen0size" : $"DOTNET_GCgen0size={value}, unreadable";
     }
 
     /// <summary>Real windows (validated, windowed, measured) of a few patients, for the raw model runs.</summary>
