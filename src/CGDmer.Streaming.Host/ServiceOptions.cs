@@ -40,8 +40,8 @@ public sealed class PipelineOptions
     /// Whether interpret, publish and the sink run on their own thread instead of the model's (<c>Auto</c>: with 4 or
     /// more cores). Measured with <c>bench</c> on a 16-core host: 1.8× the throughput with the CPU model (5,588 against
     /// 3,201 windows/s, 1.00 of raw ONNX Runtime) and 1.7× with CUDA at batch 16. On the 2-core VM it bought nothing
-    /// measurable (A/B runs within the noise) and raised the resident peak of the broker overload test by about 45 MB
-    /// (382/386 → 427/431 MB), so <c>Auto</c> leaves it off there.
+    /// measurable (A/B runs within the noise) and raised the resident plateau of the broker overload test by 15–20 MB
+    /// (422–426 → 430–445 MB, back to back), so <c>Auto</c> leaves it off there.
     /// </summary>
     public Toggle PublishThread { get; set; } = Toggle.Auto;
 
