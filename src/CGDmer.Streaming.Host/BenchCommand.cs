@@ -37,6 +37,11 @@ internal static class BenchCommand
         Description = "WFDB records the simulated patients replay (default: data/mitbih/201 data/mitbih/203).",
         AllowMultipleArgumentsPerToken = true,
     };
+    private static readonly Option<int> SyntheticOption = new("--synthetic")
+    {
+        Description = "Instead of --record: this many distinct synthetic 12-lead recordings at 500 Hz (the synthesizer's condition mix), as a 12-lead ICU ward.",
+        DefaultValueFactory = _ => 0,
+    };
     private static readonly Option<int> PatientsOption = new("--patients") { Description = "Simulated patients (copies of the records).", DefaultValueFactory = _ => 32 };
     private static readonly Option<double> MinutesOption = new("--minutes") { Description = "ECG minutes each patient replays.", DefaultValueFactory = _ => 2 };
     private static readonly Option<int> BatchOption = new("--batch") { Description = "Dynamic batching: largest batch.", DefaultValueFactory = _ => 16 };
@@ -49,18 +54,27 @@ internal static class BenchCommand
     {
         var cmd = new Command("bench", "Throughput, batching speed-up, latency at half capacity and memory per patient of the whole pipeline.")
         {
-            RecordOption, PatientsOption, MinutesOption, BatchOption, LatencySecondsOption, MemoryPatientsOption, JsonOption, StagesOption,
+            RecordOption, SyntheticOption, PatientsOption, MinutesOption, BatchOption, LatencySecondsOption, MemoryPatientsOption, JsonOption, StagesOption,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
         return cmd;
     }
 
-    private static int Run(ParseResult pr)
+    /// <summary>The options checked before anything is loaded; an <see cref="ArgumentException"/> names the bad one.</summary>
+    internal static (int Batch, int Patients, int SyntheticRecordings) CheckOptions(ParseResult pr)
     {
-        int batch = pr.GetValue(BatchOption), patients = pr.GetValue(PatientsOption);
+        int batch = pr.GetValue(BatchOption), patients = pr.GetValue(PatientsOption), synthetic = pr.GetValue(SyntheticOption);
         if (batch < 1) throw new ArgumentException($"--batch must be ≥ 1, got {batch}");
         if (patients < 1) throw new ArgumentException($"--patients must be ≥ 1, got {patients}");
+        if (synthetic < 0) throw new ArgumentException($"--synthetic must be ≥ 0, got {synthetic}");
+        if (synthetic > 0 && pr.GetValue(RecordOption) is { Length: > 0 }) throw new ArgumentException("--synthetic and --record exclude each other: give one");
+        return (batch, patients, synthetic);
+    }
+
+    private static int Run(ParseResult pr)
+    {
+        var (batch, patients, syntheticRecordings) = CheckOptions(pr);
         var overrides = CommonOptions.Overrides(pr).Append(new("Inference:MaxBatchSize", batch.ToString())).ToList();
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, overrides, LogLevel.Warning);
         using var host = builder.Build();
@@ -70,7 +84,11 @@ internal static class BenchCommand
 
         var records = pr.GetValue(RecordOption) is { Length: > 0 } r ? r : [Path.Combine("data", "mitbih", "201"), Path.Combine("data", "mitbih", "203")];
         var minutes = TimeSpan.FromMinutes(pr.GetValue(MinutesOption));
-        var recordings = records.Select(p => ReplayRecording.FromWfdb(p).Take(minutes)).ToList();
+        var recordings = syntheticRecordings > 0
+            ? Enumerable.Range(0, syntheticRecordings)
+                .Select(i => ReplayRecording.FromSynthetic(new DatasetSampler(new ConditionMix(), minutes.TotalSeconds, 500).Generate(200 + i), $"synthetic-12-lead-{i + 1}"))
+                .ToList()
+            : records.Select(p => ReplayRecording.FromWfdb(p).Take(minutes)).ToList();
         List<RecordingSegmenter> Patients(int n) => Enumerable.Range(0, n)
             .Select(i => new RecordingSegmenter(recordings[i % recordings.Count], $"bench-{i:D4}", $"bench-monitor-{i:D4}",
                 ReplayCommand.DefaultStart.AddMilliseconds(i * 137), 1.0))
@@ -134,8 +152,9 @@ internal static class BenchCommand
 
         // 4. Memory per patient: the pipeline's state for many patients that are mid-window.
         var bytesPerPatient = MemoryPerPatient(host.Services, recordings[0], pr.GetValue(MemoryPatientsOption));
-        var twelveLead = ReplayRecording.FromSynthetic(new DatasetSampler(new ConditionMix(), 10, 500).Generate(7), "synthetic-12-lead");
-        var bytesPerTwelveLeadPatient = MemoryPerPatient(host.Services, twelveLead, pr.GetValue(MemoryPatientsOption) / 2);
+        // And for a 12-lead monitor, unless the patients already are ones.
+        var bytesPerTwelveLeadPatient = syntheticRecordings > 0 ? bytesPerPatient : MemoryPerPatient(host.Services,
+            ReplayRecording.FromSynthetic(new DatasetSampler(new ConditionMix(), 10, 500).Generate(7), "synthetic-12-lead"), pr.GetValue(MemoryPatientsOption) / 2);
 
         var table = new Table().Title("[bold]pipeline benchmark[/]");
         table.AddColumns("figure", "value", "target");
@@ -148,7 +167,7 @@ internal static class BenchCommand
         table.AddRow("raw ONNX Runtime batch / batch 1", $"{rawBatch / rawOne:F2}×", "");
         table.AddRow($"end-to-end latency p50 / p99 at {latency.LoadWindowsPerSecond:F0} windows/s", $"{latency.P50Ms:F1} / {latency.P99Ms:F1} ms", "");
         table.AddRow($"memory per patient, {recordings[0].Leads.Count} leads at {recordings[0].SampleRateHz:F0} Hz", $"{bytesPerPatient / 1024.0:F0} KiB", "");
-        table.AddRow("memory per patient, 12 leads at 500 Hz", $"{bytesPerTwelveLeadPatient / 1024.0:F0} KiB", "");
+        if (syntheticRecordings == 0) table.AddRow("memory per patient, 12 leads at 500 Hz", $"{bytesPerTwelveLeadPatient / 1024.0:F0} KiB", "");
         AnsiConsole.Write(table);
 
         if (pr.GetValue(StagesOption))
