@@ -75,7 +75,11 @@ internal static class BenchCommand
     private static int Run(ParseResult pr)
     {
         var (batch, patients, syntheticRecordings) = CheckOptions(pr);
-        var overrides = CommonOptions.Overrides(pr).Append(new("Inference:MaxBatchSize", batch.ToString())).ToList();
+        // The model's buffers and the batch stage both take --batch (a smaller one than the configured batch stage's
+        // would otherwise be refused at start-up as larger than the buffers).
+        var overrides = CommonOptions.Overrides(pr)
+            .Append(new("Inference:MaxBatchSize", batch.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Append(new("Batching:MaxBatchSize", batch.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, overrides, LogLevel.Warning);
         using var host = builder.Build();
         if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
