@@ -2,7 +2,8 @@
 # The GPU device check: run on a lent GPU host from the repository root after the pieces of deploy/gpu/prepare.sh have
 # been carried there (artifacts/gpu/carry-*). Unpacks the application and the CUDA provider, finds the host's CUDA 13
 # and cuDNN libraries, then runs `bench` once per configuration given as arguments ("name|env|options"), writing each
-# run's output and JSON figures to $OUT (or ./gpu-out).
+# run's output and JSON figures to $OUT (or ./gpu-out). Example, with the container image's gen-0 budget:
+#   deploy/gpu/device-check.sh "cuda16|DOTNET_GCgen0size=0x4000000 DOTNET_gcServer=1|--patients 512 --minutes 2 --batch 16 --set Inference:ExecutionProvider=Cuda"
 set -uo pipefail
 out=${OUT:-gpu-out}; mkdir -p "$out"
 g=artifacts/gpu; run=$g/run
