@@ -31,6 +31,17 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
         }
     }
 
+    /// <summary>Polls /readyz until it stops answering 200 (at most 30 s: the service samples its dependencies every
+    /// 2 s), logs what it said, and returns it.</summary>
+    private async Task<(int Status, string Body)> ReadinessOnceNotReadyAsync(ServiceProcess service, string during)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        (int Status, string Body) ready;
+        while ((ready = await service.GetAsync("/readyz")).Status == 200 && DateTime.UtcNow < deadline) await Task.Delay(250);
+        output.WriteLine($"/readyz during {during}: {ready.Status} {ready.Body}");
+        return ready;
+    }
+
     private static async Task UntilAsync(Func<bool> condition, TimeSpan within, string what)
     {
         var deadline = DateTime.UtcNow + within;
@@ -153,10 +164,7 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
         try
         {
             // Readiness and the reachability gauge say so (probes every 2 s, two misses in a row).
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            (int Status, string Body) ready;
-            while ((ready = await service.GetAsync("/readyz")).Status == 200 && DateTime.UtcNow < deadline) await Task.Delay(250);
-            output.WriteLine($"/readyz during the outage: {ready.Status} {ready.Body}");
+            var ready = await ReadinessOnceNotReadyAsync(service, "the outage");
             Assert.Equal(503, ready.Status);
             Assert.Contains("unreachable", ready.Body);
             Assert.Equal(0, await service.MetricAsync("cgdmer_kafka_broker_reachable"));
@@ -308,10 +316,7 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
         fhir.Down = true;
         try
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            (int Status, string Body) ready;
-            while ((ready = await service.GetAsync("/readyz")).Status == 200 && DateTime.UtcNow < deadline) await Task.Delay(250);
-            output.WriteLine($"/readyz during the FHIR outage: {ready.Status} {ready.Body}");
+            var ready = await ReadinessOnceNotReadyAsync(service, "the FHIR outage");
             Assert.Equal(503, ready.Status);
             Assert.Contains("FHIR server not answering (503 for", ready.Body);
             Assert.Equal(0, await service.MetricAsync("cgdmer_fhir_server_answering"));
