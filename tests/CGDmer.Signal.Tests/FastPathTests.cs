@@ -36,8 +36,28 @@ public class FastPathTests
         int lo = (int)((uint)a % (uint)values.Length), hi = (int)((uint)b % (uint)values.Length);
         if (lo > hi) (lo, hi) = (hi, lo);
         var sorted = values.Order().ToArray();
-        var (low, high) = OrderStatistics.SelectPairInPlace(values, lo, hi);
-        return Same(low, sorted[lo]) && Same(high, sorted[hi]);
+        var before = (float[])values.Clone();
+        var (low, high) = OrderStatistics.SelectPair(values, lo, hi);
+        return Same(low, sorted[lo]) && Same(high, sorted[hi]) && values.SequenceEqual(before, BitwiseComparer.Instance);
+    }
+
+    [Fact]
+    public void Selection_of_a_pair_near_both_ends_matches_a_sort_with_ties_nan_and_the_rank_limit()
+    {
+        // The one-pass path (both ranks within MaxTailRank of their end) and the copy fallback on each side of it.
+        var rng = new Random(7);
+        foreach (int n in new[] { 1, 2, 3, 10, 65, 129, 130, 1000 })
+            foreach (var make in new Func<int, float>[] { i => i, i => -i, _ => 1f, i => i % 3, _ => (float)rng.NextDouble(), i => i == 5 ? float.NaN : i })
+            {
+                var values = Enumerable.Range(0, n).Select(make).ToArray();
+                var sorted = (float[])values.Clone();
+                Array.Sort(sorted);
+                foreach (int rank in new[] { 0, 1, 9, OrderStatistics.MaxTailRank - 1, OrderStatistics.MaxTailRank })
+                {
+                    int lo = Math.Min(rank, n - 1), hi = Math.Max(lo, n - 1 - rank);
+                    Assert.Equal((sorted[lo], sorted[hi]), OrderStatistics.SelectPair(values, lo, hi));
+                }
+            }
     }
 
     [Property(MaxTest = 500)]
@@ -89,7 +109,8 @@ public class FastPathTests
                     Assert.Equal(sorted[k], OrderStatistics.SelectInPlace((float[])values.Clone(), k));
             }
         Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.SelectInPlace(new float[3], 3));
-        Assert.Throws<ArgumentException>(() => OrderStatistics.SelectPairInPlace(new float[3], 2, 1));
+        Assert.Throws<ArgumentException>(() => OrderStatistics.SelectPair(new float[3], 2, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.SelectPair(new float[3], 0, 3));
     }
 
     public static IEnumerable<object[]> Filters() =>

@@ -256,9 +256,10 @@ public sealed class WindowMeasurer
                 if (v < min) min = v;
                 if (v > max) max = v;
             }
-            // Robust range from the 1st and 99th percentiles: the values a sort gives, found by keeping each tail's few
-            // extremes in one pass each; a flat lead stops here, before the detectors and filters.
-            double range = OrderStatistics.SelectTail(finite, (int)Math.Ceiling(0.99 * (n - 1))) - OrderStatistics.SelectTail(finite, (int)(0.01 * (n - 1)));
+            // Robust range from the 1st and 99th percentiles: the values a sort gives, found by keeping both tails' few
+            // extremes in one pass; a flat lead stops here, before the detectors and filters.
+            var (p1, p99) = OrderStatistics.SelectPair(finite, (int)(0.01 * (n - 1)), (int)Math.Ceiling(0.99 * (n - 1)));
+            double range = p99 - p1;
             if (range < Options.FlatLineRangeMv)
                 return LeadQuality.Unusable with { RangeMv = range };
 

@@ -59,15 +59,31 @@ public static class OrderStatistics
     }
 
     /// <summary>
-    /// The values a full sort would put at indices <paramref name="lowK"/> ≤ <paramref name="highK"/> (two selections,
-    /// the second within the part below the first). Rearranges <paramref name="values"/>.
+    /// The values a full sort of <paramref name="values"/> would put at indices <paramref name="lowK"/> ≤
+    /// <paramref name="highK"/>, without rearranging them: a robust range (1st and 99th percentile) in one pass that keeps
+    /// both tails when both ranks are within <see cref="MaxTailRank"/> of their end (as <see cref="SelectTail"/> does for
+    /// one); otherwise, or with NaN, two selections on a pooled copy.
     /// </summary>
-    public static (float Low, float High) SelectPairInPlace(Span<float> values, int lowK, int highK)
+    public static (float Low, float High) SelectPair(ReadOnlySpan<float> values, int lowK, int highK)
     {
         if (lowK > highK) throw new ArgumentException($"{nameof(lowK)} ({lowK}) must not exceed {nameof(highK)} ({highK})", nameof(lowK));
-        float high = SelectInPlace(values, highK);
-        float low = lowK == highK ? high : SelectInPlace(values[..highK], lowK);
-        return (low, high);
+        if (lowK < 0 || highK >= values.Length) throw new ArgumentOutOfRangeException(lowK < 0 ? nameof(lowK) : nameof(highK), $"must be within 0..{values.Length - 1}");
+        int fromTop = values.Length - 1 - highK;
+        if (lowK < MaxTailRank && fromTop < MaxTailRank)
+        {
+            Span<float> low = stackalloc float[lowK + 1], high = stackalloc float[fromTop + 1];
+            if (TryKeepBothExtremes(values, low, high)) return (low[lowK], high[fromTop]);
+        }
+        var buffer = ArrayPool<float>.Shared.Rent(values.Length);
+        try
+        {
+            var copy = buffer.AsSpan(0, values.Length);
+            values.CopyTo(copy);
+            // The second selection within the part below the first: selection splits around its index.
+            float highValue = SelectInPlace(copy, highK);
+            return (lowK == highK ? highValue : SelectInPlace(copy[..highK], lowK), highValue);
+        }
+        finally { ArrayPool<float>.Shared.Return(buffer); }
     }
 
     /// <summary>
@@ -111,18 +127,38 @@ public static class OrderStatistics
         foreach (float v in values)
         {
             if (float.IsNaN(v)) return false;
-            int i;
-            if (filled < size) i = filled++;
-            else if (TOrder.Before(v, kept[size - 1])) i = size - 1;
-            else continue; // the common case once the buffer holds the extremes so far
-            while (i > 0 && TOrder.Before(v, kept[i - 1]))
-            {
-                kept[i] = kept[i - 1];
-                i--;
-            }
-            kept[i] = v;
+            // Most values fail this once the buffer holds the extremes so far: one well-predicted comparison.
+            if (filled < size || TOrder.Before(v, kept[size - 1])) Insert<TOrder>(kept, ref filled, v);
         }
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryKeepExtremes{TOrder}"/> for both ends in one pass: the smallest values into <paramref name="low"/>
+    /// (ascending), the largest into <paramref name="high"/> (descending); false at the first NaN.
+    /// </summary>
+    private static bool TryKeepBothExtremes(ReadOnlySpan<float> values, Span<float> low, Span<float> high)
+    {
+        int lowSize = low.Length, highSize = high.Length, lowFilled = 0, highFilled = 0;
+        foreach (float v in values)
+        {
+            if (float.IsNaN(v)) return false;
+            if (lowFilled < lowSize || v < low[lowSize - 1]) Insert<Ascending>(low, ref lowFilled, v);
+            if (highFilled < highSize || v > high[highSize - 1]) Insert<Descending>(high, ref highFilled, v);
+        }
+        return true;
+    }
+
+    /// <summary>Inserts <paramref name="v"/> into the ordered <paramref name="kept"/>, dropping its last value once full.</summary>
+    private static void Insert<TOrder>(Span<float> kept, ref int filled, float v) where TOrder : struct, IOrder
+    {
+        int i = filled < kept.Length ? filled++ : kept.Length - 1;
+        while (i > 0 && TOrder.Before(v, kept[i - 1]))
+        {
+            kept[i] = kept[i - 1];
+            i--;
+        }
+        kept[i] = v;
     }
 
     private interface IOrder
