@@ -29,13 +29,11 @@ internal sealed class DependencyReadiness
     {
         _failedBrokerProbes = brokersAnswered ? 0 : _failedBrokerProbes + 1;
         KafkaReachable = brokersAnswered || (_failedBrokerProbes < 2 && KafkaReachable);
-        (string? blockedBy, string? reason) = true switch
-        {
-            _ when !KafkaReachable => ("Kafka", "Kafka brokers unreachable; retrying"),
-            _ when fhir is { IsAnswering: false } h && h.FailingFor >= FhirFailingLimit =>
-                ("FHIR", $"FHIR server not answering ({h.LastProblem} for {h.FailingFor.TotalSeconds:F0} s); its writes are retried"),
-            _ => ((string?)null, (string?)null),
-        };
+        string? blockedBy = null, reason = null;
+        if (!KafkaReachable)
+            (blockedBy, reason) = ("Kafka", "Kafka brokers unreachable; retrying");
+        else if (fhir is { IsAnswering: false } h && h.FailingFor >= FhirFailingLimit)
+            (blockedBy, reason) = ("FHIR", $"FHIR server not answering ({h.LastProblem} for {h.FailingFor.TotalSeconds:F0} s); its writes are retried");
         bool changed = blockedBy != _blockedBy;
         _blockedBy = blockedBy;
         return (changed, reason);

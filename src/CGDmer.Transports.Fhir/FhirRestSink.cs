@@ -112,18 +112,21 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         }
     }
 
-    private void ServerAnswered()
+    /// <summary>One attempt's outcome: counted by status, and the server's health moved with it.</summary>
+    private void Observed(string status, bool failed)
     {
-        if (Interlocked.Exchange(ref _failingSince, 0) == 0) return;
-        _metrics?.ServerAnswering.Set(1);
-        _log.LogInformation("FHIR server answering again");
-    }
-
-    private void ServerFailed(string status)
-    {
-        _lastProblem = status;
-        // Max(1, …): 0 means "answering", and a test clock may start there.
-        if (Interlocked.CompareExchange(ref _failingSince, Math.Max(1, _time.GetTimestamp()), 0) == 0) _metrics?.ServerAnswering.Set(0);
+        _metrics?.Responses.WithLabels(status).Inc();
+        if (failed)
+        {
+            _lastProblem = status;
+            // Max(1, …): 0 means "answering", and a test clock may start there.
+            if (Interlocked.CompareExchange(ref _failingSince, Math.Max(1, _time.GetTimestamp()), 0) == 0) _metrics?.ServerAnswering.Set(0);
+        }
+        else if (Interlocked.Exchange(ref _failingSince, 0) != 0)
+        {
+            _metrics?.ServerAnswering.Set(1);
+            _log.LogInformation("FHIR server answering again");
+        }
     }
 
     /// <summary>
@@ -246,22 +249,17 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         try
         {
             var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            string status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _metrics?.Responses.WithLabels(status).Inc();
-            if (IsTransient(response.StatusCode)) ServerFailed(status);
-            else ServerAnswered();
+            Observed(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), IsTransient(response.StatusCode));
             return response;
         }
         catch (HttpRequestException)
         {
-            _metrics?.Responses.WithLabels("network").Inc();
-            ServerFailed("network");
+            Observed("network", failed: true);
             throw;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
-            _metrics?.Responses.WithLabels("timeout").Inc();
-            ServerFailed("timeout");
+            Observed("timeout", failed: true);
             throw;
         }
     }

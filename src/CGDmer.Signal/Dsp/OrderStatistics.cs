@@ -74,6 +74,12 @@ public static class OrderStatistics
             Span<float> low = stackalloc float[lowK + 1], high = stackalloc float[fromTop + 1];
             if (TryKeepBothExtremes(values, low, high)) return (low[lowK], high[fromTop]);
         }
+        return SelectOnCopy(values, lowK, highK);
+    }
+
+    /// <summary>The slow path of <see cref="SelectPair"/> and <see cref="SelectTail"/>: quickselect on a pooled copy.</summary>
+    private static (float Low, float High) SelectOnCopy(ReadOnlySpan<float> values, int lowK, int highK)
+    {
         var buffer = ArrayPool<float>.Shared.Rent(values.Length);
         try
         {
@@ -104,14 +110,7 @@ public static class OrderStatistics
             bool complete = k <= fromTop ? TryKeepExtremes<Ascending>(values, kept) : TryKeepExtremes<Descending>(values, kept);
             if (complete) return kept[rank];
         }
-        var buffer = ArrayPool<float>.Shared.Rent(values.Length);
-        try
-        {
-            var copy = buffer.AsSpan(0, values.Length);
-            values.CopyTo(copy);
-            return SelectInPlace(copy, k);
-        }
-        finally { ArrayPool<float>.Shared.Return(buffer); }
+        return SelectOnCopy(values, k, k).High;
     }
 
     /// <summary>Deepest rank from either end that <see cref="SelectTail"/> keeps on the stack (64 floats).</summary>
