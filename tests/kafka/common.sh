@@ -20,8 +20,19 @@ pid_of() { # <name> -> pid on stdout when alive and ours
   [[ -f "$file" ]] || return 1
   pid="$(<"$file")"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [[ -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state_dir" || return 1
+  local cmdline tries=0
+  while :; do
+    [[ -r "/proc/$pid/cmdline" ]] || return 1
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+    [[ -z "$cmdline" ]] || break
+    # An empty command line: the process is inside an exec (launch's setsid -> nohup -> java: the kernel shows no
+    # arguments for a few milliseconds, measured in a quarter of reads made just after the fork) or a zombie. Right
+    # after a launch that read made start.sh take a starting broker for one that had exited.
+    [[ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]] || return 1
+    ((++tries < 100)) || return 1
+    sleep 0.02
+  done
+  [[ "$cmdline" == *"$state_dir"* ]] || return 1
   echo "$pid"
 }
 
