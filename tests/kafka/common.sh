@@ -20,20 +20,28 @@ pid_of() { # <name> -> pid on stdout when alive and ours
   [[ -f "$file" ]] || return 1
   pid="$(<"$file")"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  local cmdline tries=0
-  while :; do
-    [[ -r "/proc/$pid/cmdline" ]] || return 1
-    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-    [[ -z "$cmdline" ]] || break
-    # An empty command line: the process is inside an exec (launch's setsid -> nohup -> java: the kernel shows no
-    # arguments for a few milliseconds, measured in a quarter of reads made just after the fork) or a zombie. Right
-    # after a launch that read made start.sh take a starting broker for one that had exited.
-    [[ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]] || return 1
-    ((++tries < 100)) || return 1
-    sleep 0.02
-  done
-  [[ "$cmdline" == *"$state_dir"* ]] || return 1
+  [[ -r "/proc/$pid/cmdline" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$state_dir" || return 1
   echo "$pid"
+}
+
+# Runs a command detached, its output in <name>.out (the previous run's kept as <name>.out.prev), and writes its pid to
+# <name>.pid. setsid: its own session, so a Ctrl-C to the caller doesn't reach it. The command line must mention the
+# state directory (pid_of recognises it by that).
+launch() { # <name> <command> [args...]
+  local name=$1; shift
+  [[ -f "$state_dir/$name.out" ]] && mv -f "$state_dir/$name.out" "$state_dir/$name.out.prev"
+  setsid nohup "$@" >"$state_dir/$name.out" 2>&1 </dev/null &
+  local pid=$! expected deadline=$((SECONDS + 5))
+  expected="$(printf '%s ' "$@")"
+  # The pid file is written once the command itself runs. Until then /proc shows the forking shell's command line,
+  # or none at all while setsid and nohup exec (measured: a quarter of reads made just after the fork), and pid_of
+  # would take the process that is starting for one that has exited.
+  while [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" != "$expected" ]] && kill -0 "$pid" 2>/dev/null &&
+    ((SECONDS < deadline)); do
+    sleep 0.01
+  done
+  echo "$pid" >"$state_dir/$name.pid"
 }
 
 wait_gone() { # <pid> <seconds>

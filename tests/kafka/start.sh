@@ -117,13 +117,6 @@ jvm_opts=(-Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.h
   --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
   "-Dlog4j.configuration=file:$state_dir/log4j.properties" -cp "$kafka_home/libs/*")
 
-launch() { # <name> <main class> <config file>; setsid: own session, so a Ctrl-C to the caller doesn't reach it
-  local name=$1
-  [[ -f "$state_dir/$name.out" ]] && mv -f "$state_dir/$name.out" "$state_dir/$name.out.prev"
-  setsid nohup "$java_bin" "${jvm_opts[@]}" "$2" "$3" >"$state_dir/$name.out" 2>&1 </dev/null &
-  echo $! >"$state_dir/$name.pid"
-}
-
 tail_of() { tail -n 25 "$state_dir/$1.out" 2>/dev/null | sed 's/^/    /' >&2 || true; }
 
 zookeeper_ok() { # ZooKeeper's four-letter "ruok" health check, in a subshell so a refused connect can't end us
@@ -134,7 +127,7 @@ zookeeper_ok() { # ZooKeeper's four-letter "ruok" health check, in a subshell so
 started_at=$SECONDS
 if ! pid_of zookeeper >/dev/null; then
   port_in_use "$ZK_PORT" && die 5 "ZooKeeper port $ZK_PORT is taken by another process"
-  launch zookeeper org.apache.zookeeper.server.quorum.QuorumPeerMain "$state_dir/zookeeper.properties"
+  launch zookeeper "$java_bin" "${jvm_opts[@]}" org.apache.zookeeper.server.quorum.QuorumPeerMain "$state_dir/zookeeper.properties"
 fi
 deadline=$((SECONDS + timeout))
 until zookeeper_ok 2>/dev/null; do
@@ -163,7 +156,7 @@ deadline=$((SECONDS + timeout))
 while :; do
   if ! pid_of kafka >/dev/null; then
     port_in_use "$KAFKA_PORT" && die 5 "Kafka port $KAFKA_PORT is taken by another process"
-    launch kafka kafka.Kafka "$state_dir/server.properties"
+    launch kafka "$java_bin" "${jvm_opts[@]}" kafka.Kafka "$state_dir/server.properties"
   fi
   until broker_ready; do
     pid_of kafka >/dev/null || break
