@@ -101,7 +101,8 @@ public sealed class BrokerSmokeTests(KafkaBrokerFixture broker, ITestOutputHelpe
 
         var config = broker.CreateProducerConfig();
         config.MaxInFlight = 1; // no reordering on retry: acknowledged segments of a device stay in sequence
-        using var producer = Telemetry.Producer(config);
+        var producerLog = new ConcurrentQueue<string>();
+        using var producer = Telemetry.Producer(config, producerLog);
         void Send(ulong sequence)
         {
             for (int device = 0; device < devices; device++)
@@ -153,7 +154,8 @@ public sealed class BrokerSmokeTests(KafkaBrokerFixture broker, ITestOutputHelpe
             var sequences = device.Select(s => s.Sequence).ToList();
             var stepBack = sequences.Zip(sequences.Skip(1)).Select((p, i) => (p.First, p.Second, i)).FirstOrDefault(p => p.First > p.Second);
             Assert.True(stepBack == default, $"{device.Key} out of order at {stepBack.i + 1} of {sequences.Count}: " +
-                $"{string.Join(", ", sequences.Skip(Math.Max(0, stepBack.i - 8)).Take(20))} (acked before the restart: {ackedDuringOutage})");
+                $"{string.Join(", ", sequences.Skip(Math.Max(0, stepBack.i - 8)).Take(20))} (acked before the restart: {ackedDuringOutage}); " +
+                $"the producer's log:{Environment.NewLine}{string.Join(Environment.NewLine, producerLog.TakeLast(40))}");
             duplicates += sequences.Count - sequences.Distinct().Count();
         }
         output.WriteLine($"{outage}: {receivedSegments.Count} in the log, {duplicates} duplicates");

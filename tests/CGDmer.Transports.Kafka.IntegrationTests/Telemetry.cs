@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CGDmer.Contracts.Telemetry.V1;
 using Confluent.Kafka;
 using Google.Protobuf;
@@ -80,8 +81,12 @@ internal static class Telemetry
 
     /// <summary>librdkafka logs to stderr by default: deprecation warnings for the 0.9 settings and "brokers are
     /// down" during the outage tests, all expected. The assertions carry what matters, so the logs are dropped.</summary>
-    public static IProducer<string, byte[]> Producer(ProducerConfig config) =>
-        new ProducerBuilder<string, byte[]>(config).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
+    /// <param name="log">When given, collects librdkafka's log and error lines, for a failure message to show.</param>
+    public static IProducer<string, byte[]> Producer(ProducerConfig config, ConcurrentQueue<string>? log = null) =>
+        new ProducerBuilder<string, byte[]>(config)
+            .SetLogHandler((_, m) => log?.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {m.Level} {m.Facility}: {m.Message}"))
+            .SetErrorHandler((_, e) => log?.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} error {e.Code}: {e.Reason}"))
+            .Build();
 
     public static IConsumer<string, byte[]> Consumer(KafkaBrokerFixture broker, string groupId, string topic)
     {
