@@ -30,7 +30,7 @@ public class DedicatedThreadOperatorTests
     }
 
     [Fact]
-    public void A_slow_downstream_blocks_the_upstream_once_the_queue_is_full()
+    public async Task A_slow_downstream_blocks_the_upstream_once_the_queue_is_full()
     {
         var source = new Subject<int>();
         var gate = new ManualResetEventSlim(false);
@@ -48,16 +48,16 @@ public class DedicatedThreadOperatorTests
         // left the queue before it filled; a queue that is still above half full does not wake its producer).
         Assert.True(entered.Wait(Patience), "nothing reached the downstream");
         Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref offered) >= 5, Patience), $"{offered} items offered");
-        Assert.False(producing.Wait(TimeSpan.FromMilliseconds(300)), "the upstream was not held back");
+        Assert.False(await producing.FinishesWithin(TimeSpan.FromMilliseconds(300)), "the upstream was not held back");
         Assert.InRange(Volatile.Read(ref offered), 5, 6);
         gate.Set();
-        Assert.True(producing.Wait(Patience));
+        Assert.True(await producing.FinishesWithin(Patience));
         Assert.True(done.Wait(Patience));
         Assert.Equal(Enumerable.Range(0, 20), received);
     }
 
     [Fact]
-    public void A_throwing_downstream_gets_nothing_more_and_no_longer_blocks_the_upstream()
+    public async Task A_throwing_downstream_gets_nothing_more_and_no_longer_blocks_the_upstream()
     {
         var source = new Subject<int>();
         var delivered = new List<int>();
@@ -67,13 +67,13 @@ public class DedicatedThreadOperatorTests
             if (i == 3) throw new InvalidOperationException("sink broke");
         });
         var producing = Task.Run(() => { for (int i = 0; i < 100; i++) source.OnNext(i); source.OnCompleted(); });
-        Assert.True(producing.Wait(Patience), "the upstream stayed blocked after the downstream failed");
+        Assert.True(await producing.FinishesWithin(Patience), "the upstream stayed blocked after the downstream failed");
         Thread.Sleep(100);
         lock (delivered) Assert.Equal([0, 1, 2, 3], delivered);
     }
 
     [Fact]
-    public void Disposing_releases_an_upstream_blocked_on_a_full_queue()
+    public async Task Disposing_releases_an_upstream_blocked_on_a_full_queue()
     {
         var source = new Subject<int>();
         var gate = new ManualResetEventSlim(false);
@@ -87,9 +87,9 @@ public class DedicatedThreadOperatorTests
         // Item 0 on the downstream, item 1 queued, the third offer blocked: only then dispose.
         Assert.True(entered.Wait(Patience));
         Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref offered) == 3, Patience), $"{offered} items offered");
-        Assert.False(producing.Wait(TimeSpan.FromMilliseconds(200)));
+        Assert.False(await producing.FinishesWithin(TimeSpan.FromMilliseconds(200)));
         sub.Dispose();
-        Assert.True(producing.Wait(Patience));
+        Assert.True(await producing.FinishesWithin(Patience));
         gate.Set();
     }
 }

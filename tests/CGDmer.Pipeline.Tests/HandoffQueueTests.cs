@@ -8,7 +8,7 @@ public class HandoffQueueTests
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public void Items_come_out_in_the_order_they_went_in_and_none_is_lost_between_two_threads()
+    public async Task Items_come_out_in_the_order_they_went_in_and_none_is_lost_between_two_threads()
     {
         var queue = new HandoffQueue<int>(capacity: 7);
         const int count = 200_000;
@@ -19,12 +19,12 @@ public class HandoffQueueTests
         });
         int expected = 0;
         while (queue.TryTake(out int item, CancellationToken.None)) Assert.Equal(expected++, item);
-        Assert.True(producer.Wait(Generous));
+        Assert.True(await producer.FinishesWithin(Generous));
         Assert.Equal(count, expected);
     }
 
     [Fact]
-    public void A_producer_of_a_full_queue_waits_until_half_of_it_was_taken()
+    public async Task A_producer_of_a_full_queue_waits_until_half_of_it_was_taken()
     {
         var queue = new HandoffQueue<int>(capacity: 4);
         for (int i = 0; i < 4; i++) Assert.True(queue.TryAdd(i, CancellationToken.None));
@@ -33,36 +33,39 @@ public class HandoffQueueTests
         Assert.True(SpinWait.SpinUntil(() => queue.WaitingProducers == 1, Generous), "the producer never blocked");
 
         Assert.True(queue.TryTake(out _, CancellationToken.None)); // 3 left: above half, the producer sleeps on
-        Assert.False(blocked.Wait(Blocked));
+        Assert.False(await blocked.FinishesWithin(Blocked));
         Assert.True(queue.TryTake(out _, CancellationToken.None)); // 2 left = half: it resumes
-        Assert.True(blocked.Wait(Generous));
-        Assert.True(blocked.Result);
+        Assert.True(await blocked.FinishesWithin(Generous));
+        Assert.True(await blocked);
         Assert.Equal(3, queue.InFlight);
     }
 
     [Fact]
-    public void An_idle_consumer_is_woken_by_the_first_item()
+    public async Task An_idle_consumer_is_woken_by_the_first_item()
     {
         var queue = new HandoffQueue<string>(capacity: 4);
         var taking = Task.Run(() => queue.TryTake(out var item, CancellationToken.None) ? item : null);
-        Assert.False(taking.Wait(Blocked));
+        // Waiting for sure (not merely not started yet), so that the item below has someone to wake.
+        Assert.True(SpinWait.SpinUntil(() => queue.ConsumerWaiting, Generous), "the consumer never waited");
+        Assert.False(await taking.FinishesWithin(Blocked));
         queue.TryAdd("segment", CancellationToken.None);
-        Assert.True(taking.Wait(Generous));
-        Assert.Equal("segment", taking.Result);
+        Assert.True(await taking.FinishesWithin(Generous));
+        Assert.Equal("segment", await taking);
     }
 
     [Fact]
-    public void Completing_refuses_new_items_wakes_a_blocked_producer_and_lets_the_consumer_drain_first()
+    public async Task Completing_refuses_new_items_wakes_a_blocked_producer_and_lets_the_consumer_drain_first()
     {
         var queue = new HandoffQueue<int>(capacity: 2);
         queue.TryAdd(1, CancellationToken.None);
         queue.TryAdd(2, CancellationToken.None);
         var blocked = Task.Run(() => queue.TryAdd(3, CancellationToken.None));
-        Assert.False(blocked.Wait(Blocked));
+        Assert.True(SpinWait.SpinUntil(() => queue.WaitingProducers == 1, Generous), "the producer never blocked");
+        Assert.False(await blocked.FinishesWithin(Blocked));
 
         queue.CompleteAdding();
-        Assert.True(blocked.Wait(Generous));
-        Assert.False(blocked.Result);
+        Assert.True(await blocked.FinishesWithin(Generous));
+        Assert.False(await blocked);
         Assert.False(queue.TryAdd(4, CancellationToken.None));
         Assert.True(queue.TryTake(out int a, CancellationToken.None));
         Assert.True(queue.TryTake(out int b, CancellationToken.None));
@@ -91,7 +94,7 @@ public class HandoffQueueTests
     }
 
     [Fact]
-    public void Held_items_count_against_the_capacity_until_done()
+    public async Task Held_items_count_against_the_capacity_until_done()
     {
         var queue = new HandoffQueue<int>(capacity: 2, holdUntilDone: true);
         queue.TryAdd(1, CancellationToken.None);
@@ -101,9 +104,10 @@ public class HandoffQueueTests
         Assert.Equal(2, queue.InFlight); // both on the model, none queued: still full
 
         var blocked = Task.Run(() => queue.TryAdd(3, CancellationToken.None));
-        Assert.False(blocked.Wait(Blocked));
+        Assert.True(SpinWait.SpinUntil(() => queue.WaitingProducers == 1, Generous), "the producer never blocked");
+        Assert.False(await blocked.FinishesWithin(Blocked));
         queue.Done();
-        Assert.True(blocked.Wait(Generous));
+        Assert.True(await blocked.FinishesWithin(Generous));
         Assert.Equal(2, queue.InFlight);
         queue.Done();
         Assert.Throws<InvalidOperationException>(queue.Done);

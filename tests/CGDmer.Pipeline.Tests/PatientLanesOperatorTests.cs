@@ -55,7 +55,7 @@ public class PatientLanesOperatorTests
     }
 
     [Fact]
-    public void A_full_lane_blocks_the_upstream_instead_of_buffering()
+    public async Task A_full_lane_blocks_the_upstream_instead_of_buffering()
     {
         using var gate = new ManualResetEventSlim(false);
         var source = new Subject<EcgSegmentData>();
@@ -64,10 +64,13 @@ public class PatientLanesOperatorTests
             .PerPatientLanes(2, 2, lane => lane.Do(_ => { gate.Wait(); Interlocked.Increment(ref processed); }))
             .Subscribe(_ => { });
         // One patient, so one lane: 1 segment in its stage (waiting at the gate) + 2 queued; the 4th OnNext must block.
-        var producer = Task.Run(() => { for (ulong i = 0; i < 4; i++) source.OnNext(Segment("p", i)); });
-        Assert.False(producer.Wait(300), "the upstream should block while the lane is full");
+        int offered = 0;
+        var producer = Task.Run(() => { for (ulong i = 0; i < 4; i++) { Interlocked.Increment(ref offered); source.OnNext(Segment("p", i)); } });
+        // The 4th offer made for sure (not merely not started yet) before asking whether it blocks.
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref offered) == 4, 5000), $"{offered} segments offered");
+        Assert.False(await producer.FinishesWithin(300), "the upstream should block while the lane is full");
         gate.Set();
-        Assert.True(producer.Wait(5000));
+        Assert.True(await producer.FinishesWithin(5000));
         source.OnCompleted();
         SpinWait.SpinUntil(() => Volatile.Read(ref processed) == 4, 5000);
         Assert.Equal(4, processed);

@@ -51,7 +51,7 @@ public class ReplayEndToEndTests
     }
 
     [Fact]
-    public void Every_output_line_is_a_valid_fhir_observation_or_a_schema_valid_alert_event()
+    public async System.Threading.Tasks.Task Every_output_line_is_a_valid_fhir_observation_or_a_schema_valid_alert_event()
     {
         var outDir = First.Value.Out;
         var observations = File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.ObservationsFile));
@@ -68,7 +68,7 @@ public class ReplayEndToEndTests
         var device = FhirNdjson.Parse<Device>(File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.DevicesFile)).Single());
         Assert.Contains(observations, l => l.Contains($"Device/{device.Id}", StringComparison.Ordinal));
 
-        var schema = JsonSchema.FromFileAsync(HostFixture.Asset("alert-event.schema.json")).GetAwaiter().GetResult();
+        var schema = await JsonSchema.FromFileAsync(HostFixture.Asset("alert-event.schema.json"));
         var alerts = File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.AlertsFile));
         Assert.NotEmpty(alerts);
         foreach (var line in alerts)

@@ -84,7 +84,7 @@ public class InferOperatorTests
     }
 
     [Fact]
-    public void Upstream_blocks_when_MaxBatchesInFlight_batches_are_in_flight()
+    public async Task Upstream_blocks_when_MaxBatchesInFlight_batches_are_in_flight()
     {
         var model = new FakeFindingsModel { Gate = new ManualResetEventSlim(false) };
         var metrics = new PipelineMetrics(Prometheus.Metrics.NewCustomRegistry());
@@ -112,7 +112,7 @@ public class InferOperatorTests
         Assert.Equal(1, model.Runs);
 
         model.Gate.Set();
-        Assert.True(producer.Wait(Patience));
+        Assert.True(await producer.FinishesWithin(Patience));
         sink.Wait();
         Assert.True(sink.Completed);
         Assert.Equal([0L, 1L, 2L], sink.Items.Select(a => a.Window.Index));

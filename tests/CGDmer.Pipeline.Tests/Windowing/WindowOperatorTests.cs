@@ -176,7 +176,7 @@ public class WindowOperatorTests
     }
 
     [Fact]
-    public void Timer_and_segments_from_different_threads_are_serialized()
+    public async Task Timer_and_segments_from_different_threads_are_serialized()
     {
         // Real threads: segments pushed from two tasks for different patients while a short silence timeout fires.
         var options = new WindowingOptions { SilentPatientTimeoutSeconds = 0.001 };
@@ -195,7 +195,7 @@ public class WindowOperatorTests
         {
             foreach (var s in Stream(p, 360, 0, 30)) sync.OnNext(s);
         })).ToArray();
-        Task.WaitAll(tasks);
+        await Task.WhenAll(tasks);
         source.OnCompleted();
         Assert.Equal(0, overlaps);
         Assert.True(count >= 4, $"{count} windows");
