@@ -15,6 +15,18 @@ public sealed class BrokerSmokeTests(KafkaBrokerFixture broker, ITestOutputHelpe
     private static readonly TimeSpan ConsumeTimeout = TimeSpan.FromSeconds(45);
 
     [Fact]
+    public void The_test_broker_listens_below_the_ephemeral_port_range()
+    {
+        // Ports the kernel hands out to outgoing connections and port-0 listeners (other test hosts, librdkafka's mock
+        // brokers) can be taken between start.sh's check and the JVM's bind; CI once lost every broker test to it.
+        if (!broker.OwnsBroker) return; // an external broker's address is not ours to choose
+        var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        int ephemeralLow = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+        int port = int.Parse(broker.BootstrapServers.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(port, 1024, ephemeralLow - 1);
+    }
+
+    [Fact]
     public async Task A_thousand_keyed_segments_come_back_complete_and_in_order_per_device()
     {
         output.WriteLine($"broker {broker.BootstrapServers}, first start took {broker.InitialStartDuration.TotalSeconds:F1} s");

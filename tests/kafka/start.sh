@@ -42,14 +42,26 @@ state_dir="$(cd "$state_dir" && pwd)"
 
 # --- ports: fixed at first start -------------------------------------------------------------------------------
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Picked below the kernel's ephemeral range, which outgoing connections and port-0 listeners (the test hosts' metric
+# servers, librdkafka's mock brokers in the unit tests that run alongside) draw from: a port picked there can be
+# taken between this check and the JVM's bind (CI: ZooKeeper "Address already in use").
+ephemeral_low=32768
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
 free_port() {
-  local p
+  local p lo=10000 hi=$((ephemeral_low - 1))
+  ((hi - lo >= 1000)) || { lo=20000; hi=49999; } # an unusual ephemeral range: the wide span, and the retry below
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((lo + (RANDOM * 32768 + RANDOM) % (hi - lo + 1)))
+    [[ "$p" != "${ZK_PORT:-}" && "$p" != "${KAFKA_PORT:-}" ]] || continue
     port_in_use "$p" || { echo "$p"; return 0; }
   done
   die 5 "found no free port"
 }
+save_ports() {
+  printf 'ZK_PORT=%s\nKAFKA_PORT=%s\n' "$ZK_PORT" "$KAFKA_PORT" >"$state_dir/ports.env"
+  bootstrap="127.0.0.1:$KAFKA_PORT"
+}
+fresh_ports=0 # ports picked by this start: still free to change, since no client knows them yet
 if [[ -f "$state_dir/ports.env" ]]; then
   source "$state_dir/ports.env"
   [[ -z "$kafka_port" || "$kafka_port" == "$KAFKA_PORT" ]] || die 2 "$state_dir already uses Kafka port $KAFKA_PORT"
@@ -57,8 +69,8 @@ if [[ -f "$state_dir/ports.env" ]]; then
 else
   ZK_PORT="${zk_port:-$(free_port)}"
   KAFKA_PORT="${kafka_port:-$(free_port)}"
-  while [[ "$KAFKA_PORT" == "$ZK_PORT" ]]; do KAFKA_PORT="$(free_port)"; done
-  printf 'ZK_PORT=%s\nKAFKA_PORT=%s\n' "$ZK_PORT" "$KAFKA_PORT" >"$state_dir/ports.env"
+  [[ -n "$zk_port" || -n "$kafka_port" ]] || fresh_ports=1
+  save_ports
 fi
 bootstrap="127.0.0.1:$KAFKA_PORT"
 
@@ -73,6 +85,7 @@ log4j.logger.org.I0Itec.zkclient=WARN
 log4j.logger.kafka.request.logger=WARN
 LOG4J
 
+write_configs() { # the two files that name the ports
 # tickTime 500 ms lets the broker use a short ZooKeeper session (min 2 ticks), so after `stop.sh --kill` the dead
 # broker's registration expires within seconds and the restarted broker can register its id again.
 cat >"$state_dir/zookeeper.properties" <<ZK
@@ -109,6 +122,8 @@ zookeeper.session.timeout.ms=3000
 controlled.shutdown.enable=true
 log.retention.check.interval.ms=300000
 KAFKA
+}
+write_configs
 
 # Launched with java directly rather than kafka-run-class.sh: that script adds GC-logging flags (-XX:+PrintGCDateStamps)
 # that Java 9+ refuses, and running java ourselves gives us its exact pid. The add-opens let 0.9's index unmapping
@@ -131,7 +146,15 @@ if ! pid_of zookeeper >/dev/null; then
 fi
 deadline=$((SECONDS + timeout))
 until zookeeper_ok 2>/dev/null; do
-  if ! pid_of zookeeper >/dev/null; then log "ZooKeeper exited; its output:"; tail_of zookeeper; exit 5; fi
+  if ! pid_of zookeeper >/dev/null; then
+    if ((fresh_ports)) && grep -q 'Address already in use' "$state_dir/zookeeper.out" && ((SECONDS < deadline)); then
+      ZK_PORT="$(free_port)"; save_ports; write_configs
+      log "ZooKeeper's port was taken before it could bind; trying port $ZK_PORT"
+      launch zookeeper "$java_bin" "${jvm_opts[@]}" org.apache.zookeeper.server.quorum.QuorumPeerMain "$state_dir/zookeeper.properties"
+      continue
+    fi
+    log "ZooKeeper exited; its output:"; tail_of zookeeper; exit 5
+  fi
   ((SECONDS < deadline)) || { log "ZooKeeper did not answer within ${timeout}s; its output:"; tail_of zookeeper; exit 5; }
   sleep 0.2
 done
@@ -160,12 +183,24 @@ while :; do
   fi
   until broker_ready; do
     pid_of kafka >/dev/null || break
+    if grep -q 'Fatal error during KafkaServer startup' "$state_dir/kafka.out"; then
+      # 0.9 does not always exit after a failed start (seen: hung in its shutdown after a failed bind); end it here
+      # and decide below as for an exit.
+      pid="$(pid_of kafka)" && { kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || wait_gone "$pid" 10 || true; }
+      break
+    fi
     ((SECONDS < deadline)) || { log "the broker did not start within ${timeout}s; its output:"; tail_of kafka; exit 5; }
     sleep 0.2
   done
   broker_ready && break
-  # The broker exited. After a kill its id stays registered in ZooKeeper until the old session expires (3 s);
-  # the new broker then refuses to start, so launch again until that registration is gone.
+  # The broker exited (or was ended above). A port this start picked may have been taken before the bind: pick again.
+  if ((fresh_ports)) && grep -q 'Address already in use' "$state_dir/kafka.out" && ((SECONDS < deadline)); then
+    KAFKA_PORT="$(free_port)"; save_ports; write_configs
+    log "the broker's port was taken before it could bind; trying port $KAFKA_PORT"
+    continue
+  fi
+  # After a kill its id stays registered in ZooKeeper until the old session expires (3 s); the new broker then
+  # refuses to start, so launch again until that registration is gone.
   if grep -q 'already registered\|NodeExists' "$state_dir/kafka.out" && ((SECONDS < deadline)); then
     log "broker id still registered by the previous (killed) broker; retrying"
     sleep 1
