@@ -90,9 +90,11 @@ internal sealed class Ward : IDisposable
     /// <summary>Sends <paramref name="plan"/> (e.g. materialised up front, so that producing costs no synthesis).</summary>
     public Task<ProduceReport> Produce(IEnumerable<SimulatedMessage> plan, double? speed, CancellationToken cancel = default) => Task.Run(() =>
     {
+        _broker.WaitUntilTopicIsLed(Topics.Segments, TimeSpan.FromSeconds(30));
         using var producer = new KafkaSegmentProducer(ProducerOptions());
         var report = producer.Send(plan, speed, cancel);
-        _output.WriteLine($"[simulator] produced {report.Produced}, delivered {report.Delivered}, failed {report.Failed} in {report.Elapsed.TotalSeconds:F1} s");
+        var failures = report.FailuresByCode.Count == 0 ? "" : $" ({string.Join(", ", report.FailuresByCode.Select(kv => $"{kv.Key} {kv.Value}"))})";
+        _output.WriteLine($"[simulator] produced {report.Produced}, delivered {report.Delivered}, failed {report.Failed}{failures} in {report.Elapsed.TotalSeconds:F1} s");
         return report;
     }, cancel);
 
