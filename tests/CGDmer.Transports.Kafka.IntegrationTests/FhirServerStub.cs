@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 
 namespace CGDmer.Transports.Kafka.IntegrationTests;
 
@@ -18,8 +17,7 @@ internal sealed class FhirServerStub : IDisposable
     public FhirServerStub(int failEvery = 7)
     {
         _failEvery = failEvery;
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0)) { probe.Start(); port = ((IPEndPoint)probe.LocalEndpoint).Port; }
+        int port = TestPorts.Free();
         BaseUrl = $"http://localhost:{port}/fhir";
         _listener.Prefixes.Add(BaseUrl + "/");
         _listener.Start();

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using Xunit.Abstractions;
 
@@ -42,7 +41,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     {
         if (!File.Exists(ServiceAssembly))
             throw new InvalidOperationException($"The service is not built at {ServiceAssembly}; build the solution first (dotnet test CGDmer.Streaming.sln builds it).");
-        int port = FreePort();
+        int port = TestPorts.Free();
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(ServiceAssembly);
         info.ArgumentList.Add("run");
@@ -149,12 +148,5 @@ internal sealed class ServiceProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
