@@ -77,9 +77,9 @@ internal static class BenchCommand
         var (batch, patients, syntheticRecordings) = CheckOptions(pr);
         // The model's buffers and the batch stage both take --batch (a smaller one than the configured batch stage's
         // would otherwise be refused at start-up as larger than the buffers).
+        string batchSetting = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var overrides = CommonOptions.Overrides(pr)
-            .Append(new("Inference:MaxBatchSize", batch.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            .Append(new("Batching:MaxBatchSize", batch.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+            .Append(new("Inference:MaxBatchSize", batchSetting)).Append(new("Batching:MaxBatchSize", batchSetting)).ToList();
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, overrides, LogLevel.Warning);
         using var host = builder.Build();
         if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;

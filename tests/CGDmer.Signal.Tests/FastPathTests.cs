@@ -41,23 +41,33 @@ public class FastPathTests
         return Same(low, sorted[lo]) && Same(high, sorted[hi]) && values.SequenceEqual(before, BitwiseComparer.Instance);
     }
 
-    [Fact]
-    public void Selection_of_a_pair_near_both_ends_matches_a_sort_with_ties_nan_and_the_rank_limit()
+    /// <summary>Inputs of each length in <paramref name="lengths"/>: ascending, descending, constant, three-valued ties,
+    /// random, and ascending with one NaN at <paramref name="nanAt"/>; each with its sorted copy.</summary>
+    private static IEnumerable<(int N, float[] Values, float[] Sorted)> EdgeCases(int[] lengths, int seed, int nanAt)
     {
-        // The one-pass path (both ranks within MaxTailRank of their end) and the copy fallback on each side of it.
-        var rng = new Random(7);
-        foreach (int n in new[] { 1, 2, 3, 10, 65, 129, 130, 1000 })
-            foreach (var make in new Func<int, float>[] { i => i, i => -i, _ => 1f, i => i % 3, _ => (float)rng.NextDouble(), i => i == 5 ? float.NaN : i })
+        var rng = new Random(seed);
+        foreach (int n in lengths)
+            foreach (var make in new Func<int, float>[] { i => i, i => -i, _ => 1f, i => i % 3, _ => (float)rng.NextDouble(), i => i == nanAt ? float.NaN : i })
             {
                 var values = Enumerable.Range(0, n).Select(make).ToArray();
                 var sorted = (float[])values.Clone();
                 Array.Sort(sorted);
-                foreach (int rank in new[] { 0, 1, 9, OrderStatistics.MaxTailRank - 1, OrderStatistics.MaxTailRank })
-                {
-                    int lo = Math.Min(rank, n - 1), hi = Math.Max(lo, n - 1 - rank);
-                    Assert.Equal((sorted[lo], sorted[hi]), OrderStatistics.SelectPair(values, lo, hi));
-                }
+                yield return (n, values, sorted);
             }
+    }
+
+    [Fact]
+    public void Selection_of_a_pair_near_both_ends_matches_a_sort_with_ties_nan_and_the_rank_limit()
+    {
+        // The one-pass path (both ranks within MaxTailRank of their end) and the copy fallback on each side of it.
+        foreach (var (n, values, sorted) in EdgeCases([1, 2, 3, 10, 65, 129, 130, 1000], seed: 7, nanAt: 5))
+        {
+            foreach (int rank in new[] { 0, 1, 9, OrderStatistics.MaxTailRank - 1, OrderStatistics.MaxTailRank })
+            {
+                int lo = Math.Min(rank, n - 1), hi = Math.Max(lo, n - 1 - rank);
+                Assert.Equal((sorted[lo], sorted[hi]), OrderStatistics.SelectPair(values, lo, hi));
+            }
+        }
     }
 
     [Property(MaxTest = 500)]
@@ -78,20 +88,15 @@ public class FastPathTests
     [Fact]
     public void Tail_selection_handles_ties_monotonic_input_and_the_rank_limit()
     {
-        var rng = new Random(5);
-        foreach (int n in new[] { 1, 2, 3, 10, 65, 66, 1000, 5000 })
-            foreach (var make in new Func<int, float>[] { i => i, i => -i, _ => 1f, i => i % 3, _ => (float)rng.NextDouble(), i => i == 7 ? float.NaN : i })
+        foreach (var (n, values, sorted) in EdgeCases([1, 2, 3, 10, 65, 66, 1000, 5000], seed: 5, nanAt: 7))
+        {
+            foreach (int rank in new[] { 0, 1, 9, 19, OrderStatistics.MaxTailRank - 1, OrderStatistics.MaxTailRank, n / 2 })
             {
-                var values = Enumerable.Range(0, n).Select(make).ToArray();
-                var sorted = (float[])values.Clone();
-                Array.Sort(sorted);
-                foreach (int rank in new[] { 0, 1, 9, 19, OrderStatistics.MaxTailRank - 1, OrderStatistics.MaxTailRank, n / 2 })
-                {
-                    if (rank >= n) continue;
-                    Assert.Equal(sorted[rank], OrderStatistics.SelectTail(values, rank));
-                    Assert.Equal(sorted[n - 1 - rank], OrderStatistics.SelectTail(values, n - 1 - rank));
-                }
+                if (rank >= n) continue;
+                Assert.Equal(sorted[rank], OrderStatistics.SelectTail(values, rank));
+                Assert.Equal(sorted[n - 1 - rank], OrderStatistics.SelectTail(values, n - 1 - rank));
             }
+        }
         Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.SelectTail(new float[3], 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => OrderStatistics.SelectTail(new float[3], -1));
     }

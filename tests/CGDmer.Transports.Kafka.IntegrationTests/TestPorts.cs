@@ -12,7 +12,8 @@ namespace CGDmer.Transports.Kafka.IntegrationTests;
 /// </summary>
 internal static class TestPorts
 {
-    private static readonly int EphemeralLow = ReadEphemeralLow();
+    /// <summary>The first port of the kernel's ephemeral range (ip_local_port_range; Linux's default when unreadable).</summary>
+    public static readonly int EphemeralLow = ReadEphemeralLow();
 
     public static int Free()
     {
