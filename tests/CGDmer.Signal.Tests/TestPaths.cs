@@ -13,22 +13,31 @@ internal static class TestPaths
     public static string RepoRoot => Root.Value;
     public static string MitBih => Path.Combine(RepoRoot, "data", "mitbih");
     public static string Record(string name) => Path.Combine(MitBih, name);
+    /// <summary>The four CinC 2017 records shipped in data/cinc2017 (one per class) and their REFERENCE.csv.</summary>
+    public static string Cinc2017 => Path.Combine(RepoRoot, "data", "cinc2017");
+    /// <summary>The two AFTDB records shipped in data/aftdb, in the dataset's set folders.</summary>
+    public static string Aftdb => Path.Combine(RepoRoot, "data", "aftdb");
     public static string PtbXlFixture => Path.Combine(RepoRoot, "tests", "CGDmer.Signal.Tests", "Fixtures", "ptbxl");
 
     /// <summary>The full MIT-BIH DS1 set shared between worktrees (../shared/data/mitbih-ds1 from the repo root), or null when absent.</summary>
-    public static string? SharedMitBihDs1
+    public static string? SharedMitBihDs1 => Shared("mitbih-ds1");
+
+    /// <summary>The full CinC 2017 set (../shared/data/cinc2017), or null when absent.</summary>
+    public static string? SharedCinc2017 => Shared("cinc2017");
+
+    /// <summary>The full AFTDB (../shared/data/aftdb), or null when absent.</summary>
+    public static string? SharedAftdb => Shared("aftdb");
+
+    private static string? Shared(string name)
     {
-        get
+        // ../shared next to the repository; a git worktree may sit one or two levels deeper, so look further up too.
+        var dir = Directory.GetParent(RepoRoot);
+        for (int up = 0; up < 3 && dir is not null; up++, dir = dir.Parent)
         {
-            // ../shared next to the repository; a git worktree may sit one or two levels deeper, so look further up too.
-            var dir = Directory.GetParent(RepoRoot);
-            for (int up = 0; up < 3 && dir is not null; up++, dir = dir.Parent)
-            {
-                var p = Path.Combine(dir.FullName, "shared", "data", "mitbih-ds1");
-                if (Directory.Exists(p)) return p;
-            }
-            return null;
+            var p = Path.Combine(dir.FullName, "shared", "data", name);
+            if (Directory.Exists(p)) return p;
         }
+        return null;
     }
 
     public static string TempDir()

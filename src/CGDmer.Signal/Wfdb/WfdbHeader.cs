@@ -126,8 +126,18 @@ public static class WfdbHeaderParser
             throw new WfdbFormatException(sourceName, $"record line '{recordLine}': invalid number of samples '{f[3]}'.");
         TimeOnly? baseTime = null;
         DateOnly? baseDate = null;
-        if (f.Length > 4) baseTime = ParseTime(f[4], sourceName);
-        if (f.Length > 5) baseDate = ParseDate(f[5], sourceName);
+        if (f.Length > 4 && IsIsoDate(f[4]))
+        {
+            // PhysioNet/CinC 2017 headers write "yyyy-mm-dd [hh:mm:ss]" where WFDB has "hh:mm:ss dd/mm/yyyy". That order is
+            // accepted because an ISO date cannot be mistaken for a time; anything else in the time field is still an error.
+            baseDate = ParseIsoDate(f[4], sourceName);
+            if (f.Length > 5) baseTime = ParseTime(f[5], sourceName);
+        }
+        else
+        {
+            if (f.Length > 4) baseTime = ParseTime(f[4], sourceName);
+            if (f.Length > 5) baseDate = ParseDate(f[5], sourceName);
+        }
 
         if (signalLines.Count < nsig)
             throw new WfdbFormatException(sourceName, $"record line announces {nsig} signals but only {signalLines.Count} signal lines follow.");
@@ -248,6 +258,15 @@ public static class WfdbHeaderParser
         // The negated comparison also rejects "NaN", which double.Parse accepts.
         if (h > 23 || m > 59 || !(sec >= 0 && sec < 60)) throw new WfdbFormatException(src, $"invalid base time '{s}'.");
         return new TimeOnly(h, m).Add(TimeSpan.FromSeconds(sec));
+    }
+
+    /// <summary>Shape of an ISO date (four digits, dash, ...): decides which field order a record line uses.</summary>
+    private static bool IsIsoDate(string s) => s.Length >= 8 && s[4] == '-' && char.IsAsciiDigit(s[0]) && char.IsAsciiDigit(s[3]);
+
+    private static DateOnly ParseIsoDate(string s, string src)
+    {
+        if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+        throw new WfdbFormatException(src, $"invalid base date '{s}' (expected yyyy-mm-dd before the time).");
     }
 
     private static DateOnly ParseDate(string s, string src)

@@ -4,8 +4,9 @@ namespace CGDmer.Signal.Wfdb;
 
 /// <summary>
 /// Reads single-segment WFDB records (header + multiplexed signal files in formats 212, 16 or 80) and verifies them against
-/// the header's checksums and initial values. Verification is not optional: a truncated download or a mis-decoded format
-/// produces signals that look like ECG but are not, and nothing downstream would notice.
+/// the header's checksums and initial values. Verification is on unless a caller passes <see cref="WfdbReadOptions"/> that
+/// turn it off: a truncated download or a mis-decoded format produces signals that look like ECG but are not, and nothing
+/// downstream would notice. Only dataset loaders that know a dataset's headers carry meaningless values there do so.
 /// </summary>
 public static class WfdbReader
 {
@@ -17,20 +18,37 @@ public static class WfdbReader
 
     /// <summary>Reads <c>path.hea</c> and the signal files it names (resolved next to the header).</summary>
     /// <param name="recordPathWithoutExtension">e.g. <c>data/mitbih/201</c> or <c>records100/00000/00001_lr</c>.</param>
-    public static WfdbRecord Read(string recordPathWithoutExtension)
+    public static WfdbRecord Read(string recordPathWithoutExtension) => Read(recordPathWithoutExtension, WfdbReadOptions.Default);
+
+    /// <summary>Reads <c>path.hea</c> and its signal files, checking only what <paramref name="options"/> asks for.</summary>
+    public static WfdbRecord Read(string recordPathWithoutExtension, WfdbReadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var header = ReadHeader(recordPathWithoutExtension);
+        return Read(header, recordPathWithoutExtension + ".hea", options);
+    }
+
+    /// <summary>Reads the signals of a header parsed from <paramref name="headerPath"/>, resolving its files next to it.</summary>
+    internal static WfdbRecord Read(WfdbHeader header, string headerPath, WfdbReadOptions options) =>
+        Read(header, file =>
+        {
+            string p = SignalFilePath(headerPath, file);
+            if (!File.Exists(p)) throw new WfdbFormatException(headerPath, $"signal file '{file}' not found at {p}.");
+            return new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        }, file => SignalFilePath(headerPath, file), options);
+
+    /// <summary>Where a signal file named in a header lives: next to the header.</summary>
+    internal static string SignalFilePath(string headerPath, string file) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(headerPath)) ?? ".", file);
+
+    /// <summary>Parses <c>path.hea</c> only (no signal file is opened); <see cref="FileNotFoundException"/> when it is missing.</summary>
+    public static WfdbHeader ReadHeader(string recordPathWithoutExtension)
     {
         ArgumentException.ThrowIfNullOrEmpty(recordPathWithoutExtension);
         string headerPath = recordPathWithoutExtension + ".hea";
         if (!File.Exists(headerPath)) throw new FileNotFoundException($"WFDB header not found: {headerPath}", headerPath);
-        string dir = Path.GetDirectoryName(Path.GetFullPath(headerPath)) ?? ".";
-        WfdbHeader header;
-        using (var reader = new StreamReader(headerPath)) header = WfdbHeaderParser.Parse(reader, headerPath);
-        return Read(header, file =>
-        {
-            string p = Path.Combine(dir, file);
-            if (!File.Exists(p)) throw new WfdbFormatException(headerPath, $"signal file '{file}' not found at {p}.");
-            return new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        }, file => Path.Combine(dir, file));
+        using var reader = new StreamReader(headerPath);
+        return WfdbHeaderParser.Parse(reader, headerPath);
     }
 
     /// <summary>Reads a record from a header stream; <paramref name="openSignalFile"/> opens a signal file by the name the header gives.</summary>
@@ -47,12 +65,18 @@ public static class WfdbReader
 
     /// <summary>Reads the signals of an already-parsed header.</summary>
     public static WfdbRecord Read(WfdbHeader header, Func<string, Stream> openSignalFile) =>
-        Read(header, openSignalFile, f => f);
+        Read(header, openSignalFile, f => f, WfdbReadOptions.Default);
 
-    private static WfdbRecord Read(WfdbHeader header, Func<string, Stream> openSignalFile, Func<string, string> displayName)
+    /// <summary>Reads the signals of an already-parsed header, checking only what <paramref name="options"/> asks for.</summary>
+    public static WfdbRecord Read(WfdbHeader header, Func<string, Stream> openSignalFile, WfdbReadOptions options) =>
+        Read(header, openSignalFile, f => f, options);
+
+    private static WfdbRecord Read(WfdbHeader header, Func<string, Stream> openSignalFile, Func<string, string> displayName,
+                                   WfdbReadOptions options)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(openSignalFile);
+        ArgumentNullException.ThrowIfNull(options);
         int nsig = header.SignalCount;
         if (nsig == 0) throw new WfdbFormatException(header.RecordName, "record has no signals.");
 
@@ -106,7 +130,7 @@ public static class WfdbReader
             for (int j = 0; j < k; j++) dest[j] = new short[frames];
             Decode(first.Format, data, dest, (int)frames);
             for (int j = 0; j < k; j++) raw[signals[j]] = dest[j];
-            Verify(header, signals, dest, name);
+            Verify(header, signals, dest, name, options);
         }
 
         var channels = new EcgChannel[nsig];
@@ -120,17 +144,17 @@ public static class WfdbReader
         return new WfdbRecord(header, raw, ecg);
     }
 
-    private static void Verify(WfdbHeader header, List<int> signals, short[][] dest, string name)
+    private static void Verify(WfdbHeader header, List<int> signals, short[][] dest, string name, WfdbReadOptions options)
     {
         // Checksums cover the whole signal, so they can only be checked when the header's sample count was honoured.
         for (int j = 0; j < signals.Count; j++)
         {
             var spec = header.Signals[signals[j]];
             var samples = dest[j];
-            if (spec.InitialValue is { } init && samples.Length > 0 && samples[0] != init)
+            if (options.VerifyInitialValues && spec.InitialValue is { } init && samples.Length > 0 && samples[0] != init)
                 throw new WfdbFormatException(name,
                     $"initial value mismatch for signal {signals[j]} ('{spec.Description}'): header says {init}, file has {samples[0]}.");
-            if (spec.Checksum is { } expected)
+            if (options.VerifyChecksums && spec.Checksum is { } expected)
             {
                 short actual = Checksum(samples);
                 if (actual != unchecked((short)expected))

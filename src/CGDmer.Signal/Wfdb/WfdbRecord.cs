@@ -36,4 +36,18 @@ public sealed class WfdbRecord
     /// passed through unchanged here.
     /// </summary>
     public ReadOnlyMemory<short> RawSamples(int signal) => _raw[signal];
+
+    /// <summary>
+    /// The same record with channel <c>i</c> placed on <paramref name="leads"/>[i] (null: no standard lead), for datasets whose
+    /// header descriptions do not name the lead (e.g. "ECG"). Samples are shared, not copied; labels stay as recorded.
+    /// </summary>
+    public WfdbRecord WithLeads(params IReadOnlyList<Lead?> leads)
+    {
+        ArgumentNullException.ThrowIfNull(leads);
+        if (leads.Count != SignalCount)
+            throw new ArgumentException($"record '{Name}' has {SignalCount} signals, {leads.Count} leads were given.", nameof(leads));
+        var channels = new EcgChannel[SignalCount];
+        for (int i = 0; i < channels.Length; i++) channels[i] = Ecg.Channels[i] with { Lead = leads[i] };
+        return new WfdbRecord(Header, _raw, new EcgRecord(Ecg.Id, Ecg.SampleRateHz, channels, Ecg.StartTime));
+    }
 }
