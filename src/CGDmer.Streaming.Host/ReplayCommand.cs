@@ -5,6 +5,7 @@ using System.Reactive.Linq;
 using CGDmer.Pipeline;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Publishing;
+using CGDmer.Signal.Datasets;
 using CGDmer.Signal.Synthesis;
 using CGDmer.Transports.Files;
 using CGDmer.Transports.Replay;
@@ -26,7 +27,7 @@ public static class ReplayCommand
 
     private static readonly Option<string[]> RecordOption = new("--record")
     {
-        Description = "WFDB record to replay as one patient (path without extension; repeatable). Default: data/mitbih/201 when no --synthetic.",
+        Description = "WFDB record to replay as one patient (path without extension; repeatable): MIT-BIH, CinC 2017 (one lead, sent as I) or AFTDB (sent as II and V1). Default: data/mitbih/201 when no --synthetic.",
         AllowMultipleArgumentsPerToken = true,
     };
     private static readonly Option<int> SyntheticOption = new("--synthetic") { Description = "Also replay this many synthetic 12-lead patients." };
@@ -125,14 +126,20 @@ public static class ReplayJob
         int n = 0;
         foreach (var path in records)
         {
-            var recording = ReplayRecording.FromWfdb(path);
+            var recording = ReplayRecording.FromWfdb(path, out var dataset);
+            string prefix = dataset switch
+            {
+                WfdbDataset.Cinc2017 => "cinc2017",
+                WfdbDataset.Aftdb => "aftdb",
+                _ => "mitbih",
+            };
             for (int c = 0; c < copies; c++, n++)
             {
                 // Copies start a little apart (a prime number of milliseconds) so they do not share window boundaries.
                 var start = ReplayCommand.DefaultStart.AddMilliseconds(c * 137);
-                string patient = copies == 1 ? $"mitbih-{recording.Name}" : $"mitbih-{recording.Name}-{c + 1}";
+                string patient = copies == 1 ? $"{prefix}-{recording.Name}" : $"{prefix}-{recording.Name}-{c + 1}";
                 patients.Add(new RecordingSegmenter(recording, patient, $"replay-monitor-{n + 1:D3}", start, segmentSeconds));
-                if (RecordReference.TryLoad(path, recording.SampleRateHz, recording.Length, start) is { } reference)
+                if (RecordReference.TryLoad(path, dataset, recording.SampleRateHz, recording.Length, start) is { } reference)
                     references[patient] = reference;
             }
         }

@@ -1,10 +1,12 @@
+using CGDmer.Signal.Datasets;
 using CGDmer.Signal.Wfdb;
 
 namespace CGDmer.Streaming.Host;
 
 /// <summary>
 /// The reference annotations of a replayed WFDB record on the replay's clock: annotated beats (for the heart-rate error)
-/// and rhythm episodes (for the AF alert check). Read from the record's <c>.atr</c> file when it has one.
+/// and rhythm episodes (for the AF alert check). Read from the record's <c>.atr</c> file when it has one; for an AFTDB
+/// record, from its <c>.qrs</c> beat marks (automatic, unaudited) with AF over the whole record, as the dataset defines.
 /// </summary>
 public sealed class RecordReference
 {
@@ -25,18 +27,43 @@ public sealed class RecordReference
     public int BeatCount => _beatTicks.Length;
 
     /// <summary>The reference of record <paramref name="recordPath"/> replayed from <paramref name="start"/>, or null without an .atr file.</summary>
-    public static RecordReference? TryLoad(string recordPath, double sampleRateHz, long recordLength, DateTimeOffset start)
+    public static RecordReference? TryLoad(string recordPath, double sampleRateHz, long recordLength, DateTimeOffset start) =>
+        TryLoad(recordPath, WfdbDataset.Other, sampleRateHz, recordLength, start);
+
+    /// <summary>
+    /// The reference of a record of <paramref name="dataset"/>: its <c>.atr</c> file when there is one, else for AFTDB its
+    /// <c>.qrs</c> beats with AF throughout; null when neither applies (e.g. CinC 2017, labelled per recording only).
+    /// </summary>
+    public static RecordReference? TryLoad(string recordPath, WfdbDataset dataset, double sampleRateHz, long recordLength, DateTimeOffset start)
     {
-        var atr = recordPath + ".atr";
-        if (!File.Exists(atr)) return null;
-        var annotations = AnnotationReader.Read(atr);
+        try { return Load(recordPath, dataset, sampleRateHz, recordLength, start); }
+        catch (WfdbFormatException e)
+        {
+            throw new InvalidDataException($"Cannot read the annotations of record '{recordPath}': {e.Message}", e);
+        }
+    }
+
+    private static RecordReference? Load(string recordPath, WfdbDataset dataset, double sampleRateHz, long recordLength, DateTimeOffset start)
+    {
         long Ticks(long sample) => start.UtcTicks + (long)Math.Round(sample * (double)TimeSpan.TicksPerSecond / sampleRateHz);
-        var beats = AnnotationReader.Beats(annotations).Select(b => Ticks(b.Sample)).ToArray();
-        var af = AnnotationReader.RhythmEpisodes(annotations, recordLength)
-            .Where(e => e.Rhythm == "(AFIB")
-            .Select(e => (new DateTimeOffset(Ticks(e.Start), TimeSpan.Zero), new DateTimeOffset(Ticks(e.End), TimeSpan.Zero)))
-            .ToList();
-        return new RecordReference(beats, af, start, new DateTimeOffset(Ticks(recordLength), TimeSpan.Zero));
+        var end = new DateTimeOffset(Ticks(recordLength), TimeSpan.Zero);
+        var atr = recordPath + ".atr";
+        if (File.Exists(atr))
+        {
+            var annotations = AnnotationReader.Read(atr);
+            var beats = AnnotationReader.Beats(annotations).Select(b => Ticks(b.Sample)).ToArray();
+            var af = AnnotationReader.RhythmEpisodes(annotations, recordLength)
+                .Where(e => e.Rhythm == "(AFIB")
+                .Select(e => (new DateTimeOffset(Ticks(e.Start), TimeSpan.Zero), new DateTimeOffset(Ticks(e.End), TimeSpan.Zero)))
+                .ToList();
+            return new RecordReference(beats, af, start, end);
+        }
+        if (dataset == WfdbDataset.Aftdb && File.Exists(recordPath + "." + Aftdb.BeatAnnotator))
+        {
+            var beats = Aftdb.ReadBeats(recordPath).Select(b => Ticks(b.Sample)).ToArray();
+            return new RecordReference(beats, [(start, end)], start, end);
+        }
+        return null;
     }
 
     /// <summary>60 / mean RR of the annotated beats in [start, end), or null with fewer than two beats.</summary>

@@ -1,4 +1,5 @@
 using CGDmer.Signal;
+using CGDmer.Signal.Datasets;
 using CGDmer.Signal.Synthesis;
 using CGDmer.Signal.Wfdb;
 
@@ -12,8 +13,8 @@ public sealed record ReplayLead(string Name, ReadOnlyMemory<int> Adc, double Gai
 }
 
 /// <summary>
-/// A recording to replay as one patient's live telemetry: a WFDB record (MIT-BIH) or synthesizer output, turned into the
-/// integers, gains and units a monitor gateway would send.
+/// A recording to replay as one patient's live telemetry: a WFDB record (MIT-BIH, CinC 2017, AFTDB) or synthesizer output,
+/// turned into the integers, gains and units a monitor gateway would send.
 /// </summary>
 public sealed class ReplayRecording
 {
@@ -49,14 +50,22 @@ public sealed class ReplayRecording
     }
 
     /// <summary>
-    /// A WFDB record (path without extension), raw ADC as stored, with the header's gain, baseline and unit. Signals whose
-    /// description is not a known lead are skipped; a record with none is an error that names the file.
+    /// A WFDB record (path without extension), raw ADC as stored, with the header's gain, baseline and unit. The record is
+    /// read through its dataset's loader (<see cref="WfdbDatasets"/>): MIT-BIH-style records keep their signal names (e.g.
+    /// MLII), a CinC 2017 recording is sent as lead I and an AFTDB record as II and V1. Signals on no standard lead are
+    /// skipped; a record with none, or one that cannot be read, is an error that names the file.
     /// </summary>
-    public static ReplayRecording FromWfdb(string recordPath)
+    public static ReplayRecording FromWfdb(string recordPath) => FromWfdb(recordPath, out _);
+
+    /// <inheritdoc cref="FromWfdb(string)"/>
+    /// <param name="recordPath">Path without extension.</param>
+    /// <param name="dataset">The dataset the record was recognised as.</param>
+    public static ReplayRecording FromWfdb(string recordPath, out WfdbDataset dataset)
     {
         WfdbRecord record;
-        try { record = WfdbReader.Read(recordPath); }
-        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        try { record = WfdbDatasets.Read(recordPath, out dataset); }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException
+                                      or WfdbFormatException)
         {
             throw new InvalidDataException($"Cannot read WFDB record '{recordPath}': {e.Message}", e);
         }
@@ -64,7 +73,9 @@ public sealed class ReplayRecording
         for (int s = 0; s < record.SignalCount; s++)
         {
             var spec = record.Signal(s);
-            if (!Signal.Leads.TryParse(spec.Description, out _)) continue;
+            if (record.Ecg.Channels[s].Lead is not { } lead) continue;
+            // A description that already names a lead is sent as recorded; an unnamed one ("ECG") under its mapped lead.
+            string name = Signal.Leads.TryParse(spec.Description, out _) ? spec.Description : Signal.Leads.Name(lead);
             var raw = record.RawSamples(s).Span;
             var adc = new int[raw.Length];
             var invalid = new List<(int, int)>();
@@ -79,7 +90,7 @@ public sealed class ReplayRecording
                 if (bad) adc[i] = spec.Baseline;
             }
             if (runStart >= 0) invalid.Add((runStart, raw.Length));
-            leads.Add(new ReplayLead(spec.Description, adc, spec.Gain, spec.Baseline, spec.Units) { LeadOff = invalid });
+            leads.Add(new ReplayLead(name, adc, spec.Gain, spec.Baseline, spec.Units) { LeadOff = invalid });
         }
         if (leads.Count == 0)
             throw new InvalidDataException($"WFDB record '{recordPath}' has no signal named like an ECG lead (e.g. MLII, V1).");

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using CGDmer.Transports.Files;
+using CGDmer.Transports.Replay;
+
+namespace CGDmer.Streaming.Host.Tests;
+
+/// <summary>
+/// Replay of the real recordings beside MIT-BIH, from the fixtures shipped in data/: a CinC 2017 recording is one monitor
+/// lead (I), an AFTDB record two (II and V1), and the AFTDB record's beat marks and whole-record AF serve as its reference.
+/// </summary>
+public class ReplayDatasetTests
+{
+    private static readonly Lazy<(ReplaySummary Summary, string Out, List<RecordingSegmenter> Patients)> Run = new(() =>
+    {
+        var outDir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "datasets-" + Guid.NewGuid().ToString("N")[..8]);
+        var request = new ReplayRequest(
+            [HostFixture.Asset("cinc2017", "A00225"), HostFixture.Asset("aftdb", "learning-set", "n01")],
+            0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, outDir);
+        var patients = ReplayJob.BuildPatients(request, out var references);
+        using var host = HostFixture.Build();
+        return (ReplayJob.Run(host.Services, request, patients, references, print: false), outDir, patients);
+    });
+
+    [Fact]
+    public void Cinc2017_and_aftdb_records_become_one_and_two_lead_monitors()
+    {
+        var patients = Run.Value.Patients;
+        Assert.Equal(["cinc2017-A00225", "aftdb-n01"], patients.Select(p => p.PatientId));
+        var cinc = patients[0].Recording;
+        Assert.Equal(["I"], cinc.Leads.Select(l => l.Name));
+        Assert.Equal(300.0, cinc.SampleRateHz);
+        Assert.Equal(9000, cinc.Length);
+        Assert.Equal(1000.0, cinc.Leads[0].Gain);
+        Assert.Equal(1, cinc.Leads[0].Adc.Span[0]); // the samples, not the header's stale initial value (85)
+        var aftdb = patients[1].Recording;
+        Assert.Equal(["II", "V1"], aftdb.Leads.Select(l => l.Name));
+        Assert.Equal(128.0, aftdb.SampleRateHz);
+        Assert.Equal(7680, aftdb.Length);
+    }
+
+    [Fact]
+    public void Observations_come_out_for_each_record_with_its_leads()
+    {
+        var (summary, outDir, _) = Run.Value;
+        Assert.Equal(0, summary.RejectedSegments);
+        Assert.True(summary.WindowCount("cinc2017-A00225") >= 3, $"{summary.WindowCount("cinc2017-A00225")} windows of the 30 s CinC record");
+        Assert.True(summary.WindowCount("aftdb-n01") >= 8, $"{summary.WindowCount("aftdb-n01")} windows of the 60 s AFTDB record");
+
+        var leadNotes = new Dictionary<string, HashSet<string>>();
+        foreach (var line in File.ReadLines(Path.Combine(outDir, NdjsonPipelineSink.ObservationsFile)))
+        {
+            using var doc = JsonDocument.Parse(line);
+            var o = doc.RootElement;
+            string patient = o.GetProperty("subject").GetProperty("identifier").GetProperty("value").GetString()!;
+            if (!o.TryGetProperty("note", out var notes)) continue;
+            foreach (var n in notes.EnumerateArray())
+                if (n.GetProperty("text").GetString() is { } text && text.StartsWith("Leads analysed:", StringComparison.Ordinal))
+                    (leadNotes.TryGetValue(patient, out var set) ? set : leadNotes[patient] = []).Add(text);
+        }
+        Assert.Equal(["Leads analysed: I."], leadNotes["cinc2017-A00225"]);
+        Assert.Equal(["Leads analysed: II, V1."], leadNotes["aftdb-n01"]);
+        Assert.Empty(File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.DeadLetterFile)));
+    }
+
+    [Fact]
+    public void The_aftdb_record_is_judged_against_its_beat_marks_and_AF_throughout()
+    {
+        var summary = Run.Value.Summary;
+        Assert.False(summary.Agreements.ContainsKey("cinc2017-A00225")); // labelled per recording only: no reference
+        var a = summary.Agreements["aftdb-n01"];
+        Assert.Equal(60.0, a.AfAnnotatedSeconds, 6);
+        Assert.Equal(0.0, a.NonAfSeconds, 6);
+        Assert.True(a.HeartRateWindows >= 8, $"{a.HeartRateWindows} windows with a heart rate");
+    }
+
+    [Fact]
+    public void A_record_that_cannot_be_read_is_an_error_naming_it()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "bad-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.Copy(HostFixture.Asset("cinc2017", "A00225.hea"), Path.Combine(dir, "A00225.hea"));
+            File.WriteAllBytes(Path.Combine(dir, "A00225.mat"), File.ReadAllBytes(HostFixture.Asset("cinc2017", "A00225.mat"))[..1000]);
+            var request = new ReplayRequest([Path.Combine(dir, "A00225")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, dir);
+            var e = Assert.Throws<InvalidDataException>(() => ReplayJob.BuildPatients(request, out _));
+            Assert.Contains(Path.Combine(dir, "A00225.mat"), e.Message);
+            Assert.Contains("truncated", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
