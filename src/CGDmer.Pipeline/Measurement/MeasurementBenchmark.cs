@@ -2,6 +2,7 @@ using CGDmer.Pipeline.Diagnostics;
 using System.Diagnostics;
 using System.Globalization;
 using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal.Beats;
 using CGDmer.Signal.Dsp;
 using CGDmer.Signal.Wfdb;
 

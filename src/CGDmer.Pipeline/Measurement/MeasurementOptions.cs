@@ -1,50 +1,18 @@
+using CGDmer.Signal.Beats;
+
 namespace CGDmer.Pipeline.Measurement;
 
 /// <summary>
-/// Settings of the measure stage (bound from configuration by the host). The defaults are the values the stage was
-/// validated with on MIT-BIH (see <see cref="WindowMeasurer"/>); change them only with a new validation run.
+/// Settings of the measure stage (bound from the <c>Measurement</c> configuration section by the host). The settings,
+/// their defaults and their validation are those of <see cref="BeatMeasurementOptions"/> (the signal-domain measurement
+/// the stage runs, shared with the trainer); this type keeps the stage's name and binding.
 /// </summary>
-public sealed record MeasurementOptions
+public sealed record MeasurementOptions : BeatMeasurementOptions
 {
-    /// <summary>Lowest heart rate (bpm) taken as a plausible detection; below it the lead's beats are distrusted.</summary>
-    public double MinPlausibleHeartRateBpm { get; init; } = 20;
-
-    /// <summary>Highest heart rate (bpm) taken as plausible; above it the detections are most likely noise.</summary>
-    public double MaxPlausibleHeartRateBpm { get; init; } = 300;
-
-    /// <summary>Two detections of the same beat (two detectors, bSQI) are at most this far apart (Li et al. 2008: 150 ms).</summary>
-    public double BeatMatchToleranceSeconds { get; init; } = 0.150;
-
-    /// <summary>Robust amplitude range (mV, 1st–99th percentile) below which a lead is a flat line.</summary>
-    public double FlatLineRangeMv { get; init; } = 0.05;
-
-    /// <summary>Absolute amplitude (mV) no surface ECG reaches; samples beyond it are saturation, railing or artifact.</summary>
-    public double SaturationMv { get; init; } = 5.0;
-
     /// <summary>Checks the options; throws <see cref="ArgumentException"/> naming the first bad option.</summary>
-    public MeasurementOptions Validate()
+    public new MeasurementOptions Validate()
     {
-        var errors = Errors();
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors));
+        base.Validate();
         return this;
-    }
-
-    /// <summary>All problems with the options, each naming its option; empty when valid.</summary>
-    public IReadOnlyList<string> Errors()
-    {
-        var e = new List<string>();
-        if (!(MinPlausibleHeartRateBpm > 0) || !double.IsFinite(MinPlausibleHeartRateBpm))
-            e.Add($"{nameof(MinPlausibleHeartRateBpm)} must be a positive number of bpm (is {MinPlausibleHeartRateBpm}).");
-        if (!(MaxPlausibleHeartRateBpm > MinPlausibleHeartRateBpm) || !double.IsFinite(MaxPlausibleHeartRateBpm))
-            e.Add($"{nameof(MaxPlausibleHeartRateBpm)} must be finite and above {nameof(MinPlausibleHeartRateBpm)} (is {MaxPlausibleHeartRateBpm}).");
-        else if (MaxPlausibleHeartRateBpm > 60 / 0.2)
-            e.Add($"{nameof(MaxPlausibleHeartRateBpm)} must be at most 300 bpm: the detectors' 200 ms refractory period cannot see faster beats (is {MaxPlausibleHeartRateBpm}).");
-        if (!(BeatMatchToleranceSeconds > 0 && BeatMatchToleranceSeconds <= 0.25))
-            e.Add($"{nameof(BeatMatchToleranceSeconds)} must be in (0, 0.25] s (is {BeatMatchToleranceSeconds}).");
-        if (!(FlatLineRangeMv >= 0) || !double.IsFinite(FlatLineRangeMv))
-            e.Add($"{nameof(FlatLineRangeMv)} must be a non-negative number of mV (is {FlatLineRangeMv}).");
-        if (!(SaturationMv > FlatLineRangeMv) || !double.IsFinite(SaturationMv))
-            e.Add($"{nameof(SaturationMv)} must be finite and above {nameof(FlatLineRangeMv)} (is {SaturationMv}).");
-        return e;
     }
 }

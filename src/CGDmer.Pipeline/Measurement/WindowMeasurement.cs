@@ -19,6 +19,12 @@ public sealed record WindowMeasurement(
     double SignalQuality,
     Lead? AnalysisLead)
 {
+    /// <summary>
+    /// bSQI of the analysis lead (<see cref="CGDmer.Signal.Beats.LeadQuality.BeatAgreement"/>: agreement of
+    /// the two QRS detectors), 0 when no lead was usable.
+    /// </summary>
+    public double BeatAgreement { get; init; }
+
     /// <summary>The measurement of a window without usable signal.</summary>
     public static WindowMeasurement None { get; } = new([], null, null, 0, null);
 }

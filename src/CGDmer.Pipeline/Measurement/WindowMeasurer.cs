@@ -1,68 +1,31 @@
-using System.Buffers;
 using CGDmer.Pipeline.Windowing;
-using CGDmer.Signal;
-using CGDmer.Signal.Dsp;
+using CGDmer.Signal.Beats;
 
 namespace CGDmer.Pipeline.Measurement;
 
 /// <summary>
 /// Measures one <see cref="EcgWindow"/> without the model: signal quality per lead, the analysis lead, its beats, the
-/// heart rate and the RR irregularity. Works on the window's preprocessed rows at the model rate (100 Hz for the shipped
-/// model). Thread-safe and stateless between windows: scratch comes from <see cref="ArrayPool{T}.Shared"/>, so one
-/// instance can serve every patient and thread.
+/// heart rate and the RR irregularity. A thin adapter over the signal-domain <see cref="BeatMeasurer"/> (which the
+/// trainer uses too, so training and service measure beats identically): it passes the window's rows, lead mask and
+/// rate, and names the analysis row's lead (<see cref="WindowGeometry.LeadOrder"/>). The SQI formula, the definitions
+/// of heart rate and RR irregularity, and the measured ranges are in <see cref="BeatMeasurer"/>'s doc comment.
+/// Thread-safe and stateless between windows, like <see cref="BeatMeasurer"/>: one instance can serve every patient
+/// and thread.
 /// </summary>
-/// <remarks>
-/// <para><b>Signal quality index</b> of a lead (0..1), after Li, Mark &amp; Clifford, "Robust heart rate estimation from
-/// multiple asynchronous noisy sources using signal quality indices and a Kalman filter", Physiol. Meas. 29 (2008) 15–32,
-/// and Clifford et al., "Signal quality indices and data fusion for determining clinical acceptability of
-/// electrocardiograms", Physiol. Meas. 33 (2012) 1419–1433:</para>
-/// <code>
-/// SQI = 0                                                   if the lead is flat (robust range &lt; FlatLineRangeMv)
-/// SQI = qSat · qRhythm · qK · (0.50·bSQI + 0.25·qP + 0.25·qBase)   otherwise
-///   bSQI  = matched / (N1 + N2 − matched): agreement of the Pan–Tompkins-like QrsDetector (N1 beats) and the
-///           curve-length LengthTransformDetector (N2), beats matched within ±BeatMatchToleranceSeconds
-///   qP    = pSQI = P(5–15 Hz) / P(&gt;5 Hz), mapped 1 at ≥ 0.5, linearly to 0 at 0.2 (EMG / high-frequency noise
-///           spreads power above 15 Hz)
-///   qK    = (kurtosis − 3) / 2 clamped to 0..1 (Gaussian noise 3; a peaked QRS train well above 5). A factor,
-///           not a term: a signal without peaked complexes is not an ECG whatever the detectors say
-///   qBase = 1 − (P(&lt;1 Hz)/P − 0.3) / 0.4 clamped (baseline wander and motion artifact below 1 Hz)
-///   qSat  = 1 − 20 · saturated fraction, clamped (samples beyond ±SaturationMv, in flat runs ≥ 30 ms at the
-///           window's extreme values — clipping —, or in runs ≥ 1 s moving less than 0.4 mV/s — railed or
-///           disconnected for part of the window; 5 % such samples make the lead unusable)
-///   qRhythm = 1 when the primary detector found ≥ 2 beats at a rate in [MinPlausible, MaxPlausible] bpm, else 0.25
-///           (no beats or an implausible rate: either asystole, which the model and the monitor's own alarms judge,
-///           or noise; the beats cannot be trusted for a rate either way)
-/// </code>
-/// <para>The weights are a heuristic fusion (the papers fuse with a trained classifier); the component ranges were
-/// measured on synthetic windows and on MIT-BIH 201/203 (see the tests). The analysis lead is the present lead with the
-/// highest SQI (ties: the earlier model row).</para>
-/// <para><b>Heart rate</b> = 60 / mean RR of the analysis lead's beats (null with fewer than two beats). Beats on the
-/// window's first or last sample are dropped: their true peak lies outside the window.</para>
-/// <para><b>RR irregularity</b> (null with fewer than three beats) = median over i of min over lag L ∈ {1, 2, 3} of
-/// |RR(i) − RR(i−L)|, divided by the median RR: a robust, normalised successive-difference index (like nRMSSD) that
-/// tolerates repeating patterns. Medians make it insensitive to one ectopic beat or one missed/extra detection; the
-/// lags keep bigeminy and trigeminy (regularly irregular) low, while AF (irregularly irregular) matches no lag.
-/// Measured with this stage's own beats on 10 s windows of the 22 MIT-BIH DS1 records (AF windows: wholly inside
-/// "(AFIB", records 201/203; non-AF: overlapping no AFIB/AFL): AF median 0.112 (10th percentile 0.062, n = 183),
-/// non-AF median 0.018 (90th percentile 0.058, n = 3717), AUROC 0.952 (lag 1 alone: 0.885, CV of RR 0.887). Clean
-/// synthetic sinus stays below 0.05. A threshold near 0.06 separates the bulk; the value is a feature for the
-/// interpret stage, not an AF diagnosis (sinus with frequent multiform ectopy, as in 201, overlaps AF).</para>
-/// <para><b>Heart rate accuracy</b>, same DS1 windows against the annotated beats: |error| median 0.03 bpm, mean
-/// 1.39 bpm, 90th percentile 0.39 bpm (3947 windows); the mean is dominated by record 208 (frequent multiform PVCs and
-/// couplets, mean 17 bpm) — see the measure stage's README section.</para>
-/// </remarks>
 public sealed class WindowMeasurer
 {
-    private sealed record RateTools(double SampleRateHz, QrsDetector Detector, BiquadCascade QrsBand, BiquadCascade AboveQrsLow, BiquadCascade Baseline);
-
-    private volatile RateTools? _tools;
+    private readonly BeatMeasurer _measurer;
 
     public WindowMeasurer(MeasurementOptions? options = null)
     {
         Options = (options ?? new MeasurementOptions()).Validate();
+        _measurer = new BeatMeasurer(Options);
     }
 
     public MeasurementOptions Options { get; }
+
+    /// <summary>The signal-domain measurer this adapter runs (same options).</summary>
+    public BeatMeasurer BeatMeasurer => _measurer;
 
     /// <summary>Measures one window. The window's samples are read, never released or changed.</summary>
     public WindowMeasurement Measure(EcgWindow window)
@@ -70,318 +33,42 @@ public sealed class WindowMeasurer
         ArgumentNullException.ThrowIfNull(window);
         if (!window.IsAnalyzable) return WindowMeasurement.None;
         var geometry = window.Geometry;
-        double fs = geometry.SampleRateHz;
-        // Each lead's beats go to pooled scratch; only the analysis lead's are copied out. Two buffers, swapped when a
-        // lead beats the best so far, so no lead is detected twice and no per-lead array is allocated. Rented at the
-        // first present lead: a window without one needs neither them nor the rate's filter designs.
-        var pool = ArrayPool<int>.Shared;
-        RateTools? tools = null;
-        int[]? leadBeats = null, bestBeats = null;
-        try
+        // Samples are read only for a present lead: a released window without one measures None (as it always did).
+        if (window.SignalReleased && !AnyPresent(window.LeadMask, geometry.LeadCount)) return WindowMeasurement.None;
+        var m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz);
+        if (!m.HasAnalysisLead) return WindowMeasurement.None;
+        return new WindowMeasurement(m.Beats, m.HeartRateBpm, m.RrIrregularity, m.SignalQuality, geometry.LeadOrder[m.AnalysisRow])
         {
-            int bestRow = -1, bestCount = 0;
-            LeadQuality best = default;
-            for (int row = 0; row < geometry.LeadCount; row++)
-            {
-                if (!(window.LeadMask[row] > 0.5f)) continue;
-                if (tools is null)
-                {
-                    tools = Tools(fs);
-                    int capacity = tools.Detector.MaxBeats(geometry.WindowSamples);
-                    leadBeats = pool.Rent(capacity);
-                    bestBeats = pool.Rent(capacity);
-                }
-                var quality = Assess(window.Row(row), fs, tools, leadBeats!, out int count);
-                if (quality.Flat) continue;
-                if (bestRow < 0 || quality.Sqi > best.Sqi)
-                {
-                    bestRow = row;
-                    best = quality;
-                    bestCount = count;
-                    (leadBeats, bestBeats) = (bestBeats, leadBeats);
-                }
-            }
-            if (bestRow < 0) return WindowMeasurement.None;
-            int[] beats = bestCount == 0 ? [] : bestBeats!.AsSpan(0, bestCount).ToArray();
-            return new WindowMeasurement(beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, geometry.LeadOrder[bestRow]);
-        }
-        finally
-        {
-            if (leadBeats is not null) pool.Return(leadBeats);
-            if (bestBeats is not null) pool.Return(bestBeats);
-        }
+            BeatAgreement = m.BeatAgreement,
+        };
     }
 
-    /// <summary>The signal quality of one preprocessed lead sampled at <paramref name="sampleRateHz"/>.</summary>
-    public LeadQuality AssessLead(ReadOnlySpan<float> samples, double sampleRateHz)
-    {
-        var tools = Tools(sampleRateHz);
-        var beats = ArrayPool<int>.Shared.Rent(tools.Detector.MaxBeats(samples.Length));
-        try
-        {
-            return Assess(samples, sampleRateHz, tools, beats, out _);
-        }
-        finally { ArrayPool<int>.Shared.Return(beats); }
-    }
+    /// <summary>The signal quality of one preprocessed lead sampled at <paramref name="sampleRateHz"/> (<see cref="BeatMeasurer.AssessLead"/>).</summary>
+    public LeadQuality AssessLead(ReadOnlySpan<float> samples, double sampleRateHz) => _measurer.AssessLead(samples, sampleRateHz);
 
     /// <summary>Beats of one preprocessed lead as the measure stage finds them (primary detector, edge beats dropped).</summary>
-    public int[] DetectBeats(ReadOnlySpan<float> samples, double sampleRateHz)
-    {
-        var tools = Tools(sampleRateHz);
-        var beats = ArrayPool<int>.Shared.Rent(tools.Detector.MaxBeats(samples.Length));
-        try
-        {
-            return beats.AsSpan(0, PrimaryBeats(samples, tools, beats)).ToArray();
-        }
-        finally { ArrayPool<int>.Shared.Return(beats); }
-    }
+    public int[] DetectBeats(ReadOnlySpan<float> samples, double sampleRateHz) => _measurer.DetectBeats(samples, sampleRateHz);
 
-    /// <summary>60 / mean RR in bpm, or null with fewer than two beats.</summary>
-    public static double? HeartRateBpm(IReadOnlyList<int> beats, double sampleRateHz)
-    {
-        ArgumentNullException.ThrowIfNull(beats);
-        if (beats.Count < 2) return null;
-        int span = beats[^1] - beats[0];
-        if (span <= 0) return null;
-        return 60.0 * sampleRateHz * (beats.Count - 1) / span;
-    }
+    /// <summary>60 / mean RR in bpm, or null with fewer than two beats (<see cref="BeatMeasurer.HeartRateBpm(IReadOnlyList{int}, double)"/>).</summary>
+    public static double? HeartRateBpm(IReadOnlyList<int> beats, double sampleRateHz) => BeatMeasurer.HeartRateBpm(beats, sampleRateHz);
 
     /// <summary>
-    /// Pattern-tolerant RR irregularity of ascending beat positions, or null with fewer than three beats:
-    /// median over i of min over lag L ∈ {1, 2, 3} (L ≤ i) of |RR(i) − RR(i−L)|, divided by the median RR.
+    /// Pattern-tolerant RR irregularity of ascending beat positions, or null with fewer than three beats
+    /// (<see cref="BeatMeasurer.RrIrregularity(IReadOnlyList{int})"/>): median over i of min over lag L ∈ {1, 2, 3}
+    /// (L ≤ i) of |RR(i) − RR(i−L)|, divided by the median RR.
     /// </summary>
-    /// <remarks>
-    /// Lag 1 alone (a normalised, median-based RMSSD) calls bigeminy and trigeminy irregular, because their RR
-    /// pattern short–long(–normal) makes every successive difference large; comparing with the RR one or two
-    /// beats further back finds the repeating pattern. AF is irregularly irregular: no lag matches.
-    /// </remarks>
-    public static double? RrIrregularity(IReadOnlyList<int> beats)
-    {
-        ArgumentNullException.ThrowIfNull(beats);
-        if (beats.Count < 3) return null;
-        int m = beats.Count - 1;
-        var buf = ArrayPool<double>.Shared.Rent(2 * m);
-        try
-        {
-            var rr = buf.AsSpan(0, m);
-            var diffs = buf.AsSpan(m, m - 1);
-            for (int i = 0; i < m; i++) rr[i] = beats[i + 1] - beats[i];
-            for (int i = 1; i < m; i++)
-            {
-                double d = double.MaxValue;
-                for (int lag = 1; lag <= Math.Min(MaxPatternLag, i); lag++) d = Math.Min(d, Math.Abs(rr[i] - rr[i - lag]));
-                diffs[i - 1] = d;
-            }
-            // Median RR from a copy: the differences above need the RRs in time order.
-            double medianRr = MedianOfCopy(rr);
-            if (!(medianRr > 0)) return null;
-            return Median(diffs) / medianRr;
-        }
-        finally { ArrayPool<double>.Shared.Return(buf); }
-    }
+    public static double? RrIrregularity(IReadOnlyList<int> beats) => BeatMeasurer.RrIrregularity(beats);
 
     /// <summary>Longest repeating RR pattern <see cref="RrIrregularity"/> tolerates (3: trigeminy).</summary>
-    public const int MaxPatternLag = 3;
-
-    private static double MedianOfCopy(ReadOnlySpan<double> x)
-    {
-        var buf = ArrayPool<double>.Shared.Rent(x.Length);
-        try
-        {
-            var c = buf.AsSpan(0, x.Length);
-            x.CopyTo(c);
-            return Median(c);
-        }
-        finally { ArrayPool<double>.Shared.Return(buf); }
-    }
-
-    /// <summary>Median of a span, sorting it in place.</summary>
-    private static double Median(Span<double> x)
-    {
-        x.Sort();
-        int k = x.Length / 2;
-        return x.Length % 2 == 1 ? x[k] : 0.5 * (x[k - 1] + x[k]);
-    }
-
-    private RateTools Tools(double fs)
-    {
-        var t = _tools;
-        if (t is not null && t.SampleRateHz == fs) return t;
-        // Below 50 Hz the 5–15 Hz QRS band and the 200 ms refractory period cannot be resolved; the shipped model runs at 100 Hz.
-        if (!(fs >= 50) || !double.IsFinite(fs))
-            throw new NotSupportedException($"The measure stage needs windows sampled at 50 Hz or more (got {fs} Hz).");
-        t = new RateTools(fs, new QrsDetector(fs), Butterworth.BandPass(2, 5, 15, fs), Butterworth.HighPass(2, 5, fs), Butterworth.LowPass(2, 1, fs));
-        _tools = t; // one model, one rate: a benign race only builds the same designs twice
-        return t;
-    }
-
-    /// <summary>The primary detector's beats of <paramref name="x"/>, written to <paramref name="beats"/> (room for <see cref="QrsDetector.MaxBeats"/>); returns their number.</summary>
-    private static int PrimaryBeats(ReadOnlySpan<float> x, RateTools tools, Span<int> beats)
-    {
-        int found = tools.Detector.Detect(x, beats);
-        int n = x.Length;
-        // A beat on the first/last sample was pinned there by the ±100 ms R-peak search: its peak is outside the window.
-        int kept = 0;
-        for (int i = 0; i < found; i++)
-            if (beats[i] > 0 && beats[i] < n - 1) beats[kept++] = beats[i];
-        return kept;
-    }
-
-    /// <summary>
-    /// The quality of lead <paramref name="x"/>; its primary beats go to <paramref name="beatsOut"/> (room for
-    /// <see cref="QrsDetector.MaxBeats"/>), their number to <paramref name="beatCount"/> (0 when the lead is unusable).
-    /// </summary>
-    private LeadQuality Assess(ReadOnlySpan<float> x, double fs, RateTools tools, Span<int> beatsOut, out int beatCount)
-    {
-        beatCount = 0;
-        int n = x.Length;
-        if (n < fs) return LeadQuality.Unusable; // under a second: no rhythm to judge
-        var pool = ArrayPool<float>.Shared;
-        float[] finiteBuf = pool.Rent(n), aBuf = pool.Rent(n), bBuf = pool.Rent(n), cBuf = pool.Rent(n);
-        int[] secondBuf = ArrayPool<int>.Shared.Rent(n / Math.Max(1, (int)(0.2 * fs)) + 2);
-        try
-        {
-            // The lead with non-finite samples as 0 (they count as saturated below): the input of the moments, the
-            // percentiles and the band powers. The mean's sum runs here, in sample order as before.
-            var finite = finiteBuf.AsSpan(0, n);
-            int nonFinite = 0;
-            double mean = 0;
-            float min = float.PositiveInfinity, max = float.NegativeInfinity;
-            for (int i = 0; i < n; i++)
-            {
-                float v = x[i];
-                if (!float.IsFinite(v)) { nonFinite++; v = 0; }
-                finite[i] = v;
-                mean += v;
-                if (v < min) min = v;
-                if (v > max) max = v;
-            }
-            // Robust range from the 1st and 99th percentiles: the values a sort gives, found by keeping both tails' few
-            // extremes in one pass; a flat lead stops here, before the detectors and filters.
-            var (p1, p99) = OrderStatistics.SelectPair(finite, (int)(0.01 * (n - 1)), (int)Math.Ceiling(0.99 * (n - 1)));
-            double range = p99 - p1;
-            if (range < Options.FlatLineRangeMv)
-                return LeadQuality.Unusable with { RangeMv = range };
-
-            // Saturation: beyond the plausible amplitude, flat runs at the extremes (clipping at an ADC rail), and
-            // stretches of a second or more without activity (a railed or disconnected electrode for part of the
-            // window: after the 0.5 Hz high-pass a rail decays to a line). Real diastole is shorter, and real baseline
-            // noise moves more than 0.4 mV/s.
-            int saturated = nonFinite;
-            double sat = Options.SaturationMv;
-            double near = 0.01 * (max - min);
-            int minRun = Math.Max(2, (int)Math.Round(0.030 * fs));
-            int minQuiet = (int)Math.Round(1.0 * fs);
-            double quietStep = 0.4 / fs;
-            int run = 0, quiet = 0;
-            for (int i = 0; i < n; i++)
-            {
-                float v = x[i];
-                if (!float.IsFinite(v)) { run = 0; quiet = 0; continue; }
-                if (Math.Abs(v) > sat) saturated++;
-                double step = i > 0 && float.IsFinite(x[i - 1]) ? Math.Abs(v - x[i - 1]) : double.MaxValue;
-                bool atExtreme = max - v <= near || v - min <= near;
-                if (atExtreme && step <= near)
-                {
-                    run++;
-                    if (run == minRun) saturated += minRun; // the run's first samples count once it is long enough
-                    else if (run > minRun) saturated++;
-                }
-                else run = 0;
-                if (step <= quietStep)
-                {
-                    quiet++;
-                    if (quiet == minQuiet) saturated += minQuiet;
-                    else if (quiet > minQuiet) saturated++;
-                }
-                else quiet = 0;
-            }
-            double saturatedFraction = Math.Min(1, (double)saturated / n);
-
-            // Moments for the kurtosis.
-            mean /= n;
-            double m2 = 0, m4 = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double d = finite[i] - mean, d2 = d * d;
-                m2 += d2;
-                m4 += d2 * d2;
-            }
-            m2 /= n;
-            m4 /= n;
-            double kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0;
-            double total = m2 * n + mean * mean * n;
-
-            // Zero-phase band powers, the three filters interleaved in one loop (ZeroPhase: same results as FiltFilt).
-            var a = aBuf.AsSpan(0, n);
-            var b = bBuf.AsSpan(0, n);
-            var c = cBuf.AsSpan(0, n);
-            ZeroPhase.FiltFilt(tools.QrsBand, tools.AboveQrsLow, tools.Baseline, finite, c, a, b);
-            double qrsBand = Power(c);
-            double aboveQrsLow = Power(a);
-            double baseline = Power(b);
-            double qrsRatio = aboveQrsLow > 0 ? Math.Min(1, qrsBand / aboveQrsLow) : 0;
-            double baselineRatio = total > 0 ? Math.Min(1, baseline / total) : 0;
-
-            var beats = beatsOut[..PrimaryBeats(x, tools, beatsOut)];
-            var second = secondBuf.AsSpan(0, LengthTransformDetector.Detect(x, fs, secondBuf));
-            int tolerance = Math.Max(1, (int)Math.Round(Options.BeatMatchToleranceSeconds * fs));
-            int matched = Matched(beats, second, tolerance);
-            int union = beats.Length + second.Length - matched;
-            double agreement = union > 0 ? (double)matched / union : 0;
-
-            var hr = HeartRateBpm(beats, fs);
-            bool plausible = hr is { } h && h >= Options.MinPlausibleHeartRateBpm && h <= Options.MaxPlausibleHeartRateBpm;
-
-            double qP = Clamp01((qrsRatio - 0.2) / 0.3);
-            double qK = Clamp01((kurtosis - 3) / 2);
-            double qBase = Clamp01(1 - (baselineRatio - 0.3) / 0.4);
-            double qSat = Clamp01(1 - 20 * saturatedFraction);
-            double qRhythm = plausible ? 1 : 0.25;
-            double sqi = qSat * qRhythm * qK * (0.50 * agreement + 0.25 * qP + 0.25 * qBase);
-            beatCount = beats.Length;
-            return new LeadQuality(Clamp01(sqi), false, range, saturatedFraction, agreement, qrsRatio, baselineRatio, kurtosis, plausible, beats.Length);
-        }
-        finally
-        {
-            pool.Return(finiteBuf);
-            pool.Return(aBuf);
-            pool.Return(bBuf);
-            pool.Return(cBuf);
-            ArrayPool<int>.Shared.Return(secondBuf);
-        }
-    }
-
-    /// <summary>60 / mean RR of ascending beats (as <see cref="HeartRateBpm(IReadOnlyList{int}, double)"/>), without boxing a list.</summary>
-    private static double? HeartRateBpm(ReadOnlySpan<int> beats, double sampleRateHz)
-    {
-        if (beats.Length < 2) return null;
-        int span = beats[^1] - beats[0];
-        if (span <= 0) return null;
-        return 60.0 * sampleRateHz * (beats.Length - 1) / span;
-    }
-
-    private static double Clamp01(double v) => double.IsNaN(v) ? 0 : Math.Clamp(v, 0, 1);
-
-    /// <summary>Sum of squares, in sample order.</summary>
-    private static double Power(ReadOnlySpan<float> s)
-    {
-        double p = 0;
-        foreach (float v in s) p += (double)v * v;
-        return p;
-    }
+    public const int MaxPatternLag = BeatMeasurer.MaxPatternLag;
 
     /// <summary>One-to-one matches of two ascending beat lists within ±<paramref name="tolerance"/> samples.</summary>
-    internal static int Matched(ReadOnlySpan<int> a, ReadOnlySpan<int> b, int tolerance)
+    internal static int Matched(ReadOnlySpan<int> a, ReadOnlySpan<int> b, int tolerance) => BeatMeasurer.Matched(a, b, tolerance);
+
+    private static bool AnyPresent(float[] mask, int leadCount)
     {
-        int i = 0, j = 0, m = 0;
-        while (i < a.Length && j < b.Length)
-        {
-            int d = a[i] - b[j];
-            if (Math.Abs(d) <= tolerance) { m++; i++; j++; }
-            else if (d < 0) i++;
-            else j++;
-        }
-        return m;
+        for (int row = 0; row < leadCount; row++)
+            if (mask[row] > 0.5f) return true;
+        return false;
     }
 }

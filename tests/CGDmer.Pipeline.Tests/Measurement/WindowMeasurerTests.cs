@@ -187,4 +187,21 @@ public class WindowMeasurerTests
         Assert.Contains(nameof(MeasurementOptions.SaturationMv), new MeasurementOptions { SaturationMv = double.NaN }.Errors().Single());
         Assert.Contains(nameof(MeasurementOptions.FlatLineRangeMv), new MeasurementOptions { FlatLineRangeMv = -1 }.Errors().Single());
     }
+
+    [Fact]
+    public void The_measurement_carries_the_analysis_lead_beat_agreement()
+    {
+        var ecg = Synthesize(RhythmKind.Sinus, 75, 14);
+        var window = Window(ecg);
+        var m = Measurer.Measure(window);
+        var quality = Measurer.AssessLead(window.Row(Geometry.RowOf(m.AnalysisLead!.Value)), Geometry.SampleRateHz);
+        Assert.Equal(quality.BeatAgreement, m.BeatAgreement);
+        Assert.True(m.BeatAgreement > 0.5, $"bSQI {m.BeatAgreement}");
+        Assert.Equal(0, WindowMeasurement.None.BeatAgreement);
+        // The adapter is the signal-domain measurer on the window's rows.
+        var rows = Measurer.BeatMeasurer.Measure(window.Signal, Geometry.LeadCount, Geometry.WindowSamples, window.LeadMask, Geometry.SampleRateHz);
+        Assert.Equal(m.BeatSamples, rows.Beats);
+        Assert.Equal(m.AnalysisLead!.Value, Geometry.LeadOrder[rows.AnalysisRow]);
+        Assert.Equal(m.SignalQuality, rows.SignalQuality);
+    }
 }

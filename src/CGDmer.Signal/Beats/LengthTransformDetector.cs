@@ -1,7 +1,7 @@
 using System.Buffers;
 using CGDmer.Signal.Dsp;
 
-namespace CGDmer.Pipeline.Measurement;
+namespace CGDmer.Signal.Beats;
 
 /// <summary>
 /// A second, deliberately different QRS detector for the beat-agreement index (bSQI). Li, Mark &amp; Clifford (2008) pair

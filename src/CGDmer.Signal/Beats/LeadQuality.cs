@@ -1,13 +1,13 @@
-namespace CGDmer.Pipeline.Measurement;
+namespace CGDmer.Signal.Beats;
 
 /// <summary>
-/// The signal quality of one lead of one window and the indices it is made of (see <see cref="WindowMeasurer"/> for the
+/// The signal quality of one lead of one window and the indices it is made of (see <see cref="BeatMeasurer"/> for the
 /// formula). Kept with its parts so that reports and tests can tell why a lead was judged poor.
 /// </summary>
 /// <param name="Sqi">Combined index 0 (unusable) .. 1 (clean).</param>
-/// <param name="Flat">The lead is a flat line (robust range below <see cref="MeasurementOptions.FlatLineRangeMv"/>).</param>
+/// <param name="Flat">The lead is a flat line (robust range below <see cref="BeatMeasurementOptions.FlatLineRangeMv"/>).</param>
 /// <param name="RangeMv">Robust amplitude range, 99th minus 1st percentile, mV.</param>
-/// <param name="SaturatedFraction">Fraction of samples beyond ±<see cref="MeasurementOptions.SaturationMv"/> in flat runs at the window's extremes (clipping), or in still stretches of a second or more (railed / disconnected part of the window).</param>
+/// <param name="SaturatedFraction">Fraction of samples beyond ±<see cref="BeatMeasurementOptions.SaturationMv"/> in flat runs at the window's extremes (clipping), or in still stretches of a second or more (railed / disconnected part of the window).</param>
 /// <param name="BeatAgreement">bSQI: matched beats of the two detectors / beats found by either (0 when neither found any).</param>
 /// <param name="QrsPowerRatio">pSQI: power 5–15 Hz / power above 5 Hz.</param>
 /// <param name="BaselinePowerRatio">Power below 1 Hz / total power (residual baseline wander after the 0.5 Hz high-pass).</param>
