@@ -9,44 +9,71 @@ namespace CGDmer.Model;
 /// per label, sigmoid: findings are not mutually exclusive), optionally a zero-shot head that scores the ECG's shared
 /// projection against fixed text embeddings of label prompts.
 /// </summary>
+/// <remarks>
+/// With <c>rhythmFeatures</c> &gt; 0 the heads also see the window's beat-interval features (the measure stage's beats,
+/// <c>CGDmer.Signal.Beats.RhythmFeatures</c>) through a small GELU layer: the heads read
+/// [pooled ECG embedding, rhythm embedding]. Without it the heads read the pooled embedding alone, as in contract v2.
+/// </remarks>
 public sealed class FindingsModel : nn.Module
 {
+    /// <summary>Width of the rhythm branch's hidden layer.</summary>
+    public const int RhythmHidden = 32;
+
     public readonly EcgEncoder encoder;
     public readonly Linear head;
+    /// <summary>Beat-interval features → hidden layer; null in a model without rhythm input.</summary>
+    public readonly Linear? rhythm;
     /// <summary>Optional: the ECG-shared projection and [L, E] normalised prompt embeddings for zero-shot scores.</summary>
     public readonly Projection? sharedProjection;
     /// <summary>Not a registered buffer: prompts are derived from the report encoder, not trained, and must not change
     /// the saved state of the heads.</summary>
     public Tensor? PromptEmbeddings { get; private set; }
 
-    public FindingsModel(EcgEncoder encoder, int labelCount, int dim, Projection? sharedProjection = null, Tensor? promptEmbeddings = null)
+    public FindingsModel(EcgEncoder encoder, int labelCount, int dim, Projection? sharedProjection = null, Tensor? promptEmbeddings = null,
+        int rhythmFeatures = 0)
         : base("findings")
     {
         this.encoder = encoder;
-        head = nn.Linear(dim, labelCount);
+        RhythmFeatureCount = rhythmFeatures;
+        if (rhythmFeatures > 0) rhythm = nn.Linear(rhythmFeatures, RhythmHidden);
+        head = nn.Linear(dim + (rhythmFeatures > 0 ? RhythmHidden : 0), labelCount);
         this.sharedProjection = sharedProjection;
         RegisterComponents();
         PromptEmbeddings = promptEmbeddings;
     }
 
+    /// <summary>Number of rhythm features the model takes (0: none).</summary>
+    public int RhythmFeatureCount { get; }
+
     /// <summary>
     /// ecg [B, L, S] in mV (preprocessed), lead mask [B, L] → probabilities [B, labels], embedding [B, D]. L = 12 in standard
     /// order unless <paramref name="leadIds"/> ([L] int64) names the rows' leads (see <see cref="EcgEncoder.Encode"/>).
+    /// <paramref name="rhythmFeatures"/> [B, F] is required exactly when the model has a rhythm branch.
     /// </summary>
-    public (Tensor Probabilities, Tensor Embedding) Infer(Tensor ecg, Tensor leadMask, Tensor? leadIds = null)
+    public (Tensor Probabilities, Tensor Embedding) Infer(Tensor ecg, Tensor leadMask, Tensor? leadIds = null, Tensor? rhythmFeatures = null)
     {
         using var scope = NewDisposeScope();
         var (_, pooled) = encoder.Encode(ecg, leadMask, null, leadIds);
-        var probs = sigmoid(head.forward(pooled));
+        var probs = sigmoid(head.forward(HeadInput(pooled, rhythmFeatures)));
         return (probs.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
     }
 
     /// <summary>Logits for training (BCE with logits is more stable than BCE on probabilities).</summary>
-    public Tensor Logits(Tensor ecg, Tensor leadMask, Tensor? leadIds = null)
+    public Tensor Logits(Tensor ecg, Tensor leadMask, Tensor? leadIds = null, Tensor? rhythmFeatures = null)
     {
         using var scope = NewDisposeScope();
         var (_, pooled) = encoder.Encode(ecg, leadMask, null, leadIds);
-        return head.forward(pooled).MoveToOuterDisposeScope();
+        return head.forward(HeadInput(pooled, rhythmFeatures)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits from already pooled embeddings [B, D] (linear probing on frozen features).</summary>
+    public Tensor HeadLogits(Tensor pooled, Tensor? rhythmFeatures = null) => head.forward(HeadInput(pooled, rhythmFeatures));
+
+    private Tensor HeadInput(Tensor pooled, Tensor? rhythmFeatures)
+    {
+        if (rhythm is null) return pooled;
+        if (rhythmFeatures is null) throw new ArgumentException("This model takes rhythm features; none were given.", nameof(rhythmFeatures));
+        return cat([pooled, nn.functional.gelu(rhythm.forward(rhythmFeatures))], 1);
     }
 
     /// <summary>Cosine similarity of the ECG's shared representation with each label prompt, [B, L].</summary>

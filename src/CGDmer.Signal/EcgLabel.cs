@@ -29,12 +29,14 @@ public static class EcgLabels
     public static readonly EcgLabel TWaveInversion = new("t_inversion", "59931005", "Inverted T wave", EcgLabelKind.Morphology);
     public static readonly EcgLabel LeftVentricularHypertrophy = new("lvh", "164873001", "Left ventricular hypertrophy", EcgLabelKind.Morphology);
     public static readonly EcgLabel LowQrsVoltage = new("low_voltage", "251146004", "Low QRS voltages", EcgLabelKind.Morphology);
+    /// <summary>A rhythm that is neither sinus rhythm nor atrial fibrillation (the "other rhythm" class of PhysioNet/CinC 2017).</summary>
+    public static readonly EcgLabel OtherRhythm = new("other_rhythm", "698247007", "Cardiac arrhythmia", EcgLabelKind.Rhythm);
 
     public static IReadOnlyList<EcgLabel> All { get; } =
     [
         SinusRhythm, SinusBradycardia, SinusTachycardia, AtrialFibrillation, AtrialFlutter, VentricularTachycardia,
         PrematureVentricularContractions, SinusPause, LeftBundleBranchBlock, RightBundleBranchBlock,
-        StElevation, StDepression, TWaveInversion, LeftVentricularHypertrophy, LowQrsVoltage,
+        StElevation, StDepression, TWaveInversion, LeftVentricularHypertrophy, LowQrsVoltage, OtherRhythm,
     ];
 
     public static EcgLabel ByKey(string key)

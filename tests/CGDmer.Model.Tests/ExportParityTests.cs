@@ -28,7 +28,7 @@ public class ExportParityTests
     internal static ModelMetadata Metadata(CgDmerConfig cfg, int labels, bool zeroShot) => new()
     {
         ModelName = "parity-test", ModelVersion = "0.0.0-test",
-        Labels = EcgLabels.All.Take(labels).Select(l => new LabelMetadata(l.Key, l.SnomedCode, l.Display, 0.5)).ToList(),
+        Labels = EcgLabels.All.Take(labels).Select((l, i) => new LabelMetadata(l.Key, l.SnomedCode, l.Display, 0.5, Validated: i % 2 == 0)).ToList(),
         SampleRateHz = cfg.SampleRateHz, WindowSamples = cfg.WindowSamples, Preprocessing = "test", EmbeddingDim = cfg.Dim,
         ZeroShotLabels = zeroShot ? EcgLabels.All.Take(labels).Select(l => l.Key).ToList() : null,
     };
@@ -104,7 +104,8 @@ public class ExportParityTests
         Assert.Equal(cfg.WindowSamples, read.WindowSamples);
         Assert.Equal(Leads.StandardOrder.Select(Leads.Name), read.LeadOrder);
         Assert.Equal(ModelMetadata.ContractVersion, session.ModelMetadata.CustomMetadataMap["cgdmer.contract_version"]);
-        Assert.Equal("2", ModelMetadata.ContractVersion);
+        Assert.Equal("3", ModelMetadata.ContractVersion);
+        Assert.Equal(ModelMetadata.NoRhythmFeatures, read.RhythmFeatures);
         Assert.Equal(new[] { "ecg", "lead_mask", "lead_ids" }, session.InputMetadata.Keys.ToArray());
         Assert.Equal(new[] { "probabilities", "embedding", "zero_shot_scores" }, session.OutputMetadata.Keys.ToArray());
         // Batch and lead axes are dynamic; the window length is fixed.
@@ -221,7 +222,53 @@ public class ExportParityTests
     }
 
     /// <summary>Runs the exported graph; <paramref name="leadIds"/> null means all 12 rows in standard order.</summary>
-    internal static (float[] Probs, float[] Emb, float[]? Zero) RunOnnx(InferenceSession session, float[] ecg, float[] mask, int batch, int samples, long[]? leadIds = null)
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void Onnx_runtime_matches_torchsharp_with_rhythm_features(int batch)
+    {
+        var cfg = CgDmerConfig.Tiny;
+        torch.manual_seed(11);
+        var pre = new CgDmerModel(cfg, vocabularySize: 40);
+        var model = new FindingsModel(pre.ecgEncoder, 3, cfg.Dim, rhythmFeatures: Signal.Beats.RhythmFeatures.Count);
+        using (no_grad()) foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.3);
+        model.eval();
+        var meta = Metadata(cfg, 3, false) with { RhythmFeatures = Signal.Beats.RhythmFeatures.Identifier };
+        using var session = new InferenceSession(OnnxExporter.Export(model, meta));
+        Assert.Equal(new[] { "ecg", "lead_mask", "lead_ids", "rhythm_features" }, session.InputMetadata.Keys.ToArray());
+        Assert.Equal(Signal.Beats.RhythmFeatures.Identifier, ModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, "test").RhythmFeatures);
+
+        var rng = new Random(batch);
+        long[] ids = [1, 6];
+        var ecg = new float[batch * 2 * cfg.WindowSamples];
+        for (int i = 0; i < ecg.Length; i++) ecg[i] = (float)(rng.NextDouble() * 2 - 1);
+        var mask = Enumerable.Repeat(1f, batch * 2).ToArray();
+        int f = Signal.Beats.RhythmFeatures.Count;
+        var rhythm = new float[batch * f];
+        for (int i = 0; i < rhythm.Length; i++) rhythm[i] = (float)(rng.NextDouble() * 2);
+        var (onnxProbs, _, _) = RunOnnx(session, ecg, mask, batch, cfg.WindowSamples, ids, rhythm);
+
+        using var _ = no_grad();
+        var (probs, _) = model.Infer(tensor(ecg, [batch, 2, cfg.WindowSamples]), tensor(mask, [batch, 2]), tensor(ids), tensor(rhythm, [batch, f]));
+        double max = MaxAbs(probs.data<float>().ToArray(), onnxProbs);
+        Assert.True(max < 1e-5, $"probabilities differ by {max}");
+        // The features reach the heads: other features, other probabilities.
+        for (int i = 0; i < rhythm.Length; i++) rhythm[i] = -rhythm[i];
+        var (moved, _, _) = RunOnnx(session, ecg, mask, batch, cfg.WindowSamples, ids, rhythm);
+        Assert.True(MaxAbs(moved, onnxProbs) > 1e-3);
+    }
+
+    [Fact]
+    public void Export_refuses_metadata_that_disagrees_with_the_rhythm_input()
+    {
+        var cfg = CgDmerConfig.Tiny;
+        var withRhythm = new FindingsModel(new CgDmerModel(cfg, 40).ecgEncoder, 3, cfg.Dim, rhythmFeatures: 4);
+        Assert.Throws<ArgumentException>(() => OnnxExporter.Export(withRhythm, Metadata(cfg, 3, false)));
+        Assert.Throws<ArgumentException>(() => OnnxExporter.Export(MakeModel(cfg, 3, false), Metadata(cfg, 3, false) with { RhythmFeatures = "rr-v1" }));
+    }
+
+    internal static (float[] Probs, float[] Emb, float[]? Zero) RunOnnx(InferenceSession session, float[] ecg, float[] mask, int batch, int samples,
+        long[]? leadIds = null, float[]? rhythm = null)
     {
         leadIds ??= Enumerable.Range(0, 12).Select(i => (long)i).ToArray();
         int leads = leadIds.Length;
@@ -231,6 +278,8 @@ public class ExportParityTests
             NamedOnnxValue.CreateFromTensor("lead_mask", new DenseTensor<float>(mask, [batch, leads])),
             NamedOnnxValue.CreateFromTensor("lead_ids", new DenseTensor<long>(leadIds, [leads])),
         };
+        if (rhythm is not null)
+            inputs.Add(NamedOnnxValue.CreateFromTensor("rhythm_features", new DenseTensor<float>(rhythm, [batch, rhythm.Length / batch])));
         using var results = session.Run(inputs);
         float[]? zero = results.FirstOrDefault(r => r.Name == "zero_shot_scores")?.AsTensor<float>().ToArray();
         return (results.First(r => r.Name == "probabilities").AsTensor<float>().ToArray(),

@@ -18,6 +18,9 @@ public static class MitBihWindows
     /// <summary>Share of a window a rhythm must cover for the window to carry that rhythm's label.</summary>
     public const double RhythmCoverage = 0.5;
 
+    /// <summary>The labels the reference annotations decide: all but "other rhythm", which MIT-BIH's rhythm codes do not map onto.</summary>
+    public static readonly EcgLabel[] Annotated = EcgLabels.All.Where(l => l != EcgLabels.OtherRhythm).ToArray();
+
     public static int AddRecord(WindowSet set, string recordPath, int sampleRateHz, double strideSeconds, int reportSeed, double maxSeconds = 0)
     {
         var rec = WfdbReader.Read(recordPath);
@@ -42,6 +45,7 @@ public static class MitBihWindows
         var beats = AnnotationReader.Beats(annotations);
         int win = set.WindowSamples, stride = Math.Max(1, (int)Math.Round(strideSeconds * sampleRateHz));
         var window = new float[]?[Leads.Count];
+        var rhythm = new float[set.RhythmFeatureCount];
         int added = 0;
         string patient = "mitbih-" + rec.Name;
         for (int start = 0; start + win <= length; start += stride)
@@ -56,7 +60,8 @@ public static class MitBihWindows
                 window[l] = w;
             }
             string report = ReportWriter.Write(a.Labels, reportSeed + start, a.HeartRateBpm);
-            set.Add(window, a.Labels, report, patient, "mitbih");
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm);
+            set.Add(window, a.Labels, Annotated, report, patient, "mitbih", rhythm);
             added++;
         }
         return added;

@@ -14,6 +14,7 @@ public static class PtbXlWindows
         var db = PtbXlDatabase.Load(root);
         var resolution = sampleRateHz <= 100 ? PtbXlResolution.Low100Hz : PtbXlResolution.High500Hz;
         var window = new float[]?[Leads.Count];
+        var rhythm = new float[set.RhythmFeatureCount];
         int added = 0;
         foreach (var entry in db.InSplit(split))
         {
@@ -31,7 +32,8 @@ public static class PtbXlWindows
             }
             var labels = entry.Labels(minLikelihood);
             string report = string.IsNullOrWhiteSpace(entry.Report) ? ReportWriter.Write(labels, entry.EcgId) : entry.Report;
-            set.Add(window, labels, report, "ptbxl-" + entry.PatientId, "ptbxl");
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm);
+            set.Add(window, labels, MitBihWindows.Annotated, report, "ptbxl-" + entry.PatientId, "ptbxl", rhythm);
             added++;
         }
         return added;

@@ -26,6 +26,7 @@ public static class SyntheticWindows
         double seconds = (double)set.WindowSamples / sampleRateHz;
         var sampler = new DatasetSampler(o.Mix ?? ConditionMix.Default, seconds, sampleRateHz);
         var window = new float[]?[Leads.Count];
+        var rhythm = new float[set.RhythmFeatureCount];
         for (int k = 0; k < o.Count; k++)
         {
             int seed = o.BaseSeed + k;
@@ -44,7 +45,8 @@ public static class SyntheticWindows
                 EcgPreprocessing.Apply(w, sampleRateHz);
                 window[l] = w;
             }
-            set.Add(window, syn.Labels.ToArray(), syn.Report, $"synthetic-{seed}", "synthetic");
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm);
+            set.Add(window, syn.Labels.ToArray(), MitBihWindows.Annotated, syn.Report, $"synthetic-{seed}", "synthetic", rhythm);
             progress?.Invoke(k + 1);
         }
         return o.Count;

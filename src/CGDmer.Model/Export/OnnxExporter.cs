@@ -25,6 +25,7 @@ public static class OnnxExporter
     public const string EcgInput = ModelMetadata.EcgInput;
     public const string LeadMaskInput = ModelMetadata.LeadMaskInput;
     public const string LeadIdsInput = ModelMetadata.LeadIdsInput;
+    public const string RhythmFeaturesInput = ModelMetadata.RhythmFeaturesInput;
     public const string ProbabilitiesOutput = ModelMetadata.ProbabilitiesOutput;
     public const string EmbeddingOutput = ModelMetadata.EmbeddingOutput;
     public const string ZeroShotOutput = ModelMetadata.ZeroShotOutput;
@@ -36,6 +37,10 @@ public static class OnnxExporter
         int labels = (int)model.head.weight!.shape[0];
         if (labels != metadata.Labels.Count)
             throw new ArgumentException($"Model has {labels} heads but the metadata lists {metadata.Labels.Count} labels.");
+        if ((model.rhythm is not null) != metadata.HasRhythmInput)
+            throw new ArgumentException(model.rhythm is null
+                ? $"The metadata names rhythm features '{metadata.RhythmFeatures}' but the model has no rhythm input."
+                : "The model takes rhythm features but the metadata names none (cgdmer.rhythm_features).");
 
         var g = new OnnxGraphBuilder("cgdmer_findings") { ProducerName = "CGDmer.Trainer", ProducerVersion = metadata.ModelVersion, DocString = "CG-DMER ECG findings model; see schemas/model-contract.md" };
         foreach (var (k, v) in metadata.ToProperties()) g.AddMetadata(k, v);
@@ -44,6 +49,8 @@ public static class OnnxExporter
         var leadMask = g.AddInput(LeadMaskInput, ElementType.Float, "batch", "leads");
         // Its own symbolic axis name on purpose: were it "leads", ONNX Runtime would take the lengths as equal unchecked.
         var leadIds = g.AddInput(LeadIdsInput, ElementType.Int64, "lead_ids");
+        var rhythmFeatures = model.rhythm is null ? null
+            : g.AddInput(RhythmFeaturesInput, ElementType.Float, "batch", model.RhythmFeatureCount);
         var enc = model.encoder;
 
         string x;
@@ -79,7 +86,16 @@ public static class OnnxExporter
                 x = g.TransformerEncoderLayer(x, LayerWeights(layer), layer.attn.Heads, additive);
         x = g.LayerNorm(x, W(enc.norm.weight!), W(enc.norm.bias!), 1e-5f);
         var pooled = g.MaskedMeanPool(x, keep);
-        var logits = g.Linear(pooled, W(model.head.weight!), W(model.head.bias!), labels, d, "head");
+        var headInput = pooled;
+        int headWidth = d;
+        if (model.rhythm is { } rhythm)
+        {
+            using var _ = g.Scope("rhythm");
+            var hidden = g.Gelu(g.Linear(rhythmFeatures!, W(rhythm.weight!), W(rhythm.bias!), FindingsModel.RhythmHidden, model.RhythmFeatureCount));
+            headInput = g.Concat([pooled, hidden], 1, "head_input");
+            headWidth = d + FindingsModel.RhythmHidden;
+        }
+        var logits = g.Linear(headInput, W(model.head.weight!), W(model.head.bias!), labels, headWidth, "head");
         g.AddOutput(ProbabilitiesOutput, g.Sigmoid(logits), ElementType.Float, "batch", labels);
         g.AddOutput(EmbeddingOutput, g.Identity(pooled), ElementType.Float, "batch", d);
 

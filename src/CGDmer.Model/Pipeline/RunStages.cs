@@ -7,6 +7,7 @@ using CGDmer.Model.Export;
 using CGDmer.Model.Text;
 using CGDmer.Model.Training;
 using CGDmer.Signal;
+using CGDmer.Signal.Beats;
 using CGDmer.Signal.Dsp;
 using CGDmer.Signal.Synthesis;
 using TorchSharp;
@@ -74,7 +75,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         foreach (var key in config.Labels)
         {
             int col = set.Labels.ToList().FindIndex(l => l.Key == key);
-            int pos = Data.Train.Count(i => set.HasLabel(i, col));
+            int pos = Data.Train.Count(i => set.HasLabel(i, col) && set.IsKnown(i, col));
             if (pos < 5) { log($"probe: skipping '{key}': {pos} positive training windows"); continue; }
             labelColumns.Add(col);
         }
@@ -86,10 +87,14 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         var thresholds = new List<double>();
         for (int c = 0; c < labelColumns.Count; c++)
         {
-            var s = new float[thresholdIdx.Length];
-            var y = new bool[thresholdIdx.Length];
-            for (int k = 0; k < thresholdIdx.Length; k++) { s[k] = probs[k * labelColumns.Count + c]; y[k] = set.HasLabel(thresholdIdx[k], labelColumns[c]); }
-            thresholds.Add(y.Any(v => v) && y.Any(v => !v) ? Auroc.YoudenThreshold(s, y) : 0.5);
+            // Only windows whose source annotates the label; real windows only when there are such with both classes.
+            var known = Enumerable.Range(0, thresholdIdx.Length).Where(k => set.IsKnown(thresholdIdx[k], labelColumns[c])).ToArray();
+            var real = known.Where(k => set.Sources[thresholdIdx[k]] != "synthetic").ToArray();
+            bool Both(int[] ks) => ks.Any(k => set.HasLabel(thresholdIdx[k], labelColumns[c])) && ks.Any(k => !set.HasLabel(thresholdIdx[k], labelColumns[c]));
+            var use = Both(real) ? real : known;
+            var s = use.Select(k => probs[k * labelColumns.Count + c]).ToArray();
+            var y = use.Select(k => set.HasLabel(thresholdIdx[k], labelColumns[c])).ToArray();
+            thresholds.Add(Both(use) ? Auroc.YoudenThreshold(s, y) : 0.5);
         }
         Directory.CreateDirectory(run.Probe);
         findings.save(run.FindingsWeights);
@@ -105,7 +110,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         var (pre, tokenizer, _) = Checkpoint.Load(run.Pretrain);
         var info = JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
         var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
-        var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts);
+        var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts,
+            config.RhythmFeatures ? RhythmFeatures.Count : 0);
         model.load(run.FindingsWeights);
         model.eval();
         return (model, info, pre);
@@ -138,33 +144,49 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         var test = Data.Test;
         if (test.Length == 0) throw new InvalidOperationException("The test split is empty: configure test records or a synthetic test share.");
         var probs = Prober.Predict(model, set, test);
-        var metrics = new List<LabelMetric>();
+        var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, bootstrap);
+        var metrics = scored.Where(m => m.Level == RealPatientEvaluation.Window && !m.Source.Contains("-vs-"))
+            .Select(m => new LabelMetric(m.Label, m.Source, m.Auroc, m.Lower, m.Upper, m.Positives, m.Negatives, m.Patients)).ToList();
         var curves = new List<(string, List<(double, double, double)>, double)>();
-        foreach (var source in new[] { "all" }.Concat(test.Select(i => set.Sources[i]).Distinct().Order()))
+        for (int c = 0; c < info.Labels.Count; c++)
         {
-            var idx = Enumerable.Range(0, test.Length).Where(k => source == "all" || set.Sources[test[k]] == source).ToArray();
-            for (int c = 0; c < info.Labels.Count; c++)
-            {
-                int col = set.Labels.ToList().FindIndex(x => x.Key == info.Labels[c]);
-                var s = idx.Select(k => probs[k * info.Labels.Count + c]).ToArray();
-                var y = idx.Select(k => set.HasLabel(test[k], col)).ToArray();
-                var p = idx.Select(k => set.Patients[test[k]]).ToArray();
-                var est = PatientBootstrap.Estimate(s, y, p, bootstrap);
-                metrics.Add(new LabelMetric(info.Labels[c], source, est.Auroc, est.Lower, est.Upper, est.Positives, est.Negatives, est.Patients));
-                if (source == "all" && !double.IsNaN(est.Auroc)) curves.Add((info.Labels[c], Auroc.Curve(s, y), est.Auroc));
-            }
+            int col = set.Labels.ToList().FindIndex(x => x.Key == info.Labels[c]);
+            var idx = Enumerable.Range(0, test.Length).Where(k => set.IsKnown(test[k], col) && set.Sources[test[k]] != "synthetic").ToArray();
+            var y = idx.Select(k => set.HasLabel(test[k], col)).ToArray();
+            if (!y.Any(v => v) || y.All(v => v)) continue;
+            var s = idx.Select(k => probs[k * info.Labels.Count + c]).ToArray();
+            curves.Add((info.Labels[c], Auroc.Curve(s, y), Auroc.Compute(s, y)));
         }
         Directory.CreateDirectory(run.Evaluation);
-        Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on the patient-disjoint test split");
+        Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on held-out real patients (all real sources pooled)");
+        var validated = Validated(info.Labels, scored);
         var summary = new
         {
-            labels = metrics,
-            macro_auroc = MacroAuroc(metrics, "all"),
+            labels = scored,
+            challenge,
+            validated,
             macro_auroc_by_source = metrics.Select(m => m.Source).Distinct().ToDictionary(s => s, s => MacroAuroc(metrics, s)),
             test_windows = test.Length,
         };
         File.WriteAllText(run.Metrics, JsonSerializer.Serialize(summary, TrainerConfig.Json));
         return metrics;
+    }
+
+    /// <summary>
+    /// The labels that pass <see cref="TrainerConfig.Validation"/>: measured on at least one held-out real source (window
+    /// level; CinC also at recording level) and at or above the bar on every one where they were measured.
+    /// </summary>
+    public Dictionary<string, bool> Validated(IReadOnlyList<string> labels, IReadOnlyList<ScoredMetric> scored)
+    {
+        var bar = config.Validation;
+        var result = new Dictionary<string, bool>();
+        foreach (var label in labels)
+        {
+            var real = scored.Where(m => m.Label == label && m.Source != "synthetic").ToList();
+            result[label] = !bar.FromHeartRate.Contains(label) && real.Count > 0
+                && real.All(m => m.Auroc >= bar.MinAuroc && m.Lower >= bar.MinLowerBound && m.Patients >= bar.MinPatients);
+        }
+        return result;
     }
 
     public static double MacroAuroc(IEnumerable<LabelMetric> metrics, string source)
@@ -177,18 +199,27 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     {
         var (model, info, pre) = LoadFindings();
         string metrics = File.Exists(run.Metrics) ? File.ReadAllText(run.Metrics) : "{}";
+        // A label is validated only by this run's own held-out evaluation; without one nothing is.
+        var validated = new Dictionary<string, bool>();
+        if (File.Exists(run.Metrics) && JsonDocument.Parse(metrics).RootElement.TryGetProperty("validated", out var v))
+            foreach (var p in v.EnumerateObject()) validated[p.Name] = p.Value.GetBoolean();
         string trainingData = Data.Summary();
         var meta = new ModelMetadata
         {
             ModelName = config.Name,
             ModelVersion = config.Version,
-            Labels = info.Labels.Select((k, i) => { var l = EcgLabels.ByKey(k); return new LabelMetadata(l.Key, l.SnomedCode, l.Display, info.Thresholds[i]); }).ToList(),
+            Labels = info.Labels.Select((k, i) =>
+            {
+                var l = EcgLabels.ByKey(k);
+                return new LabelMetadata(l.Key, l.SnomedCode, l.Display, info.Thresholds[i], Validated: validated.GetValueOrDefault(k));
+            }).ToList(),
             SampleRateHz = config.Model.SampleRateHz,
             WindowSamples = config.Model.WindowSamples,
             Preprocessing = EcgPreprocessing.Identifier,
             EmbeddingDim = config.Model.Dim,
             ZeroShotLabels = info.ZeroShotLabels,
             Objective = config.Pretrain.Objective,
+            RhythmFeatures = config.RhythmFeatures ? RhythmFeatures.Identifier : ModelMetadata.NoRhythmFeatures,
             TrainingData = trainingData,
             Metrics = metrics,
         };

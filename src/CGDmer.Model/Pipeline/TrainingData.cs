@@ -1,6 +1,8 @@
 using System.Text.Json;
 using CGDmer.Model.Data;
 using CGDmer.Signal;
+using CGDmer.Signal.Beats;
+using CGDmer.Signal.Datasets;
 using CGDmer.Signal.PtbXl;
 
 namespace CGDmer.Model.Pipeline;
@@ -22,7 +24,7 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
 
     public static TrainingData Build(TrainerConfig cfg, Action<string>? log = null)
     {
-        var set = new WindowSet(cfg.Model.WindowSamples, EcgLabels.All, 4096);
+        var set = new WindowSet(cfg.Model.WindowSamples, EcgLabels.All, 4096, cfg.RhythmFeatures ? RhythmFeatures.Count : 0);
         var split = new Dictionary<string, int>(); // patient → 0 train, 1 validation, 2 test
         var syn = cfg.Data.Synthetic;
         if (syn.Count > 0)
@@ -41,6 +43,11 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
         }
         if (cfg.Data.MitBih is { } mb)
         {
+            if (mb.FoldsFile is { } foldsFile)
+            {
+                var (test, validation) = SplitFiles.MitBihFold(foldsFile, mb.Fold!.Value);
+                mb = mb with { TestRecords = test, ValidationRecords = validation };
+            }
             var records = mb.Records.Count > 0 ? mb.Records
                 : Directory.GetFiles(mb.Dir, "*.atr").Select(Path.GetFileNameWithoutExtension).Order().ToList()!;
             foreach (var r in records)
@@ -51,6 +58,34 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
                 split["mitbih-" + r] = mb.TestRecords.Contains(r!) ? 2 : mb.ValidationRecords.Contains(r!) ? 1 : 0;
                 log?.Invoke($"MIT-BIH {r}: {n} windows");
             }
+        }
+        if (cfg.Data.Cinc2017 is { } cinc)
+        {
+            var test = SplitFiles.RecordList(cinc.TestList).ToHashSet();
+            var validation = SplitFiles.RecordList(cinc.ValidationList).ToHashSet();
+            int n = 0, windows = 0, trainSeen = 0;
+            foreach (var entry in Cinc2017.Load(cinc.Dir))
+            {
+                int role = test.Contains(entry.RecordId) ? 2 : validation.Contains(entry.RecordId) ? 1 : 0;
+                if (role == 0 && trainSeen++ % Math.Max(1, cinc.TrainEvery) != 0) continue;
+                windows += RealWindows.AddCinc(set, cinc.Dir, entry, cfg.Model.SampleRateHz, cinc.StrideSeconds);
+                split["cinc-" + entry.RecordId] = role;
+                n++;
+            }
+            log?.Invoke($"CinC 2017: {n} recordings, {windows} windows");
+        }
+        if (cfg.Data.Aftdb is { } af)
+        {
+            var roles = SplitFiles.Roles(af.SplitFile);
+            int windows = 0;
+            var records = Aftdb.Enumerate(af.Dir);
+            foreach (var info in records)
+            {
+                string key = $"{Aftdb.FolderName(info.Set)}/{info.RecordId}";
+                windows += RealWindows.AddAftdb(set, info, cfg.Model.SampleRateHz, af.StrideSeconds);
+                split["aftdb-" + info.RecordId] = roles.GetValueOrDefault(key) switch { "test" => 2, "validation" => 1, _ => 0 };
+            }
+            log?.Invoke($"AFTDB: {records.Count} records, {windows} windows");
         }
         if (cfg.Data.PtbXl is { } px)
         {
@@ -80,5 +115,57 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
         var rec = Signal.Wfdb.WfdbReader.Read(path);
         var ann = Signal.Wfdb.AnnotationReader.Read(path + ".atr");
         return MitBihWindows.AddRecord(set, rec, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
+    }
+}
+
+/// <summary>Reads the committed split files of configs/splits (lines starting with '#' are comments).</summary>
+public static class SplitFiles
+{
+    /// <summary>One record per line.</summary>
+    public static List<string> RecordList(string path) => Lines(path).ToList();
+
+    /// <summary>Lines "role record record …" → record → role.</summary>
+    public static Dictionary<string, string> Roles(string path)
+    {
+        var roles = new Dictionary<string, string>();
+        foreach (var line in Lines(path))
+        {
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            foreach (var r in parts.Skip(1))
+                if (!roles.TryAdd(r, parts[0])) throw new InvalidDataException($"Split file '{path}' lists '{r}' twice.");
+        }
+        return roles;
+    }
+
+    /// <summary>Lines "fold role record …": the test and validation records of <paramref name="fold"/>.</summary>
+    public static (List<string> Test, List<string> Validation) MitBihFold(string path, int fold)
+    {
+        var test = new List<string>();
+        var validation = new List<string>();
+        foreach (var line in Lines(path))
+        {
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length < 3 || !int.TryParse(parts[0], out int f))
+                throw new InvalidDataException($"Split file '{path}': expected 'fold role records…', got '{line}'.");
+            if (f != fold) continue;
+            (parts[1] switch
+            {
+                "test" => test,
+                "validation" => validation,
+                _ => throw new InvalidDataException($"Split file '{path}': unknown role '{parts[1]}'."),
+            }).AddRange(parts.Skip(2));
+        }
+        if (test.Count == 0) throw new InvalidDataException($"Split file '{path}' has no test records for fold {fold}.");
+        return (test, validation);
+    }
+
+    private static IEnumerable<string> Lines(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Split file '{path}' does not exist.", path);
+        foreach (var raw in File.ReadLines(path))
+        {
+            var line = raw.Trim();
+            if (line.Length > 0 && !line.StartsWith('#')) yield return line;
+        }
     }
 }

@@ -110,7 +110,10 @@ public sealed class Pretrainer
                         torch.tensor(hiddenBuf, [b, leads, t]),
                         torch.tensor(tokenBuf, [b, l])), maskBuf);
                     optimizer.zero_grad();
-                    var (loss, t2) = CgDmerObjective.Compute(model, batch, weights);
+                    // Windows without a report (real recordings) train the masked-modelling arm only.
+                    var w = data.HasReport(idx[0]) ? weights : weights with { Contrastive = 0, Disentangle = 0 };
+                    if (w.Masked == 0 && w.Contrastive == 0 && w.Disentangle == 0) { step++; continue; } // nothing this objective trains on
+                    var (loss, t2) = CgDmerObjective.Compute(model, batch, w);
                     terms = t2;
                     loss.backward();
                     nn.utils.clip_grad_norm_(model.parameters(), o.GradientClip);
