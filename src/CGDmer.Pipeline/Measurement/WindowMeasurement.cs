@@ -21,7 +21,8 @@ public sealed record WindowMeasurement(
 {
     /// <summary>
     /// bSQI of the analysis lead (<see cref="CGDmer.Signal.Beats.LeadQuality.BeatAgreement"/>: agreement of
-    /// the two QRS detectors), 0 when no lead was usable.
+    /// the two QRS detectors), 0 when no lead was usable. With the beats and the signal quality, what
+    /// <see cref="CGDmer.Signal.Beats.RhythmFeatures"/> needs.
     /// </summary>
     public double BeatAgreement { get; init; }
 

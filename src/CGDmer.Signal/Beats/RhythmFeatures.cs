@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Collections.ObjectModel;
+
+namespace CGDmer.Signal.Beats;
+
+/// <summary>
+/// Rhythm features of one window, identifier <see cref="Identifier"/> (<c>rr-v1</c>): <see cref="Count"/> values
+/// derived from the analysis lead's beats as <see cref="BeatMeasurer.Measure"/> finds them, plus that lead's signal
+/// quality and beat agreement. One definition for training and for the streaming service, so that a model given these
+/// features sees the same values in both. Changing any definition, order or scaling means a new identifier.
+/// </summary>
+/// <remarks>
+/// <para>RR(i) = (beats[i+1] − beats[i]) / fs in seconds, m = number of RRs, ΔRR(i) = RR(i+1) − RR(i) (m − 1 values).
+/// When m &lt; 2 every RR-derived feature (0 and 2–13) is 0. Every feature is clamped to [−10, 10]; NaN and ±∞ become 0.
+/// In order (<see cref="Names"/>):</para>
+/// <list type="number">
+/// <item><c>rhythm_present</c>: 1 when m ≥ 2, else 0.</item>
+/// <item><c>beat_count</c>: number of beats / 20.</item>
+/// <item><c>mean_rr_s</c>: mean RR in seconds.</item>
+/// <item><c>heart_rate_per_100bpm</c>: 60 / mean RR / 100.</item>
+/// <item><c>rr_irregularity</c>: the measure stage's pattern-tolerant RR irregularity (<see cref="BeatMeasurer.RrIrregularity(ReadOnlySpan{int})"/>), 0 when undefined.</item>
+/// <item><c>nrmssd</c>: root mean square of ΔRR / mean RR.</item>
+/// <item><c>cv_rr</c>: population standard deviation of RR / mean RR.</item>
+/// <item><c>pnn50</c>: fraction of ΔRR with |ΔRR| &gt; 0.05 s.</item>
+/// <item><c>mad_rr_norm</c>: median absolute deviation of RR from the median RR / median RR.</item>
+/// <item><c>delta_rr_lag1_mean_norm</c>: mean |ΔRR| / mean RR.</item>
+/// <item><c>max_rr_over_median</c>: largest RR / median RR.</item>
+/// <item><c>min_rr_over_median</c>: smallest RR / median RR.</item>
+/// <item><c>turning_point_ratio</c>: fraction of interior RRs (i = 1 … m − 2) above both neighbours or below both; 0 when m &lt; 3.</item>
+/// <item><c>rr_entropy</c>: Shannon entropy in bits of ΔRR / mean RR binned in 8 equal bins over [−0.4, 0.4] (values outside in the edge bins), / 3 (so 0..1).</item>
+/// <item><c>signal_quality</c>: the analysis lead's SQI clamped to [0, 1] (NaN: 0).</item>
+/// <item><c>beat_agreement</c>: the analysis lead's bSQI (<see cref="LeadQuality.BeatAgreement"/>) clamped to [0, 1] (NaN: 0).</item>
+/// </list>
+/// <para>Allocation-free: scratch is on the stack, or from <see cref="ArrayPool{T}.Shared"/> for long beat lists.</para>
+/// </remarks>
+public static class RhythmFeatures
+{
+    /// <summary>Identifier of this feature definition; stored with a model that uses the features.</summary>
+    public const string Identifier = "rr-v1";
+
+    /// <summary>Number of features <see cref="Compute"/> writes.</summary>
+    public const int Count = 16;
+
+    private static readonly ReadOnlyCollection<string> FeatureNames = Array.AsReadOnly(new[]
+    {
+        "rhythm_present", "beat_count", "mean_rr_s", "heart_rate_per_100bpm", "rr_irregularity", "nrmssd", "cv_rr",
+        "pnn50", "mad_rr_norm", "delta_rr_lag1_mean_norm", "max_rr_over_median", "min_rr_over_median",
+        "turning_point_ratio", "rr_entropy", "signal_quality", "beat_agreement",
+    });
+
+    /// <summary>The features' names, in the order <see cref="Compute"/> writes them.</summary>
+    public static IReadOnlyList<string> Names => FeatureNames;
+
+    /// <summary>RRs up to which scratch lives on the stack.</summary>
+    private const int StackRrs = 128;
+
+    private const int EntropyBins = 8;
+    private const double EntropyRange = 0.4;
+
+    /// <summary>
+    /// Writes the <see cref="Count"/> features of one window to <c>destination[0..Count)</c>.
+    /// </summary>
+    /// <param name="beats">The analysis lead's beats (<see cref="BeatMeasurement.Beats"/>): sample indices at <paramref name="sampleRateHz"/>, strictly ascending, within [0, <paramref name="windowSamples"/>).</param>
+    /// <param name="sampleRateHz">Sample rate of the beat positions.</param>
+    /// <param name="windowSamples">Length of the window the beats were found in, in samples.</param>
+    /// <param name="signalQuality">The analysis lead's SQI (<see cref="BeatMeasurement.SignalQuality"/>).</param>
+    /// <param name="beatAgreement">The analysis lead's bSQI (<see cref="BeatMeasurement.BeatAgreement"/>).</param>
+    /// <param name="destination">At least <see cref="Count"/> values; the rest is left alone.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short, the rate or window length is not positive, or the beats are not strictly ascending within the window.</exception>
+    public static void Compute(ReadOnlySpan<int> beats, double sampleRateHz, int windowSamples, double signalQuality, double beatAgreement, Span<float> destination)
+    {
+        if (destination.Length < Count)
+            throw new ArgumentException($"destination holds {destination.Length} values; {Identifier} has {Count}", nameof(destination));
+        if (!(sampleRateHz > 0) || !double.IsFinite(sampleRateHz))
+            throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "the sample rate must be a positive number of Hz");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSamples);
+        for (int i = 0; i < beats.Length; i++)
+        {
+            if ((uint)beats[i] >= (uint)windowSamples)
+                throw new ArgumentException($"beat {i} at sample {beats[i]} lies outside the window of {windowSamples} samples", nameof(beats));
+            if (i > 0 && beats[i] <= beats[i - 1])
+                throw new ArgumentException($"beats must be strictly ascending (beat {i} at {beats[i]} follows {beats[i - 1]})", nameof(beats));
+        }
+
+        Span<double> f = stackalloc double[Count];
+        f.Clear();
+        f[1] = beats.Length / 20.0;
+        f[14] = Unit(signalQuality);
+        f[15] = Unit(beatAgreement);
+        int m = beats.Length - 1;
+        if (m >= 2) RrFeatures(beats, sampleRateHz, m, f);
+        for (int k = 0; k < Count; k++) destination[k] = (float)(double.IsFinite(f[k]) ? Math.Clamp(f[k], -10, 10) : 0);
+    }
+
+    /// <summary>Features 0 and 2–13 from m ≥ 2 RRs.</summary>
+    private static void RrFeatures(ReadOnlySpan<int> beats, double fs, int m, Span<double> f)
+    {
+        double[]? rented = m > StackRrs ? ArrayPool<double>.Shared.Rent(2 * m) : null;
+        Span<double> scratch = rented is null ? stackalloc double[2 * StackRrs] : rented;
+        try
+        {
+            var rr = scratch[..m];
+            var work = scratch.Slice(m, m);
+            double sum = 0;
+            for (int i = 0; i < m; i++)
+            {
+                rr[i] = (beats[i + 1] - beats[i]) / fs;
+                sum += rr[i];
+            }
+            double mean = sum / m;
+            f[0] = 1;
+            f[2] = mean;
+            f[3] = 60 / mean / 100;
+            f[4] = BeatMeasurer.RrIrregularity(beats) ?? 0;
+
+            // Successive differences: RMS, mean |Δ|, pNN50, entropy of the normalised histogram.
+            int n = m - 1;
+            Span<int> bins = stackalloc int[EntropyBins];
+            bins.Clear();
+            double sumSq = 0, sumAbs = 0;
+            int over50 = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double d = rr[i + 1] - rr[i];
+                sumSq += d * d;
+                sumAbs += Math.Abs(d);
+                if (Math.Abs(d) > 0.05) over50++;
+                double pos = Math.Floor((d / mean + EntropyRange) / (2 * EntropyRange / EntropyBins));
+                bins[double.IsNaN(pos) || pos <= 0 ? 0 : pos >= EntropyBins - 1 ? EntropyBins - 1 : (int)pos]++;
+            }
+            f[5] = Math.Sqrt(sumSq / n) / mean;
+            f[7] = (double)over50 / n;
+            f[9] = sumAbs / n / mean;
+            double entropy = 0;
+            foreach (int c in bins)
+            {
+                if (c == 0) continue;
+                double p = (double)c / n;
+                entropy -= p * Math.Log2(p);
+            }
+            f[13] = entropy / Math.Log2(EntropyBins);
+
+            double var = 0;
+            for (int i = 0; i < m; i++) var += (rr[i] - mean) * (rr[i] - mean);
+            f[6] = Math.Sqrt(var / m) / mean;
+
+            rr.CopyTo(work);
+            work.Sort();
+            double median = Median(work);
+            f[10] = work[m - 1] / median;
+            f[11] = work[0] / median;
+            for (int i = 0; i < m; i++) work[i] = Math.Abs(rr[i] - median);
+            work.Sort();
+            f[8] = Median(work) / median;
+
+            if (m >= 3)
+            {
+                int turns = 0;
+                for (int i = 1; i < m - 1; i++)
+                    if ((rr[i] > rr[i - 1] && rr[i] > rr[i + 1]) || (rr[i] < rr[i - 1] && rr[i] < rr[i + 1])) turns++;
+                f[12] = (double)turns / (m - 2);
+            }
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Median of sorted values.</summary>
+    private static double Median(ReadOnlySpan<double> sorted)
+    {
+        int k = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[k] : 0.5 * (sorted[k - 1] + sorted[k]);
+    }
+
+    private static double Unit(double v) => double.IsNaN(v) ? 0 : Math.Clamp(v, 0, 1);
+}

@@ -1,0 +1,213 @@
+using CGDmer.Signal.Beats;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace CGDmer.Signal.Tests.Beats;
+
+public class RhythmFeaturesTests
+{
+    private const double Fs = 100;
+    private const int W = 1000;
+
+    // Feature indices (the order of RhythmFeatures.Names).
+    private const int Present = 0, BeatCount = 1, MeanRr = 2, Hr = 3, Irregularity = 4, Nrmssd = 5, Cv = 6, Pnn50 = 7,
+        Mad = 8, DeltaMean = 9, MaxOverMedian = 10, MinOverMedian = 11, TurningPoints = 12, Entropy = 13, Sqi = 14, Agreement = 15;
+
+    /// <summary>Indices of the features that measure irregularity (0 for a perfectly regular rhythm).</summary>
+    private static readonly int[] IrregularityFeatures = [Irregularity, Nrmssd, Cv, Pnn50, Mad, DeltaMean, TurningPoints, Entropy];
+
+    private static float[] Compute(int[] beats, double sqi = 0.9, double agreement = 0.8, double fs = Fs, int window = W)
+    {
+        var f = new float[RhythmFeatures.Count];
+        RhythmFeatures.Compute(beats, fs, window, sqi, agreement, f);
+        return f;
+    }
+
+    private static int[] FromRrs(int first, params int[] rrs)
+    {
+        var beats = new int[rrs.Length + 1];
+        beats[0] = first;
+        for (int i = 0; i < rrs.Length; i++) beats[i + 1] = beats[i] + rrs[i];
+        return beats;
+    }
+
+    [Fact]
+    public void Names_identifier_and_count_agree()
+    {
+        Assert.Equal("rr-v1", RhythmFeatures.Identifier);
+        Assert.Equal(RhythmFeatures.Count, RhythmFeatures.Names.Count);
+        Assert.Equal(RhythmFeatures.Count, RhythmFeatures.Names.Distinct().Count());
+        Assert.Equal("rhythm_present", RhythmFeatures.Names[Present]);
+        Assert.Equal("rr_entropy", RhythmFeatures.Names[Entropy]);
+        Assert.Equal("beat_agreement", RhythmFeatures.Names[Agreement]);
+    }
+
+    [Fact]
+    public void A_regular_rhythm_has_no_irregularity_and_the_exact_rate()
+    {
+        var beats = Enumerable.Range(0, 13).Select(i => 10 + 80 * i).ToArray(); // 0.8 s: 75 bpm
+        var f = Compute(beats);
+        Assert.Equal(1, f[Present]);
+        Assert.Equal(13 / 20f, f[BeatCount]);
+        Assert.Equal(0.8, f[MeanRr], 6);
+        Assert.Equal(0.75, f[Hr], 6);
+        foreach (int k in IrregularityFeatures) Assert.True(Math.Abs(f[k]) < 1e-6, $"{RhythmFeatures.Names[k]} = {f[k]}");
+        Assert.Equal(1, f[MaxOverMedian], 6);
+        Assert.Equal(1, f[MinOverMedian], 6);
+        Assert.Equal(0.9f, f[Sqi]);
+        Assert.Equal(0.8f, f[Agreement]);
+    }
+
+    [Fact]
+    public void Hand_computed_values()
+    {
+        // RR 1.0 1.5 1.0 1.5 s: mean 1.25, ΔRR +0.5 −0.5 +0.5, median 1.25, every RR 0.25 from it.
+        var f = Compute([0, 100, 250, 350, 500]);
+        float[] expected =
+        [
+            1, 0.25f, 1.25f, 0.48f,
+            0,          // irregularity: the pattern repeats at lag 2
+            0.4f,       // RMS Δ 0.5 / 1.25
+            0.2f,       // std 0.25 / 1.25
+            1,          // every |Δ| > 50 ms
+            0.2f,       // MAD 0.25 / 1.25
+            0.4f,       // mean |Δ| 0.5 / 1.25
+            1.2f, 0.8f, // 1.5 / 1.25, 1.0 / 1.25
+            1,          // both interior RRs are turning points
+            (float)(-(2.0 / 3 * Math.Log2(2.0 / 3) + 1.0 / 3 * Math.Log2(1.0 / 3)) / 3), // Δ/mean ±0.4: edge bins, 2 and 1
+            0.9f, 0.8f,
+        ];
+        for (int k = 0; k < RhythmFeatures.Count; k++) Assert.True(Math.Abs(expected[k] - f[k]) < 1e-6, $"{RhythmFeatures.Names[k]}: {f[k]}, expected {expected[k]}");
+    }
+
+    [Fact]
+    public void Bigeminy_is_not_irregular_by_the_pattern_index_but_varies_widely()
+    {
+        var beats = FromRrs(10, 55, 95, 55, 95, 55, 95, 55, 95, 55, 95, 55, 95);
+        var f = Compute(beats);
+        Assert.True(f[Irregularity] < 0.02, $"rr_irregularity {f[Irregularity]}");
+        Assert.True(f[Cv] > 0.2, $"cv_rr {f[Cv]}"); // 20 / 75
+        Assert.True(f[Nrmssd] > 0.4, $"nrmssd {f[Nrmssd]}");
+        Assert.Equal(1, f[TurningPoints], 6);
+        Assert.Equal(1, f[Pnn50], 6);
+    }
+
+    [Fact]
+    public void An_irregular_sequence_is_clearly_more_irregular_than_a_regular_one()
+    {
+        var rng = new Random(7);
+        var irregular = new List<int> { 5 };
+        while (true)
+        {
+            int next = irregular[^1] + rng.Next(40, 141);
+            if (next >= W) break;
+            irregular.Add(next);
+        }
+        var regular = Enumerable.Range(0, 11).Select(i => 20 + 90 * i).ToArray();
+        var fi = Compute(irregular.ToArray());
+        var fr = Compute(regular);
+        foreach (int k in IrregularityFeatures)
+            Assert.True(fi[k] > fr[k] + 0.1, $"{RhythmFeatures.Names[k]}: irregular {fi[k]}, regular {fr[k]}");
+        Assert.True(fi[Irregularity] > 0.1, $"rr_irregularity {fi[Irregularity]}");
+    }
+
+    [Theory]
+    [InlineData(new int[0])]
+    [InlineData(new[] { 500 })]
+    [InlineData(new[] { 100, 180 })]
+    public void Fewer_than_two_RRs_give_no_RR_features(int[] beats)
+    {
+        var f = Compute(beats, sqi: 0.7, agreement: 0.6);
+        for (int k = 0; k < RhythmFeatures.Count; k++)
+        {
+            if (k is BeatCount or Sqi or Agreement) continue;
+            Assert.Equal(0, f[k]);
+        }
+        Assert.Equal(beats.Length / 20f, f[BeatCount]);
+        Assert.Equal(0.7f, f[Sqi]);
+        Assert.Equal(0.6f, f[Agreement]);
+    }
+
+    [Fact]
+    public void Quality_inputs_are_clamped_to_0_1_and_NaN_is_0()
+    {
+        int[] beats = [100, 200, 300, 400];
+        var f = Compute(beats, sqi: double.NaN, agreement: double.NaN);
+        Assert.Equal(0, f[Sqi]);
+        Assert.Equal(0, f[Agreement]);
+        f = Compute(beats, sqi: 1.5, agreement: -0.2);
+        Assert.Equal(1, f[Sqi]);
+        Assert.Equal(0, f[Agreement]);
+        f = Compute(beats, sqi: double.PositiveInfinity, agreement: double.NegativeInfinity);
+        Assert.Equal(1, f[Sqi]);
+        Assert.Equal(0, f[Agreement]);
+        Assert.All(f, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void Bad_arguments_are_refused()
+    {
+        int[] beats = [100, 200, 300];
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.Compute(beats, Fs, W, 1, 1, new float[RhythmFeatures.Count - 1]));
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.Compute([], Fs, W, 1, 1, Span<float>.Empty));
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.Compute([200, 100], Fs, W, 1, 1, new float[RhythmFeatures.Count]));
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.Compute([100, 100, 200], Fs, W, 1, 1, new float[RhythmFeatures.Count]));
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.Compute([100, 1000], Fs, W, 1, 1, new float[RhythmFeatures.Count]));
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.Compute([-1, 100], Fs, W, 1, 1, new float[RhythmFeatures.Count]));
+        Assert.ThrowsAny<ArgumentException>(() => RhythmFeatures.Compute(beats, 0, W, 1, 1, new float[RhythmFeatures.Count]));
+        Assert.ThrowsAny<ArgumentException>(() => RhythmFeatures.Compute(beats, double.NaN, W, 1, 1, new float[RhythmFeatures.Count]));
+        Assert.ThrowsAny<ArgumentException>(() => RhythmFeatures.Compute(beats, Fs, 0, 1, 1, new float[RhythmFeatures.Count]));
+    }
+
+    [Fact]
+    public void A_longer_destination_keeps_its_tail()
+    {
+        var f = new float[RhythmFeatures.Count + 2];
+        f[^1] = f[^2] = 42;
+        RhythmFeatures.Compute([100, 200, 300], Fs, W, 1, 1, f);
+        Assert.Equal(42, f[^1]);
+        Assert.Equal(42, f[^2]);
+    }
+
+    [Fact]
+    public void Computing_allocates_nothing()
+    {
+        var shortList = Enumerable.Range(0, 15).Select(i => 3 + 67 * i).ToArray();
+        var longList = Enumerable.Range(0, 400).Select(i => 1 + 25 * i + i % 7).ToArray(); // pooled scratch
+        var f = new float[RhythmFeatures.Count];
+        for (int i = 0; i < 3; i++)
+        {
+            RhythmFeatures.Compute(shortList, Fs, W, 0.5, 0.5, f);
+            RhythmFeatures.Compute(longList, Fs, 10_100, 0.5, 0.5, f);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            RhythmFeatures.Compute(shortList, Fs, W, 0.5, 0.5, f);
+            RhythmFeatures.Compute(longList, Fs, 10_100, 0.5, 0.5, f);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>A window length, an ascending beat list within it, a rate and arbitrary quality inputs.</summary>
+    public static Arbitrary<(int Window, int[] Beats, double Fs, double Sqi, double Agreement)> Inputs() =>
+        (from window in Gen.Choose(1, 6000)
+         from count in Gen.Choose(0, 400) // past the stack scratch (128 RRs) too
+         from raw in Gen.Choose(0, window - 1).ArrayOf(count)
+         from fs in Gen.Elements(50.0, 100.0, 128.0, 250.0, 360.0, 500.0, 1000.0, 0.001, 1e6)
+         from sqi in Gen.Elements(0.0, 0.5, 1.0, -3.0, 7.0, double.NaN, double.PositiveInfinity, double.NegativeInfinity)
+         from agreement in Gen.Elements(0.0, 0.3, 1.0, -1.0, 2.0, double.NaN, double.PositiveInfinity)
+         select (window, raw.Distinct().Order().ToArray(), fs, sqi, agreement)).ToArbitrary();
+
+    [Property(Arbitrary = [typeof(RhythmFeaturesTests)], MaxTest = 500)]
+    public bool Every_feature_is_finite_and_within_plus_minus_10((int Window, int[] Beats, double Fs, double Sqi, double Agreement) x)
+    {
+        var f = new float[RhythmFeatures.Count];
+        RhythmFeatures.Compute(x.Beats, x.Fs, x.Window, x.Sqi, x.Agreement, f);
+        return f.All(v => float.IsFinite(v) && v is >= -10 and <= 10)
+               && f[Present] == (x.Beats.Length >= 3 ? 1 : 0)
+               && f[Sqi] is >= 0 and <= 1 && f[Agreement] is >= 0 and <= 1
+               && f[Entropy] is >= 0 and <= 1 + 1e-6f;
+    }
+}
