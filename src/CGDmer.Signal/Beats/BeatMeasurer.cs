@@ -75,7 +75,7 @@ public sealed class BeatMeasurer
     public BeatMeasurement Measure(ReadOnlySpan<float> rows, int leadCount, int windowSamples, ReadOnlySpan<float> leadMask, double sampleRateHz)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(leadCount);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSamples);
+        ArgumentOutOfRangeException.ThrowIfNegative(windowSamples);
         if (leadMask.Length != leadCount)
             throw new ArgumentException($"lead mask has {leadMask.Length} entries; the window has {leadCount} leads", nameof(leadMask));
         if ((long)leadCount * windowSamples > rows.Length)

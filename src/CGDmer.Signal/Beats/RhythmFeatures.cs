@@ -62,18 +62,18 @@ public static class RhythmFeatures
     /// </summary>
     /// <param name="beats">The analysis lead's beats (<see cref="BeatMeasurement.Beats"/>): sample indices at <paramref name="sampleRateHz"/>, strictly ascending, within [0, <paramref name="windowSamples"/>).</param>
     /// <param name="sampleRateHz">Sample rate of the beat positions.</param>
-    /// <param name="windowSamples">Length of the window the beats were found in, in samples.</param>
+    /// <param name="windowSamples">Length of the window the beats were found in, in samples (0 for a window without samples, which has no beats).</param>
     /// <param name="signalQuality">The analysis lead's SQI (<see cref="BeatMeasurement.SignalQuality"/>).</param>
     /// <param name="beatAgreement">The analysis lead's bSQI (<see cref="BeatMeasurement.BeatAgreement"/>).</param>
     /// <param name="destination">At least <see cref="Count"/> values; the rest is left alone.</param>
-    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short, the rate or window length is not positive, or the beats are not strictly ascending within the window.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short, the rate is not positive, the window length is negative, or the beats are not strictly ascending within the window.</exception>
     public static void Compute(ReadOnlySpan<int> beats, double sampleRateHz, int windowSamples, double signalQuality, double beatAgreement, Span<float> destination)
     {
         if (destination.Length < Count)
             throw new ArgumentException($"destination holds {destination.Length} values; {Identifier} has {Count}", nameof(destination));
         if (!(sampleRateHz > 0) || !double.IsFinite(sampleRateHz))
             throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "the sample rate must be a positive number of Hz");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSamples);
+        ArgumentOutOfRangeException.ThrowIfNegative(windowSamples);
         for (int i = 0; i < beats.Length; i++)
         {
             if ((uint)beats[i] >= (uint)windowSamples)

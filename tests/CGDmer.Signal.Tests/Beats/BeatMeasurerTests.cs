@@ -89,7 +89,8 @@ public class BeatMeasurerTests
         var rows = new float[2 * W];
         Assert.Throws<ArgumentException>(() => Measurer.Measure(rows, 2, W, [1], Fs));
         Assert.Throws<ArgumentException>(() => Measurer.Measure(rows.AsSpan(0, 2 * W - 1), 2, W, [1, 1], Fs));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Measurer.Measure(rows, 2, 0, [1, 1], Fs));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Measurer.Measure(rows, 2, -1, [1, 1], Fs));
+        Assert.False(Measurer.Measure(rows, 2, 0, [1, 1], Fs).HasAnalysisLead); // leads without samples: nothing usable
         Assert.Throws<ArgumentOutOfRangeException>(() => Measurer.Measure(rows, -1, W, [], Fs));
         Assert.Throws<NotSupportedException>(() => Measurer.Measure(rows, 2, W, [0, 1], 40));
         Assert.Throws<ArgumentException>(() => new BeatMeasurer(new BeatMeasurementOptions { BeatMatchToleranceSeconds = 0 }));

@@ -158,6 +158,14 @@ public class RhythmFeaturesTests
         Assert.ThrowsAny<ArgumentException>(() => RhythmFeatures.Compute(beats, 0, W, 1, 1, new float[RhythmFeatures.Count]));
         Assert.ThrowsAny<ArgumentException>(() => RhythmFeatures.Compute(beats, double.NaN, W, 1, 1, new float[RhythmFeatures.Count]));
         Assert.ThrowsAny<ArgumentException>(() => RhythmFeatures.Compute(beats, Fs, 0, 1, 1, new float[RhythmFeatures.Count]));
+        Assert.ThrowsAny<ArgumentException>(() => RhythmFeatures.Compute([], Fs, -1, 1, 1, new float[RhythmFeatures.Count]));
+    }
+
+    [Fact]
+    public void A_window_without_samples_has_only_its_quality_features()
+    {
+        var f = Compute([], sqi: 0, agreement: 0, window: 0);
+        Assert.All(f, v => Assert.Equal(0, v));
     }
 
     [Fact]
