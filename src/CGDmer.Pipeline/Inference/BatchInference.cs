@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using CGDmer.Pipeline.Batching;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
 using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
+using CGDmer.Signal.Beats;
 
 namespace CGDmer.Pipeline.Inference;
 
@@ -18,6 +20,11 @@ namespace CGDmer.Pipeline.Inference;
 /// marks present), in model row order; a recorded lead that is off for this window stays in the set, masked, so one
 /// monitor's windows keep one set. Compaction is what makes a 2-lead monitor cheap: the model computes 2 rows instead of
 /// 12 and gives the same probabilities (the mask removed the other rows from everything anyway).
+/// <para>A model that takes rhythm features (contract v3, <see cref="ModelMetadata.HasRhythmInput"/>) gets each window's
+/// <see cref="RhythmFeatures"/> written straight into its slot's row of <see cref="IFindingsModel.RhythmFeaturesInput"/>,
+/// from the window's measurement (the measure stage's beats, signal quality and beat agreement) and its geometry's rate
+/// and length: no allocation per window. A window whose measurement the features refuse (beats outside the window or out
+/// of order, which the measure stage never produces) fails alone. Other models run as before.</para>
 /// </remarks>
 public sealed class BatchInference
 {
@@ -25,7 +32,9 @@ public sealed class BatchInference
     private readonly WindowGeometry _geometry;
     private readonly PipelineMetrics? _metrics;
     private readonly int _leads, _samples, _stride, _labels;
+    private readonly int _features; // rhythm features per window; 0 when the model takes none
     private readonly float[] _probabilities;
+    private int[] _beatScratch = [];
     private readonly int[] _windowOfSlot;
     private readonly Dictionary<int, Lead[]> _leadSets = new(); // key: bit per model row
     private int[] _setOfWindow = new int[64];
@@ -44,6 +53,15 @@ public sealed class BatchInference
         if (_leads > 30) throw new ArgumentException($"model has {_leads} leads; lead sets are kept as bit masks of at most 30 rows", nameof(model));
         if (model.EcgInput.Length < model.MaxBatchSize * _stride || model.LeadMaskInput.Length < model.MaxBatchSize * _leads)
             throw new ArgumentException("model input buffers are smaller than its batch size needs", nameof(model));
+        var metadata = model.Metadata;
+        if (metadata.HasRhythmInput)
+        {
+            if (metadata.RhythmFeatures != RhythmFeatures.Identifier)
+                throw new ArgumentException($"model '{metadata.ModelName}' takes rhythm features '{metadata.RhythmFeatures}'; this build computes '{RhythmFeatures.Identifier}'", nameof(model));
+            _features = RhythmFeatures.Count;
+            if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
+                throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
+        }
         _probabilities = new float[model.MaxBatchSize * _labels];
         _windowOfSlot = new int[model.MaxBatchSize];
     }
@@ -102,6 +120,7 @@ public sealed class BatchInference
     {
         var ecg = _model.EcgInput.Span;
         var mask = _model.LeadMaskInput.Span;
+        var rhythm = _features > 0 ? _model.RhythmFeaturesInput.Span : default;
         int k = leads.Length, slots = 0;
         Span<int> rows = stackalloc int[k];
         for (int j = 0; j < k; j++) rows[j] = _geometry.RowOf(leads[j]);
@@ -109,7 +128,13 @@ public sealed class BatchInference
         {
             if (_setOfWindow[i] != set) continue;
             _setOfWindow[i] = 0; // done: later groups skip it
-            var window = windows[i].Window;
+            var (window, measurement) = windows[i];
+            if (_features > 0 && WriteRhythmFeatures(window, measurement, rhythm.Slice(slots * _features, _features)) is { } refused)
+            {
+                results[i] = new AnalyzedWindow(window, measurement, null, refused);
+                window.ReleaseSignal();
+                continue;
+            }
             int slot = slots * k;
             for (int j = 0; j < k; j++)
             {
@@ -121,6 +146,36 @@ public sealed class BatchInference
             if (slots == _model.MaxBatchSize) { RunChunk(slots, leads, windows, results); slots = 0; }
         }
         if (slots > 0) RunChunk(slots, leads, windows, results);
+    }
+
+    /// <summary>
+    /// The window's rhythm features into <paramref name="destination"/> (its slot's row); null when written, else why the
+    /// measurement could not give them.
+    /// </summary>
+    private string? WriteRhythmFeatures(EcgWindow window, WindowMeasurement m, Span<float> destination)
+    {
+        // The measure stage's beats are an int[]; anything else is copied into a reused buffer, never allocated per window.
+        var list = m.BeatSamples;
+        ReadOnlySpan<int> beats;
+        if (list is int[] array) beats = array;
+        else if (list is List<int> l) beats = CollectionsMarshal.AsSpan(l);
+        else
+        {
+            if (_beatScratch.Length < list.Count) _beatScratch = new int[Math.Max(list.Count, 2 * _beatScratch.Length)];
+            for (int b = 0; b < list.Count; b++) _beatScratch[b] = list[b];
+            beats = _beatScratch.AsSpan(0, list.Count);
+        }
+        try
+        {
+            RhythmFeatures.Compute(beats, window.Geometry.SampleRateHz, window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, destination);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            // Beats outside the window or out of order: a fault of this window's measurement, not of the model (so not
+            // counted as a failed batch); the window gets no probabilities and says why.
+            return $"rhythm features: {Describe(e)}";
+        }
     }
 
     private bool SameLayout(WindowGeometry g)

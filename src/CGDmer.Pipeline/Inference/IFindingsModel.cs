@@ -75,6 +75,14 @@ public interface IFindingsModel : IDisposable
     Memory<float> EcgInput { get; }
     /// <summary>The pre-allocated input buffer of the lead mask, [MaxBatchSize × leads].</summary>
     Memory<float> LeadMaskInput { get; }
+
+    /// <summary>
+    /// The pre-allocated input buffer of the rhythm features (contract version 3), [MaxBatchSize × features]: row w holds
+    /// window w's <see cref="CGDmer.Signal.Beats.RhythmFeatures"/>, written by the caller like <see cref="EcgInput"/>
+    /// (one row per window whatever its lead set). Empty when the model takes no rhythm input
+    /// (<see cref="ModelMetadata.HasRhythmInput"/> false), which is the default for models that predate it.
+    /// </summary>
+    Memory<float> RhythmFeaturesInput => Memory<float>.Empty;
 }
 
 /// <summary>Checks on a lead set passed to <see cref="IFindingsModel.Run(int, ReadOnlySpan{Lead}, Span{float})"/>.</summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using CGDmer.Signal;
+using CGDmer.Signal.Beats;
 using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
 
 namespace CGDmer.Pipeline.Inference;
@@ -18,22 +19,28 @@ namespace CGDmer.Pipeline.Inference;
 /// and the probabilities buffer. A run of n windows of k leads uses views of the first n·k rows; one set of views per
 /// (batch size, lead count) is created on first use and kept (at most MaxBatchSize × 12 small native handles), and one
 /// <c>lead_ids</c> tensor per lead set (monitors share a few layouts, so few).
-/// <para>The graph must follow model contract version 2: its lead axis is dynamic and <c>lead_ids</c> names the rows, so
-/// a run feeds only the leads the windows have (<see cref="Run(int, ReadOnlySpan{Lead}, Span{float})"/>).</para>
+/// <para>The graph must follow model contract version 2 or 3: its lead axis is dynamic and <c>lead_ids</c> names the rows,
+/// so a run feeds only the leads the windows have (<see cref="Run(int, ReadOnlySpan{Lead}, Span{float})"/>). A version 3
+/// model whose <c>cgdmer.rhythm_features</c> names a feature set also takes <c>rhythm_features</c> float32
+/// [batch, <see cref="RhythmFeatures.Count"/>], fed from <see cref="RhythmFeaturesInput"/>; the only set this build
+/// computes is <see cref="RhythmFeatures.Identifier"/>, and a model naming another is refused at load.</para>
 /// </remarks>
 public sealed class OnnxFindingsSession : IFindingsModel
 {
     private readonly InferenceSession _session;
     private readonly SessionOptions _sessionOptions;
     private readonly RunOptions _runOptions = new();
-    private readonly float[] _ecg, _mask, _probabilities;
-    private readonly int _ecgStride, _labels;
+    private readonly float[] _ecg, _mask, _rhythm, _probabilities;
+    private readonly int _ecgStride, _labels, _rhythmFeatures; // _rhythmFeatures: 0 without rhythm input
     private readonly OrtValue[]?[] _outputsBySize;
+    private readonly OrtValue?[] _rhythmBySize;                     // [count]: rhythm_features views (rhythm input only)
     private readonly OrtValue[]?[,] _inputsBySizeAndLeads;          // [count, lead count]: ecg and lead_mask views
     private readonly Dictionary<ulong, OrtValue> _leadIdsBySet = new(); // key: LeadSetKey
     private readonly Lead[] _allLeads;
-    private readonly OrtValue[] _runInputs = new OrtValue[3];
+    private readonly OrtValue[] _runInputs;
+    private readonly string[] _inputNames;
     private static readonly string[] InputNames = [ModelMetadata.EcgInput, ModelMetadata.LeadMaskInput, ModelMetadata.LeadIdsInput];
+    private static readonly string[] InputNamesWithRhythm = [.. InputNames, ModelMetadata.RhythmFeaturesInput];
     private static readonly string[] OutputNames = [ModelMetadata.ProbabilitiesOutput];
     private bool _disposed;
 
@@ -67,6 +74,11 @@ public sealed class OnnxFindingsSession : IFindingsModel
                 throw new InvalidDataException($"Model '{path}': {e.Message}", e);
             }
             _labels = Metadata.Labels.Count;
+            if (Metadata.HasRhythmInput && Metadata.RhythmFeatures != RhythmFeatures.Identifier)
+                throw new InvalidDataException(
+                    $"Model '{path}' ({Metadata.ModelName} {Metadata.ModelVersion}): metadata '{ModelMetadata.Prefix}rhythm_features' names the feature set " +
+                    $"'{Metadata.RhythmFeatures}', which this build does not compute (it computes '{RhythmFeatures.Identifier}', or '{ModelMetadata.NoRhythmFeatures}' for none).");
+            _rhythmFeatures = Metadata.HasRhythmInput ? RhythmFeatures.Count : 0;
             CheckGraph(path);
         }
         catch
@@ -80,13 +92,18 @@ public sealed class OnnxFindingsSession : IFindingsModel
         _ecgStride = Geometry.LeadCount * Geometry.WindowSamples;
         _ecg = new float[MaxBatchSize * _ecgStride];
         _mask = new float[MaxBatchSize * Geometry.LeadCount];
+        _rhythm = new float[MaxBatchSize * _rhythmFeatures];
         _probabilities = new float[MaxBatchSize * _labels];
+        _rhythmBySize = new OrtValue?[MaxBatchSize + 1];
+        _inputNames = _rhythmFeatures > 0 ? InputNamesWithRhythm : InputNames;
+        _runInputs = new OrtValue[_inputNames.Length];
         _inputsBySizeAndLeads = new OrtValue[]?[MaxBatchSize + 1, Geometry.LeadCount + 1];
         _outputsBySize = new OrtValue[]?[MaxBatchSize + 1];
         _allLeads = [.. Geometry.LeadOrder];
 
-        logger.LogInformation("Model {ModelName} {ModelVersion} loaded on {ExecutionProvider}: {Leads} leads × {Samples} samples at {Rate} Hz, {Labels} labels, batches up to {MaxBatch}",
-            Metadata.ModelName, Metadata.ModelVersion, ExecutionProvider, Geometry.LeadCount, Geometry.WindowSamples, Geometry.SampleRateHz, _labels, MaxBatchSize);
+        logger.LogInformation("Model {ModelName} {ModelVersion} (contract {Contract}) loaded on {ExecutionProvider}: {Leads} leads × {Samples} samples at {Rate} Hz, rhythm features {RhythmFeatures}, {Labels} labels, batches up to {MaxBatch}",
+            Metadata.ModelName, Metadata.ModelVersion, Metadata.SourceContractVersion, ExecutionProvider, Geometry.LeadCount, Geometry.WindowSamples, Geometry.SampleRateHz,
+            Metadata.RhythmFeatures, _labels, MaxBatchSize);
 
         if (options.WarmUp)
         {
@@ -108,6 +125,8 @@ public sealed class OnnxFindingsSession : IFindingsModel
     public bool FixedBatchShape { get; }
     public Memory<float> EcgInput => _ecg;
     public Memory<float> LeadMaskInput => _mask;
+    /// <summary>[MaxBatchSize × <see cref="RhythmFeatures.Count"/>] when the model takes rhythm features, else empty.</summary>
+    public Memory<float> RhythmFeaturesInput => _rhythm;
 
     /// <summary>Runs <paramref name="count"/> windows laid out with all the model's leads (ids 0..LeadCount−1).</summary>
     public void Run(int count, Span<float> probabilities) => Run(count, _allLeads, probabilities);
@@ -134,7 +153,15 @@ public sealed class OnnxFindingsSession : IFindingsModel
         _runInputs[0] = inputs[0];
         _runInputs[1] = inputs[1];
         _runInputs[2] = leadIds;
-        _session.Run(_runOptions, InputNames, _runInputs, OutputNames, outputs);
+        if (_rhythmFeatures > 0)
+        {
+            // Padding rows of a fixed-shape run get zero features (their ecg rows are left as they are; nothing reads
+            // their results, and each row is computed on its own).
+            if (run > count) _rhythm.AsSpan(count * _rhythmFeatures, (run - count) * _rhythmFeatures).Clear();
+            _runInputs[3] = _rhythmBySize[run] ??=
+                OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _rhythm.AsMemory(0, run * _rhythmFeatures), [run, _rhythmFeatures]);
+        }
+        _session.Run(_runOptions, _inputNames, _runInputs, OutputNames, outputs);
         _probabilities.AsSpan(0, count * _labels).CopyTo(probabilities);
     }
 
@@ -165,6 +192,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
         if (_disposed) return;
         _disposed = true;
         foreach (var set in _inputsBySizeAndLeads) if (set is not null) foreach (var v in set) v.Dispose();
+        foreach (var v in _rhythmBySize) v?.Dispose();
         foreach (var v in _leadIdsBySet.Values) v.Dispose();
         foreach (var set in _outputsBySize) if (set is not null) foreach (var v in set) v.Dispose();
         _session.Dispose();
@@ -254,21 +282,31 @@ public sealed class OnnxFindingsSession : IFindingsModel
     }
 
     /// <summary>
-    /// Inputs, outputs and their shapes as contract version 2 fixes them: batch and lead axes dynamic (a graph with a fixed
-    /// 12-lead axis cannot be fed compacted rows), the window length and label count fixed, <c>lead_ids</c> int64.
+    /// Inputs, outputs and their shapes as contract versions 2 and 3 fix them: batch and lead axes dynamic (a graph with a
+    /// fixed 12-lead axis cannot be fed compacted rows), the window length and label count fixed, <c>lead_ids</c> int64;
+    /// <c>rhythm_features</c> float32 [batch, <see cref="RhythmFeatures.Count"/>] exactly when the metadata names a
+    /// feature set (a graph that takes it although the metadata says none could not be fed).
     /// </summary>
     private void CheckGraph(string path)
     {
         int leads = Geometry.LeadCount, samples = Geometry.WindowSamples;
+        string contract = Metadata.SourceContractVersion;
         Check(_session.InputMetadata, "input", ModelMetadata.EcgInput, TensorElementType.Float, [Dynamic, Dynamic, samples], $"float32 [batch, leads, {samples}]");
         Check(_session.InputMetadata, "input", ModelMetadata.LeadMaskInput, TensorElementType.Float, [Dynamic, Dynamic], "float32 [batch, leads]");
         Check(_session.InputMetadata, "input", ModelMetadata.LeadIdsInput, TensorElementType.Int64, [Dynamic], $"int64 [leads] (ids 0..{leads - 1} of cgdmer.lead_order)");
+        if (Metadata.HasRhythmInput)
+            Check(_session.InputMetadata, "input", ModelMetadata.RhythmFeaturesInput, TensorElementType.Float, [Dynamic, RhythmFeatures.Count],
+                  $"float32 [batch, {RhythmFeatures.Count}] ({RhythmFeatures.Count} features of '{Metadata.RhythmFeatures}' named by {ModelMetadata.Prefix}rhythm_features)");
+        else if (_session.InputMetadata.ContainsKey(ModelMetadata.RhythmFeaturesInput))
+            throw new InvalidDataException(
+                $"Model '{path}' has an input '{ModelMetadata.RhythmFeaturesInput}' but its metadata '{ModelMetadata.Prefix}rhythm_features' is " +
+                $"'{ModelMetadata.NoRhythmFeatures}'{(contract == "2" ? " (contract version 2 has no rhythm input)" : "")}: the service would not know which features to feed.");
         Check(_session.OutputMetadata, "output", ModelMetadata.ProbabilitiesOutput, TensorElementType.Float, [Dynamic, _labels], $"float32 [batch, {_labels}] ({_labels} labels in cgdmer.labels)");
 
         void Check(IReadOnlyDictionary<string, NodeMetadata> nodes, string kind, string name, TensorElementType type, int[] expectedDims, string expected)
         {
             if (!nodes.TryGetValue(name, out var node))
-                throw new InvalidDataException($"Model '{path}' has no {kind} '{name}' (it has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))}); model contract version {ModelMetadata.ContractVersion} requires '{name}' {expected}.");
+                throw new InvalidDataException($"Model '{path}' has no {kind} '{name}' (it has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))}); model contract version {contract} requires '{name}' {expected}.");
             var dims = node.Dimensions;
             bool ok = node.ElementDataType == type && node.IsTensor && dims.Length == expectedDims.Length;
             for (int i = 0; ok && i < dims.Length; i++)
@@ -276,7 +314,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
             if (!ok)
             {
                 var shown = string.Join(", ", dims.Select((d, i) => d > 0 ? d.ToString() : node.SymbolicDimensions.ElementAtOrDefault(i) is { Length: > 0 } s ? s : "?"));
-                throw new InvalidDataException($"Model '{path}': {kind} '{name}' is {node.ElementDataType} [{shown}]; model contract version {ModelMetadata.ContractVersion} requires {expected}, with dynamic batch and lead axes.");
+                throw new InvalidDataException($"Model '{path}': {kind} '{name}' is {node.ElementDataType} [{shown}]; model contract version {contract} requires {expected}, with dynamic batch{(name == ModelMetadata.RhythmFeaturesInput ? " axis" : " and lead axes")}.");
             }
         }
     }
