@@ -145,7 +145,10 @@ public static class ServiceComposition
             catch (ArgumentException e) { failures.Add(OptionsErrors.Describe(section, e)); }
         }
         CheckAgainstModel("Windowing", () => services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry));
-        CheckAgainstModel("Interpretation", () => _ = new Interpreter(model.Metadata, services.GetRequiredService<IOptions<InterpretationOptions>>().Value));
+        // Built once here at start-up, with a logger: it says which labels are withheld as unvalidated and which follow
+        // the heart rate (the pipeline's own interpreters are built without one, so this is logged once).
+        CheckAgainstModel("Interpretation", () => _ = new Interpreter(model.Metadata, services.GetRequiredService<IOptions<InterpretationOptions>>().Value,
+                                                                      services.GetService<ILoggerFactory>()?.CreateLogger("CGDmer.Interpretation")));
         return failures;
     }
 

@@ -26,6 +26,11 @@ namespace CGDmer.Pipeline.Interpretation;
 /// <para><b>Refractory.</b> After an end, the same code does not emit an onset until the observing window's end is the
 /// refractory period past the end time; the run keeps accumulating and its onset is its true start. High-priority clinical
 /// codes are exempt by default (<see cref="InterpretationOptions.RefractoryExemptPriority"/>).</para>
+/// <para><b>What alerts.</b> Labels with a priority (<see cref="LabelPolicy.Priority"/>); a label withheld as unvalidated
+/// has none, so it never raises or holds an alert whatever its probability. A heart-rate label (sinus bradycardia or
+/// tachycardia, <see cref="InterpretationOptions.HeartRateFindings"/>) counts a window as above when its finding is
+/// present (sinus rhythm with the measured rate out of range) and below otherwise, with the same persistence; its events
+/// carry the sinus rhythm probability, the model's part in that finding.</para>
 /// <para><b>Memory.</b> State is held only for codes that are pending, active or refractory, and a patient without any
 /// is forgotten; <see cref="DropPatient"/> forgets one explicitly. Not thread-safe: one instance per stream.</para>
 /// </remarks>
@@ -101,6 +106,14 @@ public sealed class AlertTracker
         {
             var policy = _alerting[i];
             if (probabilities is null) { Advance(ref ctx, FirstClinicalSlot + policy.Index, Level.Hold, 0, 0); continue; }
+            if (policy.Basis == FindingBasis.HeartRate)
+            {
+                // The rate decides, not the label's probability: the finding as the interpreter found it.
+                bool present = policy.Index < assessment.Findings.Count && assessment.Findings[policy.Index].Present;
+                int sinus = _interpreter.SinusRhythmIndex;
+                Advance(ref ctx, FirstClinicalSlot + policy.Index, present ? Level.Above : Level.Below, 0, sinus >= 0 ? probabilities[sinus] : 0f);
+                continue;
+            }
             float p = probabilities[policy.Index];
             var level = p >= policy.OnsetThreshold ? Level.Above : p < policy.EndThreshold ? Level.Below : Level.Between;
             // A rhythm that passes its threshold but loses to a more probable exclusive rhythm counts as absent: the window

@@ -60,6 +60,21 @@ public sealed class InterpretationOptions
         EcgLabels.AtrialFibrillation.Key, EcgLabels.AtrialFlutter.Key, EcgLabels.VentricularTachycardia.Key,
     ];
 
+    /// <summary>
+    /// Labels that follow the measured heart rate instead of the model, as bedside monitors do: in a window whose sinus
+    /// rhythm finding is present (the winning exclusive rhythm), sinus_bradycardia is present when the measured heart rate is
+    /// below <see cref="BradycardiaBelowBpm"/> and sinus_tachycardia when it is above <see cref="TachycardiaAboveBpm"/>;
+    /// otherwise (another rhythm, no sinus rhythm, no measured rate) they are absent. The model's probability and its
+    /// validation flag for these labels are ignored, and they take no part in rhythm arbitration. Only these two labels
+    /// have such a rule; a label the model lacks is ignored. Empty: every label follows the model.
+    /// </summary>
+    public List<string> HeartRateFindings { get; set; } = [EcgLabels.SinusBradycardia.Key, EcgLabels.SinusTachycardia.Key];
+
+    /// <summary>Sinus bradycardia: sinus rhythm with a measured heart rate below this (beats per minute).</summary>
+    public double BradycardiaBelowBpm { get; set; } = 60;
+    /// <summary>Sinus tachycardia: sinus rhythm with a measured heart rate above this (beats per minute).</summary>
+    public double TachycardiaAboveBpm { get; set; } = 100;
+
     /// <summary>Persistence: a clinical alert starts after this many consecutive counted windows at or above the threshold.</summary>
     public int OnsetWindows { get; set; } = 2;
     /// <summary>Hysteresis: an active clinical alert ends after this many consecutive counted windows below the end threshold.</summary>
@@ -118,6 +133,20 @@ public sealed class InterpretationOptions
         if (ExclusiveRhythms is null) throw new ArgumentException("must not be null (empty disables arbitration)", nameof(ExclusiveRhythms));
         foreach (var key in ExclusiveRhythms)
             if (!IsKnownLabel(key)) throw new ArgumentException($"'{key}' is not a label key ({KnownKeys()})", nameof(ExclusiveRhythms));
+        if (HeartRateFindings is null) throw new ArgumentException("must not be null (empty: every label follows the model)", nameof(HeartRateFindings));
+        var heartRate = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in HeartRateFindings)
+        {
+            if (HeartRateRuleOf(key) is null)
+                throw new ArgumentException(
+                    $"'{key}' has no heart-rate rule (only {EcgLabels.SinusBradycardia.Key} and {EcgLabels.SinusTachycardia.Key} follow the measured rate)",
+                    nameof(HeartRateFindings));
+            if (!heartRate.Add(key)) throw new ArgumentException($"'{key}' is listed twice", nameof(HeartRateFindings));
+        }
+        if (!double.IsFinite(BradycardiaBelowBpm) || BradycardiaBelowBpm <= 0)
+            throw new ArgumentException($"must be a positive number of beats per minute, was {BradycardiaBelowBpm}", nameof(BradycardiaBelowBpm));
+        if (!double.IsFinite(TachycardiaAboveBpm) || TachycardiaAboveBpm < BradycardiaBelowBpm)
+            throw new ArgumentException($"must be at least {nameof(BradycardiaBelowBpm)} ({BradycardiaBelowBpm}), was {TachycardiaAboveBpm}", nameof(TachycardiaAboveBpm));
         if (ClinicalAlerts is null) throw new ArgumentException("must not be null", nameof(ClinicalAlerts));
         foreach (var (key, p) in ClinicalAlerts)
         {
@@ -161,6 +190,12 @@ public sealed class InterpretationOptions
             default: return false;
         }
     }
+
+    /// <summary>Which heart-rate rule a <see cref="HeartRateFindings"/> key has: −1 bradycardia, +1 tachycardia, null none.</summary>
+    internal static int? HeartRateRuleOf(string? key) =>
+        string.Equals(key, EcgLabels.SinusBradycardia.Key, StringComparison.OrdinalIgnoreCase) ? -1
+        : string.Equals(key, EcgLabels.SinusTachycardia.Key, StringComparison.OrdinalIgnoreCase) ? 1
+        : null;
 
     private static bool IsKnownLabel(string key)
     {

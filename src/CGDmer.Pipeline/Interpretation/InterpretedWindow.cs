@@ -3,8 +3,28 @@ using CGDmer.Pipeline.Inference;
 
 namespace CGDmer.Pipeline.Interpretation;
 
-/// <summary>One label of the model for one window: its probability and whether it passes the label's threshold.</summary>
-public sealed record Finding(LabelMetadata Label, float Probability, bool Present);
+/// <summary>What decides whether a label is a present finding (see <see cref="Interpreter"/>).</summary>
+public enum FindingBasis
+{
+    /// <summary>The model: probability at or above the label's threshold (and the winning rhythm when it is an exclusive one).</summary>
+    Model,
+    /// <summary>
+    /// The measured heart rate while the window is in sinus rhythm (<see cref="InterpretationOptions.HeartRateFindings"/>):
+    /// sinus bradycardia and tachycardia, whatever the model's probability or validation.
+    /// </summary>
+    HeartRate,
+    /// <summary>
+    /// Not validated on held-out real patients (<see cref="LabelMetadata.MayBePublished"/> false): never a present finding,
+    /// never an alert; its probability is still reported.
+    /// </summary>
+    Withheld,
+}
+
+/// <summary>
+/// One label of the model for one window: its probability and whether it is a present finding, as decided by
+/// <paramref name="Basis"/> (for <see cref="FindingBasis.Model"/>: whether it passes the label's threshold).
+/// </summary>
+public sealed record Finding(LabelMetadata Label, float Probability, bool Present, FindingBasis Basis = FindingBasis.Model);
 
 /// <summary>
 /// A window after the interpret stage: per-label findings (empty when the window had no probabilities or clinical
@@ -19,6 +39,6 @@ public sealed record InterpretedWindow(
     IReadOnlyList<AlertEvent> Alerts,
     string? ClinicalSuppressedReason = null)
 {
-    /// <summary>The findings that pass their thresholds.</summary>
+    /// <summary>The present findings (those that pass their thresholds, or follow from the heart rate; never withheld ones).</summary>
     public IEnumerable<Finding> PresentFindings => Findings.Where(f => f.Present);
 }

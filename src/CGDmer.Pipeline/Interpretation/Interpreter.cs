@@ -1,6 +1,8 @@
 using CGDmer.Contracts.Model;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
+using Microsoft.Extensions.Logging;
 
 namespace CGDmer.Pipeline.Interpretation;
 
@@ -26,16 +28,32 @@ public sealed record WindowAssessment(IReadOnlyList<Finding> Findings, ClinicalE
 }
 
 /// <summary>
-/// One label as interpreted: model metadata plus the resolved onset and end thresholds and the alert priority (null:
-/// never alerts).
+/// One label as interpreted: model metadata plus the resolved onset and end thresholds, the alert priority (null:
+/// never alerts; always null for a <see cref="FindingBasis.Withheld"/> label) and what decides its presence.
 /// </summary>
-public sealed record LabelPolicy(int Index, LabelMetadata Label, double OnsetThreshold, double EndThreshold, AlertPriority? Priority);
+public sealed record LabelPolicy(int Index, LabelMetadata Label, double OnsetThreshold, double EndThreshold, AlertPriority? Priority,
+                                 FindingBasis Basis = FindingBasis.Model);
 
 /// <summary>
-/// Turns a window's model probabilities into findings (one per label, present when probability ≥ the label's threshold)
-/// and decides whether the window carries clinical evidence at all (see <see cref="InterpretationOptions"/> for the
-/// rules). Stateless and thread-safe; the alert state lives in <see cref="AlertTracker"/>.
+/// Turns a window's model probabilities into findings (one per label) and decides whether the window carries clinical
+/// evidence at all (see <see cref="InterpretationOptions"/> for the rules). Stateless and thread-safe; the alert state
+/// lives in <see cref="AlertTracker"/>.
 /// </summary>
+/// <remarks>
+/// What makes a label present (<see cref="LabelPolicy.Basis"/>):
+/// <list type="bullet">
+/// <item><see cref="FindingBasis.Model"/>: probability ≥ the label's threshold, and for an exclusive rhythm only the most
+/// probable one that passes (<see cref="RhythmWinner"/>).</item>
+/// <item><see cref="FindingBasis.Withheld"/>: a label the model file marks as not validated on held-out real patients
+/// (contract v3, <see cref="LabelMetadata.MayBePublished"/> false): never present and never alerts, whatever its
+/// probability, which is still reported. It takes no part in rhythm arbitration either: the published findings are what
+/// a model without that label would give. Contract v2 labels carry no flag and follow the model.</item>
+/// <item><see cref="FindingBasis.HeartRate"/>: sinus bradycardia and tachycardia (<see cref="InterpretationOptions.HeartRateFindings"/>)
+/// follow the measured heart rate when the window's sinus rhythm finding is present, whatever the model's probability
+/// or validation for them; they take no part in rhythm arbitration (they qualify the sinus rhythm's rate, and appear
+/// alongside it, as the training labels do).</item>
+/// </list>
+/// </remarks>
 public sealed class Interpreter
 {
     private static readonly WindowAssessment NoSignalAssessment = new([], ClinicalEvidence.NoSignal, SuppressionReasons.NoSignal);
@@ -43,7 +61,9 @@ public sealed class Interpreter
     private static readonly WindowAssessment FailedAssessment = new([], ClinicalEvidence.Unavailable, null);
     private static readonly WindowAssessment InvalidAssessment = new([], ClinicalEvidence.Unavailable, SuppressionReasons.InvalidProbabilities);
 
-    public Interpreter(ModelMetadata metadata, InterpretationOptions? options = null)
+    /// <param name="logger">When given, the labels withheld as unvalidated and those that follow the heart rate are logged
+    /// (once per call: the host passes one to the interpreter it builds at start-up).</param>
+    public Interpreter(ModelMetadata metadata, InterpretationOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         Options = (options ?? new InterpretationOptions()).Validate();
@@ -52,6 +72,8 @@ public sealed class Interpreter
             throw new ArgumentException($"Model '{metadata.ModelName}' declares no labels.", nameof(metadata));
         var policies = new LabelPolicy[metadata.Labels.Count];
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var heartRate = new HashSet<string>(Options.HeartRateFindings, StringComparer.OrdinalIgnoreCase);
+        _heartRateRule = new int[policies.Length];
         for (int i = 0; i < policies.Length; i++)
         {
             var label = metadata.Labels[i];
@@ -60,21 +82,59 @@ public sealed class Interpreter
             double onset = Options.Thresholds.TryGetValue(label.Key, out var t) ? t : label.Threshold;
             if (!double.IsFinite(onset) || onset <= 0 || onset > 1)
                 throw new ArgumentException($"Model '{metadata.ModelName}': threshold of '{label.Key}' must be in (0, 1], was {onset}.", nameof(metadata));
+            var basis = heartRate.Contains(label.Key) ? FindingBasis.HeartRate
+                : label.MayBePublished ? FindingBasis.Model
+                : FindingBasis.Withheld;
             AlertPriority? priority = null;
-            if (Options.ClinicalAlerts.TryGetValue(label.Key, out var p)) InterpretationOptions.TryParsePriority(p, out priority);
-            policies[i] = new LabelPolicy(i, label, onset, onset * Options.EndThresholdRatio, priority);
+            if (basis != FindingBasis.Withheld && Options.ClinicalAlerts.TryGetValue(label.Key, out var p))
+                InterpretationOptions.TryParsePriority(p, out priority);
+            policies[i] = new LabelPolicy(i, label, onset, onset * Options.EndThresholdRatio, priority, basis);
+            if (basis == FindingBasis.HeartRate) _heartRateRule[i] = InterpretationOptions.HeartRateRuleOf(label.Key)!.Value;
+            if (string.Equals(label.Key, EcgLabels.SinusRhythm.Key, StringComparison.OrdinalIgnoreCase)) SinusRhythmIndex = i;
         }
         Policies = policies;
         _isRhythm = new bool[policies.Length];
         var rhythms = new HashSet<string>(Options.ExclusiveRhythms ?? [], StringComparer.OrdinalIgnoreCase);
-        for (int i = 0; i < policies.Length; i++) _isRhythm[i] = rhythms.Contains(policies[i].Label.Key);
+        // Only the model's own, publishable findings take part in arbitration.
+        for (int i = 0; i < policies.Length; i++)
+            _isRhythm[i] = rhythms.Contains(policies[i].Label.Key) && policies[i].Basis == FindingBasis.Model;
+
+        if (logger is not null) LogPublication(logger);
     }
 
     private readonly bool[] _isRhythm;
+    private readonly int[] _heartRateRule; // per label: −1 bradycardia, +1 tachycardia, 0 none
+
+    /// <summary>Index of the sinus_rhythm label, or −1 when the model has none (then no heart-rate finding is ever present).</summary>
+    public int SinusRhythmIndex { get; } = -1;
+
+    /// <summary>Keys of the labels withheld as unvalidated (never present, never alerted), in model order.</summary>
+    public IReadOnlyList<string> WithheldLabels => Policies.Where(p => p.Basis == FindingBasis.Withheld).Select(p => p.Label.Key).ToArray();
+
+    /// <summary>Keys of the labels that follow the measured heart rate, in model order.</summary>
+    public IReadOnlyList<string> HeartRateLabels => Policies.Where(p => p.Basis == FindingBasis.HeartRate).Select(p => p.Label.Key).ToArray();
+
+    private void LogPublication(ILogger logger)
+    {
+        var withheld = WithheldLabels;
+        if (withheld.Count > 0)
+            logger.LogWarning("Model {ModelName} {ModelVersion}: {Count} of {Labels} labels withheld as unvalidated (their probabilities are reported, never as present findings nor alerts): {Withheld}",
+                Metadata.ModelName, Metadata.ModelVersion, withheld.Count, Policies.Count, string.Join(", ", withheld));
+        else
+            logger.LogInformation("Model {ModelName} {ModelVersion}: no label withheld as unvalidated ({Why})", Metadata.ModelName, Metadata.ModelVersion,
+                Metadata.SourceContractVersion == "2" ? "contract version 2 labels carry no validation flag" : "every label is validated");
+        var heartRate = HeartRateLabels;
+        if (heartRate.Count > 0)
+            logger.LogInformation("{Labels} follow the measured heart rate in sinus rhythm (below {Brady} / above {Tachy} per minute), not the model{NoSinus}",
+                string.Join(", ", heartRate), Options.BradycardiaBelowBpm, Options.TachycardiaAboveBpm,
+                SinusRhythmIndex < 0 ? $"; the model has no {EcgLabels.SinusRhythm.Key} label, so they are never present"
+                : Policies[SinusRhythmIndex].Basis == FindingBasis.Withheld ? $"; {EcgLabels.SinusRhythm.Key} is withheld, so they are never present" : "");
+    }
 
     /// <summary>
     /// Index of the rhythm label that wins the window (the most probable of the exclusive rhythms at or above its
-    /// threshold), or −1 when none passes. See <see cref="InterpretationOptions.ExclusiveRhythms"/>.
+    /// threshold), or −1 when none passes. See <see cref="InterpretationOptions.ExclusiveRhythms"/>. Withheld and
+    /// heart-rate labels never win.
     /// </summary>
     public int RhythmWinner(ReadOnlySpan<float> probabilities)
     {
@@ -108,12 +168,27 @@ public sealed class Interpreter
 
         var findings = new Finding[probabilities.Length];
         int rhythm = RhythmWinner(probabilities);
+        bool sinus = SinusRhythmIndex >= 0 && ModelPresent(SinusRhythmIndex, probabilities, rhythm);
+        double? heartRate = analyzed.Measurement.HeartRateBpm;
         for (int i = 0; i < findings.Length; i++)
         {
             var policy = Policies[i];
-            bool present = probabilities[i] >= policy.OnsetThreshold && (!_isRhythm[i] || i == rhythm);
-            findings[i] = new Finding(policy.Label, probabilities[i], present);
+            bool present = policy.Basis switch
+            {
+                FindingBasis.Model => ModelPresent(i, probabilities, rhythm),
+                FindingBasis.HeartRate => sinus && HeartRateMatches(_heartRateRule[i], heartRate),
+                _ => false,
+            };
+            findings[i] = new Finding(policy.Label, probabilities[i], present, policy.Basis);
         }
         return new WindowAssessment(findings, ClinicalEvidence.Usable, null);
     }
+
+    /// <summary>A model-based label's presence: at or above its threshold, and the winner if it is an exclusive rhythm.</summary>
+    private bool ModelPresent(int i, ReadOnlySpan<float> probabilities, int rhythm) =>
+        Policies[i].Basis == FindingBasis.Model && probabilities[i] >= Policies[i].OnsetThreshold && (!_isRhythm[i] || i == rhythm);
+
+    private bool HeartRateMatches(int rule, double? bpm) =>
+        bpm is { } hr && double.IsFinite(hr) && hr > 0
+        && (rule < 0 ? hr < Options.BradycardiaBelowBpm : rule > 0 && hr > Options.TachycardiaAboveBpm);
 }

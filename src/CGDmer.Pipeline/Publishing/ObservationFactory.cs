@@ -31,7 +31,9 @@ public sealed record PublishedObservation(string Kind, Observation Resource)
 /// (or the project code <c>no-finding-above-threshold</c> when none passes its threshold: the model did give a result,
 /// so this is a value, not an absent one), and one component per model label with its probability (UCUM "1") and
 /// DET/ND interpretation, in the model's label order, followed by the measurement components (project codes: signal
-/// quality index, beat count, RR irregularity, analysis lead) that qualify the interpretation.</item>
+/// quality index, beat count, RR irregularity, analysis lead) that qualify the interpretation. Only present findings are
+/// coded in the value: a label withheld as unvalidated never is, and its component has its probability but no DET/ND;
+/// a heart-rate finding (sinus brady-/tachycardia) is DET/ND by the measured rate, next to the model's probability.</item>
 /// <item>When findings were suppressed (poor signal) and <see cref="PublishingOptions.PublishSuppressedFindings"/>:
 /// an EKG impression without value and with <c>dataAbsentReason = error</c>, text naming the reason.</item>
 /// </list>
@@ -261,7 +263,9 @@ public sealed class ObservationFactory
         if (float.IsFinite(f.Probability))
         {
             c.Value = Probability(f.Probability);
-            c.Interpretation = [f.Present ? _detected : _notDetected];
+            // A label withheld as unvalidated keeps its probability but is neither detected nor ruled out: the service
+            // makes no claim about it (it is never in the value either, since it is never present).
+            if (f.Basis != FindingBasis.Withheld) c.Interpretation = [f.Present ? _detected : _notDetected];
         }
         else
         {

@@ -42,6 +42,8 @@ internal static class Fx
             MinUpdateSpacing = TimeSpan.Zero,
             // The fixture's probabilities put sinus rhythm at 1 − p; rhythm arbitration has its own tests.
             ExclusiveRhythms = [],
+            // Every window measures 72 bpm; the heart-rate findings (sinus brady-/tachycardia) have their own tests.
+            HeartRateFindings = [],
         };
         change?.Invoke(o);
         return o;

@@ -28,7 +28,7 @@ public class InterpretOperatorTests
             foreach (var w in input) subject.OnNext(w);
 
         Assert.Equal(input, output.Select(o => o.Analyzed));
-        Assert.Equal(15, output[0].Findings.Count);
+        Assert.Equal(Metadata().Labels.Count, output[0].Findings.Count);
         Assert.Equal([Af], output[0].PresentFindings.Where(f => f.Label.Key == Af).Select(f => f.Label.Key));
         Assert.Equal("onset", Assert.Single(output[2].Alerts).Event);
         Assert.Empty(output[3].Findings);
