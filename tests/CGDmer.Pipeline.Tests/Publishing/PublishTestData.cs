@@ -18,6 +18,12 @@ internal static class PublishTestData
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 25, 18, 0, 10, 250, TimeSpan.Zero);
 
+    /// <summary>
+    /// The 15 labels the golden file and the property generator's seeds were written with (before other_rhythm): a label
+    /// added to <see cref="EcgLabels.All"/> changes every Observation and shifts the generator's random draws.
+    /// </summary>
+    public static readonly IReadOnlyList<EcgLabel> RecordedLabels = [.. EcgLabels.All.Where(l => l != EcgLabels.OtherRhythm)];
+
     public static ModelMetadata Model(string version = "0.1.0", IReadOnlyList<EcgLabel>? labels = null) => new()
     {
         ModelName = "cgdmer-small",

@@ -14,7 +14,7 @@ public class PublishingGoldenTests
     [Fact]
     public void Observations_serialize_exactly_as_before()
     {
-        var model = PublishTestData.Model();
+        var model = PublishTestData.Model(labels: PublishTestData.RecordedLabels);
         var lines = new List<string>();
         var details = new List<string>();
         var optionSets = new[]
