@@ -108,6 +108,11 @@ public sealed record RecordAgreement(
     public double? AfTimeSensitivity => AfAnnotatedSeconds > 0 ? AfAlertedSecondsInAf / AfAnnotatedSeconds : null;
     /// <summary>Fraction of non-AF time during which an AF alert was active.</summary>
     public double? AfFalseAlertFraction => NonAfSeconds > 0 ? AfAlertSecondsOutsideAf / NonAfSeconds : null;
+    /// <summary>AF duration positive predictivity (ANSI/AAMI EC57 style): share of AF-alerted time that was annotated AF (null without any alert).</summary>
+    public double? AfAlertPositivePredictivity =>
+        AfAlertedSecondsInAf + AfAlertSecondsOutsideAf > 0 ? AfAlertedSecondsInAf / (AfAlertedSecondsInAf + AfAlertSecondsOutsideAf) : null;
+    /// <summary>Minutes of AF alert outside annotated AF per hour of non-AF recording.</summary>
+    public double? FalseAfAlertMinutesPerHour => NonAfSeconds > 0 ? AfAlertSecondsOutsideAf / 60 / (NonAfSeconds / 3600) : null;
 
     /// <summary>
     /// Compares heart rates per window (start, end, measured bpm) and AF alert intervals (onset, end or the replay's end)

@@ -125,6 +125,9 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
                     $"{a.AfAlertOnsets} ({a.AfAlertOnsetsOutsideAf})");
             }
             AnsiConsole.Write(check);
+            if (Pooled() is { } all)
+                AnsiConsole.MarkupLineInterpolated(
+                    $"AF alerts over {_agreements.Count} annotated records: duration sensitivity {Percent(all.AfTimeSensitivity)}, positive predictivity {Percent(all.AfAlertPositivePredictivity)}, active during {Percent(all.AfFalseAlertFraction, "P2")} of non-AF time ({all.FalseAfAlertMinutesPerHour:F2} min per hour)");
         }
 
         int windows = _patients.Values.Sum(p => p.Windows);
@@ -132,6 +135,18 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             $"{windows} windows from {ecgSeconds / 3600:F2} h of ECG in {elapsed.TotalSeconds:F1} s ({windows / Math.Max(elapsed.TotalSeconds, 1e-9):F0} windows/s, {ecgSeconds / Math.Max(elapsed.TotalSeconds, 1e-9):F0}× real time); {_rejected} segments rejected");
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {sink.ObservationCount} Observations, {sink.AlertCount} alert events, {sink.DeadLetterCount} dead letters to {sink.Directory}");
 
+    }
+
+    private static string Percent(double? v, string format = "P1") => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "—";
+
+    /// <summary>The agreement of all annotated records together (times summed), or null when none was annotated.</summary>
+    public RecordAgreement? Pooled()
+    {
+        if (_agreements.Count == 0) return null;
+        var a = _agreements.Values.ToList();
+        return new RecordAgreement(a.Sum(x => x.HeartRateWindows), null, null, null,
+            a.Sum(x => x.AfAnnotatedSeconds), a.Sum(x => x.AfAlertedSecondsInAf), a.Sum(x => x.AfAlertSecondsOutsideAf), a.Sum(x => x.NonAfSeconds),
+            a.Sum(x => x.AfAlertOnsets), a.Sum(x => x.AfAlertOnsetsOutsideAf));
     }
 
     private void WriteJson(NdjsonPipelineSink sink)
@@ -144,6 +159,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             observations = sink.ObservationCount,
             alertEvents = sink.AlertCount,
             elapsedSeconds = _elapsed.TotalSeconds,
+            pooledAgreement = Pooled(),
             patients = _patients.ToDictionary(kv => kv.Key, kv => new
             {
                 kv.Value.Windows, kv.Value.Analyzable, kv.Value.NoSignal, kv.Value.Suppressed,

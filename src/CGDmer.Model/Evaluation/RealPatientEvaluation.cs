@@ -21,10 +21,13 @@ public sealed record ChallengeScore(int Recordings, double F1Normal, double F1Af
 public static class RealPatientEvaluation
 {
     public const string Window = "window", Recording = "recording";
+    /// <summary>The source name of all real held-out windows together.</summary>
+    public const string RealPooled = "real";
 
     /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
+    /// <param name="thresholds">Each label's decision threshold (chosen on validation), in <paramref name="labels"/> order.</param>
     public static (List<ScoredMetric> Metrics, ChallengeScore? Challenge) Run(WindowSet set, int[] test, float[] probabilities,
-        IReadOnlyList<string> labels, int bootstrap)
+        IReadOnlyList<string> labels, IReadOnlyList<double> thresholds, int bootstrap)
     {
         var metrics = new List<ScoredMetric>();
         int nl = labels.Count;
@@ -33,9 +36,11 @@ public static class RealPatientEvaluation
         int Column(string key) => set.Labels.ToList().FindIndex(l => l.Key == key);
 
         var sources = test.Select(i => set.Sources[i]).Distinct().Order().ToList();
-        foreach (var source in sources)
+        // Every real source's own windows, and all real held-out windows pooled ("real").
+        foreach (var source in sources.Append(RealPooled))
         {
-            var idx = Enumerable.Range(0, test.Length).Where(k => set.Sources[test[k]] == source).ToArray();
+            var idx = Enumerable.Range(0, test.Length)
+                .Where(k => source == RealPooled ? set.Sources[test[k]] != "synthetic" : set.Sources[test[k]] == source).ToArray();
             for (int c = 0; c < nl; c++)
             {
                 int col = Column(labels[c]);
@@ -65,7 +70,7 @@ public static class RealPatientEvaluation
         }
 
         ChallengeScore? challenge = null;
-        if (sources.Contains("cinc2017")) challenge = Cinc(set, test, probabilities, labels, bootstrap, metrics);
+        if (sources.Contains("cinc2017")) challenge = Cinc(set, test, probabilities, labels, thresholds, bootstrap, metrics);
         return (metrics, challenge);
     }
 
@@ -73,8 +78,8 @@ public static class RealPatientEvaluation
         new(label, source, level, e.Auroc, e.Lower, e.Upper, e.Positives, e.Negatives, e.Patients, b?.Auroc, b?.Lower, b?.Upper);
 
     /// <summary>CinC 2017 per recording: mean of its windows' probabilities (and irregularity, for the baseline).</summary>
-    private static ChallengeScore? Cinc(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels, int bootstrap,
-        List<ScoredMetric> metrics)
+    private static ChallengeScore? Cinc(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels,
+        IReadOnlyList<double> thresholds, int bootstrap, List<ScoredMetric> metrics)
     {
         int nl = labels.Count;
         int sr = labels.ToList().IndexOf(EcgLabels.SinusRhythm.Key), af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key),
@@ -105,12 +110,15 @@ public static class RealPatientEvaluation
         var baseline = PatientBootstrap.Estimate(scored.Select(r => (float)r.Irr).ToArray(), y, patients, bootstrap);
         metrics.Add(Metric(EcgLabels.AtrialFibrillation.Key, "cinc2017", Recording, est, baseline));
 
-        // Challenge classes: the most probable of N, A, O (noisy recordings count in the confusion matrix as truth only).
+        // Challenge classes: the highest of N, A, O relative to its own validation threshold (the sigmoids are independent
+        // and not calibrated against each other); noisy recordings count in the confusion matrix as truth only.
         var confusion = new int[4][];
         for (int t = 0; t < 4; t++) confusion[t] = new int[3];
+        double tSr = thresholds[sr], tAf = thresholds[af], tOther = thresholds[other];
         foreach (var r in rec)
         {
-            int pred = r.Af >= r.Sr && r.Af >= r.Other ? 1 : r.Sr >= r.Other ? 0 : 2;
+            double n = r.Sr / tSr, a = r.Af / tAf, o = r.Other / tOther;
+            int pred = a >= n && a >= o ? 1 : n >= o ? 0 : 2;
             confusion[r.Truth][pred]++;
         }
         double F1(int c)

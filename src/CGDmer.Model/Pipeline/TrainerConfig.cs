@@ -153,9 +153,9 @@ public sealed record AftdbData
 }
 
 /// <summary>
-/// A label is validated, and so may be published, when its AUROC on every held-out real source that has positives and
-/// negatives for it is at least <see cref="MinAuroc"/> with the lower end of the patient-bootstrap 95 % CI at least
-/// <see cref="MinLowerBound"/>, over at least <see cref="MinPatients"/> patients.
+/// A label is validated, and so may be published, when its AUROC on all held-out real patients together is at least
+/// <see cref="MinAuroc"/> with the lower end of the patient-bootstrap 95 % CI at least <see cref="MinLowerBound"/>, over at
+/// least <see cref="MinPatients"/> patients, and no single real source's AUROC is below <see cref="MinAuroc"/>.
 /// </summary>
 public sealed record ValidationBar
 {

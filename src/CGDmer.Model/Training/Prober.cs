@@ -76,6 +76,7 @@ public static class Prober
                 {
                     data.CopyBatch(batchIdx, ecg, mask, lab);
                     data.CopyAnnotationAndRhythm(batchIdx, kn, rhythm);
+                    FlipHandheldPolarity(data, batchIdx, ecg, rng);
                     for (int b = 0; b < o.BatchSize; b++)
                         for (int j = 0; j < c; j++)
                         {
@@ -101,6 +102,20 @@ public static class Prober
         else throw new ArgumentException($"Unknown probe mode '{o.Mode}'. Use linear or finetune.");
         model.eval();
         return model;
+    }
+
+    /// <summary>
+    /// Inverts each handheld (CinC 2017) window with probability ½: the device is held either way round, so its single lead
+    /// comes in both polarities, and the model must not read rhythm from polarity. Monitor and Holter leads keep theirs,
+    /// which carries morphology (bundle branch blocks, ectopy).
+    /// </summary>
+    private static void FlipHandheldPolarity(WindowSet data, int[] batch, float[] ecg, Random rng)
+    {
+        for (int b = 0; b < batch.Length; b++)
+        {
+            if (data.Sources[batch[b]] != "cinc2017" || rng.NextDouble() >= 0.5) continue;
+            foreach (ref float v in ecg.AsSpan(b * data.WindowStride, data.WindowStride)) v = -v;
+        }
     }
 
     /// <summary>Weighted BCE over the annotated entries only (mean over them).</summary>
