@@ -36,6 +36,12 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     /// <summary>Alert onsets per patient and code.</summary>
     public int AlertOnsets(string patientId, string code) =>
         _patients.TryGetValue(patientId, out var p) ? p.Alerts.Count(a => a.Code == code) : 0;
+    /// <summary>Per label key, the number of the patient's windows in which it was a present finding.</summary>
+    public IReadOnlyDictionary<string, int> FindingWindows(string patientId) =>
+        _patients.TryGetValue(patientId, out var p) ? p.FindingWindows : new Dictionary<string, int>();
+    /// <summary>The codes of the patient's alerts of one kind ("clinical", "technical").</summary>
+    public IReadOnlyList<string> AlertCodes(string patientId, string kind) =>
+        _patients.TryGetValue(patientId, out var p) ? p.Alerts.Where(a => a.Kind == kind).Select(a => a.Code).Distinct().ToList() : [];
     public int WindowCount(string patientId) => _patients.TryGetValue(patientId, out var p) ? p.Windows : 0;
 
     public void Add(PipelineOutput output)

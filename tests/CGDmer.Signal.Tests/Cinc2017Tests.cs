@@ -24,7 +24,7 @@ public class Cinc2017Tests(ITestOutputHelper output)
         Assert.Equal("~", Cinc2017.Code(Cinc2017Label.Noisy));
         Assert.Same(EcgLabels.AtrialFibrillation, Cinc2017.ToEcgLabel(Cinc2017Label.AtrialFibrillation));
         Assert.Same(EcgLabels.SinusRhythm, Cinc2017.ToEcgLabel(Cinc2017Label.Normal));
-        Assert.Null(Cinc2017.ToEcgLabel(Cinc2017Label.Other));
+        Assert.Same(EcgLabels.OtherRhythm, Cinc2017.ToEcgLabel(Cinc2017Label.Other));
         Assert.Null(Cinc2017.ToEcgLabel(Cinc2017Label.Noisy));
     }
 

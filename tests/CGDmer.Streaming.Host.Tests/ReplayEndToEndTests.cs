@@ -16,10 +16,10 @@ namespace CGDmer.Streaming.Host.Tests;
 /// </summary>
 public class ReplayEndToEndTests
 {
-    private static (ReplaySummary Summary, string Out) Replay(string name)
+    private static (ReplaySummary Summary, string Out) Replay(string name, string record = "201")
     {
         var outDir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
-        var request = new ReplayRequest([HostFixture.Asset("mitbih", "201")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, outDir);
+        var request = new ReplayRequest([HostFixture.Asset("mitbih", record)], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, outDir);
         var patients = ReplayJob.BuildPatients(request, out var references);
         using var host = HostFixture.Build();
         Assert.Empty(ServiceComposition.ValidateAll(host.Services));
@@ -38,6 +38,20 @@ public class ReplayEndToEndTests
         Assert.True(a.AfFalseAlertFraction <= 0.02, $"AF alert active during {a.AfFalseAlertFraction:P1} of non-AF time");
         Assert.Equal(0, a.AfAlertOnsetsOutsideAf);
         Assert.InRange(a.AfAlertOnsets, 1, 5);
+    }
+
+    [Fact]
+    public void A_record_in_plain_sinus_rhythm_yields_no_clinical_finding_but_sinus_rhythm()
+    {
+        // MIT-BIH 122: sinus rhythm throughout, no ectopy, no bundle branch block; held out from the shipped model's training.
+        var summary = Replay("sinus", "122").Summary;
+        var findings = summary.FindingWindows("mitbih-122");
+        int windows = summary.WindowCount("mitbih-122");
+        Assert.True(windows > 300, $"{windows} windows");
+        Assert.All(findings.Keys, k => Assert.Equal("sinus_rhythm", k));
+        Assert.True(findings.GetValueOrDefault("sinus_rhythm") >= 0.9 * windows,
+            $"sinus rhythm present in {findings.GetValueOrDefault("sinus_rhythm")} of {windows} windows");
+        Assert.Empty(summary.AlertCodes("mitbih-122", "clinical"));
     }
 
     [Fact]

@@ -90,13 +90,13 @@ public static class Cinc2017
     };
 
     /// <summary>
-    /// The project's label for a class, or null where none is equivalent: "other rhythm" spans many rhythms and "noisy" is a
-    /// recording-quality verdict, so neither may be read as the absence of a finding.
+    /// The project's label for a class, or null for "noisy", a recording-quality verdict that says nothing about the rhythm.
     /// </summary>
     public static EcgLabel? ToEcgLabel(Cinc2017Label label) => label switch
     {
         Cinc2017Label.Normal => EcgLabels.SinusRhythm,
         Cinc2017Label.AtrialFibrillation => EcgLabels.AtrialFibrillation,
+        Cinc2017Label.Other => EcgLabels.OtherRhythm,
         _ => null,
     };
 
