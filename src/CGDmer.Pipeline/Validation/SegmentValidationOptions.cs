@@ -1,3 +1,5 @@
+using CGDmer.Pipeline.Windowing;
+
 namespace CGDmer.Pipeline.Validation;
 
 /// <summary>Limits of the validation rules. Defaults match schemas/ecg-segment.md.</summary>
@@ -37,6 +39,26 @@ public sealed class SegmentValidationOptions
         foreach (var u in AllowedUnits)
             if (!MillivoltConversion.TryGetFactor(u, out _))
                 throw new ArgumentException($"unit '{u}' is not a UCUM unit convertible to mV", nameof(AllowedUnits));
+        return this;
+    }
+
+    /// <summary>
+    /// <see cref="Validate()"/> plus the check against the model: every rate in [<see cref="MinSampleRateHz"/>,
+    /// <see cref="MaxSampleRateHz"/>] must be one the window stage can resample to the model's rate
+    /// (<see cref="WindowGeometry.CanResampleFrom"/>), so that what the validator accepts the pipeline can process.
+    /// </summary>
+    public SegmentValidationOptions Validate(WindowGeometry geometry)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        Validate();
+        if (!geometry.CanResampleFrom(MinSampleRateHz))
+            throw new ArgumentException(
+                $"must be a rate the window stage can resample to the model's {geometry.SampleRateHz} Hz (at most {Signal.Dsp.Resampler.MaxPhases}× apart), was {MinSampleRateHz}",
+                nameof(MinSampleRateHz));
+        if (!geometry.CanResampleFrom(MaxSampleRateHz))
+            throw new ArgumentException(
+                $"must be a rate the window stage can resample to the model's {geometry.SampleRateHz} Hz (at most {Signal.Dsp.Resampler.MaxPhases}× apart), was {MaxSampleRateHz}",
+                nameof(MaxSampleRateHz));
         return this;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using CGDmer.Contracts.Telemetry.V1;
+using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
 
 namespace CGDmer.Pipeline.Validation;
@@ -24,6 +25,17 @@ public class SegmentValidator
         ArgumentNullException.ThrowIfNull(options);
         Options = options.Validate();
         _allowedUnits = new HashSet<string>(options.AllowedUnits, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// A validator for the pipeline of the model with <paramref name="geometry"/>: its rate range is checked at start-up
+    /// against what the window stage can resample (<see cref="SegmentValidationOptions.Validate(WindowGeometry)"/>), so an
+    /// accepted segment is never dropped later for its rate.
+    /// </summary>
+    public SegmentValidator(SegmentValidationOptions options, WindowGeometry geometry) : this(options)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        options.Validate(geometry);
     }
 
     public SegmentValidationOptions Options { get; }

@@ -11,30 +11,41 @@ namespace CGDmer.Pipeline.Windowing;
 /// segment is placed at the native sample nearest to its start time, so a device whose clock is not on that lattice is
 /// shifted by at most half a native sample (1.4 ms at 360 Hz, 1 ms at 500 Hz): far below what QRS timing or the model
 /// resolves, and it makes every placement an exact integer, so overlap, duplicates and gaps are decided without
-/// floating-point doubt. Arithmetic is exact (rates are whole millihertz, times whole 100 ns ticks; 128-bit products).</para>
+/// floating-point doubt. Arithmetic is exact (the rate is taken to the nearest millihertz, times are whole 100 ns ticks;
+/// 128-bit products): rounding a measured rate such as 499.8701 Hz moves a 30 s segment's end by far less than a sample.</para>
 /// <para><b>Grid.</b> Window k starts at time k × hop after the epoch; its native span starts at the native sample
 /// nearest to that time (exact when hop × fs is whole, as for 250, 360, 500 Hz and a 5 s hop) and is
 /// <see cref="WindowNative"/> samples long. The model-rate samples are taken at native-sample offsets j × Down / Up from
-/// that first native sample, i.e. the window's model-rate grid is anchored on a native sample.</para>
+/// that first native sample, i.e. the window's model-rate grid is anchored on a native sample. When the rate has no ratio
+/// with small factors (a measured 499.87 Hz), Up/Down is the nearest bounded ratio (<see cref="Resampler.RationalRatio"/>):
+/// each window is then stretched by at most <see cref="Resampler.MaxRatioError"/>, while segments and window starts stay
+/// placed at the reported rate, so the error never accumulates from one window to the next.</para>
 /// <para><b>Margins.</b> The polyphase filter reaches about 10 × max(Up, Down) / Up native samples to each side, so each
 /// window is resampled from <see cref="Margin"/> extra real samples on both sides and then cut: its samples equal those of
-/// resampling the whole continuous recording, with no edge artefact. Margin samples not present are held from the
+/// resampling the whole continuous recording (on the grid anchored at the window's first native sample), with no edge artefact. Margin samples not present are held from the
 /// nearest present sample, which is what the resampler does beyond a recording's ends.</para>
 /// </remarks>
 internal sealed class NativeLayout
 {
     private const long TicksPerSecondTimesMilli = TimeSpan.TicksPerSecond * 1000L;
 
+    /// <summary>Highest native rate a layout can place (the validator's limit is far below).</summary>
+    public const double MaxRateHz = 1e9;
+
+    /// <exception cref="ArgumentException">The rate is not in (0, <see cref="MaxRateHz"/>] or cannot be resampled to the model's rate.</exception>
     public NativeLayout(double rateHz, WindowGeometry geometry, WindowingOptions options)
     {
-        RateHz = rateHz;
-        Resampler = new Resampler(rateHz, geometry.SampleRateHz);
-        RateMilliHz = (long)Math.Round(rateHz * 1000);
+        RateMilliHz = MilliHz(rateHz);
+        RateHz = RateMilliHz / 1000.0;
+        Resampler = new Resampler(RateHz, geometry.SampleRateHz);
         int up = Resampler.Up, down = Resampler.Down;
         WindowNative = checked((int)(((long)geometry.WindowSamples * down + up - 1) / up));
         int reach = (10 * Math.Max(up, down) + up - 1) / up + 2;
-        Margin = (reach + down - 1) / down * down;          // a multiple of Down so the cut falls on an output sample
-        OutputOffset = Margin / down * up;
+        // A multiple of Down puts the cut on an output of the resampled span. Where Down exceeds the reach (approximated
+        // ratios have Down up to 1000) that rounding would add seconds of latency and ring, so the margin is the reach and
+        // the window's outputs are taken on a grid shifted by a fraction of an output sample (Resampler.ResampleAt).
+        Margin = down <= reach ? (reach + down - 1) / down * down : reach;
+        OutputPosition = (long)Margin * up;
         ScratchLength = WindowNative + 2 * Margin;
         HopTicks = options.Hop.Ticks;
         BoundSamples = (long)Math.Ceiling(options.ReorderBoundSeconds * rateHz);
@@ -43,15 +54,17 @@ internal sealed class NativeLayout
         ChunkSamples = Capacity - ScratchLength;
     }
 
+    /// <summary>The native rate as placed: the reported rate to the nearest millihertz.</summary>
     public double RateHz { get; }
+    /// <summary>The native rate in whole millihertz: the layout's identity (rates that agree to the millihertz share one).</summary>
     public long RateMilliHz { get; }
     public Resampler Resampler { get; }
     /// <summary>Native samples of one window.</summary>
     public int WindowNative { get; }
     /// <summary>Native samples taken on each side of the window for the resampling filter.</summary>
     public int Margin { get; }
-    /// <summary>Index of the window's first model sample in the resampled scratch span.</summary>
-    public int OutputOffset { get; }
+    /// <summary>Upsampled position (native index × Up) of the window's first model sample in the scratch span.</summary>
+    public long OutputPosition { get; }
     /// <summary>Native samples resampled per window and lead: margin + window + margin.</summary>
     public int ScratchLength { get; }
     public long HopTicks { get; }
@@ -61,6 +74,16 @@ internal sealed class NativeLayout
     public int Capacity { get; }
     /// <summary>Largest piece of a segment written at once; small enough that no pending window loses data to the ring.</summary>
     public int ChunkSamples { get; }
+
+    /// <summary><paramref name="rateHz"/> to the nearest millihertz (≥ 1).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rate is not in (0, <see cref="MaxRateHz"/>] or rounds to 0 mHz.</exception>
+    public static long MilliHz(double rateHz)
+    {
+        if (!(rateHz > 0 && rateHz <= MaxRateHz))
+            throw new ArgumentOutOfRangeException(nameof(rateHz), rateHz, $"must be in (0, {MaxRateHz}] Hz");
+        long milliHz = (long)Math.Round(rateHz * 1000);
+        return milliHz >= 1 ? milliHz : throw new ArgumentOutOfRangeException(nameof(rateHz), rateHz, "must be at least 1 mHz");
+    }
 
     /// <summary>Native sample nearest to <paramref name="utcTicks"/> (UTC ticks since 0001-01-01).</summary>
     public long SampleIndexAt(long utcTicks)

@@ -40,7 +40,7 @@ public enum SegmentOutcome
 /// <para><b>Late and duplicate data.</b> Samples before the span of the next window (or older than the ring) are late;
 /// samples already received are ignored (first write wins). A segment none of whose samples were stored is dropped and
 /// counted with its reason. A segment starting a whole window or more after the newest data (a long gap) flushes the
-/// patient and starts a new run, as does a change of native sample rate.</para>
+/// patient and starts a new run, as does a change of native sample rate (rates that agree to the millihertz are one rate).</para>
 /// <para><b>Clock jitter.</b> A segment whose start lands one native sample before or after the end of the newest data
 /// is taken as its continuation, so timestamp rounding at the producer cannot open one-sample gaps (which would mask a
 /// lead) or overlaps.</para>
@@ -84,7 +84,7 @@ public sealed class PatientWindower : IDisposable
     internal int HeldInputs => _held.Count;
     /// <summary>What closing this state now settles: every input it was given, once its windows are delivered.</summary>
     public InputSettlement Closing => new(StateId, WindowsEmitted, LastInputOrdinal);
-    /// <summary>The native rate of the current run, or null before any data.</summary>
+    /// <summary>The native rate of the current run (to the nearest millihertz), or null before any data.</summary>
     public double? NativeRateHz => _layout?.RateHz;
     /// <summary>Samples held per lead (fixed per native rate: the memory bound).</summary>
     public int BufferCapacitySamples => _layout?.Capacity ?? 0;
@@ -111,14 +111,19 @@ public sealed class PatientWindower : IDisposable
             return SegmentOutcome.Ignored;
         }
 
-        if (_layout is not null && _layout.RateHz != segment.SampleRateHz)
+        if (_layout is null || _layout.RateMilliHz != NativeLayout.MilliHz(segment.SampleRateHz))
         {
-            // A device change or reconfiguration: samples at two rates cannot share a buffer or a window.
-            Flush(output);
-            ReleaseRings();
-            _layout = null;
+            // Built first: a rate that cannot be processed throws before anything held is touched.
+            var next = _assembler.LayoutFor(segment.SampleRateHz);
+            if (_layout is not null)
+            {
+                // A device change or reconfiguration: samples at two rates cannot share a buffer or a window.
+                Flush(output);
+                ReleaseRings();
+            }
+            _layout = next;
         }
-        var layout = _layout ??= _assembler.LayoutFor(segment.SampleRateHz);
+        var layout = _layout;
 
         long a = layout.SampleIndexAt(segment.StartTimeUtcTicks);
         if (_hasData && Math.Abs(a - _latest) == 1) a = _latest;

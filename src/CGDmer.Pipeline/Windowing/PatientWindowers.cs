@@ -48,6 +48,9 @@ public sealed class PatientWindowers : IDisposable
 
     public int ActivePatients => _byPatient.Count;
 
+    /// <summary>Native-rate layouts the stage's cache holds (≤ <see cref="WindowingOptions.MaxCachedSampleRates"/>).</summary>
+    internal int CachedLayouts => _assembler.CachedLayouts;
+
     /// <summary>When the least recently active patient falls silent, or null when none is held.</summary>
     public DateTimeOffset? NextSilenceDeadline => _byActivity.First?.Value.LastActivity + _silence;
 

@@ -15,7 +15,7 @@ namespace CGDmer.Pipeline.Windowing;
 /// </summary>
 internal sealed class WindowAssembler
 {
-    private readonly Dictionary<double, NativeLayout> _layouts = [];
+    private readonly LayoutCache _layouts;
     private readonly Counter.Child? _analyzable, _noSignal, _late, _duplicate;
     private readonly Counter.Child?[] _maskedByLead = new Counter.Child?[Leads.Count];
     private float[] _native = [];
@@ -26,6 +26,7 @@ internal sealed class WindowAssembler
         Geometry = geometry ?? throw new ArgumentNullException(nameof(geometry));
         Options = (options ?? throw new ArgumentNullException(nameof(options))).Validate(geometry);
         Metrics = metrics;
+        _layouts = new LayoutCache(Options.MaxCachedSampleRates, milliHz => new NativeLayout(milliHz / 1000.0, Geometry, Options));
         if (metrics is not null)
         {
             // Labelled children are looked up once: the window path then only increments.
@@ -45,13 +46,15 @@ internal sealed class WindowAssembler
     public void CountDropped(SegmentOutcome outcome) =>
         (outcome == SegmentOutcome.Late ? _late : outcome == SegmentOutcome.Duplicate ? _duplicate : null)?.Inc();
 
-    /// <summary>The layout for native rate <paramref name="rateHz"/> (built once per rate).</summary>
-    public NativeLayout LayoutFor(double rateHz)
-    {
-        if (!_layouts.TryGetValue(rateHz, out var layout))
-            _layouts[rateHz] = layout = new NativeLayout(rateHz, Geometry, Options);
-        return layout;
-    }
+    /// <summary>
+    /// The layout for native rate <paramref name="rateHz"/> (to the nearest millihertz), from a cache of at most
+    /// <see cref="WindowingOptions.MaxCachedSampleRates"/> rates.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rate cannot be placed or resampled (the validator's range excludes such rates).</exception>
+    public NativeLayout LayoutFor(double rateHz) => _layouts.Get(NativeLayout.MilliHz(rateHz));
+
+    /// <summary>Layouts held by the cache (for tests: bounded by <see cref="WindowingOptions.MaxCachedSampleRates"/>).</summary>
+    internal int CachedLayouts => _layouts.Count;
 
     /// <summary>
     /// Builds grid window <paramref name="k"/> from <paramref name="rings"/> (indexed by <see cref="Lead"/>, null = never
@@ -133,7 +136,7 @@ internal sealed class WindowAssembler
         var native = _native.AsSpan(0, len);
         if (!ring.CopyHoldingMissing(windowStart - layout.Margin, windowStart - layout.Margin + len, liveFrom, liveTo, native))
             throw new InvalidOperationException("a lead in the mask has no present sample"); // unreachable: present ⇒ ≥ 1 sample
-        layout.Resampler.Resample(native, row, layout.OutputOffset);   // only the window's outputs, straight into the row
+        layout.Resampler.ResampleAt(native, row, layout.OutputPosition);   // only the window's outputs, straight into the row
         EcgPreprocessing.Apply(row, Geometry.SampleRateHz);
     }
 }

@@ -39,6 +39,16 @@ public sealed record WindowGeometry
     public int LeadCount => LeadOrder.Count;
     public TimeSpan WindowDuration => TimeSpan.FromTicks((long)Math.Round(WindowSamples * (double)TimeSpan.TicksPerSecond / SampleRateHz));
 
+    /// <summary>
+    /// True when the window stage can place segments at <paramref name="nativeRateHz"/> and resample them to this
+    /// model's rate (a ratio within <see cref="Resampler.MaxRatioError"/> of L/M with L, M ≤ <see cref="Resampler.MaxPhases"/>,
+    /// taken at the rate to the nearest millihertz as the stage does). The rates that qualify form one interval, so the
+    /// validator's range is checked at its two ends (<see cref="Validation.SegmentValidationOptions.Validate(WindowGeometry)"/>).
+    /// </summary>
+    public bool CanResampleFrom(double nativeRateHz) =>
+        nativeRateHz > 0 && nativeRateHz <= NativeLayout.MaxRateHz && Math.Round(nativeRateHz * 1000) >= 1
+        && Resampler.TryRationalRatio(NativeLayout.MilliHz(nativeRateHz) / 1000.0, SampleRateHz, out _, out _);
+
     /// <summary>Row of <paramref name="lead"/> in the model input, or −1 when the model has no such row.</summary>
     public int RowOf(Lead lead) => (uint)lead < (uint)_rowOfLead.Length ? _rowOfLead[(int)lead] : -1;
 

@@ -37,6 +37,13 @@ public sealed class WindowingOptions
     /// </summary>
     public double MinSignalCoverage { get; set; } = 0.5;
 
+    /// <summary>
+    /// Native sample rates whose layout (resampling filter, window grid) each lane keeps for reuse; beyond it the least
+    /// recently used is dropped and built again when needed. Bounds memory when monitors report many distinct measured
+    /// rates; patients keep the layout of their own rate, so it bounds only what no patient uses.
+    /// </summary>
+    public int MaxCachedSampleRates { get; set; } = 16;
+
     /// <summary>A copy with another <see cref="MaxPatients"/> (every other setting kept, including ones added later).</summary>
     public WindowingOptions WithMaxPatients(int maxPatients)
     {
@@ -61,6 +68,8 @@ public sealed class WindowingOptions
         if (!double.IsFinite(SilentPatientTimeoutSeconds) || SilentPatientTimeoutSeconds <= 0 || SilentPatientTimeoutSeconds > 86400)
             throw new ArgumentException($"must be finite, > 0 and ≤ 86400, was {SilentPatientTimeoutSeconds}", nameof(SilentPatientTimeoutSeconds));
         if (MaxPatients < 1) throw new ArgumentException($"must be ≥ 1, was {MaxPatients}", nameof(MaxPatients));
+        if (MaxCachedSampleRates is < 1 or > 4096)
+            throw new ArgumentException($"must be in [1, 4096], was {MaxCachedSampleRates}", nameof(MaxCachedSampleRates));
         if (!double.IsFinite(MaxMissingFractionPerLead) || MaxMissingFractionPerLead is < 0 or >= 1)
             throw new ArgumentException($"must be in [0, 1), was {MaxMissingFractionPerLead}", nameof(MaxMissingFractionPerLead));
         if (!double.IsFinite(MinSignalCoverage) || MinSignalCoverage is < 0 or > 1)

@@ -10,6 +10,8 @@ namespace CGDmer.Signal.Dsp;
 /// filter, following scipy.signal.resample_poly's design (half length 10·max(L, M) input-rate-equivalent taps, cutoff at the
 /// lower of the two Nyquist frequencies, Kaiser β = 5, ≈ 55 dB stop-band). The model runs at 100 Hz while sources come
 /// at 360 (MIT-BIH), 500 (PTB-XL, monitors) or 250 Hz; all of them must pass through the same, documented filter.
+/// A ratio without small factors (a measured rate such as 499.87 Hz) is approximated within <see cref="MaxRatioError"/>
+/// (<see cref="RationalRatio"/>), which keeps the filter bounded and the output deterministic.
 /// <para>
 /// Output sample k sits at input time k·M/L (no delay), so one-shot and streaming outputs align with the source. Beyond
 /// the signal ends the first/last sample is held, which avoids the amplitude roll-off that zero padding gives at window
@@ -70,6 +72,8 @@ public sealed class Resampler
     }
 
     public double InputRateHz { get; }
+    /// <summary>The input rate L/M stands for: <see cref="OutputRateHz"/>·M/L, equal to <see cref="InputRateHz"/> unless the ratio was approximated.</summary>
+    public double EffectiveInputRateHz => OutputRateHz * Down / Up;
     public double OutputRateHz { get; }
     /// <summary>Interpolation factor L of the reduced ratio output/input = L/M.</summary>
     public int Up { get; }
@@ -85,20 +89,77 @@ public sealed class Resampler
         return (int)(((long)inputLength * up + down - 1) / down);
     }
 
-    /// <summary>Reduces fs_out/fs_in to L/M. Rates must be whole multiples of 1 mHz (true for every ECG rate in use).</summary>
-    public static (int Up, int Down) RationalRatio(double inputRateHz, double outputRateHz)
+    /// <summary>Largest interpolation or decimation factor: bounds the filter's size (≈ 20 × max(L, M) taps).</summary>
+    public const int MaxPhases = 1000;
+
+    /// <summary>
+    /// Largest relative error of an approximated ratio L/M against fs_out/fs_in. Every ratio in [1/1000, 1000] is
+    /// within it (the best approximation with L, M ≤ <see cref="MaxPhases"/> is at most about half of it away).
+    /// </summary>
+    public const double MaxRatioError = 1e-3;
+
+    /// <summary>
+    /// fs_out/fs_in as L/M with L, M ≤ <see cref="MaxPhases"/>: the exact reduced ratio when it has such factors (every
+    /// ECG rate in use), else the nearest such fraction within <see cref="MaxRatioError"/>, so a monitor that reports its
+    /// measured rate (499.87 Hz) is resampled as if it ran at fs_out·M/L (a time scale error of a few parts in 10⁴).
+    /// </summary>
+    /// <exception cref="ArgumentException">No such fraction lies within <see cref="MaxRatioError"/> (see <see cref="TryRationalRatio"/>).</exception>
+    public static (int Up, int Down) RationalRatio(double inputRateHz, double outputRateHz) =>
+        TryRationalRatio(inputRateHz, outputRateHz, out int up, out int down)
+            ? (up, down)
+            : throw new ArgumentException(
+                $"Rates {inputRateHz} and {outputRateHz} Hz have no ratio L/M with L, M ≤ {MaxPhases} within {MaxRatioError:P1}.");
+
+    /// <summary>
+    /// <see cref="RationalRatio"/> without the exception: false when a rate is not positive and finite or the ratio has
+    /// no approximation within <see cref="MaxRatioError"/>. Deterministic: the rates are taken as whole microhertz and the
+    /// fraction is found in integer arithmetic (continued fractions), so the same rates give the same L/M everywhere.
+    /// </summary>
+    public static bool TryRationalRatio(double inputRateHz, double outputRateHz, out int up, out int down)
     {
-        long a = checked((long)Math.Round(outputRateHz * 1000)), b = checked((long)Math.Round(inputRateHz * 1000));
-        if (Math.Abs(a - outputRateHz * 1000) > 1e-6 || Math.Abs(b - inputRateHz * 1000) > 1e-6)
-            throw new ArgumentException($"Rates {inputRateHz} and {outputRateHz} Hz are not multiples of 1 mHz.");
-        long g = Gcd(a, b);
-        long up = a / g, down = b / g;
-        if (up > 1000 || down > 1000)
-            throw new ArgumentException($"Ratio {up}/{down} for {inputRateHz} → {outputRateHz} Hz is too large for a polyphase filter.");
-        return ((int)up, (int)down);
+        up = down = 0;
+        const double MicroPerHz = 1e6, MaxMicroHz = 1e15;
+        if (!(inputRateHz > 0 && inputRateHz <= MaxMicroHz / MicroPerHz) || !(outputRateHz > 0 && outputRateHz <= MaxMicroHz / MicroPerHz))
+            return false;
+        long a = (long)Math.Round(outputRateHz * MicroPerHz), b = (long)Math.Round(inputRateHz * MicroPerHz);
+        if (a == 0 || b == 0) return false;
+        var (l, m) = BestFraction(a, b, MaxPhases);
+        // |l/m − a/b| ≤ MaxRatioError · a/b, in exact integer arithmetic: |l·b − a·m| · 1000 ≤ a·m.
+        Int128 error = Int128.Abs((Int128)l * b - (Int128)a * m);
+        if (l == 0 || error * (long)Math.Round(1 / MaxRatioError) > (Int128)a * m) return false;
+        (up, down) = ((int)l, (int)m);
+        return true;
     }
 
-    private static long Gcd(long a, long b) { while (b != 0) (a, b) = (b, a % b); return a; }
+    /// <summary>
+    /// The fraction p/q nearest to a/b (a, b &gt; 0) with p, q ≤ <paramref name="bound"/>: the last continued-fraction
+    /// convergent within the bound or the largest semiconvergent after it, whichever is nearer (ties: the convergent).
+    /// Exact when a/b reduced has p, q ≤ bound.
+    /// </summary>
+    private static (long P, long Q) BestFraction(long a, long b, long bound)
+    {
+        long p0 = 0, q0 = 1, p1 = 1, q1 = 0;   // convergents k−2 and k−1
+        long n = a, d = b;
+        while (d != 0)
+        {
+            long t = n / d;
+            long p2 = p0 + t * p1, q2 = q0 + t * q1;
+            if (p2 > bound || q2 > bound)
+            {
+                // Largest step s < t that keeps both within the bound; compare that semiconvergent with the convergent.
+                long s = Math.Min(p1 == 0 ? long.MaxValue : (bound - p0) / p1, q1 == 0 ? long.MaxValue : (bound - q0) / q1);
+                long ps = p0 + s * p1, qs = q0 + s * q1;
+                if (q1 == 0) return (ps, qs);
+                if (qs == 0) return (p1, q1);
+                // |ps/qs − a/b| < |p1/q1 − a/b| ⇔ |ps·b − a·qs|·q1 < |p1·b − a·q1|·qs
+                Int128 es = Int128.Abs((Int128)ps * b - (Int128)a * qs) * q1, e1 = Int128.Abs((Int128)p1 * b - (Int128)a * q1) * qs;
+                return es < e1 ? (ps, qs) : (p1, q1);
+            }
+            (p0, q0, p1, q1) = (p1, q1, p2, q2);
+            (n, d) = (d, n - t * d);
+        }
+        return (p1, q1);
+    }
 
     /// <summary>One-shot resampling of a whole window; <paramref name="output"/> must hold at least <see cref="OutputLength(int)"/> samples.</summary>
     /// <returns>Number of samples written.</returns>
@@ -118,16 +179,32 @@ public sealed class Resampler
     /// </summary>
     public void Resample(ReadOnlySpan<float> input, Span<float> output, int firstOutput)
     {
-        int n = input.Length;
         ArgumentOutOfRangeException.ThrowIfNegative(firstOutput);
-        int outLen = OutputLength(n);
+        int outLen = OutputLength(input.Length);
         if (firstOutput + (long)output.Length > outLen)
-            throw new ArgumentException($"Outputs {firstOutput}…{firstOutput + (long)output.Length - 1} do not exist: {n} inputs give {outLen}.", nameof(output));
+            throw new ArgumentException($"Outputs {firstOutput}…{firstOutput + (long)output.Length - 1} do not exist: {input.Length} inputs give {outLen}.", nameof(output));
+        ResampleAt(input, output, (long)firstOutput * Down);
+    }
+
+    /// <summary>
+    /// Outputs at the upsampled positions <paramref name="firstPosition"/> + k·Down (input sample i sits at position i·Up),
+    /// computed as the one-shot outputs are: with firstPosition a multiple of Down these are one-shot outputs
+    /// firstPosition / Down …; otherwise the same filter on a grid shifted by a fraction of an output sample. For a window
+    /// whose first model sample lies between two outputs of the resampled span it is cut from (an approximated ratio,
+    /// where Down is large and a margin rounded up to a multiple of it would cost seconds).
+    /// </summary>
+    public void ResampleAt(ReadOnlySpan<float> input, Span<float> output, long firstPosition)
+    {
+        int n = input.Length;
+        ArgumentOutOfRangeException.ThrowIfNegative(firstPosition);
         if (output.Length == 0) return;
+        // The last output must lie before the end, as one-shot output ceil(n·L/M) − 1 does.
+        if (firstPosition + (long)(output.Length - 1) * Down >= (long)n * Up)
+            throw new ArgumentException($"{output.Length} outputs from position {firstPosition} reach past the {n} inputs.", nameof(output));
         int T = _tapsPerPhase;
         // Output k is the phase (t mod L) filter over inputs n0 − T + 1 … n0, n0 = t / L, t = k·M + delay; stepped from
         // one output to the next without a 64-bit division per sample.
-        long t0 = (long)firstOutput * Down + _delay;
+        long t0 = firstPosition + _delay;
         int phase = (int)(t0 % Up), stepPhase = Down % Up, stepInput = Down / Up;
         long n0 = t0 / Up;
         // Beyond the ends the first/last sample is held: those outputs read a gathered copy (few, at the edges only).

@@ -28,6 +28,8 @@ public class WindowingOptionsTests
         { nameof(WindowingOptions.MaxMissingFractionPerLead), o => o.MaxMissingFractionPerLead = 1 },
         { nameof(WindowingOptions.MaxMissingFractionPerLead), o => o.MaxMissingFractionPerLead = -0.1 },
         { nameof(WindowingOptions.MinSignalCoverage), o => o.MinSignalCoverage = 1.5 },
+        { nameof(WindowingOptions.MaxCachedSampleRates), o => o.MaxCachedSampleRates = 0 },
+        { nameof(WindowingOptions.MaxCachedSampleRates), o => o.MaxCachedSampleRates = 5000 },
     };
 
     [Theory]
