@@ -1,3 +1,4 @@
+using CGDmer.Transports.Files;
 using Confluent.Kafka;
 
 namespace CGDmer.Transports.Kafka;
@@ -59,8 +60,25 @@ public sealed class KafkaOptions
     /// <summary>A segment message larger than this is dead-lettered unparsed (guards the parser and memory).</summary>
     public int MaxSegmentBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>At most this many bytes of an unreadable message are copied into its dead letter (the rest is found by position).</summary>
+    /// <summary>
+    /// At most this many bytes of an unreadable message are copied into its dead letter (the rest is found by position);
+    /// its base64 copy must fit <see cref="MaxDeadLetterBytes"/>.
+    /// </summary>
     public int MaxDeadLetterPayloadBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// Largest dead letter, in bytes: a rejected segment beyond it keeps its header, reason, position and first samples
+    /// and says it was truncated (<see cref="DeadLetterJson"/>). It must stay under the producer's <c>message.max.bytes</c>
+    /// (librdkafka's default 1,000,000, or <see cref="Settings"/>) less <see cref="MessageOverheadBytes"/>: a dead letter
+    /// Kafka refuses is not committed, so the service would stop at the same segment after every restart.
+    /// </summary>
+    public int MaxDeadLetterBytes { get; set; } = DeadLetterJson.DefaultMaxBytes;
+
+    /// <summary>librdkafka's default producer <c>message.max.bytes</c>, used unless <see cref="Settings"/> sets it.</summary>
+    public const int DefaultMessageMaxBytes = 1_000_000;
+
+    /// <summary>Room left in a message for its key (a device id) and the record's framing besides the value.</summary>
+    public const int MessageOverheadBytes = 4096;
 
     /// <summary>Default bound of <see cref="KafkaPipelineSink.Flush()"/> and of the flush at dispose.</summary>
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -121,8 +139,19 @@ public sealed class KafkaOptions
             throw Invalid(nameof(PollTimeout), $"must be > 0 and ≤ 10 s (shutdown waits for it), was {PollTimeout}");
         if (MaxSegmentBytes < 1024)
             throw Invalid(nameof(MaxSegmentBytes), $"must be ≥ 1024, was {MaxSegmentBytes}");
-        if (MaxDeadLetterPayloadBytes < 0 || MaxDeadLetterPayloadBytes > 512 * 1024)
-            throw Invalid(nameof(MaxDeadLetterPayloadBytes), $"must be in [0, 524288] so a dead letter fits a default broker's 1 MB message limit, was {MaxDeadLetterPayloadBytes}");
+        int messageMax = DefaultMessageMaxBytes;
+        if (Settings.TryGetValue("message.max.bytes", out var configured)
+            && (!int.TryParse(configured, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out messageMax)
+                || messageMax <= MessageOverheadBytes))
+            throw Invalid("Settings:message.max.bytes", $"must be a whole number of bytes above {MessageOverheadBytes}, was '{configured}'");
+        int deadLetterMax = messageMax - MessageOverheadBytes;
+        if (MaxDeadLetterBytes < DeadLetterJson.MinMaxBytes || MaxDeadLetterBytes > deadLetterMax)
+            throw Invalid(nameof(MaxDeadLetterBytes),
+                $"must be in [{DeadLetterJson.MinMaxBytes}, {deadLetterMax}] (the producer's message.max.bytes {messageMax} less {MessageOverheadBytes} for key and framing), was {MaxDeadLetterBytes}");
+        int payloadMax = DeadLetterJson.MaxUnreadablePayloadBytes(MaxDeadLetterBytes);
+        if (MaxDeadLetterPayloadBytes < 0 || MaxDeadLetterPayloadBytes > payloadMax)
+            throw Invalid(nameof(MaxDeadLetterPayloadBytes),
+                $"must be in [0, {payloadMax}] so its base64 copy fits {SectionName}:{nameof(MaxDeadLetterBytes)} ({MaxDeadLetterBytes}), was {MaxDeadLetterPayloadBytes}");
         if (FlushTimeout <= TimeSpan.Zero)
             throw Invalid(nameof(FlushTimeout), $"must be > 0, was {FlushTimeout}");
         return this;

@@ -28,7 +28,8 @@ public sealed record SinkFailure(string Topic, string Code, string Reason);
 /// <summary>
 /// Publishes the pipeline's output to Kafka: Observations as FHIR JSON and alert events (schemas/alert-event.schema.json)
 /// keyed by patient id (one partition per patient keeps each patient's output in order, the same partitioning as the
-/// segments), dead letters (<see cref="DeadLetterJson"/> with the source position) keyed by device id.
+/// segments), dead letters (<see cref="DeadLetterJson"/> with the source position, at most
+/// <see cref="KafkaOptions.MaxDeadLetterBytes"/>) keyed by device id.
 /// <para>
 /// Every write returns a task that completes — never faults — when Kafka acknowledged or refused each of its messages,
 /// so the offset watermark can commit only acknowledged work. A refused message is counted (<see cref="Failed"/>) and
@@ -111,7 +112,7 @@ public sealed class KafkaPipelineSink : IPipelineSink
         if (output.Rejected is { Rejection: { } rejection } rejected)
         {
             string? deviceKey = rejection.DeviceId.Length > 0 ? rejection.DeviceId : null;
-            Produce(pending, _options.Topics.DeadLetter, deviceKey, () => Encoding.UTF8.GetBytes(DeadLetterJson.Write(rejected, receivedAt, position)));
+            Produce(pending, _options.Topics.DeadLetter, deviceKey, () => Encoding.UTF8.GetBytes(DeadLetterJson.Write(rejected, receivedAt, position, _options.MaxDeadLetterBytes)));
         }
         if (output.Published is { } published)
         {

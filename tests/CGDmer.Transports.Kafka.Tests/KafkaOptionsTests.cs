@@ -1,3 +1,4 @@
+using CGDmer.Transports.Files;
 using Confluent.Kafka;
 using FsCheck;
 using FsCheck.Fluent;
@@ -76,6 +77,24 @@ public class KafkaOptionsTests
         Assert.Contains("Kafka:MaxDeadLetterPayloadBytes", MessageOf(o => o.MaxDeadLetterPayloadBytes = 2_000_000));
         Assert.Contains("Kafka:FlushTimeout", MessageOf(o => o.FlushTimeout = TimeSpan.FromSeconds(-1)));
         Assert.Contains("Kafka:ClientId", MessageOf(o => o.ClientId = ""));
+    }
+
+    [Fact]
+    public void Dead_letters_are_bounded_below_the_producers_message_limit()
+    {
+        var valid = Valid().Validate();
+        Assert.Equal(512 * 1024, valid.MaxDeadLetterBytes);
+        Assert.True(valid.MaxDeadLetterBytes + KafkaOptions.MessageOverheadBytes <= KafkaOptions.DefaultMessageMaxBytes);
+        Assert.Contains("Kafka:MaxDeadLetterBytes", MessageOf(o => o.MaxDeadLetterBytes = 1000));
+        Assert.Contains("Kafka:MaxDeadLetterBytes", MessageOf(o => o.MaxDeadLetterBytes = 1_000_000));
+        // A site that lowers message.max.bytes must lower the bound with it; one that raises it may raise the bound.
+        Assert.Contains("Kafka:MaxDeadLetterBytes", MessageOf(o => o.Settings["message.max.bytes"] = "200000"));
+        Assert.Null(Record.Exception(() => { var o = Valid(); o.Settings["message.max.bytes"] = "200000"; o.MaxDeadLetterBytes = 150_000; o.Validate(); }));
+        Assert.Null(Record.Exception(() => { var o = Valid(); o.Settings["message.max.bytes"] = "4000000"; o.MaxDeadLetterBytes = 2_000_000; o.Validate(); }));
+        Assert.Contains("Kafka:Settings:message.max.bytes", MessageOf(o => o.Settings["message.max.bytes"] = "1 MB"));
+        // The base64 copy of an unreadable message's bytes must fit the bound as well.
+        Assert.Contains("Kafka:MaxDeadLetterPayloadBytes", MessageOf(o => o.MaxDeadLetterPayloadBytes = 400 * 1024));
+        Assert.Null(Record.Exception(() => { var o = Valid(); o.MaxDeadLetterPayloadBytes = DeadLetterJson.MaxUnreadablePayloadBytes(o.MaxDeadLetterBytes); o.Validate(); }));
     }
 
     [Fact]

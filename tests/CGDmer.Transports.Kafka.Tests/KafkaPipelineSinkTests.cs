@@ -3,6 +3,8 @@ using System.Text.Json;
 using CGDmer.Pipeline;
 using CGDmer.Pipeline.Interpretation;
 using CGDmer.Pipeline.Publishing;
+using CGDmer.Pipeline.Validation;
+using CGDmer.Transports.Files;
 using Hl7.Fhir.Model;
 
 namespace CGDmer.Transports.Kafka.Tests;
@@ -86,6 +88,35 @@ public class KafkaPipelineSinkTests : IClassFixture<MockKafkaCluster>
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_2_MiB_rejected_segment_becomes_a_truncated_dead_letter_Kafka_takes()
+    {
+        // Before the bound, such a dead letter was over 1 MB: refused (MsgSizeTooLarge), never committed, read again.
+        var options = _cluster.Options();
+        var segment = TestData.Segmenter(Patient, Device).Segment(0).Clone();
+        var rng = new Random(5);
+        foreach (var lead in segment.Leads)
+            while (lead.Samples.Count < 220_000) lead.Samples.Add(rng.Next(int.MinValue, int.MaxValue));
+        Assert.True(segment.CalculateSize() >= 2 * 1024 * 1024, $"{segment.CalculateSize()} bytes");
+        var rejected = new SegmentValidator().Validate(segment, TestData.T0.AddSeconds(30));
+        Assert.Equal(RejectionReason.TooManySamples, rejected.Rejection!.Reason);
+        var at = new SourcePosition(options.Topics.Segments, 2, 4321);
+
+        using var sink = new KafkaPipelineSink(options);
+        var outcome = await sink.Write(PipelineOutput.Of(rejected), TestData.T0, at).WaitAsync(Patience);
+        Assert.Equal(new DeliveryOutcome(1, 0, null), outcome);
+
+        var dead = Assert.Single(TestData.ReadAll(_cluster.BootstrapServers, options.Topics.DeadLetter, 1, Patience));
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(dead.Message.Value), 1, options.MaxDeadLetterBytes);
+        using var letter = JsonDocument.Parse(dead.Message.Value);
+        var root = letter.RootElement;
+        Assert.Equal("TooManySamples", root.GetProperty("reason").GetString());
+        Assert.Equal(4321, root.GetProperty("source").GetProperty("offset").GetInt64());
+        Assert.True(root.GetProperty("truncated").GetBoolean());
+        Assert.Equal(segment.CalculateSize(), root.GetProperty("original").GetProperty("bytes").GetInt32());
+        Assert.Equal(Patient, root.GetProperty("segment").GetProperty("patientId").GetString());
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task An_unreadable_message_is_dead_lettered_with_its_position_and_bytes()
     {
         var options = _cluster.Options();
@@ -111,19 +142,27 @@ public class KafkaPipelineSinkTests : IClassFixture<MockKafkaCluster>
     public async System.Threading.Tasks.Task A_message_kafka_refuses_is_counted_surfaced_and_reported_in_the_outcome_not_thrown()
     {
         var options = _cluster.Options();
-        // The producer refuses anything over 1000 bytes: the dead letter (which carries the whole segment) is too big,
-        // the alert event is not.
-        options.Settings["message.max.bytes"] = "1000";
+        // The producer refuses anything over 72,000 bytes (the dead-letter bound follows it down to its smallest): an
+        // alert event with an oversized display text is too big; the dead letter and an ordinary alert event are not.
+        options.Settings["message.max.bytes"] = "72000";
+        options.MaxDeadLetterBytes = DeadLetterJson.MinMaxBytes;
+        options.MaxDeadLetterPayloadBytes = DeadLetterJson.MaxUnreadablePayloadBytes(options.MaxDeadLetterBytes);
         var outputs = OutputsWithAlerts();
         var rejected = outputs.Single(o => o.Rejected is not null);
         var withAlert = outputs.First(o => o.Published is { Alerts.Count: > 0 });
         var alertOnly = PipelineOutput.Of(withAlert.Published! with { Observations = [] });
+        var huge = PipelineOutput.Of(withAlert.Published! with
+        {
+            Observations = [],
+            Interpreted = withAlert.Published.Interpreted with { Alerts = [TestData.Alert(withAlert.Published) with { Display = new string('x', 100_000) }] },
+        });
 
         using var sink = new KafkaPipelineSink(options);
         var failures = new ConcurrentQueue<SinkFailure>();
         using var _ = sink.Failures.Subscribe(failures.Enqueue);
-        var refused = await sink.Write(rejected, TestData.T0, null).WaitAsync(Patience);
+        var refused = await sink.Write(huge, TestData.T0, null).WaitAsync(Patience);
         var accepted = await sink.Write(alertOnly, TestData.T0, null).WaitAsync(Patience);
+        var deadLetter = await sink.Write(rejected, TestData.T0, null).WaitAsync(Patience);
 
         Assert.False(refused.Acknowledged);
         Assert.Equal(1, refused.Messages);
@@ -131,9 +170,10 @@ public class KafkaPipelineSinkTests : IClassFixture<MockKafkaCluster>
         Assert.Equal("MsgSizeTooLarge", refused.FirstError);
         Assert.True(accepted.Acknowledged);
         Assert.Equal(withAlert.Published!.Alerts.Count, accepted.Messages);
+        Assert.Equal(new DeliveryOutcome(1, 0, null), deadLetter);
         Assert.Equal(1, sink.Failed);
         var failure = Assert.Single(failures);
-        Assert.Equal(options.Topics.DeadLetter, failure.Topic);
+        Assert.Equal(options.Topics.Alerts, failure.Topic);
         Assert.Equal("MsgSizeTooLarge", failure.Code);
     }
 
