@@ -29,7 +29,12 @@ public sealed class KafkaSegmentSource : IDisposable
 {
     private readonly KafkaOptions _options;
     private readonly ILogger _logger;
+    // Raised on the consume thread and completed by Dispose, both under _partitionsGate: the consumer's Close raises a
+    // revocation that may come after Dispose (disposed from inside OnNext, or the join timed out). Completed, never
+    // disposed: a disposed Subject would throw that late event back into the consume thread.
     private readonly Subject<PartitionEvent> _partitions = new();
+    private readonly object _partitionsGate = new();
+    private bool _partitionsCompleted;
     private readonly object _gate = new();
     private ConsumeLoop? _active;
     private bool _disposed;
@@ -46,7 +51,10 @@ public sealed class KafkaSegmentSource : IDisposable
     /// <summary>The segment topic's messages, in partition order. Never completes; errors only on a fatal client error.</summary>
     public IObservable<ConsumedSegment> Segments { get; }
 
-    /// <summary>Assignments, revocations and losses of partitions, raised synchronously on the consume thread.</summary>
+    /// <summary>
+    /// Assignments, revocations and losses of partitions, raised synchronously on the consume thread; completed by
+    /// <see cref="Dispose"/>, after which nothing more is raised (not the revocation of the consumer's final close).
+    /// </summary>
     public IObservable<PartitionEvent> Partitions => _partitions.AsObservable();
 
     /// <summary>The receiver clock for the validate stage (the wall clock: this is the live source).</summary>
@@ -122,8 +130,11 @@ public sealed class KafkaSegmentSource : IDisposable
             active = _active;
         }
         active?.Dispose();
-        _partitions.OnCompleted();
-        _partitions.Dispose();
+        lock (_partitionsGate)
+        {
+            _partitionsCompleted = true;
+            _partitions.OnCompleted();
+        }
     }
 
     private IDisposable Subscribe(IObserver<ConsumedSegment> observer)
@@ -150,8 +161,12 @@ public sealed class KafkaSegmentSource : IDisposable
     {
         var list = partitions.ToList();
         _logger.LogInformation("Partitions {Change}: {Partitions}", change, string.Join(", ", list));
-        try { _partitions.OnNext(new PartitionEvent(change, list)); }
-        catch (Exception e) { _logger.LogError(e, "A partition {Change} handler failed", change); }
+        lock (_partitionsGate)
+        {
+            if (_partitionsCompleted) return;   // the source is disposed: nobody is told any more
+            try { _partitions.OnNext(new PartitionEvent(change, list)); }
+            catch (Exception e) { _logger.LogError(e, "A partition {Change} handler failed", change); }
+        }
     }
 
     internal static ConsumedSegment ToConsumed(ConsumeResult<Ignore, byte[]?> result, int maxSegmentBytes)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 
 namespace CGDmer.Transports.Kafka.Tests;
 
@@ -178,5 +179,40 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
         var last = events.Last();
         Assert.Equal(PartitionChange.Revoked, last.Change);
         Assert.Equal(MockKafkaCluster.PartitionsPerTopic, last.Partitions.Count);
+    }
+    [Fact]
+    public void Disposed_from_inside_OnNext_the_partition_events_complete_once_and_the_final_revocation_throws_nowhere()
+    {
+        var options = _cluster.Options();
+        var segmenter = TestData.Segmenter("patient-d", "monitor-d");
+        using (var producer = TestData.Producer(_cluster.BootstrapServers))
+            TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(0).ToByteArray());
+
+        var log = new ListLogger<KafkaSegmentSource>();
+        var source = new KafkaSegmentSource(options, log);
+        var events = new ConcurrentQueue<string>();
+        using var _ = source.Partitions.Subscribe(e => events.Enqueue(e.Change.ToString()), e => events.Enqueue("error"), () => events.Enqueue("completed"));
+        using var disposed = new ManualResetEventSlim();
+        // Disposing from inside OnNext cannot wait for the consume thread: its close (and revocation) comes after Dispose.
+        using var subscription = source.Segments.Subscribe(_ => { source.Dispose(); disposed.Set(); });
+        Assert.True(disposed.Wait(Patience));
+        var deadline = DateTime.UtcNow + Patience;
+        while (!log.Entries.Any(e => e.Message.StartsWith("Partitions Revoked", StringComparison.Ordinal)) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+
+        Assert.Contains(log.Entries, e => e.Message.StartsWith("Partitions Revoked", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Error);
+        Assert.Equal("completed", events.Last());
+        Assert.Single(events, e => e == "completed");
+        Assert.DoesNotContain("error", events);
+    }
+
+    /// <summary>Keeps every entry logged (level and formatted message).</summary>
+    private sealed class ListLogger<T> : ILogger<T>
+    {
+        public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, formatter(state, exception)));
     }
 }
