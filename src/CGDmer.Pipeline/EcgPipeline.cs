@@ -37,8 +37,9 @@ public sealed record EcgPipelineComponents(
 }
 
 /// <summary>
-/// One output of the pipeline: a published window (Observations and alerts), a rejected segment (dead letter), or, with
-/// nothing to deliver, the settlement of inputs no window will read (<see cref="Closed"/>, <see cref="DroppedInput"/>;
+/// One output of the pipeline: a published window (Observations and alerts), a rejected segment (dead letter) or a notice
+/// (a dead letter without a segment, <see cref="ValidationResult.IsNotice"/>: a device's stream started a new epoch), or,
+/// with nothing to deliver, the settlement of inputs no window will read (<see cref="Closed"/>, <see cref="DroppedInput"/>;
 /// transports that commit read positions need them, file sinks ignore them). See <see cref="InputSettlement"/>.
 /// </summary>
 public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult? Rejected,
@@ -47,7 +48,7 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
     public static PipelineOutput Of(PublishedWindow w) => new(w, null);
     public static PipelineOutput Of(ValidationResult r) => new(null, r);
     public static PipelineOutput Of(PatientStateClosed c) => new(null, null, c);
-    /// <summary>An accepted segment dropped before windowing (duplicate or late sequence number).</summary>
+    /// <summary>An accepted segment dropped before windowing without a dead letter (duplicate or late sequence number).</summary>
     public static PipelineOutput Dropped(EcgSegmentData segment) => new(null, null, null, segment.InputOrdinal);
 
     /// <summary>True for the outputs that carry only input settlement (nothing to publish).</summary>
@@ -58,7 +59,7 @@ public sealed record PipelineOutput(PublishedWindow? Published, ValidationResult
 /// The streaming pipeline, transport-agnostic: segments in; published windows and dead letters out.
 /// <code>
 /// source → validate → sequence → [window → measure] × lanes → batch → infer (⇥) interpret → publish  (⇥: own thread, optional)
-///             └──── rejected (dead letter)
+///             └──────────┴── rejected (dead letter); new epochs (notice)
 /// </code>
 /// Alongside, the inputs no window will read are settled (<see cref="PipelineOutput.Closed"/>,
 /// <see cref="PipelineOutput.DroppedInput"/>), so an at-least-once transport can commit past them.
@@ -101,12 +102,13 @@ public static class EcgPipeline
                 .Do(r => metrics?.SegmentsRejected.WithLabels(r.Rejection!.Code).Inc())
                 .Select(PipelineOutput.Of);
 
-            // Settlement side channel: raised synchronously where an input is let go, so it never trails a later window
-            // of the same patient; it completes with the windows.
+            // Settlement side channel: raised synchronously where an input is let go (dropped, or dead-lettered by the
+            // sequence stage), so it never trails a later window of the same patient; it completes with the windows.
             var settled = new Subject<PipelineOutput>();
             var published = validated
-                .Accepted()
-                .InSequence(c.Sequences, metrics, dropped => settled.OnNext(PipelineOutput.Dropped(dropped)))
+                .Where(r => r.IsAccepted)
+                .InSequence(c.Sequences, metrics, dropped => settled.OnNext(PipelineOutput.Dropped(dropped)),
+                            deadLetter => settled.OnNext(PipelineOutput.Of(deadLetter)))
                 .PerPatientLanes(c.SignalLanes, LaneQueueCapacity, lane => lane
                     .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
@@ -122,7 +124,10 @@ public static class EcgPipeline
                 .Finally(settled.OnCompleted);
 
             var subscription = Observable.Merge(rejected, settled, published).Subscribe(observer);
-            return new CompositeDisposable(subscription, validated.Connect(), settled);
+            // `settled` is never disposed: the Finally above, a lane's closing or the sequence stage may still call it on
+            // another thread after an error or a dispose ended the merge, and a disposed Subject throws that back into
+            // them (and so into the source); a completed or unsubscribed one ignores it. It holds nothing to release.
+            return new CompositeDisposable(subscription, validated.Connect());
         });
     }
 }

@@ -46,7 +46,11 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
 
     public void Add(PipelineOutput output)
     {
-        if (output.Rejected is not null) { _rejected++; return; }
+        if (output.Rejected is { } rejected)
+        {
+            if (!rejected.IsNotice) _rejected++;   // a notice (a device's new epoch) rejected nothing
+            return;
+        }
         if (output.Published is not { } published) return;   // input settlement only
         var window = published.Window;
         if (!_patients.TryGetValue(window.PatientId, out var p)) _patients[window.PatientId] = p = new Patient();

@@ -28,7 +28,7 @@ public static class ServiceComposition
 {
     /// <summary>Configuration sections, one per options class.</summary>
     public static readonly string[] Sections =
-        ["Model", "Pipeline", "Validation", "Windowing", "Measurement", "Batching", "Inference", "Infer", "Interpretation", "Publishing", "Metrics"];
+        ["Model", "Pipeline", "Validation", "Sequence", "Windowing", "Measurement", "Batching", "Inference", "Infer", "Interpretation", "Publishing", "Metrics"];
 
     public static HostApplicationBuilder CreateBuilder(string? configFile, IEnumerable<KeyValuePair<string, string?>> overrides, LogLevel minimumLevel = LogLevel.Information)
     {
@@ -58,6 +58,7 @@ public static class ServiceComposition
         AddValidated<ModelOptions>(services, config, "Model", o => o.Validate());
         AddValidated<PipelineOptions>(services, config, "Pipeline", o => o.Validate());
         AddValidated<SegmentValidationOptions>(services, config, "Validation", o => o.Validate());
+        AddValidated<SequenceOptions>(services, config, "Sequence", o => o.Validate());
         AddValidated<WindowingOptions>(services, config, "Windowing", o => o.Validate());
         AddValidated<MeasurementOptions>(services, config, "Measurement", o => o.Validate());
         AddValidated<BatchingOptions>(services, config, "Batching", o => o.Validate());
@@ -123,7 +124,8 @@ public static class ServiceComposition
             // Binding errors: a setting that does not exist (a typo) or a value of the wrong type.
             catch (InvalidOperationException e) { failures.Add($"{section}: {e.Message}"); }
         }
-        Check<ModelOptions>("Model"); Check<PipelineOptions>("Pipeline"); Check<SegmentValidationOptions>("Validation"); Check<WindowingOptions>("Windowing");
+        Check<ModelOptions>("Model"); Check<PipelineOptions>("Pipeline"); Check<SegmentValidationOptions>("Validation"); Check<SequenceOptions>("Sequence");
+        Check<WindowingOptions>("Windowing");
         Check<MeasurementOptions>("Measurement"); Check<BatchingOptions>("Batching"); Check<InferenceOptions>("Inference");
         Check<InferOptions>("Infer"); Check<InterpretationOptions>("Interpretation"); Check<PublishingOptions>("Publishing");
         Check<MetricsOptions>("Metrics");
@@ -159,7 +161,7 @@ public static class ServiceComposition
         var model = sp.GetRequiredService<IFindingsModel>();
         return new EcgPipelineComponents(
             new SegmentValidator(Get<SegmentValidationOptions>()),
-            new SequenceTracker(),
+            new SequenceTracker(Get<SequenceOptions>()),
             Get<WindowingOptions>(),
             new WindowMeasurer(Get<MeasurementOptions>()),
             Get<BatchingOptions>(),

@@ -13,6 +13,8 @@ public class OptionsTests
 
     [Theory]
     [InlineData("Batching:MaxBatchSize", "0", "Batching:MaxBatchSize")]
+    [InlineData("Sequence:ConfirmSegments", "0", "Sequence:ConfirmSegments")]
+    [InlineData("Sequence:MaxClockLeadSeconds", "-1", "Sequence:MaxClockLeadSeconds")]
     [InlineData("Windowing:HopSeconds", "-1", "Windowing:HopSeconds")]
     [InlineData("Windowing:HopSeconds", "3", "Windowing:HopSeconds")]
     [InlineData("Interpretation:OnsetWindows", "0", "Interpretation:OnsetWindows")]

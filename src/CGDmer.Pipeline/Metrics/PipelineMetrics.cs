@@ -17,6 +17,8 @@ public sealed class PipelineMetrics
         SegmentsIn = f.CreateCounter("cgdmer_segments_received_total", "ECG segments received.");
         SegmentsRejected = f.CreateCounter("cgdmer_segments_rejected_total", "ECG segments rejected, by reason.", "reason");
         SegmentsDropped = f.CreateCounter("cgdmer_segments_dropped_total", "Accepted segments not used, by reason (duplicate_sequence, late_sequence: the sequence rule; late, duplicate, error: the window stage).", "reason");
+        SequenceEpochs = f.CreateCounter("cgdmer_sequence_epochs_total",
+            "Devices whose stream started a new epoch, by reason (restart, time_gap, wrap: a new numbering; clock_jump: a clock that moved ahead).", "reason");
         SegmentsMissing = f.CreateCounter("cgdmer_segments_missing_total", "Sequence numbers skipped by devices (gaps; a late arrival within the reorder bound still counts here).");
         Windows = f.CreateCounter("cgdmer_windows_total", "Windows formed, by outcome (analyzable, no_signal).", "outcome");
         MaskedLeads = f.CreateCounter("cgdmer_masked_leads_total", "Recorded leads masked out of a window (lead-off or gap), by lead.", "lead");
@@ -42,6 +44,7 @@ public sealed class PipelineMetrics
     public Counter SegmentsIn { get; }
     public Counter SegmentsRejected { get; }
     public Counter SegmentsDropped { get; }
+    public Counter SequenceEpochs { get; }
     public Counter SegmentsMissing { get; }
     public Counter Windows { get; }
     public Counter MaskedLeads { get; }

@@ -9,7 +9,7 @@ public static class ValidateOperator
 {
     /// <summary>
     /// Maps each segment to its <see cref="ValidationResult"/>, stamping it with <paramref name="clock"/> as the receive
-    /// time and numbering it (<see cref="ValidationResult.InputOrdinal"/>: 1, 2, 3, … per subscription). If the validator or the clock throws, the result is a rejection with <see cref="RejectionReason.InternalError"/>
+    /// time (<see cref="ValidationResult.ReceivedAt"/>) and numbering it (<see cref="ValidationResult.InputOrdinal"/>: 1, 2, 3, … per subscription). If the validator or the clock throws, the result is a rejection with <see cref="RejectionReason.InternalError"/>
     /// and the stream goes on. Errors of <paramref name="source"/> itself are passed through.
     /// </summary>
     public static IObservable<ValidationResult> Validate(this IObservable<EcgSegment> source, SegmentValidator validator, Func<DateTimeOffset> clock)
@@ -35,8 +35,10 @@ public static class ValidateOperator
     {
         try
         {
-            return validator.Validate(segment, clock())
-                   ?? InternalError(segment, "validator returned null");
+            var now = clock();
+            var result = validator.Validate(segment, now) ?? InternalError(segment, "validator returned null");
+            result.ReceivedAt = now;
+            return result;
         }
         catch (Exception ex)
         {

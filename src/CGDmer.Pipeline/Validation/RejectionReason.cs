@@ -31,6 +31,24 @@ public enum RejectionReason
     UnknownUnit = 20,
     BadLeadOffRange = 21,
     NonFiniteValue = 22,
+    /// <summary>
+    /// Numbered more than the reorder bound below the device's highest accepted sequence, on data that is not old (set by
+    /// the sequence stage, <see cref="SequenceTracker"/>): a restart, a reset counter or a corrupted number. A few
+    /// consecutive ones continuing one numbering start a new epoch (<see cref="SequenceRestart"/>).
+    /// </summary>
+    SequenceBehind = 23,
+    /// <summary>
+    /// Starts further ahead of the patient's own clock than <see cref="SequenceOptions.MaxClockLead"/> (though within the
+    /// receiver's skew allowance); a few consecutive ones continuing one another are the device's new clock (<see cref="ClockJump"/>).
+    /// </summary>
+    ClockAhead = 24,
+    /// <summary>
+    /// Not a rejection: the code of a notice, a dead letter without a segment, that the device's numbering starts a new
+    /// epoch at the sequence named (a restart, a wrap or after a pause); that segment was accepted.
+    /// </summary>
+    SequenceRestart = 25,
+    /// <summary>Not a rejection: the code of a notice that the pipeline follows the patient's clock (its device's), which moved ahead, from the segment named on.</summary>
+    ClockJump = 26,
 }
 
 /// <summary>
