@@ -97,6 +97,28 @@ public class WfdbReaderTests(ITestOutputHelper output)
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData("/etc/passwd")]
+    [InlineData("../201.dat")]
+    [InlineData("sub/../../201.dat")]
+    public void A_header_naming_a_signal_file_outside_its_folder_is_refused(string file)
+    {
+        // The record's own .dat sits one level up, so following the name would read a valid-looking record.
+        var dir = TestPaths.TempDir();
+        try
+        {
+            File.Copy(TestPaths.Record("201") + ".dat", Path.Combine(dir, "201.dat"));
+            var inner = Directory.CreateDirectory(Path.Combine(dir, "rec")).FullName;
+            var header = File.ReadAllText(TestPaths.Record("201") + ".hea").Replace("201.dat", file);
+            var hea = Path.Combine(inner, "201.hea");
+            File.WriteAllText(hea, header);
+            var e = Assert.Throws<WfdbFormatException>(() => WfdbReader.Read(Path.Combine(inner, "201")));
+            Assert.Equal(hea, e.FileName);
+            Assert.Contains("record's folder", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void Stream_overload_reads_the_same_record()
     {

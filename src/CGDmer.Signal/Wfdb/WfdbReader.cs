@@ -37,9 +37,22 @@ public static class WfdbReader
             return new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         }, file => SignalFilePath(headerPath, file), options);
 
-    /// <summary>Where a signal file named in a header lives: next to the header.</summary>
-    internal static string SignalFilePath(string headerPath, string file) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(headerPath)) ?? ".", file);
+    /// <summary>
+    /// Where a signal file named in a header lives: inside the header's folder. A name that is rooted or leads out of it
+    /// (<c>/etc/passwd</c>, <c>../x.dat</c>) is refused with a <see cref="WfdbFormatException"/> naming the header, so a
+    /// record file cannot make the reader open anything else.
+    /// </summary>
+    internal static string SignalFilePath(string headerPath, string file)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(headerPath)) ?? Path.GetFullPath(".");
+        if (string.IsNullOrEmpty(file) || Path.IsPathRooted(file) || file.Contains('\\') || file.Contains('\0'))
+            throw new WfdbFormatException(headerPath, $"signal file name '{file}' must be a file in the record's folder.");
+        string full = Path.GetFullPath(Path.Combine(folder, file));
+        string inside = Path.EndsInDirectorySeparator(folder) ? folder : folder + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(inside, StringComparison.Ordinal))
+            throw new WfdbFormatException(headerPath, $"signal file name '{file}' leads out of the record's folder.");
+        return full;
+    }
 
     /// <summary>Parses <c>path.hea</c> only (no signal file is opened); <see cref="FileNotFoundException"/> when it is missing.</summary>
     public static WfdbHeader ReadHeader(string recordPathWithoutExtension)
