@@ -36,6 +36,8 @@ internal static class TrainerCommands
             (stages, _) => Probe(stages));
         yield return Verb("evaluate", "Per-label and macro AUROC with patient-bootstrap 95% CIs on the patient-disjoint test split.", [],
             (stages, _) => Evaluate(stages));
+        yield return Verb("thresholds", "Choose the probed model's decision thresholds on the validation split again.", [],
+            (stages, _) => stages.Rethreshold());
         yield return Verb("export", "Write the inference graph (encoder + heads + zero-shot head) as ONNX.", [OutOption],
             (stages, pr) => AnsiConsole.MarkupLineInterpolated($"[green]exported[/] {stages.Export(pr.GetValue(OutOption)?.FullName)}"));
         yield return Verb("all", "pretrain → probe → evaluate → export in one go.", [ResumeOption, OutOption], (stages, pr) =>

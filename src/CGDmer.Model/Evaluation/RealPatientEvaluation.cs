@@ -25,7 +25,7 @@ public static class RealPatientEvaluation
     public const string RealPooled = "real";
 
     /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
-    /// <param name="thresholds">Each label's decision threshold (chosen on validation), in <paramref name="labels"/> order.</param>
+    /// <param name="thresholds">Each label's balanced decision threshold (chosen on validation), in <paramref name="labels"/> order.</param>
     public static (List<ScoredMetric> Metrics, ChallengeScore? Challenge) Run(WindowSet set, int[] test, float[] probabilities,
         IReadOnlyList<string> labels, IReadOnlyList<double> thresholds, int bootstrap)
     {

@@ -30,7 +30,11 @@ public sealed record RunFolder(string Root)
 }
 
 /// <summary>What the probe stage decided: the labels the heads predict (in order) and their decision thresholds.</summary>
-public sealed record ProbeInfo(List<string> Labels, List<double> Thresholds, string Mode, List<string> ZeroShotLabels);
+/// <param name="Thresholds">The decision thresholds the model ships with (an alerting label's at its alert operating point).</param>
+/// <param name="BalancedThresholds">Youden's J for every label on the same validation windows: the balanced decision that
+/// classification scores (the CinC challenge's F1) are computed with. Null in probe files written before it existed.</param>
+public sealed record ProbeInfo(List<string> Labels, List<double> Thresholds, string Mode, List<string> ZeroShotLabels,
+    List<double>? BalancedThresholds = null);
 
 /// <summary>Per-label test metrics with patient-bootstrap confidence intervals.</summary>
 public sealed record LabelMetric(string Label, string Source, double Auroc, double Lower, double Upper, int Positives, int Negatives, int Patients);
@@ -81,27 +85,59 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         }
         if (labelColumns.Count == 0) throw new InvalidOperationException("No configured label has enough positive training windows to train a head.");
         var findings = Prober.Train(pre, set, Data.Train, labelColumns.ToArray(), config.Probe, progress);
-        // Thresholds from the validation split (Youden's J); the test split is never used to choose anything.
-        var thresholdIdx = Data.Validation.Length > 0 ? Data.Validation : Data.Train;
-        var probs = Prober.Predict(findings, set, thresholdIdx);
-        var thresholds = new List<double>();
-        for (int c = 0; c < labelColumns.Count; c++)
-        {
-            // Only windows whose source annotates the label; real windows only when there are such with both classes.
-            var known = Enumerable.Range(0, thresholdIdx.Length).Where(k => set.IsKnown(thresholdIdx[k], labelColumns[c])).ToArray();
-            var real = known.Where(k => set.Sources[thresholdIdx[k]] != "synthetic").ToArray();
-            bool Both(int[] ks) => ks.Any(k => set.HasLabel(thresholdIdx[k], labelColumns[c])) && ks.Any(k => !set.HasLabel(thresholdIdx[k], labelColumns[c]));
-            var use = Both(real) ? real : known;
-            var s = use.Select(k => probs[k * labelColumns.Count + c]).ToArray();
-            var y = use.Select(k => set.HasLabel(thresholdIdx[k], labelColumns[c])).ToArray();
-            thresholds.Add(Both(use) ? Auroc.YoudenThreshold(s, y) : 0.5);
-        }
         Directory.CreateDirectory(run.Probe);
         findings.save(run.FindingsWeights);
-        var info = new ProbeInfo(labelColumns.Select(c => set.Labels[c].Key).ToList(), thresholds, config.Probe.Mode,
-            labelColumns.Select(c => set.Labels[c].Key).ToList());
+        var keys = labelColumns.Select(c => set.Labels[c].Key).ToList();
+        var (shipped, balanced) = Thresholds(findings, keys);
+        var info = new ProbeInfo(keys, shipped, config.Probe.Mode, keys, balanced);
         File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
         return info;
+    }
+
+    /// <summary>Chooses the decision thresholds of the probed model again (after a change of the rule) and rewrites probe.json.</summary>
+    public ProbeInfo Rethreshold()
+    {
+        var (model, info, _) = LoadFindings();
+        var (shipped, balanced) = Thresholds(model, info.Labels);
+        info = info with { Thresholds = shipped, BalancedThresholds = balanced };
+        File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
+        return info;
+    }
+
+    /// <summary>
+    /// Decision thresholds from the validation split only (the test split never chooses anything). A label with an alert
+    /// operating point (<see cref="TrainerConfig.AlertSpecificity"/>) gets the lowest threshold at which that share of the
+    /// bedside sources' (MIT-BIH, AFTDB) validation windows without it stay below: alarms are judged on monitors, and a
+    /// threshold balanced on handheld recordings raises them on every irregular non-AF rhythm. Every other label gets
+    /// Youden's J on the real validation windows that annotate it (synthetic ones only when no real ones have both classes).
+    /// </summary>
+    private (List<double> Shipped, List<double> Balanced) Thresholds(FindingsModel findings, IReadOnlyList<string> keys)
+    {
+        var set = Data.Set;
+        var idx = Data.Validation.Length > 0 ? Data.Validation : Data.Train;
+        var probs = Prober.Predict(findings, set, idx);
+        var thresholds = new List<double>();
+        var balanced = new List<double>();
+        for (int c = 0; c < keys.Count; c++)
+        {
+            int col = set.Labels.ToList().FindIndex(l => l.Key == keys[c]);
+            var known = Enumerable.Range(0, idx.Length).Where(k => set.IsKnown(idx[k], col)).ToArray();
+            var real = known.Where(k => set.Sources[idx[k]] != "synthetic").ToArray();
+            bool Both(int[] ks) => ks.Any(k => set.HasLabel(idx[k], col)) && ks.Any(k => !set.HasLabel(idx[k], col));
+            var bedsideNegatives = real.Where(k => set.Sources[idx[k]] is "mitbih" or "aftdb" && !set.HasLabel(idx[k], col))
+                .Select(k => probs[k * keys.Count + c]).Order().ToArray();
+            var use = Both(real) ? real : known;
+            var s = use.Select(k => probs[k * keys.Count + c]).ToArray();
+            var y = use.Select(k => set.HasLabel(idx[k], col)).ToArray();
+            balanced.Add(Both(use) ? Auroc.YoudenThreshold(s, y) : 0.5);
+            if (config.AlertSpecificity.TryGetValue(keys[c], out double specificity) && bedsideNegatives.Length > 0)
+            {
+                double quantile = bedsideNegatives[Math.Min(bedsideNegatives.Length - 1, (int)Math.Ceiling(specificity * bedsideNegatives.Length) - 1)];
+                thresholds.Add(Math.Min(1, BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((float)quantile) + 1)));
+            }
+            else thresholds.Add(balanced[^1]);
+        }
+        return (thresholds, balanced);
     }
 
     /// <summary>Loads the probed findings model, with the zero-shot head built from label prompts.</summary>
@@ -144,7 +180,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         var test = Data.Test;
         if (test.Length == 0) throw new InvalidOperationException("The test split is empty: configure test records or a synthetic test share.");
         var probs = Prober.Predict(model, set, test);
-        var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.Thresholds, bootstrap);
+        var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap);
         var metrics = scored.Where(m => m.Level == RealPatientEvaluation.Window && !m.Source.Contains("-vs-") && m.Source != RealPatientEvaluation.RealPooled)
             .Select(m => new LabelMetric(m.Label, m.Source, m.Auroc, m.Lower, m.Upper, m.Positives, m.Negatives, m.Patients)).ToList();
         var curves = new List<(string, List<(double, double, double)>, double)>();

@@ -18,6 +18,11 @@ public sealed record TrainerConfig
     public bool RhythmFeatures { get; init; }
     /// <summary>The validation bar a label must pass on held-out real patients to be published (contract v3 <c>validated</c>).</summary>
     public ValidationBar Validation { get; init; } = new();
+    /// <summary>
+    /// Alerting labels' operating point: the share of bedside validation windows without the finding that must stay below
+    /// its threshold (see RunStages.Thresholds). Labels not listed get Youden's J.
+    /// </summary>
+    public Dictionary<string, double> AlertSpecificity { get; init; } = new() { ["atrial_fibrillation"] = 0.99 };
     /// <summary>Label keys the classification heads predict (see EcgLabels).</summary>
     public List<string> Labels { get; init; } =
         ["sinus_rhythm", "atrial_fibrillation", "atrial_flutter", "ventricular_tachycardia", "pvc", "sinus_bradycardia", "sinus_tachycardia", "lbbb", "rbbb"];

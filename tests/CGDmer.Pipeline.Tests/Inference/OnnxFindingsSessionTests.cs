@@ -47,11 +47,16 @@ public sealed class OnnxFindingsSessionTests : IDisposable
     private static float[] Reference(float[] ecg, float[] mask, int batch, WindowGeometry g)
     {
         using var session = new InferenceSession(ModelPath);
-        using var results = session.Run([
+        List<NamedOnnxValue> inputs = [
             NamedOnnxValue.CreateFromTensor(ModelMetadata.EcgInput, new DenseTensor<float>(ecg, [batch, g.LeadCount, g.WindowSamples])),
             NamedOnnxValue.CreateFromTensor(ModelMetadata.LeadMaskInput, new DenseTensor<float>(mask, [batch, g.LeadCount])),
             NamedOnnxValue.CreateFromTensor(ModelMetadata.LeadIdsInput, new DenseTensor<long>(Enumerable.Range(0, g.LeadCount).Select(i => (long)i).ToArray(), [g.LeadCount])),
-        ], [ModelMetadata.ProbabilitiesOutput]);
+        ];
+        // The session's rhythm feature buffer holds zeros unless a batch writes it; so does the reference's.
+        if (session.InputMetadata.TryGetValue(ModelMetadata.RhythmFeaturesInput, out var rhythm))
+            inputs.Add(NamedOnnxValue.CreateFromTensor(ModelMetadata.RhythmFeaturesInput,
+                new DenseTensor<float>(new float[batch * rhythm.Dimensions[1]], [batch, rhythm.Dimensions[1]])));
+        using var results = session.Run(inputs, [ModelMetadata.ProbabilitiesOutput]);
         return results[0].AsTensor<float>().ToArray();
     }
 
@@ -374,7 +379,7 @@ public sealed class OnnxFindingsSessionTests : IDisposable
         var moreLabels = Derived("more-labels.onnx", m =>
         {
             var p = m.MetadataProps.Single(x => x.Key == "cgdmer.labels");
-            p.Value = p.Value.TrimEnd(']') + ",{\"key\":\"extra\",\"snomed_ct\":\"1\",\"display\":\"Extra\",\"threshold\":0.5}]";
+            p.Value = p.Value.TrimEnd(']') + ",{\"key\":\"extra\",\"snomed_ct\":\"1\",\"display\":\"Extra\",\"threshold\":0.5,\"validated\":false}]";
         });
         var e2 = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(moreLabels, Cpu()));
         int shipped;

@@ -252,13 +252,15 @@ public sealed class RhythmInputTests : IDisposable
     }
 
     [Fact]
-    public void The_shipped_contract_v2_model_has_no_rhythm_input()
+    public void The_shipped_model_takes_rhythm_features_and_publishes_only_its_validated_labels()
     {
         using var s = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), Cpu(maxBatch: 2));
-        Assert.Equal("2", s.Metadata.SourceContractVersion);
-        Assert.False(s.Metadata.HasRhythmInput);
-        Assert.True(s.RhythmFeaturesInput.IsEmpty);
-        Assert.All(s.Metadata.Labels, l => Assert.True(l.MayBePublished));
+        Assert.Equal("3", s.Metadata.SourceContractVersion);
+        Assert.Equal(RhythmFeatures.Identifier, s.Metadata.RhythmFeatures);
+        Assert.Equal(2 * RhythmFeatures.Count, s.RhythmFeaturesInput.Length);
+        Assert.All(s.Metadata.Labels, l => Assert.NotNull(l.Validated));
+        Assert.True(s.Metadata.Labels.Single(l => l.Key == "atrial_fibrillation").MayBePublished);
+        Assert.False(s.Metadata.Labels.Single(l => l.Key == "rbbb").MayBePublished);
     }
 
     [Fact]
