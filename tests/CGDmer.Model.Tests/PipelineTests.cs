@@ -23,13 +23,19 @@ public class PipelineTests
         try
         {
             var mitbih = Path.Combine(TestData.RepoRoot, "data", "mitbih").Replace("\\", "/");
+            var cinc = Path.Combine(TestData.RepoRoot, "data", "cinc2017").Replace("\\", "/");
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "cinc-test.txt"), "# test\nA00225\n");
+            File.WriteAllText(Path.Combine(dir, "cinc-validation.txt"), "A08050\n");
             var cfgPath = WriteConfig(dir, $$"""
             {
               "name": "e2e", "version": "0.0.1",
               "model": { "dim": 16, "depth": 1, "heads": 2, "decoderDim": 8, "textDim": 16, "textDepth": 1, "textHeads": 2, "projectionDim": 8 },
+              "rhythmFeatures": true,
               "data": {
                 "synthetic": { "count": 60, "baseSeed": 7, "validationShare": 0.2, "testShare": 0.2 },
-                "mitBih": { "dir": "{{mitbih}}", "records": ["201", "203"], "testRecords": ["201"], "maxSecondsPerRecord": 600 }
+                "mitBih": { "dir": "{{mitbih}}", "records": ["201", "203"], "testRecords": ["201"], "maxSecondsPerRecord": 600 },
+                "cinc2017": { "dir": "{{cinc}}", "testList": "cinc-test.txt", "validationList": "cinc-validation.txt" }
               },
               "pretrain": { "epochs": 1, "batchSize": 16 },
               "probe": { "linearIterations": 50 },
@@ -47,6 +53,7 @@ public class PipelineTests
             Assert.Contains("atrial_fibrillation", info.Labels);
             var metrics = stages.Evaluate(bootstrap: 50);
             Assert.Contains(metrics, m => m.Label == "atrial_fibrillation" && m.Source == "mitbih" && !double.IsNaN(m.Auroc));
+            Assert.Contains(stages.Data.Test, i => stages.Data.Set.Patients[i] == "cinc-A00225");
             Assert.True(File.Exists(Path.Combine(run.Evaluation, "roc.png")));
             Assert.True(File.Exists(Path.Combine(run.Evaluation, "pretrain-loss.png")));
             var onnx = stages.Export();
@@ -54,8 +61,13 @@ public class PipelineTests
             var meta = ModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, onnx);
             Assert.Equal(info.Labels, meta.Labels.Select(l => l.Key));
             Assert.Equal(100, meta.SampleRateHz);
+            Assert.Equal(Signal.Beats.RhythmFeatures.Identifier, meta.RhythmFeatures);
+            Assert.Contains(ModelMetadata.RhythmFeaturesInput, session.InputMetadata.Keys);
             using var doc = JsonDocument.Parse(meta.Metrics);
-            Assert.True(doc.RootElement.TryGetProperty("macro_auroc", out _));
+            // Every label's validated flag in the metadata is the evaluation's verdict.
+            var verdict = doc.RootElement.GetProperty("validated");
+            Assert.All(meta.Labels, l => Assert.Equal(verdict.GetProperty(l.Key).GetBoolean(), l.Validated));
+            Assert.True(doc.RootElement.TryGetProperty("labels", out _));
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
