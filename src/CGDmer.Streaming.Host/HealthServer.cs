@@ -8,7 +8,8 @@ namespace CGDmer.Streaming.Host;
 /// <summary>
 /// The service's HTTP face: Prometheus metrics at <c>/metrics</c> (prometheus-net's <see cref="MetricServer"/>) and the
 /// probes <c>/healthz</c> (the process and its pipeline are alive) and <c>/readyz</c> (model loaded and warmed up,
-/// pipeline running) on the same address, for Kubernetes-style liveness and readiness checks.
+/// pipeline running) on the same address, for Kubernetes-style liveness and readiness checks. The probes answer their
+/// exact paths and GET or HEAD only.
 /// </summary>
 public sealed class HealthServer : IDisposable
 {
@@ -31,10 +32,20 @@ public sealed class HealthServer : IDisposable
 
     public string Address { get; }
 
+    /// <summary>Starts serving; throws <see cref="HttpListenerException"/> (having released what it bound) when the address is taken.</summary>
     public void Start()
     {
-        _metrics.Start();
-        _probes.Start();
+        try
+        {
+            _metrics.Start();
+            _probes.Start();
+        }
+        catch
+        {
+            // A port in use: release what was bound before passing the error on.
+            try { Dispose(); } catch (Exception) { }
+            throw;
+        }
         _loop = Task.Run(ServeProbesAsync);
         _log.LogInformation("Metrics at {Address}metrics, probes at {Address}healthz and {Address}readyz", Address, Address, Address);
     }
@@ -49,16 +60,48 @@ public sealed class HealthServer : IDisposable
             catch (HttpListenerException) { continue; }
             try
             {
-                var path = context.Request.Url?.AbsolutePath.TrimEnd('/') ?? "";
-                var (ok, text) = path.EndsWith("readyz", StringComparison.Ordinal) ? _health.Readiness() : _health.Liveness();
-                context.Response.StatusCode = ok ? 200 : 503;
-                context.Response.ContentType = "text/plain; charset=utf-8";
-                var body = Encoding.UTF8.GetBytes(text + "\n");
-                await context.Response.OutputStream.WriteAsync(body);
+                await AnswerAsync(context).ConfigureAwait(false);
             }
             catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { }
             finally { try { context.Response.Close(); } catch (Exception) { } }
         }
+    }
+
+    /// <summary>
+    /// Answers a probe: only the exact paths <c>/healthz</c> and <c>/readyz</c> (404 otherwise, so a typo is not taken
+    /// for liveness) and only GET or HEAD (405 with <c>Allow</c> otherwise); HEAD gets the status without a body.
+    /// </summary>
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        response.ContentType = "text/plain; charset=utf-8";
+        var path = request.Url?.AbsolutePath ?? "";
+        (bool Ok, string Text) answer;
+        if (path == "/healthz") answer = _health.Liveness();
+        else if (path == "/readyz") answer = _health.Readiness();
+        else
+        {
+            response.StatusCode = 404;
+            await WriteAsync(response, "not found", request.HttpMethod).ConfigureAwait(false);
+            return;
+        }
+        if (request.HttpMethod is not ("GET" or "HEAD"))
+        {
+            response.StatusCode = 405;
+            response.AddHeader("Allow", "GET, HEAD");
+            await WriteAsync(response, "method not allowed", request.HttpMethod).ConfigureAwait(false);
+            return;
+        }
+        response.StatusCode = answer.Ok ? 200 : 503;
+        await WriteAsync(response, answer.Text, request.HttpMethod).ConfigureAwait(false);
+    }
+
+    private static async Task WriteAsync(HttpListenerResponse response, string text, string method)
+    {
+        var body = Encoding.UTF8.GetBytes(text + "\n");
+        response.ContentLength64 = body.Length;
+        if (method != "HEAD") await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using CGDmer.Pipeline;
@@ -210,7 +211,17 @@ internal abstract class MonitoredService(ServiceHealth health, IOptions<MetricsO
         if (metrics.Enabled)
         {
             server = new HealthServer(metrics.Hostname, metrics.Port, Prometheus.Metrics.DefaultRegistry, Health, Log);
-            server.Start();
+            try { server.Start(); }
+            catch (Exception e) when (e is HttpListenerException or System.Net.Sockets.SocketException or IOException)
+            {
+                // A port in use is a setting to change, not a crash: one line naming it, exit 2 as for any bad setting.
+                server = null;   // Start released what it had bound
+                Log.LogCritical("Metrics:Port {Port} on {Hostname} cannot be served ({Error}); choose another Metrics:Port or set Metrics:Enabled=false",
+                    metrics.Port, metrics.Hostname, e.Message);
+                Environment.ExitCode = 2;
+                lifetime.StopApplication();
+                return;
+            }
         }
         try
         {

@@ -47,4 +47,44 @@ public class HealthServerTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("readyz")).StatusCode);
     }
+
+    [Fact]
+    public async Task Probes_answer_their_exact_paths_and_GET_or_HEAD_only()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var health = new ServiceHealth();
+        health.MarkReady();
+        int port = FreePort();
+        using var server = new HealthServer("localhost", port, registry, health, NullLogger.Instance);
+        server.Start();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}/") };
+
+        // Paths that only start like a probe are not one (they used to answer liveness).
+        foreach (var path in new[] { "healthzzz", "readyz/x", "healthz/", "healthz/readyz", "readyzz" })
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(path)).StatusCode);
+
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Options, HttpMethod.Patch })
+        {
+            var response = await http.SendAsync(new HttpRequestMessage(method, "healthz"));
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+            Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow.Concat(response.Headers.TryGetValues("Allow", out var a) ? a : []).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries)).Distinct().Order());
+        }
+
+        var head = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "readyz"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
+        Assert.Equal("ready\n", await http.GetStringAsync("readyz"));
+    }
+
+    [Fact]
+    public void A_port_in_use_fails_to_start_and_releases_what_it_bound()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        int port = FreePort();
+        using var first = new HealthServer("localhost", port, registry, new ServiceHealth(), NullLogger.Instance);
+        first.Start();
+        using var second = new HealthServer("localhost", port, registry, new ServiceHealth(), NullLogger.Instance);
+        Assert.Throws<HttpListenerException>(second.Start);
+    }
 }
