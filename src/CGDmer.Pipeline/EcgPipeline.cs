@@ -77,7 +77,7 @@ public static class EcgPipeline
     private static IObservable<TOut> Let<TIn, TOut>(this IObservable<TIn> source, Func<IObservable<TIn>, IObservable<TOut>> stage) => stage(source);
 
     private static WindowingOptions PerLane(WindowingOptions o, int lanes) =>
-        lanes == 1 ? o : o.WithMaxPatients(Math.Max(1, (o.MaxPatients + lanes - 1) / lanes));
+        lanes == 1 ? o : o.WithMaxPatients((int)Math.Max(1, ((long)o.MaxPatients + lanes - 1) / lanes));
 
     /// <summary>
     /// Composes the stages over <paramref name="segments"/>. <paramref name="clock"/> is the receiver clock for the

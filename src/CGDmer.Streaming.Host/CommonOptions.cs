@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
+using CGDmer.Signal.Wfdb;
 using Spectre.Console;
 
 namespace CGDmer.Streaming.Host;
@@ -31,10 +32,29 @@ internal static class CommonOptions
         {
             int eq = s.IndexOf('=');
             if (eq <= 0 || !s[..eq].Contains(':'))
-                throw new ArgumentException($"--set '{s}' is not of the form Section:Option=value");
+                throw new ArgumentException($"--set '{Redacted(s)}' is not of the form Section:Option=value");
             yield return new(s[..eq], s[(eq + 1)..]);
         }
         if (pr.GetValue(ModelOption) is { } model) yield return new("Model:Path", model.FullName);
+    }
+
+    // Parts of a key that hold a secret's value: a bearer token, HTTP headers, librdkafka's sasl.* and ssl.*key*, passwords.
+    private static readonly string[] SecretParts = ["token", "secret", "password", "passwd", "credential", "apikey", "api-key", "sasl", "ssl", "header", "authorization", "key"];
+
+    /// <summary>
+    /// A malformed --set as it may be echoed: everything up to and including the first part (between colons) that looks
+    /// like a secret's name, then "…", since without an '=' nobody can tell where the key ends and the token begins.
+    /// </summary>
+    internal static string Redacted(string set)
+    {
+        var parts = set.Split(':');
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string part = parts[i].Split('=')[0];
+            if (SecretParts.Any(secret => part.Contains(secret, StringComparison.OrdinalIgnoreCase)))
+                return string.Join(':', parts[..i].Append(part)) + (part.Length < parts[i].Length || i + 1 < parts.Length ? ":…" : "");
+        }
+        return set;
     }
 
     /// <summary>Prints every invalid setting (each names its section and option); false when there was one.</summary>
@@ -45,12 +65,16 @@ internal static class CommonOptions
         return failures.Count == 0;
     }
 
-    /// <summary>Runs a verb; expected failures (bad files, bad options, a model that breaks the contract) print one clear line and exit 2.</summary>
+    /// <summary>
+    /// Runs a verb; expected failures (bad files, bad options, a model that breaks the contract) print one clear line
+    /// and exit 2 (the message names the file or setting), never a stack trace.
+    /// </summary>
     public static int Guard(Func<int> body)
     {
         try { return body(); }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-                                      or NotSupportedException or OptionsValidationException or IOException or InvalidOperationException)
+                                      or NotSupportedException or OptionsValidationException or IOException or InvalidOperationException
+                                      or UnauthorizedAccessException or WfdbFormatException or FormatException or OverflowException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;

@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using CGDmer.Pipeline;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Publishing;
+using CGDmer.Pipeline.Validation;
 using CGDmer.Signal.Datasets;
 using CGDmer.Signal.Synthesis;
 using CGDmer.Transports.Files;
@@ -41,7 +44,9 @@ public static class ReplayCommand
 
     public static Command Create()
     {
-        var cmd = new Command("replay", "Embedded default: replay WFDB records or synthetic patients through the pipeline, write NDJSON, print a summary. No Kafka.")
+        var cmd = new Command("replay", "Embedded default: replay WFDB records or synthetic patients through the pipeline, write NDJSON, print a summary. No Kafka. "
+                                        + "SIGINT or SIGTERM stops it cleanly (complete lines, summary of what was replayed) with exit code 130 or 143; "
+                                        + "a bad record file or option is one line and exit 2.")
         {
             RecordOption, SyntheticOption, SyntheticSecondsOption, SeedOption, CopiesOption, PaceOption, SpeedOption, SegmentOption, OutOption,
         };
@@ -61,12 +66,60 @@ public static class ReplayCommand
         var request = new ReplayRequest(
             pr.GetValue(RecordOption) ?? [], pr.GetValue(SyntheticOption), pr.GetValue(SyntheticSecondsOption), pr.GetValue(SeedOption),
             pr.GetValue(CopiesOption), pace, pr.GetValue(SpeedOption), pr.GetValue(SegmentOption), pr.GetValue(OutOption)!.FullName);
-        var patients = ReplayJob.BuildPatients(request, out var references);
+        // SIGINT and SIGTERM end the replay as if its records ended: the pipeline drains, the files end in complete
+        // lines and the summary is written; a second signal ends the process at once.
+        using var interrupt = new ReplayInterrupt();
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
         using var host = builder.Build();
         if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
-        ReplayJob.Run(host.Services, request, patients, references, print: true);
-        return 0;
+        var validation = host.Services.GetRequiredService<IOptions<SegmentValidationOptions>>().Value;
+        var patients = ReplayJob.BuildPatients(request, out var references, validation);
+        ReplayJob.Run(host.Services, request, patients, references, print: true, interrupt.Token);
+        if (interrupt.Signal is not { } signal) return 0;
+        AnsiConsole.MarkupLineInterpolated($"[yellow]interrupted[/] by {signal}: the files and the summary hold what was replayed before it");
+        return interrupt.ExitCode;
+    }
+}
+
+/// <summary>
+/// Turns the first SIGINT or SIGTERM into a cancellation (the replay then stops cleanly) and lets a second one end the
+/// process as usual. Exit codes follow the shell's 128 + signal: 130 for SIGINT, 143 for SIGTERM.
+/// </summary>
+internal sealed class ReplayInterrupt : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private readonly PosixSignalRegistration[] _registrations;
+    private volatile string? _signal;
+    private int _exitCode;
+
+    public ReplayInterrupt()
+    {
+        _registrations =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Handle(context, "SIGINT", 130)),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Handle(context, "SIGTERM", 143)),
+        ];
+    }
+
+    public CancellationToken Token => _cts.Token;
+    /// <summary>The first signal received, or null.</summary>
+    public string? Signal => _signal;
+    public int ExitCode => Volatile.Read(ref _exitCode);
+
+    private void Handle(PosixSignalContext context, string name, int exitCode)
+    {
+        if (_signal is not null) return;   // the second signal: the default action ends the process
+        context.Cancel = true;
+        Volatile.Write(ref _exitCode, exitCode);
+        _signal = name;
+        // Not on the signal's thread: cancelling drains the pipeline, and a second signal must still be handled meanwhile.
+        ThreadPool.QueueUserWorkItem(_ => _cts.Cancel());
+    }
+
+    // The token source is not disposed: a signal arriving as the replay ends may still cancel it.
+    public void Dispose()
+    {
+        foreach (var r in _registrations) r.Dispose();
     }
 }
 
@@ -78,9 +131,19 @@ public sealed record ReplayRequest(
 /// <summary>The replay itself, callable without the CLI (tests use it).</summary>
 public static class ReplayJob
 {
+    /// <summary>Most patients one replay simulates (records × copies + synthetic): a replay holds every recording in memory.</summary>
+    public const int MaxPatients = 10_000;
+
+    /// <summary>Longest synthetic recording (a day): each is generated in memory before the replay starts.</summary>
+    public const double MaxSyntheticSeconds = 86_400;
+
     /// <summary>Replays <paramref name="patients"/> through the pipeline built from <paramref name="services"/>; returns the summary.</summary>
+    /// <remarks>
+    /// Cancelling <paramref name="cancel"/> stops the source as if the records had ended: the pipeline drains what it
+    /// holds, the NDJSON files end in complete lines and the summary covers what was replayed.
+    /// </remarks>
     public static ReplaySummary Run(IServiceProvider services, ReplayRequest request, IReadOnlyList<RecordingSegmenter> patients,
-                                    IReadOnlyDictionary<string, RecordReference> references, bool print)
+                                    IReadOnlyDictionary<string, RecordReference> references, bool print, CancellationToken cancel = default)
     {
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Replay");
         var model = services.GetRequiredService<IFindingsModel>();
@@ -93,7 +156,8 @@ public static class ReplayJob
         var watch = Stopwatch.StartNew();
         using (var sink = new NdjsonPipelineSink(request.OutputDirectory, model.Metadata, publishing))
         {
-            EcgPipeline.Run(source.Segments(), () => source.Now, components)
+            var stop = Observable.Create<Unit>(o => cancel.Register(() => o.OnNext(Unit.Default)));
+            EcgPipeline.Run(source.Segments().TakeUntil(stop), () => source.Now, components)
                 .Do(output =>
                 {
                     sink.Write(output, source.Now);
@@ -111,22 +175,36 @@ public static class ReplayJob
     }
 
     /// <summary>The simulated patients of a request: each record (× copies) and each synthetic patient, with the records' annotations.</summary>
-    public static List<RecordingSegmenter> BuildPatients(ReplayRequest request, out Dictionary<string, RecordReference> references)
+    /// <remarks>
+    /// A record whose sample rate lies outside <paramref name="validation"/>'s range (the contract's [50, 2000] Hz by
+    /// default) is refused with <see cref="InvalidDataException"/> naming the record and the rate: its every segment
+    /// would be rejected, leaving empty or misleading output.
+    /// </remarks>
+    public static List<RecordingSegmenter> BuildPatients(ReplayRequest request, out Dictionary<string, RecordReference> references,
+                                                         SegmentValidationOptions? validation = null)
     {
+        validation ??= new SegmentValidationOptions();
         references = [];
         var records = request.Records;
         int synthetic = request.Synthetic;
-        if (synthetic < 0) throw new ArgumentException($"--synthetic must be ≥ 0, got {synthetic}");
+        if (synthetic is < 0 or > MaxPatients) throw new ArgumentException($"--synthetic must be in [0, {MaxPatients}], got {synthetic}");
         if (records.Count == 0 && synthetic == 0) records = [Path.Combine("data", "mitbih", "201")];
         int copies = request.Copies;
-        if (copies < 1) throw new ArgumentException($"--copies must be ≥ 1, got {copies}");
+        if (copies is < 1 or > MaxPatients) throw new ArgumentException($"--copies must be in [1, {MaxPatients}], got {copies}");
+        if ((long)copies * records.Count + synthetic > MaxPatients)
+            throw new ArgumentException($"--record × --copies + --synthetic must be at most {MaxPatients} patients, got {(long)copies * records.Count + synthetic}");
         double segmentSeconds = request.SegmentSeconds;
-        if (!(request.Speed > 0)) throw new ArgumentException($"--speed must be > 0, got {request.Speed}");
+        if (!(segmentSeconds > 0 && segmentSeconds <= 30)) throw new ArgumentException($"--segment-seconds must be in (0, 30], got {segmentSeconds}");
+        if (!(request.Speed > 0) || !double.IsFinite(request.Speed)) throw new ArgumentException($"--speed must be finite and > 0, got {request.Speed}");
         var patients = new List<RecordingSegmenter>();
         int n = 0;
         foreach (var path in records)
         {
             var recording = ReplayRecording.FromWfdb(path, out var dataset);
+            double rate = recording.SampleRateHz;
+            if (!(rate >= validation.MinSampleRateHz && rate <= validation.MaxSampleRateHz))
+                throw new InvalidDataException(
+                    $"WFDB record '{path}': sample rate {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} Hz is outside the accepted [{validation.MinSampleRateHz}, {validation.MaxSampleRateHz}] Hz (Validation:MinSampleRateHz, Validation:MaxSampleRateHz).");
             string prefix = dataset switch
             {
                 WfdbDataset.Cinc2017 => "cinc2017",
@@ -146,7 +224,7 @@ public static class ReplayJob
         if (synthetic > 0)
         {
             double seconds = request.SyntheticSeconds;
-            if (!(seconds >= 10)) throw new ArgumentException($"--synthetic-seconds must be ≥ 10, got {seconds}");
+            if (!(seconds is >= 10 and <= MaxSyntheticSeconds)) throw new ArgumentException($"--synthetic-seconds must be in [10, {MaxSyntheticSeconds}], got {seconds}");
             var sampler = new DatasetSampler(new ConditionMix(), seconds, 500);
             int seed = request.Seed;
             for (int i = 0; i < synthetic; i++, n++)

@@ -37,7 +37,7 @@ public sealed class RecordReference
     public static RecordReference? TryLoad(string recordPath, WfdbDataset dataset, double sampleRateHz, long recordLength, DateTimeOffset start)
     {
         try { return Load(recordPath, dataset, sampleRateHz, recordLength, start); }
-        catch (WfdbFormatException e)
+        catch (Exception e) when (e is WfdbFormatException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidDataException($"Cannot read the annotations of record '{recordPath}': {e.Message}", e);
         }
@@ -51,7 +51,12 @@ public sealed class RecordReference
         if (File.Exists(atr))
         {
             var annotations = AnnotationReader.Read(atr);
-            var beats = AnnotationReader.Beats(annotations).Select(b => Ticks(b.Sample)).ToArray();
+            // An empty or garbled file would compare the replay with nothing and print a false agreement table.
+            var annotated = AnnotationReader.Beats(annotations).ToList();
+            if (annotated.Count == 0) throw new WfdbFormatException(atr, "holds no beat annotations, so there is no reference to compare with.");
+            if (annotations.FirstOrDefault(a => a.Sample < 0 || a.Sample > recordLength) is { } outside)
+                throw new WfdbFormatException(atr, $"annotation at sample {outside.Sample} lies outside the record's {recordLength} samples.");
+            var beats = annotated.Select(b => Ticks(b.Sample)).ToArray();
             var af = AnnotationReader.RhythmEpisodes(annotations, recordLength)
                 .Where(e => e.Rhythm == "(AFIB")
                 .Select(e => (new DateTimeOffset(Ticks(e.Start), TimeSpan.Zero), new DateTimeOffset(Ticks(e.End), TimeSpan.Zero)))

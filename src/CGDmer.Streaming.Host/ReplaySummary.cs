@@ -178,6 +178,6 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
                 agreement = _agreements.GetValueOrDefault(kv.Key),
             }),
         };
-        File.WriteAllText(Path.Combine(sink.Directory, "summary.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+        PatientDataFile.WriteAllText(Path.Combine(sink.Directory, "summary.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -113,10 +113,22 @@ public static class ServiceComposition
 
     private sealed class FhirServerRegistered;
 
-    /// <summary>Resolves every options section, so that all invalid settings are reported at once, before anything starts.</summary>
+    /// <summary>Every top-level configuration section the host knows: the options sections and the transports' (Kafka, FhirServer).</summary>
+    public static IReadOnlyList<string> KnownSections => [.. Sections, KafkaOptions.SectionName, FhirServerOptions.SectionName];
+
+    /// <summary>
+    /// Resolves every options section, so that all invalid settings are reported at once (each once, under its own
+    /// section), before anything starts. A top-level section the host does not know (a misspelt <c>Bacthing:…</c> from a
+    /// file, --set or a <c>CGDMER_</c> variable) is one of them: it would otherwise be ignored without a word.
+    /// </summary>
     public static IReadOnlyList<string> ValidateAll(IServiceProvider services)
     {
         var failures = new List<string>();
+        string[] hostSettings = [HostDefaults.ContentRootKey, HostDefaults.EnvironmentKey, HostDefaults.ApplicationKey];
+        if (services.GetService<IConfiguration>() is { } configuration)
+            foreach (var section in configuration.GetChildren())
+                if (!KnownSections.Contains(section.Key, StringComparer.OrdinalIgnoreCase) && !hostSettings.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
+                    failures.Add($"{section.Key}: unknown configuration section (known: {string.Join(", ", KnownSections)})");
         void Check<T>(string section) where T : class
         {
             try { _ = services.GetRequiredService<IOptions<T>>().Value; }
@@ -146,6 +158,7 @@ public static class ServiceComposition
             try { check(); }
             catch (ArgumentException e) { failures.Add(OptionsErrors.Describe(section, e)); }
         }
+        CheckAgainstModel("Validation", () => services.GetRequiredService<IOptions<SegmentValidationOptions>>().Value.Validate(model.Geometry));
         CheckAgainstModel("Windowing", () => services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry));
         // Built once here at start-up, with a logger: it says which labels are withheld as unvalidated and which follow
         // the heart rate (the pipeline's own interpreters are built without one, so this is logged once).
@@ -160,7 +173,8 @@ public static class ServiceComposition
         T Get<T>() where T : class => sp.GetRequiredService<IOptions<T>>().Value;
         var model = sp.GetRequiredService<IFindingsModel>();
         return new EcgPipelineComponents(
-            new SegmentValidator(Get<SegmentValidationOptions>()),
+            // With the model's geometry: a rate range the window stage cannot resample is refused here, not per segment.
+            new SegmentValidator(Get<SegmentValidationOptions>(), model.Geometry),
             new SequenceTracker(Get<SequenceOptions>()),
             Get<WindowingOptions>(),
             new WindowMeasurer(Get<MeasurementOptions>()),
@@ -186,7 +200,10 @@ public static class ServiceComposition
     {
         public ValidateOptionsResult Validate(string? name, BatchingOptions options)
         {
-            var inference = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
+            InferenceOptions inference;
+            // Invalid Inference settings are reported under Inference by its own check, not again (and wrongly) under Batching.
+            try { inference = sp.GetRequiredService<IOptions<InferenceOptions>>().Value; }
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException) { return ValidateOptionsResult.Skip; }
             return options.MaxBatchSize > inference.MaxBatchSize
                 ? ValidateOptionsResult.Fail($"Batching:MaxBatchSize ({options.MaxBatchSize}) exceeds Inference:MaxBatchSize ({inference.MaxBatchSize}), the size the model's buffers are allocated for.")
                 : ValidateOptionsResult.Success;

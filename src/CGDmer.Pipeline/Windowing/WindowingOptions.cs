@@ -25,6 +25,9 @@ public sealed class WindowingOptions
     /// <summary>Bound on patients with state in memory; beyond it the least recently active patient is flushed and evicted.</summary>
     public int MaxPatients { get; set; } = 2048;
 
+    /// <summary>Largest <see cref="MaxPatients"/>: far above a ward, and small enough that sharing it among lanes cannot overflow.</summary>
+    public const int MaxPatientsLimit = 1_000_000;
+
     /// <summary>
     /// A recorded lead stays in the window's lead mask only when at most this fraction of its samples in the window is
     /// missing (gap or lead-off). 0 (default): any missing sample masks the lead, since samples are never invented.
@@ -67,7 +70,8 @@ public sealed class WindowingOptions
             throw new ArgumentException($"must be finite and in [0, 60], was {ReorderBoundSeconds}", nameof(ReorderBoundSeconds));
         if (!double.IsFinite(SilentPatientTimeoutSeconds) || SilentPatientTimeoutSeconds <= 0 || SilentPatientTimeoutSeconds > 86400)
             throw new ArgumentException($"must be finite, > 0 and ≤ 86400, was {SilentPatientTimeoutSeconds}", nameof(SilentPatientTimeoutSeconds));
-        if (MaxPatients < 1) throw new ArgumentException($"must be ≥ 1, was {MaxPatients}", nameof(MaxPatients));
+        if (MaxPatients is < 1 or > MaxPatientsLimit)
+            throw new ArgumentException($"must be in [1, {MaxPatientsLimit}], was {MaxPatients}", nameof(MaxPatients));
         if (MaxCachedSampleRates is < 1 or > 4096)
             throw new ArgumentException($"must be in [1, 4096], was {MaxCachedSampleRates}", nameof(MaxCachedSampleRates));
         if (!double.IsFinite(MaxMissingFractionPerLead) || MaxMissingFractionPerLead is < 0 or >= 1)

@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using CGDmer.Transports.Files;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CGDmer.Streaming.Host.Tests;
+
+/// <summary>
+/// The built <c>cgdmer-stream</c> as a child process: bad files and options end in one line and exit 2 (no stack trace,
+/// no secret echoed), a port in use too, and SIGTERM stops a real-time replay cleanly (exit 143, complete lines, summary).
+/// </summary>
+public class CliProcessTests
+{
+    private sealed record Result(int ExitCode, string Output);
+
+    private static string Dll => Path.Combine(AppContext.BaseDirectory, "cgdmer-stream.dll");
+    private static string Model => HostFixture.Asset("cgdmer-small.onnx");
+
+    private static ProcessStartInfo StartInfo(string workDir, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = workDir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        return info;
+    }
+
+    /// <summary>Runs the CLI to its end (killed after <paramref name="timeout"/>) and returns its exit code and stdout + stderr.</summary>
+    private static Result Run(string workDir, IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        using var process = Process.Start(StartInfo(workDir, args, environment))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("cgdmer-stream did not exit: " + stdout.Result + stderr.Result);
+        }
+        return new Result(process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static string TempDir() => Directory.CreateTempSubdirectory("cgdmer-cli-tests-").FullName;
+
+    private static void AssertOneErrorLine(Result r, params string[] naming)
+    {
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Output}");
+        Assert.DoesNotContain("   at ", r.Output);   // no stack trace
+        Assert.DoesNotContain("Unhandled exception", r.Output);
+        foreach (var n in naming) Assert.Contains(n, r.Output);
+    }
+
+    [Fact]
+    public void A_record_with_an_empty_annotation_file_is_one_line_and_exit_2()
+    {
+        var dir = TempDir();
+        try
+        {
+            foreach (var ext in new[] { "hea", "dat" }) File.Copy(HostFixture.Asset("mitbih", "201." + ext), Path.Combine(dir, "201." + ext));
+            File.WriteAllBytes(Path.Combine(dir, "201.atr"), []);
+            var r = Run(dir, ["replay", "--record", Path.Combine(dir, "201"), "--model", Model, "--out", Path.Combine(dir, "out")]);
+            AssertOneErrorLine(r, "201.atr");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void A_misspelt_section_in_an_environment_variable_is_one_line_and_exit_2()
+    {
+        var dir = TempDir();
+        try
+        {
+            var r = Run(dir, ["replay", "--synthetic", "1", "--synthetic-seconds", "10", "--model", Model, "--out", dir],
+                        new Dictionary<string, string> { ["CGDMER_Bacthing__MaxBatchSize"] = "8" });
+            AssertOneErrorLine(r, "Bacthing", "unknown configuration section");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void A_malformed_set_of_a_token_does_not_echo_it()
+    {
+        var dir = TempDir();
+        try
+        {
+            var r = Run(dir, ["replay", "--synthetic", "1", "--model", Model, "--set", "FhirServer:BearerToken:SECRET-TOKEN-1234"]);
+            AssertOneErrorLine(r, "FhirServer:BearerToken");
+            Assert.DoesNotContain("SECRET-TOKEN-1234", r.Output);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Run_with_its_metrics_port_taken_is_one_line_naming_it_and_exit_2()
+    {
+        var dir = TempDir();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+        }
+        using var taken = new HealthServer("localhost", port, registry, new ServiceHealth(), NullLogger.Instance);
+        taken.Start();
+        try
+        {
+            var r = Run(dir, ["run", "--simulated-patients", "1", "--seconds", "20", "--model", Model, "--out", dir,
+                              "--set", $"Metrics:Port={port}", "--set", "Metrics:Hostname=localhost"]);
+            AssertOneErrorLine(r, "Metrics:Port", port.ToString());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    [Fact]
+    public async Task Sigterm_stops_a_realtime_replay_with_complete_lines_a_summary_and_exit_143()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var dir = TempDir();
+        try
+        {
+            var output = Path.Combine(dir, "out");
+            using var process = Process.Start(StartInfo(dir, ["replay", "--record", HostFixture.Asset("mitbih", "201"), "--model", Model,
+                                                              "--pace", "realtime", "--speed", "60", "--out", output]))!;
+            var text = new StringBuilder();
+            var replaying = new TaskCompletionSource();
+            process.OutputDataReceived += (_, e) =>
+            {
+                lock (text) text.AppendLine(e.Data);
+                if (e.Data?.Contains("replaying") == true) replaying.TrySetResult();
+            };
+            process.ErrorDataReceived += (_, e) => { lock (text) text.AppendLine(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            await Task.WhenAny(replaying.Task, process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(90));
+            await Task.Delay(TimeSpan.FromSeconds(4));   // a few minutes of ECG: windows, Observations and alerts in flight
+            Assert.False(process.HasExited, text.ToString());
+            Assert.Equal(0, kill(process.Id, 15));
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "replay did not stop on SIGTERM: " + text);
+            process.WaitForExit();
+            string log;
+            lock (text) log = text.ToString();
+            Assert.True(process.ExitCode == 143, $"exit {process.ExitCode}: {log}");
+            Assert.Contains("interrupted", log);
+            Assert.DoesNotContain("   at ", log);
+
+            var summary = Path.Combine(output, "summary.json");
+            Assert.True(File.Exists(summary), log);
+            using (var json = JsonDocument.Parse(File.ReadAllText(summary)))
+                Assert.NotEqual("0", json.RootElement.GetProperty("windows").GetRawText());
+            long observations = 0;
+            foreach (var file in new[] { NdjsonPipelineSink.ObservationsFile, NdjsonPipelineSink.AlertsFile, NdjsonPipelineSink.DeadLetterFile, "summary.json" })
+            {
+                var path = Path.Combine(output, file);
+                Assert.Equal(PatientDataFile.Mode, File.GetUnixFileMode(path));
+                if (file == "summary.json") continue;
+                var content = File.ReadAllText(path);
+                Assert.True(content.Length == 0 || content.EndsWith('\n'), file + " ends mid-line");
+                foreach (var line in content.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    using var _ = JsonDocument.Parse(line);
+                    if (file == NdjsonPipelineSink.ObservationsFile) observations++;
+                }
+            }
+            Assert.True(observations > 0, log);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
