@@ -71,9 +71,13 @@ public static class ReplayCommand
         using var interrupt = new ReplayInterrupt();
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
         using var host = builder.Build();
-        if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
-        var validation = host.Services.GetRequiredService<IOptions<SegmentValidationOptions>>().Value;
+        // The record files first: a bad one is one line, before the model loads (and logs). Their rates are checked
+        // against the Validation section (its defaults while it is invalid; the check below then reports it).
+        SegmentValidationOptions? validation = null;
+        try { validation = host.Services.GetRequiredService<IOptions<SegmentValidationOptions>>().Value; }
+        catch (Exception e) when (e is OptionsValidationException or InvalidOperationException) { }
         var patients = ReplayJob.BuildPatients(request, out var references, validation);
+        if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
         ReplayJob.Run(host.Services, request, patients, references, print: true, interrupt.Token);
         if (interrupt.Signal is not { } signal) return 0;
         AnsiConsole.MarkupLineInterpolated($"[yellow]interrupted[/] by {signal}: the files and the summary hold what was replayed before it");

@@ -57,16 +57,41 @@ public class CliProcessTests
         foreach (var n in naming) Assert.Contains(n, r.Output);
     }
 
-    [Fact]
-    public void A_record_with_an_empty_annotation_file_is_one_line_and_exit_2()
+    [Theory]
+    [InlineData("empty-atr", "201.atr")]
+    [InlineData("garbled-atr", "201.atr")]
+    [InlineData("rate-1e-300", "sample rate")]
+    [InlineData("rate-1e300", "sample rate")]
+    [InlineData("rate-10", "sample rate 10 Hz")]
+    [InlineData("bad-rate-field", "201.hea")]
+    [InlineData("truncated-dat", "201.dat")]
+    [InlineData("missing-dat", "201.dat")]
+    [InlineData("signal-file-outside", "201.hea")]
+    public void A_bad_record_file_is_one_line_naming_it_and_exit_2(string fault, string named)
     {
         var dir = TempDir();
         try
         {
-            foreach (var ext in new[] { "hea", "dat" }) File.Copy(HostFixture.Asset("mitbih", "201." + ext), Path.Combine(dir, "201." + ext));
-            File.WriteAllBytes(Path.Combine(dir, "201.atr"), []);
+            string header = File.ReadAllText(HostFixture.Asset("mitbih", "201.hea"));
+            byte[] dat = File.ReadAllBytes(HostFixture.Asset("mitbih", "201.dat")), atr = File.ReadAllBytes(HostFixture.Asset("mitbih", "201.atr"));
+            switch (fault)
+            {
+                case "empty-atr": atr = []; break;
+                case "garbled-atr": atr = [0x00, 0xEC, 0x00, 0x01, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00]; break;
+                case "rate-1e-300": header = header.Replace("201 2 360 ", "201 2 1e-300 "); break;
+                case "rate-1e300": header = header.Replace("201 2 360 ", "201 2 1e300 "); break;
+                case "rate-10": header = header.Replace("201 2 360 ", "201 2 10 "); break;
+                case "bad-rate-field": header = header.Replace("201 2 360 ", "201 2 abc "); break;
+                case "truncated-dat": dat = dat[..1001]; break;
+                case "missing-dat": dat = []; break;
+                case "signal-file-outside": header = header.Replace("201.dat", "../201.dat"); break;
+            }
+            File.WriteAllText(Path.Combine(dir, "201.hea"), header);
+            if (fault != "missing-dat") File.WriteAllBytes(Path.Combine(dir, "201.dat"), dat);
+            File.WriteAllBytes(Path.Combine(dir, "201.atr"), atr);
             var r = Run(dir, ["replay", "--record", Path.Combine(dir, "201"), "--model", Model, "--out", Path.Combine(dir, "out")]);
-            AssertOneErrorLine(r, "201.atr");
+            AssertOneErrorLine(r, named, dir);   // the message names the file (or the record and its rate)
+            Assert.Single(r.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }
         finally { Directory.Delete(dir, true); }
     }
