@@ -182,7 +182,7 @@ public static class ReplayJob
     /// <remarks>
     /// A record whose sample rate lies outside <paramref name="validation"/>'s range (the contract's [50, 2000] Hz by
     /// default) is refused with <see cref="InvalidDataException"/> naming the record and the rate: its every segment
-    /// would be rejected, leaving empty or misleading output.
+    /// would be rejected, leaving empty or misleading output. So is a record without samples.
     /// </remarks>
     public static List<RecordingSegmenter> BuildPatients(ReplayRequest request, out Dictionary<string, RecordReference> references,
                                                          SegmentValidationOptions? validation = null)
@@ -209,6 +209,7 @@ public static class ReplayJob
             if (!(rate >= validation.MinSampleRateHz && rate <= validation.MaxSampleRateHz))
                 throw new InvalidDataException(
                     $"WFDB record '{path}': sample rate {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} Hz is outside the accepted [{validation.MinSampleRateHz}, {validation.MaxSampleRateHz}] Hz (Validation:MinSampleRateHz, Validation:MaxSampleRateHz).");
+            if (recording.Length == 0) throw new InvalidDataException($"WFDB record '{path}' holds no samples: there is nothing to replay.");
             string prefix = dataset switch
             {
                 WfdbDataset.Cinc2017 => "cinc2017",

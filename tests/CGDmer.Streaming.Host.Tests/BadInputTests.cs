@@ -44,6 +44,23 @@ public class BadInputTests
     }
 
     [Fact]
+    public void A_record_without_samples_is_refused_rather_than_replayed_as_nothing()
+    {
+        var dir = TempDir();
+        try
+        {
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "201.hea"), "201 2 360 0\n201.dat 212 200 11 1024 0 0 0 MLII\n201.dat 212 200 11 1024 0 0 0 V1\n");
+            File.WriteAllBytes(Path.Combine(dir, "201.dat"), []);
+            var record = Path.Combine(dir, "201");
+            var e = Assert.Throws<InvalidDataException>(() => ReplayJob.BuildPatients(Request(record, dir), out _));
+            Assert.Contains(record, e.Message);
+            Assert.Contains("no samples", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void An_empty_annotation_file_is_refused_rather_than_compared_with_nothing()
     {
         var dir = TempDir();

@@ -9,7 +9,7 @@ namespace CGDmer.Streaming.Host.Tests;
 
 /// <summary>
 /// The built <c>cgdmer-stream</c> as a child process: bad files and options end in one line and exit 2 (no stack trace,
-/// no secret echoed), a port in use too, and SIGTERM stops a real-time replay cleanly (exit 143, complete lines, summary).
+/// no secret echoed), a port in use too, and SIGTERM or SIGINT stops a real-time replay cleanly (exit 143 or 130, complete lines, summary).
 /// </summary>
 public class CliProcessTests
 {
@@ -148,8 +148,10 @@ public class CliProcessTests
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
-    [Fact]
-    public async Task Sigterm_stops_a_realtime_replay_with_complete_lines_a_summary_and_exit_143()
+    [Theory]
+    [InlineData(15, 143)]   // SIGTERM
+    [InlineData(2, 130)]    // SIGINT
+    public async Task A_signal_stops_a_realtime_replay_with_complete_lines_a_summary_and_its_exit_code(int signal, int exitCode)
     {
         if (OperatingSystem.IsWindows()) return;
         var dir = TempDir();
@@ -171,12 +173,12 @@ public class CliProcessTests
             await Task.WhenAny(replaying.Task, process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(90));
             await Task.Delay(TimeSpan.FromSeconds(4));   // a few minutes of ECG: windows, Observations and alerts in flight
             Assert.False(process.HasExited, text.ToString());
-            Assert.Equal(0, kill(process.Id, 15));
+            Assert.Equal(0, kill(process.Id, signal));
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "replay did not stop on SIGTERM: " + text);
             process.WaitForExit();
             string log;
             lock (text) log = text.ToString();
-            Assert.True(process.ExitCode == 143, $"exit {process.ExitCode}: {log}");
+            Assert.True(process.ExitCode == exitCode, $"exit {process.ExitCode}: {log}");
             Assert.Contains("interrupted", log);
             Assert.DoesNotContain("   at ", log);
 
