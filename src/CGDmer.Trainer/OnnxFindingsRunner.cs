@@ -2,6 +2,7 @@ using CGDmer.Contracts.Model;
 using CGDmer.Model.Data;
 using CGDmer.Model.Export;
 using CGDmer.Signal;
+using CGDmer.Signal.Beats;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
@@ -11,7 +12,8 @@ namespace CGDmer.Trainer;
 /// <summary>
 /// Runs an exported findings model in ONNX Runtime (CPU) over windows, in batches with reused buffers. Windows are fed
 /// as all 12 rows with <c>lead_ids</c> 0..11 (the layout of <see cref="WindowSet"/>), absent leads masked: simple and
-/// correct for mixed lead sets within a batch; the streaming service's infer stage is the one that compacts.
+/// correct for mixed lead sets within a batch; the streaming service's infer stage is the one that compacts. A model with
+/// a rhythm input gets each window's features from the set (which must then carry them, <see cref="WindowSet.RhythmFeatureCount"/>).
 /// </summary>
 internal sealed class OnnxFindingsRunner : IDisposable
 {
@@ -38,25 +40,38 @@ internal sealed class OnnxFindingsRunner : IDisposable
         var ecg = new float[batchSize * Leads.Count * s];
         var mask = new float[batchSize * Leads.Count];
         var lab = new float[batchSize * set.Labels.Count];
+        int f = RhythmFeatureCount;
+        if (f > 0 && set.RhythmFeatureCount != f)
+            throw new InvalidDataException($"The model takes {f} rhythm features ('{Metadata.RhythmFeatures}'); the windows carry {set.RhythmFeatureCount}.");
+        var known = new float[batchSize * set.Labels.Count];
+        var rhythm = new float[batchSize * f];
         for (int start = 0; start < indices.Length; start += batchSize)
         {
             int n = Math.Min(batchSize, indices.Length - start);
             set.CopyBatch(indices.AsSpan(start, n), ecg, mask, lab);
-            var probs = Run(ecg, mask, n);
+            set.CopyAnnotationAndRhythm(indices.AsSpan(start, n), known, rhythm);
+            var probs = Run(ecg, mask, n, rhythm);
             Array.Copy(probs, 0, result, start * labels, n * labels);
         }
         return result;
     }
 
-    public float[] Run(float[] ecg, float[] mask, int batch)
+    /// <summary>Rhythm features the model takes per window (0: none).</summary>
+    public int RhythmFeatureCount => Metadata.HasRhythmInput ? RhythmFeatures.Count : 0;
+
+    /// <param name="rhythm">[batch × <see cref="RhythmFeatureCount"/>] features; null gives zeros.</param>
+    public float[] Run(float[] ecg, float[] mask, int batch, float[]? rhythm = null)
     {
-        int s = Metadata.WindowSamples;
-        var inputs = new[]
+        int s = Metadata.WindowSamples, f = RhythmFeatureCount;
+        var inputs = new List<NamedOnnxValue>
         {
             NamedOnnxValue.CreateFromTensor(OnnxExporter.EcgInput, new DenseTensor<float>(ecg.AsMemory(0, batch * Leads.Count * s), [batch, Leads.Count, s])),
             NamedOnnxValue.CreateFromTensor(OnnxExporter.LeadMaskInput, new DenseTensor<float>(mask.AsMemory(0, batch * Leads.Count), [batch, Leads.Count])),
             NamedOnnxValue.CreateFromTensor(OnnxExporter.LeadIdsInput, new DenseTensor<long>(AllLeadIds, [Leads.Count])),
         };
+        if (f > 0)
+            inputs.Add(NamedOnnxValue.CreateFromTensor(OnnxExporter.RhythmFeaturesInput,
+                new DenseTensor<float>((rhythm ?? new float[batch * f]).AsMemory(0, batch * f), [batch, f])));
         using var results = _session.Run(inputs, [OnnxExporter.ProbabilitiesOutput]);
         return results[0].AsTensor<float>().ToArray();
     }
