@@ -149,6 +149,20 @@ public class BadInputTests
         Assert.Empty(ServiceComposition.ValidateAll(ok.Services));
     }
 
+    [Theory]
+    [InlineData("Interpretation:OnsetWindows", "2147483647")]
+    [InlineData("Interpretation:EndWindows", "721")]
+    [InlineData("Interpretation:TechnicalOnsetWindows", "2147483647")]
+    [InlineData("Interpretation:TechnicalEndWindows", "2147483647")]
+    [InlineData("Interpretation:ClinicalRefractory", "10675199.02:48:05.4775807")]
+    [InlineData("Interpretation:TechnicalRefractory", "3650.00:00:00")]
+    [InlineData("Interpretation:UpdateInterval", "10675199.02:48:05.4775807")]
+    public void Counts_and_periods_that_would_silence_alerts_are_refused_naming_them(string key, string value)
+    {
+        using var host = HostFixture.Build((key, value));
+        Assert.Contains(ServiceComposition.ValidateAll(host.Services), f => f.StartsWith(key, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_rate_range_the_window_stage_cannot_resample_is_refused_at_start()
     {

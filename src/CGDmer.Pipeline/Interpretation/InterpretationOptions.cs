@@ -77,6 +77,15 @@ public sealed class InterpretationOptions
 
     /// <summary>Persistence: a clinical alert starts after this many consecutive counted windows at or above the threshold.</summary>
     public int OnsetWindows { get; set; } = 2;
+
+    /// <summary>
+    /// Largest onset or end persistence, in windows (an hour of 5 s windows): an alert that needs longer than that
+    /// never sounds, which would silence it without a word.
+    /// </summary>
+    public const int MaxPersistenceWindows = 720;
+
+    /// <summary>Longest update interval or refractory period: a day (a longer one would silence an alert, or overflow time arithmetic).</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
     /// <summary>Hysteresis: an active clinical alert ends after this many consecutive counted windows below the end threshold.</summary>
     public int EndWindows { get; set; } = 2;
 
@@ -156,19 +165,19 @@ public sealed class InterpretationOptions
             if (priority is not null && string.Equals(key, EcgLabels.SinusRhythm.Key, StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException("sinus_rhythm is the normal finding and cannot raise an alert", nameof(ClinicalAlerts));
         }
-        if (OnsetWindows < 1) throw new ArgumentException($"must be ≥ 1, was {OnsetWindows}", nameof(OnsetWindows));
-        if (EndWindows < 1) throw new ArgumentException($"must be ≥ 1, was {EndWindows}", nameof(EndWindows));
-        if (UpdateInterval <= TimeSpan.Zero) throw new ArgumentException($"must be > 0, was {UpdateInterval}", nameof(UpdateInterval));
+        if (OnsetWindows is < 1 or > MaxPersistenceWindows) throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {OnsetWindows}", nameof(OnsetWindows));
+        if (EndWindows is < 1 or > MaxPersistenceWindows) throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {EndWindows}", nameof(EndWindows));
+        if (UpdateInterval <= TimeSpan.Zero || UpdateInterval > MaxInterval) throw new ArgumentException($"must be > 0 and ≤ {MaxInterval}, was {UpdateInterval}", nameof(UpdateInterval));
         if (!double.IsFinite(UpdateProbabilityDelta) || UpdateProbabilityDelta <= 0 || UpdateProbabilityDelta > 1)
             throw new ArgumentException($"must be in (0, 1], was {UpdateProbabilityDelta}", nameof(UpdateProbabilityDelta));
         if (MinUpdateSpacing < TimeSpan.Zero || MinUpdateSpacing > UpdateInterval)
             throw new ArgumentException($"must be in [0, {nameof(UpdateInterval)}], was {MinUpdateSpacing}", nameof(MinUpdateSpacing));
-        if (ClinicalRefractory < TimeSpan.Zero) throw new ArgumentException($"must be ≥ 0, was {ClinicalRefractory}", nameof(ClinicalRefractory));
+        if (ClinicalRefractory < TimeSpan.Zero || ClinicalRefractory > MaxInterval) throw new ArgumentException($"must be in [0, {MaxInterval}], was {ClinicalRefractory}", nameof(ClinicalRefractory));
         if (RefractoryExemptPriority is { } exempt && !Enum.IsDefined(exempt))
             throw new ArgumentException($"unknown priority {exempt}", nameof(RefractoryExemptPriority));
-        if (TechnicalRefractory < TimeSpan.Zero) throw new ArgumentException($"must be ≥ 0, was {TechnicalRefractory}", nameof(TechnicalRefractory));
-        if (TechnicalOnsetWindows < 1) throw new ArgumentException($"must be ≥ 1, was {TechnicalOnsetWindows}", nameof(TechnicalOnsetWindows));
-        if (TechnicalEndWindows < 1) throw new ArgumentException($"must be ≥ 1, was {TechnicalEndWindows}", nameof(TechnicalEndWindows));
+        if (TechnicalRefractory < TimeSpan.Zero || TechnicalRefractory > MaxInterval) throw new ArgumentException($"must be in [0, {MaxInterval}], was {TechnicalRefractory}", nameof(TechnicalRefractory));
+        if (TechnicalOnsetWindows is < 1 or > MaxPersistenceWindows) throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {TechnicalOnsetWindows}", nameof(TechnicalOnsetWindows));
+        if (TechnicalEndWindows is < 1 or > MaxPersistenceWindows) throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {TechnicalEndWindows}", nameof(TechnicalEndWindows));
         if (!double.IsFinite(PoorSignalQuality) || PoorSignalQuality < 0 || PoorSignalQuality > 1)
             throw new ArgumentException($"must be in [0, 1], was {PoorSignalQuality}", nameof(PoorSignalQuality));
         if (!Enum.IsDefined(LeadOffPriority)) throw new ArgumentException($"unknown priority {LeadOffPriority}", nameof(LeadOffPriority));
