@@ -413,6 +413,7 @@ internal static class BenchCommand
         public int MaxBatchSize => inner.MaxBatchSize;
         public Memory<float> EcgInput => inner.EcgInput;
         public Memory<float> LeadMaskInput => inner.LeadMaskInput;
+        public Memory<float> RhythmFeaturesInput => inner.RhythmFeaturesInput;
         public void Run(int count, Span<float> probabilities) { onRun(); Windows += count; inner.Run(count, probabilities); }
         public void Run(int count, ReadOnlySpan<CGDmer.Signal.Lead> leads, Span<float> probabilities) { onRun(); Windows += count; inner.Run(count, leads, probabilities); }
         public void Dispose() { }
