@@ -65,7 +65,12 @@ public sealed class RecordReference
         }
         if (dataset == WfdbDataset.Aftdb && File.Exists(recordPath + "." + Aftdb.BeatAnnotator))
         {
-            var beats = Aftdb.ReadBeats(recordPath).Select(b => Ticks(b.Sample)).ToArray();
+            var qrs = recordPath + "." + Aftdb.BeatAnnotator;
+            var annotated = Aftdb.ReadBeats(recordPath);
+            if (annotated.Count == 0) throw new WfdbFormatException(qrs, "holds no beat annotations, so there is no reference to compare with.");
+            if (annotated.FirstOrDefault(a => a.Sample < 0 || a.Sample > recordLength) is { } outside)
+                throw new WfdbFormatException(qrs, $"annotation at sample {outside.Sample} lies outside the record's {recordLength} samples.");
+            var beats = annotated.Select(b => Ticks(b.Sample)).ToArray();
             return new RecordReference(beats, [(start, end)], start, end);
         }
         return null;

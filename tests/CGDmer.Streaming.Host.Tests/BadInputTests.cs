@@ -75,6 +75,24 @@ public class BadInputTests
     }
 
     [Fact]
+    public void An_empty_aftdb_beat_file_is_refused_rather_than_compared_with_nothing()
+    {
+        var dir = TempDir();
+        try
+        {
+            var set = Directory.CreateDirectory(Path.Combine(dir, "learning-set")).FullName;
+            foreach (var ext in new[] { "hea", "dat" })
+                File.Copy(HostFixture.Asset("aftdb", "learning-set", "n01." + ext), Path.Combine(set, "n01." + ext));
+            File.WriteAllBytes(Path.Combine(set, "n01.qrs"), []);
+            var record = Path.Combine(set, "n01");
+            var e = Assert.Throws<InvalidDataException>(() => ReplayJob.BuildPatients(Request(record, dir), out _));
+            Assert.Contains(record + ".qrs", e.Message);
+            Assert.Contains("no beat annotations", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void A_garbled_annotation_file_is_refused_naming_it()
     {
         var dir = TempDir();
