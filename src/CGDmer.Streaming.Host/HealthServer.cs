@@ -6,14 +6,14 @@ using Prometheus;
 namespace CGDmer.Streaming.Host;
 
 /// <summary>
-/// The service's HTTP face: Prometheus metrics at <c>/metrics</c> (prometheus-net's <see cref="MetricServer"/>) and the
+/// The service's HTTP face: Prometheus metrics at <c>/metrics</c> (the registry in the text exposition format) and the
 /// probes <c>/healthz</c> (the process and its pipeline are alive) and <c>/readyz</c> (model loaded and warmed up,
-/// pipeline running) on the same address, for Kubernetes-style liveness and readiness checks. The probes answer their
-/// exact paths and GET or HEAD only.
+/// pipeline running) on the same address, for Kubernetes-style liveness and readiness checks. All three answer their
+/// exact paths and GET or HEAD only, from one listener (so a prefix such as <c>/metricsx</c> is not served either).
 /// </summary>
 public sealed class HealthServer : IDisposable
 {
-    private readonly MetricServer _metrics;
+    private readonly CollectorRegistry _registry;
     private readonly HttpListener _probes = new();
     private readonly ServiceHealth _health;
     private readonly ILogger _log;
@@ -24,7 +24,8 @@ public sealed class HealthServer : IDisposable
     {
         _health = health;
         _log = log;
-        _metrics = new MetricServer(hostname, port, "metrics/", registry);
+        _registry = registry;
+        _probes.Prefixes.Add($"http://{hostname}:{port}/metrics/");
         _probes.Prefixes.Add($"http://{hostname}:{port}/healthz/");
         _probes.Prefixes.Add($"http://{hostname}:{port}/readyz/");
         Address = $"http://{hostname}:{port}/";
@@ -37,7 +38,6 @@ public sealed class HealthServer : IDisposable
     {
         try
         {
-            _metrics.Start();
             _probes.Start();
         }
         catch
@@ -80,6 +80,7 @@ public sealed class HealthServer : IDisposable
         (bool Ok, string Text) answer;
         if (path == "/healthz") answer = _health.Liveness();
         else if (path == "/readyz") answer = _health.Readiness();
+        else if (path == "/metrics") answer = (true, "");
         else
         {
             response.StatusCode = 404;
@@ -93,13 +94,36 @@ public sealed class HealthServer : IDisposable
             await WriteAsync(response, "method not allowed", request.HttpMethod).ConfigureAwait(false);
             return;
         }
+        if (path == "/metrics")
+        {
+            await WriteMetricsAsync(response, request.HttpMethod).ConfigureAwait(false);
+            return;
+        }
         response.StatusCode = answer.Ok ? 200 : 503;
         await WriteAsync(response, answer.Text, request.HttpMethod).ConfigureAwait(false);
     }
 
-    private static async Task WriteAsync(HttpListenerResponse response, string text, string method)
+    private async Task WriteMetricsAsync(HttpListenerResponse response, string method)
     {
-        var body = Encoding.UTF8.GetBytes(text + "\n");
+        using var buffer = new MemoryStream();
+        try { await _registry.CollectAndExportAsTextAsync(buffer, _stop.Token).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A failing collector must not end the loop that also answers the probes.
+            response.StatusCode = 500;
+            await WriteAsync(response, "metrics unavailable: " + e.GetType().Name, method).ConfigureAwait(false);
+            return;
+        }
+        response.StatusCode = 200;
+        response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await WriteAsync(response, buffer.ToArray(), method).ConfigureAwait(false);
+    }
+
+    private static Task WriteAsync(HttpListenerResponse response, string text, string method) =>
+        WriteAsync(response, Encoding.UTF8.GetBytes(text + "\n"), method);
+
+    private static async Task WriteAsync(HttpListenerResponse response, byte[] body, string method)
+    {
         response.ContentLength64 = body.Length;
         if (method != "HEAD") await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
     }
@@ -109,7 +133,6 @@ public sealed class HealthServer : IDisposable
         _stop.Cancel();
         try { _probes.Stop(); _probes.Close(); } catch (ObjectDisposedException) { }
         try { _loop?.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
-        _metrics.Dispose();
     }
 }
 

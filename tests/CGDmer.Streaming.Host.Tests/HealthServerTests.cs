@@ -60,12 +60,13 @@ public class HealthServerTests
         using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}/") };
 
         // Paths that only start like a probe are not one (they used to answer liveness).
-        foreach (var path in new[] { "healthzzz", "readyz/x", "healthz/", "healthz/readyz", "readyzz" })
+        foreach (var path in new[] { "healthzzz", "readyz/x", "healthz/", "healthz/readyz", "readyzz", "metricsx", "metrics/x" })
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(path)).StatusCode);
 
-        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Options, HttpMethod.Patch })
+        foreach (var (method, path) in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Options, HttpMethod.Patch }
+                                           .SelectMany(m => new[] { (m, "healthz"), (m, "readyz"), (m, "metrics") }))
         {
-            var response = await http.SendAsync(new HttpRequestMessage(method, "healthz"));
+            var response = await http.SendAsync(new HttpRequestMessage(method, path));
             Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
             Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow.Concat(response.Headers.TryGetValues("Allow", out var a) ? a : []).SelectMany(v => v.Split(',', StringSplitOptions.TrimEntries)).Distinct().Order());
         }
@@ -75,6 +76,9 @@ public class HealthServerTests
         Assert.Empty(await head.Content.ReadAsByteArrayAsync());
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
         Assert.Equal("ready\n", await http.GetStringAsync("readyz"));
+        var metricsHead = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "metrics"));
+        Assert.Equal(HttpStatusCode.OK, metricsHead.StatusCode);
+        Assert.Empty(await metricsHead.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
