@@ -111,7 +111,11 @@ public sealed class AlertTracker
                 // The rate decides, not the label's probability: the finding as the interpreter found it.
                 bool present = policy.Index < assessment.Findings.Count && assessment.Findings[policy.Index].Present;
                 int sinus = _interpreter.SinusRhythmIndex;
-                Advance(ref ctx, FirstClinicalSlot + policy.Index, present ? Level.Above : Level.Below, 0, sinus >= 0 ? probabilities[sinus] : 0f);
+                bool inSinus = sinus >= 0 && sinus < assessment.Findings.Count && assessment.Findings[sinus].Present;
+                var rateLevel = present ? Level.Above
+                    : inSinus && _interpreter.WithinHeartRateHysteresis(policy.Index, analyzed.Measurement.HeartRateBpm) ? Level.Between
+                    : Level.Below;
+                Advance(ref ctx, FirstClinicalSlot + policy.Index, rateLevel, 0, sinus >= 0 ? probabilities[sinus] : 0f);
                 continue;
             }
             float p = probabilities[policy.Index];

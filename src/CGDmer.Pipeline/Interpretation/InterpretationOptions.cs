@@ -74,6 +74,12 @@ public sealed class InterpretationOptions
     public double BradycardiaBelowBpm { get; set; } = 60;
     /// <summary>Sinus tachycardia: sinus rhythm with a measured heart rate above this (beats per minute).</summary>
     public double TachycardiaAboveBpm { get; set; } = 100;
+    /// <summary>
+    /// Hysteresis of the rate alerts, in beats per minute: an active bradycardia alert ends only once the rate is at
+    /// least <see cref="BradycardiaBelowBpm"/> + this, a tachycardia alert once it is at most
+    /// <see cref="TachycardiaAboveBpm"/> − this, so a rate hovering at the limit raises one alert, not one a minute.
+    /// </summary>
+    public double HeartRateHysteresisBpm { get; set; } = 5;
 
     /// <summary>Persistence: a clinical alert starts after this many consecutive counted windows at or above the threshold.</summary>
     public int OnsetWindows { get; set; } = 2;
@@ -154,6 +160,8 @@ public sealed class InterpretationOptions
         }
         if (!double.IsFinite(BradycardiaBelowBpm) || BradycardiaBelowBpm <= 0)
             throw new ArgumentException($"must be a positive number of beats per minute, was {BradycardiaBelowBpm}", nameof(BradycardiaBelowBpm));
+        if (!double.IsFinite(HeartRateHysteresisBpm) || HeartRateHysteresisBpm < 0 || HeartRateHysteresisBpm > 20)
+            throw new ArgumentException($"must be within 0..20 beats per minute, was {HeartRateHysteresisBpm}", nameof(HeartRateHysteresisBpm));
         if (!double.IsFinite(TachycardiaAboveBpm) || TachycardiaAboveBpm < BradycardiaBelowBpm)
             throw new ArgumentException($"must be at least {nameof(BradycardiaBelowBpm)} ({BradycardiaBelowBpm}), was {TachycardiaAboveBpm}", nameof(TachycardiaAboveBpm));
         if (ClinicalAlerts is null) throw new ArgumentException("must not be null", nameof(ClinicalAlerts));

@@ -188,6 +188,20 @@ public sealed class Interpreter
     private bool ModelPresent(int i, ReadOnlySpan<float> probabilities, int rhythm) =>
         Policies[i].Basis == FindingBasis.Model && probabilities[i] >= Policies[i].OnsetThreshold && (!_isRhythm[i] || i == rhythm);
 
+    /// <summary>
+    /// Whether rate label <paramref name="index"/> is absent but its rate within the hysteresis band of its limit (e.g. 60
+    /// to 65 /min for bradycardia): such a window neither starts nor ends the rate alert.
+    /// </summary>
+    public bool WithinHeartRateHysteresis(int index, double? bpm)
+    {
+        if ((uint)index >= (uint)_heartRateRule.Length || Policies[index].Basis != FindingBasis.HeartRate) return false;
+        if (bpm is not { } hr || !double.IsFinite(hr) || hr <= 0) return false;
+        int rule = _heartRateRule[index];
+        double h = Options.HeartRateHysteresisBpm;
+        return rule < 0 ? hr >= Options.BradycardiaBelowBpm && hr < Options.BradycardiaBelowBpm + h
+             : rule > 0 && hr <= Options.TachycardiaAboveBpm && hr > Options.TachycardiaAboveBpm - h;
+    }
+
     private bool HeartRateMatches(int rule, double? bpm) =>
         bpm is { } hr && double.IsFinite(hr) && hr > 0
         && (rule < 0 ? hr < Options.BradycardiaBelowBpm : rule > 0 && hr > Options.TachycardiaAboveBpm);

@@ -219,6 +219,20 @@ public class HeartRateFindingTests
     }
 
     [Fact]
+    public void A_rate_hovering_at_the_limit_raises_one_alert_that_ends_only_past_the_hysteresis_band()
+    {
+        var tracker = Tracker(Bedside());
+        double?[] rates = [58, 59, 61, 62, 59, 58, 63, 61, 64, 66, 67];
+        var events = Run(tracker, rates.Select((bpm, i) => At(i, SinusWith(), bpm)));
+        Assert.Equal([(Brady, "onset"), (Brady, "end")], events.Select(e => (e.Code, e.Event)));
+        Assert.Equal(T0 + 9 * Hop, events[1].End);
+
+        // Without the band the alert ends at the first two windows above 60 /min, while the rate still hovers there.
+        var unbanded = Run(Tracker(Bedside(o => o.HeartRateHysteresisBpm = 0)), rates.Select((bpm, i) => At(i, SinusWith(), bpm)));
+        Assert.Equal(T0 + 2 * Hop, unbanded.First(e => e.Code == Brady && e.Event == "end").End);
+    }
+
+    [Fact]
     public void The_model_probability_of_a_rate_label_never_raises_its_alert()
     {
         var tracker = Tracker(Bedside());
@@ -268,6 +282,8 @@ public class HeartRateFindingTests
         { o => o.BradycardiaBelowBpm = double.NaN, nameof(InterpretationOptions.BradycardiaBelowBpm) },
         { o => o.TachycardiaAboveBpm = 55, nameof(InterpretationOptions.TachycardiaAboveBpm) },
         { o => o.TachycardiaAboveBpm = double.PositiveInfinity, nameof(InterpretationOptions.TachycardiaAboveBpm) },
+        { o => o.HeartRateHysteresisBpm = -1, nameof(InterpretationOptions.HeartRateHysteresisBpm) },
+        { o => o.HeartRateHysteresisBpm = double.NaN, nameof(InterpretationOptions.HeartRateHysteresisBpm) },
     };
 
     [Theory]
