@@ -26,6 +26,10 @@ internal static class TrainerCommands
     private static readonly Option<bool> ResumeOption = new("--resume") { Description = "Continue from the run's last checkpoint." };
     private static readonly Option<string?> ModeOption = new("--mode") { Description = "Override probe.mode: linear or finetune." };
     private static readonly Option<int> ThreadsOption = new("--threads") { Description = "libtorch intra-op threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+    private static readonly Option<bool> ValidationSplitOption = new("--validation")
+    {
+        Description = "Score the validation split (evaluation/validation-metrics.json) to compare recipes without touching the test split.",
+    };
     private static readonly Option<FileInfo?> OutOption = new("--out", "-o") { Description = "Where to write the ONNX model (default: RUN/model.onnx)." };
 
     public static IEnumerable<Command> All()
@@ -34,8 +38,8 @@ internal static class TrainerCommands
             (stages, pr) => Pretrain(stages, pr.GetValue(ResumeOption)));
         yield return Verb("probe", "Train classification heads (linear probe or fine-tuning) on labelled windows.", [],
             (stages, _) => Probe(stages));
-        yield return Verb("evaluate", "Per-label and macro AUROC with patient-bootstrap 95% CIs on the patient-disjoint test split.", [],
-            (stages, _) => Evaluate(stages));
+        yield return Verb("evaluate", "Per-label and macro AUROC with patient-bootstrap 95% CIs on the patient-disjoint test split.", [ValidationSplitOption],
+            (stages, pr) => Evaluate(stages, pr.GetValue(ValidationSplitOption)));
         yield return Verb("thresholds", "Choose the probed model's decision thresholds on the validation split again.", [],
             (stages, _) => stages.Rethreshold());
         yield return Verb("export", "Write the inference graph (encoder + heads + zero-shot head) as ONNX.", [OutOption],
@@ -127,9 +131,9 @@ internal static class TrainerCommands
         AnsiConsole.Write(t);
     }
 
-    private static void Evaluate(RunStages stages)
+    private static void Evaluate(RunStages stages, bool onValidation = false)
     {
-        var metrics = stages.Evaluate();
+        var metrics = stages.Evaluate(onValidation: onValidation);
         var t = new Table().AddColumns("source", "label", "AUROC", "95% CI (patient bootstrap)", "pos", "neg", "patients");
         foreach (var m in metrics)
             t.AddRow(m.Source, m.Label, double.IsNaN(m.Auroc) ? "n/a" : m.Auroc.ToString("F3"),

@@ -25,6 +25,7 @@ public sealed record RunFolder(string Root)
     public string ProbeInfo => Path.Combine(Probe, "probe.json");
     public string Evaluation => Path.Combine(Root, "evaluation");
     public string Metrics => Path.Combine(Evaluation, "metrics.json");
+    public string ValidationMetrics => Path.Combine(Evaluation, "validation-metrics.json");
     public string Onnx => Path.Combine(Root, "model.onnx");
     public void Create() { Directory.CreateDirectory(Root); Directory.CreateDirectory(Evaluation); }
 }
@@ -173,12 +174,17 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         return stack(rows).detach();
     }
 
-    public List<LabelMetric> Evaluate(int bootstrap = 1000)
+    /// <param name="onValidation">
+    /// Score the validation split instead, into evaluation/validation-metrics.json (and no plot, no validated verdict in
+    /// the shipped metrics): the figures to compare recipes by, so that the test split chooses nothing.
+    /// </param>
+    public List<LabelMetric> Evaluate(int bootstrap = 1000, bool onValidation = false)
     {
         var (model, info, _) = LoadFindings();
         var set = Data.Set;
-        var test = Data.Test;
-        if (test.Length == 0) throw new InvalidOperationException("The test split is empty: configure test records or a synthetic test share.");
+        var test = onValidation ? Data.Validation : Data.Test;
+        if (test.Length == 0)
+            throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
         var probs = Prober.Predict(model, set, test);
         var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap);
         var metrics = scored.Where(m => m.Level == RealPatientEvaluation.Window && !m.Source.Contains("-vs-") && m.Source != RealPatientEvaluation.RealPooled)
@@ -194,7 +200,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             curves.Add((info.Labels[c], Auroc.Curve(s, y), Auroc.Compute(s, y)));
         }
         Directory.CreateDirectory(run.Evaluation);
-        Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on held-out real patients (all real sources pooled)");
+        if (!onValidation) Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on held-out real patients (all real sources pooled)");
         var validated = Validated(info.Labels, scored);
         var summary = new
         {
@@ -204,7 +210,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             macro_auroc_by_source = metrics.Select(m => m.Source).Distinct().ToDictionary(s => s, s => MacroAuroc(metrics, s)),
             test_windows = test.Length,
         };
-        File.WriteAllText(run.Metrics, JsonSerializer.Serialize(summary, TrainerConfig.Json));
+        File.WriteAllText(onValidation ? run.ValidationMetrics : run.Metrics, JsonSerializer.Serialize(summary, TrainerConfig.Json));
         return metrics;
     }
 
