@@ -95,9 +95,12 @@ public static class ServiceComposition
 
     private sealed class KafkaTransportRegistered;
 
-    /// <summary>The validated Kafka options; throws <see cref="ArgumentException"/> with the failures (naming the settings).</summary>
+    /// <summary>The validated Kafka options; throws <see cref="ArgumentException"/> with the failures (naming the settings, or an unknown section).</summary>
     public static KafkaOptions KafkaOptionsOf(IServiceProvider services)
     {
+        // Verbs that need only Kafka (simulate) refuse a misspelt section as the others do.
+        var unknown = UnknownSections(services).ToList();
+        if (unknown.Count > 0) throw new ArgumentException(string.Join("; ", unknown));
         try { return services.GetRequiredService<IOptions<KafkaOptions>>().Value; }
         catch (OptionsValidationException e) { throw new ArgumentException(string.Join("; ", e.Failures), e); }
         catch (InvalidOperationException e) { throw new ArgumentException($"{KafkaOptions.SectionName}: {e.Message}", e); }
@@ -116,6 +119,16 @@ public static class ServiceComposition
     /// <summary>Every top-level configuration section the host knows: the options sections and the transports' (Kafka, FhirServer).</summary>
     public static IReadOnlyList<string> KnownSections => [.. Sections, KafkaOptions.SectionName, FhirServerOptions.SectionName];
 
+    /// <summary>One failure per top-level configuration key that is neither a known section nor a host setting, naming it.</summary>
+    public static IEnumerable<string> UnknownSections(IServiceProvider services)
+    {
+        string[] hostSettings = [HostDefaults.ContentRootKey, HostDefaults.EnvironmentKey, HostDefaults.ApplicationKey];
+        if (services.GetService<IConfiguration>() is not { } configuration) yield break;
+        foreach (var section in configuration.GetChildren())
+            if (!KnownSections.Contains(section.Key, StringComparer.OrdinalIgnoreCase) && !hostSettings.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
+                yield return $"{section.Key}: unknown configuration section (known: {string.Join(", ", KnownSections)})";
+    }
+
     /// <summary>
     /// Resolves every options section, so that all invalid settings are reported at once (each once, under its own
     /// section), before anything starts. A top-level section the host does not know (a misspelt <c>Bacthing:…</c> from a
@@ -123,12 +136,7 @@ public static class ServiceComposition
     /// </summary>
     public static IReadOnlyList<string> ValidateAll(IServiceProvider services)
     {
-        var failures = new List<string>();
-        string[] hostSettings = [HostDefaults.ContentRootKey, HostDefaults.EnvironmentKey, HostDefaults.ApplicationKey];
-        if (services.GetService<IConfiguration>() is { } configuration)
-            foreach (var section in configuration.GetChildren())
-                if (!KnownSections.Contains(section.Key, StringComparer.OrdinalIgnoreCase) && !hostSettings.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
-                    failures.Add($"{section.Key}: unknown configuration section (known: {string.Join(", ", KnownSections)})");
+        var failures = UnknownSections(services).ToList();
         void Check<T>(string section) where T : class
         {
             try { _ = services.GetRequiredService<IOptions<T>>().Value; }

@@ -143,6 +143,14 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Simulate_refuses_an_unknown_section_too()
+    {
+        var pr = SimulateCommand.Create().Parse(["--set", "Bacthing:MaxBatchSize=8", "--set", "Kafka:BootstrapServers=localhost:9092"]);
+        var e = Assert.Throws<ArgumentException>(() => SimulateCommand.BindKafka(pr));
+        Assert.Contains("Bacthing: unknown configuration section", e.Message);
+    }
+
+    [Fact]
     public void The_transports_sections_are_known()
     {
         using var host = HostFixture.Build(("Kafka:GroupId", "g"), ("FhirServer:Timeout", "00:00:05"));
