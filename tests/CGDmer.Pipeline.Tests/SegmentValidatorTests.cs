@@ -370,9 +370,39 @@ public class SegmentValidatorTests
         s.Leads[0].Samples[0] = int.MinValue;
         s.Leads[0].Samples[1] = int.MaxValue;
         s.Leads[0].Baseline = int.MaxValue;
+        s.Leads[0].Gain = 10_000;   // 2^32 ADC units at 10,000 per mV: 429,497 mV, within the ±1 kV a sample may have
         var d = Accept(s);
-        Assert.Equal(-(double)uint.MaxValue, d.Leads[0].SamplesMv[0], 1e3);
+        Assert.Equal(-(double)uint.MaxValue / 10_000, d.Leads[0].SamplesMv[0], 0.1);
         Assert.Equal(0f, d.Leads[0].SamplesMv[1]);
+    }
+
+    [Theory]
+    [InlineData(1.0, "mV", 1_000_001, RejectionReason.SampleOutOfRange)]
+    [InlineData(1.0, "mV", -1_000_001, RejectionReason.SampleOutOfRange)]
+    [InlineData(1.0, "mV", int.MaxValue, RejectionReason.SampleOutOfRange)]
+    [InlineData(0.001, "V", 2, RejectionReason.SampleOutOfRange)]
+    // Found by the fuzz suite (seed 41831): a gain of 1.28e-42 per nV turns 318 ADC units into 2.5e38 mV, a finite float,
+    // and the window stage's filters turned the whole lead into infinities. Accepted before.
+    [InlineData(1.2765059055394226E-42, "nV", 318, RejectionReason.SampleOutOfRange)]
+    [InlineData(1e-300, "V", 1, RejectionReason.NonFiniteValue)]
+    public void A_sample_beyond_a_kilovolt_is_rejected(double gain, string unit, int sample, RejectionReason reason)
+    {
+        var s = OneLead(500, 3);
+        s.Leads[0].Gain = gain;
+        s.Leads[0].Unit = unit;
+        s.Leads[0].Samples[1] = sample;
+        var r = Reject(s, reason);
+        Assert.Contains("leads[0] (II)", r.Message);
+    }
+
+    [Fact]
+    public void A_sample_of_exactly_a_kilovolt_is_accepted()
+    {
+        var s = OneLead(500, 2);
+        s.Leads[0].Samples[0] = 1_000_000;
+        s.Leads[0].Samples[1] = -1_000_000;
+        var d = Accept(s);
+        Assert.Equal([1e6f, -1e6f], d.Leads[0].SamplesMv);
     }
 
     [Fact]
@@ -381,5 +411,6 @@ public class SegmentValidatorTests
         Assert.Equal(0, (int)RejectionReason.InternalError);
         Assert.Equal(15, (int)RejectionReason.DuplicateLead);
         Assert.Equal(22, (int)RejectionReason.NonFiniteValue);
+        Assert.Equal(27, (int)RejectionReason.SampleOutOfRange);
     }
 }

@@ -49,6 +49,11 @@ public enum RejectionReason
     SequenceRestart = 25,
     /// <summary>Not a rejection: the code of a notice that the pipeline follows the patient's clock (its device's), which moved ahead, from the segment named on.</summary>
     ClockJump = 26,
+    /// <summary>
+    /// A sample converts to a physical value beyond ±<see cref="SegmentValidator.MaxAbsSampleMillivolts"/> (a gain near zero):
+    /// finite as a float, but the window stage's filters would turn the lead into infinities and NaN for the model.
+    /// </summary>
+    SampleOutOfRange = 27,
 }
 
 /// <summary>

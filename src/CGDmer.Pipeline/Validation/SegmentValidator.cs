@@ -16,6 +16,12 @@ public class SegmentValidator
     private static readonly long MinUnixSeconds = (DateTimeOffset.MinValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TicksPerSecond;
     private static readonly long MaxUnixSeconds = (DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TicksPerSecond - 1;
 
+    /// <summary>
+    /// Largest magnitude of a sample in mV (1 kV): far beyond any electrode potential, and far below where the float
+    /// arithmetic of the later stages (filters, sums of squares and fourth powers over a window) overflows.
+    /// </summary>
+    public const double MaxAbsSampleMillivolts = 1e6;
+
     private readonly HashSet<string> _allowedUnits;
 
     public SegmentValidator() : this(new SegmentValidationOptions()) { }
@@ -165,15 +171,19 @@ public class SegmentValidator
             double factor = factors[li];
             double baseline = l.Baseline;
             var mv = new float[count];
-            bool finite = true;
+            bool finite = true, inRange = true;
             for (int i = 0; i < mv.Length; i++)
             {
                 float v = (float)((src[i] - baseline) * factor);
                 mv[i] = v;
                 finite &= float.IsFinite(v);
+                inRange &= Math.Abs(v) <= MaxAbsSampleMillivolts;
             }
             if (!finite)
                 return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({mapped[li]}): a sample converts to a non-finite mV value (gain {Fmt(l.Gain)} {l.Unit})");
+            if (!inRange)
+                return Fail(RejectionReason.SampleOutOfRange,
+                    $"leads[{li}] ({mapped[li]}): a sample converts to more than {Fmt(MaxAbsSampleMillivolts)} mV in magnitude (gain {Fmt(l.Gain)} {l.Unit})");
 
             SampleIndexRange[] offRanges = l.LeadOffRanges.Count == 0 ? [] : new SampleIndexRange[l.LeadOffRanges.Count];
             for (int ri = 0; ri < offRanges.Length; ri++)
