@@ -144,7 +144,8 @@ public static class ReplayJob
     /// <summary>Replays <paramref name="patients"/> through the pipeline built from <paramref name="services"/>; returns the summary.</summary>
     /// <remarks>
     /// Cancelling <paramref name="cancel"/> stops the source as if the records had ended: the pipeline drains what it
-    /// holds, the NDJSON files end in complete lines and the summary covers what was replayed.
+    /// holds, the NDJSON files end in complete lines and the summary covers what was replayed (its agreement with the
+    /// references too: they are cut where the replay stopped).
     /// </remarks>
     public static ReplaySummary Run(IServiceProvider services, ReplayRequest request, IReadOnlyList<RecordingSegmenter> patients,
                                     IReadOnlyDictionary<string, RecordReference> references, bool print, CancellationToken cancel = default)
@@ -156,7 +157,9 @@ public static class ReplayJob
         var publishing = services.GetRequiredService<IOptions<PublishingOptions>>().Value;
         if (print)
             AnsiConsole.MarkupLineInterpolated($"[grey]model[/] {model.Metadata.ModelName} {model.Metadata.ModelVersion} on {(model as OnnxFindingsSession)?.ExecutionProvider}; [grey]replaying[/] {patients.Count} patient(s), {source.SegmentCount} segments, {request.Pace}");
-        var summary = new ReplaySummary(model.Metadata, patients, references);
+        // A copy: an interrupted replay is compared with the references up to where it stopped.
+        var compared = new Dictionary<string, RecordReference>(references);
+        var summary = new ReplaySummary(model.Metadata, patients, compared);
         var watch = Stopwatch.StartNew();
         using (var sink = new NdjsonPipelineSink(request.OutputDirectory, model.Metadata, publishing))
         {
@@ -171,6 +174,8 @@ public static class ReplayJob
                 .Wait();
             sink.Flush();
             watch.Stop();
+            if (cancel.IsCancellationRequested)
+                foreach (var (patient, reference) in references) compared[patient] = reference.Until(source.Now);
             summary.Finish(watch.Elapsed, sink);
             if (print) summary.Print();
         }

@@ -85,6 +85,19 @@ public sealed class RecordReference
         return 60.0 / meanRrSeconds;
     }
 
+    /// <summary>
+    /// The reference up to <paramref name="end"/> (beats, AF episodes and the span cut there): what an interrupted replay
+    /// is compared with, so that the part never replayed does not count as missed AF or as quiet sinus rhythm.
+    /// </summary>
+    public RecordReference Until(DateTimeOffset end)
+    {
+        if (end >= End) return this;
+        if (end < Start) end = Start;
+        var beats = _beatTicks[..LowerBound(end.UtcTicks)];
+        var af = AfEpisodes.Where(e => e.Start < end).Select(e => (e.Start, e.End < end ? e.End : end)).ToList();
+        return new RecordReference(beats, af, Start, end);
+    }
+
     /// <summary>Seconds of annotated AF within [start, end).</summary>
     public double AfSeconds(DateTimeOffset start, DateTimeOffset end) => Overlap(AfEpisodes, start, end);
 
