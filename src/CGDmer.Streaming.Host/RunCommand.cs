@@ -53,6 +53,9 @@ internal static class RunCommand
             }
             using var host = builder.Build();
             if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
+            // The output files are opened here, so that one that cannot be written is one line and exit 2, not a host
+            // start-up failure with a stack trace.
+            _ = host.Services.GetService<IPipelineSink>();
             host.Run();
             return Environment.ExitCode;
         }));

@@ -145,6 +145,20 @@ public class CliProcessTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void Run_with_an_output_file_it_cannot_write_is_one_line_naming_it_and_exit_2()
+    {
+        var dir = TempDir();
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, NdjsonPipelineSink.ObservationsFile));   // a folder where the file goes
+            var r = Run(dir, ["run", "--simulated-patients", "1", "--seconds", "20", "--model", Model, "--out", dir, "--set", "Metrics:Enabled=false"]);
+            AssertOneErrorLine(r, Path.Combine(dir, NdjsonPipelineSink.ObservationsFile));
+            Assert.DoesNotContain("Hosting failed", r.Output);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
