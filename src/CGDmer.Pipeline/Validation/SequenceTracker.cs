@@ -96,9 +96,9 @@ public sealed class SequenceTracker
         public ulong Last = last;
         /// <summary>Bit k set: sequence Last − k was accepted (bit 0 is Last itself).</summary>
         public ulong Seen = 1;
-        // End of the device's newest accepted data (when timed).
+        // End of the device's newest accepted data (when timed), and the receiver clock when it arrived.
         public bool HasEnd;
-        public long EndTicks;
+        public long EndTicks, ReceivedTicks;
         // A new numbering not yet confirmed: its consecutive segments so far and the last of them.
         public int RenumberCount;
         public ulong RenumberLast;
@@ -178,6 +178,17 @@ public sealed class SequenceTracker
             var d = _devices.Find(deviceId);
             var p = timed ? _patients.Find(patientId!) : null;
             ulong last = d?.Last ?? 0;
+
+            // A patient without a clock on a device with one (a monitor moved to the next patient, or a corrupted
+            // patient id) starts on the device's clock: its first segment far ahead of it is held back like any other,
+            // rather than moving the device's clock unchecked and making the device's real data look late for minutes.
+            if (timed && p is not { HasClock: true } && d is { HasEnd: true })
+            {
+                p ??= _patients.Add(patientId!, new Patient());
+                p.HasClock = true;
+                p.EndTicks = d.EndTicks;
+                p.ReceivedTicks = d.ReceivedTicks;
+            }
 
             if (p is { HasClock: true })
             {
@@ -261,7 +272,7 @@ public sealed class SequenceTracker
             d.RenumberCount = 0;
         }
         if (!timed) return;
-        if (!d.HasEnd || end > d.EndTicks) { d.HasEnd = true; d.EndTicks = end; }
+        if (!d.HasEnd || end > d.EndTicks) { d.HasEnd = true; d.EndTicks = end; d.ReceivedTicks = received; }
         p ??= _patients.Add(patientId!, new Patient());
         if (!p.HasClock || end > p.EndTicks) { p.HasClock = true; p.EndTicks = end; p.ReceivedTicks = received; }
     }

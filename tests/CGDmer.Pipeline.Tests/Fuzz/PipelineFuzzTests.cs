@@ -32,7 +32,8 @@ namespace CGDmer.Pipeline.Tests.Fuzz;
 /// </summary>
 public sealed class PipelineFuzzTests(ITestOutputHelper output)
 {
-    private const int ControlSeconds = 60, InputsPerRun = 40, FuzzPatients = 3;
+    // Fuzzed inputs come in the first FuzzSeconds; the valid streams go on for the rest, so every patient must be back.
+    private const int ControlSeconds = 60, FuzzSeconds = 35, InputsPerRun = 40, FuzzPatients = 3;
     private const string ControlPatient = "patient-ctl", ControlDevice = "monitor-ctl";
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
 
@@ -90,6 +91,24 @@ public sealed class PipelineFuzzTests(ITestOutputHelper output)
             if (!control.SequenceEqual(expected))
                 problems.Add($"the control patient got {control.Count} windows ({Describe(control)}), alone {expected.Count} ({Describe(expected)})");
             totals.ControlWindows += control.Count;
+            // The fuzz patients themselves keep being monitored: whatever the fuzzed inputs did, their valid stream of the
+            // last 25 s gets windows (a restart, a wrap, a clock jump, a corrupted number or a rate change recovers within
+            // a few segments; a new run, after a rate change, starts at the next grid window its resampler margin allows).
+            const double BackBy = FuzzSeconds + 10;
+            for (int f = 0; f < FuzzPatients; f++)
+            {
+                var last = outputs.Where(o => o.Published?.PatientId == $"fuzz-{f}").Select(o => (o.Published!.Window.Start - T0).TotalSeconds)
+                                  .DefaultIfEmpty(double.NegativeInfinity).Max();
+                if (last < BackBy)
+                {
+                    var letters = outputs.Where(o => o.Rejected?.Rejection?.DeviceId == $"fuzz-monitor-{f}")
+                                         .Select(o => $"{o.Rejected!.Rejection!.Code}#{o.Rejected.Rejection.Sequence}");
+                    var sent = run.Items.Where(i => i.Segment.PatientId == $"fuzz-{f}" || i.Segment.DeviceId == $"fuzz-monitor-{f}")
+                                        .Select(i => $"{(i.Fuzzed ? $"*[{i.Mutations}]" : "")}{i.Segment.Sequence}@{(i.Segment.StartTime is { } t && t.Seconds > 0 && t.Seconds < 253402300799 && t.Nanos is >= 0 and < 1_000_000_000 ? (t.ToDateTimeOffset() - T0).TotalSeconds.ToString("0.##") : "?")}/r{i.ReceivedSeconds}");
+                    problems.Add($"fuzz patient {f} got no window from {BackBy} s on (its last starts at {last} s); "
+                                 + $"its device's dead letters and notices: {string.Join(" ", letters)}; sent (* fuzzed, seq@start/received): {string.Join(" ", sent)}");
+                }
+            }
             totals.FuzzWindows += outputs.Count(o => o.Published is { } p && p.PatientId != ControlPatient);
 
             foreach (var o in outputs.Where(o => o.Rejected is not null))
@@ -129,7 +148,7 @@ public sealed class PipelineFuzzTests(ITestOutputHelper output)
         Assert.True(totals.Failures.Count == 0, $"{totals.Failures.Count} of {runs} runs failed:\n" + string.Join("\n", totals.Failures.Take(5)));
     }
 
-    private sealed record Item(EcgSegment Segment, double ReceivedSeconds, bool Fuzzed);
+    private sealed record Item(EcgSegment Segment, double ReceivedSeconds, bool Fuzzed, string Mutations = "");
     private sealed record Run(List<Item> Items, List<FuzzInput> Fuzzed, List<string> Unreadable);
 
     /// <summary>The inputs of one run: the control, the fuzz patients' valid streams and <paramref name="count"/> fuzzed inputs.</summary>
@@ -143,7 +162,7 @@ public sealed class PipelineFuzzTests(ITestOutputHelper output)
         var seqs = new ulong[FuzzPatients];
         for (int f = 0; f < FuzzPatients; f++) seqs[f] = (ulong)rng.Next(0, 1000);
         // When each fuzzed input comes (second of the run).
-        var at = Enumerable.Range(0, count).Select(_ => rng.Next(ControlSeconds)).Order().ToArray();
+        var at = Enumerable.Range(0, count).Select(_ => rng.Next(FuzzSeconds)).Order().ToArray();
         int next = 0;
         for (int k = 0; k < ControlSeconds; k++)
         {
@@ -182,7 +201,7 @@ public sealed class PipelineFuzzTests(ITestOutputHelper output)
                 var segment = consumed.Segment!;
                 // A byte mutation could (in principle) land on the control's identifiers; the control must stay the control's.
                 if (segment.PatientId == ControlPatient || segment.DeviceId == ControlDevice) { segment.PatientId = "fuzz-y"; segment.DeviceId = "fuzz-monitor-y"; }
-                items.Add(new Item(segment, received, true));
+                items.Add(new Item(segment, received, true, string.Join(",", log)));
             }
         }
         return new Run(items, fuzzed, unreadable);
