@@ -161,7 +161,8 @@ internal sealed class KafkaStreamingService(
 
 /// <summary>
 /// The pipeline as a hosted service: loads and warms the model, serves metrics and probes, runs source → pipeline → sink
-/// until stopped or the source ends, and reports failure through the liveness probe and the exit code.
+/// until stopped or the source ends, and reports failure through the liveness probe and the exit code. A sink that
+/// cannot store an output (<see cref="IOException"/>, e.g. a full disk) fails the service once rather than per output.
 /// </summary>
 internal sealed class StreamingService(
     IServiceProvider services, ISegmentSource source, IPipelineSink sink, ServiceHealth health,
@@ -180,6 +181,8 @@ internal sealed class StreamingService(
                 output =>
                 {
                     try { sink.Write(output, source.Now); }
+                    // An output that cannot be stored (a full disk) is fatal, reported once, as a refused output is on Kafka.
+                    catch (IOException e) { done.TrySetException(e); }
                     catch (Exception e) { Log.LogError("Sink failed to write an output: {Error}", e.GetType().Name); }
                 },
                 error => done.TrySetException(error),

@@ -43,6 +43,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
     private static readonly string[] InputNamesWithRhythm = [.. InputNames, ModelMetadata.RhythmFeaturesInput];
     private static readonly string[] OutputNames = [ModelMetadata.ProbabilitiesOutput];
     private bool _disposed;
+    private readonly object _gate = new();
 
     /// <summary>Loads <paramref name="path"/>, checks it against the model contract and (by default) warms it up.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
@@ -133,6 +134,14 @@ public sealed class OnnxFindingsSession : IFindingsModel
 
     public void Run(int count, ReadOnlySpan<Lead> leads, Span<float> probabilities)
     {
+        // Runs and Dispose exclude each other: a service stopped (or failed) mid-stream disposes the model while the infer
+        // stage may still be running a batch, and freeing the native session under it crashes the process. Runs are
+        // sequential anyway (they share the input buffers), so the lock is uncontended.
+        lock (_gate) RunLocked(count, leads, probabilities);
+    }
+
+    private void RunLocked(int count, ReadOnlySpan<Lead> leads, Span<float> probabilities)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (count < 1 || count > MaxBatchSize)
             throw new ArgumentOutOfRangeException(nameof(count), count, $"must be within 1..{MaxBatchSize}");
@@ -187,7 +196,13 @@ public sealed class OnnxFindingsSession : IFindingsModel
         return value;
     }
 
+    /// <summary>Frees the native session, after a run in flight has finished; a later <see cref="Run(int, ReadOnlySpan{Lead}, Span{float})"/> throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
+    {
+        lock (_gate) DisposeLocked();
+    }
+
+    private void DisposeLocked()
     {
         if (_disposed) return;
         _disposed = true;
