@@ -25,15 +25,17 @@ namespace CGDmer.Pipeline.Tests.Fuzz;
 /// <summary>
 /// Fuzzed segments through the whole pipeline (README.md in this folder), in runs of <see cref="InputsPerRun"/> inputs: a
 /// control patient streams one valid segment a second for <see cref="ControlSeconds"/> s, three fuzz patients stream valid
-/// segments too, and the fuzzed inputs (their segments mutated field by field and byte by byte, raw bytes) are interleaved,
+/// segments too (and each is monitored again after the fuzzed inputs), and the fuzzed inputs (their segments mutated field by field and byte by byte, raw bytes) are interleaved,
 /// decoded as the Kafka source decodes them. For every run: nothing is thrown into the source and the pipeline completes
 /// (no error, no hang); the control patient gets exactly the windows it gets alone; every dead letter has a reason and a
 /// message; no accepted segment fails in the window stage, the measure stage or the model.
 /// </summary>
 public sealed class PipelineFuzzTests(ITestOutputHelper output)
 {
-    // Fuzzed inputs come in the first FuzzSeconds; the valid streams go on for the rest, so every patient must be back.
-    private const int ControlSeconds = 60, FuzzSeconds = 35, InputsPerRun = 40, FuzzPatients = 3;
+    // Fuzzed inputs come from FuzzFrom to FuzzSeconds, after each fuzz patient's first valid segment (a device's very first
+    // segment has no history to be checked against: Pipeline README, sequence stage); the valid streams go on for the
+    // rest, so every patient must be back (a 30 s segment of fuzzed content can hold a patient's real data for 30 s).
+    private const int ControlSeconds = 80, FuzzFrom = 3, FuzzSeconds = 35, InputsPerRun = 40, FuzzPatients = 3;
     private const string ControlPatient = "patient-ctl", ControlDevice = "monitor-ctl";
     private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
 
@@ -162,7 +164,7 @@ public sealed class PipelineFuzzTests(ITestOutputHelper output)
         var seqs = new ulong[FuzzPatients];
         for (int f = 0; f < FuzzPatients; f++) seqs[f] = (ulong)rng.Next(0, 1000);
         // When each fuzzed input comes (second of the run).
-        var at = Enumerable.Range(0, count).Select(_ => rng.Next(FuzzSeconds)).Order().ToArray();
+        var at = Enumerable.Range(0, count).Select(_ => rng.Next(FuzzFrom, FuzzSeconds)).Order().ToArray();
         int next = 0;
         for (int k = 0; k < ControlSeconds; k++)
         {
@@ -171,7 +173,7 @@ public sealed class PipelineFuzzTests(ITestOutputHelper output)
             items.Add(new Item(Wire(ControlPatient, ControlDevice, 5000 + (ulong)k, k), received, false));
             if (seed < 0) continue;
             for (int f = 0; f < FuzzPatients; f++)
-                if (rng.Next(5) > 0) items.Add(new Item(Wire($"fuzz-{f}", $"fuzz-monitor-{f}", seqs[f]++, k), received, false));
+                if (k == 0 || rng.Next(5) > 0) items.Add(new Item(Wire($"fuzz-{f}", $"fuzz-monitor-{f}", seqs[f]++, k), received, false));
             for (; next < at.Length && at[next] == k; next++)
             {
                 int inputSeed = rng.Next();
