@@ -88,7 +88,9 @@ public class ReportAndSamplerTests(ITestOutputHelper output)
             Assert.True(req.BundleBranchBlock != BundleBranchBlock.Left || !req.Lvh);
         }
         output.WriteLine(string.Join(", ", seen.OrderByDescending(k => k.Value).Select(k => $"{k.Key}={k.Value}")));
-        Assert.All(EcgLabels.All, l => Assert.True(seen.GetValueOrDefault(l.Key) > 3, $"{l.Key} rarely sampled"));
+        // "Other rhythm" is a class of real recordings (CinC 2017), defined by what it is not; the synthesizer draws named rhythms.
+        Assert.All(EcgLabels.All.Where(l => l != EcgLabels.OtherRhythm), l => Assert.True(seen.GetValueOrDefault(l.Key) > 3, $"{l.Key} rarely sampled"));
+        Assert.False(seen.ContainsKey(EcgLabels.OtherRhythm.Key));
     }
 
     [Fact]
