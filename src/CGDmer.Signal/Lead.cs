@@ -34,12 +34,18 @@ public static class Leads
         foreach (char c in description)
         {
             if (n == buf.Length) break;
-            if (char.IsWhiteSpace(c) || c == '-' || c == '_') continue;
+            // A control character (tab, newline, NEL …) is never part of a lead's name: the name is refused, not cleaned.
+            if (char.IsControl(c)) return false;
+            if (c is ' ' or '-' or '_') continue;
             buf[n++] = char.ToUpperInvariant(c);
         }
         ReadOnlySpan<char> s = buf[..n];
         if (s.StartsWith("LEAD")) s = s[4..];
-        if (s.StartsWith("ML")) s = s[2..];           // Mason-Likar / modified limb lead
+        if (s.StartsWith("ML"))                       // Mason-Likar / modified limb lead: MLI, MLII, MLIII, MLaVR …
+        {
+            s = s[2..];
+            if (s.StartsWith("V")) return false;      // "MLV1" names no lead: chest leads are modified as MV1..MV6
+        }
         else if (s.StartsWith("M") && s.Length > 1 && s[1] == 'V') s = s[1..]; // MV1..MV6: modified chest leads
         switch (s)
         {

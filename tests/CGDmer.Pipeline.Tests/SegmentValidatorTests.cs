@@ -151,6 +151,12 @@ public class SegmentValidatorTests
         Reject(With(s => s.PatientId = "patient-0042\t"), RejectionReason.BadPatientId);
         Reject(With(s => s.PatientId = "patient\u00010042"), RejectionReason.BadPatientId);
         Reject(With(s => s.PatientId = "patient\u007f"), RejectionReason.BadPatientId);
+        // C1 controls (NEL, CSI …) and unpaired surrogates: accepted before, unprintable in FHIR, logs and UTF-8.
+        Reject(With(s => s.PatientId = "patient\u00850042"), RejectionReason.BadPatientId);
+        Reject(With(s => s.PatientId = "patient\u009b0042"), RejectionReason.BadPatientId);
+        Reject(With(s => s.PatientId = "patient\ud8000042"), RejectionReason.BadPatientId);
+        Reject(With(s => s.PatientId = "patient\udc00"), RejectionReason.BadPatientId);
+        Accept(With(s => s.PatientId = "patient-Zoë-\ud83d\udc9a"));   // non-ASCII letters and a paired surrogate are fine
         Accept(With(s => s.PatientId = new string('p', 64)));
     }
 
@@ -160,6 +166,8 @@ public class SegmentValidatorTests
         Reject(With(s => s.DeviceId = ""), RejectionReason.MissingDeviceId);
         Reject(With(s => s.DeviceId = new string('d', 65)), RejectionReason.BadDeviceId);
         Reject(With(s => s.DeviceId = "bed\n07"), RejectionReason.BadDeviceId);
+        Reject(With(s => s.DeviceId = "bed\u008507"), RejectionReason.BadDeviceId);
+        Reject(With(s => s.DeviceId = "bed\ud80007"), RejectionReason.BadDeviceId);
         var r = Reject(With(s => s.DeviceId = "bed07 "), RejectionReason.BadDeviceId);
         Assert.Equal("bed07 ", r.DeviceId);
         Accept(With(s => s.DeviceId = new string('d', 64)));
@@ -281,6 +289,7 @@ public class SegmentValidatorTests
     [InlineData("ml ii", Lead.II)]
     [InlineData("lead_aVF", Lead.aVF)]
     [InlineData("MV1", Lead.V1)]
+    [InlineData("MLIII", Lead.III)]
     [InlineData("V6", Lead.V6)]
     public void Lead_names_map_to_standard_leads(string name, Lead expected)
     {
@@ -294,8 +303,15 @@ public class SegmentValidatorTests
     [InlineData("V7")]
     [InlineData("Pleth")]
     [InlineData("II?")]
-    public void Unknown_lead_is_rejected(string name) =>
-        Reject(With(s => s.Leads[0].Lead = name), RejectionReason.UnknownLead);
+    [InlineData("MLV1")]        // no such lead: modified chest leads are MV1..MV6 (accepted as V1 before)
+    [InlineData("II\n")]        // a control character is refused, not stripped (these were accepted as II, V1, II)
+    [InlineData("\u0085V1")]
+    [InlineData("I\tI")]
+    public void Unknown_lead_is_rejected(string name)
+    {
+        var r = Reject(With(s => s.Leads[0].Lead = name), RejectionReason.UnknownLead);
+        Assert.DoesNotContain(r.Message, c => char.IsControl(c)); // the message shows them as U+XXXX
+    }
 
     [Fact]
     public void Duplicate_after_mapping_is_rejected()

@@ -66,17 +66,18 @@ public class SegmentValidator
             return Fail(RejectionReason.BadPatientId, $"patient_id is {patient.Length} characters, more than {o.MaxIdLength}");
         if (char.IsWhiteSpace(patient[0]) || char.IsWhiteSpace(patient[^1]))
             return Fail(RejectionReason.BadPatientId, "patient_id has leading or trailing whitespace");
-        // Control characters cannot be carried by a FHIR string (the Observation subject) nor safely by logs or keys.
-        if (patient.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || patient.Contains('\u007f'))
-            return Fail(RejectionReason.BadPatientId, "patient_id contains a control character");
+        // Control characters (C0, DEL, C1) and lone surrogates cannot be carried by a FHIR string (the Observation subject)
+        // nor safely by logs, keys or UTF-8.
+        if (HasForbiddenCharacter(patient))
+            return Fail(RejectionReason.BadPatientId, "patient_id contains a control character or an unpaired surrogate");
 
         if (device.Length == 0) return Fail(RejectionReason.MissingDeviceId, "device_id is empty");
         if (device.Length > o.MaxIdLength)
             return Fail(RejectionReason.BadDeviceId, $"device_id is {device.Length} characters, more than {o.MaxIdLength}");
         if (char.IsWhiteSpace(device[0]) || char.IsWhiteSpace(device[^1]))
             return Fail(RejectionReason.BadDeviceId, $"device_id '{device}' has leading or trailing whitespace");
-        if (device.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || device.Contains('\u007f'))
-            return Fail(RejectionReason.BadDeviceId, "device_id contains a control character");
+        if (HasForbiddenCharacter(device))
+            return Fail(RejectionReason.BadDeviceId, "device_id contains a control character or an unpaired surrogate");
 
         // start_time
         var ts = segment.StartTime;
@@ -197,5 +198,26 @@ public class SegmentValidator
 
     private static string Fmt(double v) => v.ToString("R", CultureInfo.InvariantCulture);
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-    private static string Clip(string s) => s.Length <= 32 ? s : s[..32] + "…";
+    /// <summary>Whether <paramref name="s"/> holds a C0 or C1 control character, DEL, or a surrogate without its pair.</summary>
+    internal static bool HasForbiddenCharacter(string s)
+    {
+        var span = s.AsSpan();
+        if (span.IndexOfAnyInRange('\u0000', '\u001f') >= 0 || span.IndexOfAnyInRange('\u007f', '\u009f') >= 0) return true;
+        for (int i = 0; i < span.Length; i++)
+        {
+            if (!char.IsSurrogate(span[i])) continue;
+            if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1])) { i++; continue; }
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>At most 32 characters of a value for a message, control characters and lone surrogates shown as U+XXXX.</summary>
+    private static string Clip(string s)
+    {
+        var head = s.Length <= 32 ? s : s[..32];
+        if (HasForbiddenCharacter(head))
+            head = string.Concat(head.Select(c => c < 0x20 || c is >= '\u007f' and <= '\u009f' || char.IsSurrogate(c) ? $"U+{(int)c:X4}" : c.ToString()));
+        return s.Length <= 32 ? head : head + "…";
+    }
 }
