@@ -168,16 +168,18 @@ public sealed class BeatMeasurer
     public static double? RrIrregularity(IReadOnlyList<int> beats)
     {
         ArgumentNullException.ThrowIfNull(beats);
-        if (beats.Count < 3) return null;
-        int m = beats.Count - 1;
-        var buf = ArrayPool<double>.Shared.Rent(2 * m);
+        switch (beats)
+        {
+            case int[] array: return RrIrregularity(array.AsSpan());
+            case List<int> list: return RrIrregularity(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
+        }
+        var copy = ArrayPool<int>.Shared.Rent(beats.Count);
         try
         {
-            var rr = buf.AsSpan(0, m);
-            for (int i = 0; i < m; i++) rr[i] = beats[i + 1] - beats[i];
-            return Irregularity(rr, buf.AsSpan(m, m - 1));
+            for (int i = 0; i < beats.Count; i++) copy[i] = beats[i];
+            return RrIrregularity(copy.AsSpan(0, beats.Count));
         }
-        finally { ArrayPool<double>.Shared.Return(buf); }
+        finally { ArrayPool<int>.Shared.Return(copy); }
     }
 
     /// <summary>As <see cref="RrIrregularity(IReadOnlyList{int})"/>, for beats in a span (same value, no list needed).</summary>
