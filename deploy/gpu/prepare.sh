@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Prepares the GPU device check (deploy/gpu/device-check.sh) on a machine without a GPU: a self-contained cgdmer-stream
-# and ONNX Runtime's CUDA provider, compressed and cut into pieces that fit the device runner's 64 MiB carry limit.
+# Prepares the GPU device check (deploy/gpu/device-check.sh) on a machine without a GPU: a self-contained cgdmer-bench
+# (bench/CGDmer.Bench, the system benchmark over the service's own composition) and ONNX Runtime's CUDA provider,
+# compressed and cut into pieces that fit the device runner's 64 MiB carry limit.
 # Output: artifacts/gpu/carry-N/ (one folder per call; carry them one call after another while the machine is warm).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=artifacts/gpu
 rm -rf "$out" && mkdir -p "$out"
-dotnet publish src/CGDmer.Streaming.Host -c Release -r linux-x64 --self-contained true -o "$out/app" >/dev/null
-# The CUDA provider (284 MB) travels on its own; Windows binaries, TensorRT, other distributions' librdkafka and the
-# debugger's libraries are not needed for a benchmark on Linux.
+dotnet publish bench/CGDmer.Bench -c Release -r linux-x64 --self-contained true -o "$out/app" >/dev/null
+# The CUDA provider is larger than the carry limit, so it travels on its own, compressed and in pieces. Windows
+# binaries, TensorRT, other distributions' librdkafka and the debugger's libraries are not needed for a benchmark on Linux.
 mv "$out/app/libonnxruntime_providers_cuda.so" "$out/"
 rm -f "$out"/app/*.dll.bak "$out"/app/onnxruntime*.dll "$out/app/libonnxruntime_providers_tensorrt.so" \
       "$out/app/alpine-librdkafka.so" "$out/app/centos8-librdkafka.so" "$out/app/libmscordaccore.so" \

@@ -8,7 +8,7 @@ using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Interpretation;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
-using CGDmer.Pipeline.Operators;
+using CGDmer.Pipeline.Concurrency;
 using CGDmer.Pipeline.Publishing;
 using CGDmer.Pipeline.Settlement;
 using CGDmer.Pipeline.Validation;
@@ -113,13 +113,13 @@ public static class EcgPipeline
                     .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
                     .Measure(c.Measurer, metrics), c.SignalLaneNice)
-                .BatchWindows(c.Batching, c.Scheduler, metrics)
+                .BatchWindows(c.Batching, c.Scheduler)
                 .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's
                 // work follow on their own thread (pays where there are cores to spare: PipelineOptions.PublishThread).
                 .Let(analyzed => c.PublishOnOwnThread ? analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish") : analyzed)
                 .Interpret(c.Interpreter, metrics)
-                .Publish(c.Observations, metrics)
+                .ToFhir(c.Observations, metrics)
                 .Select(PipelineOutput.Of)
                 .Finally(settled.OnCompleted);
 

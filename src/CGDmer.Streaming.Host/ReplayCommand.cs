@@ -1,3 +1,6 @@
+using CGDmer.Evaluation;
+using CGDmer.Simulation;
+using CGDmer.Pipeline.OnnxRuntime;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -240,7 +243,7 @@ public static class ReplayJob
             for (int i = 0; i < synthetic; i++, n++)
             {
                 var ecg = sampler.Generate(seed + i);
-                var recording = ReplayRecording.FromSynthetic(ecg, $"synthetic-{seed + i}");
+                var recording = SyntheticRecording.From(ecg, $"synthetic-{seed + i}");
                 patients.Add(new RecordingSegmenter(recording, $"synthetic-{seed + i}", $"replay-monitor-{n + 1:D3}", ReplayCommand.DefaultStart.AddMilliseconds(i * 211), segmentSeconds));
             }
         }

@@ -1,3 +1,4 @@
+using CGDmer.Evaluation;
 using System.Text.Json;
 using CGDmer.Contracts.Model;
 using CGDmer.Pipeline;

@@ -1,3 +1,4 @@
+using CGDmer.Simulation;
 using System.CommandLine;
 using System.Net;
 using System.Reactive.Concurrency;
@@ -68,7 +69,7 @@ internal static class RunCommand
         var sampler = new DatasetSampler(new ConditionMix(), pr.GetValue(SecondsOption), 500);
         var start = DateTimeOffset.UtcNow;
         var segmenters = Enumerable.Range(0, patients)
-            .Select(i => new RecordingSegmenter(ReplayRecording.FromSynthetic(sampler.Generate(1000 + i), $"sim-{i + 1}"),
+            .Select(i => new RecordingSegmenter(SyntheticRecording.From(sampler.Generate(1000 + i), $"sim-{i + 1}"),
                 $"sim-patient-{i + 1:D3}", $"sim-monitor-{i + 1:D3}", start.AddMilliseconds(i * 211), 1.0))
             .ToList();
         builder.Services.AddSingleton<ISegmentSource>(new ReplaySource(segmenters, ReplayPace.RealTime, pr.GetValue(SpeedOption)));

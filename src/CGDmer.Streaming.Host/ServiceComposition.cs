@@ -1,3 +1,4 @@
+using CGDmer.Pipeline.OnnxRuntime;
 using System.Reactive.Concurrency;
 using CGDmer.Pipeline;
 using CGDmer.Pipeline.Batching;
@@ -28,7 +29,7 @@ public static class ServiceComposition
 {
     /// <summary>Configuration sections, one per options class.</summary>
     public static readonly string[] Sections =
-        ["Model", "Pipeline", "Validation", "Sequence", "Windowing", "Measurement", "Batching", "Inference", "Infer", "Interpretation", "Publishing", "Metrics"];
+        ["Model", "Pipeline", "Validation", "Sequence", "Windowing", "Measurement", "Batching", "OnnxRuntime", "Infer", "Interpretation", "Publishing", "Metrics"];
 
     public static HostApplicationBuilder CreateBuilder(string? configFile, IEnumerable<KeyValuePair<string, string?>> overrides, LogLevel minimumLevel = LogLevel.Information)
     {
@@ -62,7 +63,7 @@ public static class ServiceComposition
         AddValidated<WindowingOptions>(services, config, "Windowing", o => o.Validate());
         AddValidated<MeasurementOptions>(services, config, "Measurement", o => o.Validate());
         AddValidated<BatchingOptions>(services, config, "Batching", o => o.Validate());
-        AddValidated<InferenceOptions>(services, config, "Inference", o => o.Validate());
+        AddValidated<OnnxRuntimeOptions>(services, config, "OnnxRuntime", o => o.Validate());
         AddValidated<InferOptions>(services, config, "Infer", o => o.Validate());
         AddValidated<InterpretationOptions>(services, config, "Interpretation", o => o.Validate());
         AddValidated<PublishingOptions>(services, config, "Publishing", o => o.Validate());
@@ -75,7 +76,7 @@ public static class ServiceComposition
         services.AddSingleton<IFindingsModel>(sp =>
         {
             var path = sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path;
-            var inference = sp.GetRequiredService<IOptions<InferenceOptions>>().Value;
+            var inference = sp.GetRequiredService<IOptions<OnnxRuntimeOptions>>().Value;
             var batching = sp.GetRequiredService<IOptions<BatchingOptions>>().Value;
             var model = new OnnxFindingsSession(path, inference, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Model"));
             var metrics = sp.GetRequiredService<PipelineMetrics>();
@@ -119,13 +120,18 @@ public static class ServiceComposition
     /// <summary>Every top-level configuration section the host knows: the options sections and the transports' (Kafka, FhirServer).</summary>
     public static IReadOnlyList<string> KnownSections => [.. Sections, KafkaOptions.SectionName, FhirServerOptions.SectionName];
 
+    /// <summary>Sections renamed since an earlier release: refused with their new name rather than ignored.</summary>
+    private static readonly Dictionary<string, string> RenamedSections = new(StringComparer.OrdinalIgnoreCase) { ["Inference"] = "OnnxRuntime" };
+
     /// <summary>One failure per top-level configuration key that is neither a known section nor a host setting, naming it.</summary>
     public static IEnumerable<string> UnknownSections(IServiceProvider services)
     {
         string[] hostSettings = [HostDefaults.ContentRootKey, HostDefaults.EnvironmentKey, HostDefaults.ApplicationKey];
         if (services.GetService<IConfiguration>() is not { } configuration) yield break;
         foreach (var section in configuration.GetChildren())
-            if (!KnownSections.Contains(section.Key, StringComparer.OrdinalIgnoreCase) && !hostSettings.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
+            if (RenamedSections.TryGetValue(section.Key, out var renamed))
+                yield return $"{section.Key}: this section is now called {renamed} (README.md, renamed settings)";
+            else if (!KnownSections.Contains(section.Key, StringComparer.OrdinalIgnoreCase) && !hostSettings.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
                 yield return $"{section.Key}: unknown configuration section (known: {string.Join(", ", KnownSections)})";
     }
 
@@ -146,7 +152,7 @@ public static class ServiceComposition
         }
         Check<ModelOptions>("Model"); Check<PipelineOptions>("Pipeline"); Check<SegmentValidationOptions>("Validation"); Check<SequenceOptions>("Sequence");
         Check<WindowingOptions>("Windowing");
-        Check<MeasurementOptions>("Measurement"); Check<BatchingOptions>("Batching"); Check<InferenceOptions>("Inference");
+        Check<MeasurementOptions>("Measurement"); Check<BatchingOptions>("Batching"); Check<OnnxRuntimeOptions>("OnnxRuntime");
         Check<InferOptions>("Infer"); Check<InterpretationOptions>("Interpretation"); Check<PublishingOptions>("Publishing");
         Check<MetricsOptions>("Metrics");
         if (services.GetService<KafkaTransportRegistered>() is not null) Check<KafkaOptions>(KafkaOptions.SectionName);
@@ -208,12 +214,12 @@ public static class ServiceComposition
     {
         public ValidateOptionsResult Validate(string? name, BatchingOptions options)
         {
-            InferenceOptions inference;
+            OnnxRuntimeOptions inference;
             // Invalid Inference settings are reported under Inference by its own check, not again (and wrongly) under Batching.
-            try { inference = sp.GetRequiredService<IOptions<InferenceOptions>>().Value; }
+            try { inference = sp.GetRequiredService<IOptions<OnnxRuntimeOptions>>().Value; }
             catch (Exception e) when (e is OptionsValidationException or InvalidOperationException) { return ValidateOptionsResult.Skip; }
             return options.MaxBatchSize > inference.MaxBatchSize
-                ? ValidateOptionsResult.Fail($"Batching:MaxBatchSize ({options.MaxBatchSize}) exceeds Inference:MaxBatchSize ({inference.MaxBatchSize}), the size the model's buffers are allocated for.")
+                ? ValidateOptionsResult.Fail($"Batching:MaxBatchSize ({options.MaxBatchSize}) exceeds OnnxRuntime:MaxBatchSize ({inference.MaxBatchSize}), the size the model's buffers are allocated for.")
                 : ValidateOptionsResult.Success;
         }
     }

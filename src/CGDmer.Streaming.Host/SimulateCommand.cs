@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using CGDmer.Transports.Kafka;
 using CGDmer.Transports.Replay;
-using CGDmer.Transports.Simulation;
+using CGDmer.Simulation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;

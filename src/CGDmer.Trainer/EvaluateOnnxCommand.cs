@@ -1,8 +1,8 @@
 using CGDmer.Contracts.Model;
 using System.CommandLine;
-using CGDmer.Model.Data;
-using CGDmer.Model.Evaluation;
-using CGDmer.Model.Pipeline;
+using CGDmer.Trainer.Data;
+using CGDmer.Trainer.Evaluation;
+using CGDmer.Trainer.Orchestration;
 using CGDmer.Signal;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
 using CGDmer.Contracts.Model;
-using CGDmer.Model.Data;
+using CGDmer.Trainer.Data;
 using CGDmer.Model.Export;
 using CGDmer.Signal;
 using CGDmer.Signal.Beats;

@@ -1,7 +1,7 @@
 using CGDmer.Contracts.Model;
 using System.CommandLine;
-using CGDmer.Model.Pipeline;
-using CGDmer.Model.Training;
+using CGDmer.Trainer.Orchestration;
+using CGDmer.Trainer.Training;
 using Spectre.Console;
 using TorchSharp;
 

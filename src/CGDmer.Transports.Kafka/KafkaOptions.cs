@@ -44,13 +44,6 @@ public sealed class KafkaOptions
     /// </summary>
     public Dictionary<string, string> Settings { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>
-    /// Talk to an Apache Kafka 0.9 broker (the integration tests' broker only): no ApiVersion request, protocol features
-    /// of 0.9.0, and therefore no idempotent producer (it needs 0.11) and at most one request in flight so that producer
-    /// retries cannot reorder a patient's output. Never set in production.
-    /// </summary>
-    public bool LegacyBroker0_9 { get; set; }
-
     /// <summary>How often offsets stored by the transport are committed (also on revocation and at shutdown).</summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -91,8 +84,7 @@ public sealed class KafkaOptions
     {
         "bootstrap.servers", "metadata.broker.list", "group.id", "client.id",
         "enable.auto.commit", "enable.auto.offset.store", "auto.commit.enable",
-        "acks", "request.required.acks", "enable.idempotence", "max.in.flight.requests.per.connection", "max.in.flight",
-        "api.version.request", "broker.version.fallback",
+        "acks", "request.required.acks",
         "partition.assignment.strategy", "group.protocol",
     };
 
@@ -133,6 +125,7 @@ public sealed class KafkaOptions
                 throw Invalid($"{nameof(Settings)}:{key}", "is set by the transport itself and may not be overridden (delivery guarantees depend on it)");
             if (value is null) throw Invalid($"{nameof(Settings)}:{key}", "has no value");
         }
+        ValidateOrdering();
         if (CommitInterval <= TimeSpan.Zero || CommitInterval > TimeSpan.FromMinutes(10))
             throw Invalid(nameof(CommitInterval), $"must be > 0 and ≤ 10 minutes, was {CommitInterval}");
         if (PollTimeout <= TimeSpan.Zero || PollTimeout > TimeSpan.FromSeconds(10))
@@ -180,10 +173,10 @@ public sealed class KafkaOptions
         var config = new ProducerConfig(Common())
         {
             Acks = Acks.All,
-            // Idempotence needs InitProducerId (Kafka 0.11+); the legacy broker gets ordered, single-flight retries instead.
-            EnableIdempotence = !LegacyBroker0_9,
+            // Idempotent unless the site turned it off for a broker without it (Validate then demands one request in
+            // flight, which keeps a patient's output in order through retries).
+            EnableIdempotence = !IdempotenceTurnedOff,
         };
-        if (LegacyBroker0_9) config.MaxInFlight = 1;
         return config;
     }
 
@@ -191,12 +184,34 @@ public sealed class KafkaOptions
     {
         var common = new Dictionary<string, string>(Settings, StringComparer.Ordinal) { ["bootstrap.servers"] = BootstrapServers };
         if (ClientId is not null) common["client.id"] = ClientId;
-        if (LegacyBroker0_9)
-        {
-            common["api.version.request"] = "false";
-            common["broker.version.fallback"] = "0.9.0";
-        }
         return common;
+    }
+
+    private bool IdempotenceTurnedOff => Settings.TryGetValue("enable.idempotence", out var v) && v == "false";
+
+    /// <summary>
+    /// <c>enable.idempotence</c> and the in-flight limit may be set, but only so that a patient's output stays in order:
+    /// idempotence off needs exactly one request in flight; on, librdkafka allows at most five.
+    /// </summary>
+    private void ValidateOrdering()
+    {
+        const string idempotence = "enable.idempotence", inFlightKey = "max.in.flight.requests.per.connection";
+        if (Settings.TryGetValue(idempotence, out var on) && on is not ("true" or "false"))
+            throw Invalid($"{nameof(Settings)}:{idempotence}", $"must be true or false, was '{on}'");
+        int? inFlight = null;
+        foreach (var key in new[] { inFlightKey, "max.in.flight" })   // the second is librdkafka's alias of the first
+        {
+            if (!Settings.TryGetValue(key, out var raw)) continue;
+            if (!int.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                throw Invalid($"{nameof(Settings)}:{key}", $"must be a whole number, was '{raw}'");
+            if (IdempotenceTurnedOff ? n != 1 : n is < 1 or > 5)
+                throw Invalid($"{nameof(Settings)}:{key}", IdempotenceTurnedOff
+                    ? $"must be 1 when {SectionName}:{nameof(Settings)}:{idempotence} is false, or retries could reorder a patient's output; was {raw}"
+                    : $"must be within 1..5 with the idempotent producer, was {raw}");
+            inFlight = n;
+        }
+        if (IdempotenceTurnedOff && inFlight is null)
+            throw Invalid($"{nameof(Settings)}:{inFlightKey}", $"must be set to 1 when {SectionName}:{nameof(Settings)}:{idempotence} is false, or retries could reorder a patient's output");
     }
 
     // Kafka's own rule: 1-249 characters of [a-zA-Z0-9._-], not "." or "..".

@@ -301,8 +301,8 @@ public class RealInputParityTests(Xunit.Abstractions.ITestOutputHelper output)
     public void Onnx_runtime_matches_torchsharp_on_real_mitbih_windows()
     {
         var cfg = CgDmerConfig.Tiny;
-        var set = new CGDmer.Model.Data.WindowSet(cfg.WindowSamples, EcgLabels.All);
-        CGDmer.Model.Data.MitBihWindows.AddRecord(set, TestData.MitBih("201"), cfg.SampleRateHz, 10, 1, maxSeconds: 330);
+        var set = new CGDmer.Trainer.Data.WindowSet(cfg.WindowSamples, EcgLabels.All);
+        CGDmer.Trainer.Data.MitBihWindows.AddRecord(set, TestData.MitBih("201"), cfg.SampleRateHz, 10, 1, maxSeconds: 330);
         Assert.Equal(33, set.Count);
         var model = ExportParityTests.MakeModel(cfg, 3, zeroShot: true);
         using var session = new InferenceSession(OnnxExporter.Export(model, ExportParityTests.Metadata(cfg, 3, true)));

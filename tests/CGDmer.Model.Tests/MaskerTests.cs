@@ -84,7 +84,7 @@ public class LeadSubsetTests
         foreach (var (row, lead) in new[] { (0, 1), (0, 6), (1, 1), (2, 6), (2, 10) }) mask[row * 12 + lead] = 1;
         using var _ = TorchSharp.torch.no_grad();
         var full = enc.Encode(TorchSharp.torch.tensor(ecg, [3, 12, s]), TorchSharp.torch.tensor(mask, [3, 12])).Pooled.data<float>().ToArray();
-        var (e, m, ids) = CGDmer.Model.Training.LeadSubset.Compact(TorchSharp.torch.tensor(ecg, [3, 12, s]), TorchSharp.torch.tensor(mask, [3, 12]), mask);
+        var (e, m, ids) = CGDmer.Trainer.Training.LeadSubset.Compact(TorchSharp.torch.tensor(ecg, [3, 12, s]), TorchSharp.torch.tensor(mask, [3, 12]), mask);
         Assert.Equal(new long[] { 1, 6, 10 }, ids!.data<long>().ToArray());
         var compact = enc.Encode(e, m, null, ids).Pooled.data<float>().ToArray();
         Assert.Equal(full.Length, compact.Length);

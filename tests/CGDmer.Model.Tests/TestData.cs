@@ -1,4 +1,4 @@
-using CGDmer.Model.Data;
+using CGDmer.Trainer.Data;
 using CGDmer.Signal;
 
 namespace CGDmer.Model.Tests;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
-using static CGDmer.Pipeline.Tests.PipelineTestData;
+using static CGDmer.TestSupport.PipelineTestData;
 
 namespace CGDmer.Pipeline.Tests;
 

@@ -4,7 +4,7 @@ using CGDmer.Pipeline.Interpretation;
 using CGDmer.Pipeline.Metrics;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
-using static CGDmer.Pipeline.Tests.PipelineTestData;
+using static CGDmer.TestSupport.PipelineTestData;
 
 namespace CGDmer.Pipeline.Tests;
 

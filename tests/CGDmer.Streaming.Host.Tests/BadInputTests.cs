@@ -158,12 +158,20 @@ public class BadInputTests
     }
 
     [Fact]
-    public void An_invalid_execution_provider_is_reported_once_under_Inference()
+    public void The_renamed_Inference_section_is_refused_with_its_new_name()
     {
-        using var host = HostFixture.Build(("Inference:ExecutionProvider", "Bogus"));
+        using var host = HostFixture.Build(("Inference:IntraOpThreads", "2"));
+        var failure = Assert.Single(ServiceComposition.ValidateAll(host.Services));
+        Assert.Equal("Inference: this section is now called OnnxRuntime (README.md, renamed settings)", failure);
+    }
+
+    [Fact]
+    public void An_invalid_execution_provider_is_reported_once_under_OnnxRuntime()
+    {
+        using var host = HostFixture.Build(("OnnxRuntime:ExecutionProvider", "Bogus"));
         var failures = ServiceComposition.ValidateAll(host.Services);
         var failure = Assert.Single(failures);
-        Assert.StartsWith("Inference", failure);
+        Assert.StartsWith("OnnxRuntime", failure);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class OptionsTests
     [InlineData("Windowing:HopSeconds", "-1", "Windowing:HopSeconds")]
     [InlineData("Windowing:HopSeconds", "3", "Windowing:HopSeconds")]
     [InlineData("Interpretation:OnsetWindows", "0", "Interpretation:OnsetWindows")]
-    [InlineData("Inference:IntraOpThreads", "-1", "Inference:IntraOpThreads")]
+    [InlineData("OnnxRuntime:IntraOpThreads", "-1", "OnnxRuntime:IntraOpThreads")]
     [InlineData("Pipeline:PublishThread", "Sometimes", "Pipeline:PublishThread")]
     [InlineData("Pipeline:PublishThread", "7", "Pipeline:PublishThread")]
     [InlineData("Pipeline:SignalLaneNice", "-1", "Pipeline:SignalLaneNice")]
@@ -43,9 +43,9 @@ public class OptionsTests
     [Fact]
     public void Batches_larger_than_the_model_buffers_are_refused_at_start()
     {
-        using var host = HostFixture.Build(("Batching:MaxBatchSize", "64"), ("Inference:MaxBatchSize", "16"));
+        using var host = HostFixture.Build(("Batching:MaxBatchSize", "64"), ("OnnxRuntime:MaxBatchSize", "16"));
         var failures = ServiceComposition.ValidateAll(host.Services);
-        Assert.Contains(failures, f => f.Contains("Batching:MaxBatchSize", StringComparison.Ordinal) && f.Contains("Inference:MaxBatchSize", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Batching:MaxBatchSize", StringComparison.Ordinal) && f.Contains("OnnxRuntime:MaxBatchSize", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using CGDmer.Transports.Simulation;
+using CGDmer.Simulation;
 
 namespace CGDmer.Streaming.Host.Tests;
 
@@ -57,9 +57,9 @@ public class SimulateCommandTests
         Assert.Contains("Kafka:BootstrapServers", e.Message);
         e = Assert.Throws<ArgumentException>(() => SimulateCommand.BindKafka(Parse("--set", "Kafka:BootstrapServers=localhost:9092", "--set", "Kafka:Topics:Segment=x")));
         Assert.Contains("Segment", e.Message);
-        var options = SimulateCommand.BindKafka(Parse("--set", "Kafka:BootstrapServers=localhost:9092", "--set", "Kafka:Topics:Segments=beds", "--set", "Kafka:LegacyBroker0_9=true"));
+        var options = SimulateCommand.BindKafka(Parse("--set", "Kafka:BootstrapServers=localhost:9092", "--set", "Kafka:Topics:Segments=beds", "--set", "Kafka:Settings:broker.version.fallback=0.9.0"));
         Assert.Equal("beds", options.Topics.Segments);
-        Assert.True(options.LegacyBroker0_9);
+        Assert.Equal("0.9.0", options.Settings["broker.version.fallback"]);
     }
 
     [Fact]

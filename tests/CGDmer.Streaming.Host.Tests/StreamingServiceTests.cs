@@ -1,3 +1,5 @@
+using CGDmer.Simulation;
+using CGDmer.Pipeline.OnnxRuntime;
 using CGDmer.Pipeline;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Signal.Synthesis;
@@ -32,7 +34,7 @@ public class StreamingServiceTests
     public async Task A_sink_that_cannot_store_outputs_fails_the_service_once()
     {
         var sampler = new DatasetSampler(new ConditionMix(), 60, 500);
-        var patients = new[] { new RecordingSegmenter(ReplayRecording.FromSynthetic(sampler.Generate(7), "s"), "p", "d", ReplayCommand.DefaultStart, 1.0) };
+        var patients = new[] { new RecordingSegmenter(SyntheticRecording.From(sampler.Generate(7), "s"), "p", "d", ReplayCommand.DefaultStart, 1.0) };
         var builder = ServiceComposition.CreateBuilder(null,
             [new("Model:Path", HostFixture.Asset("cgdmer-small.onnx")), new("Metrics:Enabled", "false")], LogLevel.Critical);
         var sink = new FullDisk();
@@ -58,7 +60,7 @@ public class StreamingServiceTests
     [Fact]
     public void Disposing_the_model_waits_for_the_run_in_flight_and_later_runs_are_refused()
     {
-        var session = new OnnxFindingsSession(HostFixture.Asset("cgdmer-small.onnx"), new InferenceOptions { ExecutionProvider = ExecutionProviderChoice.Cpu, WarmUp = false },
+        var session = new OnnxFindingsSession(HostFixture.Asset("cgdmer-small.onnx"), new OnnxRuntimeOptions { ExecutionProvider = ExecutionProviderChoice.Cpu, WarmUp = false },
                                               Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var probabilities = new float[session.MaxBatchSize * session.Metadata.Labels.Count];
         int runs = 0;

@@ -142,6 +142,19 @@ public sealed class KafkaBrokerFixture : IAsyncLifetime
         throw new TimeoutException($"topic {topic} had no leader for every partition within {timeout}: {state}");
     }
 
+    /// <summary>
+    /// The librdkafka settings the 0.9 broker needs (empty for a modern one), passed as <c>Kafka:Settings</c>: no
+    /// ApiVersion request, 0.9's protocol, and no idempotent producer (0.11+), with one request in flight so retries
+    /// keep a patient's order. Production never sets these; the service's options allow them only together.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LegacyClientSettings => LegacyProtocol
+        ? new Dictionary<string, string>
+        {
+            ["api.version.request"] = "false", ["broker.version.fallback"] = "0.9.0",
+            ["enable.idempotence"] = "false", ["max.in.flight.requests.per.connection"] = "1",
+        }
+        : new Dictionary<string, string>();
+
     private T WithProtocol<T>(T config) where T : ClientConfig
     {
         if (LegacyProtocol)

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CGDmer.Transports.Simulation;
+using CGDmer.Simulation;
 using Xunit.Abstractions;
 
 namespace CGDmer.Transports.Kafka.IntegrationTests;

@@ -51,7 +51,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             info.ArgumentList.Add(s);
         }
         // One thread for the model: the broker, the producer and the test share two cores.
-        info.Environment["CGDMER_Inference__IntraOpThreads"] = "1";
+        info.Environment["CGDMER_OnnxRuntime__IntraOpThreads"] = "1";
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
         var service = new ServiceProcess(name, process, output, port);
         process.OutputDataReceived += (_, e) => service.Log(e.Data);

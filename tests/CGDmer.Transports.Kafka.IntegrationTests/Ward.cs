@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using CGDmer.Transports.Simulation;
+using CGDmer.Simulation;
 using Confluent.Kafka;
 using Xunit.Abstractions;
 
@@ -51,19 +51,18 @@ internal sealed class Ward : IDisposable
             "Kafka:Settings:heartbeat.interval.ms=1000",
             "Kafka:Settings:reconnect.backoff.max.ms=1000",
         };
-        if (_broker.LegacyProtocol) settings.Add("Kafka:LegacyBroker0_9=true");
+        foreach (var (key, value) in _broker.LegacyClientSettings) settings.Add($"Kafka:Settings:{key}={value}");
         settings.AddRange(extra);
         return settings;
     }
 
     /// <summary>Producer options for the simulator (test-only protocol settings as for the service).</summary>
-    public KafkaOptions ProducerOptions() => new()
+    public KafkaOptions ProducerOptions()
     {
-        BootstrapServers = _broker.BootstrapServers,
-        Topics = Topics,
-        LegacyBroker0_9 = _broker.LegacyProtocol,
-        Settings = { ["reconnect.backoff.max.ms"] = "1000" },
-    };
+        var options = new KafkaOptions { BootstrapServers = _broker.BootstrapServers, Topics = Topics, Settings = { ["reconnect.backoff.max.ms"] = "1000" } };
+        foreach (var (key, value) in _broker.LegacyClientSettings) options.Settings[key] = value;
+        return options;
+    }
 
     /// <summary>
     /// Synthetic 12-lead monitors whose recordings end one minute ago (the service's validator refuses the future; a

@@ -127,10 +127,17 @@ public class KafkaOptionsTests
     }
 
     [Fact]
-    public void Legacy_broker_switch_speaks_0_9_and_keeps_order_without_idempotence()
+    public void Idempotence_may_be_turned_off_only_with_one_request_in_flight()
     {
+        // What a broker older than 0.11 needs (the integration tests' 0.9 broker sets exactly this).
         var options = Valid();
-        options.LegacyBroker0_9 = true;
+        foreach (var (key, value) in new Dictionary<string, string>
+                 {
+                     ["api.version.request"] = "false", ["broker.version.fallback"] = "0.9.0",
+                     ["enable.idempotence"] = "false", ["max.in.flight.requests.per.connection"] = "1",
+                 })
+            options.Settings[key] = value;
+        options.Validate();
         foreach (ClientConfig config in new ClientConfig[] { options.ToConsumerConfig(), options.ToProducerConfig() })
         {
             Assert.False(config.ApiVersionRequest);
@@ -138,8 +145,29 @@ public class KafkaOptionsTests
         }
         var producer = options.ToProducerConfig();
         Assert.False(producer.EnableIdempotence);
-        Assert.Equal(1, producer.MaxInFlight);
+        Assert.Equal("1", producer.Get("max.in.flight.requests.per.connection"));
         Assert.Equal(Acks.All, producer.Acks);
+
+        options.Settings["max.in.flight.requests.per.connection"] = "2";
+        Assert.Contains("Kafka:Settings:max.in.flight.requests.per.connection must be 1 when Kafka:Settings:enable.idempotence is false",
+                        Assert.Throws<ArgumentException>(() => options.Validate()).Message);
+        options.Settings.Remove("max.in.flight.requests.per.connection");
+        Assert.Contains("must be set to 1", Assert.Throws<ArgumentException>(() => options.Validate()).Message);
+        options.Settings["max.in.flight"] = "1";   // librdkafka's alias does as well
+        options.Validate();
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("6")]
+    [InlineData("many")]
+    public void The_idempotent_producer_keeps_librdkafkas_in_flight_bound(string inFlight)
+    {
+        Assert.Contains("Kafka:Settings:max.in.flight.requests.per.connection",
+                        MessageOf(o => o.Settings["max.in.flight.requests.per.connection"] = inFlight));
+        var options = Valid();
+        options.Settings["max.in.flight.requests.per.connection"] = "5";
+        Assert.True(options.Validate().ToProducerConfig().EnableIdempotence);
     }
 
     [Property(MaxTest = 300)]

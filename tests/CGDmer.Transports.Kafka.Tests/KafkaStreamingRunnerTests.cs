@@ -1,3 +1,4 @@
+using CGDmer.Pipeline.OnnxRuntime;
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
 using CGDmer.Pipeline;
@@ -16,7 +17,7 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
 {
     private readonly MockKafkaCluster _cluster;
     private readonly OnnxFindingsSession _model = new(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"),
-                                                      new InferenceOptions { MaxBatchSize = 8, IntraOpThreads = 1 });
+                                                      new OnnxRuntimeOptions { MaxBatchSize = 8, IntraOpThreads = 1 });
 
     public KafkaStreamingRunnerTests(MockKafkaCluster cluster) => _cluster = cluster;
 

@@ -1,6 +1,6 @@
 using CGDmer.Pipeline.Validation;
 using CGDmer.Transports.Replay;
-using CGDmer.Transports.Simulation;
+using CGDmer.Simulation;
 using Confluent.Kafka;
 using FsCheck;
 using FsCheck.Fluent;

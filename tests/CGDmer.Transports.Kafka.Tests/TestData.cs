@@ -1,3 +1,4 @@
+using CGDmer.Pipeline.OnnxRuntime;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
@@ -34,7 +35,7 @@ internal static class TestData
     /// <summary>The pipeline's output over 40 s of record 201 with one segment of an unknown unit (a dead letter) mixed in.</summary>
     public static IReadOnlyList<PipelineOutput> PipelineOutputs(string patientId, string deviceId)
     {
-        using var model = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), new InferenceOptions { MaxBatchSize = 8 });
+        using var model = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), new OnnxRuntimeOptions { MaxBatchSize = 8 });
         var components = Components(model);
         var segmenter = Segmenter(patientId, deviceId);
         var segments = new List<EcgSegment>();

@@ -1,3 +1,4 @@
+using CGDmer.Pipeline.OnnxRuntime;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
@@ -23,7 +24,7 @@ public class PipelineOverReplayTests
     [Fact]
     public void Bad_segments_are_dead_lettered_duplicates_dropped_and_every_window_published()
     {
-        using var model = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), new InferenceOptions { MaxBatchSize = 8 });
+        using var model = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), new OnnxRuntimeOptions { MaxBatchSize = 8 });
         var registry = Prometheus.Metrics.NewCustomRegistry();
         var metrics = new PipelineMetrics(registry);
         var components = new EcgPipelineComponents(
@@ -64,7 +65,7 @@ public class PipelineOverReplayTests
     [Fact]
     public void Publishing_on_its_own_thread_and_on_several_signal_lanes_publishes_what_one_thread_does()
     {
-        using var model = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), new InferenceOptions { MaxBatchSize = 8 });
+        using var model = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), new OnnxRuntimeOptions { MaxBatchSize = 8 });
         var recording = ReplayRecording.FromWfdb(Path.Combine(AppContext.BaseDirectory, "assets", "mitbih", "201")).Take(TimeSpan.FromSeconds(90));
         var patients = Enumerable.Range(0, 4)
             .Select(i => new RecordingSegmenter(recording, $"patient-{i}", $"monitor-{i}", T0.AddMilliseconds(137 * i), 1.0)).ToList();

@@ -1,3 +1,4 @@
+using CGDmer.Simulation;
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
 using CGDmer.Pipeline.Validation;
@@ -74,7 +75,7 @@ public class ReplayTests
             if (candidate.LeadOff.Count > 0) ecg = candidate;
         }
         Assert.NotNull(ecg);
-        var recording = ReplayRecording.FromSynthetic(ecg!, "syn");
+        var recording = SyntheticRecording.From(ecg!, "syn");
         Assert.Equal(12, recording.Leads.Count);
         var off = ecg!.LeadOff[0];
         var lead = recording.Leads.Single(l => l.Name == Leads.Name(off.Lead));

@@ -1,9 +1,10 @@
+using CGDmer.Pipeline.Concurrency;
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
-using CGDmer.Pipeline.Operators;
+
 
 namespace CGDmer.Pipeline.Batching;
 
@@ -17,16 +18,14 @@ public static class BatchOperator
     /// closes the open batch first; an error of <paramref name="source"/> is passed on (the open batch is dropped with
     /// its windows' samples released, as the stream is over).
     /// </summary>
-    /// <param name="metrics">Unused today (the infer stage records batch sizes as run); taken so every stage has the same shape.</param>
     public static IObservable<WindowBatch> BatchWindows(this IObservable<MeasuredWindow> source, BatchingOptions options,
-                                                       IScheduler scheduler, PipelineMetrics? metrics = null)
+                                                       IScheduler scheduler)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         TimerScheduler.RequireNonBlocking(scheduler, "batch", nameof(scheduler));
         options.Validate();
         var maxDelay = options.MaxDelay;
-        _ = metrics;
 
         return Observable.Create<WindowBatch>(observer =>
         {

@@ -2,7 +2,7 @@ using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using CGDmer.Pipeline.Batching;
 using CGDmer.Pipeline.Metrics;
-using CGDmer.Pipeline.Operators;
+using CGDmer.Pipeline.Concurrency;
 
 namespace CGDmer.Pipeline.Inference;
 

@@ -1,6 +1,6 @@
 namespace CGDmer.Pipeline.Inference;
 
-/// <summary>Options of the infer stage (the model's own are <see cref="InferenceOptions"/>).</summary>
+/// <summary>Options of the infer stage (ONNX Runtime's own are OnnxRuntimeOptions).</summary>
 public sealed class InferOptions
 {
     /// <summary>

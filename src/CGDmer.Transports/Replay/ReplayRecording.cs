@@ -1,6 +1,5 @@
 using CGDmer.Signal;
 using CGDmer.Signal.Datasets;
-using CGDmer.Signal.Synthesis;
 using CGDmer.Signal.Wfdb;
 
 namespace CGDmer.Transports.Replay;
@@ -13,7 +12,8 @@ public sealed record ReplayLead(string Name, ReadOnlyMemory<int> Adc, double Gai
 }
 
 /// <summary>
-/// A recording to replay as one patient's live telemetry: a WFDB record (MIT-BIH, CinC 2017, AFTDB) or synthesizer output,
+/// A recording to replay as one patient's live telemetry: a WFDB record (MIT-BIH, CinC 2017, AFTDB) or, through
+/// the simulator, synthesizer output,
 /// turned into the integers, gains and units a monitor gateway would send.
 /// </summary>
 public sealed class ReplayRecording
@@ -95,27 +95,5 @@ public sealed class ReplayRecording
         if (leads.Count == 0)
             throw new InvalidDataException($"WFDB record '{recordPath}' has no signal named like an ECG lead (e.g. MLII, V1).");
         return new ReplayRecording(record.Name, record.SampleRateHz, leads);
-    }
-
-    /// <summary>
-    /// Synthesizer output, quantised as a monitor would (1 µV per ADC unit, i.e. gain 1000 per mV), with its lead-off
-    /// intervals sent as lead-off ranges. Only the leads in <paramref name="leads"/> (default: all twelve) are sent.
-    /// </summary>
-    public static ReplayRecording FromSynthetic(SyntheticEcg ecg, string name, IReadOnlyList<Lead>? leads = null)
-    {
-        const double gain = 1000;
-        var result = new List<ReplayLead>();
-        foreach (var lead in leads ?? Signal.Leads.StandardOrder)
-        {
-            var mv = ecg.Lead(lead);
-            var adc = new int[mv.Length];
-            for (int i = 0; i < mv.Length; i++) adc[i] = (int)Math.Round(Math.Clamp(mv[i] * gain, int.MinValue / 2.0, int.MaxValue / 2.0));
-            var off = new List<(int, int)>();
-            foreach (var interval in ecg.LeadOff)
-                if (interval.Lead == lead) off.Add((interval.StartSample, interval.EndSample));
-            off.Sort();
-            result.Add(new ReplayLead(Signal.Leads.Name(lead), adc, gain, 0, "mV") { LeadOff = off });
-        }
-        return new ReplayRecording(name, ecg.SampleRateHz, result);
     }
 }

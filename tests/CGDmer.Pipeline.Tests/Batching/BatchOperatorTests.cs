@@ -3,7 +3,7 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using CGDmer.Pipeline.Batching;
 using CGDmer.Pipeline.Measurement;
-using static CGDmer.Pipeline.Tests.Batching.TestWindows;
+using static CGDmer.TestSupport.TestWindows;
 
 namespace CGDmer.Pipeline.Tests.Batching;
 

@@ -2,7 +2,7 @@ using CGDmer.Pipeline.Batching;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using static CGDmer.Pipeline.Tests.Batching.TestWindows;
+using static CGDmer.TestSupport.TestWindows;
 
 namespace CGDmer.Pipeline.Tests.Batching;
 

@@ -9,7 +9,7 @@ using CGDmer.Signal.Dsp;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using static CGDmer.Pipeline.Tests.Batching.TestWindows;
+using static CGDmer.TestSupport.TestWindows;
 
 namespace CGDmer.Pipeline.Tests.Inference;
 

@@ -6,7 +6,7 @@ using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
 using CGDmer.Signal;
 using Prometheus;
-using static CGDmer.Pipeline.Tests.Batching.TestWindows;
+using static CGDmer.TestSupport.TestWindows;
 
 namespace CGDmer.Pipeline.Tests.Inference;
 

@@ -3,7 +3,7 @@ using System.Reactive.Subjects;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Interpretation;
 using CGDmer.Pipeline.Metrics;
-using CGDmer.Pipeline.Operators;
+using CGDmer.Pipeline.Concurrency;
 using Prometheus;
 using static CGDmer.Pipeline.Tests.Interpretation.Fx;
 

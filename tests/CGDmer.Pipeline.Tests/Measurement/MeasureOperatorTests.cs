@@ -2,10 +2,10 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
-using CGDmer.Pipeline.Operators;
+using CGDmer.Pipeline.Concurrency;
 using CGDmer.Signal.Synthesis;
 using Prometheus;
-using static CGDmer.Pipeline.Tests.Measurement.MeasurementTestData;
+using static CGDmer.TestSupport.MeasurementTestData;
 
 namespace CGDmer.Pipeline.Tests.Measurement;
 

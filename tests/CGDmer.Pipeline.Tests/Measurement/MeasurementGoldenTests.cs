@@ -1,8 +1,9 @@
+using CGDmer.Evaluation;
 using System.Security.Cryptography;
 using System.Text;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Signal.Wfdb;
-using static CGDmer.Pipeline.Tests.Measurement.MeasurementTestData;
+using static CGDmer.TestSupport.MeasurementTestData;
 
 namespace CGDmer.Pipeline.Tests.Measurement;
 

@@ -3,7 +3,7 @@ using CGDmer.Pipeline.Windowing;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using static CGDmer.Pipeline.Tests.Measurement.MeasurementTestData;
+using static CGDmer.TestSupport.MeasurementTestData;
 
 namespace CGDmer.Pipeline.Tests.Measurement;
 

@@ -2,7 +2,7 @@ using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
 using CGDmer.Signal.Synthesis;
-using static CGDmer.Pipeline.Tests.Measurement.MeasurementTestData;
+using static CGDmer.TestSupport.MeasurementTestData;
 
 namespace CGDmer.Pipeline.Tests.Measurement;
 

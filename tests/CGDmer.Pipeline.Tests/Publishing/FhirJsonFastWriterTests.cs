@@ -39,7 +39,7 @@ public class FhirJsonFastWriterTests
         {
             var factory = new ObservationFactory(options, model);
             AssertSameAsFirely(factory.ModelDevice, expectFastPath: true);
-            foreach (var window in PublishingBenchmark.RealisticWindows(model, 300, seed: 11))
+            foreach (var window in InterpretedWindows.Realistic(model, 300, seed: 11))
                 foreach (var p in factory.Create(window))
                 {
                     AssertSameAsFirely(p.Resource, expectFastPath: true);
@@ -130,7 +130,7 @@ public class FhirJsonFastWriterTests
     {
         var model = PublishTestData.Model();
         var factory = new ObservationFactory(new PublishingOptions(), model);
-        var resources = PublishingBenchmark.RealisticWindows(model, 200, seed: 5).SelectMany(factory.Create).Select(p => p.Resource).ToArray();
+        var resources = InterpretedWindows.Realistic(model, 200, seed: 5).SelectMany(factory.Create).Select(p => p.Resource).ToArray();
         var expected = resources.Select(FhirNdjson.SerializeWithFirely).ToArray();
         var actual = new string[resources.Length * 8];
         Parallel.For(0, actual.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => actual[i] = FhirNdjson.Serialize(resources[i % resources.Length]));
@@ -146,14 +146,14 @@ public class FhirJsonFastWriterTests
         var model = PublishTestData.Model();
         var factory = new ObservationFactory(new PublishingOptions(), model);
         Assert.True(Fast(factory.ModelDevice));
-        foreach (var window in PublishingBenchmark.RealisticWindows(model, 300, seed: 11))
+        foreach (var window in InterpretedWindows.Realistic(model, 300, seed: 11))
             foreach (var p in factory.Create(window))
                 Assert.True(Fast(p.Resource));
         Assert.Empty(FhirJsonFastWriter.ElementsReadThroughProperty);
 
         // And reading did not create them: the element's list is still unset after the write (Firely's own
         // serializer would show an empty list as absent too, so only the field tells).
-        var heartRate = (Observation)factory.Create(PublishingBenchmark.RealisticWindows(model, 1, seed: 11)[0])[0].Resource;
+        var heartRate = (Observation)factory.Create(InterpretedWindows.Realistic(model, 1, seed: 11)[0])[0].Resource;
         Assert.True(Fast(heartRate));
         var field = typeof(Element).GetField("_Extension", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
         Assert.Null(field.GetValue(heartRate.Code));

@@ -25,7 +25,7 @@ public class PublishingGoldenTests
         foreach (var options in optionSets)
         {
             var factory = new ObservationFactory(options, model);
-            foreach (var window in PublishingBenchmark.RealisticWindows(model, 300, seed: 3))
+            foreach (var window in InterpretedWindows.Realistic(model, 300, seed: 3))
                 foreach (var p in factory.Create(window))
                 {
                     var json = FhirNdjson.Serialize(p.Resource);

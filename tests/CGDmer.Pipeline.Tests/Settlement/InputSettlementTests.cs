@@ -4,7 +4,7 @@ using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
 using FsCheck;
 using FsCheck.Xunit;
-using static CGDmer.Pipeline.Tests.Windowing.WindowTestData;
+using static CGDmer.TestSupport.WindowTestData;
 
 namespace CGDmer.Pipeline.Tests.Settlement;
 
@@ -17,7 +17,7 @@ public class InputSettlementTests
 {
     private sealed record Input(long Ordinal, string Patient, EcgSegmentData Segment, long StateId, SegmentOutcome Outcome);
 
-    /// <summary>Drives <see cref="PatientWindowers"/> like the pipeline does and settles like a ledger with instant delivery.</summary>
+    /// <summary>Drives <see cref="PatientWindowerRegistry"/> like the pipeline does and settles like a ledger with instant delivery.</summary>
     private sealed class Harness
     {
         private readonly List<Input> _inputs = [];
@@ -30,12 +30,12 @@ public class InputSettlementTests
         public Harness(WindowingOptions options, double rateHz)
         {
             Options = options;
-            Stage = new PatientWindowers(Geometry, options, null, _closings.Add);
+            Stage = new PatientWindowerRegistry(Geometry, options, null, _closings.Add);
             _layout = new NativeLayout(rateHz, Geometry, options);
         }
 
         public WindowingOptions Options { get; }
-        public PatientWindowers Stage { get; }
+        public PatientWindowerRegistry Stage { get; }
         public int Windows { get; private set; }
         public int MaxUnsettled { get; private set; }
         public IEnumerable<Input> Unsettled => _inputs.Where(i => !_settled.Contains(i.Ordinal));
@@ -159,7 +159,7 @@ public class InputSettlementTests
     public void At_the_end_of_the_stream_the_inputs_of_unelapsed_windows_stay_unsettled()
     {
         var closings = new List<PatientStateClosed>();
-        using var stage = new PatientWindowers(Geometry, new WindowingOptions(), null, closings.Add);
+        using var stage = new PatientWindowerRegistry(Geometry, new WindowingOptions(), null, closings.Add);
         var output = new List<EcgWindow>();
         long ordinal = 0;
         foreach (var s in Stream("p", 250, 0, 28))
@@ -182,7 +182,7 @@ public class InputSettlementTests
     public void A_segment_dropped_as_late_does_not_hold_back_the_settlement()
     {
         var closings = new List<PatientStateClosed>();
-        using var stage = new PatientWindowers(Geometry, new WindowingOptions(), null, closings.Add);
+        using var stage = new PatientWindowerRegistry(Geometry, new WindowingOptions(), null, closings.Add);
         var output = new List<EcgWindow>();
         var stream = Stream("p", 250, 0, 60);
         long ordinal = 0;

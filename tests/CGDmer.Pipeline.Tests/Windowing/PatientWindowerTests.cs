@@ -2,7 +2,7 @@ using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
 using CGDmer.Signal.Dsp;
-using static CGDmer.Pipeline.Tests.Windowing.WindowTestData;
+using static CGDmer.TestSupport.WindowTestData;
 
 namespace CGDmer.Pipeline.Tests.Windowing;
 

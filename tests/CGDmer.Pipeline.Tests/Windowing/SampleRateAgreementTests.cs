@@ -5,7 +5,7 @@ using CGDmer.Signal;
 using FsCheck;
 using FsCheck.Xunit;
 using Google.Protobuf.WellKnownTypes;
-using static CGDmer.Pipeline.Tests.Windowing.WindowTestData;
+using static CGDmer.TestSupport.WindowTestData;
 
 namespace CGDmer.Pipeline.Tests.Windowing;
 
@@ -46,7 +46,7 @@ public class SampleRateAgreementTests
     /// <summary>Validates and windows the stream; null when a segment was rejected (with its reason checked).</summary>
     private static List<EcgWindow>? Process(IEnumerable<EcgSegment> segments)
     {
-        using var stage = new PatientWindowers(Geometry, new WindowingOptions());
+        using var stage = new PatientWindowerRegistry(Geometry, new WindowingOptions());
         var windows = new List<EcgWindow>();
         foreach (var s in segments)
         {
@@ -132,7 +132,7 @@ public class SampleRateAgreementTests
     public void The_layout_cache_stays_at_its_bound_over_many_distinct_rates()
     {
         var options = new WindowingOptions { MaxCachedSampleRates = 4, MaxPatients = 20 };
-        using var stage = new PatientWindowers(Geometry, options);
+        using var stage = new PatientWindowerRegistry(Geometry, options);
         var output = new List<EcgWindow>();
         // One patient at an awkward rate throughout; between its segments, 13 one-second segments of other patients,
         // each at a rate of its own.

@@ -1,12 +1,12 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
-using CGDmer.Pipeline.Operators;
+using CGDmer.Pipeline.Concurrency;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
 using CGDmer.Signal.Wfdb;
-using static CGDmer.Pipeline.Tests.Windowing.WindowTestData;
+using static CGDmer.TestSupport.WindowTestData;
 
 namespace CGDmer.Pipeline.Tests.Windowing;
 

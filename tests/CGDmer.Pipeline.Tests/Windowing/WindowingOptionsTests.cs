@@ -1,5 +1,5 @@
 using CGDmer.Pipeline.Windowing;
-using static CGDmer.Pipeline.Tests.Windowing.WindowTestData;
+using static CGDmer.TestSupport.WindowTestData;
 
 namespace CGDmer.Pipeline.Tests.Windowing;
 

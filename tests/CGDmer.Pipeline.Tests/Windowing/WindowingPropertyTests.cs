@@ -3,7 +3,7 @@ using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
 using FsCheck;
 using FsCheck.Xunit;
-using static CGDmer.Pipeline.Tests.Windowing.WindowTestData;
+using static CGDmer.TestSupport.WindowTestData;
 
 namespace CGDmer.Pipeline.Tests.Windowing;
 

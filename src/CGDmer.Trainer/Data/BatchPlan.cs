@@ -1,0 +1,50 @@
+using CGDmer.Model;
+using CGDmer.Signal;
+
+namespace CGDmer.Trainer.Data;
+
+/// <summary>
+/// Orders windows into batches for one epoch. Windows are grouped by which leads they have, so a batch of 2-lead Holter
+/// windows is not padded to 12 leads by one 12-lead window (see <see cref="Training.LeadSubset"/>); groups are shuffled
+/// inside, cut into batches, and the batches shuffled, so each batch is lead-homogeneous but the epoch is still mixed.
+/// Remainders of each group are pooled into mixed batches rather than dropped. Windows with and without a report are
+/// grouped apart too, so a batch either joins the ECG–report contrastive arm whole or not at all; the pooled remainders
+/// keep that apart as well.
+/// </summary>
+public static class BatchPlan
+{
+    private const int ReportBit = 1 << 12;
+
+    public static List<int[]> Make(WindowSet data, IReadOnlyList<int> indices, int batchSize, Random rng)
+    {
+        var groups = new Dictionary<int, List<int>>();
+        foreach (int i in indices)
+        {
+            int sig = 0;
+            var mask = data.LeadMask(i);
+            for (int l = 0; l < Leads.Count; l++) if (mask[l] > 0.5f) sig |= 1 << l;
+            if (data.HasReport(i)) sig |= ReportBit;
+            if (!groups.TryGetValue(sig, out var list)) groups[sig] = list = new List<int>();
+            list.Add(i);
+        }
+        var batches = new List<int[]>();
+        var rest = new[] { new List<int>(), new List<int>() };
+        foreach (var sig in groups.Keys.Order())
+        {
+            var list = groups[sig].ToArray();
+            rng.Shuffle(list);
+            int full = list.Length / batchSize;
+            for (int k = 0; k < full; k++) batches.Add(list[(k * batchSize)..((k + 1) * batchSize)]);
+            rest[(sig & ReportBit) != 0 ? 1 : 0].AddRange(list[(full * batchSize)..]);
+        }
+        foreach (var r in rest)
+        {
+            var restArr = r.ToArray();
+            rng.Shuffle(restArr);
+            for (int k = 0; k + batchSize <= restArr.Length; k += batchSize) batches.Add(restArr[k..(k + batchSize)]);
+        }
+        var arr = batches.ToArray();
+        rng.Shuffle(arr);
+        return arr.ToList();
+    }
+}

@@ -1,0 +1,37 @@
+using CGDmer.Model;
+using CGDmer.Signal;
+using CGDmer.Signal.Beats;
+
+namespace CGDmer.Trainer.Data;
+
+/// <summary>
+/// The beat-interval features of a training window, measured exactly as the service's measure stage does (the same
+/// <see cref="BeatMeasurer"/> over the present leads, the analysis lead chosen by signal quality), so that the model sees
+/// in training what it will see in the service.
+/// </summary>
+public static class WindowRhythm
+{
+    private static readonly BeatMeasurer Measurer = new();
+
+    /// <summary>Index of the pattern-tolerant RR irregularity among the features: the service's own AF indicator, the baseline of every evaluation.</summary>
+    public static int IrregularityFeature { get; } = RhythmFeatures.Names.ToList().IndexOf("rr_irregularity");
+
+    /// <summary>Writes the <see cref="RhythmFeatures"/> of a window given as 12 rows (null = absent lead), preprocessed, at <paramref name="sampleRateHz"/>.</summary>
+    public static void Compute(IReadOnlyList<float[]?> window, int sampleRateHz, Span<float> destination)
+    {
+        int samples = 0, present = 0;
+        foreach (var row in window) if (row is not null) { samples = row.Length; present++; }
+        if (present == 0) { RhythmFeatures.Compute([], sampleRateHz, samples, 0, 0, destination); return; }
+        var rows = new float[present * samples];
+        var mask = new float[present];
+        int r = 0;
+        foreach (var row in window)
+        {
+            if (row is null) continue;
+            row.CopyTo(rows, r * samples);
+            mask[r++] = 1;
+        }
+        var m = Measurer.Measure(rows, present, samples, mask, sampleRateHz);
+        RhythmFeatures.Compute(m.Beats, sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination);
+    }
+}

@@ -1,0 +1,157 @@
+using CGDmer.Model;
+using CGDmer.Trainer.Data;
+using CGDmer.Signal;
+
+namespace CGDmer.Trainer.Evaluation;
+
+/// <summary>One AUROC on one set of held-out windows, with the RR-irregularity baseline on the same windows where it applies.</summary>
+public sealed record ScoredMetric(
+    string Label, string Source, string Level, double Auroc, double Lower, double Upper, int Positives, int Negatives, int Patients,
+    double? RrBaselineAuroc = null, double? RrBaselineLower = null, double? RrBaselineUpper = null);
+
+/// <summary>The PhysioNet/CinC 2017 challenge score on the test recordings: F1 of N, A and O and their mean.</summary>
+public sealed record ChallengeScore(int Recordings, double F1Normal, double F1Af, double F1Other, double MeanF1,
+    double RrBaselineMeanF1, int[][] Confusion);
+
+/// <summary>
+/// Scores a model's held-out windows per source, as the model card reports them: window-level AUROC with a patient
+/// bootstrap for every annotated label, the RR-irregularity baseline beside AF, CinC 2017 at recording level (mean of its
+/// windows) with the challenge's F1, and AFTDB's AF windows against the held-out MIT-BIH windows without AF (AFTDB has
+/// no negatives of its own).
+/// </summary>
+public static class RealPatientEvaluation
+{
+    public const string Window = "window", Recording = "recording";
+    /// <summary>The source name of all real held-out windows together.</summary>
+    public const string RealPooled = "real";
+
+    /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
+    /// <param name="thresholds">Each label's balanced decision threshold (chosen on validation), in <paramref name="labels"/> order.</param>
+    public static (List<ScoredMetric> Metrics, ChallengeScore? Challenge) Run(WindowSet set, int[] test, float[] probabilities,
+        IReadOnlyList<string> labels, IReadOnlyList<double> thresholds, int bootstrap)
+    {
+        var metrics = new List<ScoredMetric>();
+        int nl = labels.Count;
+        int rr = WindowRhythm.IrregularityFeature;
+        float Irregularity(int k) => set.RhythmFeatureCount > 0 ? set.Rhythm(test[k])[rr] : float.NaN;
+        int Column(string key) => set.Labels.ToList().FindIndex(l => l.Key == key);
+
+        var sources = test.Select(i => set.Sources[i]).Distinct().Order().ToList();
+        // Every real source's own windows, and all real held-out windows pooled ("real").
+        foreach (var source in sources.Append(RealPooled))
+        {
+            var idx = Enumerable.Range(0, test.Length)
+                .Where(k => source == RealPooled ? set.Sources[test[k]] != "synthetic" : set.Sources[test[k]] == source).ToArray();
+            for (int c = 0; c < nl; c++)
+            {
+                int col = Column(labels[c]);
+                var known = idx.Where(k => set.IsKnown(test[k], col)).ToArray();
+                var s = known.Select(k => probabilities[k * nl + c]).ToArray();
+                var y = known.Select(k => set.HasLabel(test[k], col)).ToArray();
+                var p = known.Select(k => set.Patients[test[k]]).ToArray();
+                if (!y.Any(v => v) || y.All(v => v)) continue;
+                var est = PatientBootstrap.Estimate(s, y, p, bootstrap);
+                AurocEstimate? baseline = labels[c] == EcgLabels.AtrialFibrillation.Key && set.RhythmFeatureCount > 0
+                    ? PatientBootstrap.Estimate(known.Select(Irregularity).ToArray(), y, p, bootstrap) : null;
+                metrics.Add(Metric(labels[c], source, Window, est, baseline));
+            }
+        }
+
+        // AFTDB has only AF: its held-out patients against the held-out MIT-BIH windows without AF.
+        int af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key), afCol = Column(EcgLabels.AtrialFibrillation.Key);
+        if (af >= 0 && sources.Contains("aftdb") && sources.Contains("mitbih"))
+        {
+            var idx = Enumerable.Range(0, test.Length).Where(k =>
+                set.Sources[test[k]] == "aftdb" || set.Sources[test[k]] == "mitbih" && !set.HasLabel(test[k], afCol)).ToArray();
+            var y = idx.Select(k => set.HasLabel(test[k], afCol)).ToArray();
+            var p = idx.Select(k => set.Patients[test[k]]).ToArray();
+            var est = PatientBootstrap.Estimate(idx.Select(k => probabilities[k * nl + af]).ToArray(), y, p, bootstrap);
+            var baseline = set.RhythmFeatureCount > 0 ? PatientBootstrap.Estimate(idx.Select(Irregularity).ToArray(), y, p, bootstrap) : (AurocEstimate?)null;
+            metrics.Add(Metric(EcgLabels.AtrialFibrillation.Key, "aftdb-vs-mitbih-non-af", Window, est, baseline));
+        }
+
+        ChallengeScore? challenge = null;
+        if (sources.Contains("cinc2017")) challenge = Cinc(set, test, probabilities, labels, thresholds, bootstrap, metrics);
+        return (metrics, challenge);
+    }
+
+    private static ScoredMetric Metric(string label, string source, string level, AurocEstimate e, AurocEstimate? b) =>
+        new(label, source, level, e.Auroc, e.Lower, e.Upper, e.Positives, e.Negatives, e.Patients, b?.Auroc, b?.Lower, b?.Upper);
+
+    /// <summary>CinC 2017 per recording: mean of its windows' probabilities (and irregularity, for the baseline).</summary>
+    private static ChallengeScore? Cinc(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels,
+        IReadOnlyList<double> thresholds, int bootstrap, List<ScoredMetric> metrics)
+    {
+        int nl = labels.Count;
+        int sr = labels.ToList().IndexOf(EcgLabels.SinusRhythm.Key), af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key),
+            other = labels.ToList().IndexOf(EcgLabels.OtherRhythm.Key);
+        if (sr < 0 || af < 0 || other < 0) return null;
+        int srCol = set.Labels.ToList().FindIndex(l => l == EcgLabels.SinusRhythm), afCol = set.Labels.ToList().FindIndex(l => l == EcgLabels.AtrialFibrillation),
+            otherCol = set.Labels.ToList().FindIndex(l => l == EcgLabels.OtherRhythm);
+        var recordings = new Dictionary<string, (double Sr, double Af, double Other, double Irr, int N, int Truth)>();
+        for (int k = 0; k < test.Length; k++)
+        {
+            int i = test[k];
+            if (set.Sources[i] != "cinc2017") continue;
+            // Truth: 0 N, 1 A, 2 O, 3 noisy (nothing annotated).
+            int truth = set.HasLabel(i, afCol) ? 1 : set.HasLabel(i, srCol) ? 0 : set.HasLabel(i, otherCol) ? 2 : 3;
+            var r = recordings.GetValueOrDefault(set.Patients[i]);
+            float irr = set.RhythmFeatureCount > 0 ? set.Rhythm(i)[WindowRhythm.IrregularityFeature] : 0;
+            recordings[set.Patients[i]] = (r.Sr + probabilities[k * nl + sr], r.Af + probabilities[k * nl + af],
+                r.Other + probabilities[k * nl + other], r.Irr + irr, r.N + 1, truth);
+        }
+        var ids = recordings.Keys.Order().ToArray();
+        var rec = ids.Select(id => recordings[id]).Select(r => (Sr: r.Sr / r.N, Af: r.Af / r.N, Other: r.Other / r.N, Irr: r.Irr / r.N, r.Truth)).ToArray();
+
+        // Recording-level AF AUROC over N, A and O (noisy recordings say nothing about AF), bootstrap over recordings.
+        var scored = rec.Where(r => r.Truth != 3).ToArray();
+        var y = scored.Select(r => r.Truth == 1).ToArray();
+        var patients = ids.Where((_, j) => rec[j].Truth != 3).ToArray();
+        var est = PatientBootstrap.Estimate(scored.Select(r => (float)r.Af).ToArray(), y, patients, bootstrap);
+        var baseline = PatientBootstrap.Estimate(scored.Select(r => (float)r.Irr).ToArray(), y, patients, bootstrap);
+        metrics.Add(Metric(EcgLabels.AtrialFibrillation.Key, "cinc2017", Recording, est, baseline));
+
+        // Challenge classes: the highest of N, A, O relative to its own validation threshold (the sigmoids are independent
+        // and not calibrated against each other); noisy recordings count in the confusion matrix as truth only.
+        var confusion = new int[4][];
+        for (int t = 0; t < 4; t++) confusion[t] = new int[3];
+        double tSr = thresholds[sr], tAf = thresholds[af], tOther = thresholds[other];
+        foreach (var r in rec)
+        {
+            double n = r.Sr / tSr, a = r.Af / tAf, o = r.Other / tOther;
+            int pred = a >= n && a >= o ? 1 : n >= o ? 0 : 2;
+            confusion[r.Truth][pred]++;
+        }
+        double F1(int c)
+        {
+            double tp = confusion[c][c], predicted = Enumerable.Range(0, 4).Sum(t => confusion[t][c]), actual = confusion[c].Sum();
+            return predicted + actual == 0 ? double.NaN : 2 * tp / (predicted + actual);
+        }
+        double fn = F1(0), fa = F1(1), fo = F1(2);
+        return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, RrBaselineF1(rec.Select(r => (r.Irr, r.Truth)).ToArray()), confusion);
+    }
+
+    /// <summary>
+    /// The RR-irregularity baseline's challenge F1: A above a threshold, everything else N (it cannot tell O), with the
+    /// threshold that maximises its own F1 on the test recordings themselves, so the baseline is flattered, not the model.
+    /// </summary>
+    private static double RrBaselineF1((double Irr, int Truth)[] rec)
+    {
+        double best = 0;
+        foreach (var t in rec.Select(r => r.Irr).Distinct().Order())
+        {
+            int tpA = 0, pA = 0, aA = 0, tpN = 0, pN = 0, aN = 0, aO = 0;
+            foreach (var (irr, truth) in rec)
+            {
+                bool a = irr >= t;
+                if (a) pA++; else pN++;
+                if (truth == 1) { aA++; if (a) tpA++; }
+                if (truth == 0) { aN++; if (!a) tpN++; }
+                if (truth == 2) aO++;
+            }
+            double f1A = pA + aA == 0 ? 0 : 2.0 * tpA / (pA + aA), f1N = pN + aN == 0 ? 0 : 2.0 * tpN / (pN + aN);
+            best = Math.Max(best, (f1A + f1N + 0) / 3);
+        }
+        return best;
+    }
+}

@@ -1,0 +1,277 @@
+using CGDmer.Model;
+using CGDmer.Contracts.Model;
+using System.Diagnostics;
+using System.Text.Json;
+using CGDmer.Trainer.Data;
+using CGDmer.Trainer.Evaluation;
+using CGDmer.Model.Export;
+using CGDmer.Model.Text;
+using CGDmer.Trainer.Training;
+using CGDmer.Signal;
+using CGDmer.Signal.Beats;
+using CGDmer.Signal.Dsp;
+using CGDmer.Signal.Synthesis;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CGDmer.Trainer.Orchestration;
+
+/// <summary>Where a run keeps its artefacts: one folder per run, one sub-folder per stage.</summary>
+public sealed record RunFolder(string Root)
+{
+    public string Config => Path.Combine(Root, "config.json");
+    public string Pretrain => Path.Combine(Root, "pretrain");
+    public string Probe => Path.Combine(Root, "probe");
+    public string FindingsWeights => Path.Combine(Probe, "findings.bin");
+    public string ProbeInfo => Path.Combine(Probe, "probe.json");
+    public string Evaluation => Path.Combine(Root, "evaluation");
+    public string Metrics => Path.Combine(Evaluation, "metrics.json");
+    public string ValidationMetrics => Path.Combine(Evaluation, "validation-metrics.json");
+    public string Onnx => Path.Combine(Root, "model.onnx");
+    public void Create() { Directory.CreateDirectory(Root); Directory.CreateDirectory(Evaluation); }
+}
+
+/// <summary>What the probe stage decided: the labels the heads predict (in order) and their decision thresholds.</summary>
+/// <param name="Thresholds">The decision thresholds the model ships with (an alerting label's at its alert operating point).</param>
+/// <param name="BalancedThresholds">Youden's J for every label on the same validation windows: the balanced decision that
+/// classification scores (the CinC challenge's F1) are computed with. Null in probe files written before it existed.</param>
+public sealed record ProbeInfo(List<string> Labels, List<double> Thresholds, string Mode, List<string> ZeroShotLabels,
+    List<double>? BalancedThresholds = null);
+
+/// <summary>Per-label test metrics with patient-bootstrap confidence intervals.</summary>
+public sealed record LabelMetric(string Label, string Source, double Auroc, double Lower, double Upper, int Positives, int Negatives, int Patients);
+
+/// <summary>
+/// The trainer's stages. Each stage reads what the previous one left in the run folder, so they can run as separate CLI
+/// invocations (pretrain today, probe tomorrow) or as one end-to-end command.
+/// </summary>
+public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string> log)
+{
+    private TrainingData? _data;
+
+    public TrainingData Data => _data ??= Build();
+
+    private TrainingData Build()
+    {
+        var sw = Stopwatch.StartNew();
+        var d = TrainingData.Build(config, log);
+        log($"data: {d.Set.Count} windows (train {d.Train.Length}, validation {d.Validation.Length}, test {d.Test.Length}) in {sw.Elapsed.TotalSeconds:F1} s");
+        return d;
+    }
+
+    public TrainingState Pretrain(Action<PretrainProgress>? progress = null, bool resume = false)
+    {
+        run.Create();
+        config.Save(run.Config);
+        var tokenizer = resume && Checkpoint.Exists(run.Pretrain)
+            ? ReportTokenizer.Load(Path.Combine(run.Pretrain, "tokenizer.json"))
+            : ReportTokenizer.Build(Data.Train.Select(i => Data.Set.Reports[i]));
+        var options = config.Pretrain with { CheckpointDir = run.Pretrain, Resume = resume };
+        var (model, state) = new Pretrainer(options).Run(config.Model, tokenizer, Data.Set, Data.Train, Data.Summary(), progress);
+        Plots.LossCurves(state.History, Path.Combine(run.Evaluation, "pretrain-loss.png"), $"CG-DMER pretraining ({config.Pretrain.Objective})");
+        model.Dispose();
+        return state;
+    }
+
+    public ProbeInfo Probe(Action<ProbeProgress>? progress = null)
+    {
+        var (pre, _, _) = Checkpoint.Load(run.Pretrain);
+        var set = Data.Set;
+        var labelColumns = new List<int>();
+        foreach (var key in config.Labels)
+        {
+            int col = set.Labels.ToList().FindIndex(l => l.Key == key);
+            int pos = Data.Train.Count(i => set.HasLabel(i, col) && set.IsKnown(i, col));
+            if (pos < 5) { log($"probe: skipping '{key}': {pos} positive training windows"); continue; }
+            labelColumns.Add(col);
+        }
+        if (labelColumns.Count == 0) throw new InvalidOperationException("No configured label has enough positive training windows to train a head.");
+        var findings = Prober.Train(pre, set, Data.Train, labelColumns.ToArray(), config.Probe, progress);
+        Directory.CreateDirectory(run.Probe);
+        findings.save(run.FindingsWeights);
+        var keys = labelColumns.Select(c => set.Labels[c].Key).ToList();
+        var (shipped, balanced) = Thresholds(findings, keys);
+        var info = new ProbeInfo(keys, shipped, config.Probe.Mode, keys, balanced);
+        File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
+        return info;
+    }
+
+    /// <summary>Chooses the decision thresholds of the probed model again (after a change of the rule) and rewrites probe.json.</summary>
+    public ProbeInfo Rethreshold()
+    {
+        var (model, info, _) = LoadFindings();
+        var (shipped, balanced) = Thresholds(model, info.Labels);
+        info = info with { Thresholds = shipped, BalancedThresholds = balanced };
+        File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
+        return info;
+    }
+
+    /// <summary>
+    /// Decision thresholds from the validation split only (the test split never chooses anything). A label with an alert
+    /// operating point (<see cref="TrainerConfig.AlertSpecificity"/>) gets the lowest threshold at which that share of the
+    /// bedside sources' (MIT-BIH, AFTDB) validation windows without it stay below: alarms are judged on monitors, and a
+    /// threshold balanced on handheld recordings raises them on every irregular non-AF rhythm. Every other label gets
+    /// Youden's J on the real validation windows that annotate it (synthetic ones only when no real ones have both classes).
+    /// </summary>
+    private (List<double> Shipped, List<double> Balanced) Thresholds(FindingsModel findings, IReadOnlyList<string> keys)
+    {
+        var set = Data.Set;
+        var idx = Data.Validation.Length > 0 ? Data.Validation : Data.Train;
+        var probs = Prober.Predict(findings, set, idx);
+        var thresholds = new List<double>();
+        var balanced = new List<double>();
+        for (int c = 0; c < keys.Count; c++)
+        {
+            int col = set.Labels.ToList().FindIndex(l => l.Key == keys[c]);
+            var known = Enumerable.Range(0, idx.Length).Where(k => set.IsKnown(idx[k], col)).ToArray();
+            var real = known.Where(k => set.Sources[idx[k]] != "synthetic").ToArray();
+            bool Both(int[] ks) => ks.Any(k => set.HasLabel(idx[k], col)) && ks.Any(k => !set.HasLabel(idx[k], col));
+            var bedsideNegatives = real.Where(k => set.Sources[idx[k]] is "mitbih" or "aftdb" && !set.HasLabel(idx[k], col))
+                .Select(k => probs[k * keys.Count + c]).Order().ToArray();
+            var use = Both(real) ? real : known;
+            var s = use.Select(k => probs[k * keys.Count + c]).ToArray();
+            var y = use.Select(k => set.HasLabel(idx[k], col)).ToArray();
+            balanced.Add(Both(use) ? Auroc.YoudenThreshold(s, y) : 0.5);
+            if (config.AlertSpecificity.TryGetValue(keys[c], out double specificity) && bedsideNegatives.Length > 0)
+            {
+                double quantile = bedsideNegatives[Math.Min(bedsideNegatives.Length - 1, (int)Math.Ceiling(specificity * bedsideNegatives.Length) - 1)];
+                thresholds.Add(Math.Min(1, BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((float)quantile) + 1)));
+            }
+            else thresholds.Add(balanced[^1]);
+        }
+        return (thresholds, balanced);
+    }
+
+    /// <summary>Loads the probed findings model, with the zero-shot head built from label prompts.</summary>
+    public (FindingsModel Model, ProbeInfo Info, CgDmerModel Pretrained) LoadFindings()
+    {
+        var (pre, tokenizer, _) = Checkpoint.Load(run.Pretrain);
+        var info = JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
+        var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
+        var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts,
+            config.RhythmFeatures ? RhythmFeatures.Count : 0);
+        model.load(run.FindingsWeights);
+        model.eval();
+        return (model, info, pre);
+    }
+
+    /// <summary>
+    /// Zero-shot class vectors: each label is described in several phrasings by the report writer, encoded by the report
+    /// encoder's shared projection, averaged and normalised. Stored in the ONNX file as a constant.
+    /// </summary>
+    public static Tensor PromptEmbeddings(CgDmerModel pre, ReportTokenizer tokenizer, IReadOnlyList<string> labels, int phrasings = 8)
+    {
+        int l = pre.Config.TextMaxTokens;
+        var rows = new List<Tensor>();
+        using var _ = no_grad();
+        pre.eval();
+        foreach (var key in labels)
+        {
+            var ids = new long[phrasings * l];
+            for (int p = 0; p < phrasings; p++) tokenizer.Encode(ReportWriter.Write([EcgLabels.ByKey(key)], 9000 + p), ids.AsSpan(p * l, l));
+            var e = nn.functional.normalize(pre.reportShared.forward(pre.reportEncoder.Encode(tensor(ids, [phrasings, l]))), 2, -1);
+            rows.Add(nn.functional.normalize(e.mean([0]), 2, -1));
+        }
+        return stack(rows).detach();
+    }
+
+    /// <param name="onValidation">
+    /// Score the validation split instead, into evaluation/validation-metrics.json (and no plot, no validated verdict in
+    /// the shipped metrics): the figures to compare recipes by, so that the test split chooses nothing.
+    /// </param>
+    public List<LabelMetric> Evaluate(int bootstrap = 1000, bool onValidation = false)
+    {
+        var (model, info, _) = LoadFindings();
+        var set = Data.Set;
+        var test = onValidation ? Data.Validation : Data.Test;
+        if (test.Length == 0)
+            throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
+        var probs = Prober.Predict(model, set, test);
+        var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap);
+        var metrics = scored.Where(m => m.Level == RealPatientEvaluation.Window && !m.Source.Contains("-vs-") && m.Source != RealPatientEvaluation.RealPooled)
+            .Select(m => new LabelMetric(m.Label, m.Source, m.Auroc, m.Lower, m.Upper, m.Positives, m.Negatives, m.Patients)).ToList();
+        var curves = new List<(string, List<(double, double, double)>, double)>();
+        for (int c = 0; c < info.Labels.Count; c++)
+        {
+            int col = set.Labels.ToList().FindIndex(x => x.Key == info.Labels[c]);
+            var idx = Enumerable.Range(0, test.Length).Where(k => set.IsKnown(test[k], col) && set.Sources[test[k]] != "synthetic").ToArray();
+            var y = idx.Select(k => set.HasLabel(test[k], col)).ToArray();
+            if (!y.Any(v => v) || y.All(v => v)) continue;
+            var s = idx.Select(k => probs[k * info.Labels.Count + c]).ToArray();
+            curves.Add((info.Labels[c], Auroc.Curve(s, y), Auroc.Compute(s, y)));
+        }
+        Directory.CreateDirectory(run.Evaluation);
+        if (!onValidation) Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on held-out real patients (all real sources pooled)");
+        var validated = Validated(info.Labels, scored);
+        var summary = new
+        {
+            labels = scored,
+            challenge,
+            validated,
+            macro_auroc_by_source = metrics.Select(m => m.Source).Distinct().ToDictionary(s => s, s => MacroAuroc(metrics, s)),
+            test_windows = test.Length,
+        };
+        File.WriteAllText(onValidation ? run.ValidationMetrics : run.Metrics, JsonSerializer.Serialize(summary, TrainerConfig.Json));
+        return metrics;
+    }
+
+    /// <summary>
+    /// The labels that pass <see cref="TrainerConfig.Validation"/>: on all held-out real patients together (window level)
+    /// AUROC and the lower end of its 95 % CI at or above the bar, and on every real source where the label could be
+    /// measured the AUROC itself at or above it (a source with few patients has too wide an interval to bound, but may
+    /// not contradict the pooled figure).
+    /// </summary>
+    public Dictionary<string, bool> Validated(IReadOnlyList<string> labels, IReadOnlyList<ScoredMetric> scored)
+    {
+        var bar = config.Validation;
+        var result = new Dictionary<string, bool>();
+        foreach (var label in labels)
+        {
+            var pooled = scored.FirstOrDefault(m => m.Label == label && m.Source == RealPatientEvaluation.RealPooled);
+            var perSource = scored.Where(m => m.Label == label && m.Source is not ("synthetic" or RealPatientEvaluation.RealPooled)).ToList();
+            result[label] = !bar.FromHeartRate.Contains(label) && pooled is not null
+                && pooled.Auroc >= bar.MinAuroc && pooled.Lower >= bar.MinLowerBound && pooled.Patients >= bar.MinPatients
+                && perSource.All(m => m.Auroc >= bar.MinAuroc);
+        }
+        return result;
+    }
+
+    public static double MacroAuroc(IEnumerable<LabelMetric> metrics, string source)
+    {
+        var v = metrics.Where(m => m.Source == source && !double.IsNaN(m.Auroc)).Select(m => m.Auroc).ToList();
+        return v.Count == 0 ? double.NaN : v.Average();
+    }
+
+    public string Export(string? path = null)
+    {
+        var (model, info, pre) = LoadFindings();
+        string metrics = File.Exists(run.Metrics) ? File.ReadAllText(run.Metrics) : "{}";
+        // A label is validated only by this run's own held-out evaluation; without one nothing is.
+        var validated = new Dictionary<string, bool>();
+        if (File.Exists(run.Metrics) && JsonDocument.Parse(metrics).RootElement.TryGetProperty("validated", out var v))
+            foreach (var p in v.EnumerateObject()) validated[p.Name] = p.Value.GetBoolean();
+        string trainingData = Data.Summary();
+        var meta = new ModelMetadata
+        {
+            ModelName = config.Name,
+            ModelVersion = config.Version,
+            Labels = info.Labels.Select((k, i) =>
+            {
+                var l = EcgLabels.ByKey(k);
+                return new LabelMetadata(l.Key, l.SnomedCode, l.Display, info.Thresholds[i], Validated: validated.GetValueOrDefault(k));
+            }).ToList(),
+            SampleRateHz = config.Model.SampleRateHz,
+            WindowSamples = config.Model.WindowSamples,
+            Preprocessing = EcgPreprocessing.Identifier,
+            EmbeddingDim = config.Model.Dim,
+            ZeroShotLabels = info.ZeroShotLabels,
+            Objective = config.Pretrain.Objective,
+            RhythmFeatures = config.RhythmFeatures ? RhythmFeatures.Identifier : ModelMetadata.NoRhythmFeatures,
+            TrainingData = trainingData,
+            Metrics = metrics,
+        };
+        path ??= run.Onnx;
+        OnnxExporter.Save(model, meta, path);
+        return path;
+    }
+}

@@ -1,0 +1,179 @@
+using CGDmer.Model;
+using CGDmer.Trainer.Data;
+using CGDmer.Signal;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CGDmer.Trainer.Training;
+
+public sealed record ProbeOptions
+{
+    /// <summary>"linear": heads on the frozen encoder's embeddings. "finetune": encoder and heads trained together.</summary>
+    public string Mode { get; init; } = "linear";
+    /// <summary>Fine-tuning only: epochs, batch size and learning rate of the encoder + heads.</summary>
+    public int Epochs { get; init; } = 5;
+    public int BatchSize { get; init; } = 64;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Linear probe only: full-batch AdamW steps (at lr 1e-2) on the frozen embeddings.</summary>
+    public int LinearIterations { get; init; } = 500;
+    public int Seed { get; init; } = 1;
+}
+
+public readonly record struct ProbeProgress(int Step, int TotalSteps, double Loss);
+
+/// <summary>
+/// Trains the classification heads of a <see cref="FindingsModel"/> on labelled windows. The loss covers only the labels a
+/// window's source annotates (<see cref="WindowSet.KnownVector"/>), so sources that label different things train one
+/// model. When the set carries rhythm features the heads get them too (<see cref="FindingsModel"/>).
+/// </summary>
+public static class Prober
+{
+    /// <param name="labelColumns">Which columns of the set's label vector the heads predict, in head order.</param>
+    public static FindingsModel Train(CgDmerModel pretrained, WindowSet data, int[] train, int[] labelColumns, ProbeOptions o,
+        Action<ProbeProgress>? progress = null)
+    {
+        torch.manual_seed(o.Seed);
+        var cfg = pretrained.Config;
+        int f = data.RhythmFeatureCount, c = labelColumns.Length;
+        var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f);
+        var (targets, known) = LabelMatrix(data, train, labelColumns);
+        using var pw = tensor(PositiveWeights(targets, known, train.Length, c));
+        if (o.Mode == "linear")
+        {
+            var emb = Embedder.Embed(pretrained.ecgEncoder, data, train, cfg.Dim);
+            using var x = tensor(emb, [train.Length, cfg.Dim]);
+            using var r = f > 0 ? tensor(RhythmMatrix(data, train), [train.Length, f]) : null;
+            using var y = tensor(targets, [train.Length, c]);
+            using var k = tensor(known, [train.Length, c]);
+            var heads = model.head.parameters().Concat(model.rhythm?.parameters() ?? []);
+            var opt = optim.AdamW(heads, 1e-2, weight_decay: o.WeightDecay);
+            for (int it = 0; it < o.LinearIterations; it++)
+            {
+                using var scope = NewDisposeScope();
+                opt.zero_grad();
+                var loss = MaskedLoss(model.HeadLogits(x, r), y, k, pw);
+                loss.backward();
+                opt.step();
+                if (it % 50 == 0 || it == o.LinearIterations - 1) progress?.Invoke(new ProbeProgress(it + 1, o.LinearIterations, loss.item<float>()));
+            }
+        }
+        else if (o.Mode == "finetune")
+        {
+            model.train();
+            var opt = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
+            var ecg = new float[o.BatchSize * data.WindowStride];
+            var mask = new float[o.BatchSize * Leads.Count];
+            var lab = new float[o.BatchSize * data.Labels.Count];
+            var kn = new float[o.BatchSize * data.Labels.Count];
+            var rhythm = new float[o.BatchSize * f];
+            var y = new float[o.BatchSize * c];
+            var yk = new float[o.BatchSize * c];
+            int total = o.Epochs * Math.Max(1, train.Length / o.BatchSize), step = 0;
+            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            {
+                var rng = new Random(o.Seed * 31 + epoch);
+                foreach (var batchIdx in BatchPlan.Make(data, train, o.BatchSize, rng))
+                {
+                    data.CopyBatch(batchIdx, ecg, mask, lab);
+                    data.CopyAnnotationAndRhythm(batchIdx, kn, rhythm);
+                    FlipHandheldPolarity(data, batchIdx, ecg, rng);
+                    for (int b = 0; b < o.BatchSize; b++)
+                        for (int j = 0; j < c; j++)
+                        {
+                            y[b * c + j] = lab[b * data.Labels.Count + labelColumns[j]];
+                            yk[b * c + j] = kn[b * data.Labels.Count + labelColumns[j]];
+                        }
+                    using var scope = NewDisposeScope();
+                    var (e, m, ids) = LeadSubset.Compact(tensor(ecg, [o.BatchSize, Leads.Count, data.WindowSamples]),
+                        tensor(mask, [o.BatchSize, Leads.Count]), mask);
+                    // Lr: linear warm-up over the first epoch's first 5 %, then cosine to 5 %.
+                    double lr = Pretrainer.LearningRateAt(step, total, new PretrainOptions { LearningRate = o.LearningRate });
+                    foreach (var g in opt.ParamGroups) g.LearningRate = lr;
+                    opt.zero_grad();
+                    var logits = model.Logits(e, m, ids, f > 0 ? tensor(rhythm, [o.BatchSize, f]) : null);
+                    var loss = MaskedLoss(logits, tensor(y, [o.BatchSize, c]), tensor(yk, [o.BatchSize, c]), pw);
+                    loss.backward();
+                    nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+                    opt.step();
+                    progress?.Invoke(new ProbeProgress(++step, total, loss.item<float>()));
+                }
+            }
+        }
+        else throw new ArgumentException($"Unknown probe mode '{o.Mode}'. Use linear or finetune.");
+        model.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Inverts each handheld (CinC 2017) window with probability ½: the device is held either way round, so its single lead
+    /// comes in both polarities, and the model must not read rhythm from polarity. Monitor and Holter leads keep theirs,
+    /// which carries morphology (bundle branch blocks, ectopy).
+    /// </summary>
+    private static void FlipHandheldPolarity(WindowSet data, int[] batch, float[] ecg, Random rng)
+    {
+        for (int b = 0; b < batch.Length; b++)
+        {
+            if (data.Sources[batch[b]] != "cinc2017" || rng.NextDouble() >= 0.5) continue;
+            foreach (ref float v in ecg.AsSpan(b * data.WindowStride, data.WindowStride)) v = -v;
+        }
+    }
+
+    /// <summary>Weighted BCE over the annotated entries only (mean over them).</summary>
+    private static Tensor MaskedLoss(Tensor logits, Tensor y, Tensor known, Tensor posWeight)
+    {
+        var perEntry = nn.functional.binary_cross_entropy_with_logits(logits, y, pos_weights: posWeight, reduction: nn.Reduction.None);
+        return (perEntry * known).sum() / known.sum().clamp_min(1f);
+    }
+
+    /// <summary>Probabilities [indices.Length × L] from the findings model.</summary>
+    public static float[] Predict(FindingsModel model, WindowSet data, int[] indices)
+    {
+        int labels = (int)model.head.weight!.shape[0], dim = model.encoder.Config.Dim, f = model.RhythmFeatureCount;
+        var emb = Embedder.Embed(model.encoder, data, indices, dim);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var r = f > 0 ? tensor(RhythmMatrix(data, indices), [indices.Length, f]) : null;
+        var probs = sigmoid(model.HeadLogits(tensor(emb, [indices.Length, dim]), r));
+        return probs.data<float>().ToArray();
+    }
+
+    /// <summary>Targets and annotated-mask [indices.Length × labelColumns.Length].</summary>
+    public static (float[] Targets, float[] Known) LabelMatrix(WindowSet data, int[] indices, int[] labelColumns)
+    {
+        var y = new float[indices.Length * labelColumns.Length];
+        var k = new float[indices.Length * labelColumns.Length];
+        for (int n = 0; n < indices.Length; n++)
+        {
+            var v = data.LabelVector(indices[n]);
+            var kv = data.KnownVector(indices[n]);
+            for (int c = 0; c < labelColumns.Length; c++)
+            {
+                y[n * labelColumns.Length + c] = v[labelColumns[c]];
+                k[n * labelColumns.Length + c] = kv[labelColumns[c]];
+            }
+        }
+        return (y, k);
+    }
+
+    public static float[] RhythmMatrix(WindowSet data, int[] indices)
+    {
+        int f = data.RhythmFeatureCount;
+        var r = new float[indices.Length * f];
+        for (int n = 0; n < indices.Length; n++) data.Rhythm(indices[n]).CopyTo(r.AsSpan(n * f, f));
+        return r;
+    }
+
+    /// <summary>neg/pos per label among annotated windows (capped), so rare findings such as VT are not drowned by sinus windows.</summary>
+    private static float[] PositiveWeights(float[] y, float[] known, int n, int labels)
+    {
+        var w = new float[labels];
+        for (int c = 0; c < labels; c++)
+        {
+            double pos = 0, annotated = 0;
+            for (int k = 0; k < n; k++) { pos += y[k * labels + c]; annotated += known[k * labels + c]; }
+            w[c] = (float)Math.Clamp((annotated - pos) / Math.Max(1, pos), 1, 50);
+        }
+        return w;
+    }
+}

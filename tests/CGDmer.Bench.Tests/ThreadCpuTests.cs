@@ -1,0 +1,56 @@
+namespace CGDmer.Bench.Tests;
+
+public class ThreadCpuTests
+{
+    [Fact]
+    public void Threads_of_one_kind_are_summed_with_their_busiest_and_idle_ones_left_out()
+    {
+        // Ticks are 1/100 s; over 2 s of wall time 100 ticks is a busy share of 0.50.
+        var before = new Dictionary<int, (string Name, long Ticks)>
+        {
+            [1] = ("cgdmer-infer", 1000), [2] = ("patient-lane-0", 50), [9] = ("old-thread", 10),
+        };
+        var after = new Dictionary<int, (string Name, long Ticks)>
+        {
+            [1] = ("cgdmer-infer", 1180),      // 180 ticks: 0.90
+            [2] = ("patient-lane-0", 130),     // 80: 0.40
+            [3] = ("patient-lane-1", 60),      // new during the run: 60 → 0.30
+            [4] = ("replay-source", 2),        // 0.01: below 2 %, left out
+            [5] = ("patient-lane-12", 100),    // 0.50: the kind's busiest
+        };
+        Assert.Equal("cgdmer-infer 0.90, patient-lane ×3 1.20 (max 0.50)", ThreadCpu.Describe(before, after, 2.0));
+    }
+
+    [Fact]
+    public void A_thread_id_reused_by_another_thread_counts_from_zero()
+    {
+        var before = new Dictionary<int, (string Name, long Ticks)> { [7] = ("patient-lane-0", 500) };
+        var after = new Dictionary<int, (string Name, long Ticks)> { [7] = ("cgdmer-publish", 40) };
+        Assert.Equal("cgdmer-publish 0.40", ThreadCpu.Describe(before, after, 1.0));
+    }
+
+    [Fact]
+    public void On_linux_a_sampler_sees_this_process_work()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var sampler = new ThreadCpu.Sampler();
+        using var spun = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var busy = new Thread(() =>
+        {
+            var end = DateTime.UtcNow.AddMilliseconds(300);
+            double x = 0;
+            while (DateTime.UtcNow < end) x += Math.Sqrt(x + 1);
+            GC.KeepAlive(x);
+            spun.Set();
+            release.Wait();   // alive when the sampler stops, so its last reading sees it whatever the timer did
+        }) { Name = "spin-test-0" };
+        busy.Start();
+        Assert.True(spun.Wait(TimeSpan.FromSeconds(10)));
+        string described = sampler.Stop();
+        release.Set();
+        busy.Join();
+        Assert.StartsWith("the process ", described);
+        Assert.Matches(@"spin-test (0\.[2-9]\d|1\.\d\d)", described);   // about 300 ms of CPU over the sampled time
+    }
+}

@@ -1,0 +1,41 @@
+namespace CGDmer.Evaluation.Tests;
+
+public class RecordAgreementTests
+{
+    private static string Asset(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "assets", .. parts]);
+
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Reference_heart_rate_is_sixty_over_the_mean_annotated_rr()
+    {
+        // Record 201's annotations: check against a direct computation from the .atr beats.
+        var reference = RecordReference.TryLoad(Asset("mitbih", "201"), 360, 650000, T0)!;
+        Assert.NotNull(reference);
+        var beats = CGDmer.Signal.Wfdb.AnnotationReader.Beats(CGDmer.Signal.Wfdb.AnnotationReader.Read(Asset("mitbih", "201") + ".atr"))
+            .Select(b => b.Sample).Where(s => s >= 3600 && s < 7200).ToList();
+        double expected = 60.0 / ((beats[^1] - beats[0]) / 360.0 / (beats.Count - 1));
+        Assert.Equal(expected, reference.HeartRate(T0.AddSeconds(10), T0.AddSeconds(20))!.Value, 3);
+        Assert.Null(reference.HeartRate(T0.AddSeconds(10), T0.AddSeconds(10.1)));
+    }
+
+    [Fact]
+    public void Alert_time_inside_and_outside_annotated_af_is_split_exactly()
+    {
+        var reference = RecordReference.TryLoad(Asset("mitbih", "201"), 360, 650000, T0)!;
+        var (afStart, afEnd) = reference.AfEpisodes[0];
+        var alerts = new List<(DateTimeOffset, DateTimeOffset)> { (afStart.AddSeconds(-20), afStart.AddSeconds(30)) };
+        var a = RecordAgreement.Compute(reference, [], alerts);
+        Assert.Equal(Math.Min(30, (afEnd - afStart).TotalSeconds), a.AfAlertedSecondsInAf, 6);
+        Assert.Equal(20 + Math.Max(0, 30 - (afEnd - afStart).TotalSeconds), a.AfAlertSecondsOutsideAf, 6);
+        Assert.Equal(1, a.AfAlertOnsets);
+        Assert.Equal(0, a.AfAlertOnsetsOutsideAf);
+        Assert.Null(a.HeartRateMeanAbsError);
+    }
+
+    [Fact]
+    public void A_record_without_annotations_has_no_reference()
+    {
+        Assert.Null(RecordReference.TryLoad("/nonexistent/record", 360, 1000, T0));
+    }
+}

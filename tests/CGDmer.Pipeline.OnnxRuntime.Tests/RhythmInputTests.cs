@@ -1,0 +1,287 @@
+using CGDmer.Pipeline.OnnxRuntime;
+using CGDmer.Contracts.Model;
+using CGDmer.Onnx;
+using CGDmer.Pipeline.Batching;
+using CGDmer.Pipeline.Inference;
+using CGDmer.Pipeline.Measurement;
+using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
+using CGDmer.Signal.Beats;
+using CGDmer.Signal.Dsp;
+using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
+
+namespace CGDmer.Pipeline.OnnxRuntime.Tests;
+
+/// <summary>
+/// Contract v3's rhythm input: a tiny graph whose "probabilities" are its <c>rhythm_features</c> row as it is
+/// (label j = feature j), so each window's output shows exactly which features reached the model in its slot.
+/// </summary>
+public sealed class RhythmInputTests : IDisposable
+{
+    private const int Rate = 100, Samples = 1000, F = RhythmFeatures.Count;
+    private readonly string _dir = Directory.CreateTempSubdirectory("cgdmer-rhythm-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static OnnxRuntimeOptions Cpu(int maxBatch, bool fixedShape = true) =>
+        new() { ExecutionProvider = ExecutionProviderChoice.Cpu, MaxBatchSize = maxBatch, IntraOpThreads = 1, FixedBatchShape = fixedShape };
+
+    private static ModelMetadata Metadata(string rhythmFeatures) => new()
+    {
+        ModelName = "tiny-rhythm",
+        ModelVersion = "0.3.0",
+        // One label per feature; validation does not matter to the infer stage.
+        Labels = RhythmFeatures.Names.Select((n, i) => new LabelMetadata(n, (100000 + i).ToString(), n, 0.5, Validated: i % 2 == 0)).ToList(),
+        SampleRateHz = Rate,
+        WindowSamples = Samples,
+        Preprocessing = EcgPreprocessing.Identifier,
+        EmbeddingDim = 1,
+        RhythmFeatures = rhythmFeatures,
+    };
+
+    /// <summary>
+    /// Writes a contract-v3 model: ecg, lead_mask, lead_ids and (when <paramref name="featureInput"/> &gt; 0) rhythm_features
+    /// [batch, featureInput]; probabilities [batch, 16] = rhythm_features × identity (or the present-lead count in every
+    /// column without a rhythm input).
+    /// </summary>
+    private string TinyModel(string name, string rhythmFeatures = RhythmFeatures.Identifier, int featureInput = F, string contract = "3")
+    {
+        var b = new OnnxGraphBuilder("tiny_rhythm");
+        b.AddInput(ModelMetadata.EcgInput, ElementType.Float, "batch", "leads", Samples);
+        var mask = b.AddInput(ModelMetadata.LeadMaskInput, ElementType.Float, "batch", "leads");
+        b.AddInput(ModelMetadata.LeadIdsInput, ElementType.Int64, "leads");
+        string probabilities;
+        if (featureInput > 0)
+        {
+            var rf = b.AddInput(ModelMetadata.RhythmFeaturesInput, ElementType.Float, "batch", featureInput);
+            var w = new float[featureInput * F];
+            for (int i = 0; i < Math.Min(featureInput, F); i++) w[i * F + i] = 1;
+            probabilities = b.Node("MatMul", [rf, b.ConstFloats(w, featureInput, F)]);
+        }
+        else
+        {
+            var present = b.Node("ReduceSum", [mask, b.ConstInt64s(1)], null, OnnxAttr.Int("keepdims", 1));
+            probabilities = b.Node("MatMul", [present, b.ConstFloats(Enumerable.Repeat(1f, F).ToArray(), 1, F)]);
+        }
+        b.AddOutput(ModelMetadata.ProbabilitiesOutput, probabilities, ElementType.Float, "batch", F);
+        foreach (var (key, value) in Metadata(rhythmFeatures).ToProperties())
+            b.AddMetadata(key, key == ModelMetadata.Prefix + "contract_version" ? contract : value);
+        var path = Path.Combine(_dir, name);
+        b.Save(path);
+        return path;
+    }
+
+    private static readonly Lead[] Monitor = [Lead.II, Lead.V1], Twelve = [.. Leads.StandardOrder], Single = [Lead.II];
+
+    /// <summary>A measured window: random samples on its recorded leads, the given beats, SQI and beat agreement.</summary>
+    private static MeasuredWindow Window(WindowGeometry g, int index, Lead[] recorded, int[] beats, double sqi, double agreement,
+                                         WindowStatus status = WindowStatus.Analyzable)
+    {
+        var rng = new Random(index);
+        var signal = System.Buffers.ArrayPool<float>.Shared.Rent(g.LeadCount * g.WindowSamples);
+        var mask = new float[g.LeadCount];
+        foreach (var lead in recorded)
+        {
+            int row = g.RowOf(lead);
+            mask[row] = status == WindowStatus.Analyzable ? 1 : 0;
+            for (int t = 0; t < g.WindowSamples; t++) signal[row * g.WindowSamples + t] = (float)(rng.NextDouble() - 0.5);
+        }
+        var w = new EcgWindow("p", "d", index, DateTimeOffset.UnixEpoch.AddSeconds(10 * index), g, signal, mask, recorded,
+                              status == WindowStatus.Analyzable ? [] : recorded, status == WindowStatus.Analyzable ? 1 : 0, status, 0);
+        var m = new WindowMeasurement(beats, WindowMeasurer.HeartRateBpm(beats, g.SampleRateHz), null, sqi, recorded[0]) { BeatAgreement = agreement };
+        return new MeasuredWindow(w, m);
+    }
+
+    /// <summary>Beats every <paramref name="rr"/> samples from <paramref name="first"/>, with an optional jitter pattern.</summary>
+    private static int[] Beats(int first, int rr, params int[] jitter)
+    {
+        var beats = new List<int>();
+        for (int t = first, i = 0; t < Samples; i++)
+        {
+            beats.Add(t);
+            t += rr + (jitter.Length > 0 ? jitter[i % jitter.Length] : 0);
+        }
+        return [.. beats];
+    }
+
+    private static float[] Expected(MeasuredWindow w)
+    {
+        var f = new float[F];
+        var m = w.Measurement;
+        RhythmFeatures.Compute(m.BeatSamples.ToArray(), w.Window.Geometry.SampleRateHz, w.Window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, f);
+        return f;
+    }
+
+    [Fact]
+    public void A_rhythm_model_loads_with_its_feature_buffer()
+    {
+        using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 3));
+        Assert.True(s.Metadata.HasRhythmInput);
+        Assert.Equal(RhythmFeatures.Identifier, s.Metadata.RhythmFeatures);
+        Assert.Equal(3 * F, s.RhythmFeaturesInput.Length);
+        Assert.Equal(3 * 12 * Samples, s.EcgInput.Length);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Each_window_of_a_mixed_batch_feeds_its_own_features(bool fixedShape)
+    {
+        // Three lead sets interleaved, a no-signal window among them, more windows per set than one run takes: each
+        // window's features must land in the slot its samples went to, in every chunk of every group.
+        using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 2, fixedShape));
+        var g = s.Geometry;
+        MeasuredWindow[] windows =
+        [
+            Window(g, 0, Monitor, Beats(30, 80), 0.95, 0.9),                      // 75 bpm, regular
+            Window(g, 1, Twelve, Beats(10, 60, 0, 25, -20, 40, -30), 0.7, 0.6),   // irregular
+            Window(g, 2, Single, Beats(50, 150), 0.8, 1.0),                       // 40 bpm
+            Window(g, 3, Monitor, [], 0, 0, WindowStatus.NoSignal),
+            Window(g, 4, Monitor, Beats(5, 45, 10, -10), 0.99, 0.85),
+            Window(g, 5, Twelve, [400], 0.55, 0.2),                               // one beat: no RR features
+            Window(g, 6, Monitor, Beats(70, 100, 30, -30, 0), 0.6, 0.75),
+            Window(g, 7, Single, Beats(20, 55), 0.9, 0.95),
+            Window(g, 8, Monitor, Beats(0, 120), 0.85, 0.5),
+        ];
+        var expected = windows.Select(Expected).ToArray();
+        Assert.Equal(windows.Length, expected.Select(e => string.Join(',', e)).Distinct().Count()); // every window distinguishable
+
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, windows, 0));
+
+        for (int i = 0; i < windows.Length; i++)
+        {
+            Assert.Same(windows[i].Window, output[i].Window);
+            if (i == 3) { Assert.Null(output[i].Probabilities); continue; }
+            Assert.Null(output[i].InferenceFailure);
+            Assert.Equal(expected[i], output[i].Probabilities!);
+        }
+        Assert.All(windows, w => Assert.True(w.Window.SignalReleased));
+    }
+
+    [Fact]
+    public void A_window_alone_and_in_a_full_fixed_batch_gets_the_same_output_and_padding_rows_are_zero()
+    {
+        using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 4));
+        var g = s.Geometry;
+        var full = Enumerable.Range(0, 4).Select(i => Window(g, i, Monitor, Beats(10 + i, 70 + 10 * i), 0.9, 0.8)).ToArray();
+        var batch = new BatchInference(s);
+        var together = batch.Analyze(new WindowBatch(0, full, 0));
+        Assert.Contains(s.RhythmFeaturesInput.Span[(3 * F)..].ToArray(), v => v != 0); // the full run filled every row
+
+        var alone = batch.Analyze(new WindowBatch(1, [Window(g, 2, Monitor, Beats(12, 90), 0.9, 0.8)], 0));
+        Assert.Equal(together[2].Probabilities, alone[0].Probabilities);
+        // The run had one window: the other three rows of the fixed-shape run were zeroed, not left from the full run.
+        Assert.All(s.RhythmFeaturesInput.Span[F..].ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void A_window_whose_beats_the_features_refuse_fails_alone()
+    {
+        using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 4));
+        var g = s.Geometry;
+        MeasuredWindow[] windows =
+        [
+            Window(g, 0, Monitor, Beats(30, 80), 0.95, 0.9),
+            Window(g, 1, Monitor, [500, 300, 100], 0.9, 0.9),   // not ascending: no measure stage makes these
+            Window(g, 2, Monitor, Beats(40, 90), 0.9, 0.7),
+        ];
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, windows, 0));
+        Assert.Null(output[1].Probabilities);
+        Assert.Contains("rhythm features", output[1].InferenceFailure);
+        Assert.Equal(Expected(windows[0]), output[0].Probabilities!);
+        Assert.Equal(Expected(windows[2]), output[2].Probabilities!);
+        Assert.True(windows[1].Window.SignalReleased);
+    }
+
+    [Fact]
+    public void A_feature_set_this_build_does_not_compute_is_refused_naming_model_and_key()
+    {
+        var path = TinyModel("rr-v2.onnx", rhythmFeatures: "rr-v2");
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(path, Cpu(maxBatch: 2)));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("tiny-rhythm", e.Message);
+        Assert.Contains("cgdmer.rhythm_features", e.Message);
+        Assert.Contains("'rr-v2'", e.Message);
+        Assert.Contains($"'{RhythmFeatures.Identifier}'", e.Message);
+    }
+
+    [Fact]
+    public void A_rhythm_input_of_the_wrong_shape_is_refused()
+    {
+        var path = TinyModel("eight-features.onnx", featureInput: 8);
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(path, Cpu(maxBatch: 2)));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("input 'rhythm_features'", e.Message);
+        Assert.Contains($"float32 [batch, {F}]", e.Message);
+        Assert.Contains("[batch, 8]", e.Message);
+    }
+
+    [Fact]
+    public void Metadata_and_graph_must_agree_on_the_rhythm_input()
+    {
+        // The metadata names the features, the graph does not take them.
+        var missing = TinyModel("no-input.onnx", featureInput: 0);
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(missing, Cpu(maxBatch: 2)));
+        Assert.Contains("no input 'rhythm_features'", e.Message);
+
+        // The graph takes them, the metadata says none (v3) or cannot say (v2): nobody would know what to feed.
+        foreach (var contract in new[] { "3", "2" })
+        {
+            var unnamed = TinyModel($"unnamed-v{contract}.onnx", rhythmFeatures: ModelMetadata.NoRhythmFeatures, contract: contract);
+            var e2 = Assert.Throws<InvalidDataException>(() => new OnnxFindingsSession(unnamed, Cpu(maxBatch: 2)));
+            Assert.Contains("input 'rhythm_features'", e2.Message);
+            Assert.Contains("'none'", e2.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("3")]
+    [InlineData("2")]
+    public void A_model_without_rhythm_input_runs_as_before(string contract)
+    {
+        // v3 with "none", and a v2 file (whose labels carry no validation flag): no feature buffer, three inputs fed.
+        using var s = new OnnxFindingsSession(TinyModel($"none-v{contract}.onnx", rhythmFeatures: ModelMetadata.NoRhythmFeatures, featureInput: 0, contract: contract), Cpu(maxBatch: 2));
+        Assert.False(s.Metadata.HasRhythmInput);
+        Assert.Equal(contract, s.Metadata.SourceContractVersion);
+        Assert.True(s.RhythmFeaturesInput.IsEmpty);
+        var g = s.Geometry;
+        MeasuredWindow[] windows = [Window(g, 0, Monitor, Beats(30, 80), 0.95, 0.9), Window(g, 1, Twelve, [], 0.2, 0), Window(g, 2, Single, Beats(3, 70), 0.9, 0.9)];
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, windows, 0));
+        Assert.Equal(Enumerable.Repeat(2f, F), output[0].Probabilities!);    // present leads, whatever the beats
+        Assert.Equal(Enumerable.Repeat(12f, F), output[1].Probabilities!);
+        Assert.Equal(Enumerable.Repeat(1f, F), output[2].Probabilities!);
+    }
+
+    [Fact]
+    public void The_shipped_model_takes_rhythm_features_and_publishes_only_its_validated_labels()
+    {
+        using var s = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), Cpu(maxBatch: 2));
+        Assert.Equal("3", s.Metadata.SourceContractVersion);
+        Assert.Equal(RhythmFeatures.Identifier, s.Metadata.RhythmFeatures);
+        Assert.Equal(2 * RhythmFeatures.Count, s.RhythmFeaturesInput.Length);
+        Assert.All(s.Metadata.Labels, l => Assert.NotNull(l.Validated));
+        Assert.True(s.Metadata.Labels.Single(l => l.Key == "atrial_fibrillation").MayBePublished);
+        Assert.False(s.Metadata.Labels.Single(l => l.Key == "rbbb").MayBePublished);
+    }
+
+    [Fact]
+    public void Batch_inference_refuses_a_rhythm_model_without_a_big_enough_feature_buffer()
+    {
+        var fake = new FakeFindingsModel(maxBatchSize: 2);
+        var model = new RhythmModelWithoutBuffer(fake, fake.Metadata with { RhythmFeatures = RhythmFeatures.Identifier });
+        Assert.Contains("rhythm feature buffer", Assert.Throws<ArgumentException>(() => new BatchInference(model)).Message);
+        var unknown = new RhythmModelWithoutBuffer(fake, fake.Metadata with { RhythmFeatures = "hrv-v9" });
+        Assert.Contains("hrv-v9", Assert.Throws<ArgumentException>(() => new BatchInference(unknown)).Message);
+    }
+
+    private sealed class RhythmModelWithoutBuffer(FakeFindingsModel inner, ModelMetadata metadata) : IFindingsModel
+    {
+        public ModelMetadata Metadata => metadata;
+        public WindowGeometry Geometry => inner.Geometry;
+        public int MaxBatchSize => inner.MaxBatchSize;
+        public Memory<float> EcgInput => inner.EcgInput;
+        public Memory<float> LeadMaskInput => inner.LeadMaskInput;
+        public void Run(int count, Span<float> probabilities) => inner.Run(count, probabilities);
+        public void Dispose() => inner.Dispose();
+    }
+}

@@ -1,0 +1,122 @@
+using CGDmer.Contracts.Model;
+using System.Text.Json;
+using CGDmer.Trainer.Orchestration;
+using Microsoft.ML.OnnxRuntime;
+using ModelMetadata = CGDmer.Contracts.Model.ModelMetadata;
+
+namespace CGDmer.Trainer.Tests;
+
+public class OrchestrationTests
+{
+    private static string WriteConfig(string dir, string body)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "config.json");
+        File.WriteAllText(path, body);
+        return path;
+    }
+
+    [Fact]
+    public void End_to_end_pretrain_probe_evaluate_export_on_real_and_synthetic_windows()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cgdmer-e2e-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var mitbih = Path.Combine(TestData.RepoRoot, "data", "mitbih").Replace("\\", "/");
+            var cinc = Path.Combine(TestData.RepoRoot, "data", "cinc2017").Replace("\\", "/");
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "cinc-test.txt"), "# test\nA00225\n");
+            File.WriteAllText(Path.Combine(dir, "cinc-validation.txt"), "A08050\n");
+            var cfgPath = WriteConfig(dir, $$"""
+            {
+              "name": "e2e", "version": "0.0.1",
+              "model": { "dim": 16, "depth": 1, "heads": 2, "decoderDim": 8, "textDim": 16, "textDepth": 1, "textHeads": 2, "projectionDim": 8 },
+              "rhythmFeatures": true,
+              "data": {
+                "synthetic": { "count": 60, "baseSeed": 7, "validationShare": 0.2, "testShare": 0.2 },
+                "mitBih": { "dir": "{{mitbih}}", "records": ["201", "203"], "testRecords": ["201"], "maxSecondsPerRecord": 600 },
+                "cinc2017": { "dir": "{{cinc}}", "testList": "cinc-test.txt", "validationList": "cinc-validation.txt" }
+              },
+              "pretrain": { "epochs": 1, "batchSize": 16 },
+              "probe": { "linearIterations": 50 },
+              "labels": ["sinus_rhythm", "atrial_fibrillation", "lvh"]
+            }
+            """);
+            var cfg = TrainerConfig.Load(cfgPath);
+            var run = new RunFolder(Path.Combine(dir, "run"));
+            var stages = new RunStages(cfg, run, _ => { });
+            var trainPatients = stages.Data.Train.Select(i => stages.Data.Set.Patients[i]).ToHashSet();
+            Assert.DoesNotContain(stages.Data.Test, i => trainPatients.Contains(stages.Data.Set.Patients[i]));
+            var state = stages.Pretrain();
+            Assert.True(state.Step > 0);
+            var info = stages.Probe();
+            Assert.Contains("atrial_fibrillation", info.Labels);
+            var metrics = stages.Evaluate(bootstrap: 50);
+            Assert.Contains(metrics, m => m.Label == "atrial_fibrillation" && m.Source == "mitbih" && !double.IsNaN(m.Auroc));
+            Assert.Contains(stages.Data.Test, i => stages.Data.Set.Patients[i] == "cinc-A00225");
+            Assert.True(File.Exists(Path.Combine(run.Evaluation, "roc.png")));
+            Assert.True(File.Exists(Path.Combine(run.Evaluation, "pretrain-loss.png")));
+            var onnx = stages.Export();
+            using var session = new InferenceSession(onnx);
+            var meta = ModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, onnx);
+            Assert.Equal(info.Labels, meta.Labels.Select(l => l.Key));
+            Assert.Equal(100, meta.SampleRateHz);
+            Assert.Equal(Signal.Beats.RhythmFeatures.Identifier, meta.RhythmFeatures);
+            Assert.Contains(ModelMetadata.RhythmFeaturesInput, session.InputMetadata.Keys);
+            using var doc = JsonDocument.Parse(meta.Metrics);
+            // Every label's validated flag in the metadata is the evaluation's verdict.
+            var verdict = doc.RootElement.GetProperty("validated");
+            Assert.All(meta.Labels, l => Assert.Equal(verdict.GetProperty(l.Key).GetBoolean(), l.Validated));
+            Assert.True(doc.RootElement.TryGetProperty("labels", out _));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Theory]
+    [InlineData("""{ "labels": ["not_a_label"] }""", "not_a_label")]
+    [InlineData("""{ "pretrain": { "objective": "weird" } }""", "weird")]
+    [InlineData("""{ "model": { "windowSamples": 999 } }""", "PatchSize")]
+    [InlineData("""{ "data": { "mitBih": { "dir": "does/not/exist" } } }""", "does/not/exist")]
+    [InlineData("""{ "unknownField": 1 }""", "unknownField")]
+    [InlineData("""{ "labels": [ """, "not valid")]
+    public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cgdmer-cfg-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var path = WriteConfig(dir, body);
+            var ex = Assert.Throws<InvalidDataException>(() => TrainerConfig.Load(path));
+            Assert.Contains(expected, ex.Message);
+            Assert.Contains("config.json", ex.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
+
+public class PtbXlDataTests
+{
+    [Fact]
+    public void PtbXl_layout_becomes_windows_with_the_standard_fold_split()
+    {
+        var root = Path.Combine(TestData.RepoRoot, "tests", "CGDmer.Signal.Tests", "Fixtures", "ptbxl");
+        var cfg = new TrainerConfig
+        {
+            Data = new DataConfig { Synthetic = new SyntheticData { Count = 0 }, PtbXl = new PtbXlData { Root = root } },
+        };
+        var data = TrainingData.Build(cfg);
+        Assert.True(data.Set.Count >= 3);
+        Assert.All(Enumerable.Range(0, data.Set.Count), i =>
+        {
+            Assert.StartsWith("ptbxl-", data.Set.Patients[i]);
+            Assert.Equal(12, data.Set.LeadMask(i).ToArray().Count(m => m > 0));
+        });
+        // Folds: 1-8 train, 9 validation, 10 test; patients never straddle splits.
+        var train = data.Train.Select(i => data.Set.Patients[i]).ToHashSet();
+        Assert.DoesNotContain(data.Test, i => train.Contains(data.Set.Patients[i]));
+        Assert.NotEmpty(data.Train);
+        Assert.NotEmpty(data.Validation.Concat(data.Test));
+        // Record 1 is NORM/SR → sinus rhythm.
+        int sinus = data.Set.Labels.ToList().IndexOf(CGDmer.Signal.EcgLabels.SinusRhythm);
+        Assert.Contains(Enumerable.Range(0, data.Set.Count), i => data.Set.HasLabel(i, sinus));
+    }
+}

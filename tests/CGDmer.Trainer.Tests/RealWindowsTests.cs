@@ -1,0 +1,109 @@
+using CGDmer.Trainer.Data;
+using CGDmer.Trainer.Orchestration;
+using CGDmer.Signal;
+using CGDmer.Signal.Beats;
+using CGDmer.Signal.Datasets;
+
+namespace CGDmer.Trainer.Tests;
+
+/// <summary>The real-recording windows (fixtures in data/cinc2017 and data/aftdb) and the committed evaluation splits.</summary>
+public class RealWindowsTests
+{
+    private static WindowSet NewSet() => new(1000, EcgLabels.All, 16, RhythmFeatures.Count);
+    private static int Col(EcgLabel l) => EcgLabels.All.ToList().IndexOf(l);
+
+    [Fact]
+    public void A_cinc_af_recording_gives_lead_I_windows_labelled_af_with_what_cinc_annotates_and_its_rhythm()
+    {
+        var set = NewSet();
+        var root = Path.Combine(TestData.RepoRoot, "data", "cinc2017");
+        var entry = Cinc2017.Load(root).Single(e => e.RecordId == "A00225");
+        Assert.Equal(Cinc2017Label.AtrialFibrillation, entry.Label);
+        int n = RealWindows.AddCinc(set, root, entry, 100, 5);
+        Assert.Equal(5, n); // 30 s at a 5 s stride: starts 0, 5, 10, 15, 20
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(1f, set.LeadMask(i)[(int)Lead.I]);
+            Assert.Equal(1f, set.LeadMask(i).ToArray().Sum());
+            Assert.True(set.HasLabel(i, Col(EcgLabels.AtrialFibrillation)));
+            Assert.True(set.IsKnown(i, Col(EcgLabels.SinusRhythm)) && !set.HasLabel(i, Col(EcgLabels.SinusRhythm)));
+            Assert.False(set.IsKnown(i, Col(EcgLabels.PrematureVentricularContractions)));
+            Assert.False(set.HasReport(i));
+            Assert.Equal("cinc2017", set.Sources[i]);
+            Assert.Equal("cinc-A00225", set.Patients[i]);
+            Assert.Equal(1f, set.Rhythm(i)[0]); // rhythm present
+            Assert.True(set.Rhythm(i)[WindowRhythm.IrregularityFeature] > 0);
+        }
+    }
+
+    [Fact]
+    public void A_cinc_recording_shorter_than_a_window_gives_one_padded_window_and_noisy_recordings_annotate_nothing()
+    {
+        var set = NewSet();
+        var root = Path.Combine(TestData.RepoRoot, "data", "cinc2017");
+        foreach (var e in Cinc2017.Load(root).Where(e => e.Label is Cinc2017Label.Normal or Cinc2017Label.Noisy))
+        {
+            int before = set.Count;
+            int n = RealWindows.AddCinc(set, root, e, 100, 5);
+            Assert.True(n >= 1, $"{e.RecordId}: {n} windows");
+            if (e.Label == Cinc2017Label.Noisy)
+                Assert.All(Enumerable.Range(before, n), i => Assert.Equal(0f, set.KnownVector(i).ToArray().Sum()));
+            else Assert.True(set.HasLabel(before, Col(EcgLabels.SinusRhythm)));
+        }
+    }
+
+    [Fact]
+    public void An_aftdb_record_gives_two_lead_af_windows()
+    {
+        var set = NewSet();
+        var info = Aftdb.Enumerate(Path.Combine(TestData.RepoRoot, "data", "aftdb")).Single(r => r.RecordId == "b01");
+        int n = RealWindows.AddAftdb(set, info, 100, 5);
+        Assert.Equal(11, n); // 60 s at a 5 s stride
+        Assert.All(Enumerable.Range(0, n), i =>
+        {
+            Assert.Equal(1f, set.LeadMask(i)[(int)Lead.II]);
+            Assert.Equal(1f, set.LeadMask(i)[(int)Lead.V1]);
+            Assert.True(set.HasLabel(i, Col(EcgLabels.AtrialFibrillation)));
+        });
+    }
+
+    [Fact]
+    public void Batches_never_mix_windows_with_and_without_reports()
+    {
+        var cfg = CgDmerConfig.Tiny;
+        var set = NewSet();
+        var root = Path.Combine(TestData.RepoRoot, "data", "cinc2017");
+        foreach (var e in Cinc2017.Load(root)) RealWindows.AddCinc(set, root, e, 100, 1);
+        var rhythm = new float[RhythmFeatures.Count];
+        var leads = new float[]?[Leads.Count];
+        leads[(int)Lead.I] = new float[1000];
+        for (int k = 0; k < 40; k++) set.Add(leads, [EcgLabels.SinusRhythm], null, "sinus rhythm", $"p{k}", "synthetic", rhythm);
+        foreach (var batch in BatchPlan.Make(set, set.AllIndices(), 8, new Random(3)))
+            Assert.Single(batch.Select(set.HasReport).Distinct());
+        _ = cfg;
+    }
+
+    [Fact]
+    public void The_committed_splits_hold_each_af_patient_out_once_and_never_overlap()
+    {
+        var splits = Path.Combine(TestData.RepoRoot, "configs", "splits");
+        var (test1, val1) = SplitFiles.MitBihFold(Path.Combine(splits, "mitbih-ds1-folds.txt"), 1);
+        var (test2, val2) = SplitFiles.MitBihFold(Path.Combine(splits, "mitbih-ds1-folds.txt"), 2);
+        Assert.Contains("201", test1);
+        Assert.Contains("203", test2);
+        Assert.Empty(test1.Intersect(test2));
+        Assert.Equal(22, test1.Count + test2.Count);
+        Assert.Empty(val1.Intersect(test1));
+        Assert.Empty(val2.Intersect(test2));
+
+        var cincTest = SplitFiles.RecordList(Path.Combine(splits, "cinc2017-test.txt"));
+        var cincValidation = SplitFiles.RecordList(Path.Combine(splits, "cinc2017-validation.txt"));
+        Assert.Equal(1706, cincTest.Count);
+        Assert.Equal(853, cincValidation.Count);
+        Assert.Empty(cincTest.Intersect(cincValidation));
+
+        var aftdb = SplitFiles.Roles(Path.Combine(splits, "aftdb.txt"));
+        Assert.Equal(20, aftdb.Count(kv => kv.Value == "test"));
+        Assert.All(aftdb.Where(kv => kv.Value == "test"), kv => Assert.StartsWith("test-set-b/", kv.Key));
+    }
+}
