@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
@@ -15,14 +16,14 @@ public sealed class HealthServer : IDisposable
 {
     private readonly CollectorRegistry _registry;
     private readonly HttpListener _probes = new();
-    private readonly ServiceHealth _health;
+    private readonly HealthCheckService _checks;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    public HealthServer(string hostname, int port, CollectorRegistry registry, ServiceHealth health, ILogger log)
+    public HealthServer(string hostname, int port, CollectorRegistry registry, HealthCheckService checks, ILogger log)
     {
-        _health = health;
+        _checks = checks;
         _log = log;
         _registry = registry;
         _probes.Prefixes.Add($"http://{hostname}:{port}/metrics/");
@@ -77,11 +78,8 @@ public sealed class HealthServer : IDisposable
         var response = context.Response;
         response.ContentType = "text/plain; charset=utf-8";
         var path = request.Url?.AbsolutePath ?? "";
-        (bool Ok, string Text) answer;
-        if (path == "/healthz") answer = _health.Liveness();
-        else if (path == "/readyz") answer = _health.Readiness();
-        else if (path == "/metrics") answer = (true, "");
-        else
+        string? tag = path switch { "/healthz" => ServiceHealthChecks.Live, "/readyz" => ServiceHealthChecks.Ready, _ => null };
+        if (tag is null && path != "/metrics")
         {
             response.StatusCode = 404;
             await WriteAsync(response, "not found", request.HttpMethod).ConfigureAwait(false);
@@ -99,8 +97,9 @@ public sealed class HealthServer : IDisposable
             await WriteMetricsAsync(response, request.HttpMethod).ConfigureAwait(false);
             return;
         }
-        response.StatusCode = answer.Ok ? 200 : 503;
-        await WriteAsync(response, answer.Text, request.HttpMethod).ConfigureAwait(false);
+        var (ok, text) = await ServiceHealthChecks.ProbeAsync(_checks, tag!, _stop.Token).ConfigureAwait(false);
+        response.StatusCode = ok ? 200 : 503;
+        await WriteAsync(response, text, request.HttpMethod).ConfigureAwait(false);
     }
 
     private async Task WriteMetricsAsync(HttpListenerResponse response, string method)
@@ -134,18 +133,4 @@ public sealed class HealthServer : IDisposable
         try { _probes.Stop(); _probes.Close(); } catch (ObjectDisposedException) { }
         try { _loop?.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
     }
-}
-
-/// <summary>What the probes report: set by the pipeline runner as it starts, runs and fails.</summary>
-public sealed class ServiceHealth
-{
-    private volatile string? _notReady = "starting";
-    private volatile string? _failure;
-
-    public void MarkReady() => _notReady = null;
-    public void MarkNotReady(string reason) => _notReady = reason;
-    public void MarkFailed(string reason) { _failure = reason; _notReady = reason; }
-
-    public (bool Ok, string Text) Liveness() => _failure is { } f ? (false, "failed: " + f) : (true, "ok");
-    public (bool Ok, string Text) Readiness() => _notReady is { } r ? (false, "not ready: " + r) : (true, "ready");
 }

@@ -13,6 +13,7 @@ using CGDmer.Transports.Fhir;
 using CGDmer.Transports.Kafka;
 using CGDmer.Transports.Replay;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -87,9 +88,9 @@ internal static class RunCommand
 /// (<see cref="DependencyReadiness"/>); liveness a fatal failure.
 /// </summary>
 internal sealed class KafkaStreamingService(
-    IServiceProvider services, IOptions<KafkaOptions> kafkaOptions, ServiceHealth health, IOptions<MetricsOptions> metricsOptions,
-    IHostApplicationLifetime lifetime, ILoggerFactory loggers)
-    : MonitoredService(health, metricsOptions, lifetime, loggers.CreateLogger<KafkaStreamingService>())
+    IServiceProvider services, IOptions<KafkaOptions> kafkaOptions, ServiceHealth health, HealthCheckService checks,
+    IOptions<MetricsOptions> metricsOptions, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
+    : MonitoredService(health, checks, metricsOptions, lifetime, loggers.CreateLogger<KafkaStreamingService>())
 {
     /// <summary>How often lag, held inputs and broker reachability are sampled.</summary>
     private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(2);
@@ -117,15 +118,9 @@ internal sealed class KafkaStreamingService(
             if (runner.Completion.IsCompleted || stoppingToken.IsCancellationRequested) break;
             bool answered = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
             var (changed, notReady) = readiness.Sample(answered, fhir?.Health);
-            if (notReady is null)
-            {
-                if (changed) { Health.MarkReady(); Log.LogInformation("Ready again: Kafka and the FHIR server (if any) answer"); }
-            }
-            else
-            {
-                Health.MarkNotReady(notReady);   // every sample: the text says for how long
-                if (changed) Log.LogWarning("Not ready: {Reason}", notReady);
-            }
+            Health.MarkDependency(notReady);   // every sample: the text says for how long
+            if (changed && notReady is null) Log.LogInformation("Ready again: Kafka and the FHIR server (if any) answer");
+            else if (changed) Log.LogWarning("Not ready: {Reason}", notReady);
             transportMetrics.Sample(runner, readiness.KafkaReachable);
         }
         if (runner.Completion.IsFaulted) await runner.Completion.ConfigureAwait(false);   // throws: fatal
@@ -166,9 +161,9 @@ internal sealed class KafkaStreamingService(
 /// cannot store an output (<see cref="IOException"/>, e.g. a full disk) fails the service once rather than per output.
 /// </summary>
 internal sealed class StreamingService(
-    IServiceProvider services, ISegmentSource source, IPipelineSink sink, ServiceHealth health,
+    IServiceProvider services, ISegmentSource source, IPipelineSink sink, ServiceHealth health, HealthCheckService checks,
     IOptions<MetricsOptions> metricsOptions, IHostApplicationLifetime lifetime, ILogger<StreamingService> log)
-    : MonitoredService(health, metricsOptions, lifetime, log)
+    : MonitoredService(health, checks, metricsOptions, lifetime, log)
 {
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -202,7 +197,7 @@ internal sealed class StreamingService(
 /// What both hosted services share: the metrics and probe server for their lifetime, model load and warm-up before
 /// readiness (in <see cref="RunAsync"/>), and a failure reported through the liveness probe, the log and exit code 1.
 /// </summary>
-internal abstract class MonitoredService(ServiceHealth health, IOptions<MetricsOptions> metricsOptions,
+internal abstract class MonitoredService(ServiceHealth health, HealthCheckService checks, IOptions<MetricsOptions> metricsOptions,
                                          IHostApplicationLifetime lifetime, ILogger log) : BackgroundService
 {
     protected ServiceHealth Health { get; } = health;
@@ -217,7 +212,7 @@ internal abstract class MonitoredService(ServiceHealth health, IOptions<MetricsO
         var metrics = metricsOptions.Value;
         if (metrics.Enabled)
         {
-            server = new HealthServer(metrics.Hostname, metrics.Port, Prometheus.Metrics.DefaultRegistry, Health, Log);
+            server = new HealthServer(metrics.Hostname, metrics.Port, Prometheus.Metrics.DefaultRegistry, checks, Log);
             try { server.Start(); }
             catch (Exception e) when (e is HttpListenerException or System.Net.Sockets.SocketException or IOException)
             {

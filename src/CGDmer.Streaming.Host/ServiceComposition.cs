@@ -72,7 +72,7 @@ public static class ServiceComposition
         services.AddSingleton<IValidateOptions<BatchingOptions>>(sp => new CrossCheck(sp));
 
         services.AddSingleton(_ => new PipelineMetrics(Prometheus.Metrics.DefaultRegistry));
-        services.AddSingleton<ServiceHealth>();
+        services.AddServiceHealthChecks();
         services.AddSingleton<IFindingsModel>(sp =>
         {
             var path = sp.GetRequiredService<IOptions<ModelOptions>>().Value.Path;

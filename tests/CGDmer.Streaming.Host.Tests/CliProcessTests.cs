@@ -134,7 +134,7 @@ public class CliProcessTests
             port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
             probe.Stop();
         }
-        using var taken = new HealthServer("localhost", port, registry, new ServiceHealth(), NullLogger.Instance);
+        using var taken = new HealthServer("localhost", port, registry, ServiceHealthChecks.For(new ServiceHealth()), NullLogger.Instance);
         taken.Start();
         try
         {

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using CGDmer.Pipeline.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace CGDmer.Streaming.Host.Tests;
@@ -25,7 +28,7 @@ public class HealthServerTests
         metrics.SegmentsRejected.WithLabels("BadUnit").Inc();
         var health = new ServiceHealth();
         int port = FreePort();
-        using var server = new HealthServer("localhost", port, registry, health, NullLogger.Instance);
+        using var server = new HealthServer("localhost", port, registry, ServiceHealthChecks.For(health), NullLogger.Instance);
         server.Start();
         using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}/") };
 
@@ -55,7 +58,7 @@ public class HealthServerTests
         var health = new ServiceHealth();
         health.MarkReady();
         int port = FreePort();
-        using var server = new HealthServer("localhost", port, registry, health, NullLogger.Instance);
+        using var server = new HealthServer("localhost", port, registry, ServiceHealthChecks.For(health), NullLogger.Instance);
         server.Start();
         using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}/") };
 
@@ -82,13 +85,44 @@ public class HealthServerTests
     }
 
     [Fact]
+    public void The_host_registers_its_checks_tagged_for_the_two_probes()
+    {
+        using var host = HostFixture.Build();
+        var registrations = host.Services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations
+            .ToDictionary(r => r.Name, r => string.Join(",", r.Tags.Order(StringComparer.Ordinal)));
+        Assert.Equal(new Dictionary<string, string> { ["service"] = "live", ["pipeline"] = "ready", ["dependencies"] = "ready" }, registrations);
+    }
+
+    [Fact]
+    public async Task A_dependency_that_does_not_answer_makes_the_service_unready_but_not_dead()
+    {
+        var health = new ServiceHealth();
+        var checks = ServiceHealthChecks.For(health);
+        health.MarkReady();
+        Assert.Equal((true, "ready"), await ServiceHealthChecks.ProbeAsync(checks, ServiceHealthChecks.Ready, default));
+
+        health.MarkDependency("Kafka brokers unreachable; retrying");
+        Assert.Equal((false, "not ready: Kafka brokers unreachable; retrying"), await ServiceHealthChecks.ProbeAsync(checks, ServiceHealthChecks.Ready, default));
+        Assert.Equal((true, "ok"), await ServiceHealthChecks.ProbeAsync(checks, ServiceHealthChecks.Live, default));
+        Assert.Equal(health.Readiness(), await ServiceHealthChecks.ProbeAsync(checks, ServiceHealthChecks.Ready, default));
+
+        health.MarkNotReady("stopping");   // both reasons, the pipeline's first
+        Assert.Equal((false, "not ready: stopping; Kafka brokers unreachable; retrying"), await ServiceHealthChecks.ProbeAsync(checks, ServiceHealthChecks.Ready, default));
+
+        health.MarkDependency(null);
+        health.MarkFailed("IOException");
+        Assert.Equal((false, "failed: IOException"), await ServiceHealthChecks.ProbeAsync(checks, ServiceHealthChecks.Live, default));
+        Assert.Equal(health.Liveness(), await ServiceHealthChecks.ProbeAsync(checks, ServiceHealthChecks.Live, default));
+    }
+
+    [Fact]
     public void A_port_in_use_fails_to_start_and_releases_what_it_bound()
     {
         var registry = Prometheus.Metrics.NewCustomRegistry();
         int port = FreePort();
-        using var first = new HealthServer("localhost", port, registry, new ServiceHealth(), NullLogger.Instance);
+        using var first = new HealthServer("localhost", port, registry, ServiceHealthChecks.For(new ServiceHealth()), NullLogger.Instance);
         first.Start();
-        using var second = new HealthServer("localhost", port, registry, new ServiceHealth(), NullLogger.Instance);
+        using var second = new HealthServer("localhost", port, registry, ServiceHealthChecks.For(new ServiceHealth()), NullLogger.Instance);
         Assert.Throws<HttpListenerException>(second.Start);
     }
 }
