@@ -23,10 +23,9 @@ COPY data /work/data
 # Metrics, /healthz and /readyz.
 EXPOSE 9464
 ENV CGDMER_Metrics__Hostname=+
-# A 64 MB gen-0 budget (the GC's default follows the CPU cache: about 6 MB on the 2-core dev VM). The pipeline's windows
-# and batches live for a few milliseconds across threads; with the small budget they were collected ten times per
-# 1,000 windows and promoted in flight. `bench` on 2 cores: gen-0 collections 10 → 0.8-1.1 per 1,000 windows, GC pauses
-# 5.0-5.5 % → 0.6-2.1 % of the run; the broker overload test's resident plateau unchanged (390-400 MB). The GC reads it
+# A 64 MB gen-0 budget. The GC's default follows the CPU cache, which is small; the pipeline's windows and batches live
+# for a few milliseconds across threads, and with a small budget they are collected often and promoted in flight. The
+# larger budget cuts collections and pauses without raising resident memory (docs/performance.md). The GC reads it
 # from the environment only (runtimeconfig's System.GC.Gen0Size was not honoured).
 ENV DOTNET_GCgen0size=0x4000000
 HEALTHCHECK --interval=15s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/9464 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]

@@ -12,13 +12,13 @@ using Spectre.Console;
 
 namespace CGDmer.Bench;
 
-/// <summary>What <c>bench-kafka</c> was asked to do.</summary>
+/// <summary>What <c>cgdmer-bench kafka</c> was asked to do.</summary>
 internal sealed record KafkaBenchRequest(
     int Beds, double Minutes, double RealTimeSeconds, double SegmentSeconds, double SafetyFactor, int Retries, bool SkipRealTime,
     double DrainTimeoutSeconds, string? JsonPath);
 
 /// <summary>
-/// <c>bench-kafka</c>: the service between real Kafka topics. (1) Sustained throughput: a backlog of B simulated 12-lead
+/// <c>cgdmer-bench kafka</c>: the service between real Kafka topics. (1) Sustained throughput: a backlog of B simulated 12-lead
 /// beds × M minutes is produced as fast as the broker takes it, then one in-process <see cref="KafkaStreamingRunner"/>
 /// with the components of <c>run</c> drains it from the beginning; segments/s, windows/s, MB/s in and output messages
 /// acknowledged/s are measured from 10 % to 90 % of the drain. (2) Real-time beds: the beds those rates sustain, times a

@@ -46,7 +46,7 @@ public sealed record KafkaRealTimeRun(
     double EmittedP50Ms, double EmittedP99Ms, double AcknowledgedP50Ms, double AcknowledgedP99Ms, string Verdict);
 
 /// <summary>
-/// The measurement core of <c>bench-kafka</c>: produces simulated 12-lead beds to a broker and runs one in-process
+/// The measurement core of <c>cgdmer-bench kafka</c>: produces simulated 12-lead beds to a broker and runs one in-process
 /// <see cref="KafkaStreamingRunner"/> (the components of <c>run</c>) against them. Every run uses fresh topics and a
 /// fresh consumer group (a prefix unique to this benchmark), so it never reads or writes a deployment's topics.
 /// </summary>

@@ -103,7 +103,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
         _outputsBySize = new OrtValue[]?[MaxBatchSize + 1];
         _allLeads = [.. Geometry.LeadOrder];
 
-        logger.LogInformation("Model {ModelName} {ModelVersion} (contract {Contract}) loaded on {ExecutionProvider}: {Leads} leads × {Samples} samples at {Rate} Hz, rhythm features {RhythmFeatures}, {Labels} labels, batches up to {MaxBatch}",
+        logger.ModelLoaded(
             Metadata.ModelName, Metadata.ModelVersion, Metadata.SourceContractVersion, ExecutionProvider, Geometry.LeadCount, Geometry.WindowSamples, Geometry.SampleRateHz,
             Metadata.RhythmFeatures, _labels, MaxBatchSize);
 
@@ -239,7 +239,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
                 throw new InvalidOperationException(
                     $"ExecutionProvider=Cuda but the CUDA execution provider could not be loaded for '{path}' (device {o.CudaDeviceId}): {cause}. " +
                     "Install the CUDA and cuDNN libraries this ONNX Runtime build links against, or set ExecutionProvider to Auto or Cpu.", e);
-            logger.LogWarning("CUDA execution provider unavailable ({Cause}); the model runs on the CPU", cause);
+            logger.CudaUnavailable(cause);
             return (CpuOptions(o), "CPU");
         }
         finally

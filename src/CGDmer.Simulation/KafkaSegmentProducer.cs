@@ -102,7 +102,7 @@ public sealed class KafkaSegmentProducer : IDisposable
             byKind[message.Kind] = byKind.GetValueOrDefault(message.Kind) + 1;
         }
         if (_producer.Flush(_options.FlushTimeout) > 0)
-            _logger.LogWarning("Flush timed out with {Pending} messages not yet acknowledged", Produced - Delivered - Failed);
+            _logger.FlushTimedOut(Produced - Delivered - Failed);
         clock.Stop();
         var failures = _failuresByCode.Select(kv => (kv.Key, Count: kv.Value - failures0.GetValueOrDefault(kv.Key)))
             .Where(kv => kv.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Count);
@@ -150,7 +150,7 @@ public sealed class KafkaSegmentProducer : IDisposable
         Interlocked.Increment(ref _failed);
         _failuresByCode.AddOrUpdate(code, 1, (_, n) => n + 1);
         // Code and reason only: never the key (a patient id) or the value.
-        _logger.LogWarning("A segment message was not delivered: {Code} {Reason}", code, reason);
+        _logger.NotDelivered(code, reason);
         _slots.Release();
     }
 
@@ -158,7 +158,7 @@ public sealed class KafkaSegmentProducer : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try { _producer.Flush(_options.FlushTimeout); }
-        catch (Exception e) { _logger.LogWarning("Final flush failed: {Error}", e.GetType().Name); }
+        catch (Exception e) { _logger.FinalFlushFailed(e.GetType().Name); }
         _producer.Dispose();
         _slots.Dispose();
     }

@@ -48,7 +48,7 @@ public sealed class HealthServer : IDisposable
             throw;
         }
         _loop = Task.Run(ServeProbesAsync);
-        _log.LogInformation("Metrics at {Address}metrics, probes at {Address}healthz and {Address}readyz", Address, Address, Address);
+        _log.Serving(Address);
     }
 
     private async Task ServeProbesAsync()

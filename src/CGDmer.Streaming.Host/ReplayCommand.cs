@@ -182,7 +182,7 @@ public static class ReplayJob
             summary.Finish(watch.Elapsed, sink);
             if (print) summary.Print();
         }
-        log.LogInformation("Replay finished in {Seconds:F1} s", watch.Elapsed.TotalSeconds);
+        log.ReplayFinished(watch.Elapsed.TotalSeconds);
         return summary;
     }
 

@@ -105,7 +105,7 @@ internal sealed class KafkaStreamingService(
         using var runner = new KafkaStreamingRunner(options, segments => EcgPipeline.Run(segments, () => DateTimeOffset.UtcNow, components),
                                                     transportMetrics, loggers, fhir);
         runner.Start();
-        Log.LogInformation("Model {Model} {Version} ready; reading {Topic} as group {Group}",
+        Log.ReadingKafka(
             model.Metadata.ModelName, model.Metadata.ModelVersion, options.Topics.Segments, options.GroupId);
         Health.MarkReady();
         using var sampling = new PeriodicTimer(SampleEvery);
@@ -119,12 +119,12 @@ internal sealed class KafkaStreamingService(
             bool answered = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
             var (changed, notReady) = readiness.Sample(answered, fhir?.Health);
             Health.MarkDependency(notReady);   // every sample: the text says for how long
-            if (changed && notReady is null) Log.LogInformation("Ready again: Kafka and the FHIR server (if any) answer");
-            else if (changed) Log.LogWarning("Not ready: {Reason}", notReady);
+            if (changed && notReady is null) Log.ReadyAgain();
+            else if (changed) Log.NotReady(notReady!);
             transportMetrics.Sample(runner, readiness.KafkaReachable);
         }
         if (runner.Completion.IsFaulted) await runner.Completion.ConfigureAwait(false);   // throws: fatal
-        Log.LogInformation("Stopping: draining the pipeline and committing");
+        Log.Draining();
         Health.MarkNotReady("stopping");
         await runner.StopAsync(options.FlushTimeout).ConfigureAwait(false);
     }
@@ -137,7 +137,7 @@ internal sealed class KafkaStreamingService(
         if (options is null || !options.IsEnabled()) return null;
         var sink = new FhirRestSink(options, metrics: new FhirSinkMetrics(Prometheus.Metrics.DefaultRegistry),
                                     log: loggers.CreateLogger<FhirRestSink>());
-        Log.LogInformation("Observations are also PUT to the FHIR server at {Target}", options.DescribeTarget());
+        Log.AlsoToFhirServer(options.DescribeTarget());
         try
         {
             if (options.PublishDevice)
@@ -170,7 +170,7 @@ internal sealed class StreamingService(
         // Model load and warm-up happen here, before readiness.
         var model = services.GetRequiredService<IFindingsModel>();
         var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
-        Log.LogInformation("Model {Model} {Version} ready; pipeline starting", model.Metadata.ModelName, model.Metadata.ModelVersion);
+        Log.PipelineStarting(model.Metadata.ModelName, model.Metadata.ModelVersion);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var subscription = EcgPipeline.Run(source.Segments(), () => source.Now, components)
             .Subscribe(
@@ -179,15 +179,15 @@ internal sealed class StreamingService(
                     try { sink.Write(output, source.Now); }
                     // An output that cannot be stored (a full disk) is fatal, reported once, as a refused output is on Kafka.
                     catch (IOException e) { done.TrySetException(e); }
-                    catch (Exception e) { Log.LogError("Sink failed to write an output: {Error}", e.GetType().Name); }
+                    catch (Exception e) { Log.SinkWriteFailed(e.GetType().Name); }
                 },
                 error => done.TrySetException(error),
                 () => done.TrySetResult());
         Health.MarkReady();
         using (stoppingToken.Register(() => done.TrySetCanceled()))
         {
-            try { await done.Task; Log.LogInformation("Source ended; stopping"); }
-            catch (OperationCanceledException) { Log.LogInformation("Stopping"); }
+            try { await done.Task; Log.SourceEnded(); }
+            catch (OperationCanceledException) { Log.Stopping(); }
         }
         sink.Flush();
     }
@@ -218,7 +218,7 @@ internal abstract class MonitoredService(ServiceHealth health, HealthCheckServic
             {
                 // A port in use is a setting to change, not a crash: one line naming it, exit 2 as for any bad setting.
                 server = null;   // Start released what it had bound
-                Log.LogCritical("Metrics:Port {Port} on {Hostname} cannot be served ({Error}); choose another Metrics:Port or set Metrics:Enabled=false",
+                Log.MetricsPortUnavailable(
                     metrics.Port, metrics.Hostname, e.Message);
                 Environment.ExitCode = 2;
                 lifetime.StopApplication();
@@ -232,7 +232,7 @@ internal abstract class MonitoredService(ServiceHealth health, HealthCheckServic
         catch (Exception e) when (e is not OperationCanceledException)
         {
             Health.MarkFailed(e.GetType().Name);
-            Log.LogCritical("The service failed: {Error}: {Message}", e.GetType().Name, e.Message);
+            Log.ServiceFailed(e.GetType().Name, e.Message);
             Environment.ExitCode = 1;
         }
         finally

@@ -130,7 +130,7 @@ public static class ServiceComposition
         if (services.GetService<IConfiguration>() is not { } configuration) yield break;
         foreach (var section in configuration.GetChildren())
             if (RenamedSections.TryGetValue(section.Key, out var renamed))
-                yield return $"{section.Key}: this section is now called {renamed} (README.md, renamed settings)";
+                yield return $"{section.Key}: this section is now called {renamed} (README.md, \"Renamed in this release\")";
             else if (!KnownSections.Contains(section.Key, StringComparer.OrdinalIgnoreCase) && !hostSettings.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
                 yield return $"{section.Key}: unknown configuration section (known: {string.Join(", ", KnownSections)})";
     }

@@ -29,19 +29,15 @@ public sealed class PipelineOptions
     /// <summary>
     /// Linux nice value of the signal lanes' threads (0..19; 0 = the process's own priority). The lanes are many and the
     /// model's thread is one; at equal priority the kernel gives each thread an equal share of a core, the lanes run
-    /// ahead, fill the model's queue, block, and a core idles while the model catches up. Measured with <c>bench
-    /// --patients 256 --minutes 5</c> on the 2-core VM (noisy), in alternating runs: 10 gave 4,687, 4,380, 4,208 and
-    /// 4,366 windows/s; 0 gave 3,364, 3,227, 3,448 and 4,106; 5 gave 3,709 and 3,544; 19 gave 4,440. Every pair favoured
-    /// the lower priority, by 3 % to 36 %. Not measured on the GPU host yet.
+    /// ahead, fill the model's queue, block, and a core idles while the model catches up. The runs behind the default
+    /// are in docs/performance.md.
     /// </summary>
     public int SignalLaneNice { get; set; } = 10;
 
     /// <summary>
     /// Whether interpret, publish and the sink run on their own thread instead of the model's (<c>Auto</c>: with 4 or
-    /// more cores). Measured with <c>bench</c> on a 16-core host: 1.8× the throughput with the CPU model (5,588 against
-    /// 3,201 windows/s, 1.00 of raw ONNX Runtime) and 1.7× with CUDA at batch 16. On the 2-core VM it bought nothing
-    /// measurable (A/B runs within the noise) and raised the resident plateau of the broker overload test by 15–20 MB
-    /// (422–426 → 430–445 MB, back to back), so <c>Auto</c> leaves it off there.
+    /// more cores). Where cores are to spare it lets the model's thread run only the model; on a small host it buys no
+    /// throughput and costs memory, so <c>Auto</c> leaves it off there (measurements in docs/performance.md).
     /// </summary>
     public Toggle PublishThread { get; set; } = Toggle.Auto;
 

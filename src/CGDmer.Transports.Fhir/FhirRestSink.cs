@@ -125,7 +125,7 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         else if (Interlocked.Exchange(ref _failingSince, 0) != 0)
         {
             _metrics?.ServerAnswering.Set(1);
-            _log.LogInformation("FHIR server answering again");
+            _log.AnsweringAgain();
         }
     }
 
@@ -272,7 +272,7 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         string message = transient
             ? $"FHIR server did not accept PUT {type}/{id} after {_options.MaxRetries} retries: {what}"
             : $"FHIR server refused PUT {type}/{id}: {what}";
-        _log.LogError("{Message}", message);
+        _log.WriteFailed(message);
         return new FhirWriteException(message, type, id, status, transient, inner);
     }
 
@@ -301,7 +301,7 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
                     string label = StatusLabel(args.Outcome);
                     Interlocked.Increment(ref _retries);
                     _metrics?.Retries.WithLabels(label).Inc();
-                    _log.LogWarning("FHIR server write failed ({Status}); retry {Attempt} of {MaxRetries} in {Delay} ms",
+                    _log.RetryingWrite(
                         label, args.AttemptNumber + 1, options.MaxRetries, (long)args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },

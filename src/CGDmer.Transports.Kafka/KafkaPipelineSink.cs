@@ -141,7 +141,7 @@ public sealed class KafkaPipelineSink : IPipelineSink
     public void Flush()
     {
         if (!Flush(_options.FlushTimeout))
-            _logger.LogWarning("Flush timed out with {Pending} messages not yet acknowledged", Pending);
+            _logger.FlushTimedOut(Pending);
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for every message to be acknowledged or failed; true when none is left.</summary>
@@ -157,9 +157,9 @@ public sealed class KafkaPipelineSink : IPipelineSink
         try
         {
             if (_producer.Flush(_options.FlushTimeout) > 0)
-                _logger.LogWarning("Disposing with {Pending} messages not acknowledged; their outputs are reported failed", Pending);
+                _logger.DisposingWithPending(Pending);
         }
-        catch (Exception e) { _logger.LogWarning("Final flush failed: {Error}", e.GetType().Name); }
+        catch (Exception e) { _logger.FinalFlushFailed(e.GetType().Name); }
         _admin?.Dispose();
         _producer.Dispose();
         foreach (var pending in _inFlight.Keys) pending.Abandon();
@@ -216,9 +216,9 @@ public sealed class KafkaPipelineSink : IPipelineSink
     private void Fail(PendingOutput pending, string topic, string code, string reason)
     {
         Interlocked.Increment(ref _failed);
-        _logger.LogWarning("A message to {Topic} was not delivered: {Code} {Reason}", topic, code, reason);
+        _logger.NotDelivered(topic, code, reason);
         try { _failures.OnNext(new SinkFailure(topic, code, reason)); }
-        catch (Exception e) { _logger.LogError(e, "A sink failure observer failed"); }
+        catch (Exception e) { _logger.FailureObserverFailed(e); }
         pending.Done(code);
     }
 

@@ -83,7 +83,7 @@ public sealed class KafkaSegmentSource : IDisposable
         }
         catch (KafkaException e)
         {
-            _logger.LogDebug("Offset for {Partition} not stored: {Code}", $"{nextToRead.Topic}[{nextToRead.Partition}]", e.Error.Code);
+            _logger.OffsetNotStored($"{nextToRead.Topic}[{nextToRead.Partition}]", e.Error.Code);
             return false;
         }
         catch (ObjectDisposedException) { return false; }
@@ -160,12 +160,12 @@ public sealed class KafkaSegmentSource : IDisposable
     private void RaisePartitions(PartitionChange change, IEnumerable<SourcePartition> partitions)
     {
         var list = partitions.ToList();
-        _logger.LogInformation("Partitions {Change}: {Partitions}", change, string.Join(", ", list));
+        _logger.PartitionsChanged(change, string.Join(", ", list));
         lock (_partitionsGate)
         {
             if (_partitionsCompleted) return;   // the source is disposed: nobody is told any more
             try { _partitions.OnNext(new PartitionEvent(change, list)); }
-            catch (Exception e) { _logger.LogError(e, "A partition {Change} handler failed", change); }
+            catch (Exception e) { _logger.PartitionHandlerFailed(e, change); }
         }
     }
 
@@ -227,7 +227,7 @@ public sealed class KafkaSegmentSource : IDisposable
             // Disposed from inside OnNext (e.g. Take(n)): the loop ends when OnNext returns; joining would deadlock.
             if (Thread.CurrentThread == _thread) return;
             if (!_thread.Join(_source._options.PollTimeout + TimeSpan.FromSeconds(30)))
-                _source._logger.LogWarning("The Kafka consume thread did not stop within the shutdown bound");
+                _source._logger.ConsumeThreadDidNotStop();
         }
 
         private void Run()
@@ -252,7 +252,7 @@ public sealed class KafkaSegmentSource : IDisposable
                     catch (ConsumeException e) when (!e.Error.IsFatal)
                     {
                         Interlocked.Increment(ref _source._transportErrors);
-                        log.LogWarning("Consume failed ({Code}); retrying", e.Error.Code);
+                        log.ConsumeFailed(e.Error.Code);
                         continue;
                     }
                     if (DateTime.UtcNow >= nextCommit)
@@ -264,7 +264,7 @@ public sealed class KafkaSegmentSource : IDisposable
                     {
                         _completed = true;
                         try { consumer.Pause(consumer.Assignment); }
-                        catch (KafkaException e) { log.LogWarning("Pausing the partitions failed ({Code})", e.Error.Code); }
+                        catch (KafkaException e) { log.PauseFailed(e.Error.Code); }
                         _observer.OnCompleted();
                     }
                     // Draining: a message fetched before the pause (or of a partition assigned since) is not handed on;
@@ -275,7 +275,7 @@ public sealed class KafkaSegmentSource : IDisposable
                     if (!item.IsReadable)
                     {
                         Interlocked.Increment(ref _source._unreadable);
-                        log.LogWarning("Unreadable message at {Position}: {Reason}", item.Position, item.Unreadable!.Reason);
+                        log.UnreadableMessage(item.Position, item.Unreadable!.Reason);
                     }
                     _observer.OnNext(item); // blocks while the pipeline is full: that is the back-pressure
                 }
@@ -283,7 +283,7 @@ public sealed class KafkaSegmentSource : IDisposable
             catch (Exception e)
             {
                 failure = e;
-                log.LogError("The Kafka segment source stops: {Error}", e is KafkaException k ? $"{k.Error.Code} {k.Error.Reason}" : e.GetType().Name);
+                log.SourceStops(e is KafkaException k ? $"{k.Error.Code} {k.Error.Reason}" : e.GetType().Name);
             }
             finally
             {
@@ -294,7 +294,7 @@ public sealed class KafkaSegmentSource : IDisposable
                         CommitStored(consumer);
                         consumer.Close(); // leaves the group now (revocation), instead of after the session timeout
                     }
-                    catch (Exception e) { log.LogWarning("Closing the consumer failed: {Error}", e.GetType().Name); }
+                    catch (Exception e) { log.CloseFailed(e.GetType().Name); }
                     Consumer = null;
                     consumer.Dispose();
                 }
@@ -337,7 +337,7 @@ public sealed class KafkaSegmentSource : IDisposable
             catch (KafkaException e)
             {
                 Interlocked.Increment(ref _source._transportErrors);
-                _source._logger.LogWarning("Committing stored offsets failed ({Code}); retried at the next commit point", e.Error.Code);
+                _source._logger.CommitFailed(e.Error.Code);
             }
         }
 

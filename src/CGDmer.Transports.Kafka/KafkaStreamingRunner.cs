@@ -66,12 +66,12 @@ public sealed class KafkaStreamingRunner : IDisposable
             if (_alsoPublish is not null && error is not KafkaDeliveryException)
             {
                 // Refused by the second sink (its exception names what and why, never patient data).
-                _log.LogCritical("An output was refused ({Type}: {Error}); stopping so that a restart processes it again", error.GetType().Name, error.Message);
+                _log.OutputRefused(error.GetType().Name, error.Message);
                 _completion.TrySetException(error);
                 return;
             }
             _metrics?.DeliveryFailures.Inc();
-            _log.LogCritical("An output was refused by Kafka ({Error}); stopping so that a restart processes it again", error.Message);
+            _log.OutputRefusedByKafka(error.Message);
             _completion.TrySetException(new KafkaDeliveryException(error.Message, error));
         };
     }
@@ -102,7 +102,7 @@ public sealed class KafkaStreamingRunner : IDisposable
             Publish,
             error =>
             {
-                _log.LogCritical("The pipeline failed: {Error}", error.GetType().Name);
+                _log.PipelineFailed(error.GetType().Name);
                 _completion.TrySetException(error);
             },
             () => _completion.TrySetResult()));
@@ -118,16 +118,16 @@ public sealed class KafkaStreamingRunner : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         Source.StopReading();
         try { await _completion.Task.WaitAsync(timeout).ConfigureAwait(false); }
-        catch (TimeoutException) { _log.LogWarning("The pipeline did not drain within {Timeout}; stopping anyway", timeout); }
+        catch (TimeoutException) { _log.DrainTimedOut(timeout); }
         catch (Exception) { /* reported where it happened */ }
         var left = deadline - DateTime.UtcNow;
         if (!Sink.Flush(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1)))
-            _log.LogWarning("{Pending} messages not acknowledged at shutdown; their inputs are read again after the restart", Sink.Pending);
+            _log.PendingAtShutdown(Sink.Pending);
         if (_alsoPublish is not null)
         {
             left = deadline - DateTime.UtcNow;
             if (!await _alsoPublish.DrainAsync(left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1)).ConfigureAwait(false))
-                _log.LogWarning("Writes to the second sink not acknowledged at shutdown; their inputs are read again after the restart");
+                _log.SecondSinkPendingAtShutdown();
         }
         // Acknowledgement continuations run on the pool; give them a moment to store the last watermarks.
         for (int i = 0; i < 50 && Ledger.PendingDeliveries > 0; i++) await Task.Delay(20).ConfigureAwait(false);
@@ -192,7 +192,7 @@ public sealed class KafkaStreamingRunner : IDisposable
         catch (Exception e)
         {
             // A sink that cannot even take the output (disposed, a bug): fatal, like a refused delivery.
-            _log.LogCritical("Publishing an output failed: {Error}", e.GetType().Name);
+            _log.PublishingFailed(e.GetType().Name);
             _completion.TrySetException(e);
         }
     }

@@ -162,7 +162,7 @@ public class BadInputTests
     {
         using var host = HostFixture.Build(("Inference:IntraOpThreads", "2"));
         var failure = Assert.Single(ServiceComposition.ValidateAll(host.Services));
-        Assert.Equal("Inference: this section is now called OnnxRuntime (README.md, renamed settings)", failure);
+        Assert.Equal("Inference: this section is now called OnnxRuntime (README.md, \"Renamed in this release\")", failure);
     }
 
     [Fact]

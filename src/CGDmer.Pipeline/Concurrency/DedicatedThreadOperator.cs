@@ -8,9 +8,8 @@ namespace CGDmer.Pipeline.Concurrency;
 /// </summary>
 /// <remarks>
 /// Why: everything downstream of an operator runs on the thread that calls its OnNext. Behind the infer stage that is
-/// the model's worker, so interpreting, building the Observations and the sink's serialisation used to run between
-/// two model runs: measured on a 16-core host, the CPU model reached 0.56 of raw ONNX Runtime and the CUDA model 0.23,
-/// with cores idle. Handed off here, the model's thread only runs the model.
+/// the model's worker, so interpreting, building the Observations and the sink's serialisation would run between two
+/// model runs and hold the model back while other cores idle. Handed off here, the model's thread only runs the model.
 /// </remarks>
 public static class DedicatedThreadOperator
 {

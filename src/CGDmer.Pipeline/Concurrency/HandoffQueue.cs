@@ -7,8 +7,7 @@ namespace CGDmer.Pipeline.Concurrency;
 /// <remarks>
 /// Why not <c>BlockingCollection</c> + <c>SemaphoreSlim</c>: under sustained load the queue is full, so every take
 /// lets one add through and each hand-off is a wake-up; SemaphoreSlim spins before it blocks, and on a small host
-/// (2 cores: source, signal lanes, the model) the spinning took a measurable share of the CPU the stages need (sampled
-/// profile of <c>bench</c>: about a fifth of the managed CPU time in SemaphoreSlim/SpinWait). Here a full queue
+/// (source, signal lanes and the model share few cores) the spinning takes CPU the stages need. Here a full queue
 /// parks its producer on a monitor until half of it has been taken, so wake-ups come in bursts; an idle consumer is
 /// woken at once (latency). With <c>holdUntilDone</c>, a taken item keeps counting against the capacity until the
 /// consumer calls <see cref="Done"/> (the model's batch in progress counts as in flight).

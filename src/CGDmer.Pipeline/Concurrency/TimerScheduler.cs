@@ -8,8 +8,8 @@ internal static class TimerScheduler
     /// <summary>
     /// Throws unless <paramref name="scheduler"/> runs a due time on a thread of its own. Rx's Immediate and CurrentThread
     /// schedulers run one by sleeping: on the caller (a lane blocked for the batch delay), or, for due times further
-    /// out, in Rx's timer thread while it holds the lock every LocalScheduler arms timers under — seen in bench as
-    /// other pipelines' window stages stalled for 2–5 s.
+    /// out, in Rx's timer thread while it holds the lock every LocalScheduler arms timers under, which stalls every other
+    /// pipeline's timers.
     /// </summary>
     public static void RequireNonBlocking(IScheduler scheduler, string stage, string paramName)
     {

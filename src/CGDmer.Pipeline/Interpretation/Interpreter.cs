@@ -118,14 +118,13 @@ public sealed class Interpreter
     {
         var withheld = WithheldLabels;
         if (withheld.Count > 0)
-            logger.LogWarning("Model {ModelName} {ModelVersion}: {Count} of {Labels} labels withheld as unvalidated (their probabilities are reported, never as present findings nor alerts): {Withheld}",
-                Metadata.ModelName, Metadata.ModelVersion, withheld.Count, Policies.Count, string.Join(", ", withheld));
+            logger.LabelsWithheld(Metadata.ModelName, Metadata.ModelVersion, withheld.Count, Policies.Count, string.Join(", ", withheld));
         else
-            logger.LogInformation("Model {ModelName} {ModelVersion}: no label withheld as unvalidated ({Why})", Metadata.ModelName, Metadata.ModelVersion,
+            logger.NoLabelWithheld(Metadata.ModelName, Metadata.ModelVersion,
                 Metadata.SourceContractVersion == "2" ? "contract version 2 labels carry no validation flag" : "every label is validated");
         var heartRate = HeartRateLabels;
         if (heartRate.Count > 0)
-            logger.LogInformation("{Labels} follow the measured heart rate in sinus rhythm (below {Brady} / above {Tachy} per minute), not the model{NoSinus}",
+            logger.HeartRateLabels(
                 string.Join(", ", heartRate), Options.BradycardiaBelowBpm, Options.TachycardiaAboveBpm,
                 SinusRhythmIndex < 0 ? $"; the model has no {EcgLabels.SinusRhythm.Key} label, so they are never present"
                 : Policies[SinusRhythmIndex].Basis == FindingBasis.Withheld ? $"; {EcgLabels.SinusRhythm.Key} is withheld, so they are never present" : "");

@@ -7,8 +7,9 @@ namespace CGDmer.Pipeline.Measurement;
 /// Measures one <see cref="EcgWindow"/> without the model: signal quality per lead, the analysis lead, its beats, the
 /// heart rate and the RR irregularity. A thin adapter over the signal-domain <see cref="BeatMeasurer"/> (which the
 /// trainer uses too, so training and service measure beats identically): it passes the window's rows, lead mask and
-/// rate, and names the analysis row's lead (<see cref="WindowGeometry.LeadOrder"/>). The SQI formula, the definitions
-/// of heart rate and RR irregularity, and the measured ranges are in <see cref="BeatMeasurer"/>'s doc comment.
+/// rate, and names the analysis row's lead (<see cref="WindowGeometry.LeadOrder"/>). The SQI formula and the definitions
+/// of heart rate and RR irregularity are in <see cref="BeatMeasurer"/>'s doc comment; their accuracy on MIT-BIH, in
+/// docs/performance.md.
 /// Thread-safe and stateless between windows, like <see cref="BeatMeasurer"/>: one instance can serve every patient
 /// and thread.
 /// </summary>

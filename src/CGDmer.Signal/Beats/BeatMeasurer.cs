@@ -41,15 +41,11 @@ namespace CGDmer.Signal.Beats;
 /// <para><b>RR irregularity</b> (null with fewer than three beats) = median over i of min over lag L ∈ {1, 2, 3} of
 /// |RR(i) − RR(i−L)|, divided by the median RR: a robust, normalised successive-difference index (like nRMSSD) that
 /// tolerates repeating patterns. Medians make it insensitive to one ectopic beat or one missed/extra detection; the
-/// lags keep bigeminy and trigeminy (regularly irregular) low, while AF (irregularly irregular) matches no lag.
-/// Measured with this stage's own beats on 10 s windows of the 22 MIT-BIH DS1 records (AF windows: wholly inside
-/// "(AFIB", records 201/203; non-AF: overlapping no AFIB/AFL): AF median 0.112 (10th percentile 0.062, n = 183),
-/// non-AF median 0.018 (90th percentile 0.058, n = 3717), AUROC 0.952 (lag 1 alone: 0.885, CV of RR 0.887). Clean
-/// synthetic sinus stays below 0.05. A threshold near 0.06 separates the bulk; the value is a feature for the
-/// interpret stage, not an AF diagnosis (sinus with frequent multiform ectopy, as in 201, overlaps AF).</para>
-/// <para><b>Heart rate accuracy</b>, same DS1 windows against the annotated beats: |error| median 0.03 bpm, mean
-/// 1.39 bpm, 90th percentile 0.39 bpm (3947 windows); the mean is dominated by record 208 (frequent multiform PVCs and
-/// couplets, mean 17 bpm) — see the measure stage's README section.</para>
+/// lags keep bigeminy and trigeminy (regularly irregular) low, while AF (irregularly irregular) matches no lag. The
+/// value is a feature for the interpret stage, not an AF diagnosis: sinus rhythm with frequent multiform ectopy
+/// overlaps AF.</para>
+/// <para>How well the RR irregularity separates AF from other rhythms, and how accurate the heart rate is against
+/// annotated beats (MIT-BIH DS1), is recorded in docs/performance.md.</para>
 /// </remarks>
 public sealed class BeatMeasurer
 {

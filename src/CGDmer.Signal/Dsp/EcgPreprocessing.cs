@@ -52,7 +52,7 @@ public static class EcgPreprocessing
     {
         var design = Design(sampleRateHz);
         if (leadSamples.Length < 2) return;
-        // Bit-identical to design.FiltFilt (see ZeroPhase); the two sections run interleaved, which is ~2× faster.
+        // Bit-identical to design.FiltFilt (see ZeroPhase); the two sections run interleaved, so their latency overlaps.
         ZeroPhase.FiltFilt(design, leadSamples, PadLength(leadSamples.Length, sampleRateHz));
     }
 }

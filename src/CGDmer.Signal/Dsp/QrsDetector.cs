@@ -97,9 +97,8 @@ public sealed class QrsDetector
 
     /// <summary>
     /// Core over one or more equally long leads. Each lead's feature signals are scaled by its own QRS amplitude (99th
-    /// percentile of the band-passed magnitude) and summed. Kept internal: fusing MLII and V1 this way was measured on
-    /// the 22 MIT-BIH DS1 records and was worse than MLII alone (Se 99.41 %/PPV 97.70 % against 99.70 %/99.09 %),
-    /// because noise in the second lead adds false beats.
+    /// percentile of the band-passed magnitude) and summed. Kept internal: on MIT-BIH, fusing MLII and V1 this way
+    /// detected worse than MLII alone, because noise in the second lead adds false beats (figures in docs/performance.md).
     /// </summary>
     internal int[] Detect(IReadOnlyList<ArraySegment<float>> leads)
     {

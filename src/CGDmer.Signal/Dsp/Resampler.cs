@@ -275,7 +275,7 @@ public sealed class Resampler
         }
         else
         {
-            // No SIMD: the same eight lanes in scalars (the emulated vector types would be ~50× slower).
+            // No SIMD: the same eight lanes in scalars (same bits; the emulated vector types would be far slower).
             float l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0, l5 = 0, l6 = 0, l7 = 0;
             for (; i <= n - 8; i += 8)
             {

@@ -33,7 +33,7 @@ namespace CGDmer.Pipeline.Tests.Fuzz;
 public sealed class PipelineFuzzTests(ITestOutputHelper output)
 {
     // Fuzzed inputs come from FuzzFrom to FuzzSeconds, after each fuzz patient's first valid segment (a device's very first
-    // segment has no history to be checked against: Pipeline README, sequence stage); the valid streams go on for the
+    // segment has no history to be checked against: src/CGDmer.Pipeline/Validation/README.md); the valid streams go on for the
     // rest, so every patient must be back (a 30 s segment of fuzzed content can hold a patient's real data for 30 s).
     private const int ControlSeconds = 80, FuzzFrom = 3, FuzzSeconds = 35, InputsPerRun = 40, FuzzPatients = 3;
     private const string ControlPatient = "patient-ctl", ControlDevice = "monitor-ctl";
