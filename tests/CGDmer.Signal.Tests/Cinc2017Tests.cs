@@ -217,10 +217,10 @@ public class Cinc2017Tests(ITestOutputHelper output)
             Assert.Equal(Cinc2017.SampleRateHz, rec.SampleRateHz);
             samples += rec.Length;
         }
+        // The time is printed, not asserted: speed is a benchmark's business, and a shared CI machine's time is noisy.
         output.WriteLine($"{entries.Count} records, {samples} samples read in {sw.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(8528, entries.Count);
         Assert.Equal([5050, 738, 2456, 284], Enum.GetValues<Cinc2017Label>().Select(l => entries.Count(e => e.Label == l)));
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"reading took {sw.Elapsed.TotalSeconds:F1} s");
     }
 
     private static string CopyRecord(string id)
