@@ -17,8 +17,8 @@ rm -f "$out"/app/*.dll.bak "$out"/app/onnxruntime*.dll "$out/app/libonnxruntime_
 tar -C "$out" -cJf "$out/app.tar.xz" app
 xz -T0 -9 -c "$out/libonnxruntime_providers_cuda.so" > "$out/cuda.so.xz"
 rm -rf "$out/app" "$out/libonnxruntime_providers_cuda.so"
-# Pieces of at most 60 MiB; the first goes with the application.
-split -b 60M -d -a 1 "$out/cuda.so.xz" "$out/cuda.so.xz.part"
+# Pieces of at most 52 MiB: each travels with the working tree (about 10 MiB), and a call carries 64 MiB in all.
+split -b 52M -d -a 1 "$out/cuda.so.xz" "$out/cuda.so.xz.part"
 rm "$out/cuda.so.xz"
 i=0
 mkdir -p "$out/carry-0" && mv "$out/app.tar.xz" "$out/carry-0/"
