@@ -1,0 +1,76 @@
+namespace CGDmer.Signal.Beats;
+
+/// <summary>
+/// The heart rate a bedside monitor shows, updated at every beat: 60 over the mean of the most recent RR intervals
+/// (<see cref="Intervals"/>), leaving out the longest and the shortest once there are five or more, so that one missed
+/// or one extra beat moves the figure little. Intervals outside the physiological range (<see cref="MinRrSeconds"/>,
+/// <see cref="MaxRrSeconds"/>) are not averaged: a gap longer than the maximum (lead-off, asystole) restarts the average.
+/// Not thread-safe: one instance per patient.
+/// </summary>
+public sealed class BeatToBeatHeartRate
+{
+    /// <summary>Shortest RR interval averaged (300 /min).</summary>
+    public const double MinRrSeconds = 0.2;
+    /// <summary>Longest RR interval averaged (20 /min); a longer gap restarts the average.</summary>
+    public const double MaxRrSeconds = 3.0;
+
+    private readonly double _fs;
+    private readonly double[] _rr;
+    private int _count, _next;
+    private long? _lastBeat;
+
+    /// <param name="sampleRateHz">Rate of the beat sample indices.</param>
+    /// <param name="intervals">RR intervals averaged (monitors use 4–16; 8 by default).</param>
+    public BeatToBeatHeartRate(double sampleRateHz, int intervals = 8)
+    {
+        if (!(sampleRateHz > 0) || !double.IsFinite(sampleRateHz)) throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "must be a positive rate");
+        if (intervals is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(intervals), intervals, "must be within 1..64");
+        _fs = sampleRateHz;
+        _rr = new double[intervals];
+    }
+
+    public int Intervals => _rr.Length;
+
+    /// <summary>The current heart rate in /min, or null before two beats (or after a restart).</summary>
+    public double? Bpm { get; private set; }
+
+    /// <summary>Adds the beat at <paramref name="sample"/> (ascending) and returns the updated rate.</summary>
+    public double? Add(long sample)
+    {
+        if (_lastBeat is { } last)
+        {
+            if (sample <= last) throw new ArgumentException($"beats must ascend: {sample} after {last}", nameof(sample));
+            double rr = (sample - last) / _fs;
+            if (rr > MaxRrSeconds) Restart();
+            else if (rr >= MinRrSeconds)
+            {
+                _rr[_next] = rr;
+                _next = (_next + 1) % _rr.Length;
+                _count = Math.Min(_count + 1, _rr.Length);
+                Bpm = 60 / Mean();
+            }
+        }
+        _lastBeat = sample;
+        return Bpm;
+    }
+
+    /// <summary>Forgets the intervals (a new stream, or a gap in the signal).</summary>
+    public void Restart()
+    {
+        _count = 0;
+        _next = 0;
+        Bpm = null;
+    }
+
+    private double Mean()
+    {
+        double sum = 0, min = double.MaxValue, max = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            sum += _rr[i];
+            min = Math.Min(min, _rr[i]);
+            max = Math.Max(max, _rr[i]);
+        }
+        return _count >= 5 ? (sum - min - max) / (_count - 2) : sum / _count;
+    }
+}

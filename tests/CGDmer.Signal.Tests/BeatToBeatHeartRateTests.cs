@@ -1,0 +1,78 @@
+using CGDmer.Signal.Beats;
+
+namespace CGDmer.Signal.Tests;
+
+public class BeatToBeatHeartRateTests
+{
+    private const double Fs = 250;
+
+    private static double? Feed(BeatToBeatHeartRate hr, IEnumerable<double> rrSeconds, ref double t)
+    {
+        double? last = hr.Bpm;
+        foreach (var rr in rrSeconds)
+        {
+            t += rr;
+            last = hr.Add((long)Math.Round(t * Fs));
+        }
+        return last;
+    }
+
+    [Fact]
+    public void A_steady_rhythm_shows_its_rate()
+    {
+        var hr = new BeatToBeatHeartRate(Fs);
+        double t = 0;
+        Assert.Null(hr.Add(0));
+        Assert.Equal(75, Feed(hr, Enumerable.Repeat(0.8, 20), ref t)!.Value, 1);
+    }
+
+    [Fact]
+    public void A_rate_step_is_followed_within_the_averaged_intervals()
+    {
+        var hr = new BeatToBeatHeartRate(Fs);
+        double t = 0;
+        hr.Add(0);
+        Feed(hr, Enumerable.Repeat(0.75, 20), ref t);   // 80 /min
+        var after = new List<double>();
+        for (int i = 0; i < 10; i++) after.Add(Feed(hr, [0.5], ref t)!.Value);   // 120 /min
+        Assert.Equal(120, after[hr.Intervals - 1], 1);
+        Assert.True(after[0] < 90, "one beat of the new rate does not take the display there at once");
+    }
+
+    [Fact]
+    public void Ventricular_bigeminy_shows_the_mean_rate()
+    {
+        // IEC 60601-2-27's bigeminy waveform is shown as 80 /min: alternating short and long intervals around 0.75 s.
+        var hr = new BeatToBeatHeartRate(Fs);
+        double t = 0;
+        hr.Add(0);
+        var bpm = Feed(hr, Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? 0.5 : 1.0), ref t)!.Value;
+        Assert.InRange(bpm, 79, 81);
+    }
+
+    [Fact]
+    public void One_extra_or_missed_beat_moves_the_rate_little()
+    {
+        var hr = new BeatToBeatHeartRate(Fs);
+        double t = 0;
+        hr.Add(0);
+        Feed(hr, Enumerable.Repeat(0.8, 20), ref t);
+        var missed = Feed(hr, [1.6, 0.8], ref t)!.Value;       // a beat not detected
+        Assert.InRange(missed, 70, 80);
+        Feed(hr, Enumerable.Repeat(0.8, 20), ref t);
+        var extra = Feed(hr, [0.3, 0.5, 0.8], ref t)!.Value;   // a T wave taken for a beat
+        Assert.InRange(extra, 70, 80);
+    }
+
+    [Fact]
+    public void A_gap_longer_than_the_longest_interval_restarts_the_average()
+    {
+        var hr = new BeatToBeatHeartRate(Fs);
+        double t = 0;
+        hr.Add(0);
+        Feed(hr, Enumerable.Repeat(0.8, 10), ref t);
+        Assert.Null(Feed(hr, [4.0], ref t));
+        Assert.Equal(120, Feed(hr, [0.5], ref t)!.Value, 1);
+        Assert.Throws<ArgumentException>(() => hr.Add(0));
+    }
+}
