@@ -10,7 +10,10 @@ namespace CGDmer.Evaluation.Ec57;
 /// positive). Each beat is used once.
 /// Only the test period counts, with bxb's handling of its edges: reference beats before its start are not compared; a
 /// test beat before it counts only as the match of the first reference beat after it, and a test beat just after it that
-/// belongs to a reference beat before it is skipped; the walk ends when both lists have passed the end.
+/// belongs to a reference beat before it is skipped; the walk ends when both lists have passed the end. Ventricular
+/// flutter or fibrillation is left out as bxb leaves it out: annotations between a VF onset (<c>[</c>) and its end
+/// (<c>]</c>, else the end of the list) are not beats, and a test beat left unmatched inside a reference VF episode is
+/// not counted.
 /// </summary>
 public static class BeatByBeat
 {
@@ -21,7 +24,7 @@ public static class BeatByBeat
         double sampleRateHz, long? recordLength = null, Ec57Options? options = null)
     {
         ArgumentNullException.ThrowIfNull(test);
-        var (times, classes) = Beats(test, "test");
+        var (times, classes, _) = Beats(test, "test");
         return Run(record, reference, times, classes, sampleRateHz, recordLength, options);
     }
 
@@ -45,7 +48,7 @@ public static class BeatByBeat
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(reference);
         var o = (options ?? Ec57Options.Default).Validate();
-        var (refTimes, refClasses) = Beats(reference, "reference");
+        var (refTimes, refClasses, refVf) = Beats(reference, "reference");
         long lastBeat = Math.Max(refTimes.Length > 0 ? refTimes[^1] : 0, testTimes.Length > 0 ? testTimes[^1] : 0);
         var (start, end, window) = o.Samples(sampleRateHz, recordLength ?? lastBeat);
 
@@ -53,24 +56,39 @@ public static class BeatByBeat
         var walk = new Walk(refTimes, testTimes, start, window);
         AamiBeatClass TestClass(int j) => testClasses?[j] ?? AamiBeatClass.N;
         foreach (var (i, j) in walk.Pairs(end))
+        {
+            if (i < 0 && refVf.Any(vf => vf.On <= testTimes[j] && testTimes[j] <= vf.Off)) continue; // bxb's '*' pseudo-beat
             matrix.Add(i >= 0 ? refClasses[i] : null, j >= 0 ? TestClass(j) : null);
+        }
         return new BeatByBeatResult(record, matrix.Qrs, testClasses is null ? null : matrix.Veb);
     }
 
-    /// <summary>The beat annotations' times and classes, checked for time order.</summary>
-    private static (long[] Times, AamiBeatClass[] Classes) Beats(IEnumerable<Annotation> annotations, string which)
+    /// <summary>
+    /// The beat annotations' times and classes, checked for time order, and the VF episodes [On, Off] (inclusive, as bxb
+    /// takes them), whose annotations are skipped.
+    /// </summary>
+    private static (long[] Times, AamiBeatClass[] Classes, List<(long On, long Off)> Vf) Beats(IEnumerable<Annotation> annotations, string which)
     {
         var times = new List<long>();
         var classes = new List<AamiBeatClass>();
+        var vf = new List<(long, long)>();
+        long? vfOn = null;
         foreach (var a in annotations)
         {
+            if (vfOn is { } on)
+            {
+                if (a.Code == AnnotationCodes.VfOff) { vf.Add((on, a.Sample)); vfOn = null; }
+                continue;
+            }
+            if (a.Code == AnnotationCodes.VfOn) { vfOn = a.Sample; continue; }
             if (AamiBeatClasses.Of(a.Code) is not { } c) continue; // exactly the isqrs codes
             times.Add(a.Sample);
             classes.Add(c);
         }
+        if (vfOn is { } open) vf.Add((open, long.MaxValue));
         var t = times.ToArray();
         CheckOrder(t, which);
-        return (t, classes.ToArray());
+        return (t, classes.ToArray(), vf);
     }
 
     private static void CheckOrder(long[] times, string which)

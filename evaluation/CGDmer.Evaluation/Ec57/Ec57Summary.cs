@@ -39,7 +39,7 @@ public static class Ec57Summary
     {
         ArgumentNullException.ThrowIfNull(sb);
         ArgumentNullException.ThrowIfNull(summary);
-        sb.AppendLine("Record       Beats       TP      FN      FP   QRS Se  QRS +P   VEB Se  VEB +P");
+        sb.AppendLine(Invariant($"{"Record",-8}{"Beats",8} {"TP",8}{"FN",8}{"FP",8} {"QRS Se",7} {"QRS +P",7} {"VEB Se",7} {"VEB +P",7}"));
         foreach (var r in summary.Records.Append(summary.Gross)) sb.AppendLine(Row(r));
         var a = summary.Average;
         sb.AppendLine(Invariant($"{"Average",-8}{"",33} {Pct(a.QrsSensitivity)} {Pct(a.QrsPositivePredictivity)} {Pct(a.VebSensitivity)} {Pct(a.VebPositivePredictivity)}"));
@@ -52,7 +52,7 @@ public static class Ec57Summary
     {
         ArgumentNullException.ThrowIfNull(sb);
         ArgumentNullException.ThrowIfNull(summary);
-        sb.AppendLine("Record       Steps  No test   No ref  Median |err|   RMS err");
+        sb.AppendLine(Invariant($"{"Record",-8}{"Steps",8} {"No test",8} {"No ref",8} {"Median |err|",13} {"RMS err",9}"));
         foreach (var r in summary.Records.Append(summary.Gross))
             sb.AppendLine(Invariant($"{Name(r.Record),-8}{r.Steps,8} {r.StepsWithoutTestRate,8} {r.StepsWithoutReferenceRate,8} {Num(r.MedianAbsoluteErrorPerMinute),13} {Num(r.RmsErrorPerMinute),9}"));
         sb.AppendLine(Invariant($"{"Average",-8}{"",26} {Num(summary.AverageMedianAbsoluteErrorPerMinute),13} {Num(summary.AverageRmsErrorPerMinute),9}"));
@@ -62,7 +62,7 @@ public static class Ec57Summary
     {
         ArgumentNullException.ThrowIfNull(sb);
         ArgumentNullException.ThrowIfNull(summary);
-        sb.AppendLine("Record    Ref  Det  Test  True    Ep Se   Ep +P   Dur Se  Dur +P    Ref s   Test s  Overlap s");
+        sb.AppendLine(Invariant($"{"Record",-8}{"Ref",5}{"Det",5}{"Test",6}{"True",6} {"Ep Se",7} {"Ep +P",7} {"Dur Se",7} {"Dur +P",7} {"Ref s",8} {"Test s",8} {"Overlap s",10}"));
         foreach (var r in summary.Records.Append(summary.Gross))
             sb.AppendLine(Invariant(
                 $"{Name(r.Record),-8}{r.ReferenceEpisodes,5}{r.ReferenceEpisodesDetected,5}{r.TestEpisodes,6}{r.TestEpisodesTrue,6} {Pct(r.EpisodeSensitivity)} {Pct(r.EpisodePositivePredictivity)} {Pct(r.DurationSensitivity)} {Pct(r.DurationPositivePredictivity)} {r.ReferenceSeconds,8:F0} {r.TestSeconds,8:F0} {r.OverlapSeconds,10:F0}"));
