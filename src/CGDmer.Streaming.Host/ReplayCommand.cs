@@ -44,6 +44,7 @@ public static class ReplayCommand
     private static readonly Option<double> SpeedOption = new("--speed") { Description = "Speed factor of a realtime replay.", DefaultValueFactory = _ => 1 };
     private static readonly Option<double> SegmentOption = new("--segment-seconds") { Description = "Length of each segment a device sends.", DefaultValueFactory = _ => 1 };
     private static readonly Option<DirectoryInfo> OutOption = new("--out", "-o") { Description = "Output folder for the NDJSON files.", DefaultValueFactory = _ => new DirectoryInfo("runs/replay") };
+    private static readonly Option<bool> QrsOption = new("--qrs") { Description = "Also write each WFDB record's beats from the streaming detector as <record>.qrs (WFDB annotations, for bxb or evaluate)." };
 
     public static Command Create()
     {
@@ -51,7 +52,7 @@ public static class ReplayCommand
                                         + "SIGINT or SIGTERM stops it cleanly (complete lines, summary of what was replayed) with exit code 130 or 143; "
                                         + "a bad record file or option is one line and exit 2.")
         {
-            RecordOption, SyntheticOption, SyntheticSecondsOption, SeedOption, CopiesOption, PaceOption, SpeedOption, SegmentOption, OutOption,
+            RecordOption, SyntheticOption, SyntheticSecondsOption, SeedOption, CopiesOption, PaceOption, SpeedOption, SegmentOption, OutOption, QrsOption,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
@@ -82,9 +83,24 @@ public static class ReplayCommand
         var patients = ReplayJob.BuildPatients(request, out var references, validation);
         if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
         ReplayJob.Run(host.Services, request, patients, references, print: true, interrupt.Token);
+        if (pr.GetValue(QrsOption)) WriteBeats(request);
         if (interrupt.Signal is not { } signal) return 0;
         AnsiConsole.MarkupLineInterpolated($"[yellow]interrupted[/] by {signal}: the files and the summary hold what was replayed before it");
         return interrupt.ExitCode;
+    }
+
+    /// <summary>Each WFDB record's beats from the streaming detector (its monitoring lead, 1 s at a time) as &lt;out&gt;/&lt;record&gt;.qrs.</summary>
+    private static void WriteBeats(ReplayRequest request)
+    {
+        var records = request.Records.Count == 0 && request.Synthetic == 0 ? [ReplayJob.DefaultRecord] : request.Records;
+        foreach (var path in records.Distinct())
+        {
+            var record = CGDmer.Signal.Wfdb.WfdbReader.Read(path);
+            var beats = EvaluateCommand.DetectStreaming(EvaluateCommand.MonitoringLead(record.Ecg).Samples, record.SampleRateHz);
+            var file = Path.Combine(request.OutputDirectory, record.Name + ".qrs");
+            CGDmer.Signal.Wfdb.AnnotationWriter.Write(file, beats.Select(b => new CGDmer.Signal.Wfdb.Annotation(b, "N", CGDmer.Signal.Wfdb.AnnotationCodes.Normal, 0, 0, 0, null)));
+            AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {beats.Length} beats to {file}");
+        }
     }
 }
 
@@ -138,6 +154,9 @@ public sealed record ReplayRequest(
 /// <summary>The replay itself, callable without the CLI (tests use it).</summary>
 public static class ReplayJob
 {
+    /// <summary>The record replayed when none is named: MIT-BIH 201, shipped in data/mitbih.</summary>
+    public static readonly string DefaultRecord = Path.Combine("data", "mitbih", "201");
+
     /// <summary>Most patients one replay simulates (records × copies + synthetic): a replay holds every recording in memory.</summary>
     public const int MaxPatients = 10_000;
 
@@ -200,7 +219,7 @@ public static class ReplayJob
         var records = request.Records;
         int synthetic = request.Synthetic;
         if (synthetic is < 0 or > MaxPatients) throw new ArgumentException($"--synthetic must be in [0, {MaxPatients}], got {synthetic}");
-        if (records.Count == 0 && synthetic == 0) records = [Path.Combine("data", "mitbih", "201")];
+        if (records.Count == 0 && synthetic == 0) records = [DefaultRecord];
         int copies = request.Copies;
         if (copies is < 1 or > MaxPatients) throw new ArgumentException($"--copies must be in [1, {MaxPatients}], got {copies}");
         if ((long)copies * records.Count + synthetic > MaxPatients)

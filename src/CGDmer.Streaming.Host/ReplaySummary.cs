@@ -44,6 +44,12 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     public IReadOnlyList<string> AlertCodes(string patientId, string kind) =>
         _patients.TryGetValue(patientId, out var p) ? p.Alerts.Where(a => a.Kind == kind).Select(a => a.Code).Distinct().ToList() : [];
     public int WindowCount(string patientId) => _patients.TryGetValue(patientId, out var p) ? p.Windows : 0;
+    /// <summary>The patient's alert intervals for <paramref name="code"/>: onset to end, or to the last window while active.</summary>
+    public IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> AlertIntervals(string patientId, string code) =>
+        _patients.TryGetValue(patientId, out var p) ? Intervals(p, code) : [];
+    /// <summary>When each of the patient's <paramref name="code"/> alerts was raised, in onset order (pairs with <see cref="AlertIntervals"/>).</summary>
+    public IReadOnlyList<DateTimeOffset> AlertRaisedTimes(string patientId, string code) =>
+        _patients.TryGetValue(patientId, out var p) ? p.Alerts.Where(a => a.Code == code).Select(a => a.RaisedAt).ToList() : [];
 
     public void Add(PipelineOutput output)
     {
@@ -65,11 +71,13 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         foreach (var alert in published.Alerts) Track(p, alert);
     }
 
-    private sealed class AlertSpan(string kind, string code, DateTimeOffset onset)
+    private sealed class AlertSpan(string kind, string code, DateTimeOffset onset, DateTimeOffset raisedAt)
     {
         public string Kind { get; } = kind;
         public string Code { get; } = code;
         public DateTimeOffset Onset { get; } = onset;
+        /// <summary>When the onset event was raised (its window's observation time): what a time to alarm measures.</summary>
+        public DateTimeOffset RaisedAt { get; } = raisedAt;
         public DateTimeOffset? End { get; set; }
     }
 
@@ -78,7 +86,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         if (alert.Event == "onset")
         {
             p.AlertIndex[alert.AlertId] = p.Alerts.Count;
-            p.Alerts.Add(new AlertSpan(alert.Kind, alert.Code, alert.Onset));
+            p.Alerts.Add(new AlertSpan(alert.Kind, alert.Code, alert.Onset, alert.ObservedAt));
         }
         else if (alert.Event == "end" && p.AlertIndex.TryGetValue(alert.AlertId, out int i))
             p.Alerts[i].End = alert.End;

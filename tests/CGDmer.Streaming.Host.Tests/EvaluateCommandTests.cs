@@ -1,0 +1,74 @@
+using CGDmer.Evaluation.Ec57;
+using CGDmer.Signal.Wfdb;
+
+namespace CGDmer.Streaming.Host.Tests;
+
+public sealed class EvaluateCommandTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("cgdmer-evaluate-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    private static string Record(string name) => HostFixture.Asset("mitbih", name);
+
+    [Fact]
+    public void Writes_the_streaming_detectors_beats_as_a_qrs_file_that_reads_back_and_scores_them()
+    {
+        var request = new EvaluateRequest([Record("201")], _out, Ec57Options.Default, Alarms: false);
+        var (beats, rate) = EvaluateCommand.ScoreBeats(Record("201"), request);
+        var written = AnnotationReader.Read(Path.Combine(_out, "201.qrs"));
+        var record = WfdbReader.Read(Record("201"));
+        var detected = EvaluateCommand.DetectStreaming(EvaluateCommand.MonitoringLead(record.Ecg).Samples, record.SampleRateHz);
+        Assert.Equal(detected, written.Select(a => a.Sample));
+        Assert.All(written, a => Assert.Equal("N", a.Symbol));
+        Assert.True(beats.Qrs.Sensitivity > 0.97 && beats.Qrs.PositivePredictivity > 0.99, $"{beats.Qrs}");
+        Assert.True(rate.Steps > 0);
+    }
+
+    [Fact]
+    public void The_monitoring_lead_is_lead_II_when_the_record_has_it()
+    {
+        var record = WfdbReader.Read(Record("201"));
+        Assert.Equal(CGDmer.Signal.Lead.II, EvaluateCommand.MonitoringLead(record.Ecg).Lead);
+    }
+
+    [Fact]
+    public void The_verb_prints_the_EC57_tables_with_alarm_timing_and_writes_its_report()
+    {
+        int code = EvaluateCommand.Create().Parse(["--record", Record("201"), "--out", _out, "--set", $"Model:Path={HostFixture.Asset("cgdmer-small.onnx")}",
+                                                   "--set", "Metrics:Enabled=false"]).Invoke();
+        Assert.Equal(0, code);
+        var report = Ec57Report.FromJson(File.ReadAllText(Path.Combine(_out, "ec57.json")));
+        Assert.Equal("201", Assert.Single(report.Beats!.Records).Record);
+        var af = Assert.Single(report.Episodes, e => e.Rhythm == "(AFIB");
+        Assert.True(af.Gross.ReferenceEpisodes > 0);
+        Assert.True(File.Exists(Path.Combine(_out, "replay", "alerts.ndjson")));
+    }
+
+    [Fact]
+    public void A_record_without_reference_annotations_is_refused_naming_it()
+    {
+        var bare = Path.Combine(_out, "bare");
+        File.Copy(Record("201") + ".hea", bare + ".hea");
+        var pr = EvaluateCommand.Create().Parse(["--record", bare]);
+        var e = Assert.Throws<FileNotFoundException>(() => EvaluateCommand.BuildRequest(pr));
+        Assert.Contains("bare", e.Message);
+        Assert.Contains(".atr", e.Message);
+        Assert.Equal(2, pr.Invoke());
+    }
+
+    [Fact]
+    public void Replay_writes_the_records_beats_as_qrs_files_on_request()
+    {
+        int code = ReplayCommand.Create().Parse(["--record", Record("201"), "--qrs", "--out", _out, "--set", $"Model:Path={HostFixture.Asset("cgdmer-small.onnx")}",
+                                                 "--set", "Metrics:Enabled=false"]).Invoke();
+        Assert.Equal(0, code);
+        var beats = AnnotationReader.Read(Path.Combine(_out, "201.qrs"));
+        Assert.InRange(beats.Count, 1900, 2000);   // record 201 has 1,963 annotated beats
+        Assert.All(beats, b => Assert.True(b.IsBeat));
+    }
+
+    [Fact]
+    public void A_bad_learning_period_is_refused() =>
+        Assert.Equal(2, EvaluateCommand.Create().Parse(["--record", Record("201"), "--learning-seconds", "-1", "--no-alarms", "--out", _out]).Invoke());
+}
