@@ -72,3 +72,21 @@ public sealed class EvaluateCommandTests : IDisposable
     public void A_bad_learning_period_is_refused() =>
         Assert.Equal(2, EvaluateCommand.Create().Parse(["--record", Record("201"), "--learning-seconds", "-1", "--no-alarms", "--out", _out]).Invoke());
 }
+
+public sealed class CheckConfigCommandTests
+{
+    private static int Check(params string[] args) =>
+        CheckConfigCommand.Create().Parse([.. args, "--set", $"Model:Path={HostFixture.Asset("cgdmer-small.onnx")}"]).Invoke();
+
+    [Fact]
+    public void Valid_settings_pass_and_connect_to_nothing() =>
+        Assert.Equal(0, Check("--set", "Kafka:BootstrapServers=broker.invalid:9092", "--set", "FhirServer:BaseUrl=http://fhir.invalid/fhir"));
+
+    [Fact]
+    public void A_misspelt_setting_or_a_missing_broker_list_fails()
+    {
+        Assert.Equal(2, Check("--set", "Kafka:BootstrapServers=b:9092", "--set", "Batching:MaxBatchSiz=4"));
+        Assert.Equal(2, Check());
+        Assert.Equal(2, Check("--set", "Kafka:BootstrapServers=b:9092", "--set", "Bacthing:MaxBatchSize=4"));
+    }
+}
