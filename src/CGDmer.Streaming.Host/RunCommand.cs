@@ -75,8 +75,21 @@ internal static class RunCommand
             .ToList();
         builder.Services.AddSingleton<ISegmentSource>(new ReplaySource(segmenters, ReplayPace.RealTime, pr.GetValue(SpeedOption)));
         string outDir = pr.GetValue(OutOption)!.FullName;
-        builder.Services.AddSingleton<IPipelineSink>(sp => new NdjsonPipelineSink(outDir,
-            sp.GetRequiredService<IFindingsModel>().Metadata, sp.GetRequiredService<IOptions<PublishingOptions>>().Value));
+        // With FhirServer:BaseUrl the simulated ward also PUTs its Observations to the FHIR server, as the Kafka service
+        // does: a ward without Kafka that still exercises the FHIR sink, its metrics and its readiness.
+        ServiceComposition.AddFhirServer(builder);
+        builder.Services.AddSingleton<IPipelineSink>(sp =>
+        {
+            var model = sp.GetRequiredService<IFindingsModel>();
+            var publishing = sp.GetRequiredService<IOptions<PublishingOptions>>().Value;
+            var files = new NdjsonPipelineSink(outDir, model.Metadata, publishing);
+            var fhir = sp.GetService<IOptions<FhirServerOptions>>()?.Value;
+            if (fhir is null || !fhir.IsEnabled()) return files;
+            var sink = new FhirRestSink(fhir, metrics: new FhirSinkMetrics(Prometheus.Metrics.DefaultRegistry),
+                                        log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<FhirRestSink>());
+            if (fhir.PublishDevice) _ = sink.Put(DeviceFactory.ForModel(model.Metadata, publishing));
+            return new AlsoToFhirSink(files, sink);
+        });
         builder.Services.AddHostedService<StreamingService>();
     }
 }
@@ -240,5 +253,31 @@ internal abstract class MonitoredService(ServiceHealth health, HealthCheckServic
             server?.Dispose();
             lifetime.StopApplication();
         }
+    }
+}
+
+/// <summary>
+/// The simulated ward's sink with a FHIR server: every output to <paramref name="files"/> and its Observations to the
+/// server. The server's writes are not awaited (the ward has no offsets to hold back); a refused one is counted by the
+/// FHIR sink's metrics and logged there.
+/// </summary>
+internal sealed class AlsoToFhirSink(IPipelineSink files, FhirRestSink fhir) : IPipelineSink
+{
+    public void Write(PipelineOutput output, DateTimeOffset receivedAt)
+    {
+        files.Write(output, receivedAt);
+        if (output.Published is { } window) fhir.Write(window).ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    public void Flush()
+    {
+        files.Flush();
+        fhir.DrainAsync(TimeSpan.FromSeconds(10)).Wait();
+    }
+
+    public void Dispose()
+    {
+        files.Dispose();
+        fhir.Dispose();
     }
 }

@@ -80,7 +80,7 @@ public static class ServiceComposition
             var batching = sp.GetRequiredService<IOptions<BatchingOptions>>().Value;
             var model = new OnnxFindingsSession(path, inference, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Model"));
             var metrics = sp.GetRequiredService<PipelineMetrics>();
-            metrics.ModelInfo.WithLabels(model.Metadata.ModelName, model.Metadata.ModelVersion, model.ExecutionProvider).Set(1);
+            metrics.ModelInfo.WithLabels(model.Metadata.ModelName, model.Metadata.ModelVersion, model.ExecutionProvider, inference.ExecutionProvider.ToString()).Set(1);
             return model;
         });
         return builder;

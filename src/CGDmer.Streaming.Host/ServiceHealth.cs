@@ -8,16 +8,22 @@ namespace CGDmer.Streaming.Host;
 /// answer, stops and fails. Thread-safe (each field is written whole).</summary>
 public sealed class ServiceHealth
 {
+    /// <summary>Readiness as a metric (1 ready, 0 not), so that an alert rule sees an instance that stays unready.</summary>
+    private static readonly Prometheus.Gauge Ready = Prometheus.Metrics.CreateGauge("cgdmer_service_ready",
+        "1 while the instance is ready (/readyz answers 200), 0 while starting, stopping, failed or waiting for a dependency.");
+
     private volatile string? _lifecycle = "starting";   // why the pipeline is not serving: starting, stopping, failed
     private volatile string? _dependency;               // a dependency it cannot deliver to, with for how long
     private volatile string? _failure;
 
-    public void MarkReady() => _lifecycle = null;
-    public void MarkNotReady(string reason) => _lifecycle = reason;
-    public void MarkFailed(string reason) { _failure = reason; _lifecycle = reason; }
+    public void MarkReady() { _lifecycle = null; Publish(); }
+    public void MarkNotReady(string reason) { _lifecycle = reason; Publish(); }
+    public void MarkFailed(string reason) { _failure = reason; _lifecycle = reason; Publish(); }
 
     /// <summary>Sets (or with null clears) the dependency the service waits for: it runs and retries, but is not ready.</summary>
-    public void MarkDependency(string? reason) => _dependency = reason;
+    public void MarkDependency(string? reason) { _dependency = reason; Publish(); }
+
+    private void Publish() => Ready.Set(_lifecycle is null && _dependency is null ? 1 : 0);
 
     public string? Failure => _failure;
     public string? Lifecycle => _lifecycle;

@@ -38,7 +38,8 @@ public sealed class PipelineMetrics
         MeasurementFailures = f.CreateCounter("cgdmer_measurement_failures_total", "Windows the measure stage failed on (measured as no signal).");
         SignalQuality = f.CreateHistogram("cgdmer_signal_quality", "Signal quality index (0..1) of each measured window's analysis lead.",
             new HistogramConfiguration { Buckets = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0] });
-        ModelInfo = f.CreateGauge("cgdmer_model_info", "The loaded model (value 1).", "model_name", "model_version", "execution_provider");
+        ModelInfo = f.CreateGauge("cgdmer_model_info", "The loaded model (value 1): where it runs and where it was asked to run (Auto, Cuda, Cpu).",
+            "model_name", "model_version", "execution_provider", "requested_provider");
     }
 
     public Counter SegmentsIn { get; }
