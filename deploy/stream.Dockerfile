@@ -16,10 +16,15 @@ FROM ${RUNTIME_BASE}
 RUN if ! command -v dotnet >/dev/null 2>&1; then \
       apt-get update && apt-get install -y --no-install-recommends dotnet-runtime-10.0 && rm -rf /var/lib/apt/lists/*; \
     fi
+# A non-root user: the .NET images' own `app` (uid 1654); a CUDA base has none, so it is created with the same uid.
+RUN id -u app >/dev/null 2>&1 || useradd --uid 1654 --user-group --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /work
 COPY --from=build /app /app
 COPY models /work/models
 COPY data /work/data
+# Replay and the simulated ward write under /work/runs (or the --out given): owned by the service's user.
+RUN mkdir -p /work/runs && chown app:app /work/runs
+USER 1654
 # Metrics, /healthz and /readyz.
 EXPOSE 9464
 ENV CGDMER_Metrics__Hostname=+

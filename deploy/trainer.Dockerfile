@@ -11,5 +11,8 @@ WORKDIR /work
 COPY --from=build /app /app
 COPY configs /work/configs
 COPY data /work/data
+# Runs as the image's non-root `app` user (uid 1654); runs/ is where it writes checkpoints and the exported model.
+RUN mkdir -p /work/runs && chown app:app /work/runs
+USER 1654
 ENTRYPOINT ["dotnet", "/app/cgdmer-train.dll"]
 CMD ["--help"]
