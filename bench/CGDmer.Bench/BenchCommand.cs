@@ -196,6 +196,7 @@ internal static class BenchCommand
                                                  dynamicWholeRun = dynamic.WholeRunWindowsPerSecond, batch1WholeRun = single.WholeRunWindowsPerSecond },
                 ratioPipelineToRaw = dynamic.WindowsPerSecond / rawBatch,
                 cpuSecondsPerWindow = dynamic.CpuSecondsPerWindow, ratioCeilingFromCpu = ratioCeiling,
+                nonModelCpuSecondsPerWindow = dynamic.CpuSecondsPerWindow is > 0 and var cpu ? Math.Max(0, cpu - 1 / rawBatch) : (double?)null,
                 batchingSpeedup = dynamic.WindowsPerSecond / single.WindowsPerSecond,
                 latency, bytesPerPatient, bytesPerTwelveLeadPatient,
             }, new JsonSerializerOptions { WriteIndented = true }));
