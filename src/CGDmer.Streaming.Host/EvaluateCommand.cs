@@ -35,12 +35,13 @@ internal static class EvaluateCommand
     private static readonly Option<DirectoryInfo> OutOption = new("--out", "-o") { Description = "Output folder (.qrs files, the replay's NDJSON, ec57.json).", DefaultValueFactory = _ => new DirectoryInfo("runs/evaluate") };
     private static readonly Option<double> LearningOption = new("--learning-seconds") { Description = "Learning period left out of the statistics (EC57: 300 s).", DefaultValueFactory = _ => 300 };
     private static readonly Option<bool> NoAlarmsOption = new("--no-alarms") { Description = "Score beats and heart rate only (no replay through the model)." };
+    private static readonly Option<bool> IecOption = new("--iec") { Description = "Also run the IEC 60601-2-27 heart-rate meter tests on synthesized signals (response, bigeminy, tachycardia, asystole)." };
 
     public static Command Create()
     {
         var cmd = new Command("evaluate", "Score annotated records as ANSI/AAMI EC57 does: beats (QRS Se/+P), heart rate, AF and VT alarm episodes and time to alarm. Writes .qrs files and ec57.json.")
         {
-            RecordOption, RecordsDirOption, OutOption, LearningOption, NoAlarmsOption,
+            RecordOption, RecordsDirOption, OutOption, LearningOption, NoAlarmsOption, IecOption,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
@@ -85,6 +86,7 @@ internal static class EvaluateCommand
         var report = Ec57Report.Create(request.Options, beats, rates, request.Alarms ? episodes : null);
         Console.Out.Write(Ec57Summary.Format(report));
         if (timing.Count > 0) Console.Out.Write(FormatTiming(timing));
+        if (pr.GetValue(IecOption)) Console.Out.Write(FormatIec(CGDmer.Evaluation.Iec60601.HeartRateMeterSuite.Run()));
         File.WriteAllText(Path.Combine(request.OutputDirectory, "ec57.json"), report.ToJson());
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {request.Records.Count} .qrs files and ec57.json to {request.OutputDirectory}");
         return 0;
@@ -166,5 +168,16 @@ internal static class EvaluateCommand
             $"{t.Record,-8} {t.Rhythm,-6} {t.Episodes,8} {t.Alarmed,8} {Seconds(t.MedianSeconds),9} {Seconds(t.WorstSeconds),8}");
 
         static string Seconds(double? s) => s is { } x ? x.ToString("F1", CultureInfo.InvariantCulture) : "—";
+    }
+
+    internal static string FormatIec(IReadOnlyList<CGDmer.Evaluation.Iec60601.HeartRateMeterResult> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine("IEC 60601-2-27 heart-rate meter (synthesized lead II; streaming detector, 8-interval trimmed mean)");
+        foreach (var r in results)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Test,-46} {(r.Value is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "never"),7} {r.Unit,-5} {(r.Passed ? "pass" : "FAIL"),-5} {r.Requirement}"));
+        return sb.ToString();
     }
 }

@@ -54,6 +54,13 @@ public sealed class BeatToBeatHeartRate
         return Bpm;
     }
 
+    /// <summary>
+    /// The rate shown at <paramref name="sample"/> (at or after the last beat): null once no beat has come for
+    /// <see cref="MaxRrSeconds"/> (asystole, lead-off), as a monitor blanks its rate, else <see cref="Bpm"/>.
+    /// </summary>
+    public double? At(long sample) =>
+        _lastBeat is { } last && (sample - last) / _fs > MaxRrSeconds ? null : Bpm;
+
     /// <summary>Forgets the intervals (a new stream, or a gap in the signal).</summary>
     public void Restart()
     {
