@@ -92,7 +92,17 @@ public static class ServiceComposition
     {
         AddValidated<KafkaOptions>(builder.Services, builder.Configuration, KafkaOptions.SectionName, o => o.Validate());
         builder.Services.AddSingleton<KafkaTransportRegistered>();
+        // The host waits this long for the graceful stop (drain, flush, commit) before it exits: its default (30 s)
+        // would cut a drain that uses all of Kafka:FlushTimeout. Deployments give the process at least this long.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<KafkaOptions>>((host, kafka) =>
+        {
+            try { host.ShutdownTimeout = kafka.Value.FlushTimeout + ShutdownMargin; }
+            catch (Exception e) when (e is OptionsValidationException or InvalidOperationException) { }   // reported by ValidateAll
+        });
     }
+
+    /// <summary>What the graceful stop may take beyond Kafka:FlushTimeout: the last offsets stored and committed.</summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(10);
 
     private sealed class KafkaTransportRegistered;
 

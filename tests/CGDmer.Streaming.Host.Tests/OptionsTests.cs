@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using CGDmer.Transports.Replay;
 
 namespace CGDmer.Streaming.Host.Tests;
@@ -57,3 +58,16 @@ public class OptionsTests
     }
 }
 
+
+public class ShutdownTimeoutTests
+{
+    [Fact]
+    public void The_host_waits_for_the_whole_Kafka_flush_before_it_exits()
+    {
+        var builder = ServiceComposition.CreateBuilder(null, [new("Kafka:BootstrapServers", "b:9092"), new("Kafka:FlushTimeout", "00:00:50")]);
+        ServiceComposition.AddKafkaTransport(builder);
+        using var host = builder.Build();
+        var timeout = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Hosting.HostOptions>>().Value.ShutdownTimeout;
+        Assert.Equal(TimeSpan.FromSeconds(50) + ServiceComposition.ShutdownMargin, timeout);
+    }
+}

@@ -9,7 +9,7 @@ namespace CGDmer.Deploy.Tests.Kubernetes;
 /// <summary>
 /// The settings each deployment gives the service pass <c>cgdmer-stream check-config</c>, run in process: the
 /// Kubernetes container's environment (ConfigMap values, Secrets as placeholders), the GPU overlay's, and
-/// docker-compose.yml's stream service. Each <c>CGDMER_X__Y</c> variable becomes <c>--set X:Y=value</c>, the setting
+/// docker-compose.yml's cgdmer-stream service. Each <c>CGDMER_X__Y</c> variable becomes <c>--set X:Y=value</c>, the setting
 /// .NET's environment provider makes of it, plus the model. A misspelt copy must fail, so the check can fail.
 /// </summary>
 public sealed class CheckConfigTests
@@ -78,7 +78,7 @@ public sealed class CheckConfigTests
     [Fact]
     public void The_compose_stream_service_passes_check_config()
     {
-        var environment = ComposeFile.Service("stream").Environment;
+        var environment = ComposeFile.Service("cgdmer-stream").Environment;
         Assert.Contains("CGDMER_Kafka__BootstrapServers", environment.Keys);   // from the <<: *kafka-client merge
         Assert.Equal("+", environment["CGDMER_Metrics__Hostname"]);
         Assert.True(CheckConfig(environment) == 0, $"check-config refused docker-compose.yml's settings (this process also has: {InheritedVariables()})");
@@ -86,12 +86,12 @@ public sealed class CheckConfigTests
 
     [Fact]
     public void A_misspelt_compose_environment_fails_check_config() =>
-        Assert.Equal(2, CheckConfig(Renamed(ComposeFile.Service("stream").Environment, "CGDMER_OnnxRuntime__ExecutionProvider", "CGDMER_OnnxRuntime__ExecutionProvder")));
+        Assert.Equal(2, CheckConfig(Renamed(ComposeFile.Service("cgdmer-stream").Environment, "CGDMER_OnnxRuntime__ExecutionProvider", "CGDMER_OnnxRuntime__ExecutionProvder")));
 
     [Fact]
     public void The_compose_stop_grace_period_covers_the_Kafka_drain()
     {
-        var service = ComposeFile.Service("stream");
+        var service = ComposeFile.Service("cgdmer-stream");
         var flush = Settings(service.Environment).Where(s => s.Key == "Kafka:FlushTimeout").Select(s => TimeSpan.Parse(s.Value)).FirstOrDefault(new KafkaOptions().FlushTimeout);
         Assert.NotNull(service.StopGracePeriod);
         Assert.True(ComposeFile.Duration(service.StopGracePeriod!) >= flush + TimeSpan.FromSeconds(10), $"stop_grace_period {service.StopGracePeriod}");
