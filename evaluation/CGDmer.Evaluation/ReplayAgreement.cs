@@ -138,13 +138,33 @@ public sealed record RecordAgreement(
     public double? FalseAfAlertMinutesPerHour => NonAfSeconds > 0 ? AfAlertSecondsOutsideAf / 60 / (NonAfSeconds / 3600) : null;
 
     /// <summary>
+    /// Time to AF alarm per annotated AF episode that an alert overlapped: from the episode's onset to when that alert was
+    /// raised (0 when it was already active). Empty without annotated AF or without raise times.
+    /// </summary>
+    public IReadOnlyList<double> AfTimesToAlarmSeconds { get; init; } = [];
+    /// <summary>Annotated AF episodes no AF alert overlapped.</summary>
+    public int AfEpisodesMissed { get; init; }
+
+    /// <summary>
     /// Compares heart rates per window (start, end, measured bpm) and AF alert intervals (onset, end or the replay's end)
     /// with <paramref name="reference"/>.
     /// </summary>
+    /// <param name="afRaisedAt">When each AF alert was raised (pairs with <paramref name="afAlerts"/>), for the time to alarm.</param>
     public static RecordAgreement Compute(RecordReference reference,
         IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> heartRates,
-        IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> afAlerts)
+        IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> afAlerts, IReadOnlyList<DateTimeOffset>? afRaisedAt = null)
     {
+        var delays = new List<double>();
+        int missed = 0;
+        foreach (var (episodeStart, episodeEnd) in reference.AfEpisodes)
+        {
+            int first = -1;
+            for (int i = 0; i < afAlerts.Count; i++)
+                if (afAlerts[i].Onset < episodeEnd && afAlerts[i].End > episodeStart && (first < 0 || Raised(i) < Raised(first))) first = i;
+            if (first < 0) { missed++; continue; }
+            if (afRaisedAt is not null) delays.Add(Math.Max(0, (Raised(first) - episodeStart).TotalSeconds));
+        }
+        DateTimeOffset Raised(int i) => afRaisedAt is { } r && i < r.Count ? r[i] : afAlerts[i].Onset;
         var errors = new List<double>();
         foreach (var (s, e, bpm) in heartRates)
             if (reference.HeartRate(s, e) is { } truth) errors.Add(Math.Abs(bpm - truth));
@@ -165,6 +185,10 @@ public sealed record RecordAgreement(
             errors.Count > 0 ? errors.Average() : null,
             errors.Count > 0 ? errors[errors.Count / 2] : null,
             errors.Count > 0 ? errors.Count(x => x <= 5) / (double)errors.Count : null,
-            afTotal, alertedInAf, alertOutside, total - afTotal, afAlerts.Count, outsideOnsets);
+            afTotal, alertedInAf, alertOutside, total - afTotal, afAlerts.Count, outsideOnsets)
+        {
+            AfTimesToAlarmSeconds = delays,
+            AfEpisodesMissed = missed,
+        };
     }
 }

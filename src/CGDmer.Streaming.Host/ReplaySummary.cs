@@ -103,7 +103,8 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         _sink = sink;
         foreach (var (patient, reference) in references)
             if (_patients.TryGetValue(patient, out var p))
-                _agreements[patient] = RecordAgreement.Compute(reference, p.HeartRates, Intervals(p, "atrial_fibrillation"));
+                _agreements[patient] = RecordAgreement.Compute(reference, p.HeartRates, Intervals(p, "atrial_fibrillation"),
+                    [.. p.Alerts.Where(a => a.Code == "atrial_fibrillation").Select(a => a.RaisedAt)]);
         WriteJson(sink);
     }
 
@@ -132,7 +133,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         if (_agreements.Count > 0)
         {
             var check = new Table().Title("[bold]agreement with the reference annotations[/]");
-            check.AddColumns("patient", "HR windows", "HR error mean / median", "within 5 /min", "annotated AF", "AF alert covers", "AF alert outside AF", "AF alert onsets (outside AF)");
+            check.AddColumns("patient", "HR windows", "HR error mean / median", "within 5 /min", "annotated AF", "AF alert covers", "AF alert outside AF", "AF alert onsets (outside AF)", "AF time to alarm median / worst (missed)");
             foreach (var (patient, a) in _agreements)
             {
                 check.AddRow(Markup.Escape(patient), a.HeartRateWindows.ToString(),
@@ -141,12 +142,15 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
                     $"{a.AfAnnotatedSeconds / 60:F1} min",
                     a.AfTimeSensitivity is { } s ? $"{s:P0}" : "—",
                     a.AfFalseAlertFraction is { } f ? $"{f:P1} of non-AF time" : "—",
-                    $"{a.AfAlertOnsets} ({a.AfAlertOnsetsOutsideAf})");
+                    $"{a.AfAlertOnsets} ({a.AfAlertOnsetsOutsideAf})",
+                    a.AfTimesToAlarmSeconds.Count > 0
+                        ? $"{Median(a.AfTimesToAlarmSeconds):F1} / {a.AfTimesToAlarmSeconds.Max():F1} s ({a.AfEpisodesMissed})"
+                        : a.AfEpisodesMissed > 0 ? $"— ({a.AfEpisodesMissed})" : "—");
             }
             AnsiConsole.Write(check);
             if (Pooled() is { } all)
                 AnsiConsole.MarkupLineInterpolated(
-                    $"AF alerts over {_agreements.Count} annotated records: duration sensitivity {Percent(all.AfTimeSensitivity)}, positive predictivity {Percent(all.AfAlertPositivePredictivity)}, active during {Percent(all.AfFalseAlertFraction, "P2")} of non-AF time ({all.FalseAfAlertMinutesPerHour:F2} min per hour)");
+                    $"AF alerts over {_agreements.Count} annotated records: duration sensitivity {Percent(all.AfTimeSensitivity)}, positive predictivity {Percent(all.AfAlertPositivePredictivity)}, active during {Percent(all.AfFalseAlertFraction, "P2")} of non-AF time ({all.FalseAfAlertMinutesPerHour:F2} min per hour); time to alarm {(all.AfTimesToAlarmSeconds.Count > 0 ? $"median {Median(all.AfTimesToAlarmSeconds):F1} s, worst {all.AfTimesToAlarmSeconds.Max():F1} s" : "—")}, {all.AfEpisodesMissed} AF episode(s) not alarmed");
         }
 
         int windows = _patients.Values.Sum(p => p.Windows);
@@ -154,6 +158,12 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             $"{windows} windows from {ecgSeconds / 3600:F2} h of ECG in {elapsed.TotalSeconds:F1} s ({windows / Math.Max(elapsed.TotalSeconds, 1e-9):F0} windows/s, {ecgSeconds / Math.Max(elapsed.TotalSeconds, 1e-9):F0}× real time); {_rejected} segments rejected");
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {sink.ObservationCount} Observations, {sink.AlertCount} alert events, {sink.DeadLetterCount} dead letters to {sink.Directory}");
 
+    }
+
+    private static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string Percent(double? v, string format = "P1") => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "—";
@@ -165,7 +175,11 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         var a = _agreements.Values.ToList();
         return new RecordAgreement(a.Sum(x => x.HeartRateWindows), null, null, null,
             a.Sum(x => x.AfAnnotatedSeconds), a.Sum(x => x.AfAlertedSecondsInAf), a.Sum(x => x.AfAlertSecondsOutsideAf), a.Sum(x => x.NonAfSeconds),
-            a.Sum(x => x.AfAlertOnsets), a.Sum(x => x.AfAlertOnsetsOutsideAf));
+            a.Sum(x => x.AfAlertOnsets), a.Sum(x => x.AfAlertOnsetsOutsideAf))
+        {
+            AfTimesToAlarmSeconds = [.. a.SelectMany(x => x.AfTimesToAlarmSeconds)],
+            AfEpisodesMissed = a.Sum(x => x.AfEpisodesMissed),
+        };
     }
 
     private void WriteJson(NdjsonPipelineSink sink)

@@ -34,6 +34,23 @@ public class RecordAgreementTests
     }
 
     [Fact]
+    public void Time_to_alarm_runs_from_each_annotated_onset_to_when_its_alert_was_raised()
+    {
+        var reference = RecordReference.TryLoad(Asset("mitbih", "201"), 360, 650000, T0)!;
+        Assert.True(reference.AfEpisodes.Count >= 2);
+        var (first, firstEnd) = reference.AfEpisodes[0];
+        // One alert over the first episode, raised 12 s after its onset (its clinical onset is the window's start, earlier).
+        var alerts = new List<(DateTimeOffset, DateTimeOffset)> { (first.AddSeconds(-3), firstEnd) };
+        var a = RecordAgreement.Compute(reference, [], alerts, [first.AddSeconds(12)]);
+        Assert.Equal([12.0], a.AfTimesToAlarmSeconds);
+        Assert.Equal(reference.AfEpisodes.Count - 1, a.AfEpisodesMissed);
+        // Without raise times there is no delay to report, only the misses.
+        var b = RecordAgreement.Compute(reference, [], alerts);
+        Assert.Empty(b.AfTimesToAlarmSeconds);
+        Assert.Equal(reference.AfEpisodes.Count - 1, b.AfEpisodesMissed);
+    }
+
+    [Fact]
     public void A_record_without_annotations_has_no_reference()
     {
         Assert.Null(RecordReference.TryLoad("/nonexistent/record", 360, 1000, T0));
