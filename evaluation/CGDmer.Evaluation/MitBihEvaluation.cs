@@ -65,7 +65,7 @@ public static class MitBihEvaluation
 
             // The window covers source samples [start, end) at the record's rate.
             long start = (long)Math.Round(k * w * fsIn / fs), end = (long)Math.Round((k + 1) * w * fsIn / fs);
-            int first = LowerBound(beats, start), last = LowerBound(beats, end) - 1;
+            int first = SortedSamples.LowerBound(beats, start), last = SortedSamples.LowerBound(beats, end) - 1;
             double? referenceHr = last - first >= 1 ? 60.0 * fsIn * (last - first) / (beats[last] - beats[first]) : null;
             bool af = episodes.Any(e => e.Rhythm == "(AFIB" && e.Start <= start && e.End >= end);
             bool free = !episodes.Any(e => (e.Rhythm == "(AFIB" || e.Rhythm == "(AFL") && e.Start < end && e.End > start);
@@ -156,14 +156,4 @@ public static class MitBihEvaluation
         return held;
     }
 
-    private static int LowerBound(long[] sorted, long value)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (sorted[mid] < value) lo = mid + 1; else hi = mid;
-        }
-        return lo;
-    }
 }

@@ -113,12 +113,7 @@ public sealed class RecordReference
         return s;
     }
 
-    private int LowerBound(long ticks)
-    {
-        int lo = 0, hi = _beatTicks.Length;
-        while (lo < hi) { int mid = (lo + hi) >>> 1; if (_beatTicks[mid] < ticks) lo = mid + 1; else hi = mid; }
-        return lo;
-    }
+    private int LowerBound(long ticks) => SortedSamples.LowerBound(_beatTicks, ticks);
 }
 
 /// <summary>How a replayed record's outputs compare with its annotations.</summary>

@@ -109,7 +109,7 @@ public static class BeatByBeat
 
         public IEnumerable<(int Ref, int Test)> Pairs(long end)
         {
-            int i = LowerBound(reference, start), first = LowerBound(test, start), j;
+            int i = SortedSamples.LowerBound(reference, start), first = SortedSamples.LowerBound(test, start), j;
             long T = R(i);
             // The last test beat of the learning period may match the first reference beat after it.
             if (start > 0 && first > 0 && T - test[first - 1] <= window && T - test[first - 1] < Math.Abs(T - D(first)))
@@ -142,16 +142,6 @@ public static class BeatByBeat
             }
         }
 
-        private static int LowerBound(long[] sorted, long value)
-        {
-            int lo = 0, hi = sorted.Length;
-            while (lo < hi)
-            {
-                int mid = (lo + hi) >>> 1;
-                if (sorted[mid] < value) lo = mid + 1; else hi = mid;
-            }
-            return lo;
-        }
     }
 
     /// <summary>bxb's confusion matrix: reference class (or none) × test class (or none).</summary>
