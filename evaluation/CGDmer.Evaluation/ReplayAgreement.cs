@@ -139,6 +139,8 @@ public sealed record RecordAgreement(
     public IReadOnlyList<double> AfTimesToAlarmSeconds { get; init; } = [];
     /// <summary>Annotated AF episodes no AF alert overlapped.</summary>
     public int AfEpisodesMissed { get; init; }
+    /// <summary>Median of <see cref="AfTimesToAlarmSeconds"/>, or null when there is none.</summary>
+    public double? AfTimeToAlarmMedianSeconds => Ec57.Statistics.Median(AfTimesToAlarmSeconds);
 
     /// <summary>
     /// Compares heart rates per window (start, end, measured bpm) and AF alert intervals (onset, end or the replay's end)
@@ -149,17 +151,11 @@ public sealed record RecordAgreement(
         IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> heartRates,
         IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> afAlerts, IReadOnlyList<DateTimeOffset>? afRaisedAt = null)
     {
-        var delays = new List<double>();
-        int missed = 0;
-        foreach (var (episodeStart, episodeEnd) in reference.AfEpisodes)
-        {
-            int first = -1;
-            for (int i = 0; i < afAlerts.Count; i++)
-                if (afAlerts[i].Onset < episodeEnd && afAlerts[i].End > episodeStart && (first < 0 || Raised(i) < Raised(first))) first = i;
-            if (first < 0) { missed++; continue; }
-            if (afRaisedAt is not null) delays.Add(Math.Max(0, (Raised(first) - episodeStart).TotalSeconds));
-        }
-        DateTimeOffset Raised(int i) => afRaisedAt is { } r && i < r.Count ? r[i] : afAlerts[i].Onset;
+        // Time to alarm is AlarmTiming's, on the tick clock: an alert without a raise time counts from its onset.
+        static Ec57.Episode Ticks(DateTimeOffset start, DateTimeOffset end) => new(start.UtcTicks, end.UtcTicks);
+        var timing = Ec57.AlarmTiming.Compare("", "(AFIB", reference.AfEpisodes.Select(e => Ticks(e.Start, e.End)),
+            afAlerts.Select((a, i) => (Ticks(a.Onset, a.End), (afRaisedAt is { } r && i < r.Count ? r[i] : a.Onset).UtcTicks)),
+            TimeSpan.TicksPerSecond);
         var errors = new List<double>();
         foreach (var (s, e, bpm) in heartRates)
             if (reference.HeartRate(s, e) is { } truth) errors.Add(Math.Abs(bpm - truth));
@@ -182,8 +178,8 @@ public sealed record RecordAgreement(
             errors.Count > 0 ? errors.Count(x => x <= 5) / (double)errors.Count : null,
             afTotal, alertedInAf, alertOutside, total - afTotal, afAlerts.Count, outsideOnsets)
         {
-            AfTimesToAlarmSeconds = delays,
-            AfEpisodesMissed = missed,
+            AfTimesToAlarmSeconds = afRaisedAt is null ? [] : timing.DelaysSeconds,
+            AfEpisodesMissed = timing.Episodes - timing.Alarmed,
         };
     }
 }

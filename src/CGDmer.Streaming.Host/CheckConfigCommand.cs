@@ -23,8 +23,7 @@ internal static class CheckConfigCommand
     private static int Check(ParseResult pr)
     {
         var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
-        ServiceComposition.AddKafkaTransport(builder);
-        ServiceComposition.AddFhirServer(builder);
+        ServiceComposition.AddServiceTransports(builder);
         using var host = builder.Build();
         if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
         var sections = ServiceComposition.KnownSections.Count(s => builder.Configuration.GetSection(s).GetChildren().Any());

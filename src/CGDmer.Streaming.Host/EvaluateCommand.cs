@@ -99,11 +99,14 @@ internal static class EvaluateCommand
         var reference = AnnotationReader.Read(path + ".atr");
         var channel = MonitoringLead(record.Ecg);
         var detected = DetectStreaming(channel.Samples, record.SampleRateHz);
-        AnnotationWriter.Write(Path.Combine(request.OutputDirectory, record.Name + ".qrs"),
-            detected.Select(s => new Annotation(s, "N", AnnotationCodes.Normal, 0, 0, 0, null)));
+        WriteQrs(Path.Combine(request.OutputDirectory, record.Name + ".qrs"), detected);
         return (BeatByBeat.CompareDetections(record.Name, reference, detected, record.SampleRateHz, record.Length, request.Options),
                 HeartRateComparison.Compare(record.Name, reference, detected, record.SampleRateHz, record.Length, request.Options));
     }
+
+    /// <summary>Detected beats as a WFDB annotation file (every beat coded N: the detector does not classify).</summary>
+    internal static void WriteQrs(string path, IEnumerable<long> beats) =>
+        AnnotationWriter.Write(path, beats.Select(s => new Annotation(s, "N", AnnotationCodes.Normal, 0, 0, 0, null)));
 
     /// <summary>Lead II (MLII) when the record has it, as monitors show it; else its first ECG lead.</summary>
     internal static EcgChannel MonitoringLead(EcgRecord ecg) =>

@@ -98,7 +98,7 @@ public static class ReplayCommand
             var record = CGDmer.Signal.Wfdb.WfdbReader.Read(path);
             var beats = EvaluateCommand.DetectStreaming(EvaluateCommand.MonitoringLead(record.Ecg).Samples, record.SampleRateHz);
             var file = Path.Combine(request.OutputDirectory, record.Name + ".qrs");
-            CGDmer.Signal.Wfdb.AnnotationWriter.Write(file, beats.Select(b => new CGDmer.Signal.Wfdb.Annotation(b, "N", CGDmer.Signal.Wfdb.AnnotationCodes.Normal, 0, 0, 0, null)));
+            EvaluateCommand.WriteQrs(file, beats);
             AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {beats.Length} beats to {file}");
         }
     }

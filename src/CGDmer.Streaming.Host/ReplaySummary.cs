@@ -144,13 +144,13 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
                     a.AfFalseAlertFraction is { } f ? $"{f:P1} of non-AF time" : "—",
                     $"{a.AfAlertOnsets} ({a.AfAlertOnsetsOutsideAf})",
                     a.AfTimesToAlarmSeconds.Count > 0
-                        ? $"{Median(a.AfTimesToAlarmSeconds):F1} / {a.AfTimesToAlarmSeconds.Max():F1} s ({a.AfEpisodesMissed})"
+                        ? $"{a.AfTimeToAlarmMedianSeconds:F1} / {a.AfTimesToAlarmSeconds.Max():F1} s ({a.AfEpisodesMissed})"
                         : a.AfEpisodesMissed > 0 ? $"— ({a.AfEpisodesMissed})" : "—");
             }
             AnsiConsole.Write(check);
             if (Pooled() is { } all)
                 AnsiConsole.MarkupLineInterpolated(
-                    $"AF alerts over {_agreements.Count} annotated records: duration sensitivity {Percent(all.AfTimeSensitivity)}, positive predictivity {Percent(all.AfAlertPositivePredictivity)}, active during {Percent(all.AfFalseAlertFraction, "P2")} of non-AF time ({all.FalseAfAlertMinutesPerHour:F2} min per hour); time to alarm {(all.AfTimesToAlarmSeconds.Count > 0 ? $"median {Median(all.AfTimesToAlarmSeconds):F1} s, worst {all.AfTimesToAlarmSeconds.Max():F1} s" : "—")}, {all.AfEpisodesMissed} AF episode(s) not alarmed");
+                    $"AF alerts over {_agreements.Count} annotated records: duration sensitivity {Percent(all.AfTimeSensitivity)}, positive predictivity {Percent(all.AfAlertPositivePredictivity)}, active during {Percent(all.AfFalseAlertFraction, "P2")} of non-AF time ({all.FalseAfAlertMinutesPerHour:F2} min per hour); time to alarm {(all.AfTimesToAlarmSeconds.Count > 0 ? $"median {all.AfTimeToAlarmMedianSeconds:F1} s, worst {all.AfTimesToAlarmSeconds.Max():F1} s" : "—")}, {all.AfEpisodesMissed} AF episode(s) not alarmed");
         }
 
         int windows = _patients.Values.Sum(p => p.Windows);
@@ -158,12 +158,6 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             $"{windows} windows from {ecgSeconds / 3600:F2} h of ECG in {elapsed.TotalSeconds:F1} s ({windows / Math.Max(elapsed.TotalSeconds, 1e-9):F0} windows/s, {ecgSeconds / Math.Max(elapsed.TotalSeconds, 1e-9):F0}× real time); {_rejected} segments rejected");
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {sink.ObservationCount} Observations, {sink.AlertCount} alert events, {sink.DeadLetterCount} dead letters to {sink.Directory}");
 
-    }
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string Percent(double? v, string format = "P1") => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "—";

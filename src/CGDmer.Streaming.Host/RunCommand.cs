@@ -49,8 +49,7 @@ internal static class RunCommand
             if (pr.GetValue(SimulatedOption) is { } patients) AddSimulatedWard(builder, pr, patients);
             else
             {
-                ServiceComposition.AddKafkaTransport(builder);
-                ServiceComposition.AddFhirServer(builder);
+                ServiceComposition.AddServiceTransports(builder);
                 builder.Services.AddHostedService<KafkaStreamingService>();
             }
             using var host = builder.Build();

@@ -86,6 +86,14 @@ public static class ServiceComposition
         return builder;
     }
 
+    /// <summary>What <c>run</c> on Kafka registers besides the pipeline: the Kafka transport and the optional FHIR server
+    /// sink. <c>check-config</c> registers the same, so the two cannot drift apart.</summary>
+    public static void AddServiceTransports(HostApplicationBuilder builder)
+    {
+        AddKafkaTransport(builder);
+        AddFhirServer(builder);
+    }
+
     /// <summary>The Kafka transport's options (section <c>Kafka</c>), validated at start-up with the others (only the
     /// verbs that use Kafka register it, so a replay needs no broker settings).</summary>
     public static void AddKafkaTransport(HostApplicationBuilder builder)

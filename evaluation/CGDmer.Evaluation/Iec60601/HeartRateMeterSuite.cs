@@ -51,16 +51,10 @@ public static class HeartRateMeterSuite
             int n = Math.Min(tenth, lead.Length - i);
             beats.Clear();
             detector.Process(lead.AsSpan(i, n), beats);
-            foreach (var b in beats) TryAdd(rate, b.Sample);
+            foreach (var b in beats) rate.Add(b.Sample);   // the detector emits ascending beats
             readings.Add(((i + n) / sampleRateHz, rate.At(i + n)));
         }
         return readings;
-    }
-
-    private static void TryAdd(BeatToBeatHeartRate rate, long sample)
-    {
-        try { rate.Add(sample); }
-        catch (ArgumentException) { }   // a beat not after the last (cannot happen with one detector; guarded all the same)
     }
 
     /// <summary>Seconds from <paramref name="from"/> until the reading enters and stays (5 s) within ±<see cref="SettledWithinBpm"/> of <paramref name="target"/>.</summary>
