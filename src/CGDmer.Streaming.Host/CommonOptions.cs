@@ -18,6 +18,20 @@ internal static class CommonOptions
         AllowMultipleArgumentsPerToken = true,
     };
     public static readonly Option<FileInfo?> ModelOption = new("--model", "-m") { Description = "ONNX model file (same as --set Model:Path=...)." };
+    public static readonly Option<string?> Hl7Option = new("--hl7")
+    {
+        Description = "Also send IHE PCD-01/PCD-04 HL7 v2 messages: host:port of an MLLP receiver (Hl7:Endpoint), or an ER7 file path (Hl7:File).",
+    };
+
+    /// <summary>The configuration overrides of <c>--hl7</c>: the endpoint or the file, and the other one cleared.</summary>
+    public static IEnumerable<KeyValuePair<string, string?>> Hl7Overrides(ParseResult pr)
+    {
+        if (pr.GetValue(Hl7Option) is not { } target) yield break;
+        var options = new CGDmer.Transports.Hl7.Hl7Options();
+        CGDmer.Transports.Hl7.Hl7Sinks.ApplyTarget(options, target);
+        yield return new("Hl7:Endpoint", options.Endpoint);
+        yield return new("Hl7:File", options.HasFile() ? Path.GetFullPath(options.File) : "");
+    }
 
     public static void AddTo(Command command)
     {

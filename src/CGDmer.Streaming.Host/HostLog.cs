@@ -44,4 +44,7 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 5013, Level = LogLevel.Critical, Message = "The service failed: {Error}: {Message}")]
     public static partial void ServiceFailed(this ILogger logger, string error, string message);
+
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "The second sink did not settle every write within {Seconds} s of the replay's end")]
+    public static partial void AlsoToNotDrained(this ILogger logger, double seconds);
 }

@@ -13,6 +13,7 @@ using CGDmer.Pipeline.Publishing;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Signal.Datasets;
 using CGDmer.Signal.Synthesis;
+using CGDmer.Transports;
 using CGDmer.Transports.Files;
 using CGDmer.Transports.Replay;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +54,7 @@ public static class ReplayCommand
                                         + "a bad record file or option is one line and exit 2.")
         {
             RecordOption, SyntheticOption, SyntheticSecondsOption, SeedOption, CopiesOption, PaceOption, SpeedOption, SegmentOption, OutOption, QrsOption,
+            CommonOptions.Hl7Option,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
@@ -73,7 +75,9 @@ public static class ReplayCommand
         // SIGINT and SIGTERM end the replay as if its records ended: the pipeline drains, the files end in complete
         // lines and the summary is written; a second signal ends the process at once.
         using var interrupt = new ReplayInterrupt();
-        var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
+        var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName,
+                                                       CommonOptions.Overrides(pr).Concat(CommonOptions.Hl7Overrides(pr)), LogLevel.Warning);
+        ServiceComposition.AddHl7(builder);
         using var host = builder.Build();
         // The record files first: a bad one is one line, before the model loads (and logs). Their rates are checked
         // against the Validation section (its defaults while it is invalid; the check below then reports it).
@@ -82,8 +86,16 @@ public static class ReplayCommand
         catch (Exception e) when (e is OptionsValidationException or InvalidOperationException) { }
         var patients = ReplayJob.BuildPatients(request, out var references, validation);
         if (!CommonOptions.ReportInvalidOptions(host.Services)) return 2;
-        ReplayJob.Run(host.Services, request, patients, references, print: true, interrupt.Token);
+        var hl7 = ServiceComposition.CreateHl7Sink(host.Services);
+        ReplaySummary summary;
+        try { summary = ReplayJob.Run(host.Services, request, patients, references, print: true, interrupt.Token, hl7); }
+        finally { (hl7 as IDisposable)?.Dispose(); }
         if (pr.GetValue(QrsOption)) WriteBeats(request);
+        if (summary.AlsoDelivered is { Failed: > 0 } delivery)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]HL7:[/] {delivery.Failed} output(s) not accepted; first: {delivery.FirstFailure}");
+            return 1;
+        }
         if (interrupt.Signal is not { } signal) return 0;
         AnsiConsole.MarkupLineInterpolated($"[yellow]interrupted[/] by {signal}: the files and the summary hold what was replayed before it");
         return interrupt.ExitCode;
@@ -154,6 +166,9 @@ public sealed record ReplayRequest(
 /// <summary>The replay itself, callable without the CLI (tests use it).</summary>
 public static class ReplayJob
 {
+    /// <summary>How long a replay waits at its end for the second sink's acknowledgements.</summary>
+    public static readonly TimeSpan AlsoToDrainTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>The record replayed when none is named: MIT-BIH 201, shipped in data/mitbih.</summary>
     public static readonly string DefaultRecord = Path.Combine("data", "mitbih", "201");
 
@@ -169,8 +184,11 @@ public static class ReplayJob
     /// holds, the NDJSON files end in complete lines and the summary covers what was replayed (its agreement with the
     /// references too: they are cut where the replay stopped).
     /// </remarks>
+    /// <param name="alsoTo">A second sink for every output (the HL7 sink): its acknowledgements are tallied in
+    /// <see cref="ReplaySummary.AlsoDelivered"/>, and the replay waits (up to <see cref="AlsoToDrainTimeout"/>) for them.</param>
     public static ReplaySummary Run(IServiceProvider services, ReplayRequest request, IReadOnlyList<RecordingSegmenter> patients,
-                                    IReadOnlyDictionary<string, RecordReference> references, bool print, CancellationToken cancel = default)
+                                    IReadOnlyDictionary<string, RecordReference> references, bool print, CancellationToken cancel = default,
+                                    IAcknowledgedSink? alsoTo = null)
     {
         var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Replay");
         var model = services.GetRequiredService<IFindingsModel>();
@@ -182,6 +200,7 @@ public static class ReplayJob
         // A copy: an interrupted replay is compared with the references up to where it stopped.
         var compared = new Dictionary<string, RecordReference>(references);
         var summary = new ReplaySummary(model.Metadata, patients, compared);
+        var delivered = alsoTo is null ? null : new DeliveryTally();
         var watch = Stopwatch.StartNew();
         using (var sink = new NdjsonPipelineSink(request.OutputDirectory, model.Metadata, publishing))
         {
@@ -191,10 +210,15 @@ public static class ReplayJob
                 {
                     sink.Write(output, source.Now);
                     summary.Add(output);
+                    if (alsoTo?.Write(output) is { } acknowledged) delivered!.Track(acknowledged);
                 })
                 .LastOrDefaultAsync()
                 .Wait();
             sink.Flush();
+            if (alsoTo is not null && !alsoTo.DrainAsync(AlsoToDrainTimeout).GetAwaiter().GetResult())
+                log.AlsoToNotDrained(AlsoToDrainTimeout.TotalSeconds);
+            delivered?.WaitCounted(TimeSpan.FromSeconds(10));
+            summary.AlsoDelivered = delivered;
             watch.Stop();
             if (cancel.IsCancellationRequested)
                 foreach (var (patient, reference) in references) compared[patient] = reference.Until(source.Now);

@@ -30,6 +30,8 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     private NdjsonPipelineSink? _sink;
 
     public long RejectedSegments => _rejected;
+    /// <summary>What the second sink (HL7) acknowledged, when the replay had one.</summary>
+    public DeliveryTally? AlsoDelivered { get; internal set; }
     public int Windows => _patients.Values.Sum(p => p.Windows);
     public TimeSpan Elapsed => _elapsed;
     /// <summary>Agreement with the annotations, per patient that has them (after <see cref="Finish"/>).</summary>
@@ -157,6 +159,8 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         AnsiConsole.MarkupLineInterpolated(
             $"{windows} windows from {ecgSeconds / 3600:F2} h of ECG in {elapsed.TotalSeconds:F1} s ({windows / Math.Max(elapsed.TotalSeconds, 1e-9):F0} windows/s, {ecgSeconds / Math.Max(elapsed.TotalSeconds, 1e-9):F0}× real time); {_rejected} segments rejected");
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {sink.ObservationCount} Observations, {sink.AlertCount} alert events, {sink.DeadLetterCount} dead letters to {sink.Directory}");
+        if (AlsoDelivered is { } hl7)
+            AnsiConsole.MarkupLineInterpolated($"[grey]HL7:[/] {hl7.Accepted} of {hl7.Written} outputs acknowledged, {hl7.Failed} not");
 
     }
 

@@ -11,7 +11,9 @@ using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using CGDmer.Transports;
 using CGDmer.Transports.Fhir;
+using CGDmer.Transports.Hl7;
 using CGDmer.Transports.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -92,6 +94,7 @@ public static class ServiceComposition
     {
         AddKafkaTransport(builder);
         AddFhirServer(builder);
+        AddHl7(builder);
     }
 
     /// <summary>The Kafka transport's options (section <c>Kafka</c>), validated at start-up with the others (only the
@@ -135,8 +138,28 @@ public static class ServiceComposition
 
     private sealed class FhirServerRegistered;
 
-    /// <summary>Every top-level configuration section the host knows: the options sections and the transports' (Kafka, FhirServer).</summary>
-    public static IReadOnlyList<string> KnownSections => [.. Sections, KafkaOptions.SectionName, FhirServerOptions.SectionName];
+    /// <summary>The optional HL7 v2 sink's options (section <c>Hl7</c>), validated at start-up with the others (an empty
+    /// section is valid: the sink is off). <c>run</c> and <c>replay</c> register it.</summary>
+    public static void AddHl7(HostApplicationBuilder builder)
+    {
+        AddValidated<Hl7Options>(builder.Services, builder.Configuration, Hl7Options.SectionName, o => o.Validate());
+        builder.Services.AddSingleton<Hl7Registered>();
+    }
+
+    private sealed class Hl7Registered;
+
+    /// <summary>The HL7 sink the validated <c>Hl7</c> section asks for (null when off or not registered), with its metrics on the default registry.</summary>
+    public static IAcknowledgedSink? CreateHl7Sink(IServiceProvider services)
+    {
+        if (services.GetService<Hl7Registered>() is null) return null;
+        var options = services.GetRequiredService<IOptions<Hl7Options>>().Value;
+        if (!options.IsEnabled()) return null;
+        return Hl7Sinks.Create(options, new Hl7SinkMetrics(Prometheus.Metrics.DefaultRegistry),
+                               services.GetRequiredService<ILoggerFactory>().CreateLogger("CGDmer.Hl7"));
+    }
+
+    /// <summary>Every top-level configuration section the host knows: the options sections and the transports' (Kafka, FhirServer, Hl7).</summary>
+    public static IReadOnlyList<string> KnownSections => [.. Sections, KafkaOptions.SectionName, FhirServerOptions.SectionName, Hl7Options.SectionName];
 
     /// <summary>Sections renamed since an earlier release: refused with their new name rather than ignored.</summary>
     private static readonly Dictionary<string, string> RenamedSections = new(StringComparer.OrdinalIgnoreCase) { ["Inference"] = "OnnxRuntime" };
@@ -175,6 +198,7 @@ public static class ServiceComposition
         Check<MetricsOptions>("Metrics");
         if (services.GetService<KafkaTransportRegistered>() is not null) Check<KafkaOptions>(KafkaOptions.SectionName);
         if (services.GetService<FhirServerRegistered>() is not null) Check<FhirServerOptions>(FhirServerOptions.SectionName);
+        if (services.GetService<Hl7Registered>() is not null) Check<Hl7Options>(Hl7Options.SectionName);
         if (failures.Count > 0) return failures;
 
         // Settings that depend on the model: load it (this is start-up) and check them against its metadata.
