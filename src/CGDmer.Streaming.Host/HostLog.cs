@@ -47,4 +47,7 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "The second sink did not settle every write within {Seconds} s of the replay's end")]
     public static partial void AlsoToNotDrained(this ILogger logger, double seconds);
+
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Information, Message = "Also sending HL7 v2 (IHE PCD-01/PCD-04) to {Target}")]
+    public static partial void AlsoToHl7(this ILogger logger, string target);
 }

@@ -10,6 +10,8 @@ using CGDmer.Signal.Synthesis;
 using CGDmer.Transports;
 using CGDmer.Transports.Files;
 using CGDmer.Transports.Fhir;
+using CGDmer.Transports.Hl7;
+using CGDmer.Transports.Hl7.Mllp;
 using CGDmer.Transports.Kafka;
 using CGDmer.Transports.Replay;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,12 +42,13 @@ internal static class RunCommand
     {
         var cmd = new Command("run", "Run the streaming service: Kafka in and out, at-least-once (metrics and /healthz, /readyz).")
         {
-            SimulatedOption, SecondsOption, SpeedOption, OutOption,
+            SimulatedOption, SecondsOption, SpeedOption, OutOption, CommonOptions.Hl7Option,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() =>
         {
-            var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr));
+            var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName,
+                                                           CommonOptions.Overrides(pr).Concat(CommonOptions.Hl7Overrides(pr)));
             if (pr.GetValue(SimulatedOption) is { } patients) AddSimulatedWard(builder, pr, patients);
             else
             {
@@ -77,17 +80,21 @@ internal static class RunCommand
         // With FhirServer:BaseUrl the simulated ward also PUTs its Observations to the FHIR server, as the Kafka service
         // does: a ward without Kafka that still exercises the FHIR sink, its metrics and its readiness.
         ServiceComposition.AddFhirServer(builder);
+        ServiceComposition.AddHl7(builder);
         builder.Services.AddSingleton<IPipelineSink>(sp =>
         {
             var model = sp.GetRequiredService<IFindingsModel>();
             var publishing = sp.GetRequiredService<IOptions<PublishingOptions>>().Value;
             var files = new NdjsonPipelineSink(outDir, model.Metadata, publishing);
-            var fhir = sp.GetService<IOptions<FhirServerOptions>>()?.Value;
-            if (fhir is null || !fhir.IsEnabled()) return files;
-            var sink = new FhirRestSink(fhir, metrics: new FhirSinkMetrics(Prometheus.Metrics.DefaultRegistry),
-                                        log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<FhirRestSink>());
-            if (fhir.PublishDevice) _ = sink.Put(DeviceFactory.ForModel(model.Metadata, publishing));
-            return new AlsoToFhirSink(files, sink);
+            FhirRestSink? fhirSink = null;
+            if (sp.GetService<IOptions<FhirServerOptions>>()?.Value is { } fhir && fhir.IsEnabled())
+            {
+                fhirSink = new FhirRestSink(fhir, metrics: new FhirSinkMetrics(Prometheus.Metrics.DefaultRegistry),
+                                            log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<FhirRestSink>());
+                if (fhir.PublishDevice) _ = fhirSink.Put(DeviceFactory.ForModel(model.Metadata, publishing));
+            }
+            var hl7 = ServiceComposition.CreateHl7Sink(sp);
+            return AcknowledgedSinks.Combine(fhirSink, hl7) is { } also ? new AlsoToSinks(files, also, [fhirSink, hl7 as IDisposable]) : files;
         });
         builder.Services.AddHostedService<StreamingService>();
     }
@@ -114,8 +121,11 @@ internal sealed class KafkaStreamingService(
         var transportMetrics = new KafkaTransportMetrics(Prometheus.Metrics.DefaultRegistry);
         var options = kafkaOptions.Value;
         using var fhir = await StartFhirSink(model, stoppingToken).ConfigureAwait(false);
+        var hl7 = ServiceComposition.CreateHl7Sink(services);
+        using var hl7Lifetime = hl7 as IDisposable;
+        if (hl7 is not null) Log.AlsoToHl7(services.GetRequiredService<IOptions<Hl7Options>>().Value.DescribeTarget());
         using var runner = new KafkaStreamingRunner(options, segments => EcgPipeline.Run(segments, () => DateTimeOffset.UtcNow, components),
-                                                    transportMetrics, loggers, fhir);
+                                                    transportMetrics, loggers, AcknowledgedSinks.Combine(fhir, hl7));
         runner.Start();
         Log.ReadingKafka(
             model.Metadata.ModelName, model.Metadata.ModelVersion, options.Topics.Segments, options.GroupId);
@@ -129,7 +139,7 @@ internal sealed class KafkaStreamingService(
             await Task.WhenAny(tick, runner.Completion, stopped).ConfigureAwait(false);
             if (runner.Completion.IsCompleted || stoppingToken.IsCancellationRequested) break;
             bool answered = await Task.Run(() => runner.Sink.ProbeBrokers(TimeSpan.FromSeconds(1.5))).ConfigureAwait(false);
-            var (changed, notReady) = readiness.Sample(answered, fhir?.Health);
+            var (changed, notReady) = readiness.Sample(answered, fhir?.Health, (hl7 as Hl7MllpSink)?.Health);
             Health.MarkDependency(notReady);   // every sample: the text says for how long
             if (changed && notReady is null) Log.ReadyAgain();
             else if (changed) Log.NotReady(notReady!);
@@ -256,27 +266,27 @@ internal abstract class MonitoredService(ServiceHealth health, HealthCheckServic
 }
 
 /// <summary>
-/// The simulated ward's sink with a FHIR server: every output to <paramref name="files"/> and its Observations to the
-/// server. The server's writes are not awaited (the ward has no offsets to hold back); a refused one is counted by the
-/// FHIR sink's metrics and logged there.
+/// The simulated ward's sink with a FHIR server and/or an HL7 receiver: every output to <paramref name="files"/> and to
+/// <paramref name="also"/>. Their acknowledgements are not awaited (the ward has no offsets to hold back); a refused
+/// write is counted by that sink's metrics and logged there.
 /// </summary>
-internal sealed class AlsoToFhirSink(IPipelineSink files, FhirRestSink fhir) : IPipelineSink
+internal sealed class AlsoToSinks(IPipelineSink files, IAcknowledgedSink also, IReadOnlyList<IDisposable?> owned) : IPipelineSink
 {
     public void Write(PipelineOutput output, DateTimeOffset receivedAt)
     {
         files.Write(output, receivedAt);
-        if (output.Published is { } window) fhir.Write(window).ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        also.Write(output)?.ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
     }
 
     public void Flush()
     {
         files.Flush();
-        fhir.DrainAsync(TimeSpan.FromSeconds(10)).Wait();
+        also.DrainAsync(TimeSpan.FromSeconds(10)).Wait();
     }
 
     public void Dispose()
     {
         files.Dispose();
-        fhir.Dispose();
+        foreach (var sink in owned) sink?.Dispose();
     }
 }

@@ -34,3 +34,34 @@ public static class Acknowledgements
 
     private static async Task AllOf(Task first, Task second) => await Task.WhenAll(first, second).ConfigureAwait(false);
 }
+
+/// <summary>
+/// Several acknowledged sinks as one (the FHIR server and the HL7 receiver): every output goes to each, and its
+/// acknowledgement is all of theirs (<see cref="Acknowledgements.Both"/>); draining drains each within the one timeout.
+/// </summary>
+public sealed class AcknowledgedSinks : IAcknowledgedSink
+{
+    private readonly IAcknowledgedSink[] _sinks;
+
+    private AcknowledgedSinks(IAcknowledgedSink[] sinks) => _sinks = sinks;
+
+    /// <summary>The sinks that are not null, as one; null when there is none, the sink itself when there is one.</summary>
+    public static IAcknowledgedSink? Combine(params IAcknowledgedSink?[] sinks)
+    {
+        var present = sinks.OfType<IAcknowledgedSink>().ToArray();
+        return present.Length switch { 0 => null, 1 => present[0], _ => new AcknowledgedSinks(present) };
+    }
+
+    public Task? Write(PipelineOutput output)
+    {
+        Task? all = null;
+        foreach (var sink in _sinks) all = Acknowledgements.Both(all, sink.Write(output));
+        return all;
+    }
+
+    public async Task<bool> DrainAsync(TimeSpan timeout)
+    {
+        var drained = await Task.WhenAll(_sinks.Select(s => s.DrainAsync(timeout))).ConfigureAwait(false);
+        return drained.All(d => d);
+    }
+}

@@ -30,6 +30,15 @@ public class PythonHl7PeerTests
     }
 
     [Fact]
+    public void Python_hl7_accepts_the_pinned_replay_of_record_201()
+    {
+        // tests/CGDmer.Streaming.Host.Tests/golden: the HL7 stream a replay of MIT-BIH 201 writes, pinned there byte for byte.
+        var (code, output) = PythonHl7.Run("validate_pcd.py", Path.Combine(AppContext.BaseDirectory, "golden", "mitbih-201.pcd.er7"));
+        Assert.True(code == 0, output);
+        Assert.Matches(@"ok \d+ messages \(\d+ ORU\^R01, [1-9]\d* ORU\^R40\)", output);
+    }
+
+    [Fact]
     public void The_validator_fails_a_message_that_breaks_the_profile()
     {
         string path = WriteFile(TestOutputs.Windows(20));
