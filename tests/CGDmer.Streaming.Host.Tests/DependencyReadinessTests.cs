@@ -61,4 +61,19 @@ public class DependencyReadinessTests
         Assert.True(changed);
         Assert.StartsWith("FHIR server not answering", reason);
     }
+
+    [Fact]
+    public void An_HL7_receiver_failing_for_the_limit_makes_the_service_not_ready_after_the_FHIR_server()
+    {
+        var readiness = new DependencyReadiness();
+        double limit = DependencyReadiness.FhirFailingLimit.TotalSeconds;
+        var hl7 = new CGDmer.Transports.Hl7.Hl7ReceiverHealth(false, TimeSpan.FromSeconds(limit + 2), "timeout");
+        Assert.Equal((false, null), readiness.Sample(true, null, hl7 with { FailingFor = TimeSpan.FromSeconds(limit - 1) }));
+        var (changed, reason) = readiness.Sample(true, null, hl7);
+        Assert.True(changed);
+        Assert.Equal($"HL7 receiver not answering (timeout for {limit + 2:F0} s); its messages are retried", reason);
+        // The FHIR server is named first when both fail; a change of cause is a change.
+        Assert.True(readiness.Sample(true, Failing(limit), hl7).Changed);
+        Assert.Equal((true, null), readiness.Sample(true, null, CGDmer.Transports.Hl7.Hl7ReceiverHealth.Answering));
+    }
 }
