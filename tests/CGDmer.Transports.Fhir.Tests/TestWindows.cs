@@ -14,16 +14,7 @@ internal static class TestWindows
 {
     public static readonly DateTimeOffset T0 = new(2026, 11, 25, 18, 0, 10, 250, TimeSpan.Zero);
 
-    public static readonly ModelMetadata Model = new()
-    {
-        ModelName = "cgdmer-small",
-        ModelVersion = "0.1.0",
-        Labels = EcgLabels.All.Select((l, i) => new LabelMetadata(l.Key, l.SnomedCode, l.Display, 0.3 + 0.02 * i)).ToArray(),
-        SampleRateHz = 100,
-        WindowSamples = 1000,
-        Preprocessing = EcgPreprocessing.Identifier,
-        EmbeddingDim = 64,
-    };
+    public static readonly ModelMetadata Model = CGDmer.TestSupport.TestModels.AllLabels;
 
     private static readonly ObservationFactory Factory = new(new PublishingOptions(), Model);
 

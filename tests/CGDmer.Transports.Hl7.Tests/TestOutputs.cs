@@ -10,16 +10,7 @@ namespace CGDmer.Transports.Hl7.Tests;
 /// <summary>Published windows built by the real publish stage from TestSupport's realistic interpreted windows, some with alert events.</summary>
 internal static class TestOutputs
 {
-    public static readonly ModelMetadata Model = new()
-    {
-        ModelName = "cgdmer-small",
-        ModelVersion = "0.1.0",
-        Labels = EcgLabels.All.Select((l, i) => new LabelMetadata(l.Key, l.SnomedCode, l.Display, 0.3 + 0.02 * i)).ToArray(),
-        SampleRateHz = 100,
-        WindowSamples = 1000,
-        Preprocessing = EcgPreprocessing.Identifier,
-        EmbeddingDim = 64,
-    };
+    public static readonly ModelMetadata Model = TestModels.AllLabels;
 
     private static readonly ObservationFactory Factory = new(new PublishingOptions(), Model);
 
