@@ -53,9 +53,7 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     private readonly TimeProvider _time;
     private long _pending, _accepted, _failed, _retries;
     private int _disposed;
-    // When the current run of transiently failed attempts began (TimeProvider timestamp); 0 while the server answers.
-    private long _failingSince;
-    private volatile string? _lastProblem;
+    private readonly AnsweringTracker _answering;
 
     /// <param name="handler">The HTTP stack (tests pass a fake); null: a pooled <see cref="SocketsHttpHandler"/> that does
     /// not follow redirects (a FHIR base that redirects is a misconfiguration, and following one drops the Authorization header).</param>
@@ -70,6 +68,7 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         _metrics = metrics;
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        _answering = new AnsweringTracker(_time);
         _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
         handler ??= new SocketsHttpHandler
         {
@@ -107,8 +106,8 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     {
         get
         {
-            long since = Interlocked.Read(ref _failingSince);
-            return since == 0 ? FhirServerHealth.Answering : new FhirServerHealth(false, _time.GetElapsedTime(since), _lastProblem);
+            var (answering, failingFor, problem) = _answering.Now();
+            return answering ? FhirServerHealth.Answering : new FhirServerHealth(false, failingFor, problem);
         }
     }
 
@@ -118,11 +117,9 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         _metrics?.Responses.WithLabels(status).Inc();
         if (failed)
         {
-            _lastProblem = status;
-            // Max(1, …): 0 means "answering", and a test clock may start there.
-            if (Interlocked.CompareExchange(ref _failingSince, Math.Max(1, _time.GetTimestamp()), 0) == 0) _metrics?.ServerAnswering.Set(0);
+            if (_answering.Failed(status)) _metrics?.ServerAnswering.Set(0);
         }
-        else if (Interlocked.Exchange(ref _failingSince, 0) != 0)
+        else if (_answering.Answered())
         {
             _metrics?.ServerAnswering.Set(1);
             _log.AnsweringAgain();

@@ -38,8 +38,7 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sender;
     private long _pending, _accepted, _failed, _retries;
-    private long _failingSince;
-    private volatile string? _lastProblem;
+    private readonly AnsweringTracker _answering;
     private int _disposed;
 
     private sealed record Queued(Hl7Message Message, byte[] Frame, TaskCompletionSource Done, long HandedAt);
@@ -54,6 +53,7 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
         _metrics = metrics;
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        _answering = new AnsweringTracker(_time);
         _slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
         _sender = Task.Run(SendLoop);
     }
@@ -72,8 +72,8 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
     {
         get
         {
-            long since = Interlocked.Read(ref _failingSince);
-            return since == 0 ? Hl7ReceiverHealth.Answering : new Hl7ReceiverHealth(false, _time.GetElapsedTime(since), _lastProblem);
+            var (answering, failingFor, problem) = _answering.Now();
+            return answering ? Hl7ReceiverHealth.Answering : new Hl7ReceiverHealth(false, failingFor, problem);
         }
     }
 
@@ -212,10 +212,9 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
         _metrics?.Outcomes.WithLabels(outcome).Inc();
         if (failed)
         {
-            _lastProblem = outcome;
-            if (Interlocked.CompareExchange(ref _failingSince, Math.Max(1, _time.GetTimestamp()), 0) == 0) _metrics?.ReceiverAnswering.Set(0);
+            if (_answering.Failed(outcome)) _metrics?.ReceiverAnswering.Set(0);
         }
-        else if (Interlocked.Exchange(ref _failingSince, 0) != 0)
+        else if (_answering.Answered())
         {
             _metrics?.ReceiverAnswering.Set(1);
             _log.ReceiverAnsweringAgain();
