@@ -1,3 +1,4 @@
+using CGDmer.TestSupport;
 using System.Diagnostics;
 using CGDmer.Pipeline;
 using CGDmer.Transports.Hl7.Mllp;
@@ -5,7 +6,7 @@ using CGDmer.Transports.Hl7.Pcd;
 
 namespace CGDmer.Transports.Hl7.Tests;
 
-/// <summary>The MLLP sink end to end against python-hl7's MLLP server (peers/mllp_listener.py) in its fault modes.</summary>
+/// <summary>The MLLP sink end to end against python-hl7's MLLP server (Hl7Peers/mllp_listener.py) in its fault modes.</summary>
 public class MllpSinkTests
 {
     private static Hl7Options Options(PythonMllpListener listener, int maxInFlight = 256, double ackTimeoutSeconds = 5, int maxRetries = 4) => new()

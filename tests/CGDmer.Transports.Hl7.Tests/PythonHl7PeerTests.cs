@@ -1,9 +1,10 @@
+using CGDmer.TestSupport;
 using CGDmer.Pipeline;
 using CGDmer.Pipeline.Publishing;
 
 namespace CGDmer.Transports.Hl7.Tests;
 
-/// <summary>Every kind of message the sink writes, parsed and checked by python-hl7 (peers/validate_pcd.py), through the file sink.</summary>
+/// <summary>Every kind of message the sink writes, parsed and checked by python-hl7 (Hl7Peers/validate_pcd.py), through the file sink.</summary>
 public class PythonHl7PeerTests
 {
     private static string WriteFile(IEnumerable<PublishedWindow> windows, Hl7Options? options = null)

@@ -4,10 +4,12 @@ reads the frames, hl7.parse parses each message and Message.create_ack writes th
 Modes: ack (AA), ae / ar (refuse every message with AE / AR), drop-first (the first connection is closed after a
 few bytes of the first message, without an acknowledgement; later ones acknowledge), slow (wait --delay seconds
 before each AA), silent-first (the first message gets no answer at all; later ones AA).
-Prints "listening <port>" once bound; appends "<MSH-10> <MSH-9> <attempt#>" to --log for every message parsed.
+Prints "listening <port>" once bound; appends "<MSH-10> <MSH-9> <copy#> <sha256 of the message>" to --log for every
+message parsed.
 """
 import argparse
 import asyncio
+import hashlib
 import sys
 
 import hl7
@@ -35,7 +37,8 @@ async def main():
                 control_id = str(message.segment("MSH")[10])
                 kind = str(message.segment("MSH")[9])
                 state["seen"][control_id] = state["seen"].get(control_id, 0) + 1
-                log.write(f"{control_id} {kind} {state['seen'][control_id]}\n")
+                digest = hashlib.sha256(str(message).encode("utf-8")).hexdigest()
+                log.write(f"{control_id} {kind} {state['seen'][control_id]} {digest}\n")
                 if args.mode == "silent-first" and not state["silenced"]:
                     state["silenced"] = True
                     continue

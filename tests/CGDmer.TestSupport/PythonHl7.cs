@@ -1,16 +1,17 @@
 using System.Diagnostics;
+using Xunit;
 
-namespace CGDmer.Transports.Hl7.Tests;
+namespace CGDmer.TestSupport;
 
 /// <summary>
-/// Runs the peers in <c>peers/</c> with Debian's Python and its python3-hl7 (<c>/usr/bin/python3</c>, not a python3 on
+/// Runs the HL7 peers in <c>Hl7Peers/</c> with Debian's Python and its python3-hl7 (<c>/usr/bin/python3</c>, not a python3 on
 /// PATH that lacks the package); .ci/run installs it. A missing package fails the test naming it.
 /// </summary>
-internal static class PythonHl7
+public static class PythonHl7
 {
     public const string Python = "/usr/bin/python3";
 
-    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "peers", name);
+    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Hl7Peers", name);
 
     public static ProcessStartInfo Start(string script, params string[] args)
     {
@@ -34,8 +35,8 @@ internal static class PythonHl7
     }
 }
 
-/// <summary>An MLLP receiver: python-hl7's asyncio MLLP server (peers/mllp_listener.py) in one of its modes, on a free port.</summary>
-internal sealed class PythonMllpListener : IDisposable
+/// <summary>An MLLP receiver: python-hl7's asyncio MLLP server (Hl7Peers/mllp_listener.py) in one of its modes, on a free port.</summary>
+public sealed class PythonMllpListener : IDisposable
 {
     private readonly Process _process;
     private readonly string _log = Path.Combine(Path.GetTempPath(), $"cgdmer-mllp-{Guid.NewGuid():N}.log");
@@ -57,14 +58,14 @@ internal sealed class PythonMllpListener : IDisposable
     public int Port { get; }
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    /// <summary>Every message the listener parsed, in arrival order: control id, MSH-9, and how many times that id had arrived.</summary>
-    public IReadOnlyList<(string ControlId, string Kind, int Copy)> Received()
+    /// <summary>Every message the listener parsed, in arrival order: control id, MSH-9, how many times that id had arrived, and the SHA-256 of its text.</summary>
+    public IReadOnlyList<(string ControlId, string Kind, int Copy, string Sha256)> Received()
     {
         if (!File.Exists(_log)) return [];
         using var stream = new FileStream(_log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ')).Select(p => (p[0], p[1], int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+            .Select(l => l.Split(' ')).Select(p => (p[0], p[1], int.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture), p[3])).ToList();
     }
 
     public void Dispose()
