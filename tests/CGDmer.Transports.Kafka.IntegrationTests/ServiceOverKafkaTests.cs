@@ -1,3 +1,4 @@
+using CGDmer.TestSupport;
 using System.Text.Json;
 using CGDmer.Simulation;
 using Xunit.Abstractions;
@@ -369,5 +370,38 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
         Assert.True(fhir.Refused > 0, "some requests were refused transiently and retried");
         Assert.Empty(fhir.Problems);
         Assert.False(service.HasExited);
+    }
+
+    [Fact]
+    public async Task With_an_HL7_receiver_a_service_killed_mid_stream_and_restarted_leaves_every_window_acknowledged_and_duplicates_identical()
+    {
+        using var ward = new Ward(broker, output, "hl7-crash");
+        using var listener = new PythonMllpListener("ack");   // python-hl7's MLLP server: parses each message, answers AA
+        var simulator = Ward.Monitors(3, TimeSpan.FromMinutes(2), seed: 23);
+        var expected = Ward.ExpectedWindows(simulator);
+        var observations = ward.Collect(ward.Topics.Observations);
+        var settings = ward.ServiceSettings($"Hl7:Endpoint={listener.Endpoint}", "Hl7:InitialBackoff=00:00:00.050", "Hl7:MaxBackoff=00:00:00.500");
+        int Pcd01() => listener.Received().Where(r => r.Kind.StartsWith("ORU^R01", StringComparison.Ordinal)).Select(r => r.ControlId).Distinct().Count();
+
+        var first = await ServiceProcess.StartAsync("first", settings, output);
+        var producing = ward.Produce(simulator, speed: 6);
+        await UntilAsync(() => Pcd01() >= expected.Count * 2 / 5, Patience, "40 % of the windows' PCD-01 messages");
+        await first.KillAsync();
+        int beforeCrash = Pcd01();
+
+        await using var second = await ServiceProcess.StartAsync("restarted", settings, output);
+        Assert.Equal(0, (await producing).Failed);
+        var published = await WaitForWindowsAsync(observations, expected, Patience, second);
+        // Every window published on Kafka also reached the receiver as one PCD-01 (its control id is the window's).
+        await UntilAsync(() => Pcd01() >= published.Windows, TimeSpan.FromSeconds(30), "a PCD-01 for every published window");
+        var received = listener.Received();
+        output.WriteLine($"HL7: {received.Count} messages received, {Pcd01()} distinct PCD-01 for {published.Windows} windows ({beforeCrash} before the SIGKILL), "
+                         + $"{received.Count(r => r.Kind.StartsWith("ORU^R40", StringComparison.Ordinal))} PCD-04");
+        Assert.Equal(published.Windows, Pcd01());
+        Assert.InRange(beforeCrash, 1, published.Windows - 1);   // killed mid-stream
+        // At least once: a message the first process sent again after the restart is the same bytes.
+        Assert.All(received.GroupBy(r => r.ControlId), copies => Assert.Single(copies.Select(c => c.Sha256).Distinct()));
+        Assert.Empty(published.DifferingDuplicates());
+        await first.DisposeAsync();
     }
 }

@@ -200,6 +200,9 @@ internal sealed class PublishedObservations
     public List<(string Patient, DateTimeOffset Start)> Missing(IEnumerable<(string Patient, DateTimeOffset Start)> expected) =>
         expected.Where(w => !_kindsByWindow.TryGetValue(w, out var kinds) || !kinds.Contains("ecg")).ToList();
 
+    /// <summary>Windows with at least one Observation published (distinct patient and start).</summary>
+    public int Windows => _kindsByWindow.Count;
+
     /// <summary>Heart-rate Observations published (distinct resources).</summary>
     public int HeartRates => _byId.Keys.Count(id => id.StartsWith("hr-", StringComparison.Ordinal));
 
