@@ -90,7 +90,10 @@ internal static class RunCommand
             if (sp.GetService<IOptions<FhirServerOptions>>()?.Value is { } fhir && fhir.IsEnabled())
             {
                 fhirSink = new FhirRestSink(fhir, metrics: new FhirSinkMetrics(Prometheus.Metrics.DefaultRegistry),
-                                            log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<FhirRestSink>());
+                                            log: sp.GetRequiredService<ILoggerFactory>().CreateLogger<FhirRestSink>())
+                {
+                    MonitorDevice = fhir.PublishDevice ? id => DeviceFactory.ForMonitor(id, publishing) : null,
+                };
                 if (fhir.PublishDevice) _ = fhirSink.Put(DeviceFactory.ForModel(model.Metadata, publishing));
             }
             var hl7 = ServiceComposition.CreateHl7Sink(sp);
@@ -157,14 +160,17 @@ internal sealed class KafkaStreamingService(
     {
         var options = services.GetService<IOptions<FhirServerOptions>>()?.Value;
         if (options is null || !options.IsEnabled()) return null;
+        var publishing = services.GetRequiredService<IOptions<PublishingOptions>>().Value;
         var sink = new FhirRestSink(options, metrics: new FhirSinkMetrics(Prometheus.Metrics.DefaultRegistry),
-                                    log: loggers.CreateLogger<FhirRestSink>());
+                                    log: loggers.CreateLogger<FhirRestSink>())
+        {
+            MonitorDevice = options.PublishDevice ? id => DeviceFactory.ForMonitor(id, publishing) : null,
+        };
         Log.AlsoToFhirServer(options.DescribeTarget());
         try
         {
             if (options.PublishDevice)
             {
-                var publishing = services.GetRequiredService<IOptions<PublishingOptions>>().Value;
                 await sink.Put(DeviceFactory.ForModel(model.Metadata, publishing)).WaitAsync(stoppingToken).ConfigureAwait(false);
             }
             return sink;

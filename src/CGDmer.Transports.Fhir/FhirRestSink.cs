@@ -136,6 +136,41 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         ArgumentNullException.ThrowIfNull(window);
         var observations = window.Observations;
         if (observations.Count == 0) return Task.CompletedTask;
+        if (MonitorDevice is { } device && _monitorsWritten.TryAdd(window.Window.DeviceId, 0))
+        {
+            // A bounded memory of monitors written: forgetting one only PUTs its Device again (idempotent).
+            if (_monitorsWritten.Count > MaxMonitorsRemembered) { _monitorsWritten.Clear(); _monitorsWritten.TryAdd(window.Window.DeviceId, 0); }
+            return AfterDevice(Put(device(window.Window.DeviceId), window.PatientId), window);
+        }
+        return PutObservations(window);
+    }
+
+    /// <summary>
+    /// Builds the Device of a bedside monitor from its device id (the host passes <c>DeviceFactory.ForMonitor</c> with
+    /// its publishing options). When set, the monitor's Device is PUT before its first Observation, since the heart-rate
+    /// Observations reference it and a server that checks references would refuse them without it. Null: never.
+    /// </summary>
+    public Func<string, Device>? MonitorDevice { get; init; }
+
+    /// <summary>Monitors remembered as written; beyond, the memory starts afresh.</summary>
+    public const int MaxMonitorsRemembered = 100_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _monitorsWritten = new(StringComparer.Ordinal);
+
+    private async Task AfterDevice(Task device, PublishedWindow window)
+    {
+        try { await device.ConfigureAwait(false); }
+        catch
+        {
+            _monitorsWritten.TryRemove(window.Window.DeviceId, out _);
+            throw;
+        }
+        await PutObservations(window).ConfigureAwait(false);
+    }
+
+    private Task PutObservations(PublishedWindow window)
+    {
+        var observations = window.Observations;
         if (observations.Count == 1) return Put(observations[0].Resource, window.PatientId);
         var writes = new Task[observations.Count];
         for (int i = 0; i < writes.Length; i++) writes[i] = Put(observations[i].Resource, window.PatientId);

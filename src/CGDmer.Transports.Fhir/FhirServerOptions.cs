@@ -37,7 +37,7 @@ public sealed class FhirServerOptions
     /// <summary>Extra request headers (an API-gateway key, a tenant header). Values are never logged.</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>PUT the model's Device resource once at start-up (the Observations reference it), before any Observation.</summary>
+    /// <summary>PUT the model's Device once at start-up, and each bedside monitor's Device before its first Observation (the Observations reference them).</summary>
     public bool PublishDevice { get; set; } = true;
 
     /// <summary>Headers the sink sets itself, or that the HTTP stack owns.</summary>

@@ -81,8 +81,16 @@ public class ReplayEndToEndTests
             Assert.Empty(o.Validate(Hl7.Fhir.Model.ModelInfo.ModelInspector));
             Assert.NotNull(o.Effective as Period);
         }
-        var device = FhirNdjson.Parse<Device>(File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.DevicesFile)).Single());
-        Assert.Contains(observations, l => l.Contains($"Device/{device.Id}", StringComparison.Ordinal));
+        // The model's Device, then the one bedside monitor's; the Observations reference both.
+        var devices = File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.DevicesFile)).Select(FhirNdjson.Parse<Device>).ToList();
+        Assert.Equal(2, devices.Count);
+        Assert.StartsWith("model-", devices[0].Id);
+        Assert.Equal(DeviceFactory.MonitorId("replay-monitor-001"), devices[1].Id);
+        foreach (var device in devices)
+        {
+            Assert.Contains(observations, l => l.Contains($"Device/{device.Id}", StringComparison.Ordinal));
+            Assert.Empty(device.Validate(Hl7.Fhir.Model.ModelInfo.ModelInspector));
+        }
 
         var schema = await JsonSchema.FromFileAsync(HostFixture.Asset("alert-event.schema.json"));
         var alerts = File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.AlertsFile));

@@ -383,6 +383,32 @@ public class FhirRestSinkTests
     }
 
     [Fact]
+    public async Task A_monitors_device_is_PUT_once_before_its_first_observation()
+    {
+        var server = new FakeFhirServer();
+        using var sink = new FhirRestSink(Options(), server) { MonitorDevice = id => DeviceFactory.ForMonitor(id, new PublishingOptions()) };
+        await sink.Write(TestWindows.Published(index: 0)).WaitAsync(Wait);
+        await sink.Write(TestWindows.Published(index: 1)).WaitAsync(Wait);
+        await sink.Write(TestWindows.Published(patient: "MRN-0043", index: 0)).WaitAsync(Wait);
+        var urls = server.Requests.Select(r => r.Uri.AbsolutePath).ToList();
+        string device = "/r4/Device/" + DeviceFactory.MonitorId("monitor-7");
+        // The test windows share one monitor: its Device once, first; every Observation after it.
+        Assert.Equal(device, urls[0]);
+        Assert.Single(urls, device);
+        Assert.Equal(6, urls.Count(u => u.StartsWith("/r4/Observation/", StringComparison.Ordinal)));
+        Assert.True(FhirNdjson.Parse<Device>(server.Requests.First().BodyText).IsExactly(DeviceFactory.ForMonitor("monitor-7", new PublishingOptions())));
+    }
+
+    [Fact]
+    public async Task Without_a_monitor_device_builder_only_observations_are_PUT()
+    {
+        var (sink, server, _) = New();
+        using var _s = sink;
+        await sink.Write(TestWindows.Published()).WaitAsync(Wait);
+        Assert.All(server.Requests, r => Assert.Contains("/Observation/", r.Uri.AbsolutePath));
+    }
+
+    [Fact]
     public void A_resource_without_a_valid_id_is_refused_before_any_request()
     {
         var (sink, server, _) = New();

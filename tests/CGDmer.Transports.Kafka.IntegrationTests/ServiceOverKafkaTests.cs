@@ -367,6 +367,16 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
             Assert.True(fhir.Resources.TryGetValue("Observation/" + id, out var body), $"Observation/{id} not on the FHIR server");
             Assert.Equal(json, body);
         }
+        // Each bedside monitor's Device is on the server before the first Observation that references it.
+        var order = fhir.Order.ToList();
+        var monitors = order.Where(r => r.StartsWith("Device/monitor-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(simulator.Monitors.Count, monitors.Count);
+        foreach (var monitor in monitors)
+        {
+            int firstReference = order.FindIndex(r => r.StartsWith("Observation/", StringComparison.Ordinal)
+                                                      && fhir.Resources[r].Contains(monitor, StringComparison.Ordinal));
+            Assert.InRange(order.IndexOf(monitor), 0, firstReference);
+        }
         Assert.True(fhir.Refused > 0, "some requests were refused transiently and retried");
         Assert.Empty(fhir.Problems);
         Assert.False(service.HasExited);

@@ -6,8 +6,10 @@ using Hl7.Fhir.Model;
 namespace CGDmer.Pipeline.Publishing;
 
 /// <summary>
-/// The FHIR Device that stands for the model: the findings Observations name it in <c>Observation.device</c>, so a
-/// reader can tell which model (name and version) produced a finding. The host publishes it once at start-up.
+/// The FHIR Devices the Observations reference: the model (the findings Observations name it in
+/// <c>Observation.device</c>, so a reader can tell which model produced a finding; the host publishes it once at
+/// start-up) and each bedside monitor (the heart-rate Observations name the monitor whose ECG was measured; a sink that
+/// stores resources writes its Device before the monitor's first Observation).
 /// </summary>
 public static class DeviceFactory
 {
@@ -27,6 +29,37 @@ public static class DeviceFactory
         if (modelVersion.Contains('\n')) throw new ArgumentException("must not contain a line break", nameof(modelVersion));
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(modelName + "\n" + modelVersion));
         return "model-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
+    }
+
+    /// <summary>Text of a bedside monitor's <c>Device.type</c>, beside its MDC code.</summary>
+    public const string MonitorTypeText = "Multi-parameter physiological monitor";
+
+    /// <summary>
+    /// <c>monitor-</c> + lowercase hex of the first 16 bytes of SHA-256 over the UTF-8 of the monitor's device id (the
+    /// segment's <c>device_id</c>): the same monitor gives the same Device everywhere, and the id is a valid FHIR id
+    /// whatever characters the device id has.
+    /// </summary>
+    public static string MonitorId(string deviceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        return "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16));
+    }
+
+    /// <summary>
+    /// The Device of one bedside monitor: its device id as identifier (in <see cref="PublishingOptions.DeviceIdentifierSystem"/>)
+    /// and, as type, IEEE 11073-10101 <c>MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS</c>, the medical device system of PCD-01.
+    /// </summary>
+    public static Device ForMonitor(string deviceId, PublishingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var mds = CGDmer.Contracts.MdcCode.MultiParameterMonitorMds;
+        return new Device
+        {
+            Id = MonitorId(deviceId),
+            Identifier = [new Identifier(options.DeviceIdentifierSystem, deviceId)],
+            Status = Device.FHIRDeviceStatus.Active,
+            Type = new CodeableConcept(CGDmer.Contracts.MdcCode.FhirSystem, mds.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), mds.ReferenceId, MonitorTypeText),
+        };
     }
 
     /// <summary>The Device of <paramref name="model"/> with default <see cref="PublishingOptions"/>.</summary>

@@ -164,8 +164,12 @@ public sealed class ObservationFactory
         obs.Meta = _heartRateMeta;
         obs.Category = [_vitalSigns];
         obs.Code = _heartRateCode;
-        // The acquisition device: the rate is measured from its ECG by this service's beat detector.
-        obs.Device = new ResourceReference { Identifier = new Identifier(_options.DeviceIdentifierSystem, ecg.DeviceId) };
+        // The acquisition device: the rate is measured from its ECG by this service's beat detector. A literal reference
+        // to the monitor's Device (DeviceFactory.ForMonitor), and its identifier for readers without that resource.
+        obs.Device = new ResourceReference("Device/" + DeviceFactory.MonitorId(ecg.DeviceId))
+        {
+            Identifier = new Identifier(_options.DeviceIdentifierSystem, ecg.DeviceId),
+        };
         obs.Value = new Quantity
         {
             Value = Round(bpm, 1), Unit = "beats/minute", System = Ucum, Code = "/min",
@@ -284,7 +288,17 @@ public sealed class ObservationFactory
         if (m.RrIrregularity is { } rr && !double.IsNaN(rr) && rr >= 0)
             list.Add(ProjectComponent(_rrIrregularityCode, Ratio(rr, 3)));
         if (m.AnalysisLead is { } lead)
-            list.Add(ProjectComponent(_analysisLeadCode, new FhirString(Leads.Name(lead))));
+            list.Add(ProjectComponent(_analysisLeadCode, LeadConcepts[(int)lead]));
+    }
+
+    // One per lead, shared by every Observation (read-only, as the factory's other shared parts).
+    private static readonly CodeableConcept[] LeadConcepts = Leads.StandardOrder.OrderBy(l => (int)l).Select(LeadConcept).ToArray();
+
+    /// <summary>A lead as its IEEE 11073-10101 code (MDC_ECG_LEAD_*), with the lead's usual name as text.</summary>
+    public static CodeableConcept LeadConcept(Lead lead)
+    {
+        var mdc = CGDmer.Contracts.MdcCode.ForLead(lead);
+        return new CodeableConcept(Mdc, mdc.Code.ToString(CultureInfo.InvariantCulture), mdc.ReferenceId, Leads.Name(lead));
     }
 
     private Observation.ComponentComponent ProjectComponent(CodeableConcept code, DataType? value)

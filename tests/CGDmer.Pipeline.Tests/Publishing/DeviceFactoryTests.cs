@@ -50,4 +50,19 @@ public class DeviceFactoryTests
         Assert.Throws<ArgumentException>(() => DeviceFactory.ForModel(Model() with { ModelVersion = " " }));
         Assert.Throws<ArgumentException>(() => DeviceFactory.ForModel(Model() with { ModelName = "" }));
     }
+
+    [Fact]
+    public void A_monitor_device_carries_its_device_id_and_the_MDC_monitor_type_under_a_valid_deterministic_id()
+    {
+        var d = DeviceFactory.ForMonitor("bed-7/monitor 3", new PublishingOptions());
+        Assert.Equal(DeviceFactory.MonitorId("bed-7/monitor 3"), d.Id);
+        Assert.Matches("^monitor-[0-9a-f]{32}$", d.Id);
+        Assert.True(Id.IsValidValue(d.Id));
+        Assert.Equal(("urn:cgdmer:device-id", "bed-7/monitor 3"), (d.Identifier.Single().System, d.Identifier.Single().Value));
+        var type = d.Type.Coding.Single();
+        Assert.Equal(("urn:iso:std:iso:11073:10101", "69965", "MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS"), (type.System, type.Code, type.Display));
+        Assert.NotEqual(DeviceFactory.MonitorId("bed-7"), DeviceFactory.MonitorId("bed-8"));
+        Assert.Throws<ArgumentException>(() => DeviceFactory.MonitorId(""));
+        Assert.Empty(PocoErrors(d));
+    }
 }

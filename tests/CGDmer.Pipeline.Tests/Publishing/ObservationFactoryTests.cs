@@ -46,6 +46,7 @@ public class ObservationFactoryTests
         Assert.Equal((72.4m, "beats/minute", "http://unitsofmeasure.org", "/min"), (q.Value, q.Unit, q.System, q.Code));
         Assert.Equal("monitor-7", hr.Device.Identifier.Value);
         Assert.Equal("urn:cgdmer:device-id", hr.Device.Identifier.System);
+        Assert.Equal("Device/" + DeviceFactory.MonitorId("monitor-7"), hr.Device.Reference);
 
         Assert.Empty(hr.Component); // the heart-rate profile allows vital-sign units only in components
         AssertValid(hr);
@@ -154,7 +155,9 @@ public class ObservationFactoryTests
         Assert.Equal("1", ((Quantity)components[ObservationFactory.ProjectCodes.RrIrregularity].Value).Code);
         Assert.Equal(12m, ((Quantity)components[ObservationFactory.ProjectCodes.BeatCount].Value).Value);
         Assert.Equal("{beats}", ((Quantity)components[ObservationFactory.ProjectCodes.BeatCount].Value).Code);
-        Assert.Equal("II", ((FhirString)components[ObservationFactory.ProjectCodes.AnalysisLead].Value).Value);
+        var lead = (CodeableConcept)components[ObservationFactory.ProjectCodes.AnalysisLead].Value;
+        Assert.Equal(("urn:iso:std:iso:11073:10101", "131074", "MDC_ECG_LEAD_II"), (lead.Coding.Single().System, lead.Coding.Single().Code, lead.Coding.Single().Display));
+        Assert.Equal("II", lead.Text);
         Assert.Equal(4, components.Count);
 
         var noRr = Single(Factory(model).Create(Interpreted(model, measurement: Measured(rr: null))), "ecg");

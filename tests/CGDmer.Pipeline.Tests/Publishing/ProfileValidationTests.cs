@@ -79,6 +79,12 @@ public sealed class ProfileValidationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Monitor_device_conforms_to_Device()
+    {
+        AssertConforms(DeviceFactory.ForMonitor("bed-7/monitor 3", new PublishingOptions()), "http://hl7.org/fhir/StructureDefinition/Device");
+    }
+
+    [Fact]
     public void The_validator_does_reject_a_broken_heart_rate()
     {
         // Guards the check itself: a heart rate in the wrong unit breaks the profile's fixed UCUM code.

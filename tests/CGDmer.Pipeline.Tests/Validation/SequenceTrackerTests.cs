@@ -122,13 +122,18 @@ public class SequenceTrackerTests
     {
         var t = new SequenceTracker(16);
         var accepted = new System.Collections.Concurrent.ConcurrentBag<ulong>();
-        // Every sequence delivered twice from parallel producers.
-        Parallel.For(0, 4000, i => { ulong seq = (ulong)(i / 2 + 1); if (t.Check("a", seq).IsAccepted) accepted.Add(seq); });
+        // Every sequence delivered twice at the same moment by two threads racing on the tracker. (Free-running
+        // producers are not used: on a loaded machine one falls far behind the other, and its consistent run of late
+        // sequences is then, rightly, a device restart.)
+        for (ulong seq = 1; seq <= 2000; seq++)
+        {
+            ulong s = seq;
+            void Deliver() { if (t.Check("a", s).IsAccepted) accepted.Add(s); }
+            Parallel.Invoke(Deliver, Deliver);
+        }
         Assert.True(t.TryGetLast("a", out var last) && last == 2000);
-        // No sequence is ever accepted twice; ones that arrive more than the bound late may be dropped.
+        // Each sequence accepted exactly once: never twice, never lost to the race.
+        Assert.Equal(2000, accepted.Count);
         Assert.Equal(accepted.Count, accepted.Distinct().Count());
-        // How many are accepted depends on thread scheduling (a producer far behind the other is late);
-        // the exact counts are covered by Every_permutation_within_the_bound_is_accepted_exactly_once.
-        Assert.Contains(2000ul, accepted);
     }
 }
