@@ -127,22 +127,45 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     }
 
     /// <summary>
-    /// PUTs every Observation of <paramref name="window"/>. Completes when all were accepted (at once for a window
-    /// without Observations), faults with a <see cref="FhirWriteException"/> when one was not. Blocks while every
-    /// request slot is taken.
+    /// PUTs what <paramref name="window"/> publishes: its monitor's Device the first time (<see cref="MonitorDevice"/>),
+    /// its Observations, then its alert resources (CommunicationRequest, <see cref="PublishedWindow.AlertResources"/>).
+    /// Completes when all were accepted (at once for a window without any), faults with a <see cref="FhirWriteException"/>
+    /// when one was not. Blocks while every request slot is taken.
     /// </summary>
     public Task Write(PublishedWindow window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var observations = window.Observations;
-        if (observations.Count == 0) return Task.CompletedTask;
-        if (MonitorDevice is { } device && _monitorsWritten.TryAdd(window.Window.DeviceId, 0))
+        if (window.Observations.Count == 0 && window.AlertResources.Count == 0) return Task.CompletedTask;
+        Task? device = null;
+        if (MonitorDevice is { } monitor && _monitorsWritten.TryAdd(window.Window.DeviceId, 0))
         {
             // A bounded memory of monitors written: forgetting one only PUTs its Device again (idempotent).
             if (_monitorsWritten.Count > MaxMonitorsRemembered) { _monitorsWritten.Clear(); _monitorsWritten.TryAdd(window.Window.DeviceId, 0); }
-            return AfterDevice(Put(device(window.Window.DeviceId), window.PatientId), window);
+            device = Put(monitor(window.Window.DeviceId), window.PatientId);
         }
-        return PutObservations(window);
+        if (device is null && window.AlertResources.Count == 0) return PutObservations(window);
+        return WriteInOrder(device, window);
+    }
+
+    // What a resource references is written before it: the monitor's Device, then the Observations, then the alert
+    // resources (their requester and the Observations they are about).
+    private async Task WriteInOrder(Task? device, PublishedWindow window)
+    {
+        if (device is not null)
+        {
+            try { await device.ConfigureAwait(false); }
+            catch
+            {
+                _monitorsWritten.TryRemove(window.Window.DeviceId, out _);
+                throw;
+            }
+        }
+        await PutObservations(window).ConfigureAwait(false);
+        var alerts = window.AlertResources;
+        if (alerts.Count == 0) return;
+        var writes = new Task[alerts.Count];
+        for (int i = 0; i < writes.Length; i++) writes[i] = Put(alerts[i], window.PatientId);
+        await AllAccepted(writes).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -157,20 +180,10 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _monitorsWritten = new(StringComparer.Ordinal);
 
-    private async Task AfterDevice(Task device, PublishedWindow window)
-    {
-        try { await device.ConfigureAwait(false); }
-        catch
-        {
-            _monitorsWritten.TryRemove(window.Window.DeviceId, out _);
-            throw;
-        }
-        await PutObservations(window).ConfigureAwait(false);
-    }
-
     private Task PutObservations(PublishedWindow window)
     {
         var observations = window.Observations;
+        if (observations.Count == 0) return Task.CompletedTask;
         if (observations.Count == 1) return Put(observations[0].Resource, window.PatientId);
         var writes = new Task[observations.Count];
         for (int i = 0; i < writes.Length; i++) writes[i] = Put(observations[i].Resource, window.PatientId);

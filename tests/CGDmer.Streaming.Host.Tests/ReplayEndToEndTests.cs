@@ -101,6 +101,16 @@ public class ReplayEndToEndTests
             var e = AlertEventJson.Deserialize(line);
             if (e.Kind == "clinical") Assert.All(e.ObservationIds, id => Assert.Contains(id, ids));
         }
+        // Each alert event also as its FHIR CommunicationRequest (IHE mACM), one line per event, in the same order.
+        var requests = File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.AlertResourcesFile)).Select(FhirNdjson.Parse<CommunicationRequest>).ToList();
+        Assert.Equal(alerts.Length, requests.Count);
+        for (int i = 0; i < alerts.Length; i++)
+        {
+            var e = AlertEventJson.Deserialize(alerts[i]);
+            Assert.Equal(AlertResourceFactory.ResourceId(e.AlertId), requests[i].Id);
+            Assert.Equal(e.Event == "end" ? RequestStatus.Completed : RequestStatus.Active, requests[i].Status);
+            Assert.Empty(requests[i].Validate(Hl7.Fhir.Model.ModelInfo.ModelInspector));
+        }
         Assert.Empty(File.ReadAllLines(Path.Combine(outDir, NdjsonPipelineSink.DeadLetterFile)));
         Assert.True(File.Exists(Path.Combine(outDir, "summary.json")));
     }
@@ -110,7 +120,7 @@ public class ReplayEndToEndTests
     {
         var first = First.Value.Out;
         var second = Replay("second").Out;
-        foreach (var file in new[] { NdjsonPipelineSink.ObservationsFile, NdjsonPipelineSink.AlertsFile, NdjsonPipelineSink.DevicesFile })
+        foreach (var file in new[] { NdjsonPipelineSink.ObservationsFile, NdjsonPipelineSink.AlertsFile, NdjsonPipelineSink.DevicesFile, NdjsonPipelineSink.AlertResourcesFile })
             Assert.Equal(File.ReadAllText(Path.Combine(first, file)), File.ReadAllText(Path.Combine(second, file)));
     }
 }

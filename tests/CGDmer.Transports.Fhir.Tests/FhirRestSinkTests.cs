@@ -400,6 +400,26 @@ public class FhirRestSinkTests
     }
 
     [Fact]
+    public async Task A_windows_alert_resources_are_PUT_after_its_observations()
+    {
+        var server = new FakeFhirServer();
+        using var sink = new FhirRestSink(Options(), server) { MonitorDevice = id => DeviceFactory.ForMonitor(id, new PublishingOptions()) };
+        var window = TestWindows.Published();
+        var alert = new AlertResourceFactory(new PublishingOptions(), DeviceFactory.ForModel(TestWindows.Model)).Create(new CGDmer.Pipeline.Interpretation.AlertEvent
+        {
+            AlertId = "0123456789abcdef0123456789abcdef", Event = "onset", Kind = "clinical", Code = "atrial_fibrillation", SnomedCt = "49436004",
+            Display = "Atrial fibrillation", PatientId = window.PatientId, DeviceId = window.Window.DeviceId, Onset = window.Window.Start,
+            ObservedAt = window.Window.End, Priority = "medium", ObservationIds = [window.Observations[1].Id],
+        });
+        await sink.Write(window with { AlertResources = [alert] }).WaitAsync(Wait);
+        var urls = server.Requests.Select(r => r.Uri.AbsolutePath).ToList();
+        Assert.Equal(4, urls.Count);
+        Assert.StartsWith("/r4/Device/monitor-", urls[0]);
+        Assert.Equal($"/r4/CommunicationRequest/{alert.Id}", urls[3]);
+        Assert.True(FhirNdjson.Parse<CommunicationRequest>(server.Requests.Last().BodyText).IsExactly(alert));
+    }
+
+    [Fact]
     public async Task Without_a_monitor_device_builder_only_observations_are_PUT()
     {
         var (sink, server, _) = New();

@@ -100,6 +100,7 @@ public sealed class ObservationFactory
         _options = options.Validate();
         _model = model;
         ModelDevice = DeviceFactory.ForModel(model, options);
+        Alerts = new AlertResourceFactory(_options, ModelDevice);
         _modelDevice = new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}");
         _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";
         _methodConcept = new CodeableConcept { Text = _method };
@@ -127,6 +128,9 @@ public sealed class ObservationFactory
 
     /// <summary>The Device the findings Observations reference; publish it before them (it changes only with the model).</summary>
     public Device ModelDevice { get; }
+
+    /// <summary>The alert events' FHIR resources, with the same options and model Device.</summary>
+    public AlertResourceFactory Alerts { get; }
 
     /// <summary>The Observations of <paramref name="window"/>: none, heart rate, findings, or both (in that order).</summary>
     public IReadOnlyList<PublishedObservation> Create(InterpretedWindow window)

@@ -19,5 +19,7 @@ public sealed record PublishedWindow(InterpretedWindow Interpreted, IReadOnlyLis
     public string PatientId => Window.PatientId;
     /// <summary>The window's alert events (onset, update, end), as the interpret stage produced them.</summary>
     public IReadOnlyList<AlertEvent> Alerts => Interpreted.Alerts;
+    /// <summary>Each alert event as its FHIR resource (<see cref="AlertResourceFactory"/>), in the order of <see cref="Alerts"/>; empty when none or when building them failed.</summary>
+    public IReadOnlyList<Hl7.Fhir.Model.CommunicationRequest> AlertResources { get; init; } = [];
     public bool Failed => Failure is not null;
 }

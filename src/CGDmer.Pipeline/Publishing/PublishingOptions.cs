@@ -50,6 +50,8 @@ public sealed class PublishingOptions
 
     /// <summary>The identifier system of model Devices.</summary>
     public string ModelIdentifierSystem => Join(ProjectUri, "model", "model");
+    /// <summary>The identifier system of alert ids (the alert resources' business identifier).</summary>
+    public string AlertIdentifierSystem => Join(ProjectUri, "alert-id", "alert-id");
 
     private static string Join(string baseUri, string path, string urnSuffix) =>
         baseUri.StartsWith("urn:", StringComparison.OrdinalIgnoreCase)

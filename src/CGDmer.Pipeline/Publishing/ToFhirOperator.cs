@@ -9,8 +9,8 @@ namespace CGDmer.Pipeline.Publishing;
 public static class ToFhirOperator
 {
     /// <summary>
-    /// Maps each window to a <see cref="PublishedWindow"/> with the Observations of <paramref name="factory"/> and the
-    /// window's alert events. Records <c>Observations{kind}</c> and the end-to-end latency (from
+    /// Maps each window to a <see cref="PublishedWindow"/> with the Observations of <paramref name="factory"/>, the
+    /// window's alert events and their FHIR resources (<see cref="ObservationFactory.Alerts"/>). Records <c>Observations{kind}</c> and the end-to-end latency (from
     /// <see cref="Windowing.EcgWindow.CompletedTimestamp"/>) per window; alert events are counted by the interpret stage.
     /// If building the Observations throws, the window is still emitted, with no Observations, its alerts and the
     /// exception type in <see cref="PublishedWindow.Failure"/>: an alert must not be lost because its Observation failed.
@@ -34,6 +34,20 @@ public static class ToFhirOperator
         {
             // The message may echo the patient id; only the type is kept.
             published = new PublishedWindow(window, [], $"building the Observations threw {ex.GetType().Name}");
+        }
+        if (window.Alerts.Count > 0)
+        {
+            try
+            {
+                var resources = new Hl7.Fhir.Model.CommunicationRequest[window.Alerts.Count];
+                for (int i = 0; i < resources.Length; i++) resources[i] = factory.Alerts.Create(window.Alerts[i]);
+                published = published with { AlertResources = resources };
+            }
+            catch (Exception ex)
+            {
+                // The alert events themselves still go out; only their FHIR form is missing.
+                published = published with { Failure = published.Failure ?? $"building the alert resources threw {ex.GetType().Name}" };
+            }
         }
         if (metrics is not null)
         {

@@ -79,6 +79,14 @@ public sealed class ProfileValidationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Alert_resources_conform_to_CommunicationRequest()
+    {
+        var alerts = Factory(Model()).Alerts;
+        AssertConforms(alerts.Create(AlertResourceFactoryTests.Event("onset")), "http://hl7.org/fhir/StructureDefinition/CommunicationRequest");
+        AssertConforms(alerts.Create(AlertResourceFactoryTests.Event("end", "technical", "lead_off", "low")), "http://hl7.org/fhir/StructureDefinition/CommunicationRequest");
+    }
+
+    [Fact]
     public void Monitor_device_conforms_to_Device()
     {
         AssertConforms(DeviceFactory.ForMonitor("bed-7/monitor 3", new PublishingOptions()), "http://hl7.org/fhir/StructureDefinition/Device");
