@@ -14,6 +14,8 @@ public static class ObservationIds
     public const string HeartRate = "hr";
     /// <summary>Kind of the EKG-impression Observation with the model's findings (LOINC 8601-7).</summary>
     public const string Findings = "ecg";
+    /// <summary>Kind of the ECG strip Observation of a clinical alarm's onset (SampledData, MDC_ECG_ELEC_POTL).</summary>
+    public const string Strip = "strip";
 
     /// <summary>
     /// <c>{kind}-</c> + lowercase hex of the first 16 bytes of SHA-256 over the UTF-8 of

@@ -11,5 +11,9 @@ namespace CGDmer.Pipeline.Inference;
 /// <param name="InferenceFailure">Why the model could not run on an analyzable window (exception type and message, no patient data), else null.</param>
 public sealed record AnalyzedWindow(EcgWindow Window, WindowMeasurement Measurement, float[]? Probabilities, string? InferenceFailure = null)
 {
+    /// <summary>The window's present leads, kept for an alarm's ECG strip (pooled; the publish stage releases it); null
+    /// when the window did not reach the model or <see cref="InferOptions.KeepStrips"/> is off.</summary>
+    public SignalStrip? Strip { get; init; }
+
     public bool HasProbabilities => Probabilities is not null;
 }

@@ -29,6 +29,8 @@ namespace CGDmer.Pipeline.Inference;
 public sealed class BatchInference
 {
     private readonly IFindingsModel _model;
+    private readonly bool _keepStrips;
+    private readonly SignalStrip?[] _stripOfSlot;
     private readonly WindowGeometry _geometry;
     private readonly PipelineMetrics? _metrics;
     private readonly int _leads, _samples, _stride, _labels;
@@ -39,8 +41,9 @@ public sealed class BatchInference
     private readonly Dictionary<int, Lead[]> _leadSets = new(); // key: bit per model row
     private int[] _setOfWindow = new int[64];
 
-    public BatchInference(IFindingsModel model, PipelineMetrics? metrics = null)
+    public BatchInference(IFindingsModel model, PipelineMetrics? metrics = null, bool keepStrips = false)
     {
+        _keepStrips = keepStrips;
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _metrics = metrics;
@@ -64,6 +67,7 @@ public sealed class BatchInference
         }
         _probabilities = new float[model.MaxBatchSize * _labels];
         _windowOfSlot = new int[model.MaxBatchSize];
+        _stripOfSlot = new SignalStrip?[model.MaxBatchSize];
     }
 
     /// <summary>The batch's windows, analysed, in the batch's order. Every window's samples are released on return.</summary>
@@ -141,6 +145,7 @@ public sealed class BatchInference
                 window.Row(rows[j]).CopyTo(ecg.Slice((slot + j) * _samples, _samples));
                 mask[slot + j] = window.LeadMask[rows[j]];
             }
+            _stripOfSlot[slots] = _keepStrips ? SignalStrip.CopyOf(window) : null;
             window.ReleaseSignal();
             _windowOfSlot[slots++] = i;
             if (slots == _model.MaxBatchSize) { RunChunk(slots, leads, windows, results); slots = 0; }
@@ -233,8 +238,11 @@ public sealed class BatchInference
         {
             int i = _windowOfSlot[s];
             var (window, measurement) = windows[i];
+            var strip = _stripOfSlot[s];
+            _stripOfSlot[s] = null;
+            if (failure is not null) strip?.Release();   // no probabilities, so no alarm to show it for
             results[i] = failure is null
-                ? new AnalyzedWindow(window, measurement, _probabilities.AsSpan(s * _labels, _labels).ToArray())
+                ? new AnalyzedWindow(window, measurement, _probabilities.AsSpan(s * _labels, _labels).ToArray()) { Strip = strip }
                 : new AnalyzedWindow(window, measurement, null, failure);
         }
     }

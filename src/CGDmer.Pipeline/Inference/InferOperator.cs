@@ -29,7 +29,7 @@ public static class InferOperator
 
         return Observable.Create<AnalyzedWindow>(observer =>
         {
-            var inference = new BatchInference(model, metrics);
+            var inference = new BatchInference(model, metrics, options.KeepStrips);
             // Counts batches queued or running: the bound covers the one on the model too (Done after each run).
             var queue = new HandoffQueue<WindowBatch>(capacity, holdUntilDone: true);
             var cancel = new CancellationTokenSource();

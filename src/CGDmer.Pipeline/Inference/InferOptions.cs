@@ -10,6 +10,12 @@ public sealed class InferOptions
     /// </summary>
     public int MaxBatchesInFlight { get; set; } = 2;
 
+    /// <summary>
+    /// Copy each analysed window's present leads before its buffer goes back to the pool, so that the publish stage can
+    /// attach the ECG strip to a clinical alarm's onset (a pooled copy per window: leads × window samples floats).
+    /// </summary>
+    public bool KeepStrips { get; set; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public InferOptions Validate()
     {

@@ -244,6 +244,38 @@ public sealed class ObservationFactory
         return obs;
     }
 
+    private readonly CodeableConcept _stripCode = new()
+    {
+        Coding = [new Coding(Mdc, "131328", "MDC_ECG_ELEC_POTL")],
+        Text = "ECG strip at an alarm's onset",
+    };
+
+    /// <summary>
+    /// The strip Observation of a window's alarm without its components (<see cref="AlarmStrips"/> adds one per lead):
+    /// kind <see cref="ObservationIds.Strip"/>, the strip's period, the bedside monitor as device.
+    /// </summary>
+    public Observation StripBase(EcgWindow ecg, DateTimeOffset start, DateTimeOffset end)
+    {
+        ArgumentNullException.ThrowIfNull(ecg);
+        return new Observation
+        {
+            Id = ObservationIds.Derive(ecg.PatientId, ObservationIds.Strip, start, end, _model.ModelVersion),
+            Status = ObservationStatus.Final,
+            Category = [_procedure],
+            Code = _stripCode,
+            Subject = Subject(ecg.PatientId),
+            Effective = new Period { Start = AlertIds.FormatTime(start), End = AlertIds.FormatTime(end) },
+            Device = new ResourceReference("Device/" + DeviceFactory.MonitorId(ecg.DeviceId))
+            {
+                Identifier = new Identifier(_options.DeviceIdentifierSystem, ecg.DeviceId),
+            },
+            Method = new CodeableConcept
+            {
+                Text = $"The model's preprocessing ({_model.Preprocessing}) at {_model.SampleRateHz.ToString(CultureInfo.InvariantCulture)} Hz: the window that raised the alarm and the part of the previous window before it.",
+            },
+        };
+    }
+
     private Observation Base(EcgWindow ecg, string kind)
     {
         var start = AlertIds.FormatTime(ecg.Start);

@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using CGDmer.Pipeline.Interpretation;
 using CGDmer.Pipeline.Metrics;
+using Hl7.Fhir.Model;
 
 namespace CGDmer.Pipeline.Publishing;
 
@@ -10,7 +11,9 @@ public static class ToFhirOperator
 {
     /// <summary>
     /// Maps each window to a <see cref="PublishedWindow"/> with the Observations of <paramref name="factory"/>, the
-    /// window's alert events and their FHIR resources (<see cref="ObservationFactory.Alerts"/>). Records <c>Observations{kind}</c> and the end-to-end latency (from
+    /// window's alert events and their FHIR resources (<see cref="ObservationFactory.Alerts"/>). A window that raises a
+    /// clinical alarm also gets the alarm's ECG strip (<see cref="AlarmStrips"/>), which its EKG impression and the
+    /// alarm's onset event reference; the window's <see cref="Inference.AnalyzedWindow.Strip"/> is released here. Records <c>Observations{kind}</c> and the end-to-end latency (from
     /// <see cref="Windowing.EcgWindow.CompletedTimestamp"/>) per window; alert events are counted by the interpret stage.
     /// If building the Observations throws, the window is still emitted, with no Observations, its alerts and the
     /// exception type in <see cref="PublishedWindow.Failure"/>: an alert must not be lost because its Observation failed.
@@ -20,11 +23,38 @@ public static class ToFhirOperator
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(factory);
-        return source.Select(window => ToFhirOne(window, factory, metrics));
+        // One strip memory per subscription: the previous window of each patient, for an alarm strip's pre-roll.
+        return Observable.Defer(() =>
+        {
+            var strips = new AlarmStrips(factory);
+            return source.Select(window => ToFhirOne(window, factory, metrics, strips)).Finally(strips.Dispose);
+        });
     }
 
-    internal static PublishedWindow ToFhirOne(InterpretedWindow window, ObservationFactory factory, PipelineMetrics? metrics)
+    internal static PublishedWindow ToFhirOne(InterpretedWindow window, ObservationFactory factory, PipelineMetrics? metrics, AlarmStrips? strips = null)
     {
+        var analyzed = window.Analyzed;
+        Observation? strip = null;
+        string? stripFailure = null;
+        if (strips is null) analyzed.Strip?.Release();
+        else
+        {
+            bool onset = false;
+            foreach (var a in window.Alerts) onset |= a.Kind == AlertVocabulary.Clinical && a.Event == AlertVocabulary.Onset;
+            try { strip = strips.Next(analyzed.Window, analyzed.Strip, onset); }
+            catch (Exception ex) { stripFailure = $"building the alarm strip threw {ex.GetType().Name}"; }
+        }
+        if (strip is not null)
+        {
+            // The clinical onsets name their strip among the Observations they rest on.
+            var alerts = new AlertEvent[window.Alerts.Count];
+            for (int i = 0; i < alerts.Length; i++)
+            {
+                var a = window.Alerts[i];
+                alerts[i] = a.Kind == AlertVocabulary.Clinical && a.Event == AlertVocabulary.Onset ? a with { ObservationIds = [.. a.ObservationIds, strip.Id!] } : a;
+            }
+            window = window with { Alerts = alerts };
+        }
         PublishedWindow published;
         try
         {
@@ -35,6 +65,14 @@ public static class ToFhirOperator
             // The message may echo the patient id; only the type is kept.
             published = new PublishedWindow(window, [], $"building the Observations threw {ex.GetType().Name}");
         }
+        if (strip is not null)
+        {
+            // The EKG impression rests on the strip too; the strip follows the window's other Observations.
+            foreach (var o in published.Observations)
+                if (o.Kind == CGDmer.Contracts.ObservationIds.Findings) o.Resource.DerivedFrom.Add(new ResourceReference("Observation/" + strip.Id));
+            published = published with { Observations = [.. published.Observations, new PublishedObservation(CGDmer.Contracts.ObservationIds.Strip, strip)] };
+        }
+        if (stripFailure is not null) published = published with { Failure = published.Failure ?? stripFailure };
         if (window.Alerts.Count > 0)
         {
             try

@@ -18,7 +18,8 @@ namespace CGDmer.Transports.Hl7.Pcd;
 /// The containment follows PCD-01's dotted OBX-4 notation <c>MDS.VMD.channel.metric</c>: the bedside monitor is the MDS
 /// (1.0.0.0, OBX-18 its device id), the ECG analysis the VMD (1.1.0.0), its metrics 1.1.1.n. An alert's facets are
 /// <c>1.1.1.1.f</c> (PCD-04: f = 1 the alert, 2 its source, 3 the event phase, 4 the alarm state, 5 the inactivation
-/// state), with priority and kind in facet 1's OBX-8. Codes and what has none are in the project's README.
+/// state, 6 a reference to the alarm's ECG strip when there is one), with priority and kind in facet 1's OBX-8. Codes
+/// and what has none are in the project's README.
 /// </remarks>
 public sealed class PcdMessageEncoder
 {
@@ -37,6 +38,7 @@ public sealed class PcdMessageEncoder
     private static readonly string?[] EkgImpression = ["8601-7", "EKG impression", "LN"];
     private static readonly string?[] SignalQuality = ["signal-quality-index", "Signal quality index", LocalCodingSystem];
     private static readonly string?[] Monitoring = ["182777000", "Monitoring of patient", "SCT"];
+    private static readonly string?[] StripCode = ["131328", "MDC_ECG_ELEC_POTL", MdcCode.CodingSystem];
 
     private readonly Hl7Options _options;
 
@@ -128,6 +130,9 @@ public sealed class PcdMessageEncoder
         message.Add(Obx(4, "ST", MdcCode.AlarmState.Cwe(), "1.1.1.1.4", [alert.Event == AlertVocabulary.End ? "inactive" : "active"], observed).Field(11, ResultStatus));
         // The service never silences or pauses an alarm: that is the alarm manager's and the clinician's to do.
         message.Add(Obx(5, "ST", MdcCode.AlarmInactivationState.Cwe(), "1.1.1.1.5", ["enabled"], observed).Field(11, ResultStatus));
+        // Facet 6, evidence: a reference pointer (RP) to the alarm's ECG strip, a FHIR Observation, when the onset has one.
+        if (alert.ObservationIds.FirstOrDefault(id => id.StartsWith(ObservationIds.Strip + "-", StringComparison.Ordinal)) is { } strip)
+            message.Add(Obx(6, "RP", StripCode, "1.1.1.1.6", ["Observation/" + strip, _options.SendingApplication, "AP", "FHIR"], observed).Field(11, ResultStatus));
         return new Hl7Message(controlId, Hl7Message.Pcd04, message.ToString());
     }
 

@@ -87,6 +87,16 @@ public sealed class ProfileValidationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_alarm_strip_conforms_to_Observation()
+    {
+        var model = Model();
+        var window = Window(model, missing: [.. CGDmer.Signal.Leads.StandardOrder.Where(l => l != CGDmer.Signal.Lead.II)]);
+        for (int i = 0; i < window.Signal.Length; i++) window.Signal[i] = MathF.Sin(i / 10f);
+        using var strips = new AlarmStrips(Factory(model));
+        AssertConforms(strips.Next(window, CGDmer.Pipeline.Windowing.SignalStrip.CopyOf(window), onset: true), "http://hl7.org/fhir/StructureDefinition/Observation");
+    }
+
+    [Fact]
     public void Monitor_device_conforms_to_Device()
     {
         AssertConforms(DeviceFactory.ForMonitor("bed-7/monitor 3", new PublishingOptions()), "http://hl7.org/fhir/StructureDefinition/Device");

@@ -1,7 +1,8 @@
 """Parses an ER7 file of IHE PCD-01 (ORU^R01) and PCD-04 (ORU^R40) messages with python-hl7 (Debian's python3-hl7)
 and checks them against the profiles' structure: MSH-9/12/21, segment order MSH PID PV1 OBR OBX+, sequential OBX-1,
 CWE identifiers with a known coding system, the dotted OBX-4 containment, NM values that are numbers, and PCD-04's
-facets (phase, state, inactivation state, priority and kind in facet 1's OBX-8).
+facets (phase, state, inactivation state, priority and kind in facet 1's OBX-8; an optional sixth, a reference
+pointer to the alarm's ECG strip).
 Prints "ok <n> messages (<r01> ORU^R01, <r40> ORU^R40)" and exits 0, or prints each problem and exits 1.
 Usage: validate_pcd.py FILE
 """
@@ -61,6 +62,9 @@ def check(message, problems, where):
         elif vtype == "CWE":
             if len(obx[5][0]) < 3 or str(obx[5][0][2]) not in SYSTEMS:
                 bad(f"OBX-5 {value!r} is not CWE with a known system")
+        elif vtype == "RP":
+            if len(obx[5][0]) < 3 or not str(obx[5][0][0]):
+                bad(f"OBX-5 {value!r} is not RP (pointer ^ application ^ type)")
         elif vtype == "" and str(obx[11]) != "X":
             bad(f"OBX {i}: a device header has OBX-11 X")
         if len(obx) > 14 and str(obx[14]) and not DTM.match(str(obx[14])):
@@ -70,7 +74,7 @@ def check(message, problems, where):
             bad("PCD-01 starts with the MDS header at 1.0.0.0")
     else:
         facets = {str(o[4]).rsplit(".", 1)[1]: o for o in obxs}
-        if sorted(facets) != ["1", "2", "3", "4", "5"]:
+        if sorted(facets) not in (["1", "2", "3", "4", "5"], ["1", "2", "3", "4", "5", "6"]):
             bad(f"PCD-04 facets {sorted(facets)}")
             return kind
         flags = [str(r) for r in facets["1"][8]] if len(facets["1"]) > 8 else []
@@ -82,6 +86,8 @@ def check(message, problems, where):
             bad(f"alarm state {facets['4'][5]}")
         if str(facets["5"][5]) != "enabled":
             bad(f"inactivation state {facets['5'][5]}")
+        if "6" in facets and (str(facets["6"][2]) != "RP" or not str(facets["6"][5]).startswith("Observation/strip-")):
+            bad(f"facet 6 {facets['6']} is not a reference pointer to the strip Observation")
     return kind
 
 
