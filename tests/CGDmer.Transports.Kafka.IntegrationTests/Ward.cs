@@ -183,6 +183,7 @@ internal sealed class PublishedObservations
             string patient = root.GetProperty("subject").GetProperty("identifier").GetProperty("value").GetString()!;
             var start = DateTimeOffset.Parse(root.GetProperty("effectivePeriod").GetProperty("start").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
             (_byId.TryGetValue(id, out var copies) ? copies : _byId[id] = []).Add(json);
+            if (id.StartsWith("strip-", StringComparison.Ordinal)) continue;   // an alarm's strip spans two windows
             var key = (patient, start);
             (_kindsByWindow.TryGetValue(key, out var kinds) ? kinds : _kindsByWindow[key] = []).Add(id[..id.IndexOf('-')]);
         }
