@@ -53,6 +53,13 @@ public sealed class Hl7Options
     public bool UseTls { get; set; }
     /// <summary>The name the receiver's certificate must carry. Empty: the endpoint's host.</summary>
     public string TlsServerName { get; set; } = "";
+    /// <summary>
+    /// A PEM file with the certificate authority (or the receiver's own certificate) to trust instead of the system's
+    /// roots: hospital networks often run a private CA. Empty: the system's roots.
+    /// </summary>
+    public string TlsTrustedCertificate { get; set; } = "";
+    /// <summary>Check the receiver's certificate for revocation online (its CA must publish a CRL or OCSP); off by default, as in .NET's TLS client.</summary>
+    public bool TlsCheckRevocation { get; set; }
 
     // Methods, not properties: the configuration binder would count a read-only property as a known setting.
     /// <summary>True when messages go to an MLLP receiver.</summary>
@@ -118,9 +125,31 @@ public sealed class Hl7Options
             throw Invalid(nameof(MaxBackoff), $"must be ≥ {SectionName}:{nameof(InitialBackoff)} ({InitialBackoff}) and ≤ 1 hour, was {MaxBackoff}");
         if (MaxInFlight is < 1 or > 65536) throw Invalid(nameof(MaxInFlight), $"must be within 1..65536, was {MaxInFlight}");
         if (UseTls && !HasEndpoint()) throw Invalid(nameof(UseTls), $"needs {SectionName}:{nameof(Endpoint)}");
+        if (TlsCheckRevocation && !UseTls) throw Invalid(nameof(TlsCheckRevocation), $"needs {SectionName}:{nameof(UseTls)}=true");
         if (TlsServerName is null || TlsServerName.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
             throw Invalid(nameof(TlsServerName), "must be a host name without spaces (or empty)");
+        if (TlsTrustedCertificate is null) throw Invalid(nameof(TlsTrustedCertificate), "must not be null (empty: the system's roots)");
+        if (TlsTrustedCertificate.Length > 0)
+        {
+            if (!UseTls) throw Invalid(nameof(TlsTrustedCertificate), $"needs {SectionName}:{nameof(UseTls)}=true");
+            if (!System.IO.File.Exists(TlsTrustedCertificate)) throw Invalid(nameof(TlsTrustedCertificate), $"'{TlsTrustedCertificate}' does not exist");
+            try { LoadTrustedCertificates(); }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                throw Invalid(nameof(TlsTrustedCertificate), $"'{TlsTrustedCertificate}' is not a readable PEM certificate file: {e.Message}");
+            }
+        }
         return this;
+    }
+
+    /// <summary>The certificates of <see cref="TlsTrustedCertificate"/> (empty when it is not set).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection LoadTrustedCertificates()
+    {
+        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        if (TlsTrustedCertificate.Length == 0) return certificates;
+        certificates.ImportFromPemFile(TlsTrustedCertificate);
+        if (certificates.Count == 0) throw new System.Security.Cryptography.CryptographicException("no certificate in the file");
+        return certificates;
     }
 
     /// <summary>For logs: the endpoint or the file, never anything else.</summary>

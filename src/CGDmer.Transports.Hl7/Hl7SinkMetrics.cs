@@ -5,7 +5,7 @@ namespace CGDmer.Transports.Hl7;
 /// <summary>
 /// Prometheus metrics of the HL7 v2 sink. Labels are message kinds (<c>pcd01</c>, <c>pcd04</c>) and outcomes, never
 /// patients or control ids. <c>outcome</c> is the acknowledgement code (AA, AE, AR, CA, CE, CR), or <c>timeout</c>,
-/// <c>network</c> or <c>protocol</c> when none usable came.
+/// <c>network</c>, <c>tls</c> (the handshake or the certificate failed) or <c>protocol</c> when none usable came.
 /// </summary>
 public sealed class Hl7SinkMetrics
 {

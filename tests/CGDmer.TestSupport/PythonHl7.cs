@@ -41,10 +41,12 @@ public sealed class PythonMllpListener : IDisposable
     private readonly Process _process;
     private readonly string _log = Path.Combine(Path.GetTempPath(), $"cgdmer-mllp-{Guid.NewGuid():N}.log");
 
-    public PythonMllpListener(string mode, double delaySeconds = 0.2)
+    /// <param name="tls">A PEM certificate and key: the listener serves MLLP over TLS.</param>
+    public PythonMllpListener(string mode, double delaySeconds = 0.2, (string CertificatePem, string KeyPem)? tls = null)
     {
-        _process = Process.Start(PythonHl7.Start("mllp_listener.py", "--mode", mode, "--delay",
-            delaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log", _log))!;
+        string[] args = ["--mode", mode, "--delay", delaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log", _log];
+        if (tls is { } t) args = [.. args, "--tls-cert", t.CertificatePem, "--tls-key", t.KeyPem];
+        _process = Process.Start(PythonHl7.Start("mllp_listener.py", args))!;
         var line = _process.StandardOutput.ReadLineAsync();
         if (!line.Wait(TimeSpan.FromSeconds(20)) || line.Result is not { } text || !text.StartsWith("listening ", StringComparison.Ordinal))
         {

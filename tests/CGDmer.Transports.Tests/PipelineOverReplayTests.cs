@@ -56,7 +56,10 @@ public class PipelineOverReplayTests
         // plus the partial one flushed at the end.
         Assert.InRange(windows.Count, 10, 11);
         Assert.Equal(windows.Select(w => w.Window.Start).Order(), windows.Select(w => w.Window.Start));
-        Assert.All(windows.Where(w => w.Window.IsAnalyzable), w => Assert.Equal(2, w.Observations.Count));
+        // A heart rate and an EKG impression each; a window that raised a clinical alarm also its ECG strip.
+        Assert.All(windows.Where(w => w.Window.IsAnalyzable), w => Assert.Equal(
+            w.Alerts.Any(a => a.Kind == "clinical" && a.Event == "onset") ? ["hr", "ecg", "strip"] : new[] { "hr", "ecg" },
+            w.Observations.Select(o => o.Kind)));
         Assert.Equal(1, metrics.SegmentsDropped.WithLabels("duplicate_sequence").Value);
         Assert.Equal(segments.Count, metrics.SegmentsIn.Value);
         Assert.Equal(1, metrics.SegmentsRejected.WithLabels("UnknownUnit").Value);

@@ -27,7 +27,7 @@ public sealed record PublishedObservation(string Kind, Observation Resource)
 /// <item>Heart rate (LOINC 8867-4, vital-signs heart-rate profile) when the measurement has a finite, positive heart
 /// rate and the interpret stage did not suppress the window for poor signal: a rate measured in an artefact-ridden
 /// window is not charted as a vital sign. It conforms to the heart-rate profile, so it has no components.</item>
-/// <item>EKG impression (LOINC 8601-7) when the window has findings: the present findings' SNOMED CT codes as the value
+/// <item>EKG impression (LOINC 8601-7) when the window has findings: the present findings' SNOMED CT codes (each followed by its MDC event code where IEEE 11073-10101 has one) as the value
 /// (or the project code <c>no-finding-above-threshold</c> when none passes its threshold: the model did give a result,
 /// so this is a value, not an absent one), and one component per model label with its probability (UCUM "1") and
 /// DET/ND interpretation, in the model's label order, followed by the measurement components (project codes: signal
@@ -117,6 +117,14 @@ public sealed class ObservationFactory
 
     private CodeableConcept ProjectCode(string code, string display) => new(_options.ProjectCodeSystem, code, display, display);
 
+    // The MDC event codes of the findings that have one, built once per label key.
+    private static readonly Dictionary<string, Coding> MdcFindings = EcgLabels.All
+        .Select(l => (l.Key, Mdc: CGDmer.Contracts.MdcCode.ForFinding(l.Key)))
+        .Where(x => x.Mdc is not null)
+        .ToDictionary(x => x.Key, x => new Coding(Mdc, x.Mdc!.Code.ToString(CultureInfo.InvariantCulture), x.Mdc.ReferenceId));
+
+    private static Coding? MdcFinding(LabelMetadata label) => MdcFindings.GetValueOrDefault(label.Key);
+
     /// <summary>The label's cached codes; built on the fly for a label the model does not list (a caller's own findings).</summary>
     private (Coding Finding, CodeableConcept Component) LabelCodes(LabelMetadata label) =>
         _labels.TryGetValue(label, out var codes)
@@ -198,6 +206,8 @@ public sealed class ObservationFactory
         {
             if (!f.Present) continue;
             value.Coding.Add(LabelCodes(f.Label).Finding);
+            // The same finding's IEEE 11073-10101 event code, where the nomenclature has one (AF, flutter, sinus brady-/tachycardia).
+            if (MdcFinding(f.Label) is { } mdc) value.Coding.Add(mdc);
             text = text is null ? f.Label.Display : text + "; " + f.Label.Display;
         }
         if (value.Coding.Count == 0)

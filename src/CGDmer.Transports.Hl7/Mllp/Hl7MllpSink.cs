@@ -35,6 +35,7 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
     private readonly TimeProvider _time;
     private readonly Channel<Queued> _queue = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _slots;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection _trusted;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sender;
     private long _pending, _accepted, _failed, _retries;
@@ -55,6 +56,7 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
         _time = time ?? TimeProvider.System;
         _answering = new AnsweringTracker(_time);
         _slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
+        _trusted = options.LoadTrustedCertificates();
         _sender = Task.Run(SendLoop);
     }
 
@@ -127,7 +129,7 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
                     try
                     {
                         connection ??= await MllpConnection.OpenAsync(_endpoint.Host, _endpoint.Port, _options.UseTls, _options.TlsServerName,
-                                                                      _options.ConnectTimeout, token).ConfigureAwait(false);
+                                                                      _trusted, _options.TlsCheckRevocation, _options.ConnectTimeout, token).ConfigureAwait(false);
                         _metrics?.Sent.WithLabels(pending.Message.KindLabel).Inc();
                         string reply = await connection.ExchangeAsync(pending.Frame, _options.AckTimeout, token).ConfigureAwait(false);
                         ack = Hl7Acknowledgement.Parse(reply);
@@ -148,7 +150,13 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
                             pending.Message.ControlId, pending.Message.Kind, ack.Code, transient: false));
                         break;
                     }
-                    string outcome = problem switch { TimeoutException => "timeout", InvalidDataException or FormatException => "protocol", _ => "network" };
+                    string outcome = problem switch
+                    {
+                        TimeoutException => "timeout",
+                        InvalidDataException or FormatException => "protocol",
+                        AuthenticationException => "tls",
+                        _ => "network",
+                    };
                     Observed(outcome, failed: true);
                     if (connection is not null) { await connection.DisposeAsync().ConfigureAwait(false); connection = null; }
                     if (attempt >= _options.MaxRetries)

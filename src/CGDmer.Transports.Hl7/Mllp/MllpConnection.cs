@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 
 namespace CGDmer.Transports.Hl7.Mllp;
 
@@ -20,7 +21,9 @@ internal sealed class MllpConnection : IAsyncDisposable
         _reader = new BufferedStream(stream, 4096);
     }
 
-    public static async Task<MllpConnection> OpenAsync(string host, int port, bool useTls, string? tlsServerName, TimeSpan timeout, CancellationToken cancel)
+    /// <param name="trusted">When not empty, the roots to trust instead of the system's (a private CA).</param>
+    public static async Task<MllpConnection> OpenAsync(string host, int port, bool useTls, string? tlsServerName,
+                                                       X509Certificate2Collection? trusted, bool checkRevocation, TimeSpan timeout, CancellationToken cancel)
     {
         var tcp = new TcpClient { NoDelay = true };
         try
@@ -35,10 +38,19 @@ internal sealed class MllpConnection : IAsyncDisposable
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 try
                 {
-                    await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                    var revocation = checkRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
+                    var options = new SslClientAuthenticationOptions
                     {
                         TargetHost = string.IsNullOrEmpty(tlsServerName) ? host : tlsServerName,
-                    }, cts.Token).ConfigureAwait(false);
+                        CertificateRevocationCheckMode = revocation,
+                    };
+                    if (trusted is { Count: > 0 })
+                    {
+                        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = revocation };
+                        policy.CustomTrustStore.AddRange(trusted);
+                        options.CertificateChainPolicy = policy;
+                    }
+                    await ssl.AuthenticateAsClientAsync(options, cts.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancel.IsCancellationRequested) { throw new TimeoutException($"no TLS handshake within {timeout.TotalSeconds:0.#} s"); }
                 stream = ssl;

@@ -125,7 +125,8 @@ public class ObservationFactoryTests
         Assert.Equal(("http://loinc.org", "8601-7", "EKG impression"), (code.System, code.Code, code.Display));
 
         var value = Assert.IsType<CodeableConcept>(ecg.Value);
-        Assert.Equal([("http://snomed.info/sct", "49436004"), ("http://snomed.info/sct", "427172004")],
+        // AF with its MDC event code (MDC_EVT_ECG_ATR_FIB); PVCs have none in 11073-10101.
+        Assert.Equal([("http://snomed.info/sct", "49436004"), ("urn:iso:std:iso:11073:10101", "199736"), ("http://snomed.info/sct", "427172004")],
                      value.Coding.Select(c => (c.System, c.Code)));
         Assert.Equal("Atrial fibrillation; Premature ventricular contractions", value.Text);
 

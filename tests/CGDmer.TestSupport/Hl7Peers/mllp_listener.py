@@ -4,12 +4,13 @@ reads the frames, hl7.parse parses each message and Message.create_ack writes th
 Modes: ack (AA), ae / ar (refuse every message with AE / AR), drop-first (the first connection is closed after a
 few bytes of the first message, without an acknowledgement; later ones acknowledge), slow (wait --delay seconds
 before each AA), silent-first (the first message gets no answer at all; later ones AA).
-Prints "listening <port>" once bound; appends "<MSH-10> <MSH-9> <copy#> <sha256 of the message>" to --log for every
+With --tls-cert and --tls-key it serves MLLP over TLS. Prints "listening <port>" once bound; appends "<MSH-10> <MSH-9> <copy#> <sha256 of the message>" to --log for every
 message parsed.
 """
 import argparse
 import asyncio
 import hashlib
+import ssl
 import sys
 
 import hl7
@@ -21,7 +22,13 @@ async def main():
     p.add_argument("--mode", default="ack", choices=["ack", "ae", "ar", "drop-first", "slow", "silent-first"])
     p.add_argument("--delay", type=float, default=0.2)
     p.add_argument("--log", required=True)
+    p.add_argument("--tls-cert", help="PEM certificate: serve MLLP over TLS")
+    p.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = p.parse_args()
+    context = None
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
     state = {"connections": 0, "seen": {}, "silenced": False}
     log = open(args.log, "a", buffering=1)
 
@@ -52,7 +59,7 @@ async def main():
         finally:
             writer.close()
 
-    server = await hl7.mllp.start_hl7_server(handle, host="127.0.0.1", port=0)
+    server = await hl7.mllp.start_hl7_server(handle, host="127.0.0.1", port=0, ssl=context)
     port = server.sockets[0].getsockname()[1]
     print(f"listening {port}", flush=True)
     async with server:
