@@ -110,6 +110,24 @@ public class CliProcessTests
     }
 
     [Fact]
+    public void Replay_with_hl7_to_a_file_writes_PCD_messages_and_a_bad_hl7_target_is_one_line_and_exit_2()
+    {
+        var dir = TempDir();
+        try
+        {
+            string file = Path.Combine(dir, "ward.er7");
+            var ok = Run(dir, ["replay", "--synthetic", "2", "--synthetic-seconds", "30", "--model", Model, "--out", dir, "--hl7", file]);
+            Assert.True(ok.ExitCode == 0, ok.Output);
+            Assert.Contains("HL7:", ok.Output);
+            Assert.Contains("MSH|^~\\&|CGDMER", File.ReadAllText(file));
+
+            AssertOneErrorLine(Run(dir, ["replay", "--synthetic", "1", "--model", Model, "--out", dir, "--hl7", "mllp-host:70000"]), "--hl7", "mllp-host:70000");
+            AssertOneErrorLine(Run(dir, ["replay", "--synthetic", "1", "--model", Model, "--out", dir, "--set", "Hl7:ProcessingId=X"]), "Hl7:ProcessingId");
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void A_malformed_set_of_a_token_does_not_echo_it()
     {
         var dir = TempDir();

@@ -50,6 +50,16 @@ public class Hl7OptionsTests
         o.Validate();
     }
 
+    [Theory]
+    [InlineData("mllp-host:70000")]
+    [InlineData("bad host:2575")]
+    [InlineData("[::1:2575]:0")]
+    public void A_mistyped_endpoint_is_refused_rather_than_taken_for_a_file(string target)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Hl7Sinks.ApplyTarget(new Hl7Options(), target));
+        Assert.Contains(target, e.Message);
+    }
+
     [Fact]
     public void A_file_that_cannot_be_opened_is_named()
     {
