@@ -34,14 +34,17 @@ public sealed class ServiceMetricsTests(WardServiceFixture service)
 
         // The Kafka transport's metrics exist only when run reads Kafka (the Kafka integration tests scrape them
         // there); this service runs without Kafka, so they are checked against what the transport registers.
+        // The same holds for the HL7 sink, registered only when Hl7:Endpoint is set.
         var registry = global::Prometheus.Metrics.NewCustomRegistry();
         _ = new KafkaTransportMetrics(registry);
-        using var kafkaText = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(kafkaText);
-        var kafka = new Exposition(System.Text.Encoding.UTF8.GetString(kafkaText.ToArray()));
+        _ = new CGDmer.Transports.Hl7.Hl7SinkMetrics(registry);
+        using var transportText = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(transportText);
+        var transports = new Exposition(System.Text.Encoding.UTF8.GetString(transportText.ToArray()));
+        static bool OfATransport(string name) => name.StartsWith("cgdmer_kafka_", StringComparison.Ordinal) || name.StartsWith("cgdmer_hl7_", StringComparison.Ordinal);
 
         var missing = used
-            .Where(kv => !(kv.Key.StartsWith("cgdmer_kafka_", StringComparison.Ordinal) ? kafka : exposed).Has(kv.Key))
+            .Where(kv => !(OfATransport(kv.Key) ? transports : exposed).Has(kv.Key))
             .Select(kv => $"{kv.Key} (in {string.Join(", ", kv.Value.Distinct())})")
             .ToList();
         Assert.True(missing.Count == 0, "not exposed by the service:\n" + string.Join('\n', missing));
