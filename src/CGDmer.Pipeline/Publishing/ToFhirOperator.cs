@@ -12,8 +12,9 @@ public static class ToFhirOperator
     /// <summary>
     /// Maps each window to a <see cref="PublishedWindow"/> with the Observations of <paramref name="factory"/>, the
     /// window's alert events and their FHIR resources (<see cref="ObservationFactory.Alerts"/>). A window that raises a
-    /// clinical alarm also gets the alarm's ECG strip (<see cref="AlarmStrips"/>), which its EKG impression and the
-    /// alarm's onset event reference; the window's <see cref="Inference.AnalyzedWindow.Strip"/> is released here. Records <c>Observations{kind}</c> and the end-to-end latency (from
+    /// clinical alarm also gets the alarm's ECG strip (<see cref="AlarmStrips"/>), which the alarm's onset event
+    /// references and which names the window's EKG impression; the window's <see cref="Inference.AnalyzedWindow.Strip"/>
+    /// is released here. Records <c>Observations{kind}</c> and the end-to-end latency (from
     /// <see cref="Windowing.EcgWindow.CompletedTimestamp"/>) per window; alert events are counted by the interpret stage.
     /// If building the Observations throws, the window is still emitted, with no Observations, its alerts and the
     /// exception type in <see cref="PublishedWindow.Failure"/>: an alert must not be lost because its Observation failed.
@@ -67,9 +68,12 @@ public static class ToFhirOperator
         }
         if (strip is not null)
         {
-            // The EKG impression rests on the strip too; the strip follows the window's other Observations.
+            // The strip names the window's EKG impression (derivedFrom), not the other way round: whether a window raises
+            // an alarm depends on the alert state of the windows before it, which a restart from the last commit does not
+            // restore, so an impression that named its strip could be re-published with other content, and the
+            // at-least-once contract is that a re-published Observation is the same resource.
             foreach (var o in published.Observations)
-                if (o.Kind == CGDmer.Contracts.ObservationIds.Findings) o.Resource.DerivedFrom.Add(new ResourceReference("Observation/" + strip.Id));
+                if (o.Kind == CGDmer.Contracts.ObservationIds.Findings) strip.DerivedFrom.Add(new ResourceReference("Observation/" + o.Id));
             published = published with { Observations = [.. published.Observations, new PublishedObservation(CGDmer.Contracts.ObservationIds.Strip, strip)] };
         }
         if (stripFailure is not null) published = published with { Failure = published.Failure ?? stripFailure };

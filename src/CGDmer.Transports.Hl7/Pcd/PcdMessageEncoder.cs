@@ -64,7 +64,9 @@ public sealed class PcdMessageEncoder
         if (published.Observations.Count == 0) return null;
         var window = published.Window;
         var interpreted = published.Interpreted;
-        string controlId = ControlId("pcd01", published.Observations.Select(o => o.Id));
+        // The window's own Observations only: an alarm's strip depends on alert state that a restart does not restore,
+        // and the PCD-01 of a window must be the same message whenever it is sent.
+        string controlId = ControlId("pcd01", published.Observations.Where(o => o.Kind != ObservationIds.Strip).Select(o => o.Id));
         string observed = Er7.Er7.Timestamp(window.End);
         var message = new Er7MessageBuilder(Header(observed, "R01", "ORU_R01", controlId, Pcd01Profile, Pcd01ProfileOid));
         AddPatient(message, window.PatientId);
@@ -108,7 +110,13 @@ public sealed class PcdMessageEncoder
     {
         ArgumentNullException.ThrowIfNull(alert);
         string observed = Er7.Er7.Timestamp(alert.ObservedAt);
-        string controlId = ControlId("pcd04", [alert.AlertId, alert.Event, observed]);
+        var rate = window?.Observations.FirstOrDefault(o => o.Kind == ObservationIds.HeartRate)?.Resource.Value as Quantity;
+        string? strip = alert.ObservationIds.FirstOrDefault(id => id.StartsWith(ObservationIds.Strip + "-", StringComparison.Ordinal));
+        // Everything the message says, so that the same control id always means the same message: an event re-raised
+        // after a restart with another strip or rate is another message.
+        string controlId = ControlId("pcd04", [alert.AlertId, alert.Event, observed, alert.Kind, alert.Code, alert.Display, alert.Priority,
+                                               alert.PatientId, alert.DeviceId, Er7.Er7.Timestamp(alert.Onset), alert.End is { } e ? Er7.Er7.Timestamp(e) : "",
+                                               rate?.Value is { } v ? Er7.Er7.Number((double)v, 1) : "", strip ?? ""]);
         var message = new Er7MessageBuilder(Header(observed, "R40", "ORU_R40", controlId, Pcd04Profile, Pcd04ProfileOid));
         AddPatient(message, alert.PatientId);
         // OBR-2/3: the alert's identity, the same in its onset, updates and end (ACM's alert instance id).
@@ -121,7 +129,7 @@ public sealed class PcdMessageEncoder
             .Field(11, ResultStatus).Field(14, Er7.Er7.Timestamp(alert.Onset)).Field(18, alert.DeviceId, NullIfEmpty(_options.DeviceIdAuthority));
         message.Add(facet1);
         // Facet 2, the source: the heart rate the window measured when there is one, else the ECG analysis itself.
-        if (window?.Observations.FirstOrDefault(o => o.Kind == ObservationIds.HeartRate)?.Resource.Value is Quantity { Value: { } bpm })
+        if (rate is { Value: { } bpm })
             message.Add(Obx(2, "NM", MdcCode.HeartRate.Cwe(), "1.1.1.1.2", [Er7.Er7.Number((double)bpm, 1)], observed).Field(6, PerMinute).Field(11, ResultStatus));
         else
             message.Add(Obx(2, "CWE", MdcCode.AlertSource.Cwe(), "1.1.1.1.2", MdcCode.EcgVmd.Cwe(), observed).Field(11, ResultStatus));
@@ -131,7 +139,7 @@ public sealed class PcdMessageEncoder
         // The service never silences or pauses an alarm: that is the alarm manager's and the clinician's to do.
         message.Add(Obx(5, "ST", MdcCode.AlarmInactivationState.Cwe(), "1.1.1.1.5", ["enabled"], observed).Field(11, ResultStatus));
         // Facet 6, evidence: a reference pointer (RP) to the alarm's ECG strip, a FHIR Observation, when the onset has one.
-        if (alert.ObservationIds.FirstOrDefault(id => id.StartsWith(ObservationIds.Strip + "-", StringComparison.Ordinal)) is { } strip)
+        if (strip is not null)
             message.Add(Obx(6, "RP", StripCode, "1.1.1.1.6", ["Observation/" + strip, _options.SendingApplication, "AP", "FHIR"], observed).Field(11, ResultStatus));
         return new Hl7Message(controlId, Hl7Message.Pcd04, message.ToString());
     }
