@@ -115,5 +115,14 @@ public class MllpSinkTests
         Assert.Equal(2, sink.Retries);
         Assert.False(sink.Health.IsAnswering);
         Assert.Equal("network", sink.Health.LastProblem);
+
+        // What is queued behind a message that failed for good fails at once, without its own retries.
+        var behind = Messages(3).Skip(1).Take(2).Select(sink.Send).ToList();
+        foreach (var t in behind)
+        {
+            var e = await Assert.ThrowsAsync<Hl7DeliveryException>(() => t.WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Contains("failed an earlier message", e.Message);
+        }
+        Assert.Equal(2, sink.Retries);
     }
 }

@@ -20,7 +20,8 @@ namespace CGDmer.Transports.Hl7.Mllp;
 /// <para><b>Retries.</b> No connection, a connection dropped before the acknowledgement, no acknowledgement within
 /// <see cref="Hl7Options.AckTimeout"/>, or one that is not for the message sent: the connection is closed and the same
 /// message (same bytes, same control id) is sent again on a new one after an exponential back-off with jitter. A
-/// receiver may therefore see a message twice (at least once); MSH-10 lets it drop the copy.</para>
+/// receiver may therefore see a message twice (at least once); MSH-10 lets it drop the copy. Once a message fails after
+/// every retry, the messages queued behind it fail at once: the transport stops at the first failure.</para>
 /// <para><b>Back-pressure.</b> At most <see cref="Hl7Options.MaxInFlight"/> messages are unacknowledged; writing blocks
 /// the caller until one is, so a slow receiver slows the pipeline instead of queuing without bound.</para>
 /// Thread-safe.
@@ -38,6 +39,8 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection _trusted;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _sender;
+    // Set once a message failed after every retry; from then on, queued messages fail at once (read by the sender only).
+    private string? _exhausted;
     private long _pending, _accepted, _failed, _retries;
     private readonly AnsweringTracker _answering;
     private int _disposed;
@@ -122,6 +125,15 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
         {
             await foreach (var pending in _queue.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
+                if (_exhausted is { } cause)
+                {
+                    // The receiver already failed a message for good: the transport stops there (the service exits and
+                    // re-sends from its last commit), so what is queued behind it fails at once instead of retrying each.
+                    Settle(pending, new Hl7DeliveryException(
+                        $"HL7 {pending.Message.Kind} {pending.Message.ControlId} not sent: the receiver failed an earlier message ({cause})",
+                        pending.Message.ControlId, pending.Message.Kind, null, transient: true));
+                    continue;
+                }
                 for (int attempt = 0; ; attempt++)
                 {
                     Hl7Acknowledgement? ack = null;
@@ -161,6 +173,7 @@ public sealed class Hl7MllpSink : IAcknowledgedSink, IDisposable
                     if (connection is not null) { await connection.DisposeAsync().ConfigureAwait(false); connection = null; }
                     if (attempt >= _options.MaxRetries)
                     {
+                        _exhausted = $"{outcome} after {attempt + 1} attempts";
                         Settle(pending, new Hl7DeliveryException(
                             $"HL7 receiver did not acknowledge {pending.Message.Kind} {pending.Message.ControlId} after {attempt + 1} attempts ({outcome}: {problem!.Message})",
                             pending.Message.ControlId, pending.Message.Kind, null, transient: true, problem));
