@@ -1,3 +1,4 @@
+using CGDmer.TestSupport;
 using System.Collections.Concurrent;
 using CGDmer.Contracts.Telemetry.V1;
 using Confluent.Kafka;

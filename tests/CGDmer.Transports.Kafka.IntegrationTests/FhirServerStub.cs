@@ -1,3 +1,4 @@
+using CGDmer.TestSupport;
 using System.Collections.Concurrent;
 using System.Net;
 

@@ -1,3 +1,4 @@
+using CGDmer.TestSupport;
 using System.Net;
 
 namespace CGDmer.Deploy.Tests.Prometheus;
@@ -17,7 +18,7 @@ internal sealed class FhirStub : IDisposable
     {
         for (int attempt = 0; ; attempt++)
         {
-            Port = FreePort.Pick();
+            Port = TestPorts.Free();
             _listener = new HttpListener();
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try

@@ -1,3 +1,4 @@
+using CGDmer.TestSupport;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -28,7 +29,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
     public static async Task<PrometheusServer> StartAsync(string configFile, string dir)
     {
         string binary = PromTools.Find("prometheus");
-        int port = FreePort.Pick();
+        int port = TestPorts.Free();
         var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
         info.ArgumentList.Add($"--config.file={configFile}");
         info.ArgumentList.Add($"--storage.tsdb.path={Path.Combine(dir, "data")}");

@@ -1,3 +1,4 @@
+using CGDmer.TestSupport;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -16,7 +17,7 @@ public sealed class WardServiceFixture : IAsyncLifetime
     private readonly string _out = Directory.CreateTempSubdirectory("cgdmer-deploy-ward-").FullName;
 
     internal FhirStub Fhir { get; } = new();
-    public int MetricsPort { get; } = FreePort.Pick();
+    public int MetricsPort { get; } = TestPorts.Free();
     public string MetricsTarget => $"localhost:{MetricsPort}";
 
     /// <summary>The service's assembly: beside the test assembly (the project reference copies it), else the host's build.</summary>

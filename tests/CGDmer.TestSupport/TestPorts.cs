@@ -2,15 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace CGDmer.Transports.Kafka.IntegrationTests;
+namespace CGDmer.TestSupport;
 
 /// <summary>
-/// Ports for the servers these tests start (the service's metrics, the FHIR stub), picked as start.sh picks the broker's:
+/// Ports for the servers tests start (the service's metrics, FHIR stubs, Prometheus), picked as tests/kafka/start.sh picks the broker's:
 /// below the kernel's ephemeral range. A port-0 pick lies inside that range, where every outgoing connection of the
 /// broker, the service and the parallel unit tests draws its local port, so it could be taken between the pick and
 /// the server's own bind; below the range only another explicit pick can take it.
 /// </summary>
-internal static class TestPorts
+public static class TestPorts
 {
     /// <summary>The first port of the kernel's ephemeral range (ip_local_port_range; Linux's default when unreadable).</summary>
     public static readonly int EphemeralLow = ReadEphemeralLow();
