@@ -12,7 +12,7 @@ namespace CGDmer.Pipeline.Publishing;
 /// window that raised the alarm and, before it, the part of the patient's previous window that precedes it (one hop,
 /// 5 s by default). Code MDC_ECG_ELEC_POTL (131328), components MDC_ECG_ELEC_POTL_&lt;lead&gt; (131328 + the lead's
 /// term code, as in FHIR R4's own ECG example); samples in µV as integers with factor 0.001, so the values are mV, period
-/// in ms. Size: at most leads × (window + hop) samples, 12 × 1500 at the shipped model's 100 Hz.
+/// in ms. Size: at most leads × (window + hop) samples.
 /// </summary>
 /// <remarks>
 /// Keeps the previous window's strip of each patient (one pooled copy per patient, at most <see cref="MaxPatients"/>)
