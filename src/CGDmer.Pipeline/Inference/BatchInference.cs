@@ -145,7 +145,10 @@ public sealed class BatchInference
                 window.Row(rows[j]).CopyTo(ecg.Slice((slot + j) * _samples, _samples));
                 mask[slot + j] = window.LeadMask[rows[j]];
             }
-            _stripOfSlot[slots] = _keepStrips ? SignalStrip.CopyOf(window) : null;
+            // The group's lead set is the window's recorded leads: when all are present (the usual case) the strip shares
+            // the cached lead array and rows; a window with a lead off keeps only its present leads.
+            _stripOfSlot[slots] = !_keepStrips ? null
+                : AllPresent(window, rows) ? SignalStrip.Copy(window, leads, rows) : SignalStrip.CopyOf(window);
             window.ReleaseSignal();
             _windowOfSlot[slots++] = i;
             if (slots == _model.MaxBatchSize) { RunChunk(slots, leads, windows, results); slots = 0; }
@@ -208,6 +211,12 @@ public sealed class BatchInference
         // Analyzable means at least one present lead, so this is empty only for a window built by hand without any;
         // the full layout then gives the model's prior, as before compaction.
         return set != 0 ? set : (1 << _leads) - 1;
+    }
+
+    private static bool AllPresent(EcgWindow window, ReadOnlySpan<int> rows)
+    {
+        foreach (int row in rows) if (window.LeadMask[row] <= 0.5f) return false;
+        return true;
     }
 
     private Lead[] LeadsOf(int set)

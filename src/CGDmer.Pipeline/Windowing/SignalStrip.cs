@@ -25,7 +25,7 @@ public sealed class SignalStrip
     public double SampleRateHz { get; }
     public int SamplesPerLead { get; }
     public DateTimeOffset End => Start + TimeSpan.FromSeconds(SamplesPerLead / SampleRateHz);
-    /// <summary>The leads present in the window, in the window's row order.</summary>
+    /// <summary>The leads present in the window (in the order of the infer stage's lead set, the same for every window with those leads).</summary>
     public IReadOnlyList<Lead> Leads { get; }
     public bool Released => _data is null;
 
@@ -39,19 +39,23 @@ public sealed class SignalStrip
         ArgumentNullException.ThrowIfNull(window);
         if (window.SignalReleased) return null;
         var g = window.Geometry;
-        int present = 0;
-        for (int row = 0; row < g.LeadCount; row++) if (window.LeadMask[row] > 0.5f) present++;
-        if (present == 0) return null;
-        var leads = new Lead[present];
-        var data = ArrayPool<float>.Shared.Rent(present * g.WindowSamples);
-        int k = 0;
+        var leads = new List<Lead>(g.LeadCount);
+        Span<int> rows = stackalloc int[g.LeadCount];
         for (int row = 0; row < g.LeadCount; row++)
-        {
-            if (window.LeadMask[row] <= 0.5f) continue;
-            leads[k] = g.LeadOrder[row];
-            window.Row(row).CopyTo(data.AsSpan(k * g.WindowSamples, g.WindowSamples));
-            k++;
-        }
+            if (window.LeadMask[row] > 0.5f) { rows[leads.Count] = row; leads.Add(g.LeadOrder[row]); }
+        return leads.Count == 0 ? null : Copy(window, [.. leads], rows[..leads.Count]);
+    }
+
+    /// <summary>
+    /// A copy of the rows <paramref name="rows"/> of <paramref name="window"/>, which hold <paramref name="leads"/> (the
+    /// caller's array is kept, not copied: the infer stage passes its cached lead set).
+    /// </summary>
+    internal static SignalStrip Copy(EcgWindow window, Lead[] leads, ReadOnlySpan<int> rows)
+    {
+        var g = window.Geometry;
+        var data = ArrayPool<float>.Shared.Rent(rows.Length * g.WindowSamples);
+        for (int k = 0; k < rows.Length; k++)
+            window.Row(rows[k]).CopyTo(data.AsSpan(k * g.WindowSamples, g.WindowSamples));
         return new SignalStrip(window.Start, g.SampleRateHz, g.WindowSamples, leads, data);
     }
 

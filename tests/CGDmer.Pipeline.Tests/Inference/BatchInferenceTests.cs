@@ -69,6 +69,20 @@ public class BatchInferenceTests
     }
 
     [Fact]
+    public void Kept_strips_hold_the_present_leads_samples_and_not_a_lead_that_is_off()
+    {
+        var model = new FakeFindingsModel(maxBatchSize: 4);
+        MeasuredWindow[] windows = [Window(1, 0, Monitor), Window(1, 1, Monitor, present: [Lead.II])];
+        var output = new BatchInference(model, keepStrips: true).Analyze(new WindowBatch(0, windows, 0));
+        Assert.Equal(Monitor, output[0].Strip!.Leads);
+        Assert.Equal([Lead.II], output[1].Strip!.Leads);
+        Assert.All(output[0].Strip!.Samples(1).ToArray(), v => Assert.Equal(SampleValue(1, 0, SmallGeometry.RowOf(Lead.V1)), v));
+        Assert.All(output[1].Strip!.Samples(0).ToArray(), v => Assert.Equal(SampleValue(1, 1, SmallGeometry.RowOf(Lead.II)), v));
+        Assert.Null(new BatchInference(model).Analyze(new WindowBatch(0, [Window(1, 2, Monitor)], 0))[0].Strip);
+        foreach (var o in output) o.Strip!.Release();
+    }
+
+    [Fact]
     public void A_recorded_lead_that_is_off_stays_in_the_set_masked()
     {
         var model = new FakeFindingsModel(maxBatchSize: 4);
