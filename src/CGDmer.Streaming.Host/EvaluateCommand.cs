@@ -35,7 +35,7 @@ internal static class EvaluateCommand
     private static readonly Option<DirectoryInfo> OutOption = new("--out", "-o") { Description = "Output folder (.qrs files, the replay's NDJSON, ec57.json).", DefaultValueFactory = _ => new DirectoryInfo("runs/evaluate") };
     private static readonly Option<double> LearningOption = new("--learning-seconds") { Description = "Learning period left out of the statistics (EC57: 300 s).", DefaultValueFactory = _ => 300 };
     private static readonly Option<bool> NoAlarmsOption = new("--no-alarms") { Description = "Score beats and heart rate only (no replay through the model)." };
-    private static readonly Option<bool> IecOption = new("--iec") { Description = "Also run the IEC 60601-2-27 heart-rate meter tests on synthesized signals (response, bigeminy, tachycardia, asystole)." };
+    private static readonly Option<bool> IecOption = new("--iec") { Description = "Also run the IEC 60601-2-27 heart-rate meter tests on synthesized signals (response, irregular rhythms, tall T waves, tachycardia, asystole)." };
 
     public static Command Create()
     {
@@ -177,7 +177,7 @@ internal static class EvaluateCommand
     {
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine("IEC 60601-2-27 heart-rate meter (synthesized lead II; streaming detector, 8-interval trimmed mean)");
+        sb.AppendLine("IEC 60601-2-27 heart-rate meter (synthesized and idealised test signals; streaming detector, 8-interval trimmed mean)");
         foreach (var r in results)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Test,-46} {(r.Value is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "never"),7} {r.Unit,-5} {(r.Passed ? "pass" : "FAIL"),-5} {r.Requirement}"));

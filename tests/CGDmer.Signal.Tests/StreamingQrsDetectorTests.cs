@@ -46,6 +46,33 @@ public class StreamingQrsDetectorTests(ITestOutputHelper output)
         return BeatComparison.Compare(r, d, (long)Math.Round(0.150 * fs));
     }
 
+    /// <summary>Idealised complexes at 80 /min: a 1 mV, 100 ms triangular QRS and a 180 ms half-sine T ending 350 ms after QRS onset.</summary>
+    private static float[] TallT(double fs, double tMv, double seconds, out int complexes)
+    {
+        var x = new float[(int)(seconds * fs)];
+        complexes = 0;
+        for (double onset = 0.5; (onset + 0.35) * fs < x.Length; onset += 0.75, complexes++)
+            for (int i = (int)Math.Ceiling(onset * fs); i <= (onset + 0.35) * fs; i++)
+            {
+                double t = i / fs - onset;
+                if (t <= 0.1) x[i] += (float)(1 - Math.Abs(t / 0.05 - 1));
+                if (t >= 0.17) x[i] += (float)(tMv * Math.Sin(Math.PI * (t - 0.17) / 0.18));
+            }
+        return x;
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(1.2)]
+    public void A_T_wave_as_tall_as_the_QRS_is_not_counted_as_a_beat(double tMv)
+    {
+        // IEC 60601-2-27's tall-T test: a heart-rate meter should reject T waves up to at least 1.2 mV beside a 1 mV QRS.
+        var x = TallT(500, tMv, 30, out int complexes);
+        var beats = Detect(x, 500);
+        Assert.Equal(complexes, beats.Count);
+        Assert.All(beats.Zip(beats.Skip(1)), p => Assert.InRange((p.Second - p.First) / 500.0, 0.74, 0.76));
+    }
+
     [Fact]
     public void Finds_the_annotated_beats_of_record_201_causally()
     {

@@ -13,9 +13,11 @@ public sealed record HeartRateMeterResult(string Test, string Requirement, doubl
 /// The heart-rate meter's performance on the clause's kinds of test signal, made by the project's synthesizer (lead II,
 /// 500 Hz, no noise): heart-rate response to a step from 80 to 120 and from 80 to 40 /min, the rate shown for ventricular
 /// bigeminy, the time until a tachycardia at half, normal and double amplitude takes the rate above the alarm limit,
-/// and the time until asystole blanks the rate. The meter is <see cref="StreamingQrsDetector"/> fed 1 s at a time with
-/// <see cref="BeatToBeatHeartRate"/>, read every 0.1 s. The clause's own test waveforms (its annex figures) and its
-/// tall-T-wave test are not reproduced: the synthesizer has no control of the T-wave amplitude.
+/// and the time until asystole blanks the rate. The irregular rhythms (the clause's ventricular bigeminy, slow and rapid
+/// alternating bigeminy, bidirectional systoles) and the tall-T-wave rejection use idealised complexes
+/// (<see cref="TestComplexSignal"/>), as ECG test systems make them; their intervals are this project's reconstruction,
+/// not the annex figures sample for sample. The meter is <see cref="StreamingQrsDetector"/> fed 0.1 s at a time with
+/// <see cref="BeatToBeatHeartRate"/>, read every 0.1 s.
 /// </summary>
 public static class HeartRateMeterSuite
 {
@@ -24,6 +26,8 @@ public static class HeartRateMeterSuite
     public const double SettledWithinBpm = 5;
     /// <summary>High heart-rate alarm limit of the tachycardia tests (/min), a common monitor default.</summary>
     public const double HighRateLimit = 120;
+    /// <summary>The smallest T wave a heart-rate meter should reject beside a 1 mV QRS (ANSI/AAMI EC13's recommended minimum, which monitor manuals disclose against).</summary>
+    public const double TallTRequiredMv = 1.2;
 
     public static IReadOnlyList<HeartRateMeterResult> Run(int seed = 1)
     {
@@ -33,6 +37,8 @@ public static class HeartRateMeterSuite
             Response("response 80 → 40 /min", 80, 40, seed + 1),
             Bigeminy(seed + 2),
         };
+        results.AddRange(IrregularRhythms());
+        results.Add(TallTWaveRejection());
         foreach (var scale in new[] { 0.5, 1.0, 2.0 }) results.Add(Tachycardia(scale, seed + 3));
         results.Add(Asystole(seed + 4));
         return results;
@@ -98,7 +104,55 @@ public static class HeartRateMeterSuite
         var shown = Meter(ecg.Lead(Lead.II), Fs)[^1].Bpm;
         double? error = shown is { } b ? Math.Abs(b - truth) : null;
         const double tolerance = 5;
-        return new HeartRateMeterResult($"ventricular bigeminy (mean rate {truth:F0} /min)", $"rate shown after 20 s within ±{tolerance} /min of the mean rate", error, "/min", tolerance, error <= tolerance);
+        return new HeartRateMeterResult($"physiological bigeminy, lead II (mean rate {truth:F0} /min)", $"rate shown after 20 s within ±{tolerance} /min of the mean rate", error, "/min", tolerance, error <= tolerance);
+    }
+
+    /// <summary>
+    /// The clause's irregular rhythms (b) 4)): the rate shown after 20 s, against the mean rate of every QRS in the signal,
+    /// within the tolerance monitors disclose (±1 /min; ±2 for bidirectional systoles). The clause asks for the rate to be
+    /// disclosed; these tolerances are the ones the issue and monitor manuals state. A premature ventricular complex
+    /// here is wide (160 ms), inverted and larger than the normal one, with a discordant T wave.
+    /// </summary>
+    public static IEnumerable<HeartRateMeterResult> IrregularRhythms()
+    {
+        var normal = TestComplex.Normal();
+        var pvc = new TestComplex(-1.5, 0.160, 0.5, 0.20, 0.45);
+        yield return IrregularRhythm("3a ventricular bigeminy", [(normal, 0.50), (pvc, 1.00)], 1);
+        yield return IrregularRhythm("3b slow alternating ventricular bigeminy", [(normal, 0.75), (pvc, 1.25)], 1);
+        yield return IrregularRhythm("3c rapid alternating ventricular bigeminy", [(normal, 0.40), (pvc, 0.60)], 1);
+        var up = new TestComplex(1.0, 0.120, 0.3);
+        yield return IrregularRhythm("3d bidirectional systoles", [(up, 2.0 / 3), (up with { QrsMv = -1.0, TMv = -0.3 }, 2.0 / 3)], 2);
+    }
+
+    private static HeartRateMeterResult IrregularRhythm(string name, (TestComplex, double)[] pattern, double tolerance)
+    {
+        const double seconds = 30;
+        var (lead, _) = TestComplexSignal.Build(Fs, seconds, pattern);
+        double truth = 60.0 * pattern.Length / pattern.Sum(c => c.Item2);   // every QRS counted
+        var shown = Meter(lead, Fs).Where(r => r.Seconds >= 20).Select(r => r.Bpm).ToList();
+        // The worst reading from 20 s of stabilisation to the end of the signal.
+        double? error = shown.Count == 0 || shown.Any(b => b is null) ? null : shown.Max(b => Math.Abs(b!.Value - truth));
+        return new HeartRateMeterResult($"{name} ({truth:F0} /min)", $"rate shown from 20 s on within ±{tolerance} /min of the mean rate", error, "/min", tolerance, error <= tolerance);
+    }
+
+    /// <summary>
+    /// Tall-T-wave rejection (b) 2)): a 1 mV, 100 ms QRS at 80 /min with a T wave of 180 ms ending 350 ms after QRS onset,
+    /// the T wave raised in 0.1 mV steps. The figure is the largest T wave up to which every step still shows 80 /min
+    /// (within ±<see cref="SettledWithinBpm"/>) after 20 s, i.e. the T wave is not counted as a beat.
+    /// </summary>
+    public static HeartRateMeterResult TallTWaveRejection()
+    {
+        double? rejectedUpTo = null;
+        for (int step = 1; step <= 25; step++)
+        {
+            double t = step / 10.0;
+            var (lead, _) = TestComplexSignal.Build(Fs, 30, [(TestComplex.Normal(t), 0.75)]);
+            var shown = Meter(lead, Fs).Where(r => r.Seconds >= 20).Select(r => r.Bpm).ToList();
+            if (shown.Any(b => b is not { } v || Math.Abs(v - 80) > SettledWithinBpm)) break;
+            rejectedUpTo = t;
+        }
+        return new HeartRateMeterResult("tall T wave rejected (1 mV QRS)", $"T waves up to ≥ {TallTRequiredMv} mV not counted (rate 80 /min shown)",
+                                        rejectedUpTo, "mV", TallTRequiredMv, rejectedUpTo >= TallTRequiredMv);
     }
 
     private static HeartRateMeterResult Tachycardia(double scale, int seed)

@@ -29,6 +29,12 @@ public sealed class StreamingQrsDetector
     private const int RrHistory = 8;
     private const double Refractory = 0.200, IntegrationWindow = 0.150, TWaveWindow = 0.360, SearchBackFactor = 1.66;
     private const double ThresholdFraction = 0.25, SearchBackThresholdFraction = 0.5;
+    /// <summary>
+    /// A peak within <see cref="TWaveWindow"/> of the last beat whose steepest band-passed slope is below this fraction of
+    /// that beat's is a T wave. Pan &amp; Tompkins used one half, which counts a 1 mV T wave beside a 1 mV QRS as a beat;
+    /// three quarters rejects T waves up to 1.4 mV (IEC 60601-2-27's tall-T test, EC13's recommended minimum 1.2 mV).
+    /// </summary>
+    private const double TWaveSlopeRatio = 0.75;
 
     /// <summary>The signal and noise levels are learnt from this much signal before the first decision.</summary>
     public const double LearningSeconds = 2;
@@ -203,7 +209,7 @@ public sealed class StreamingQrsDetector
         if (v > threshold)
         {
             double slope = Slope(p);
-            if (_lastBeat != long.MinValue && p - _lastBeat < _tWindow && slope < 0.5 * _lastSlope)
+            if (_lastBeat != long.MinValue && p - _lastBeat < _tWindow && slope < TWaveSlopeRatio * _lastSlope)
             {
                 _npki = 0.125 * v + 0.875 * _npki;   // a T wave
                 return;
@@ -229,7 +235,7 @@ public sealed class StreamingQrsDetector
             {
                 var (index, value) = _noise[c];
                 if (index - _lastBeat >= _refractory && value > bestValue
-                    && (index - _lastBeat >= _tWindow || Slope(index) >= 0.5 * _lastSlope))   // not a T wave
+                    && (index - _lastBeat >= _tWindow || Slope(index) >= TWaveSlopeRatio * _lastSlope))   // not a T wave
                 { best = c; bestValue = value; }
             }
             if (best < 0) { _noise.Clear(); return; }
