@@ -31,7 +31,8 @@ public sealed record EcgPipelineComponents(
     PipelineMetrics? Metrics = null,
     int SignalLanes = 1,
     bool PublishOnOwnThread = false,
-    int SignalLaneNice = 0)
+    int SignalLaneNice = 0,
+    IAlertCheckpointSource? AlertCheckpoints = null)
 {
     public WindowGeometry Geometry => Model.Geometry;
 }
@@ -118,7 +119,7 @@ public static class EcgPipeline
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's
                 // work follow on their own thread (pays where there are cores to spare: PipelineOptions.PublishThread).
                 .Let(analyzed => c.PublishOnOwnThread ? analyzed.OnDedicatedThread(PublishQueueCapacity, "cgdmer-publish") : analyzed)
-                .Interpret(c.Interpreter, metrics)
+                .Interpret(c.Interpreter, metrics, c.AlertCheckpoints)
                 .ToFhir(c.Observations, metrics)
                 .Select(PipelineOutput.Of)
                 .Finally(settled.OnCompleted);

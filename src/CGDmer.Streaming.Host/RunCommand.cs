@@ -4,6 +4,7 @@ using System.Net;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using CGDmer.Pipeline;
+using CGDmer.Pipeline.Interpretation;
 using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Publishing;
 using CGDmer.Signal.Synthesis;
@@ -120,7 +121,9 @@ internal sealed class KafkaStreamingService(
     protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         var model = services.GetRequiredService<IFindingsModel>();
-        var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
+        // Alert state survives restarts and rebalances: the runner reads it into this store, the alert tracker takes it.
+        var alertState = new AlertCheckpointStore();
+        var components = ServiceComposition.Components(services, TaskPoolScheduler.Default) with { AlertCheckpoints = alertState };
         var transportMetrics = new KafkaTransportMetrics(Prometheus.Metrics.DefaultRegistry);
         var options = kafkaOptions.Value;
         using var fhir = await StartFhirSink(model, stoppingToken).ConfigureAwait(false);
@@ -128,7 +131,7 @@ internal sealed class KafkaStreamingService(
         using var hl7Lifetime = hl7 as IDisposable;
         if (hl7 is not null) Log.AlsoToHl7(services.GetRequiredService<IOptions<Hl7Options>>().Value.DescribeTarget());
         using var runner = new KafkaStreamingRunner(options, segments => EcgPipeline.Run(segments, () => DateTimeOffset.UtcNow, components),
-                                                    transportMetrics, loggers, AcknowledgedSinks.Combine(fhir, hl7));
+                                                    transportMetrics, loggers, AcknowledgedSinks.Combine(fhir, hl7), alertState);
         runner.Start();
         Log.ReadingKafka(
             model.Metadata.ModelName, model.Metadata.ModelVersion, options.Topics.Segments, options.GroupId);

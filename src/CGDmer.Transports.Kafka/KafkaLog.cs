@@ -74,4 +74,10 @@ internal static partial class KafkaLog
 
     [LoggerMessage(EventId = 2046, Level = LogLevel.Critical, Message = "Publishing an output failed: {Error}")]
     public static partial void PublishingFailed(this ILogger logger, string error);
+
+    [LoggerMessage(EventId = 2047, Level = LogLevel.Information, Message = "Alert state of {Patients} patients read (unreadable values skipped: {Unreadable}; read to the end: {Complete})")]
+    public static partial void AlertStateLoaded(this ILogger logger, int patients, int unreadable, bool complete);
+
+    [LoggerMessage(EventId = 2048, Level = LogLevel.Error, Message = "The alert-state topic could not be read ({Error}): alerts that were active start over")]
+    public static partial void AlertStateNotLoaded(this ILogger logger, string error);
 }

@@ -14,6 +14,11 @@ public sealed class KafkaTopicOptions
     public string Alerts { get; set; } = "ecg.alerts.v1";
     /// <summary>Rejected and unreadable segments with their reason and source position (keyed by device id).</summary>
     public string DeadLetter { get; set; } = "ecg.segments.dead-letter.v1";
+    /// <summary>
+    /// Each patient's alert state after its last acknowledged change (<c>AlertCheckpoint</c> JSON, keyed by patient id;
+    /// an empty value when none is held). Create it compacted: only the latest value per patient matters.
+    /// </summary>
+    public string AlertState { get; set; } = "ecg.alert-state.v1";
 }
 
 /// <summary>
@@ -110,6 +115,7 @@ public sealed class KafkaOptions
             ("Topics:" + nameof(KafkaTopicOptions.Observations), Topics.Observations),
             ("Topics:" + nameof(KafkaTopicOptions.Alerts), Topics.Alerts),
             ("Topics:" + nameof(KafkaTopicOptions.DeadLetter), Topics.DeadLetter),
+            ("Topics:" + nameof(KafkaTopicOptions.AlertState), Topics.AlertState),
         };
         foreach (var (name, value) in topics)
             if (TopicNameError(value) is { } error) throw Invalid(name, error);

@@ -125,6 +125,20 @@ public sealed class KafkaPipelineSink : IPipelineSink
         return pending.Seal();
     }
 
+    /// <summary>
+    /// Stores a patient's alert checkpoint (keyed by patient id) or, for a patient that holds no alert state any more, an
+    /// empty value (a tombstone in a compacted topic).
+    /// </summary>
+    public Task<DeliveryOutcome> WriteAlertCheckpoint(AlertCheckpointUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var pending = new PendingOutput(this);
+        Produce(pending, _options.Topics.AlertState, update.PatientId,
+                () => update.Checkpoint is { } c ? AlertCheckpointJson.Serialize(c) : null);
+        return pending.Seal();
+    }
+
     /// <summary>Publishes the dead letter of a message that could not be read as a segment (no device known: no key).</summary>
     public Task<DeliveryOutcome> WriteUnreadable(ConsumedSegment consumed, DateTimeOffset receivedAt)
     {
@@ -167,9 +181,9 @@ public sealed class KafkaPipelineSink : IPipelineSink
         _failures.Dispose();
     }
 
-    private void Produce(PendingOutput pending, string topic, string? key, Func<byte[]> value)
+    private void Produce(PendingOutput pending, string topic, string? key, Func<byte[]?> value)
     {
-        byte[] bytes;
+        byte[]? bytes;
         try { bytes = value(); }
         catch (Exception e)
         {
@@ -180,7 +194,7 @@ public sealed class KafkaPipelineSink : IPipelineSink
             return;
         }
         pending.Expect();
-        var message = new Message<string?, byte[]> { Key = key, Value = bytes };
+        var message = new Message<string?, byte[]> { Key = key, Value = bytes! };   // null: a tombstone
         var deadline = DateTime.UtcNow + _options.FlushTimeout;
         while (true)
         {

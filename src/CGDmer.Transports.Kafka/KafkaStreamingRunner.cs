@@ -1,6 +1,8 @@
 using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
 using CGDmer.Pipeline;
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Pipeline.Publishing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -24,6 +26,13 @@ namespace CGDmer.Transports.Kafka;
 /// <see cref="Completion"/> faults, nothing after it is committed, and a restart reads it again.</para>
 /// <para><b>A second acknowledged sink</b> (optional, e.g. a FHIR server): a published window counts as delivered only
 /// when Kafka and that sink both acknowledged it, and a refusal there is fatal in the same way.</para>
+/// <para><b>Alert state</b> (optional, <see cref="AlertCheckpoints"/>): when a window changes a patient's alert state, the
+/// new state is stored in the alert-state topic once that window and every earlier window of the patient were
+/// acknowledged, and the window's inputs are settled only after that. Whenever partitions are assigned, the topic is read
+/// into <see cref="AlertCheckpoints"/>, where the pipeline's alert tracker takes each patient's state, and a window read
+/// again that is not later than its patient's stored state was delivered already: it is settled without being published
+/// again. So a restart or a rebalance neither leaves an alarm that never ends nor raises a second one for the same
+/// episode.</para>
 /// </remarks>
 public sealed class KafkaStreamingRunner : IDisposable
 {
@@ -39,15 +48,25 @@ public sealed class KafkaStreamingRunner : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SourcePartition> _partitionOfPatient = new(StringComparer.Ordinal);
     private readonly HashSet<SourcePartition> _notOwned = [];
     private const int MaxTrackedPatients = 100_000;
+    // Per patient, the delivery of its latest window (and, chained, of every earlier one): a checkpoint is stored only
+    // after it, and the next checkpoint only after the previous one. Entries leave when their chain completes.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _patientDeliveries = new(StringComparer.Ordinal);
     private int _started, _stopping;
+
+    /// <summary>How long the alert-state topic may take to read when partitions are assigned.</summary>
+    public static readonly TimeSpan AlertStateLoadTimeout = TimeSpan.FromSeconds(30);
 
     /// <param name="pipeline">Composes the pipeline over the segments (e.g. <c>s => EcgPipeline.Run(s, clock, components)</c>).</param>
     /// <param name="alsoPublish">A second sink every output is also written to (the runner does not own it); its
     /// acknowledgement is waited for like Kafka's before the inputs are committed.</param>
+    /// <param name="alertCheckpoints">Where the alert state read from the alert-state topic goes; the pipeline's
+    /// tracker must take it from the same store (<c>EcgPipelineComponents.AlertCheckpoints</c>). Null: alert state is
+    /// neither stored nor restored.</param>
     public KafkaStreamingRunner(KafkaOptions options, Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> pipeline,
                                 KafkaTransportMetrics? metrics = null, ILoggerFactory? loggers = null,
-                                IAcknowledgedSink? alsoPublish = null)
+                                IAcknowledgedSink? alsoPublish = null, AlertCheckpointStore? alertCheckpoints = null)
     {
+        AlertCheckpoints = alertCheckpoints;
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validate();
         _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
@@ -77,6 +96,8 @@ public sealed class KafkaStreamingRunner : IDisposable
     }
 
     public KafkaSegmentSource Source { get; }
+    /// <summary>The alert state read at the last assignment, or null when the runner keeps none.</summary>
+    public AlertCheckpointStore? AlertCheckpoints { get; }
     public KafkaPipelineSink Sink { get; }
     public InputLedger Ledger { get; }
 
@@ -155,10 +176,29 @@ public sealed class KafkaStreamingRunner : IDisposable
         }
         switch (e.Change)
         {
+            case PartitionChange.Assigned: LoadAlertState(); break;
             case PartitionChange.Revoked: Ledger.Revoke(e.Partitions); break;
             case PartitionChange.Lost: Ledger.Lose(e.Partitions); break;
         }
         _metrics?.Rebalances.WithLabels(e.Change.ToString().ToLowerInvariant()).Inc();
+    }
+
+    // On the consume thread, before the assigned partitions' first segment: their patients' alerts go on from here.
+    private void LoadAlertState()
+    {
+        if (AlertCheckpoints is null) return;
+        try
+        {
+            var loaded = AlertCheckpointLoader.Load(_options, AlertStateLoadTimeout, out int unreadable, out bool complete, _log);
+            AlertCheckpoints.Load(loaded);
+            _log.AlertStateLoaded(loaded.Count, unreadable, complete);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // On the consume thread: nothing may escape. Without the state the service still analyses and alarms; alerts
+            // that were active start over.
+            _log.AlertStateNotLoaded(e is Confluent.Kafka.KafkaException k ? k.Error.Code.ToString() : e.GetType().Name);
+        }
     }
 
     private bool Owned(string patientId)
@@ -179,12 +219,21 @@ public sealed class KafkaStreamingRunner : IDisposable
                 Ledger.Track(output, null);
                 return;
             }
+            if (output.Published is { } again && AlertCheckpoints?.DeliveredThrough(again.PatientId) is { } through
+                && again.Window.Start <= through)
+            {
+                // Read again after a restart, and acknowledged before the patient's alert state was stored: delivered.
+                _metrics?.AlreadyDelivered.Inc();
+                Ledger.Track(output, Task.CompletedTask);
+                return;
+            }
             Task? delivery = null;
             if (!output.IsSettlementOnly)
             {
                 SourcePosition? position = output.Rejected is { } r ? Ledger.PositionOf(r.InputOrdinal) : null;
                 delivery = Sink.Write(output, Source.Now, position).AsAcknowledgement();
                 if (_alsoPublish is not null) delivery = Acknowledgements.Both(delivery, _alsoPublish.Write(output));
+                if (AlertCheckpoints is not null && output.Published is { } published) delivery = AfterEarlierWindows(published, delivery);
             }
             Ledger.Track(output, delivery);
             if (output.Closed is { } closed) _partitionOfPatient.TryRemove(closed.PatientId, out _);
@@ -195,6 +244,21 @@ public sealed class KafkaStreamingRunner : IDisposable
             _log.PublishingFailed(e.GetType().Name);
             _completion.TrySetException(e);
         }
+    }
+    // The window's delivery joined to its patient's earlier ones, then its alert checkpoint (if it changed one) stored:
+    // what the ledger waits for before settling the window's inputs.
+    private Task AfterEarlierWindows(PublishedWindow window, Task delivery)
+    {
+        string patient = window.PatientId;
+        var earlier = _patientDeliveries.TryGetValue(patient, out var previous) ? previous : null;
+        var all = earlier is null || earlier.IsCompletedSuccessfully ? delivery : Task.WhenAll(earlier, delivery);
+        if (window.Interpreted.Checkpoint is { } update)
+            all = all.ContinueWith(t => t.IsCompletedSuccessfully ? Sink.WriteAlertCheckpoint(update).AsAcknowledgement() : t,
+                                   CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+        _patientDeliveries[patient] = all;
+        _ = all.ContinueWith(t => _patientDeliveries.TryRemove(new KeyValuePair<string, Task>(patient, t)),
+                             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return all;
     }
 }
 

@@ -21,6 +21,7 @@ public sealed class KafkaTransportMetrics
         Unreadable = f.CreateCounter("cgdmer_kafka_unreadable_messages_total", "Segment messages that could not be read, by reason (dead-lettered).", "reason");
         DroppedNotOwned = f.CreateCounter("cgdmer_kafka_windows_not_owned_total", "Windows of patients whose partition moved to another instance, dropped (the new owner publishes them).");
         Rebalances = f.CreateCounter("cgdmer_kafka_partition_changes_total", "Partition assignments, revocations and losses.", "change");
+        AlreadyDelivered = f.CreateCounter("cgdmer_kafka_windows_already_delivered_total", "Windows read again after a restart or rebalance that were acknowledged before their patient's stored alert state, settled without publishing them again.");
     }
 
     public Gauge ConsumerLag { get; }
@@ -33,6 +34,7 @@ public sealed class KafkaTransportMetrics
     public Counter Unreadable { get; }
     public Counter Rebalances { get; }
     public Counter DroppedNotOwned { get; }
+    public Counter AlreadyDelivered { get; }
 
     private long _consumerErrors, _producerErrors;
     private readonly HashSet<string> _lagLabels = [];

@@ -3,6 +3,7 @@ using System.Reactive.Linq;
 using CGDmer.Contracts.Telemetry.V1;
 using CGDmer.Pipeline;
 using CGDmer.Pipeline.Inference;
+using CGDmer.Pipeline.Interpretation;
 using CGDmer.Transports.Replay;
 using Confluent.Kafka;
 using Google.Protobuf;
@@ -23,8 +24,8 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
 
     public void Dispose() => _model.Dispose();
 
-    private Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> Pipeline(Action? onInput = null) => segments =>
-        EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, TestData.Components(_model));
+    private Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> Pipeline(Action? onInput = null, AlertCheckpointStore? alertState = null) => segments =>
+        EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, TestData.Components(_model) with { AlertCheckpoints = alertState });
 
     private static List<EcgSegment> Ward(DateTimeOffset start, int seconds)
     {
@@ -115,6 +116,82 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
         Assert.All(all.GroupBy(json => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("id").GetString()),
                    g => Assert.Single(g.Distinct()));
     }
+
+    /// <summary>Runs until every segment given was read and nothing more came out for two seconds.</summary>
+    private static async Task UntilQuietAsync(KafkaStreamingRunner runner, Func<int> inputs, int expected, string what)
+    {
+        long lastProduced = -1;
+        var quietSince = DateTime.UtcNow;
+        await UntilAsync(() =>
+        {
+            long produced = runner.Sink.Produced;
+            if (produced != lastProduced || runner.Sink.Pending > 0 || runner.Ledger.PendingDeliveries > 0) { lastProduced = produced; quietSince = DateTime.UtcNow; }
+            return produced > 0 && inputs() >= expected && DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(2);
+        }, TimeSpan.FromSeconds(60), what);
+    }
+
+    [Fact]
+    public async Task An_alarm_goes_on_across_a_restart_without_a_second_onset_and_windows_delivered_before_are_not_published_again()
+    {
+        var options = _cluster.Options();
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-3);
+        // Record 201 opens in atrial fibrillation: each patient's AF alarm starts about 20 s in and stays on.
+        var segments = Ward(start, 80);
+        int firstPart = 3 * 45;
+        using (var producer = TestData.Producer(_cluster.BootstrapServers))
+            foreach (var s in segments.Take(firstPart)) TestData.ProduceSync(producer, options.Topics.Segments, s.PatientId, s.ToByteArray());
+
+        int firstInputs = 0;
+        var firstState = new AlertCheckpointStore();
+        var first = new KafkaStreamingRunner(options, Pipeline(() => Interlocked.Increment(ref firstInputs), firstState), alertCheckpoints: firstState);
+        first.Start();
+        await UntilQuietAsync(first, () => Volatile.Read(ref firstInputs), firstPart, "the first run to read and publish");
+        await first.StopAsync(TimeSpan.FromSeconds(20));
+        var onsetsBefore = Alerts(options).Where(a => a.Event == "onset" && a.Code == "atrial_fibrillation").ToList();
+        Assert.Equal(3, onsetsBefore.Select(a => a.PatientId).Distinct().Count());
+
+        // The monitors go on sending; a new instance of the same group takes over from the committed watermark, in the
+        // middle of every patient's alarm.
+        using (var producer = TestData.Producer(_cluster.BootstrapServers))
+            foreach (var s in segments.Skip(firstPart)) TestData.ProduceSync(producer, options.Topics.Segments, s.PatientId, s.ToByteArray());
+        int secondInputs = 0;
+        var secondState = new AlertCheckpointStore();
+        using (var second = new KafkaStreamingRunner(options, Pipeline(() => Interlocked.Increment(ref secondInputs), secondState), alertCheckpoints: secondState))
+        {
+            second.Start();
+            await UntilQuietAsync(second, () => Volatile.Read(ref secondInputs), segments.Count - firstPart, "the second run to read and publish");
+            Assert.Equal(3, secondState.Count);                          // every patient's alarm state was read back
+            await second.StopAsync(TimeSpan.FromSeconds(20));
+        }
+        var alerts = Alerts(options).Where(a => a.Code == "atrial_fibrillation").ToList();
+        // Still one alarm per patient: the new instance did not raise a second one for the same episode, and what it says
+        // of the alarm (updates, an end) carries the alarm's id.
+        Assert.Equal(onsetsBefore.Select(a => a.AlertId).Order(), alerts.Where(a => a.Event == "onset").Select(a => a.AlertId).Distinct().Order());
+        Assert.All(alerts, a => Assert.Contains(a.AlertId, onsetsBefore.Select(o => o.AlertId)));
+
+        // A third instance as after a crash before anything was committed: a new group reads every segment again, so the
+        // windows published before come out again; those acknowledged before their patient's stored state are not
+        // published again, and what is published twice is the same, to the byte.
+        options.GroupId = "restarted-" + options.GroupId;
+        int thirdInputs = 0;
+        var thirdState = new AlertCheckpointStore();
+        var metrics = new KafkaTransportMetrics(new Prometheus.CollectorRegistry());
+        using (var third = new KafkaStreamingRunner(options, Pipeline(() => Interlocked.Increment(ref thirdInputs), thirdState), metrics, alertCheckpoints: thirdState))
+        {
+            third.Start();
+            await UntilQuietAsync(third, () => Volatile.Read(ref thirdInputs), segments.Count, "the third run to read and publish");
+            Assert.True(metrics.AlreadyDelivered.Value > 0, "windows read again were delivered before, and not published again");
+            await third.StopAsync(TimeSpan.FromSeconds(20));
+        }
+        Assert.Equal(onsetsBefore.Select(a => a.AlertId).Order(),
+                     Alerts(options).Where(a => a.Code == "atrial_fibrillation" && a.Event == "onset").Select(a => a.AlertId).Distinct().Order());
+        Assert.All(ReadAvailable(options.Topics.Observations).GroupBy(json => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("id").GetString()),
+                   g => Assert.Single(g.Distinct()));
+    }
+
+    private List<CGDmer.Pipeline.Interpretation.AlertEvent> Alerts(KafkaOptions options) =>
+        [.. ReadAvailable(options.Topics.Alerts).Select(CGDmer.Pipeline.Interpretation.AlertEventJson.Deserialize)];
 
     /// <summary>Every message of <paramref name="topic"/> so far (until a second passes without one).</summary>
     private List<string> ReadAvailable(string topic)

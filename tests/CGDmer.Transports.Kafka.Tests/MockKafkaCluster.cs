@@ -42,6 +42,7 @@ public sealed class MockKafkaCluster : IDisposable
                 Observations = $"observations-{run}",
                 Alerts = $"alerts-{run}",
                 DeadLetter = $"dead-letter-{run}",
+                AlertState = $"alert-state-{run}",
             },
             CommitInterval = TimeSpan.FromMilliseconds(200),
             // The mock keeps a member that left (LeaveGroup answered) until its session times out, so a member that

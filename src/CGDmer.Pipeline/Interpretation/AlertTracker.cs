@@ -33,6 +33,11 @@ namespace CGDmer.Pipeline.Interpretation;
 /// carry the sinus rhythm probability, the model's part in that finding.</para>
 /// <para><b>Memory.</b> State is held only for codes that are pending, active or refractory, and a patient without any
 /// is forgotten; <see cref="DropPatient"/> forgets one explicitly. Not thread-safe: one instance per stream.</para>
+/// <para><b>Checkpoints.</b> Given an <see cref="IAlertCheckpointSource"/>, the tracker reports each window's change of a
+/// patient's state (<see cref="Track(AnalyzedWindow, WindowAssessment, out AlertCheckpointUpdate?)"/>; only a change of
+/// the alert codes counts, not of the last window's time or probability) and, when it first sees a patient after the
+/// source was loaded, takes that patient's stored checkpoint if it is later than what it holds: after a restart or a
+/// rebalance the patient's alerts go on where the acknowledged outputs left them.</para>
 /// </remarks>
 public sealed class AlertTracker
 {
@@ -44,11 +49,17 @@ public sealed class AlertTracker
     private readonly string _modelVersion;
     private readonly LabelPolicy[] _alerting;          // clinical labels with a priority, model order
     private readonly Dictionary<string, PatientState> _patients = new(StringComparer.Ordinal);
+    private readonly IAlertCheckpointSource? _checkpoints;
+    // The last window of a patient whose state was cleared: a stored checkpoint older than that is stale (its tombstone
+    // may not have been stored yet when the checkpoints were loaded). Bounded like the window stage's patients.
+    private readonly Dictionary<string, DateTimeOffset> _clearedAt = new(StringComparer.Ordinal);
+    private const int MaxClearedPatients = 100_000;
 
-    public AlertTracker(Interpreter interpreter)
+    public AlertTracker(Interpreter interpreter, IAlertCheckpointSource? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(interpreter);
         _interpreter = interpreter;
+        _checkpoints = checkpoints;
         _o = interpreter.Options;
         _modelName = interpreter.Metadata.ModelName;
         _modelVersion = interpreter.Metadata.ModelVersion;
@@ -80,15 +91,32 @@ public sealed class AlertTracker
     /// Advances the patient's alert states by one window and returns the events it caused (technical codes first, then
     /// clinical ones in model order; at most one event per code).
     /// </summary>
-    public IReadOnlyList<AlertEvent> Track(AnalyzedWindow analyzed, WindowAssessment assessment)
+    public IReadOnlyList<AlertEvent> Track(AnalyzedWindow analyzed, WindowAssessment assessment) => Track(analyzed, assessment, out _);
+
+    /// <summary>
+    /// As <see cref="Track(AnalyzedWindow, WindowAssessment)"/>; with a checkpoint source, <paramref name="update"/> is the
+    /// patient's changed state after this window (null checkpoint: the patient holds none any more), or null when the
+    /// window changed nothing a checkpoint holds.
+    /// </summary>
+    public IReadOnlyList<AlertEvent> Track(AnalyzedWindow analyzed, WindowAssessment assessment, out AlertCheckpointUpdate? update)
     {
         ArgumentNullException.ThrowIfNull(analyzed);
         ArgumentNullException.ThrowIfNull(assessment);
+        update = null;
         var w = analyzed.Window;
         _patients.TryGetValue(w.PatientId, out var ps);
+        bool restored = false;
+        if (_checkpoints?.Take(w.PatientId) is { } stored && IsNewer(stored, ps))
+        {
+            ps = Restore(stored);
+            restored = true;
+            if (ps.Codes.Count > 0) _patients[w.PatientId] = ps;
+            else { _patients.Remove(w.PatientId); ps = null; }
+        }
         if (ps is not null && w.Start <= ps.LastWindowStart) return []; // replay or reordering: never move state backwards
+        bool hadState = ps is not null;
 
-        var ctx = new Step(w, ps);
+        var ctx = new Step(w, ps) { Dirty = restored };
         bool noSignal = w.Status == WindowStatus.NoSignal;
 
         // Technical conditions. On a no-signal window only no_signal counts; the other two hold.
@@ -130,7 +158,16 @@ public sealed class AlertTracker
         ps = ctx.Patient;
         if (ps is not null)
         {
-            if (ps.Codes.Count == 0) _patients.Remove(w.PatientId);
+            if (ps.Codes.Count == 0)
+            {
+                _patients.Remove(w.PatientId);
+                if (_checkpoints is not null)
+                {
+                    if (_clearedAt.Count >= MaxClearedPatients) _clearedAt.Clear();
+                    _clearedAt[w.PatientId] = w.Start;
+                    if (hadState || restored) update = new AlertCheckpointUpdate(w.PatientId, null);
+                }
+            }
             else
             {
                 ps.LastWindowStart = w.Start;
@@ -138,9 +175,93 @@ public sealed class AlertTracker
                 ps.LastDeviceId = w.DeviceId;
                 if (probabilities is not null) { ps.LastEvidenceStart = w.Start; ps.LastEvidenceEnd = w.End; }
                 _patients.TryAdd(w.PatientId, ps);
+                if (_checkpoints is not null && ctx.Dirty) update = new AlertCheckpointUpdate(w.PatientId, ToCheckpoint(w.PatientId, ps));
             }
         }
         return (IReadOnlyList<AlertEvent>?)ctx.Events ?? [];
+    }
+
+    /// <summary>The patient's state as a checkpoint, or null when it holds none.</summary>
+    public AlertCheckpoint? Checkpoint(string patientId) =>
+        _patients.TryGetValue(patientId, out var ps) && ps.Codes.Count > 0 ? ToCheckpoint(patientId, ps) : null;
+
+    /// <summary>A stored checkpoint is taken when it is later than the state held (or the last window of a cleared patient).</summary>
+    private bool IsNewer(AlertCheckpoint stored, PatientState? held)
+    {
+        if (held is not null) return stored.LastWindowStart > held.LastWindowStart;
+        return !_clearedAt.TryGetValue(stored.PatientId, out var cleared) || stored.LastWindowStart > cleared;
+    }
+
+    private AlertCheckpoint ToCheckpoint(string patientId, PatientState ps)
+    {
+        var codes = new AlertCodeCheckpoint[ps.Codes.Count];
+        int k = 0;
+        foreach (var c in ps.Codes.OrderBy(c => c.Slot))
+            codes[k++] = new AlertCodeCheckpoint
+            {
+                Kind = KindOf(c.Slot), Code = CodeOf(c.Slot),
+                Phase = c.Phase switch { Phase.Pending => "pending", Phase.Active => "active", _ => "refractory" },
+                RunStart = c.RunStart, RunCount = c.RunCount,
+                RunWindowStarts = c.RunWindowStarts?.ToArray(), RunWindowEnds = c.RunWindowEnds?.ToArray(),
+                LastEnd = c.LastEnd, AlertId = c.AlertId, Onset = c.Onset, BelowCount = c.BelowCount,
+                FirstBelowStart = c.FirstBelowStart, LastEventAt = c.LastEventAt,
+                LastReportedProbability = c.LastReportedProbability, LastProbability = c.LastProbability,
+                ReportedLeads = c.ReportedLeads,
+            };
+        return new AlertCheckpoint
+        {
+            PatientId = patientId, LastWindowStart = ps.LastWindowStart, LastWindowEnd = ps.LastWindowEnd,
+            LastDeviceId = ps.LastDeviceId, LastEvidenceStart = ps.LastEvidenceStart, LastEvidenceEnd = ps.LastEvidenceEnd,
+            Codes = codes,
+        };
+    }
+
+    /// <summary>The state a checkpoint describes; a code this tracker does not alert on (a changed model or policy) is left out.</summary>
+    private PatientState Restore(AlertCheckpoint cp)
+    {
+        var ps = new PatientState
+        {
+            LastWindowStart = cp.LastWindowStart, LastWindowEnd = cp.LastWindowEnd, LastDeviceId = cp.LastDeviceId,
+            LastEvidenceStart = cp.LastEvidenceStart, LastEvidenceEnd = cp.LastEvidenceEnd,
+        };
+        int needed = _o.OnsetWindows;
+        foreach (var c in cp.Codes)
+        {
+            if (SlotOf(c.Kind, c.Code) is not { } slot || Find(ps, slot) is not null) continue;
+            var phase = c.Phase switch { "pending" => Phase.Pending, "active" => Phase.Active, "refractory" => Phase.Refractory, _ => (Phase?)null };
+            if (phase is null) continue;
+            var st = new CodeState(slot)
+            {
+                Phase = phase.Value, RunStart = c.RunStart, RunCount = c.RunCount, LastEnd = c.LastEnd, AlertId = c.AlertId,
+                Onset = c.Onset, BelowCount = c.BelowCount, FirstBelowStart = c.FirstBelowStart, LastEventAt = c.LastEventAt,
+                LastReportedProbability = c.LastReportedProbability, LastProbability = c.LastProbability, ReportedLeads = c.ReportedLeads,
+            };
+            // A pending clinical run names the windows it counted; they are kept only when their number fits the options.
+            if (c.RunWindowStarts is { } s && c.RunWindowEnds is { } e && s.Count == needed && e.Count == needed)
+            {
+                st.RunWindowStarts = [.. s];
+                st.RunWindowEnds = [.. e];
+            }
+            else if (slot >= FirstClinicalSlot && st.Phase == Phase.Pending)
+            {
+                // Without the run's windows the onset could not name them: the run starts again.
+                st.Phase = Phase.Refractory;
+                if (st.LastEnd is null) continue;
+            }
+            ps.Codes.Add(st);
+        }
+        return ps;
+    }
+
+    private int? SlotOf(string kind, string code)
+    {
+        if (kind == AlertVocabulary.Technical)
+            return code == AlertVocabulary.NoSignal ? NoSignalSlot : code == AlertVocabulary.LeadOff ? LeadOffSlot
+                 : code == AlertVocabulary.PoorSignal ? PoorSignalSlot : null;
+        if (kind != AlertVocabulary.Clinical) return null;
+        foreach (var p in _alerting)
+            if (p.Label.Key == code) return FirstClinicalSlot + p.Index;
+        return null;
     }
 
     /// <summary>
@@ -208,6 +329,8 @@ public sealed class AlertTracker
         public readonly EcgWindow Window = window;
         public PatientState? Patient = patient;
         public List<AlertEvent>? Events;
+        /// <summary>Some code's state changed (what a checkpoint holds, beyond the last window and probability).</summary>
+        public bool Dirty;
     }
 
     private void Advance(ref Step ctx, int slot, Level level, int leads, float probability)
@@ -223,10 +346,11 @@ public sealed class AlertTracker
             {
                 if (st is null) return;
                 // A pending run is broken; a refractory period that is over is forgotten.
-                if (st.Phase == Phase.Pending) st.Phase = Phase.Refractory;
-                if (st.LastEnd is not { } last || w.End >= last + Refractory(slot)) ctx.Patient!.Codes.Remove(st);
+                if (st.Phase == Phase.Pending) { st.Phase = Phase.Refractory; ctx.Dirty = true; }
+                if (st.LastEnd is not { } last || w.End >= last + Refractory(slot)) { ctx.Patient!.Codes.Remove(st); ctx.Dirty = true; }
                 return;
             }
+            ctx.Dirty = true;   // a run starts or grows
             if (st is null)
             {
                 ctx.Patient ??= new PatientState();
@@ -272,6 +396,7 @@ public sealed class AlertTracker
         // Active.
         if (level == Level.Below)
         {
+            ctx.Dirty = true;
             if (st.BelowCount == 0) st.FirstBelowStart = w.Start;
             st.BelowCount++;
             st.LastProbability = probability;
@@ -287,6 +412,7 @@ public sealed class AlertTracker
         }
 
         // Above or between: still on. Updates keep consumers informed without one per window.
+        if (st.BelowCount != 0) ctx.Dirty = true;
         st.BelowCount = 0;
         st.LastProbability = probability;
         var since = w.End - st.LastEventAt;
@@ -306,6 +432,7 @@ public sealed class AlertTracker
     private void Emit(ref Step ctx, CodeState st, string evt, DateTimeOffset? end, float probability, int leads, string[] obs)
     {
         var w = ctx.Window;
+        ctx.Dirty = true;
         st.LastEventAt = w.End;
         st.LastReportedProbability = probability;
         (ctx.Events ??= new List<AlertEvent>(2)).Add(

@@ -25,23 +25,27 @@ public static class InterpretOperator
         return source.Select(w => InterpretWindow(w, interpreter, tracker, metrics));
     }
 
-    /// <summary>As above with a fresh <see cref="AlertTracker"/> per subscription (alert state is not shared between subscriptions).</summary>
+    /// <summary>
+    /// As above with a fresh <see cref="AlertTracker"/> per subscription (alert state is not shared between subscriptions),
+    /// which takes the patients' stored state from <paramref name="checkpoints"/> when given.
+    /// </summary>
     public static IObservable<InterpretedWindow> Interpret(this IObservable<AnalyzedWindow> source, Interpreter interpreter,
-                                                           PipelineMetrics? metrics = null)
+                                                           PipelineMetrics? metrics = null, IAlertCheckpointSource? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(interpreter);
-        return Observable.Defer(() => source.Interpret(interpreter, new AlertTracker(interpreter), metrics));
+        return Observable.Defer(() => source.Interpret(interpreter, new AlertTracker(interpreter, checkpoints), metrics));
     }
 
     internal static InterpretedWindow InterpretWindow(AnalyzedWindow window, Interpreter interpreter, AlertTracker tracker, PipelineMetrics? metrics)
     {
         WindowAssessment assessment;
         IReadOnlyList<AlertEvent> alerts;
+        AlertCheckpointUpdate? checkpoint;
         try
         {
             assessment = interpreter.Assess(window);
-            alerts = tracker.Track(window, assessment);
+            alerts = tracker.Track(window, assessment, out checkpoint);
         }
         catch (Exception) when (window is not null)
         {
@@ -50,6 +54,6 @@ public static class InterpretOperator
         }
         if (metrics is not null)
             foreach (var a in alerts) metrics.Alerts.WithLabels(a.Kind, a.Code, a.Event).Inc();
-        return new InterpretedWindow(window, assessment.Findings, alerts, assessment.SuppressedReason);
+        return new InterpretedWindow(window, assessment.Findings, alerts, assessment.SuppressedReason) { Checkpoint = checkpoint };
     }
 }

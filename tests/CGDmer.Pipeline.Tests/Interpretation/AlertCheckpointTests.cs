@@ -1,0 +1,129 @@
+using CGDmer.Pipeline.Inference;
+using CGDmer.Pipeline.Interpretation;
+using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal;
+using FsCheck.Xunit;
+using static CGDmer.Pipeline.Tests.Interpretation.Fx;
+
+namespace CGDmer.Pipeline.Tests.Interpretation;
+
+public class AlertCheckpointTests
+{
+    /// <summary>Windows whose AF and VT probabilities and signal flap (as in <see cref="AlertPropertyTests"/>).</summary>
+    private static List<AnalyzedWindow> Windows(int[] xs, string patient = "patient-1")
+    {
+        var windows = new List<AnalyzedWindow>(xs.Length);
+        for (int i = 0; i < xs.Length; i++)
+        {
+            uint x = (uint)xs[i];
+            var probs = Probs(Af, x % 101 / 100f);
+            probs[IndexOf(Vt)] = (x / 101) % 101 / 100f;
+            Lead[] missing = (x >> 16) % 4 == 0 ? [(Lead)((x >> 18) % 3)] : [];
+            windows.Add(((x >> 20) % 16) switch
+            {
+                0 => Window(i, null, patient, WindowStatus.NoSignal),
+                1 => Window(i, probs, patient, missing: missing, sqi: 0.2),
+                _ => Window(i, probs, patient, missing: missing),
+            });
+        }
+        return windows;
+    }
+
+    private static AlertTracker TrackerWith(IAlertCheckpointSource source) => new(new Interpreter(Metadata(), Options()), source);
+
+    private static string Json(IEnumerable<AlertEvent> events) => string.Join("\n", events.Select(AlertEventJson.Serialize));
+
+    [Property(MaxTest = 300)]
+    public void A_tracker_restarted_from_the_stored_checkpoint_continues_exactly_as_one_that_never_stopped(int[] xs, byte cut, byte reread)
+    {
+        var windows = Windows(xs ?? []);
+        if (windows.Count < 2) return;
+        // The tracker that never stops, and what an at-least-once transport would have stored after each window.
+        var straight = TrackerWith(new AlertCheckpointStore());
+        var events = new List<IReadOnlyList<AlertEvent>>();
+        var stored = new List<AlertCheckpoint?>();
+        AlertCheckpoint? latest = null;
+        foreach (var w in windows)
+        {
+            events.Add(straight.Track(w, straight.Interpreter.Assess(w), out var update));
+            // Through the wire form, as the transport stores it.
+            if (update is not null) latest = update.Checkpoint is { } cp ? AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(cp)) : null;
+            stored.Add(latest);
+        }
+
+        // A crash after window c was acknowledged: the restarted tracker loads what was stored then and is given the windows
+        // read again from a little before it (a restart reads from the committed position, which may be earlier).
+        int c = cut % (windows.Count - 1);
+        var store = new AlertCheckpointStore();
+        store.Load(stored[c] is { } s ? [s] : []);
+        var restarted = TrackerWith(store);
+        int from = Math.Max(0, c + 1 - reread % 4);
+        var again = new List<IReadOnlyList<AlertEvent>>();
+        for (int i = from; i < windows.Count; i++) again.Add(restarted.Track(windows[i], restarted.Interpreter.Assess(windows[i])));
+
+        // Every window after the acknowledged one gives the same events, to the byte, and the alert codes end in the same
+        // state. (Windows that changed no code are not stored, so the last window's time and probability may be older.)
+        for (int i = c + 1; i < windows.Count; i++)
+            Assert.Equal(Json(events[i]), Json(again[i - from]));
+        Assert.Equal(Codes(straight.Checkpoint("patient-1")), Codes(restarted.Checkpoint("patient-1")));
+    }
+
+    private static string Codes(AlertCheckpoint? c) =>
+        c is null ? "none" : string.Join("\n", c.Codes.Select(x => System.Text.Json.JsonSerializer.Serialize(x with { LastProbability = 0 })));
+
+    [Fact]
+    public void An_active_alarm_keeps_its_id_across_a_restart_and_ends_there()
+    {
+        var af = Enumerable.Repeat<float?>(0.95f, 6).Concat(Enumerable.Repeat<float?>(0.01f, 6)).ToList();
+        var windows = Series(Af, af).ToList();
+        var first = TrackerWith(new AlertCheckpointStore());
+        AlertCheckpoint? stored = null;
+        var before = new List<AlertEvent>();
+        for (int i = 0; i < 4; i++)
+        {
+            before.AddRange(first.Track(windows[i], first.Interpreter.Assess(windows[i]), out var update));
+            if (update is not null) stored = update.Checkpoint;
+        }
+        var onset = Assert.Single(before, e => e.Code == Af && e.Event == AlertVocabulary.Onset);
+
+        var store = new AlertCheckpointStore();
+        store.Load([stored!]);
+        // Stored at the last window that changed the alert (the onset), not at every window.
+        Assert.Equal(stored!.LastWindowStart, store.DeliveredThrough("patient-1"));
+        Assert.True(stored.LastWindowStart <= windows[3].Window.Start);
+        var second = TrackerWith(store);
+        var after = windows.Skip(4).SelectMany(w => second.Track(w, second.Interpreter.Assess(w))).Where(e => e.Code == Af).ToList();
+        Assert.DoesNotContain(after, e => e.Event == AlertVocabulary.Onset);     // no second alarm for the same episode
+        var end = Assert.Single(after, e => e.Event == AlertVocabulary.End);
+        Assert.Equal(onset.AlertId, end.AlertId);                                  // the alarm that was raised is ended
+    }
+
+    [Fact]
+    public void A_stored_checkpoint_older_than_the_held_state_or_a_cleared_one_is_not_taken()
+    {
+        var windows = Series(Af, Enumerable.Repeat<float?>(0.95f, 4).Concat(Enumerable.Repeat<float?>(0.01f, 8))).ToList();
+        var store = new AlertCheckpointStore();
+        var tracker = TrackerWith(store);
+        AlertCheckpoint? early = null;
+        for (int i = 0; i < windows.Count; i++)
+        {
+            tracker.Track(windows[i], tracker.Interpreter.Assess(windows[i]), out var update);
+            if (i == 3) early = update?.Checkpoint ?? tracker.Checkpoint("patient-1");
+        }
+        Assert.Null(tracker.Checkpoint("patient-1"));              // the alert ended and its refractory period passed
+        store.Load([early!]);                                       // e.g. a rebalance back before the tombstone was stored
+        var next = Window(windows.Count, Probs(Af, 0.01f));
+        Assert.Empty(tracker.Track(next, tracker.Interpreter.Assess(next)));
+        Assert.Null(tracker.Checkpoint("patient-1"));
+    }
+
+    [Fact]
+    public void The_wire_form_refuses_another_format_and_garbage()
+    {
+        var cp = new AlertCheckpoint { PatientId = "p", LastWindowStart = T0, LastWindowEnd = T0 + Hop, Codes = [] };
+        var json = System.Text.Encoding.UTF8.GetString(AlertCheckpointJson.Serialize(cp with { Format = 2 }));
+        Assert.Contains("format 2", Assert.Throws<FormatException>(() => AlertCheckpointJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(json))).Message);
+        Assert.Throws<FormatException>(() => AlertCheckpointJson.Deserialize("{\"patientId\":1}"u8));
+        Assert.Throws<FormatException>(() => AlertCheckpointJson.Deserialize("{\"format\":1,\"patientId\":\"p\",\"lastWindowStart\":\"2026-01-01T00:00:00Z\",\"lastWindowEnd\":\"2026-01-01T00:00:10Z\",\"codes\":[],\"surprise\":1}"u8));
+    }
+}
