@@ -68,12 +68,11 @@ public static class ToFhirOperator
         }
         if (strip is not null)
         {
-            // The strip names the window's EKG impression (derivedFrom), not the other way round: whether a window raises
-            // an alarm depends on the alert state of the windows before it, which a restart from the last commit does not
-            // restore, so an impression that named its strip could be re-published with other content, and the
-            // at-least-once contract is that a re-published Observation is the same resource.
+            // The window's EKG impression rests on the strip that raised the alarm (derivedFrom). Whether a window raises an
+            // alarm depends on the alert state before it: a transport that re-reads after a restart restores that state
+            // with its commits (AlertCheckpoint), so a re-published impression names the same strip.
             foreach (var o in published.Observations)
-                if (o.Kind == CGDmer.Contracts.ObservationIds.Findings) strip.DerivedFrom.Add(new ResourceReference("Observation/" + o.Id));
+                if (o.Kind == CGDmer.Contracts.ObservationIds.Findings) o.Resource.DerivedFrom.Add(new ResourceReference("Observation/" + strip.Id));
             published = published with { Observations = [.. published.Observations, new PublishedObservation(CGDmer.Contracts.ObservationIds.Strip, strip)] };
         }
         if (stripFailure is not null) published = published with { Failure = published.Failure ?? stripFailure };
