@@ -129,10 +129,12 @@ public sealed class PatientWindower : IDisposable
         if (_hasData && Math.Abs(a - _latest) == 1) a = _latest;
         long b = a + segment.SampleCount;
         if (_hasData && a >= _latest + layout.WindowNative) Flush(output);
-        // Held until the last window whose span or resampler margin reaches into [a, b) is emitted. Registered whether or
-        // not samples get stored: a dropped segment is then settled a little later than it could be, never too early.
-        // Only now is it "given": the flushes above settle what came before it, not this segment.
-        _held.Add((segment.InputOrdinal, layout.FirstWindowAtOrAfter(b + layout.Margin) - 1));
+        // Held until the window after the last one whose span or resampler margin reaches into [a, b) is emitted: a
+        // restart then rebuilds the window before the first one it must publish, and an alarm strip's pre-roll (that
+        // window's last hop, Publishing/AlarmStrips) comes out the same. Registered whether or not samples get stored: a
+        // dropped segment is then settled a little later than it could be, never too early. Only now is it "given": the
+        // flushes above settle what came before it, not this segment.
+        _held.Add((segment.InputOrdinal, layout.FirstWindowAtOrAfter(b + layout.Margin)));
         LastInputOrdinal = Math.Max(LastInputOrdinal, segment.InputOrdinal);
 
         long written = 0, late = 0;
