@@ -96,4 +96,23 @@ public sealed class CheckConfigTests
         Assert.NotNull(service.StopGracePeriod);
         Assert.True(ComposeFile.Duration(service.StopGracePeriod!) >= flush + TimeSpan.FromSeconds(10), $"stop_grace_period {service.StopGracePeriod}");
     }
+
+    [Fact]
+    public void Compose_creates_the_alert_state_topic_the_service_uses_compacted()
+    {
+        var topic = Settings(ComposeFile.Service("cgdmer-stream").Environment).Where(s => s.Key == "Kafka:Topics:AlertState")
+                                                                              .Select(s => s.Value).FirstOrDefault(new KafkaTopicOptions().AlertState);
+        var create = ComposeFile.Entrypoint("kafka-topics");
+        Assert.Contains("--create", create);
+        Assert.Equal(topic, create[create.ToList().IndexOf("--topic") + 1]);
+        Assert.Equal("cleanup.policy=compact", create[create.ToList().IndexOf("--config") + 1]);
+    }
+
+    [Fact]
+    public void The_Kubernetes_config_names_the_same_alert_state_topic_as_compose()
+    {
+        var create = ComposeFile.Entrypoint("kafka-topics");
+        Assert.Equal(create[create.ToList().IndexOf("--topic") + 1],
+                     Settings(BaseEnvironment()).Single(s => s.Key == "Kafka:Topics:AlertState").Value);
+    }
 }

@@ -16,6 +16,13 @@ internal static class ComposeFile
         return new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(new MergingParser(new Parser(reader)));
     }
 
+    /// <summary>The service's entrypoint as a list of arguments (empty when it has none).</summary>
+    public static IReadOnlyList<string> Entrypoint(string name)
+    {
+        var service = (Dictionary<object, object>)((Dictionary<object, object>)Root["services"])[name];
+        return service.GetValueOrDefault("entrypoint") is List<object> list ? [.. list.Select(o => o.ToString() ?? "")] : [];
+    }
+
     public static ComposeService Service(string name)
     {
         var services = (Dictionary<object, object>)Root["services"];
