@@ -123,7 +123,9 @@ internal sealed class KafkaStreamingService(
         var model = services.GetRequiredService<IFindingsModel>();
         // Alert state survives restarts and rebalances: the runner reads it into this store, the alert tracker takes it.
         var alertState = new AlertCheckpointStore();
-        var components = ServiceComposition.Components(services, TaskPoolScheduler.Default) with { AlertCheckpoints = alertState };
+        var components = ServiceComposition.Components(services, TaskPoolScheduler.Default);
+        // The input resumes after a stop: the end of the stream leaves unfinished windows to the restart.
+        components = components with { AlertCheckpoints = alertState, Windowing = components.Windowing.ForResumableInput() };
         var transportMetrics = new KafkaTransportMetrics(Prometheus.Metrics.DefaultRegistry);
         var options = kafkaOptions.Value;
         using var fhir = await StartFhirSink(model, stoppingToken).ConfigureAwait(false);

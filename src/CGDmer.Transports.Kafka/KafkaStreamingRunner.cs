@@ -61,7 +61,8 @@ public sealed class KafkaStreamingRunner : IDisposable
     /// acknowledgement is waited for like Kafka's before the inputs are committed.</param>
     /// <param name="alertCheckpoints">Where the alert state read from the alert-state topic goes; the pipeline's
     /// tracker must take it from the same store (<c>EcgPipelineComponents.AlertCheckpoints</c>). Null: alert state is
-    /// neither stored nor restored.</param>
+    /// neither stored nor restored, so after a restart alarms start over, and a re-published window whose alarm state
+    /// differs (an onset's EKG impression names its strip) is not the same resource.</param>
     public KafkaStreamingRunner(KafkaOptions options, Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> pipeline,
                                 KafkaTransportMetrics? metrics = null, ILoggerFactory? loggers = null,
                                 IAcknowledgedSink? alsoPublish = null, AlertCheckpointStore? alertCheckpoints = null)

@@ -25,7 +25,7 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
     public void Dispose() => _model.Dispose();
 
     private Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> Pipeline(Action? onInput = null, AlertCheckpointStore? alertState = null) => segments =>
-        EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, TestData.Components(_model) with { AlertCheckpoints = alertState });
+        EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, TestData.Components(_model) is var c ? c with { AlertCheckpoints = alertState, Windowing = c.Windowing.ForResumableInput() } : null!);
 
     private static List<EcgSegment> Ward(DateTimeOffset start, int seconds)
     {
@@ -62,18 +62,14 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
 
         // First run: everything read; the windows whose time elapsed are published; then a graceful stop.
         int firstInputs = 0;
-        var first = new KafkaStreamingRunner(options, Pipeline(() => Interlocked.Increment(ref firstInputs)));
+        // As the service runs it: with its alert state kept (an alarm's onset window names its strip, so a re-published
+        // impression is the same only when the alert state it was published with is restored).
+        var firstState = new AlertCheckpointStore();
+        var first = new KafkaStreamingRunner(options, Pipeline(() => Interlocked.Increment(ref firstInputs), firstState), alertCheckpoints: firstState);
         first.Start();
         // Settled once everything was read and nothing more comes out for two seconds (windows still in the pipeline's
         // queues would otherwise be counted as held).
-        long lastProduced = -1;
-        var quietSince = DateTime.UtcNow;
-        await UntilAsync(() =>
-        {
-            long produced = first.Sink.Produced;
-            if (produced != lastProduced || first.Sink.Pending > 0 || first.Ledger.PendingDeliveries > 0) { lastProduced = produced; quietSince = DateTime.UtcNow; }
-            return produced > 0 && Volatile.Read(ref firstInputs) == segments.Count && DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(2);
-        }, TimeSpan.FromSeconds(60), "the first run to read and publish");
+        await UntilQuietAsync(first, () => Volatile.Read(ref firstInputs), segments.Count, "the first run to read and publish");
         long held = first.Ledger.HeldInputs;
         await first.StopAsync(TimeSpan.FromSeconds(20));
         Assert.False(first.Completion.IsFaulted);
@@ -103,7 +99,8 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
         // differs from the first run.
         long expectedInputs = messages - committedTotal - 1;
         int secondInputs = 0;
-        using (var second = new KafkaStreamingRunner(options, Pipeline(() => Interlocked.Increment(ref secondInputs))))
+        var secondState = new AlertCheckpointStore();
+        using (var second = new KafkaStreamingRunner(options, Pipeline(() => Interlocked.Increment(ref secondInputs), secondState), alertCheckpoints: secondState))
         {
             second.Start();
             await UntilAsync(() => Volatile.Read(ref secondInputs) >= expectedInputs, TimeSpan.FromSeconds(40), $"the second run to re-read {expectedInputs} inputs");
@@ -187,7 +184,7 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
         Assert.Equal(onsetsBefore.Select(a => a.AlertId).Order(),
                      Alerts(options).Where(a => a.Code == "atrial_fibrillation" && a.Event == "onset").Select(a => a.AlertId).Distinct().Order());
         Assert.All(ReadAvailable(options.Topics.Observations).GroupBy(json => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("id").GetString()),
-                   g => Assert.Single(g.Distinct()));
+                   g => { if (g.Distinct().Count() > 1) foreach (var v in g.Distinct()) File.AppendAllText("/tmp/dup.txt", v + "\n"); Assert.Single(g.Distinct()); });
     }
 
     private List<CGDmer.Pipeline.Interpretation.AlertEvent> Alerts(KafkaOptions options) =>

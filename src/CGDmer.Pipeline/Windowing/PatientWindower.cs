@@ -201,6 +201,8 @@ public sealed class PatientWindower : IDisposable
     /// With <paramref name="endOfStream"/> (the source completed: a replay ended, the service shuts down) only windows
     /// whose time span has fully elapsed are emitted; the trailing ones that reach past the last received sample are
     /// dropped, because the signal did not stop — the stream did — and reporting them would raise false no-signal alarms.
+    /// When the input resumes after its end (<see cref="WindowingOptions.InputResumesAfterEnd"/>), a window's right
+    /// resampler margin must have been received too.
     /// </summary>
     public void Flush(ICollection<EcgWindow> output, bool endOfStream = false)
     {
@@ -228,7 +230,7 @@ public sealed class PatientWindower : IDisposable
             {
                 EmitMode.Before => s - layout.Margin < floor,
                 EmitMode.All => s < _latest,
-                EmitMode.Elapsed => s + layout.WindowNative <= _latest,
+                EmitMode.Elapsed => (_assembler.Options.InputResumesAfterEnd ? end : s + layout.WindowNative) <= _latest,
                 _ => watermark >= end || (watermark >= s && IsComplete(s, end)),
             };
             if (!emit) return;

@@ -47,6 +47,23 @@ public sealed class WindowingOptions
     /// </summary>
     public int MaxCachedSampleRates { get; set; } = 16;
 
+    /// <summary>
+    /// The input resumes after it ends (a Kafka service that stops reads on from its commits after the restart). Its end
+    /// then emits only the windows whose span and right resampler margin were received; the others, which would be
+    /// resampled against an edge, are left to the restart, which rebuilds them from the held inputs with their real
+    /// margin, so that a window published before a restart is the same resource after it. Off (a replay, whose recording
+    /// truly ends): the windows whose span was received are emitted too. Set by the host's <c>run</c>, not configured.
+    /// </summary>
+    public bool InputResumesAfterEnd { get; set; }
+
+    /// <summary>A copy with <see cref="InputResumesAfterEnd"/> set.</summary>
+    public WindowingOptions ForResumableInput()
+    {
+        var copy = (WindowingOptions)MemberwiseClone();
+        copy.InputResumesAfterEnd = true;
+        return copy;
+    }
+
     /// <summary>A copy with another <see cref="MaxPatients"/> (every other setting kept, including ones added later).</summary>
     public WindowingOptions WithMaxPatients(int maxPatients)
     {

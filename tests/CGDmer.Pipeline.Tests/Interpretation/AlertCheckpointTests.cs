@@ -9,26 +9,6 @@ namespace CGDmer.Pipeline.Tests.Interpretation;
 
 public class AlertCheckpointTests
 {
-    /// <summary>Windows whose AF and VT probabilities and signal flap (as in <see cref="AlertPropertyTests"/>).</summary>
-    private static List<AnalyzedWindow> Windows(int[] xs, string patient = "patient-1")
-    {
-        var windows = new List<AnalyzedWindow>(xs.Length);
-        for (int i = 0; i < xs.Length; i++)
-        {
-            uint x = (uint)xs[i];
-            var probs = Probs(Af, x % 101 / 100f);
-            probs[IndexOf(Vt)] = (x / 101) % 101 / 100f;
-            Lead[] missing = (x >> 16) % 4 == 0 ? [(Lead)((x >> 18) % 3)] : [];
-            windows.Add(((x >> 20) % 16) switch
-            {
-                0 => Window(i, null, patient, WindowStatus.NoSignal),
-                1 => Window(i, probs, patient, missing: missing, sqi: 0.2),
-                _ => Window(i, probs, patient, missing: missing),
-            });
-        }
-        return windows;
-    }
-
     private static AlertTracker TrackerWith(IAlertCheckpointSource source) => new(new Interpreter(Metadata(), Options()), source);
 
     private static string Json(IEnumerable<AlertEvent> events) => string.Join("\n", events.Select(AlertEventJson.Serialize));
@@ -36,7 +16,7 @@ public class AlertCheckpointTests
     [Property(MaxTest = 300)]
     public void A_tracker_restarted_from_the_stored_checkpoint_continues_exactly_as_one_that_never_stopped(int[] xs, byte cut, byte reread)
     {
-        var windows = Windows(xs ?? []);
+        var windows = FlappingWindows(xs ?? []);
         if (windows.Count < 2) return;
         // The tracker that never stops, and what an at-least-once transport would have stored after each window.
         var straight = TrackerWith(new AlertCheckpointStore());

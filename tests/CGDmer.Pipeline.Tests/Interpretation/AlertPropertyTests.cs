@@ -10,37 +10,13 @@ namespace CGDmer.Pipeline.Tests.Interpretation;
 
 public class AlertPropertyTests
 {
-    /// <summary>
-    /// One window per input value: mostly an AF and a VT probability, sometimes a missing lead, a poor, failed or
-    /// no-signal window, so that every code flaps.
-    /// </summary>
-    private static List<AnalyzedWindow> Windows(int[] xs, string patient = "patient-1")
-    {
-        var windows = new List<AnalyzedWindow>(xs.Length);
-        for (int i = 0; i < xs.Length; i++)
-        {
-            uint x = (uint)xs[i];
-            var probs = Probs(Af, x % 101 / 100f);
-            probs[IndexOf(Vt)] = (x / 101) % 101 / 100f;
-            Lead[] missing = (x >> 16) % 4 == 0 ? [(Lead)((x >> 18) % 3)] : [];
-            windows.Add(((x >> 20) % 16) switch
-            {
-                0 => Window(i, null, patient, WindowStatus.NoSignal),
-                1 => Window(i, probs, patient, missing: missing, sqi: 0.2),
-                2 => Window(i, null, patient, failure: "x"),
-                _ => Window(i, probs, patient, missing: missing),
-            });
-        }
-        return windows;
-    }
-
     [Property(MaxTest = 300)]
     public void Every_alert_is_onset_updates_then_an_optional_end_and_alerts_of_one_code_never_overlap(int[] xs, bool quickUpdates)
     {
         var options = new InterpretationOptions();
         if (quickUpdates) { options.UpdateInterval = TimeSpan.FromSeconds(40); options.MinUpdateSpacing = TimeSpan.Zero; }
         var tracker = Tracker(options);
-        var events = Run(tracker, Windows(xs ?? []));      // Run checks every event against the schema
+        var events = Run(tracker, FlappingWindows(xs ?? []));      // Run checks every event against the schema
 
         foreach (var alert in events.GroupBy(e => e.AlertId))
         {
@@ -76,7 +52,7 @@ public class AlertPropertyTests
     public void Onsets_need_a_persistent_run_and_ends_a_persistent_absence(int[] xs)
     {
         var tracker = Tracker(new InterpretationOptions { ClinicalRefractory = TimeSpan.Zero });
-        var windows = Windows(xs ?? []);
+        var windows = FlappingWindows(xs ?? []);
         var events = Run(tracker, windows).Where(e => e.Code == Af).ToList();
         // Reference: runs of ≥ 2 counted (usable) windows at or above 0.5, held windows skipped.
         int runs = 0, run = 0;

@@ -77,6 +77,30 @@ internal static class Fx
         return new AnalyzedWindow(w, m, status == WindowStatus.NoSignal || failure is not null ? null : probs, failure);
     }
 
+    /// <summary>
+    /// One window per input value: mostly an AF and a VT probability, sometimes a missing lead, a poor, failed or
+    /// no-signal window, so that every code flaps.
+    /// </summary>
+    public static List<AnalyzedWindow> FlappingWindows(int[] xs, string patient = "patient-1")
+    {
+        var windows = new List<AnalyzedWindow>(xs.Length);
+        for (int i = 0; i < xs.Length; i++)
+        {
+            uint x = (uint)xs[i];
+            var probs = Probs(Af, x % 101 / 100f);
+            probs[IndexOf(Vt)] = (x / 101) % 101 / 100f;
+            Lead[] missing = (x >> 16) % 4 == 0 ? [(Lead)((x >> 18) % 3)] : [];
+            windows.Add(((x >> 20) % 16) switch
+            {
+                0 => Window(i, null, patient, WindowStatus.NoSignal),
+                1 => Window(i, probs, patient, missing: missing, sqi: 0.2),
+                2 => Window(i, null, patient, failure: "x"),
+                _ => Window(i, probs, patient, missing: missing),
+            });
+        }
+        return windows;
+    }
+
     /// <summary>Runs windows through a fresh interpreter/tracker pair and returns all events, each checked against the schema.</summary>
     public static List<AlertEvent> Run(AlertTracker tracker, IEnumerable<AnalyzedWindow> windows)
     {

@@ -226,4 +226,35 @@ public class InputSettlementTests
         Assert.True(output[^1].Settlement.InputsThrough > 30 + 1000, $"settled through {output[^1].Settlement.InputsThrough}");
         foreach (var w in output) w.ReleaseSignal();
     }
+
+    [Fact]
+    public void When_the_input_resumes_its_end_leaves_a_window_without_its_right_margin_to_the_restart_which_builds_the_same_windows()
+    {
+        // 25 s of 1 s segments at 250 Hz, then the end: the window at 15 s spans to 25 s but its right resampler margin is
+        // not there. A replay's end emits it, resampled against the edge; a resumable input's end leaves it to the restart.
+        // The continued stream (40 s) builds every window with its margin.
+        var stream = Stream("p", 250, 0, 40);
+        List<(long Index, float[] Samples)> Run(WindowingOptions options, int segments)
+        {
+            using var windower = new PatientWindower("p", Geometry, options);
+            var output = new List<EcgWindow>();
+            long ordinal = 0;
+            foreach (var seg in stream.Take(segments))
+                windower.Add(new EcgSegmentData(seg.PatientId, seg.DeviceId, seg.Sequence, seg.StartTime, 0, seg.SampleRateHz, seg.SampleCount, seg.Leads) { InputOrdinal = ++ordinal }, output);
+            windower.Flush(output, endOfStream: true);
+            // The samples are in pooled buffers (longer than the window): copied before they go back.
+            var copies = output.Select(w => (w.Index, w.Signal.AsSpan(0, Geometry.LeadCount * Geometry.WindowSamples).ToArray())).ToList();
+            foreach (var w in output) w.ReleaseSignal();
+            return copies;
+        }
+        var replayEnd = Run(new WindowingOptions(), 25);
+        var resumableEnd = Run(new WindowingOptions().ForResumableInput(), 25);
+        var later = Run(new WindowingOptions().ForResumableInput(), 40);
+        Assert.Equal(replayEnd.Count - 1, resumableEnd.Count);
+        var (edgedIndex, edged) = replayEnd[^1];
+        Assert.False(edged.AsSpan().SequenceEqual(later.Single(w => w.Index == edgedIndex).Samples), "the edge changes the window's last samples");
+        // Every window the resumable end emitted is the window the continued stream builds, sample for sample.
+        foreach (var (index, samples) in resumableEnd)
+            Assert.True(samples.AsSpan().SequenceEqual(later.Single(w => w.Index == index).Samples), $"window {index}");
+    }
 }
