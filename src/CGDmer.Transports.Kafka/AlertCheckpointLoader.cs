@@ -6,7 +6,8 @@ namespace CGDmer.Transports.Kafka;
 
 /// <summary>
 /// Reads the alert-state topic (<see cref="KafkaTopicOptions.AlertState"/>) from its beginning to its end as it stood
-/// when asked: the latest checkpoint of each patient, without those whose latest value is a tombstone. Used when the
+/// when asked: the latest checkpoint of each patient (one without codes when the patient's alerts ended; a record without
+/// a value, which the service never writes, forgets the patient). Used when the
 /// runner is given partitions, before it reads their segments, so that their patients' alerts go on.
 /// </summary>
 public static class AlertCheckpointLoader
@@ -29,8 +30,8 @@ public static class AlertCheckpointLoader
         unreadable = 0;
         complete = false;
         using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) log?.LogDebug("librdkafka {Facility}: {Message}", m.Facility, m.Message); })
-            .SetErrorHandler((_, e) => log?.LogDebug("alert-state reader: {Code} {Reason}", e.Code, e.Reason))
+            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) log?.AlertStateReaderClientLog(m.Facility, m.Message); })
+            .SetErrorHandler((_, e) => log?.AlertStateReaderError(e.Code.ToString(), e.Reason))
             .Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var metadata = admin.GetMetadata(topic, Remaining(deadline));

@@ -80,4 +80,10 @@ internal static partial class KafkaLog
 
     [LoggerMessage(EventId = 2048, Level = LogLevel.Error, Message = "The alert-state topic could not be read ({Error}): alerts that were active start over")]
     public static partial void AlertStateNotLoaded(this ILogger logger, string error);
+
+    [LoggerMessage(EventId = 2049, Level = LogLevel.Debug, Message = "Alert-state reader, librdkafka {Facility}: {Message}")]
+    public static partial void AlertStateReaderClientLog(this ILogger logger, string facility, string message);
+
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Debug, Message = "Alert-state reader error {Code}: {Reason}")]
+    public static partial void AlertStateReaderError(this ILogger logger, string code, string reason);
 }

@@ -16,7 +16,7 @@ public sealed class KafkaTopicOptions
     public string DeadLetter { get; set; } = "ecg.segments.dead-letter.v1";
     /// <summary>
     /// Each patient's alert state after its last acknowledged change (<c>AlertCheckpoint</c> JSON, keyed by patient id;
-    /// an empty value when none is held). Create it compacted: only the latest value per patient matters.
+    /// no codes once the patient holds none). Create it compacted: only the latest value per patient matters.
     /// </summary>
     public string AlertState { get; set; } = "ecg.alert-state.v1";
 }

@@ -125,17 +125,14 @@ public sealed class KafkaPipelineSink : IPipelineSink
         return pending.Seal();
     }
 
-    /// <summary>
-    /// Stores a patient's alert checkpoint (keyed by patient id) or, for a patient that holds no alert state any more, an
-    /// empty value (a tombstone in a compacted topic).
-    /// </summary>
+    /// <summary>Stores a patient's alert checkpoint (keyed by patient id; no codes when the patient holds none any more).</summary>
     public Task<DeliveryOutcome> WriteAlertCheckpoint(AlertCheckpointUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var pending = new PendingOutput(this);
         Produce(pending, _options.Topics.AlertState, update.PatientId,
-                () => update.Checkpoint is { } c ? AlertCheckpointJson.Serialize(c) : null);
+                () => AlertCheckpointJson.Serialize(update.Checkpoint));
         return pending.Seal();
     }
 
@@ -181,9 +178,9 @@ public sealed class KafkaPipelineSink : IPipelineSink
         _failures.Dispose();
     }
 
-    private void Produce(PendingOutput pending, string topic, string? key, Func<byte[]?> value)
+    private void Produce(PendingOutput pending, string topic, string? key, Func<byte[]> value)
     {
-        byte[]? bytes;
+        byte[] bytes;
         try { bytes = value(); }
         catch (Exception e)
         {
@@ -194,7 +191,7 @@ public sealed class KafkaPipelineSink : IPipelineSink
             return;
         }
         pending.Expect();
-        var message = new Message<string?, byte[]> { Key = key, Value = bytes! };   // null: a tombstone
+        var message = new Message<string?, byte[]> { Key = key, Value = bytes! };
         var deadline = DateTime.UtcNow + _options.FlushTimeout;
         while (true)
         {

@@ -20,6 +20,7 @@ public sealed record AlertCheckpoint
     public required DateTimeOffset LastWindowStart { get; init; }
     public required DateTimeOffset LastWindowEnd { get; init; }
     public string LastDeviceId { get; init; } = "";
+    // (Codes empty: the patient holds no alert state since that window.)
     public DateTimeOffset? LastEvidenceStart { get; init; }
     public DateTimeOffset? LastEvidenceEnd { get; init; }
     public required IReadOnlyList<AlertCodeCheckpoint> Codes { get; init; }
@@ -50,10 +51,11 @@ public sealed record AlertCodeCheckpoint
 }
 
 /// <summary>
-/// A change of one patient's checkpoint caused by one window: the new state, or null when the patient no longer holds
-/// any (a tombstone: forget the stored one).
+/// A change of one patient's checkpoint caused by one window: the new state, whose <see cref="AlertCheckpoint.Codes"/>
+/// are empty when the patient no longer holds any. A cleared state is stored rather than deleted, so that an instance
+/// that held the patient's alerts before a rebalance learns that another one ended them.
 /// </summary>
-public sealed record AlertCheckpointUpdate(string PatientId, AlertCheckpoint? Checkpoint);
+public sealed record AlertCheckpointUpdate(string PatientId, AlertCheckpoint Checkpoint);
 
 /// <summary>
 /// Where an <see cref="AlertTracker"/> finds the checkpoints a previous owner of its patients stored (loaded by the

@@ -50,7 +50,7 @@ public sealed class AlertTracker
     private readonly LabelPolicy[] _alerting;          // clinical labels with a priority, model order
     private readonly Dictionary<string, PatientState> _patients = new(StringComparer.Ordinal);
     private readonly IAlertCheckpointSource? _checkpoints;
-    // The last window of a patient whose state was cleared: a stored checkpoint older than that is stale (its tombstone
+    // The last window of a patient whose state was cleared: a stored checkpoint older than that is stale (the cleared one
     // may not have been stored yet when the checkpoints were loaded). Bounded like the window stage's patients.
     private readonly Dictionary<string, DateTimeOffset> _clearedAt = new(StringComparer.Ordinal);
     private const int MaxClearedPatients = 100_000;
@@ -95,7 +95,7 @@ public sealed class AlertTracker
 
     /// <summary>
     /// As <see cref="Track(AnalyzedWindow, WindowAssessment)"/>; with a checkpoint source, <paramref name="update"/> is the
-    /// patient's changed state after this window (null checkpoint: the patient holds none any more), or null when the
+    /// patient's changed state after this window (without codes: the patient holds none any more), or null when the
     /// window changed nothing a checkpoint holds.
     /// </summary>
     public IReadOnlyList<AlertEvent> Track(AnalyzedWindow analyzed, WindowAssessment assessment, out AlertCheckpointUpdate? update)
@@ -111,7 +111,13 @@ public sealed class AlertTracker
             ps = Restore(stored);
             restored = true;
             if (ps.Codes.Count > 0) _patients[w.PatientId] = ps;
-            else { _patients.Remove(w.PatientId); ps = null; }
+            else
+            {
+                // Another instance ended this patient's alerts (or a code is no longer alerted on): nothing is held.
+                _patients.Remove(w.PatientId);
+                MarkCleared(w.PatientId, stored.LastWindowStart);
+                ps = null;
+            }
         }
         if (ps is not null && w.Start <= ps.LastWindowStart) return []; // replay or reordering: never move state backwards
         bool hadState = ps is not null;
@@ -163,9 +169,12 @@ public sealed class AlertTracker
                 _patients.Remove(w.PatientId);
                 if (_checkpoints is not null)
                 {
-                    if (_clearedAt.Count >= MaxClearedPatients) _clearedAt.Clear();
-                    _clearedAt[w.PatientId] = w.Start;
-                    if (hadState || restored) update = new AlertCheckpointUpdate(w.PatientId, null);
+                    MarkCleared(w.PatientId, w.Start);
+                    if (hadState || restored)
+                        update = new AlertCheckpointUpdate(w.PatientId, new AlertCheckpoint
+                        {
+                            PatientId = w.PatientId, LastWindowStart = w.Start, LastWindowEnd = w.End, LastDeviceId = w.DeviceId, Codes = [],
+                        });
                 }
             }
             else
@@ -184,6 +193,12 @@ public sealed class AlertTracker
     /// <summary>The patient's state as a checkpoint, or null when it holds none.</summary>
     public AlertCheckpoint? Checkpoint(string patientId) =>
         _patients.TryGetValue(patientId, out var ps) && ps.Codes.Count > 0 ? ToCheckpoint(patientId, ps) : null;
+
+    private void MarkCleared(string patientId, DateTimeOffset lastWindowStart)
+    {
+        if (_clearedAt.Count >= MaxClearedPatients) _clearedAt.Clear();
+        _clearedAt[patientId] = lastWindowStart;
+    }
 
     /// <summary>A stored checkpoint is taken when it is later than the state held (or the last window of a cleared patient).</summary>
     private bool IsNewer(AlertCheckpoint stored, PatientState? held)

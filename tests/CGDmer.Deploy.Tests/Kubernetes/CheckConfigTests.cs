@@ -98,14 +98,15 @@ public sealed class CheckConfigTests
     }
 
     [Fact]
-    public void Compose_creates_the_alert_state_topic_the_service_uses_compacted()
+    public void Compose_creates_the_alert_state_topic_the_service_uses_compacted_with_a_retention()
     {
         var topic = Settings(ComposeFile.Service("cgdmer-stream").Environment).Where(s => s.Key == "Kafka:Topics:AlertState")
                                                                               .Select(s => s.Value).FirstOrDefault(new KafkaTopicOptions().AlertState);
         var create = ComposeFile.Entrypoint("kafka-topics");
         Assert.Contains("--create", create);
         Assert.Equal(topic, create[create.ToList().IndexOf("--topic") + 1]);
-        Assert.Equal("cleanup.policy=compact", create[create.ToList().IndexOf("--config") + 1]);
+        Assert.Contains("cleanup.policy=compact,delete", create);
+        Assert.Contains(create, a => a.StartsWith("retention.ms=", StringComparison.Ordinal));
     }
 
     [Fact]

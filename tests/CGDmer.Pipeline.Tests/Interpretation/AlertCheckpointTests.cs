@@ -27,7 +27,7 @@ public class AlertCheckpointTests
         {
             events.Add(straight.Track(w, straight.Interpreter.Assess(w), out var update));
             // Through the wire form, as the transport stores it.
-            if (update is not null) latest = update.Checkpoint is { } cp ? AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(cp)) : null;
+            if (update is not null) latest = AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(update.Checkpoint));
             stored.Add(latest);
         }
 
@@ -91,10 +91,27 @@ public class AlertCheckpointTests
             if (i == 3) early = update?.Checkpoint ?? tracker.Checkpoint("patient-1");
         }
         Assert.Null(tracker.Checkpoint("patient-1"));              // the alert ended and its refractory period passed
-        store.Load([early!]);                                       // e.g. a rebalance back before the tombstone was stored
+        store.Load([early!]);                                       // e.g. a rebalance back before the cleared state was stored
         var next = Window(windows.Count, Probs(Af, 0.01f));
         Assert.Empty(tracker.Track(next, tracker.Interpreter.Assess(next)));
         Assert.Null(tracker.Checkpoint("patient-1"));
+    }
+
+    [Fact]
+    public void An_instance_that_held_an_alarm_before_a_rebalance_learns_that_another_one_ended_it()
+    {
+        var windows = Series(Af, Enumerable.Repeat<float?>(0.95f, 12)).ToList();
+        var store = new AlertCheckpointStore();
+        var here = TrackerWith(store);
+        for (int i = 0; i < 4; i++) here.Track(windows[i], here.Interpreter.Assess(windows[i]));
+        Assert.NotNull(here.Checkpoint("patient-1"));              // an active AF alarm
+        // The partition went to another instance, which ended the alarm and stored the patient's cleared state at window 8;
+        // now the partition is back here.
+        store.Load([new AlertCheckpoint { PatientId = "patient-1", LastWindowStart = windows[8].Window.Start, LastWindowEnd = windows[8].Window.End, Codes = [] }]);
+        var events = here.Track(windows[9], here.Interpreter.Assess(windows[9]));
+        Assert.Empty(events);                                       // neither an update nor an end of the stale alarm
+        var now = here.Checkpoint("patient-1");                     // AF is still there: a new run has begun
+        Assert.Equal("pending", Assert.Single(now!.Codes).Phase);
     }
 
     [Fact]
