@@ -216,6 +216,8 @@ public static class ServiceComposition
         }
         CheckAgainstModel("Validation", () => services.GetRequiredService<IOptions<SegmentValidationOptions>>().Value.Validate(model.Geometry));
         CheckAgainstModel("Windowing", () => services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry));
+        CheckAgainstModel("Publishing", () => services.GetRequiredService<IOptions<PublishingOptions>>().Value
+                                                      .Validate(services.GetRequiredService<IOptions<WindowingOptions>>().Value));
         // Built once here at start-up, with a logger: it says which labels are withheld as unvalidated and which follow
         // the heart rate (the pipeline's own interpreters are built without one, so this is logged once).
         CheckAgainstModel("Interpretation", () => _ = new Interpreter(model.Metadata, services.GetRequiredService<IOptions<InterpretationOptions>>().Value,

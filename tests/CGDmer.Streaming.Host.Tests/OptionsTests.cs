@@ -26,6 +26,8 @@ public class OptionsTests
     [InlineData("Pipeline:SignalLaneNice", "20", "Pipeline:SignalLaneNice")]
     [InlineData("Metrics:Port", "70000", "Metrics:Port")]
     [InlineData("Model:Path", "/nonexistent/model.onnx", "Model:Path")]
+    [InlineData("Publishing:HeartRateIntervalSeconds", "-1", "Publishing:HeartRateIntervalSeconds")]
+    [InlineData("Publishing:HeartRateIntervalSeconds", "7", "Publishing:HeartRateIntervalSeconds")]   // not a multiple of the 5 s hop
     public void An_invalid_setting_is_reported_with_its_section_and_name(string key, string value, string named)
     {
         using var host = HostFixture.Build((key, value));

@@ -154,7 +154,7 @@ public sealed class ObservationFactory
             throw new ArgumentException("the device id is empty or holds characters a FHIR string cannot hold", nameof(window));
 
         bool suppressed = window.ClinicalSuppressedReason is not null;
-        var hr = suppressed ? null : HeartRate(window);
+        var hr = suppressed || !_options.IsHeartRateWindow(ecg.Start) ? null : HeartRate(window);
         var findings = suppressed
             ? (_options.PublishSuppressedFindings ? SuppressedFindings(window) : null)
             : Findings(window);

@@ -45,6 +45,21 @@ public sealed class PublishingOptions
     /// </summary>
     public bool PublishSuppressedFindings { get; set; } = true;
 
+    /// <summary>
+    /// Cadence of the heart-rate Observations, in seconds: one for each analysed window whose start lies on this grid
+    /// (aligned to the Unix epoch, like the windows, so the choice does not depend on when a stream began or was read
+    /// again). 0 (default): one per analysed window, every <c>Windowing:HopSeconds</c>. A flowsheet that charts the rate
+    /// once a minute takes 60. Must be a multiple of the hop; the EKG impression and the alerts keep the window's cadence.
+    /// </summary>
+    public double HeartRateIntervalSeconds { get; set; }
+
+    /// <summary>Whether a window starting at <paramref name="windowStart"/> gets a heart-rate Observation.</summary>
+    public bool IsHeartRateWindow(DateTimeOffset windowStart)
+    {
+        long ms = (long)Math.Round(HeartRateIntervalSeconds * 1000);
+        return ms <= 0 || windowStart.ToUnixTimeMilliseconds() % ms == 0;
+    }
+
     /// <summary>The project code system (<c>{ProjectUri}/CodeSystem/cgdmer</c>, or <c>{ProjectUri}:codesystem</c> for a URN).</summary>
     public string ProjectCodeSystem => Join(ProjectUri, "CodeSystem/cgdmer", "codesystem");
 
@@ -68,7 +83,19 @@ public sealed class PublishingOptions
             throw new ArgumentException("must not carry a query or fragment: code system URIs are built under it", nameof(ProjectUri));
         if (!Enum.IsDefined(PatientReference))
             throw new ArgumentException($"unknown mode {(int)PatientReference}", nameof(PatientReference));
+        if (!double.IsFinite(HeartRateIntervalSeconds) || HeartRateIntervalSeconds < 0 || HeartRateIntervalSeconds > 3600
+            || Math.Abs(HeartRateIntervalSeconds * 1000 - Math.Round(HeartRateIntervalSeconds * 1000)) > 1e-6)
+            throw new ArgumentException($"must be 0 (every window) or a whole number of milliseconds up to 3600 s, was {HeartRateIntervalSeconds}", nameof(HeartRateIntervalSeconds));
         return this;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when <see cref="HeartRateIntervalSeconds"/> is not a multiple of the window hop.</summary>
+    public void Validate(CGDmer.Pipeline.Windowing.WindowingOptions windowing)
+    {
+        ArgumentNullException.ThrowIfNull(windowing);
+        long interval = (long)Math.Round(HeartRateIntervalSeconds * 1000), hop = (long)Math.Round(windowing.HopSeconds * 1000);
+        if (interval > 0 && hop > 0 && interval % hop != 0)
+            throw new ArgumentException($"must be a multiple of Windowing:HopSeconds ({windowing.HopSeconds} s), was {HeartRateIntervalSeconds}", nameof(HeartRateIntervalSeconds));
     }
 
     // FHIR identifier and code systems are absolute URIs (http(s) URLs or URNs) without spaces.

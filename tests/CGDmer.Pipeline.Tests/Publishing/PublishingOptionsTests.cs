@@ -33,7 +33,34 @@ public class PublishingOptionsTests
         { o => o.ProjectUri = "/relative", nameof(PublishingOptions.ProjectUri) },
         { o => o.ProjectUri = "https://x.org/fhir?x=1", nameof(PublishingOptions.ProjectUri) },
         { o => o.PatientReference = (PatientReferenceMode)7, nameof(PublishingOptions.PatientReference) },
+        { o => o.HeartRateIntervalSeconds = -5, nameof(PublishingOptions.HeartRateIntervalSeconds) },
+        { o => o.HeartRateIntervalSeconds = 0.0005, nameof(PublishingOptions.HeartRateIntervalSeconds) },
+        { o => o.HeartRateIntervalSeconds = double.NaN, nameof(PublishingOptions.HeartRateIntervalSeconds) },
     };
+
+    [Fact]
+    public void The_heart_rate_cadence_must_be_a_multiple_of_the_hop()
+    {
+        new PublishingOptions { HeartRateIntervalSeconds = 60 }.Validate(new CGDmer.Pipeline.Windowing.WindowingOptions { HopSeconds = 5 });
+        var e = Assert.Throws<ArgumentException>(() => new PublishingOptions { HeartRateIntervalSeconds = 7 }.Validate(new CGDmer.Pipeline.Windowing.WindowingOptions { HopSeconds = 5 }));
+        Assert.Equal(nameof(PublishingOptions.HeartRateIntervalSeconds), e.ParamName);
+    }
+
+    [Fact]
+    public void With_a_cadence_only_windows_on_its_grid_get_a_heart_rate_Observation_and_every_window_its_impression()
+    {
+        var model = PublishTestData.Model();
+        var factory = PublishTestData.Factory(model, new PublishingOptions { HeartRateIntervalSeconds = 30 });
+        var minute = new DateTimeOffset(2026, 12, 4, 21, 0, 0, TimeSpan.Zero);
+        var kinds = Enumerable.Range(0, 12).Select(k => minute.AddSeconds(5 * k))
+            .Select(start => factory.Create(PublishTestData.Interpreted(model, PublishTestData.Window(model, start: start))).Select(o => o.Kind).ToList())
+            .ToList();
+        Assert.All(kinds, k => Assert.Contains(CGDmer.Contracts.ObservationIds.Findings, k));
+        Assert.Equal([0, 6], kinds.Select((k, i) => (k, i)).Where(p => p.k.Contains(CGDmer.Contracts.ObservationIds.HeartRate)).Select(p => p.i));
+        // The default: every window.
+        var every = PublishTestData.Factory(model);
+        Assert.Contains(every.Create(PublishTestData.Interpreted(model, PublishTestData.Window(model, start: minute.AddSeconds(5)))), o => o.Kind == CGDmer.Contracts.ObservationIds.HeartRate);
+    }
 
     [Theory]
     [MemberData(nameof(Bad))]
