@@ -67,8 +67,8 @@ public sealed class KafkaStreamingRunner : IDisposable
                                 KafkaTransportMetrics? metrics = null, ILoggerFactory? loggers = null,
                                 IAcknowledgedSink? alsoPublish = null, AlertCheckpointStore? alertCheckpoints = null)
     {
-        AlertCheckpoints = alertCheckpoints;
         ArgumentNullException.ThrowIfNull(options);
+        AlertCheckpoints = alertCheckpoints;
         _options = options.Validate();
         _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         _metrics = metrics;
@@ -246,6 +246,7 @@ public sealed class KafkaStreamingRunner : IDisposable
             _completion.TrySetException(e);
         }
     }
+
     // The window's delivery joined to its patient's earlier ones, then its alert checkpoint (if it changed one) stored:
     // what the ledger waits for before settling the window's inputs.
     private Task AfterEarlierWindows(PublishedWindow window, Task delivery)
@@ -253,9 +254,11 @@ public sealed class KafkaStreamingRunner : IDisposable
         string patient = window.PatientId;
         var earlier = _patientDeliveries.TryGetValue(patient, out var previous) ? previous : null;
         var all = earlier is null || earlier.IsCompletedSuccessfully ? delivery : Task.WhenAll(earlier, delivery);
+        // On the pool, not inline: the acknowledgement may complete on librdkafka's delivery-report thread, and a produce
+        // that waits for room in a full queue there would wait for that very thread.
         if (window.Interpreted.Checkpoint is { } update)
             all = all.ContinueWith(t => t.IsCompletedSuccessfully ? Sink.WriteAlertCheckpoint(update).AsAcknowledgement() : t,
-                                   CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+                                   CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         _patientDeliveries[patient] = all;
         _ = all.ContinueWith(t => _patientDeliveries.TryRemove(new KeyValuePair<string, Task>(patient, t)),
                              CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
