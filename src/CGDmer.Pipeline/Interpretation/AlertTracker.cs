@@ -120,6 +120,8 @@ public sealed class AlertTracker
             }
         }
         if (ps is not null && w.Start <= ps.LastWindowStart) return []; // replay or reordering: never move state backwards
+        // Likewise for a patient whose state was cleared at a later window (here, or by another instance before a restart).
+        if (ps is null && _checkpoints is not null && _clearedAt.TryGetValue(w.PatientId, out var clearedAt) && w.Start <= clearedAt) return [];
         bool hadState = ps is not null;
 
         var ctx = new Step(w, ps) { Dirty = restored };

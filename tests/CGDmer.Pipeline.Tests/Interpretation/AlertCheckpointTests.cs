@@ -37,7 +37,7 @@ public class AlertCheckpointTests
         var store = new AlertCheckpointStore();
         store.Load(stored[c] is { } s ? [s] : []);
         var restarted = TrackerWith(store);
-        int from = Math.Max(0, c + 1 - reread % 4);
+        int from = Math.Max(0, c + 1 - reread % 12);
         var again = new List<IReadOnlyList<AlertEvent>>();
         for (int i = from; i < windows.Count; i++) again.Add(restarted.Track(windows[i], restarted.Interpreter.Assess(windows[i])));
 
