@@ -115,6 +115,22 @@ public class AlertCheckpointTests
     }
 
     [Fact]
+    public void The_example_of_the_contract_page_is_a_checkpoint_a_tracker_goes_on_from()
+    {
+        var page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "assets", "alert-checkpoint.md")).ReplaceLineEndings("\n");
+        var json = System.Text.RegularExpressions.Regex.Match(page, @"^```json\n(.*?)\n```", System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+        var example = AlertCheckpointJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(json));
+        var store = new AlertCheckpointStore();
+        store.Load([example with { PatientId = "patient-1" }]);
+        var tracker = TrackerWith(store);
+        // The next windows after the example's, without AF: the alarm it holds ends, under its id.
+        long first = (long)((example.LastWindowEnd - T0) / Hop);
+        var events = Series(Af, Enumerable.Repeat<float?>(0.01f, 6), first: first).SelectMany(w => tracker.Track(w, tracker.Interpreter.Assess(w))).ToList();
+        var end = Assert.Single(events, e => e.Event == AlertVocabulary.End);
+        Assert.Equal("7ff49a6022d687de5d96cac5c728dc0e", end.AlertId);
+    }
+
+    [Fact]
     public void The_wire_form_refuses_another_format_and_garbage()
     {
         var cp = new AlertCheckpoint { PatientId = "p", LastWindowStart = T0, LastWindowEnd = T0 + Hop, Codes = [] };
