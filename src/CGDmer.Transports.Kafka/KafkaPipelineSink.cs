@@ -126,13 +126,12 @@ public sealed class KafkaPipelineSink : IPipelineSink
     }
 
     /// <summary>Stores a patient's alert checkpoint (keyed by patient id; no codes when the patient holds none any more).</summary>
-    public Task<DeliveryOutcome> WriteAlertCheckpoint(AlertCheckpointUpdate update)
+    public Task<DeliveryOutcome> WriteAlertCheckpoint(AlertCheckpoint checkpoint)
     {
-        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(checkpoint);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var pending = new PendingOutput(this);
-        Produce(pending, _options.Topics.AlertState, update.PatientId,
-                () => AlertCheckpointJson.Serialize(update.Checkpoint));
+        Produce(pending, _options.Topics.AlertState, checkpoint.PatientId, () => AlertCheckpointJson.Serialize(checkpoint));
         return pending.Seal();
     }
 

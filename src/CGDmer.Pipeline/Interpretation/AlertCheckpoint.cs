@@ -20,7 +20,8 @@ public sealed record AlertCheckpoint
     public required DateTimeOffset LastWindowStart { get; init; }
     public required DateTimeOffset LastWindowEnd { get; init; }
     public string LastDeviceId { get; init; } = "";
-    // (Codes empty: the patient holds no alert state since that window.)
+    // (Codes empty: the patient holds no alert state since that window. A cleared state is stored rather than deleted, so
+    // that an instance that held the patient's alerts before a rebalance learns that another one ended them.)
     public DateTimeOffset? LastEvidenceStart { get; init; }
     public DateTimeOffset? LastEvidenceEnd { get; init; }
     public required IReadOnlyList<AlertCodeCheckpoint> Codes { get; init; }
@@ -49,13 +50,6 @@ public sealed record AlertCodeCheckpoint
     /// <summary>Bit per lead (<see cref="CGDmer.Signal.Lead"/>) last reported by a technical alert.</summary>
     public int ReportedLeads { get; init; }
 }
-
-/// <summary>
-/// A change of one patient's checkpoint caused by one window: the new state, whose <see cref="AlertCheckpoint.Codes"/>
-/// are empty when the patient no longer holds any. A cleared state is stored rather than deleted, so that an instance
-/// that held the patient's alerts before a rebalance learns that another one ended them.
-/// </summary>
-public sealed record AlertCheckpointUpdate(string PatientId, AlertCheckpoint Checkpoint);
 
 /// <summary>
 /// Where an <see cref="AlertTracker"/> finds the checkpoints a previous owner of its patients stored (loaded by the

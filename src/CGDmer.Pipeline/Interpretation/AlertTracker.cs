@@ -34,7 +34,7 @@ namespace CGDmer.Pipeline.Interpretation;
 /// <para><b>Memory.</b> State is held only for codes that are pending, active or refractory, and a patient without any
 /// is forgotten; <see cref="DropPatient"/> forgets one explicitly. Not thread-safe: one instance per stream.</para>
 /// <para><b>Checkpoints.</b> Given an <see cref="IAlertCheckpointSource"/>, the tracker reports each window's change of a
-/// patient's state (<see cref="Track(AnalyzedWindow, WindowAssessment, out AlertCheckpointUpdate?)"/>; only a change of
+/// patient's state (<see cref="Track(AnalyzedWindow, WindowAssessment, out AlertCheckpoint?)"/>; only a change of
 /// the alert codes counts, not of the last window's time or probability) and, when it first sees a patient after the
 /// source was loaded, takes that patient's stored checkpoint if it is later than what it holds: after a restart or a
 /// rebalance the patient's alerts go on where the acknowledged outputs left them.</para>
@@ -98,7 +98,7 @@ public sealed class AlertTracker
     /// patient's changed state after this window (without codes: the patient holds none any more), or null when the
     /// window changed nothing a checkpoint holds.
     /// </summary>
-    public IReadOnlyList<AlertEvent> Track(AnalyzedWindow analyzed, WindowAssessment assessment, out AlertCheckpointUpdate? update)
+    public IReadOnlyList<AlertEvent> Track(AnalyzedWindow analyzed, WindowAssessment assessment, out AlertCheckpoint? update)
     {
         ArgumentNullException.ThrowIfNull(analyzed);
         ArgumentNullException.ThrowIfNull(assessment);
@@ -173,10 +173,10 @@ public sealed class AlertTracker
                 {
                     MarkCleared(w.PatientId, w.Start);
                     if (hadState || restored)
-                        update = new AlertCheckpointUpdate(w.PatientId, new AlertCheckpoint
+                        update = new AlertCheckpoint
                         {
                             PatientId = w.PatientId, LastWindowStart = w.Start, LastWindowEnd = w.End, LastDeviceId = w.DeviceId, Codes = [],
-                        });
+                        };
                 }
             }
             else
@@ -186,7 +186,7 @@ public sealed class AlertTracker
                 ps.LastDeviceId = w.DeviceId;
                 if (probabilities is not null) { ps.LastEvidenceStart = w.Start; ps.LastEvidenceEnd = w.End; }
                 _patients.TryAdd(w.PatientId, ps);
-                if (_checkpoints is not null && ctx.Dirty) update = new AlertCheckpointUpdate(w.PatientId, ToCheckpoint(w.PatientId, ps));
+                if (_checkpoints is not null && ctx.Dirty) update = ToCheckpoint(w.PatientId, ps);
             }
         }
         return (IReadOnlyList<AlertEvent>?)ctx.Events ?? [];

@@ -41,7 +41,7 @@ public static class InterpretOperator
     {
         WindowAssessment assessment;
         IReadOnlyList<AlertEvent> alerts;
-        AlertCheckpointUpdate? checkpoint;
+        AlertCheckpoint? checkpoint;
         try
         {
             assessment = interpreter.Assess(window);

@@ -40,7 +40,7 @@ public sealed record InterpretedWindow(
     string? ClinicalSuppressedReason = null)
 {
     /// <summary>The patient's alert state as this window changed it, for a transport that stores checkpoints; else null.</summary>
-    public AlertCheckpointUpdate? Checkpoint { get; init; }
+    public AlertCheckpoint? Checkpoint { get; init; }
 
     /// <summary>The present findings (those that pass their thresholds, or follow from the heart rate; never withheld ones).</summary>
     public IEnumerable<Finding> PresentFindings => Findings.Where(f => f.Present);

@@ -54,7 +54,7 @@ public sealed class WindowingOptions
     /// margin, so that a window published before a restart is the same resource after it. Off (a replay, whose recording
     /// truly ends): the windows whose span was received are emitted too. Set by the host's <c>run</c>, not configured.
     /// </summary>
-    public bool InputResumesAfterEnd { get; set; }
+    public bool InputResumesAfterEnd { get; private set; }
 
     /// <summary>A copy with <see cref="InputResumesAfterEnd"/> set.</summary>
     public WindowingOptions ForResumableInput()

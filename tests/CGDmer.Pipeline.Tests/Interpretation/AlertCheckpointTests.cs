@@ -27,7 +27,7 @@ public class AlertCheckpointTests
         {
             events.Add(straight.Track(w, straight.Interpreter.Assess(w), out var update));
             // Through the wire form, as the transport stores it.
-            if (update is not null) latest = AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(update.Checkpoint));
+            if (update is not null) latest = AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(update));
             stored.Add(latest);
         }
 
@@ -62,7 +62,7 @@ public class AlertCheckpointTests
         for (int i = 0; i < 4; i++)
         {
             before.AddRange(first.Track(windows[i], first.Interpreter.Assess(windows[i]), out var update));
-            if (update is not null) stored = update.Checkpoint;
+            if (update is not null) stored = update;
         }
         var onset = Assert.Single(before, e => e.Code == Af && e.Event == AlertVocabulary.Onset);
 
@@ -88,7 +88,7 @@ public class AlertCheckpointTests
         for (int i = 0; i < windows.Count; i++)
         {
             tracker.Track(windows[i], tracker.Interpreter.Assess(windows[i]), out var update);
-            if (i == 3) early = update?.Checkpoint ?? tracker.Checkpoint("patient-1");
+            if (i == 3) early = update ?? tracker.Checkpoint("patient-1");
         }
         Assert.Null(tracker.Checkpoint("patient-1"));              // the alert ended and its refractory period passed
         store.Load([early!]);                                       // e.g. a rebalance back before the cleared state was stored
