@@ -84,8 +84,8 @@ public sealed class AlertCheckpointStore : IAlertCheckpointSource
     /// <summary>Patients with a loaded checkpoint.</summary>
     public int Count => _through.Count;
 
-    public AlertCheckpoint? Take(string patientId) =>
-        _untaken.IsEmpty ? null : _untaken.TryRemove(patientId, out var c) ? c : null;
+    // Called for every window: one lookup (ConcurrentDictionary.IsEmpty takes every lock when the dictionary is empty).
+    public AlertCheckpoint? Take(string patientId) => _untaken.TryRemove(patientId, out var c) ? c : null;
 
     /// <summary>
     /// Start of the last window of the patient whose outputs were acknowledged before the checkpoint was stored, or null:
