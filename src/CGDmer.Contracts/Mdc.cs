@@ -47,6 +47,18 @@ public sealed record MdcCode(int Code, string ReferenceId)
         _ => null,
     };
 
+    /// <summary>
+    /// The MDC event of a heart-rate alarm (by its alert code): the limit events MDC_EVT_HI_GT_LIM and MDC_EVT_LO_LT_LIM
+    /// (their source is MDC_ECG_HEART_RATE) and MDC_EVT_ECG_ASYSTOLE (DICOM PS3.16 CID 3038); null for any other code.
+    /// </summary>
+    public static MdcCode? ForHeartRateAlarm(string code) => code switch
+    {
+        "heart_rate_high" => Of(3, 42, "MDC_EVT_HI_GT_LIM"),
+        "heart_rate_low" => Of(3, 64, "MDC_EVT_LO_LT_LIM"),
+        "asystole" => Of(3, 3076, "MDC_EVT_ECG_ASYSTOLE"),
+        _ => null,
+    };
+
     /// <summary>The MDC code of an ECG lead (partition 2, MDC_ECG_LEAD_*), for the leads this service records.</summary>
     public static MdcCode ForLead(Lead lead) => lead switch
     {

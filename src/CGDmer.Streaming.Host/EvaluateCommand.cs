@@ -81,12 +81,20 @@ internal static class EvaluateCommand
         }
         var episodes = new List<EpisodeResult>();
         var timing = new List<AlarmTimingResult>();
-        if (request.Alarms) ScoreAlarms(pr, request, episodes, timing);
+        var rateAlarms = new List<HeartRateAlarmResult>();
+        if (request.Alarms) ScoreAlarms(pr, request, episodes, timing, rateAlarms);
 
         var report = Ec57Report.Create(request.Options, beats, rates, request.Alarms ? episodes : null);
         Console.Out.Write(Ec57Summary.Format(report));
         if (timing.Count > 0) Console.Out.Write(FormatTiming(timing));
-        if (pr.GetValue(IecOption)) Console.Out.Write(FormatIec(CGDmer.Evaluation.Iec60601.HeartRateMeterSuite.Run()));
+        if (rateAlarms.Count > 0) Console.Out.Write(FormatRateAlarms(rateAlarms));
+        if (pr.GetValue(IecOption))
+        {
+            Console.Out.Write(FormatIec(CGDmer.Evaluation.Iec60601.HeartRateMeterSuite.Run()));
+            using var host = BuildHost(pr);
+            Console.Out.Write(FormatIec(ServiceAlarmTiming(host.Services, Path.Combine(request.OutputDirectory, "iec-alarms")),
+                "IEC 60601-2-27 time to alarm through the service (synthesized signals, leads II and V1, the service's windows and heart-rate alarms)"));
+        }
         File.WriteAllText(Path.Combine(request.OutputDirectory, "ec57.json"), report.ToJson());
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {request.Records.Count} .qrs files and ec57.json to {request.OutputDirectory}");
         return 0;
@@ -125,11 +133,12 @@ internal static class EvaluateCommand
     }
 
     /// <summary>Replays the records through the pipeline and scores its AF and VT alerts against the annotated episodes.</summary>
-    private static void ScoreAlarms(ParseResult pr, EvaluateRequest request, List<EpisodeResult> episodes, List<AlarmTimingResult> timing)
+    private static void ScoreAlarms(ParseResult pr, EvaluateRequest request, List<EpisodeResult> episodes, List<AlarmTimingResult> timing,
+                                    List<HeartRateAlarmResult> rateAlarms)
     {
-        var builder = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning);
-        using var host = builder.Build();
-        if (!CommonOptions.ReportInvalidOptions(host.Services)) throw new ArgumentException("invalid settings (listed above)");
+        using var host = BuildHost(pr);
+        var o = host.Services.GetRequiredService<IOptions<Pipeline.Interpretation.InterpretationOptions>>().Value;
+        var limits = new HeartRateAlarmLimits(o.HeartRateHighAboveBpm, o.HeartRateLowBelowBpm, o.HeartRateHysteresisBpm, o.AsystoleAfterSeconds);
         var replay = new ReplayRequest(request.Records, 0, 120, 1, 1, Transports.Replay.ReplayPace.AsFastAsPossible, 1, 1,
                                        Path.Combine(request.OutputDirectory, "replay"));
         var patients = ReplayJob.BuildPatients(replay, out var references, host.Services.GetRequiredService<IOptions<SegmentValidationOptions>>().Value);
@@ -151,7 +160,75 @@ internal static class EvaluateCommand
                 timing.Add(AlarmTiming.Compare(patient.Recording.Name, rhythm, EpisodeComparison.ReferenceEpisodes(reference, rhythm, length),
                                                alarms.Zip(raised), fs));
             }
+            long Sample(DateTimeOffset t) => (long)Math.Round((t - patient.StartTime).TotalSeconds * fs);
+            // A monitor without VT detection alarms VT by its rate: the heart_rate_high alarms against the VT episodes.
+            var high = Pipeline.Interpretation.AlertVocabulary.HeartRateHigh;
+            timing.Add(AlarmTiming.Compare(patient.Recording.Name, "VT:HR", EpisodeComparison.ReferenceEpisodes(reference, "(VT", length),
+                summary.AlertIntervals(patient.PatientId, high).Select(a => Episode.FromTimes(a.Onset, a.End, patient.StartTime, fs))
+                    .Zip(summary.AlertRaisedTimes(patient.PatientId, high).Select(Sample)), fs));
+            foreach (var code in Pipeline.Interpretation.AlertVocabulary.HeartRateCodes)
+                rateAlarms.Add(HeartRateAlarmAgreement.Compare(patient.Recording.Name, code, reference,
+                    summary.AlertRaisedTimes(patient.PatientId, code).Select(Sample), fs, length, limits));
         }
+    }
+
+    private static IHost BuildHost(ParseResult pr)
+    {
+        var host = ServiceComposition.CreateBuilder(pr.GetValue(CommonOptions.ConfigOption)?.FullName, CommonOptions.Overrides(pr), LogLevel.Warning).Build();
+        if (!CommonOptions.ReportInvalidOptions(host.Services))
+        {
+            host.Dispose();
+            throw new ArgumentException("invalid settings (listed above)");
+        }
+        return host;
+    }
+
+    /// <summary>Where each alarm signal's onset falls in the 5 s hop of the window grid: the time to alarm depends on it.</summary>
+    internal static readonly double[] OnsetPhasesSeconds = [0, 1.25, 2.5, 3.75];
+
+    /// <summary>
+    /// Replays the IEC 60601-2-27 alarm signals (<see cref="CGDmer.Evaluation.Iec60601.AlarmTestSignals"/>) through the
+    /// service built from <paramref name="services"/>, as a monitor sending leads II and V1 in 1 s segments, and measures
+    /// each signal's time from the onset of its condition to the onset event of the alert it should raise (when that
+    /// event was observed: the end of the window that raised it). Each signal is replayed with its onset at each of
+    /// <see cref="OnsetPhasesSeconds"/> into the window grid; the figure is the worst of them (null if one never alarmed).
+    /// The replay's files go to <paramref name="outputDirectory"/>.
+    /// </summary>
+    internal static IReadOnlyList<CGDmer.Evaluation.Iec60601.HeartRateMeterResult> ServiceAlarmTiming(IServiceProvider services, string outputDirectory)
+    {
+        var signals = CGDmer.Evaluation.Iec60601.AlarmTestSignals.Create();
+        var patients = new List<Transports.Replay.RecordingSegmenter>();
+        var starts = new List<DateTimeOffset>();
+        for (int i = 0; i < signals.Count; i++)
+        {
+            var recording = Simulation.SyntheticRecording.From(signals[i].Ecg, $"iec-alarm-{i + 1}", [Lead.II, Lead.V1]);
+            for (int k = 0; k < OnsetPhasesSeconds.Length; k++)
+            {
+                // The grid is absolute: moving the start back moves the onset later into its hop.
+                var start = ReplayCommand.DefaultStart.AddSeconds(-OnsetPhasesSeconds[k]);
+                patients.Add(new Transports.Replay.RecordingSegmenter(recording, $"iec-alarm-{i + 1}-{k + 1}", $"iec-monitor-{i + 1:D2}{k + 1}", start));
+                starts.Add(start);
+            }
+        }
+        var request = new ReplayRequest([], 0, 120, 1, 1, Transports.Replay.ReplayPace.AsFastAsPossible, 1, 1, outputDirectory);
+        var summary = ReplayJob.Run(services, request, patients, new Dictionary<string, CGDmer.Evaluation.RecordReference>(), print: false);
+        var results = new List<CGDmer.Evaluation.Iec60601.HeartRateMeterResult>();
+        double limit = CGDmer.Evaluation.Iec60601.AlarmTestSignals.AlarmLimitSeconds;
+        for (int i = 0; i < signals.Count; i++)
+        {
+            var s = signals[i];
+            var times = new List<double?>();
+            for (int k = 0; k < OnsetPhasesSeconds.Length; k++)
+            {
+                int p = i * OnsetPhasesSeconds.Length + k;
+                times.Add(summary.AlertRaisedTimes(patients[p].PatientId, s.AlertCode)
+                    .Select(r => (r - starts[p]).TotalSeconds - s.OnsetSeconds).Where(d => d >= 0).Order().Select(d => (double?)d).FirstOrDefault());
+            }
+            double? worst = times.Any(t => t is null) ? null : times.Max();
+            string spread = times.Any(t => t is null) ? "" : string.Create(CultureInfo.InvariantCulture, $", best {times.Min():F1} s");
+            results.Add(new($"{s.Test}{spread}", $"{s.AlertCode} alert raised in < {limit} s (worst of {OnsetPhasesSeconds.Length} onset phases)", worst, "s", limit, worst < limit));
+        }
+        return results;
     }
 
     internal static string FormatTiming(IReadOnlyList<AlarmTimingResult> timing)
@@ -173,11 +250,29 @@ internal static class EvaluateCommand
         static string Seconds(double? s) => s is { } x ? x.ToString("F1", CultureInfo.InvariantCulture) : "—";
     }
 
-    internal static string FormatIec(IReadOnlyList<CGDmer.Evaluation.Iec60601.HeartRateMeterResult> results)
+    internal static string FormatRateAlarms(IReadOnlyList<HeartRateAlarmResult> results)
     {
         var sb = new StringBuilder();
         sb.AppendLine();
-        sb.AppendLine("IEC 60601-2-27 heart-rate meter (synthesized and idealised test signals; streaming detector, 8-interval trimmed mean)");
+        sb.AppendLine("Heart-rate alarms (each onset checked against the rate of the reference beats when it was raised)");
+        sb.AppendLine($"{"Record",-8} {"Alarm",-16} {"Onsets",7} {"Confirmed",10} {"+P",7} {"Unconfirmed /h",15}");
+        foreach (var group in results.GroupBy(r => r.Code))
+        {
+            foreach (var r in group.Where(r => r.Onsets > 0)) sb.AppendLine(Row(r));
+            sb.AppendLine(Row(HeartRateAlarmResult.Gross(group.Key, group)));
+        }
+        return sb.ToString();
+
+        static string Row(HeartRateAlarmResult r) => string.Create(CultureInfo.InvariantCulture,
+            $"{r.Record,-8} {r.Code,-16} {r.Onsets,7} {r.Confirmed,10} {(r.PositivePredictivity is { } p ? (100 * p).ToString("F1", CultureInfo.InvariantCulture) + "%" : "—"),7} {r.UnconfirmedPerHour,15:F2}");
+    }
+
+    internal static string FormatIec(IReadOnlyList<CGDmer.Evaluation.Iec60601.HeartRateMeterResult> results,
+        string title = "IEC 60601-2-27 heart-rate meter (synthesized and idealised test signals; streaming detector, 8-interval trimmed mean)")
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine();
+        sb.AppendLine(title);
         foreach (var r in results)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Test,-46} {(r.Value is { } v ? v.ToString("F1", CultureInfo.InvariantCulture) : "never"),7} {r.Unit,-5} {(r.Passed ? "pass" : "FAIL"),-5} {r.Requirement}"));

@@ -115,7 +115,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         var sink = _sink ?? throw new InvalidOperationException("Finish first");
         var elapsed = _elapsed;
         var table = new Table().Title($"[bold]replay[/] — {model.ModelName} {model.ModelVersion}");
-        table.AddColumns("patient", "ECG", "windows", "no signal", "median HR", "findings (windows)", "clinical alerts", "technical alerts");
+        table.AddColumns("patient", "ECG", "windows", "no signal", "median HR", "findings (windows)", "clinical alerts", "heart-rate alerts", "technical alerts");
         double ecgSeconds = 0;
         foreach (var seg in patients)
         {
@@ -125,10 +125,11 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             var hrs = p.HeartRates.Select(h => h.Bpm).Order().ToList();
             string findings = string.Join(", ", p.FindingWindows.OrderByDescending(kv => kv.Value).Take(3).Select(kv => $"{kv.Key} {kv.Value}"));
             string clinical = string.Join(", ", p.Alerts.Where(a => a.Kind == "clinical").GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
+            string heartRate = string.Join(", ", p.Alerts.Where(a => a.Kind == "heart_rate").GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
             string technical = string.Join(", ", p.Alerts.Where(a => a.Kind == "technical").GroupBy(a => a.Code).Select(g => $"{g.Key} ×{g.Count()}"));
             table.AddRow(Markup.Escape(seg.PatientId), $"{seg.Recording.Duration.TotalMinutes:F1} min", p.Windows.ToString(), p.NoSignal.ToString(),
                 hrs.Count > 0 ? $"{hrs[hrs.Count / 2]:F0} /min" : "—", Markup.Escape(findings == "" ? "—" : findings),
-                Markup.Escape(clinical == "" ? "—" : clinical), Markup.Escape(technical == "" ? "—" : technical));
+                Markup.Escape(clinical == "" ? "—" : clinical), Markup.Escape(heartRate == "" ? "—" : heartRate), Markup.Escape(technical == "" ? "—" : technical));
         }
         AnsiConsole.Write(table);
 

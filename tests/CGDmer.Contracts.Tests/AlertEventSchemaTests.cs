@@ -11,16 +11,18 @@ public class AlertEventSchemaTests
 
     private static JsonObject Onset() => JsonNode.Parse(ContractDocs.JsonBlocks("alert-event.md")[0])!.AsObject();
     private static JsonObject End() => JsonNode.Parse(ContractDocs.JsonBlocks("alert-event.md")[1])!.AsObject();
+    private static JsonObject HeartRateOnset() => JsonNode.Parse(ContractDocs.JsonBlocks("alert-event.md")[2])!.AsObject();
 
     private static ICollection<NJsonSchema.Validation.ValidationError> Validate(JsonNode doc) =>
         Schema.Value.Validate(doc.ToJsonString());
 
     [Fact]
-    public void Markdown_has_exactly_the_two_documented_examples()
+    public void Markdown_has_exactly_the_three_documented_examples()
     {
-        Assert.Equal(2, ContractDocs.JsonBlocks("alert-event.md").Count);
+        Assert.Equal(3, ContractDocs.JsonBlocks("alert-event.md").Count);
         Assert.Equal("onset", (string?)Onset()["event"]);
         Assert.Equal("end", (string?)End()["event"]);
+        Assert.Equal("heart_rate", (string?)HeartRateOnset()["kind"]);
     }
 
     [Fact]
@@ -28,6 +30,12 @@ public class AlertEventSchemaTests
     {
         Assert.Empty(Validate(Onset()));
         Assert.Empty(Validate(End()));
+        Assert.Empty(Validate(HeartRateOnset()));
+        var withRate = HeartRateOnset();
+        withRate["code"] = "heart_rate_high";
+        withRate["snomedCt"] = "3424008";
+        withRate["heartRateBpm"] = 187.5;
+        Assert.Empty(Validate(withRate));
     }
 
     public static TheoryData<string, string> BrokenVariants => new()
@@ -54,6 +62,17 @@ public class AlertEventSchemaTests
         { "onset not a date-time", """{"op":"set","from":"onset","key":"onset","value":"yesterday"}""" },
         { "alertId not derived hex", """{"op":"set","from":"onset","key":"alertId","value":"AF-1"}""" },
         { "missing patientId", """{"op":"remove","from":"onset","key":"patientId"}""" },
+        { "heart rate without snomedCt", """{"op":"remove","from":"heart","key":"snomedCt"}""" },
+        { "heart rate with probability", """{"op":"set","from":"heart","key":"probability","value":0.5}""" },
+        { "heart rate with leads", """{"op":"set","from":"heart","key":"leads","value":["II"]}""" },
+        { "heart rate with modelVersion", """{"op":"set","from":"heart","key":"modelVersion","value":"0.2.0"}""" },
+        { "heart rate with a model label", """{"op":"set","from":"heart","key":"code","value":"sinus_tachycardia"}""" },
+        { "heart rate with a technical code", """{"op":"set","from":"heart","key":"code","value":"no_signal"}""" },
+        { "heart rate zero", """{"op":"set","from":"heart","key":"heartRateBpm","value":0}""" },
+        { "clinical with heart rate code", """{"op":"set","from":"onset","key":"code","value":"asystole"}""" },
+        { "clinical with heartRateBpm", """{"op":"set","from":"onset","key":"heartRateBpm","value":130}""" },
+        { "technical with heartRateBpm", """{"op":"set","from":"end","key":"heartRateBpm","value":130}""" },
+        { "technical with heart rate code", """{"op":"set","from":"end","key":"code","value":"asystole"}""" },
     };
 
     [Theory]
@@ -61,7 +80,7 @@ public class AlertEventSchemaTests
     public void Broken_variants_do_not_validate(string name, string edit)
     {
         var e = JsonNode.Parse(edit)!.AsObject();
-        var doc = (string?)e["from"] == "onset" ? Onset() : End();
+        var doc = (string?)e["from"] switch { "onset" => Onset(), "heart" => HeartRateOnset(), _ => End() };
         string key = (string)e["key"]!;
         if ((string?)e["op"] == "remove") Assert.True(doc.Remove(key), $"{name}: example has no {key}");
         else doc[key] = e["value"]!.DeepClone();
@@ -74,7 +93,8 @@ public class AlertEventSchemaTests
         var schema = JsonNode.Parse(ContractDocs.Read("alert-event.schema.json"))!;
         var codes = schema["properties"]!["code"]!["enum"]!.AsArray().Select(n => (string)n!).ToList();
         string[] technical = ["lead_off", "poor_signal", "no_signal"];
-        Assert.Equal(EcgLabels.All.Select(l => l.Key).Concat(technical), codes);
+        string[] heartRate = ["heart_rate_high", "heart_rate_low", "asystole"];
+        Assert.Equal(EcgLabels.All.Select(l => l.Key).Concat(heartRate).Concat(technical), codes);
 
         var onset = Onset();
         var label = EcgLabels.ByKey((string)onset["code"]!);
@@ -85,7 +105,7 @@ public class AlertEventSchemaTests
     [Fact]
     public void Example_alert_ids_are_the_documented_derivation()
     {
-        foreach (var e in new[] { Onset(), End() })
+        foreach (var e in new[] { Onset(), End(), HeartRateOnset() })
         {
             string expected = AlertIds.Derive((string)e["patientId"]!, (string)e["kind"]!, (string)e["code"]!,
                 (string)e["onset"]!, (string?)e["modelVersion"]);

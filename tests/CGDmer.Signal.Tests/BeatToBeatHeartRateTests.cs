@@ -75,4 +75,21 @@ public class BeatToBeatHeartRateTests
         Assert.Equal(120, Feed(hr, [0.5], ref t)!.Value, 1);
         Assert.Throws<ArgumentException>(() => hr.Add(0));
     }
+
+    [FsCheck.Xunit.Property(MaxTest = 300)]
+    public void The_rate_shown_at_a_sample_without_an_instance_is_the_instance_s(byte[] gaps, byte after, byte intervals)
+    {
+        // Gaps of 10 ms to 4.5 s at 100 Hz: normal, too short (skipped) and too long (restart) intervals.
+        const double fs = 100;
+        int n = intervals % 16 + 1;
+        var beats = new List<int> { 5 };
+        foreach (var g in gaps ?? []) beats.Add(beats[^1] + 1 + g * 450 / 255);
+        var hr = new BeatToBeatHeartRate(fs, n);
+        foreach (var b in beats) hr.Add(b);
+        long at = beats[^1] + after * 2;
+        double? expected = hr.At(at), actual = BeatToBeatHeartRate.RateAt(beats.ToArray(), at, fs, n);
+        Assert.Equal(expected is null, actual is null);
+        // The same intervals, summed in another order: equal to the last bits.
+        if (expected is { } e) Assert.Equal(e, actual!.Value, 1e-9 * e);
+    }
 }

@@ -54,6 +54,7 @@ public class ReplayEndToEndTests
         Assert.True(findings.GetValueOrDefault("sinus_rhythm") >= 0.9 * windows,
             $"sinus rhythm present in {findings.GetValueOrDefault("sinus_rhythm")} of {windows} windows");
         Assert.Empty(summary.AlertCodes("mitbih-122", "clinical"));
+        Assert.Empty(summary.AlertCodes("mitbih-122", "heart_rate"));
     }
 
     [Fact]

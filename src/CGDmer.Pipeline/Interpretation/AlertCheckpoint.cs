@@ -30,7 +30,7 @@ public sealed record AlertCheckpoint
 /// <summary>The state of one pending, active or refractory alert code (see <see cref="AlertTracker"/>'s phases).</summary>
 public sealed record AlertCodeCheckpoint
 {
-    /// <summary>"clinical" or "technical".</summary>
+    /// <summary>"clinical", "heart_rate" or "technical".</summary>
     public required string Kind { get; init; }
     public required string Code { get; init; }
     /// <summary>"pending", "active" or "refractory".</summary>
@@ -47,6 +47,8 @@ public sealed record AlertCodeCheckpoint
     public DateTimeOffset LastEventAt { get; init; }
     public double LastReportedProbability { get; init; }
     public double LastProbability { get; init; }
+    /// <summary>Heart-rate alarms: the rate of the last window that counted (absent when it was blanked).</summary>
+    public double? LastHeartRateBpm { get; init; }
     /// <summary>Bit per lead (<see cref="CGDmer.Signal.Lead"/>) last reported by a technical alert.</summary>
     public int ReportedLeads { get; init; }
 }

@@ -13,9 +13,9 @@ public sealed record AlertEvent
     public required string AlertId { get; init; }
     /// <summary>"onset", "update" or "end".</summary>
     public required string Event { get; init; }
-    /// <summary>"clinical" or "technical".</summary>
+    /// <summary>"clinical" (a model finding), "heart_rate" (the heart-rate meter's limits and asystole) or "technical".</summary>
     public required string Kind { get; init; }
-    /// <summary>Label key (clinical) or lead_off / poor_signal / no_signal (technical).</summary>
+    /// <summary>Label key (clinical), heart_rate_high / heart_rate_low / asystole (heart_rate) or lead_off / poor_signal / no_signal (technical).</summary>
     public required string Code { get; init; }
     public string? SnomedCt { get; init; }
     public required string Display { get; init; }
@@ -25,6 +25,8 @@ public sealed record AlertEvent
     public DateTimeOffset? End { get; init; }
     public required DateTimeOffset ObservedAt { get; init; }
     public double? Probability { get; init; }
+    /// <summary>Heart-rate alarms: the rate shown at <see cref="ObservedAt"/> (/min), absent while it is blanked (asystole).</summary>
+    public double? HeartRateBpm { get; init; }
     public IReadOnlyList<string>? Leads { get; init; }
     /// <summary>"low", "medium" or "high".</summary>
     public required string Priority { get; init; }

@@ -41,13 +41,15 @@ namespace CGDmer.Pipeline.Interpretation;
 /// </remarks>
 public sealed class AlertTracker
 {
-    private const int NoSignalSlot = 0, LeadOffSlot = 1, PoorSignalSlot = 2, FirstClinicalSlot = 3;
+    private const int NoSignalSlot = 0, LeadOffSlot = 1, PoorSignalSlot = 2;
+    private const int HeartRateHighSlot = 3, HeartRateLowSlot = 4, AsystoleSlot = 5, FirstClinicalSlot = 6;
 
     private readonly Interpreter _interpreter;
     private readonly InterpretationOptions _o;
     private readonly string _modelName;
     private readonly string _modelVersion;
     private readonly LabelPolicy[] _alerting;          // clinical labels with a priority, model order
+    private readonly AlertPriority?[] _heartRatePriority = new AlertPriority?[3];   // by slot − HeartRateHighSlot; null: off
     private readonly Dictionary<string, PatientState> _patients = new(StringComparer.Ordinal);
     private readonly IAlertCheckpointSource? _checkpoints;
     // The last window of a patient whose state was cleared: a stored checkpoint older than that is stale (the cleared one
@@ -64,6 +66,9 @@ public sealed class AlertTracker
         _modelName = interpreter.Metadata.ModelName;
         _modelVersion = interpreter.Metadata.ModelVersion;
         _alerting = interpreter.Policies.Where(p => p.Priority is not null).ToArray();
+        for (int i = 0; i < _heartRatePriority.Length; i++)
+            if (_o.HeartRateAlarms.TryGetValue(AlertVocabulary.HeartRateCodes[i], out var p) && InterpretationOptions.TryParsePriority(p, out var priority))
+                _heartRatePriority[i] = priority;
     }
 
     public Interpreter Interpreter => _interpreter;
@@ -131,9 +136,21 @@ public sealed class AlertTracker
         Advance(ref ctx, NoSignalSlot, noSignal ? Level.Above : Level.Below, LeadMask(NoSignalLeads(w)), 0);
         Advance(ref ctx, LeadOffSlot, noSignal ? Level.Hold : w.MissingLeads.Count > 0 ? Level.Above : Level.Below,
                 LeadMask(w.MissingLeads), 0);
+        // Silence with the leads attached is the asystole alarm's evidence, not poor quality (when that alarm is on).
+        var rates = HeartRateLevels(analyzed, assessment);
+        bool asystoleCause = rates.Asystole == Level.Above && _heartRatePriority[AsystoleSlot - HeartRateHighSlot] is not null;
         Advance(ref ctx, PoorSignalSlot,
-                noSignal ? Level.Hold : assessment.Evidence == ClinicalEvidence.PoorSignal ? Level.Above : Level.Below,
+                noSignal ? Level.Hold : assessment.Evidence == ClinicalEvidence.PoorSignal && !asystoleCause ? Level.Above : Level.Below,
                 PoorSignalLeads(analyzed), 0);
+
+        for (int slot = HeartRateHighSlot; slot <= AsystoleSlot; slot++)
+        {
+            if (_heartRatePriority[slot - HeartRateHighSlot] is null) continue;
+            var (level, bpm) = slot == HeartRateHighSlot ? (rates.High, rates.HighBpm)
+                : slot == HeartRateLowSlot ? (rates.Low, rates.LowBpm)
+                : (rates.Asystole, (double?)null);
+            Advance(ref ctx, slot, level, 0, 0, bpm);
+        }
 
         // Clinical conditions: only windows with evidence count; the others hold every clinical state.
         var probabilities = assessment.IsClinicallyUsable ? analyzed.Probabilities : null;
@@ -192,6 +209,43 @@ public sealed class AlertTracker
         return (IReadOnlyList<AlertEvent>?)ctx.Events ?? [];
     }
 
+    /// <summary>
+    /// The heart-rate meter's conditions in one window (see <see cref="InterpretationOptions.HeartRateAlarms"/>), with the
+    /// rate each alarm reports. They need the beats, not the model: a window whose inference failed still counts. A lead's
+    /// beats are trusted when its quality is good or its two detectors agree; a rate alarm needs every trusted lead that
+    /// shows a rate to agree (the lowest of them above the high limit, the highest under the low one), so that beats one
+    /// lead misses, or noise it counts, do not sound an alarm. Asystole needs no beat in any present lead and quiet leads
+    /// for the configured time (a flat line always). Without trusted beats the rates hold, as does asystole without its
+    /// evidence.
+    /// </summary>
+    private (Level High, double? HighBpm, Level Low, double? LowBpm, Level Asystole) HeartRateLevels(AnalyzedWindow analyzed, WindowAssessment assessment)
+    {
+        var m = analyzed.Measurement;
+        if (analyzed.Window.Status != WindowStatus.Analyzable) return (Level.Hold, null, Level.Hold, null, Level.Hold);
+        double? lowest = null, highest = null;
+        double sinceAnyBeat = double.PositiveInfinity;
+        bool trusted = false;
+        foreach (var lead in m.LeadRates)
+        {
+            sinceAnyBeat = Math.Min(sinceAnyBeat, lead.SecondsSinceLastBeat);
+            if (!(lead.Sqi >= _o.PoorSignalQuality || lead.BeatAgreement >= _o.HeartRateEvidenceBeatAgreement)) continue;
+            trusted = true;
+            if (lead.RateAtEndBpm is not { } bpm) continue;
+            lowest = Math.Min(lowest ?? bpm, bpm);
+            highest = Math.Max(highest ?? bpm, bpm);
+        }
+        double silence = _o.AsystoleAfterSeconds;
+        var asystole = m.IsFlatLine || (sinceAnyBeat >= silence && m.SecondsQuiet >= silence) ? Level.Above
+            : trusted && sinceAnyBeat < silence ? Level.Below
+            : Level.Hold;
+        double h = _o.HeartRateHysteresisBpm;
+        var high = lowest is not { } lo ? Level.Hold
+            : lo > _o.HeartRateHighAboveBpm ? Level.Above : lo > _o.HeartRateHighAboveBpm - h ? Level.Between : Level.Below;
+        var low = highest is not { } hi ? Level.Hold
+            : hi < _o.HeartRateLowBelowBpm ? Level.Above : hi < _o.HeartRateLowBelowBpm + h ? Level.Between : Level.Below;
+        return (high, lowest, low, highest, asystole);
+    }
+
     /// <summary>The patient's state as a checkpoint, or null when it holds none.</summary>
     public AlertCheckpoint? Checkpoint(string patientId) =>
         _patients.TryGetValue(patientId, out var ps) && ps.Codes.Count > 0 ? ToCheckpoint(patientId, ps) : null;
@@ -223,7 +277,7 @@ public sealed class AlertTracker
                 LastEnd = c.LastEnd, AlertId = c.AlertId, Onset = c.Onset, BelowCount = c.BelowCount,
                 FirstBelowStart = c.FirstBelowStart, LastEventAt = c.LastEventAt,
                 LastReportedProbability = c.LastReportedProbability, LastProbability = c.LastProbability,
-                ReportedLeads = c.ReportedLeads,
+                LastHeartRateBpm = c.LastHeartRateBpm, ReportedLeads = c.ReportedLeads,
             };
         return new AlertCheckpoint
         {
@@ -241,7 +295,6 @@ public sealed class AlertTracker
             LastWindowStart = cp.LastWindowStart, LastWindowEnd = cp.LastWindowEnd, LastDeviceId = cp.LastDeviceId,
             LastEvidenceStart = cp.LastEvidenceStart, LastEvidenceEnd = cp.LastEvidenceEnd,
         };
-        int needed = _o.OnsetWindows;
         foreach (var c in cp.Codes)
         {
             if (SlotOf(c.Kind, c.Code) is not { } slot || Find(ps, slot) is not null) continue;
@@ -251,15 +304,17 @@ public sealed class AlertTracker
             {
                 Phase = phase.Value, RunStart = c.RunStart, RunCount = c.RunCount, LastEnd = c.LastEnd, AlertId = c.AlertId,
                 Onset = c.Onset, BelowCount = c.BelowCount, FirstBelowStart = c.FirstBelowStart, LastEventAt = c.LastEventAt,
-                LastReportedProbability = c.LastReportedProbability, LastProbability = c.LastProbability, ReportedLeads = c.ReportedLeads,
+                LastReportedProbability = c.LastReportedProbability, LastProbability = c.LastProbability,
+                LastHeartRateBpm = c.LastHeartRateBpm, ReportedLeads = c.ReportedLeads,
             };
             // A pending clinical run names the windows it counted; they are kept only when their number fits the options.
+            int needed = OnsetWindows(slot);
             if (c.RunWindowStarts is { } s && c.RunWindowEnds is { } e && s.Count == needed && e.Count == needed)
             {
                 st.RunWindowStarts = [.. s];
                 st.RunWindowEnds = [.. e];
             }
-            else if (slot >= FirstClinicalSlot && st.Phase == Phase.Pending)
+            else if (NamesRunWindows(slot) && st.Phase == Phase.Pending)
             {
                 // Without the run's windows the onset could not name them: the run starts again.
                 st.Phase = Phase.Refractory;
@@ -275,6 +330,11 @@ public sealed class AlertTracker
         if (kind == AlertVocabulary.Technical)
             return code == AlertVocabulary.NoSignal ? NoSignalSlot : code == AlertVocabulary.LeadOff ? LeadOffSlot
                  : code == AlertVocabulary.PoorSignal ? PoorSignalSlot : null;
+        if (kind == AlertVocabulary.HeartRate)
+        {
+            int i = IndexOf(AlertVocabulary.HeartRateCodes, code);
+            return i >= 0 && _heartRatePriority[i] is not null ? HeartRateHighSlot + i : null;
+        }
         if (kind != AlertVocabulary.Clinical) return null;
         foreach (var p in _alerting)
             if (p.Label.Key == code) return FirstClinicalSlot + p.Index;
@@ -293,13 +353,13 @@ public sealed class AlertTracker
         foreach (var c in ps.Codes.OrderBy(c => c.Slot))
         {
             if (c.Phase != Phase.Active) continue;
-            string[] obs = c.Slot >= FirstClinicalSlot && ps.LastEvidenceStart is { } s && ps.LastEvidenceEnd is { } e
+            string[] obs = NamesRunWindows(c.Slot) && ps.LastEvidenceStart is { } s && ps.LastEvidenceEnd is { } e
                 ? [ObservationIds.Derive(patientId, ObservationIds.Findings, s, e, _modelVersion)]
                 : [];
             // Inside a closing run the condition was already over at its first window; otherwise it lasted to the last data.
             var end = c.BelowCount > 0 ? c.FirstBelowStart : ps.LastWindowEnd;
             events.Add(MakeEvent(AlertVocabulary.End, c, patientId, ps.LastDeviceId, end, ps.LastWindowEnd,
-                                 c.LastProbability, c.ReportedLeads, obs));
+                                 c.LastProbability, c.LastHeartRateBpm, c.ReportedLeads, obs));
         }
         return events;
     }
@@ -337,6 +397,7 @@ public sealed class AlertTracker
         public DateTimeOffset LastEventAt;
         public double LastReportedProbability;
         public double LastProbability;
+        public double? LastHeartRateBpm;                  // heart-rate alarms
         public int ReportedLeads;                         // bit per Lead
     }
 
@@ -350,11 +411,11 @@ public sealed class AlertTracker
         public bool Dirty;
     }
 
-    private void Advance(ref Step ctx, int slot, Level level, int leads, float probability)
+    private void Advance(ref Step ctx, int slot, Level level, int leads, float probability, double? heartRate = null)
     {
         var w = ctx.Window;
         var st = Find(ctx.Patient, slot);
-        bool clinical = slot >= FirstClinicalSlot;
+        bool clinical = NamesRunWindows(slot);
         if (level == Level.Hold) return;
 
         if (st is null || st.Phase != Phase.Active)
@@ -380,7 +441,7 @@ public sealed class AlertTracker
                 st.RunStart = w.Start;
                 st.RunCount = 0;
             }
-            int needed = clinical ? _o.OnsetWindows : _o.TechnicalOnsetWindows;
+            int needed = OnsetWindows(slot);
             if (clinical && st.RunCount < needed)
             {
                 st.RunWindowStarts ??= new DateTimeOffset[needed];
@@ -397,6 +458,7 @@ public sealed class AlertTracker
             st.AlertId = AlertIds.Derive(w.PatientId, KindOf(slot), CodeOf(slot), st.Onset, clinical ? _modelVersion : null);
             st.BelowCount = 0;
             st.LastProbability = probability;
+            st.LastHeartRateBpm = heartRate;
             st.ReportedLeads = leads;
             string[] obs = [];
             if (clinical)
@@ -406,7 +468,7 @@ public sealed class AlertTracker
                     obs[i] = ObservationIds.Derive(w.PatientId, ObservationIds.Findings, st.RunWindowStarts![i], st.RunWindowEnds![i], _modelVersion);
                 st.RunWindowStarts = st.RunWindowEnds = null;
             }
-            Emit(ref ctx, st, AlertVocabulary.Onset, null, probability, leads, obs);
+            Emit(ref ctx, st, AlertVocabulary.Onset, null, probability, heartRate, leads, obs);
             return;
         }
 
@@ -417,8 +479,9 @@ public sealed class AlertTracker
             if (st.BelowCount == 0) st.FirstBelowStart = w.Start;
             st.BelowCount++;
             st.LastProbability = probability;
-            if (st.BelowCount < (clinical ? _o.EndWindows : _o.TechnicalEndWindows)) return;
-            Emit(ref ctx, st, AlertVocabulary.End, st.FirstBelowStart, probability, st.ReportedLeads, CurrentObservation(w, clinical));
+            st.LastHeartRateBpm = heartRate;
+            if (st.BelowCount < EndWindows(slot)) return;
+            Emit(ref ctx, st, AlertVocabulary.End, st.FirstBelowStart, probability, heartRate, st.ReportedLeads, CurrentObservation(w, clinical));
             if (Refractory(slot) > TimeSpan.Zero && !IsRefractoryExempt(slot))
             {
                 st.Phase = Phase.Refractory;
@@ -432,6 +495,7 @@ public sealed class AlertTracker
         if (st.BelowCount != 0) ctx.Dirty = true;
         st.BelowCount = 0;
         st.LastProbability = probability;
+        st.LastHeartRateBpm = heartRate;
         var since = w.End - st.LastEventAt;
         bool changed = clinical
             ? Math.Abs(probability - st.LastReportedProbability) >= _o.UpdateProbabilityDelta
@@ -439,36 +503,38 @@ public sealed class AlertTracker
         if (since >= _o.UpdateInterval || (changed && since >= _o.MinUpdateSpacing))
         {
             if (slot == LeadOffSlot && leads != 0) st.ReportedLeads = leads;
-            Emit(ref ctx, st, AlertVocabulary.Update, null, probability, st.ReportedLeads, CurrentObservation(w, clinical));
+            Emit(ref ctx, st, AlertVocabulary.Update, null, probability, heartRate, st.ReportedLeads, CurrentObservation(w, clinical));
         }
     }
 
     private string[] CurrentObservation(EcgWindow w, bool clinical) =>
         clinical ? [ObservationIds.Derive(w.PatientId, ObservationIds.Findings, w.Start, w.End, _modelVersion)] : [];
 
-    private void Emit(ref Step ctx, CodeState st, string evt, DateTimeOffset? end, float probability, int leads, string[] obs)
+    private void Emit(ref Step ctx, CodeState st, string evt, DateTimeOffset? end, float probability, double? heartRate, int leads, string[] obs)
     {
         var w = ctx.Window;
         ctx.Dirty = true;
         st.LastEventAt = w.End;
         st.LastReportedProbability = probability;
         (ctx.Events ??= new List<AlertEvent>(2)).Add(
-            MakeEvent(evt, st, w.PatientId, w.DeviceId, end, w.End, probability, leads, obs));
+            MakeEvent(evt, st, w.PatientId, w.DeviceId, end, w.End, probability, heartRate, leads, obs));
     }
 
     private AlertEvent MakeEvent(string evt, CodeState st, string patientId, string deviceId, DateTimeOffset? end,
-                                 DateTimeOffset observedAt, double probability, int leads, string[] obs)
+                                 DateTimeOffset observedAt, double probability, double? heartRate, int leads, string[] obs)
     {
         bool clinical = st.Slot >= FirstClinicalSlot;
+        bool rateAlarm = IsHeartRate(st.Slot);
         var policy = clinical ? _interpreter.Policies[st.Slot - FirstClinicalSlot] : null;
+        string code = CodeOf(st.Slot);
         return new AlertEvent
         {
             AlertId = st.AlertId,
             Event = evt,
             Kind = KindOf(st.Slot),
-            Code = CodeOf(st.Slot),
-            SnomedCt = policy?.Label.SnomedCt,
-            Display = policy?.Label.Display ?? AlertVocabulary.TechnicalDisplay(CodeOf(st.Slot)),
+            Code = code,
+            SnomedCt = policy?.Label.SnomedCt ?? (rateAlarm ? AlertVocabulary.HeartRateSnomedCt(code) : null),
+            Display = policy?.Label.Display ?? (rateAlarm ? AlertVocabulary.HeartRateDisplay(code) : AlertVocabulary.TechnicalDisplay(code)),
             PatientId = patientId,
             DeviceId = deviceId,
             Onset = st.Onset,
@@ -476,7 +542,9 @@ public sealed class AlertTracker
             ObservedAt = observedAt,
             // decimal keeps the float's shortest digits (0.87f → 0.87, not 0.8700000047683716).
             Probability = clinical ? (double)(decimal)(float)probability : null,
-            Leads = clinical ? null : LeadNames(leads),
+            // One decimal, as a monitor shows it; the rate is measured, not a model output.
+            HeartRateBpm = rateAlarm && heartRate is { } bpm ? Math.Round(bpm, 1) : null,
+            Leads = clinical || rateAlarm ? null : LeadNames(leads),
             Priority = AlertVocabulary.Name(PriorityOf(st.Slot)),
             ModelName = clinical ? _modelName : null,
             ModelVersion = clinical ? _modelVersion : null,
@@ -491,13 +559,36 @@ public sealed class AlertTracker
         return null;
     }
 
-    private string KindOf(int slot) => slot >= FirstClinicalSlot ? AlertVocabulary.Clinical : AlertVocabulary.Technical;
+    private static bool IsHeartRate(int slot) => slot is >= HeartRateHighSlot and <= AsystoleSlot;
+
+    /// <summary>Physiological codes (model findings and heart-rate alarms): clinical refractory and priority exemption.</summary>
+    private static bool IsPhysiological(int slot) => slot >= HeartRateHighSlot;
+
+    /// <summary>Model findings: their events name the findings Observations of the windows they counted.</summary>
+    private static bool NamesRunWindows(int slot) => slot >= FirstClinicalSlot;
+
+    private int OnsetWindows(int slot) =>
+        slot >= FirstClinicalSlot ? _o.OnsetWindows : IsHeartRate(slot) ? _o.HeartRateAlarmOnsetWindows : _o.TechnicalOnsetWindows;
+
+    private int EndWindows(int slot) =>
+        slot >= FirstClinicalSlot ? _o.EndWindows : IsHeartRate(slot) ? _o.HeartRateAlarmEndWindows : _o.TechnicalEndWindows;
+
+    private static int IndexOf(IReadOnlyList<string> codes, string code)
+    {
+        for (int i = 0; i < codes.Count; i++)
+            if (codes[i] == code) return i;
+        return -1;
+    }
+
+    private static string KindOf(int slot) =>
+        slot >= FirstClinicalSlot ? AlertVocabulary.Clinical : IsHeartRate(slot) ? AlertVocabulary.HeartRate : AlertVocabulary.Technical;
 
     private string CodeOf(int slot) => slot switch
     {
         NoSignalSlot => AlertVocabulary.NoSignal,
         LeadOffSlot => AlertVocabulary.LeadOff,
         PoorSignalSlot => AlertVocabulary.PoorSignal,
+        < FirstClinicalSlot => AlertVocabulary.HeartRateCodes[slot - HeartRateHighSlot],
         _ => _interpreter.Policies[slot - FirstClinicalSlot].Label.Key,
     };
 
@@ -506,13 +597,14 @@ public sealed class AlertTracker
         NoSignalSlot => _o.NoSignalPriority,
         LeadOffSlot => _o.LeadOffPriority,
         PoorSignalSlot => _o.PoorSignalPriority,
+        < FirstClinicalSlot => _heartRatePriority[slot - HeartRateHighSlot]!.Value,
         _ => _interpreter.Policies[slot - FirstClinicalSlot].Priority!.Value,
     };
 
-    private TimeSpan Refractory(int slot) => slot >= FirstClinicalSlot ? _o.ClinicalRefractory : _o.TechnicalRefractory;
+    private TimeSpan Refractory(int slot) => IsPhysiological(slot) ? _o.ClinicalRefractory : _o.TechnicalRefractory;
 
     private bool IsRefractoryExempt(int slot) =>
-        slot >= FirstClinicalSlot && _o.RefractoryExemptPriority is { } exempt && PriorityOf(slot) >= exempt;
+        IsPhysiological(slot) && _o.RefractoryExemptPriority is { } exempt && PriorityOf(slot) >= exempt;
 
     private static int LeadMask(IReadOnlyList<Lead> leads)
     {

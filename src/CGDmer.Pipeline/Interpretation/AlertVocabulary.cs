@@ -13,6 +13,8 @@ public static class AlertVocabulary
 {
     public const string Clinical = "clinical";
     public const string Technical = "technical";
+    /// <summary>An alarm of the heart-rate meter: the measured rate beyond a limit, or asystole. No model takes part.</summary>
+    public const string HeartRate = "heart_rate";
 
     public const string Onset = "onset";
     public const string Update = "update";
@@ -21,6 +23,31 @@ public static class AlertVocabulary
     public const string LeadOff = "lead_off";
     public const string PoorSignal = "poor_signal";
     public const string NoSignal = "no_signal";
+
+    public const string HeartRateHigh = "heart_rate_high";
+    public const string HeartRateLow = "heart_rate_low";
+    public const string Asystole = "asystole";
+
+    /// <summary>The heart-rate alarm codes, in the order the tracker evaluates (and emits) them within one window.</summary>
+    public static IReadOnlyList<string> HeartRateCodes { get; } = [HeartRateHigh, HeartRateLow, Asystole];
+
+    /// <summary>Display text of a heart-rate alarm code.</summary>
+    public static string HeartRateDisplay(string code) => code switch
+    {
+        HeartRateHigh => "Heart rate high",
+        HeartRateLow => "Heart rate low",
+        Asystole => "Asystole",
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "not a heart-rate alarm code"),
+    };
+
+    /// <summary>SNOMED CT concept of a heart-rate alarm: tachycardia (finding), bradycardia (finding), asystole (disorder).</summary>
+    public static string HeartRateSnomedCt(string code) => code switch
+    {
+        HeartRateHigh => "3424008",
+        HeartRateLow => "48867003",
+        Asystole => "397829000",
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "not a heart-rate alarm code"),
+    };
 
     /// <summary>The technical codes, in the order the tracker evaluates (and emits) them within one window.</summary>
     public static IReadOnlyList<string> TechnicalCodes { get; } = [NoSignal, LeadOff, PoorSignal];

@@ -81,6 +81,46 @@ public sealed class InterpretationOptions
     /// </summary>
     public double HeartRateHysteresisBpm { get; set; } = 5;
 
+    /// <summary>
+    /// The heart-rate meter's alarms (alert kind heart_rate), which bedside monitors sound whatever the rhythm and without
+    /// the model: code → "low" | "medium" | "high" | "off". heart_rate_high: the rate shown at a window's end (the last 8
+    /// RR intervals, trimmed) above <see cref="HeartRateHighAboveBpm"/>; heart_rate_low: below
+    /// <see cref="HeartRateLowBelowBpm"/>; asystole: no QRS complex and no activity in the last
+    /// <see cref="AsystoleAfterSeconds"/> of the window, or every present lead a flat line. A window whose beats cannot be
+    /// trusted (poor signal quality and detectors that disagree, <see cref="HeartRateEvidenceBeatAgreement"/>) holds
+    /// them; the rate alarms end with <see cref="HeartRateHysteresisBpm"/> of hysteresis.
+    /// </summary>
+    public Dictionary<string, string> HeartRateAlarms { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [AlertVocabulary.HeartRateHigh] = "medium",
+        [AlertVocabulary.HeartRateLow] = "medium",
+        [AlertVocabulary.Asystole] = "high",
+    };
+
+    /// <summary>Upper heart-rate alarm limit, beats per minute (a common adult ICU default).</summary>
+    public double HeartRateHighAboveBpm { get; set; } = 120;
+    /// <summary>Lower heart-rate alarm limit, beats per minute.</summary>
+    public double HeartRateLowBelowBpm { get; set; } = 50;
+    /// <summary>
+    /// Asystole: this many seconds without a QRS complex at a window's end, over which every present lead also stayed
+    /// quiet (<c>Measurement:QuietRangeMv</c> peak to peak), so that neither noise nor a missed low QRS is taken for it
+    /// (2–8 s; monitors use about 4).
+    /// </summary>
+    public double AsystoleAfterSeconds { get; set; } = 4;
+    /// <summary>
+    /// A window whose signal quality index is poor still counts for the rate alarms when the two QRS detectors agree this
+    /// well on its beats (bSQI): wide, sinusoidal complexes (ventricular tachycardia) score low on the index's kurtosis
+    /// and spectrum, yet their beats are sure, and a rate alarm must not fall silent there.
+    /// </summary>
+    public double HeartRateEvidenceBeatAgreement { get; set; } = 0.8;
+    /// <summary>
+    /// A heart-rate alarm starts after this many consecutive windows with its condition. 1 by default: the rate shown is
+    /// already an average over 8 beats, and a second window would add a hop to the time to alarm.
+    /// </summary>
+    public int HeartRateAlarmOnsetWindows { get; set; } = 1;
+    /// <summary>A heart-rate alarm ends after this many consecutive windows without its condition.</summary>
+    public int HeartRateAlarmEndWindows { get; set; } = 2;
+
     /// <summary>Persistence: a clinical alert starts after this many consecutive counted windows at or above the threshold.</summary>
     public int OnsetWindows { get; set; } = 2;
 
@@ -173,6 +213,28 @@ public sealed class InterpretationOptions
             if (priority is not null && string.Equals(key, EcgLabels.SinusRhythm.Key, StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException("sinus_rhythm is the normal finding and cannot raise an alert", nameof(ClinicalAlerts));
         }
+        if (HeartRateAlarms is null) throw new ArgumentException("must not be null", nameof(HeartRateAlarms));
+        foreach (var (code, p) in HeartRateAlarms)
+        {
+            if (!AlertVocabulary.HeartRateCodes.Contains(code, StringComparer.OrdinalIgnoreCase))
+                throw new ArgumentException($"'{code}' is not a heart-rate alarm ({string.Join(", ", AlertVocabulary.HeartRateCodes)})", nameof(HeartRateAlarms));
+            if (!TryParsePriority(p, out _))
+                throw new ArgumentException($"priority of '{code}' must be low, medium, high or off, was '{p}'", nameof(HeartRateAlarms));
+        }
+        if (!double.IsFinite(HeartRateLowBelowBpm) || HeartRateLowBelowBpm <= 0 || HeartRateLowBelowBpm > 300)
+            throw new ArgumentException($"must be within (0, 300] beats per minute, was {HeartRateLowBelowBpm}", nameof(HeartRateLowBelowBpm));
+        if (!double.IsFinite(HeartRateHighAboveBpm) || HeartRateHighAboveBpm > 300 || HeartRateHighAboveBpm < HeartRateLowBelowBpm + 2 * HeartRateHysteresisBpm)
+            throw new ArgumentException(
+                $"must be at most 300 and at least {nameof(HeartRateLowBelowBpm)} + 2 × {nameof(HeartRateHysteresisBpm)} ({HeartRateLowBelowBpm + 2 * HeartRateHysteresisBpm}) beats per minute, was {HeartRateHighAboveBpm}",
+                nameof(HeartRateHighAboveBpm));
+        if (!double.IsFinite(AsystoleAfterSeconds) || AsystoleAfterSeconds < 2 || AsystoleAfterSeconds > 8)
+            throw new ArgumentException($"must be within 2..8 seconds, was {AsystoleAfterSeconds}", nameof(AsystoleAfterSeconds));
+        if (!double.IsFinite(HeartRateEvidenceBeatAgreement) || HeartRateEvidenceBeatAgreement < 0 || HeartRateEvidenceBeatAgreement > 1)
+            throw new ArgumentException($"must be in [0, 1], was {HeartRateEvidenceBeatAgreement}", nameof(HeartRateEvidenceBeatAgreement));
+        if (HeartRateAlarmOnsetWindows is < 1 or > MaxPersistenceWindows)
+            throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {HeartRateAlarmOnsetWindows}", nameof(HeartRateAlarmOnsetWindows));
+        if (HeartRateAlarmEndWindows is < 1 or > MaxPersistenceWindows)
+            throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {HeartRateAlarmEndWindows}", nameof(HeartRateAlarmEndWindows));
         if (OnsetWindows is < 1 or > MaxPersistenceWindows) throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {OnsetWindows}", nameof(OnsetWindows));
         if (EndWindows is < 1 or > MaxPersistenceWindows) throw new ArgumentException($"must be in [1, {MaxPersistenceWindows}], was {EndWindows}", nameof(EndWindows));
         if (UpdateInterval <= TimeSpan.Zero || UpdateInterval > MaxInterval) throw new ArgumentException($"must be > 0 and ≤ {MaxInterval}, was {UpdateInterval}", nameof(UpdateInterval));

@@ -26,8 +26,28 @@ public sealed record WindowMeasurement(
     /// </summary>
     public double BeatAgreement { get; init; }
 
+    /// <summary>
+    /// Each present, non-flat lead's beats at the window's end (in row order): the rate a bedside monitor would show there
+    /// (the last 8 RR intervals, trimmed, as <see cref="CGDmer.Signal.Beats.BeatToBeatHeartRate"/> averages them), the
+    /// time since its last beat, and its quality. What the heart-rate alarms read; empty when no lead was usable.
+    /// </summary>
+    public IReadOnlyList<CGDmer.Signal.Beats.LeadRateAtEnd> LeadRates { get; init; } = [];
+
+    /// <summary>Every present lead of an analyzable window is a flat line (leads attached, no electrical activity): asystole evidence.</summary>
+    public bool IsFlatLine { get; init; }
+
+    /// <summary>
+    /// How long before the window's end every present lead stayed within <see cref="MeasurementOptions.QuietRangeMv"/>
+    /// peak to peak (0 when the last sample breaks it): with no beat over the same stretch, asystole rather than a QRS
+    /// the detector missed or noise.
+    /// </summary>
+    public double SecondsQuiet { get; init; }
+
     /// <summary>The measurement of a window without usable signal.</summary>
     public static WindowMeasurement None { get; } = new([], null, null, 0, null);
+
+    /// <summary>The measurement of an analyzable window whose present leads are all flat lines.</summary>
+    public static WindowMeasurement FlatLine(double windowSeconds) => new([], null, null, 0, null) { IsFlatLine = true, SecondsQuiet = windowSeconds };
 }
 
 /// <summary>A window with its measurement: output of the measure stage, input of the batch stage.</summary>

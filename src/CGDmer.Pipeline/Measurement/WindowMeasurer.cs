@@ -37,11 +37,41 @@ public sealed class WindowMeasurer
         // Samples are read only for a present lead: a released window without one measures None (as it always did).
         if (window.SignalReleased && !AnyPresent(window.LeadMask, geometry.LeadCount)) return WindowMeasurement.None;
         var m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz);
-        if (!m.HasAnalysisLead) return WindowMeasurement.None;
+        // An analyzable window has a present lead; none usable means every present one is flat (BeatMeasurer skips only those).
+        int end = geometry.WindowSamples;
+        double fs = geometry.SampleRateHz;
+        if (!m.HasAnalysisLead) return AnyPresent(window.LeadMask, geometry.LeadCount) ? WindowMeasurement.FlatLine(end / fs) : WindowMeasurement.None;
         return new WindowMeasurement(m.Beats, m.HeartRateBpm, m.RrIrregularity, m.SignalQuality, geometry.LeadOrder[m.AnalysisRow])
         {
             BeatAgreement = m.BeatAgreement,
+            LeadRates = m.LeadRates,
+            SecondsQuiet = QuietTail(window.Signal, window.LeadMask, geometry.LeadCount, end, Options.QuietRangeMv) / fs,
         };
+    }
+
+    /// <summary>
+    /// Samples at the end of the window over which every present row stays within <paramref name="rangeMv"/> peak to
+    /// peak: a backward scan per row that stops at the first sample breaking it (at the last QRS, in a normal window).
+    /// </summary>
+    internal static int QuietTail(ReadOnlySpan<float> rows, ReadOnlySpan<float> mask, int leadCount, int windowSamples, double rangeMv)
+    {
+        int quiet = windowSamples;
+        for (int row = 0; row < leadCount && quiet > 0; row++)
+        {
+            if (!(mask[row] > 0.5f)) continue;
+            var x = rows.Slice(row * windowSamples, windowSamples);
+            float lo = x[^1], hi = x[^1];
+            int n = 1;
+            for (int i = windowSamples - 2; i >= windowSamples - quiet; i--, n++)
+            {
+                float v = x[i];
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+                if (hi - lo > rangeMv) break;
+            }
+            quiet = Math.Min(quiet, n);
+        }
+        return quiet;
     }
 
     /// <summary>The signal quality of one preprocessed lead sampled at <paramref name="sampleRateHz"/> (<see cref="BeatMeasurer.AssessLead"/>).</summary>

@@ -78,10 +78,11 @@ public sealed class AlertResourceFactory
     private CodeableConcept ReasonCode(AlertEvent alert)
     {
         var concept = new CodeableConcept { Text = alert.Display };
-        if (alert.Kind == AlertVocabulary.Clinical && alert.SnomedCt is { } sct)
+        if (alert.Kind is AlertVocabulary.Clinical or AlertVocabulary.HeartRate && alert.SnomedCt is { } sct)
         {
             concept.Coding.Add(new Coding(ObservationFactory.SnomedCt, sct, alert.Display));
-            if (MdcCode.ForFinding(alert.Code) is { } mdc)
+            var mdcCode = alert.Kind == AlertVocabulary.Clinical ? MdcCode.ForFinding(alert.Code) : MdcCode.ForHeartRateAlarm(alert.Code);
+            if (mdcCode is { } mdc)
                 concept.Coding.Add(new Coding(MdcCode.FhirSystem, mdc.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), mdc.ReferenceId));
         }
         else concept.Coding.Add(new Coding(_options.ProjectCodeSystem, alert.Code, alert.Display));
@@ -92,6 +93,7 @@ public sealed class AlertResourceFactory
     {
         string phase = alert.Event switch { AlertVocabulary.Onset => "onset", AlertVocabulary.End => "ended", _ => "ongoing" };
         string probability = alert.Probability is { } p && double.IsFinite(p) ? $", probability {p:0.00}" : "";
-        return $"{alert.Display} ({alert.Kind} alert, {alert.Priority} priority, {phase}{probability})";
+        string rate = alert.HeartRateBpm is { } bpm && double.IsFinite(bpm) ? $", heart rate {bpm:0} /min" : "";
+        return $"{alert.Display} ({alert.Kind.Replace('_', '-')} alert, {alert.Priority} priority, {phase}{probability}{rate})";
     }
 }

@@ -32,6 +32,10 @@ public static class ToFhirOperator
         });
     }
 
+    /// <summary>An onset of a physiological alarm (model finding or heart-rate alarm): it gets an ECG strip.</summary>
+    private static bool NamesStrip(AlertEvent a) =>
+        a.Event == AlertVocabulary.Onset && (a.Kind == AlertVocabulary.Clinical || a.Kind == AlertVocabulary.HeartRate);
+
     internal static PublishedWindow ToFhirOne(InterpretedWindow window, ObservationFactory factory, PipelineMetrics? metrics, AlarmStrips? strips = null)
     {
         var analyzed = window.Analyzed;
@@ -41,18 +45,18 @@ public static class ToFhirOperator
         else
         {
             bool onset = false;
-            foreach (var a in window.Alerts) onset |= a.Kind == AlertVocabulary.Clinical && a.Event == AlertVocabulary.Onset;
+            foreach (var a in window.Alerts) onset |= NamesStrip(a);
             try { strip = strips.Next(analyzed.Window, analyzed.Strip, onset); }
             catch (Exception ex) { stripFailure = $"building the alarm strip threw {ex.GetType().Name}"; }
         }
         if (strip is not null)
         {
-            // The clinical onsets name their strip among the Observations they rest on.
+            // The physiological onsets (model findings, heart-rate alarms) name their strip among the Observations they rest on.
             var alerts = new AlertEvent[window.Alerts.Count];
             for (int i = 0; i < alerts.Length; i++)
             {
                 var a = window.Alerts[i];
-                alerts[i] = a.Kind == AlertVocabulary.Clinical && a.Event == AlertVocabulary.Onset ? a with { ObservationIds = [.. a.ObservationIds, strip.Id!] } : a;
+                alerts[i] = NamesStrip(a) ? a with { ObservationIds = [.. a.ObservationIds, strip.Id!] } : a;
             }
             window = window with { Alerts = alerts };
         }

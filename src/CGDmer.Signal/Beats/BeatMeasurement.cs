@@ -21,9 +21,23 @@ public readonly record struct BeatMeasurement(
     /// <summary>bSQI of the analysis lead (<see cref="LeadQuality.BeatAgreement"/>): agreement of the two QRS detectors, 0 when none.</summary>
     public double BeatAgreement => Quality.BeatAgreement;
 
+    /// <summary>
+    /// Every present, non-flat lead's rate at the window's end and its quality (in row order), so that an alarm can ask
+    /// whether the leads agree; empty when none. The analysis lead's entry is the one at <see cref="AnalysisRow"/>.
+    /// </summary>
+    public LeadRateAtEnd[] LeadRates { get; init; } = [];
+
     /// <summary>Whether a present lead was usable (<see cref="AnalysisRow"/> ≥ 0).</summary>
     public bool HasAnalysisLead => AnalysisRow >= 0;
 
     /// <summary>The measurement of a window without a usable present lead.</summary>
     public static BeatMeasurement None => new(-1, [], null, null, 0, LeadQuality.Unusable);
 }
+
+/// <summary>One lead's beats at the end of a window, as a bedside monitor's rate and asystole alarms read them.</summary>
+/// <param name="Row">The lead's row in the measured rows.</param>
+/// <param name="RateAtEndBpm">The rate shown at the window's end (<see cref="BeatToBeatHeartRate.RateAt"/>), null when blanked or before two beats.</param>
+/// <param name="SecondsSinceLastBeat">From the lead's last beat (the window's start without one) to the window's end.</param>
+/// <param name="Sqi">The lead's signal quality index.</param>
+/// <param name="BeatAgreement">The lead's bSQI: how well the two detectors agree on its beats.</param>
+public readonly record struct LeadRateAtEnd(int Row, double? RateAtEndBpm, double SecondsSinceLastBeat, double Sqi, double BeatAgreement);

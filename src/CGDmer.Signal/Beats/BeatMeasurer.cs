@@ -87,6 +87,11 @@ public sealed class BeatMeasurer
         {
             int bestRow = -1, bestCount = 0;
             LeadQuality best = default;
+            int present = 0;
+            for (int row = 0; row < leadCount; row++)
+                if (leadMask[row] > 0.5f) present++;
+            var rates = new LeadRateAtEnd[present];
+            int rated = 0;
             for (int row = 0; row < leadCount; row++)
             {
                 if (!(leadMask[row] > 0.5f)) continue;
@@ -99,6 +104,9 @@ public sealed class BeatMeasurer
                 }
                 var quality = Assess(rows.Slice(row * windowSamples, windowSamples), fs, tools, leadBeats!, out int count);
                 if (quality.Flat) continue;
+                var found = leadBeats.AsSpan(0, count);
+                rates[rated++] = new LeadRateAtEnd(row, BeatToBeatHeartRate.RateAt(found, windowSamples, fs),
+                                                   (windowSamples - (count > 0 ? found[^1] : 0)) / fs, quality.Sqi, quality.BeatAgreement);
                 if (bestRow < 0 || quality.Sqi > best.Sqi)
                 {
                     bestRow = row;
@@ -109,7 +117,10 @@ public sealed class BeatMeasurer
             }
             if (bestRow < 0) return BeatMeasurement.None;
             int[] beats = bestCount == 0 ? [] : bestBeats!.AsSpan(0, bestCount).ToArray();
-            return new BeatMeasurement(bestRow, beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, best);
+            return new BeatMeasurement(bestRow, beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, best)
+            {
+                LeadRates = rated == rates.Length ? rates : rates[..rated],
+            };
         }
         finally
         {

@@ -69,15 +69,41 @@ public sealed class BeatToBeatHeartRate
         Bpm = null;
     }
 
-    private double Mean()
+    private double Mean() => TrimmedMean(_rr.AsSpan(0, _count));
+
+    private static double TrimmedMean(ReadOnlySpan<double> rr)
     {
         double sum = 0, min = double.MaxValue, max = 0;
-        for (int i = 0; i < _count; i++)
+        foreach (double x in rr)
         {
-            sum += _rr[i];
-            min = Math.Min(min, _rr[i]);
-            max = Math.Max(max, _rr[i]);
+            sum += x;
+            min = Math.Min(min, x);
+            max = Math.Max(max, x);
         }
-        return _count >= 5 ? (sum - min - max) / (_count - 2) : sum / _count;
+        return rr.Length >= 5 ? (sum - min - max) / (rr.Length - 2) : sum / rr.Length;
+    }
+
+    /// <summary>
+    /// The rate an instance fed <paramref name="beats"/> (ascending sample indices) would show at <paramref name="atSample"/>
+    /// (at or after the last beat): the same averaging, blanking and restarts, without an instance. Null before two beats
+    /// or once no beat has come for <see cref="MaxRrSeconds"/>.
+    /// </summary>
+    public static double? RateAt(ReadOnlySpan<int> beats, long atSample, double sampleRateHz, int intervals = 8)
+    {
+        if (!(sampleRateHz > 0) || !double.IsFinite(sampleRateHz)) throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "must be a positive rate");
+        if (intervals is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(intervals), intervals, "must be within 1..64");
+        if (beats.Length < 2 || (atSample - beats[^1]) / sampleRateHz > MaxRrSeconds) return null;
+        // Walk back from the last beat: the averaged intervals are the last ones since the latest restart (a gap above the
+        // maximum); intervals below the minimum are skipped, as Add skips them.
+        Span<double> rr = stackalloc double[intervals];
+        int count = 0;
+        for (int i = beats.Length - 1; i > 0 && count < intervals; i--)
+        {
+            double interval = (beats[i] - beats[i - 1]) / sampleRateHz;
+            if (interval <= 0) throw new ArgumentException($"beats must ascend: {beats[i]} after {beats[i - 1]}", nameof(beats));
+            if (interval > MaxRrSeconds) break;
+            if (interval >= MinRrSeconds) rr[count++] = interval;
+        }
+        return count == 0 ? null : 60 / TrimmedMean(rr[..count]);
     }
 }

@@ -110,27 +110,29 @@ public sealed class PcdMessageEncoder
     {
         ArgumentNullException.ThrowIfNull(alert);
         string observed = Er7.Er7.Timestamp(alert.ObservedAt);
-        var rate = window?.Observations.FirstOrDefault(o => o.Kind == ObservationIds.HeartRate)?.Resource.Value as Quantity;
+        // A heart-rate alarm carries the rate it compared with its limit; other alerts take the window's heart-rate Observation.
+        double? rate = alert.Kind == AlertVocabulary.HeartRate ? alert.HeartRateBpm
+            : (window?.Observations.FirstOrDefault(o => o.Kind == ObservationIds.HeartRate)?.Resource.Value as Quantity)?.Value is { } q ? (double)q : null;
         string? strip = alert.ObservationIds.FirstOrDefault(id => id.StartsWith(ObservationIds.Strip + "-", StringComparison.Ordinal));
         // Everything the message says, so that the same control id always means the same message: an event re-raised
         // after a restart with another strip or rate is another message.
         string controlId = ControlId("pcd04", [alert.AlertId, alert.Event, observed, alert.Kind, alert.Code, alert.Display, alert.Priority,
                                                alert.PatientId, alert.DeviceId, Er7.Er7.Timestamp(alert.Onset), alert.End is { } e ? Er7.Er7.Timestamp(e) : "",
-                                               rate?.Value is { } v ? Er7.Er7.Number((double)v, 1) : "", strip ?? ""]);
+                                               rate is { } v ? Er7.Er7.Number(v, 1) : "", strip ?? ""]);
         var message = new Er7MessageBuilder(Header(observed, "R40", "ORU_R40", controlId, Pcd04Profile, Pcd04ProfileOid));
         AddPatient(message, alert.PatientId);
         // OBR-2/3: the alert's identity, the same in its onset, updates and end (ACM's alert instance id).
         message.Add(new Er7Segment("OBR").Field(1, "1").Field(2, alert.AlertId, _options.SendingApplication).Field(3, alert.AlertId, _options.SendingApplication)
             .Field(4, MdcCode.Alarm.Cwe()).Field(7, Er7.Er7.Timestamp(alert.Onset)).Field(8, alert.End is { } end ? Er7.Er7.Timestamp(end) : null));
-        bool physiological = alert.Kind == AlertVocabulary.Clinical;
+        bool physiological = alert.Kind is AlertVocabulary.Clinical or AlertVocabulary.HeartRate;
         string priority = alert.Priority switch { "high" => "PH", "medium" => "PM", _ => "PL" };
         var facet1 = Obx(1, "CWE", MdcCode.Alarm.Cwe(), "1.1.1.1.1", AlertValue(alert), observed)
             .Repeated(8, physiological ? [["A"], [priority], ["SP"]] : [[priority], ["ST"]])
             .Field(11, ResultStatus).Field(14, Er7.Er7.Timestamp(alert.Onset)).Field(18, alert.DeviceId, NullIfEmpty(_options.DeviceIdAuthority));
         message.Add(facet1);
         // Facet 2, the source: the heart rate the window measured when there is one, else the ECG analysis itself.
-        if (rate is { Value: { } bpm })
-            message.Add(Obx(2, "NM", MdcCode.HeartRate.Cwe(), "1.1.1.1.2", [Er7.Er7.Number((double)bpm, 1)], observed).Field(6, PerMinute).Field(11, ResultStatus));
+        if (rate is { } bpm)
+            message.Add(Obx(2, "NM", MdcCode.HeartRate.Cwe(), "1.1.1.1.2", [Er7.Er7.Number(bpm, 1)], observed).Field(6, PerMinute).Field(11, ResultStatus));
         else
             message.Add(Obx(2, "CWE", MdcCode.AlertSource.Cwe(), "1.1.1.1.2", MdcCode.EcgVmd.Cwe(), observed).Field(11, ResultStatus));
         string phase = alert.Event switch { AlertVocabulary.Onset => "start", AlertVocabulary.End => "end", _ => "continue" };
@@ -173,12 +175,12 @@ public sealed class PcdMessageEncoder
             : [label.SnomedCt, label.Display, "SCT", mdc.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), mdc.ReferenceId, MdcCode.CodingSystem];
     }
 
-    /// <summary>Facet 1's value: the alert as CWE (SNOMED CT, with its MDC event code where there is one; technical alerts in the local system), its text in CWE-9.</summary>
+    /// <summary>Facet 1's value: the alert as CWE (SNOMED CT, with its MDC event code where there is one, for model findings and heart-rate alarms; technical alerts in the local system), its text in CWE-9.</summary>
     private static string?[] AlertValue(AlertEvent alert)
     {
-        if (alert.Kind != AlertVocabulary.Clinical || alert.SnomedCt is null)
+        if (alert.Kind is not (AlertVocabulary.Clinical or AlertVocabulary.HeartRate) || alert.SnomedCt is null)
             return [alert.Code, alert.Display, LocalCodingSystem, null, null, null, null, null, alert.Display];
-        var mdc = MdcCode.ForFinding(alert.Code);
+        var mdc = alert.Kind == AlertVocabulary.Clinical ? MdcCode.ForFinding(alert.Code) : MdcCode.ForHeartRateAlarm(alert.Code);
         return mdc is null
             ? [alert.SnomedCt, alert.Display, "SCT", null, null, null, null, null, alert.Display]
             : [alert.SnomedCt, alert.Display, "SCT", mdc.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), mdc.ReferenceId, MdcCode.CodingSystem, null, null, alert.Display];

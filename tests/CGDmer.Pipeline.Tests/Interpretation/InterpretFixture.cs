@@ -65,7 +65,8 @@ internal static class Fx
 
     public static AnalyzedWindow Window(long index, float[]? probs, string patient = "patient-1", WindowStatus status = WindowStatus.Analyzable,
                                         Lead[]? missing = null, double sqi = 0.9, string device = "monitor-1", string? failure = null,
-                                        Lead? analysisLead = Lead.II, TimeSpan? hop = null)
+                                        Lead? analysisLead = Lead.II, TimeSpan? hop = null, double? rateAtEnd = null,
+                                        double? sinceLastBeat = null, bool flat = false, double? quiet = null, double beatAgreement = 0)
     {
         var start = T0 + (hop ?? Hop) * index;
         var mask = new float[Geometry.LeadCount];
@@ -73,13 +74,19 @@ internal static class Fx
         foreach (var l in missing ?? []) mask[Geometry.RowOf(l)] = 0;
         var w = new EcgWindow(patient, device, index, start, Geometry, new float[Geometry.LeadCount * Geometry.WindowSamples], mask,
                               AllLeads, missing ?? [], status == WindowStatus.NoSignal ? 0 : 1, status, 0);
-        var m = status == WindowStatus.NoSignal ? WindowMeasurement.None : new WindowMeasurement([100, 200], 72, 0.05, sqi, analysisLead);
+        var m = status == WindowStatus.NoSignal ? WindowMeasurement.None
+            : flat ? WindowMeasurement.FlatLine(10)
+            : new WindowMeasurement([100, 200], 72, 0.05, sqi, analysisLead) {
+                LeadRates = sinceLastBeat is { } since ? [new CGDmer.Signal.Beats.LeadRateAtEnd(1, rateAtEnd, since, sqi, beatAgreement)] : [],
+                SecondsQuiet = quiet ?? sinceLastBeat ?? 0, BeatAgreement = beatAgreement,
+            };
         return new AnalyzedWindow(w, m, status == WindowStatus.NoSignal || failure is not null ? null : probs, failure);
     }
 
     /// <summary>
-    /// One window per input value: mostly an AF and a VT probability, sometimes a missing lead, a poor, failed or
-    /// no-signal window, so that every code flaps.
+    /// One window per input value: mostly an AF and a VT probability, sometimes a missing lead, a poor, failed, flat or
+    /// no-signal window, and a heart rate at the window's end from 30 to 170 /min or a long pause, so that every code
+    /// (the heart-rate alarms too) flaps.
     /// </summary>
     public static List<AnalyzedWindow> FlappingWindows(int[] xs, string patient = "patient-1")
     {
@@ -90,12 +97,15 @@ internal static class Fx
             var probs = Probs(Af, x % 101 / 100f);
             probs[IndexOf(Vt)] = (x / 101) % 101 / 100f;
             Lead[] missing = (x >> 16) % 4 == 0 ? [(Lead)((x >> 18) % 3)] : [];
+            double rate = 30 + (x >> 24) % 8 * 20, since = (x >> 27) % 4 == 0 ? 5.0 : 0.6;
+            double? shown = since > 3 ? null : rate;
             windows.Add(((x >> 20) % 16) switch
             {
                 0 => Window(i, null, patient, WindowStatus.NoSignal),
                 1 => Window(i, probs, patient, missing: missing, sqi: 0.2),
-                2 => Window(i, null, patient, failure: "x"),
-                _ => Window(i, probs, patient, missing: missing),
+                2 => Window(i, null, patient, failure: "x", rateAtEnd: shown, sinceLastBeat: since),
+                3 => Window(i, probs, patient, sqi: 0, flat: true),
+                _ => Window(i, probs, patient, missing: missing, rateAtEnd: shown, sinceLastBeat: since),
             });
         }
         return windows;

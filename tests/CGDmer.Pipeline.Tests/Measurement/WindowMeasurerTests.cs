@@ -77,6 +77,31 @@ public class WindowMeasurerTests
         Assert.Null(m.RrIrregularity);
         Assert.Equal(0, m.SignalQuality);
         Assert.Empty(m.BeatSamples);
+        // A present lead that is a flat line: asystole's evidence for the heart-rate alarms.
+        Assert.True(m.IsFlatLine);
+        Assert.Empty(m.LeadRates);
+    }
+
+    [Fact]
+    public void The_rate_at_the_window_end_and_the_silence_before_it_follow_the_last_beats()
+    {
+        var ecg = Synthesize(RhythmKind.Sinus, 100, 7);
+        var m = Measurer.Measure(Window(ecg));
+        Assert.Equal(12, m.LeadRates.Count);
+        Assert.All(m.LeadRates, l => Assert.InRange(l.RateAtEndBpm!.Value, TrueHeartRate(ecg) - 3, TrueHeartRate(ecg) + 3));
+        Assert.All(m.LeadRates, l => Assert.InRange(l.SecondsSinceLastBeat, 0, 60.0 / 100 + 0.1));
+        Assert.InRange(m.SecondsQuiet, 0, 60.0 / 100 + 0.1);
+        Assert.False(m.IsFlatLine);
+
+        // The same beats with the last 5 s silent: asystole's evidence, the rate blanked after 3 s.
+        var signal = ecg.Lead(Lead.II).ToArray();
+        var v1 = ecg.Lead(Lead.V1).ToArray();
+        for (int i = SourceSamples / 2; i < SourceSamples; i++) signal[i] = v1[i] = 0;
+        var silent = Measurer.Measure(Window([signal, v1]));
+        Assert.Equal(2, silent.LeadRates.Count);
+        Assert.All(silent.LeadRates, l => Assert.True(l.SecondsSinceLastBeat >= 4.3, $"{l.SecondsSinceLastBeat} s since the last beat"));
+        Assert.All(silent.LeadRates, l => Assert.Null(l.RateAtEndBpm));
+        Assert.True(silent.SecondsQuiet >= 4.5, $"quiet for {silent.SecondsQuiet} s");
     }
 
     [Fact]
