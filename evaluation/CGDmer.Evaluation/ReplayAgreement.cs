@@ -86,6 +86,27 @@ public sealed class RecordReference
     }
 
     /// <summary>
+    /// Beat-by-beat agreement of <paramref name="detectedTicks"/> (ascending) with the reference beats in
+    /// [<paramref name="from"/>, <paramref name="to"/>): each detection matches at most one reference beat within
+    /// <paramref name="tolerance"/> (EC57's 150 ms), greedily in time order as bxb pairs them.
+    /// </summary>
+    public (int Matched, int Reference, int Detected) MatchBeats(IReadOnlyList<long> detectedTicks, DateTimeOffset from, DateTimeOffset to, TimeSpan tolerance)
+    {
+        ArgumentNullException.ThrowIfNull(detectedTicks);
+        int lo = LowerBound(from.UtcTicks), hi = LowerBound(to.UtcTicks);
+        long tol = tolerance.Ticks;
+        int matched = 0, detected = 0, r = lo;
+        foreach (long d in detectedTicks)
+        {
+            if (d < from.UtcTicks || d >= to.UtcTicks) continue;
+            detected++;
+            while (r < hi && _beatTicks[r] < d - tol) r++;      // reference beats too early for this or any later detection
+            if (r < hi && _beatTicks[r] <= d + tol) { matched++; r++; }
+        }
+        return (matched, hi - lo, detected);
+    }
+
+    /// <summary>
     /// The reference up to <paramref name="end"/> (beats, AF episodes and the span cut there): what an interrupted replay
     /// is compared with, so that the part never replayed does not count as missed AF or as quiet sinus rhythm.
     /// </summary>
@@ -139,6 +160,14 @@ public sealed record RecordAgreement(
     public IReadOnlyList<double> AfTimesToAlarmSeconds { get; init; } = [];
     /// <summary>Annotated AF episodes no AF alert overlapped.</summary>
     public int AfEpisodesMissed { get; init; }
+    /// <summary>Reference beats in the replayed span, and how many of them the service's own beats matched (EC57: 150 ms).</summary>
+    public int QrsReferenceBeats { get; init; }
+    public int QrsMatched { get; init; }
+    /// <summary>The service's beats in the span (each window's beats near its centre, so that every beat counts once).</summary>
+    public int QrsDetected { get; init; }
+    public double? QrsSensitivity => QrsReferenceBeats > 0 ? (double)QrsMatched / QrsReferenceBeats : null;
+    public double? QrsPositivePredictivity => QrsDetected > 0 ? (double)QrsMatched / QrsDetected : null;
+
     /// <summary>Median of <see cref="AfTimesToAlarmSeconds"/>, or null when there is none.</summary>
     public double? AfTimeToAlarmMedianSeconds => Ec57.Statistics.Median(AfTimesToAlarmSeconds);
 
@@ -149,8 +178,10 @@ public sealed record RecordAgreement(
     /// <param name="afRaisedAt">When each AF alert was raised (pairs with <paramref name="afAlerts"/>), for the time to alarm.</param>
     public static RecordAgreement Compute(RecordReference reference,
         IEnumerable<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> heartRates,
-        IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> afAlerts, IReadOnlyList<DateTimeOffset>? afRaisedAt = null)
+        IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> afAlerts, IReadOnlyList<DateTimeOffset>? afRaisedAt = null,
+        (IReadOnlyList<long> Ticks, DateTimeOffset From, DateTimeOffset To)? beats = null)
     {
+        var qrs = beats is { } b ? reference.MatchBeats(b.Ticks, b.From, b.To, TimeSpan.FromMilliseconds(150)) : default;
         // Time to alarm is AlarmTiming's, on the tick clock: an alert without a raise time counts from its onset.
         static Ec57.Episode Ticks(DateTimeOffset start, DateTimeOffset end) => new(start.UtcTicks, end.UtcTicks);
         var timing = Ec57.AlarmTiming.Compare("", "(AFIB", reference.AfEpisodes.Select(e => Ticks(e.Start, e.End)),
@@ -180,6 +211,7 @@ public sealed record RecordAgreement(
         {
             AfTimesToAlarmSeconds = afRaisedAt is null ? [] : timing.DelaysSeconds,
             AfEpisodesMissed = timing.Episodes - timing.Alarmed,
+            QrsReferenceBeats = qrs.Reference, QrsMatched = qrs.Matched, QrsDetected = qrs.Detected,
         };
     }
 }

@@ -21,6 +21,38 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         public readonly List<AlertSpan> Alerts = [];
         public readonly Dictionary<string, int> AlertIndex = new(StringComparer.Ordinal);
         public DateTimeOffset LastWindowEnd;
+        /// <summary>The service's beats, absolute ticks: each window contributes those nearer its centre than a neighbour's.</summary>
+        public readonly List<long> BeatTicks = [];
+        public DateTimeOffset? FirstWindowStart;
+        /// <summary>The previous window's beats (ticks) and centre, committed up to the midpoint with the next window's centre.</summary>
+        public long[] PendingBeats = [];
+        public long PendingCentre;
+        public long CommittedUntil = long.MinValue;
+    }
+
+    /// <summary>
+    /// Adds a window's beats (absolute ticks). A beat counts once, from the window whose centre is nearest: the previous
+    /// window's beats are committed up to the midpoint between the two centres, away from both windows' edges.
+    /// </summary>
+    private static void TileBeats(Patient p, CGDmer.Pipeline.Windowing.EcgWindow window, IReadOnlyList<int> beatSamples)
+    {
+        long start = window.Start.UtcTicks, centre = start + (window.End.UtcTicks - start) / 2;
+        double ticksPerSample = TimeSpan.TicksPerSecond / window.Geometry.SampleRateHz;
+        if (p.FirstWindowStart is null) p.FirstWindowStart = window.Start;
+        else CommitPending(p, (p.PendingCentre + centre) / 2);
+        var ticks = new long[beatSamples.Count];
+        for (int i = 0; i < ticks.Length; i++) ticks[i] = start + (long)Math.Round(beatSamples[i] * ticksPerSample);
+        p.PendingBeats = ticks;
+        p.PendingCentre = centre;
+    }
+
+    /// <summary>Commits the pending window's beats in [what was committed, <paramref name="until"/>).</summary>
+    private static void CommitPending(Patient p, long until)
+    {
+        foreach (long t in p.PendingBeats)
+            if (t >= p.CommittedUntil && t < until) p.BeatTicks.Add(t);
+        p.CommittedUntil = Math.Max(p.CommittedUntil, until);
+        p.PendingBeats = [];
     }
 
     private readonly Dictionary<string, Patient> _patients = new(StringComparer.Ordinal);
@@ -68,6 +100,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         if (published.Interpreted.ClinicalSuppressedReason is not null) p.Suppressed++;
         if (window.End > p.LastWindowEnd) p.LastWindowEnd = window.End;
         if (published.Interpreted.Analyzed.Measurement.HeartRateBpm is { } hr) p.HeartRates.Add((window.Start, window.End, hr));
+        TileBeats(p, window, published.Interpreted.Analyzed.Measurement.FusedBeatSamples);
         foreach (var f in published.Interpreted.Findings)
             if (f.Present) p.FindingWindows[f.Label.Key] = p.FindingWindows.GetValueOrDefault(f.Label.Key) + 1;
         foreach (var alert in published.Alerts) Track(p, alert);
@@ -103,10 +136,12 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     {
         _elapsed = elapsed;
         _sink = sink;
+        foreach (var p in _patients.Values) CommitPending(p, long.MaxValue);
         foreach (var (patient, reference) in references)
             if (_patients.TryGetValue(patient, out var p))
                 _agreements[patient] = RecordAgreement.Compute(reference, p.HeartRates, Intervals(p, "atrial_fibrillation"),
-                    [.. p.Alerts.Where(a => a.Code == "atrial_fibrillation").Select(a => a.RaisedAt)]);
+                    [.. p.Alerts.Where(a => a.Code == "atrial_fibrillation").Select(a => a.RaisedAt)],
+                    p.FirstWindowStart is { } first ? (p.BeatTicks, first, p.LastWindowEnd) : null);
         WriteJson(sink);
     }
 
@@ -136,10 +171,12 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         if (_agreements.Count > 0)
         {
             var check = new Table().Title("[bold]agreement with the reference annotations[/]");
-            check.AddColumns("patient", "HR windows", "HR error mean / median", "within 5 /min", "annotated AF", "AF alert covers", "AF alert outside AF", "AF alert onsets (outside AF)", "AF time to alarm median / worst (missed)");
+            check.AddColumns("patient", "QRS Se / +P", "HR windows", "HR error mean / median", "within 5 /min", "annotated AF", "AF alert covers", "AF alert outside AF", "AF alert onsets (outside AF)", "AF time to alarm median / worst (missed)");
             foreach (var (patient, a) in _agreements)
             {
-                check.AddRow(Markup.Escape(patient), a.HeartRateWindows.ToString(),
+                check.AddRow(Markup.Escape(patient),
+                    a.QrsSensitivity is { } se ? $"{Percent(se, "P2")} / {Percent(a.QrsPositivePredictivity, "P2")}" : "—",
+                    a.HeartRateWindows.ToString(),
                     a.HeartRateMeanAbsError is { } mae ? $"{mae:F1} / {a.HeartRateMedianAbsError:F1} /min" : "—",
                     a.HeartRateWithin5Bpm is { } w ? $"{w:P0}" : "—",
                     $"{a.AfAnnotatedSeconds / 60:F1} min",
@@ -153,7 +190,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
             AnsiConsole.Write(check);
             if (Pooled() is { } all)
                 AnsiConsole.MarkupLineInterpolated(
-                    $"AF alerts over {_agreements.Count} annotated records: duration sensitivity {Percent(all.AfTimeSensitivity)}, positive predictivity {Percent(all.AfAlertPositivePredictivity)}, active during {Percent(all.AfFalseAlertFraction, "P2")} of non-AF time ({all.FalseAfAlertMinutesPerHour:F2} min per hour); time to alarm {(all.AfTimesToAlarmSeconds.Count > 0 ? $"median {all.AfTimeToAlarmMedianSeconds:F1} s, worst {all.AfTimesToAlarmSeconds.Max():F1} s" : "—")}, {all.AfEpisodesMissed} AF episode(s) not alarmed");
+                    $"QRS complexes of the service's windows (each beat once, matched within 150 ms): Se {Percent(all.QrsSensitivity, "P2")}, +P {Percent(all.QrsPositivePredictivity, "P2")} of {all.QrsReferenceBeats} reference beats. AF alerts over {_agreements.Count} annotated records: duration sensitivity {Percent(all.AfTimeSensitivity)}, positive predictivity {Percent(all.AfAlertPositivePredictivity)}, active during {Percent(all.AfFalseAlertFraction, "P2")} of non-AF time ({all.FalseAfAlertMinutesPerHour:F2} min per hour); time to alarm {(all.AfTimesToAlarmSeconds.Count > 0 ? $"median {all.AfTimeToAlarmMedianSeconds:F1} s, worst {all.AfTimesToAlarmSeconds.Max():F1} s" : "—")}, {all.AfEpisodesMissed} AF episode(s) not alarmed");
         }
 
         int windows = _patients.Values.Sum(p => p.Windows);
@@ -178,6 +215,7 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
         {
             AfTimesToAlarmSeconds = [.. a.SelectMany(x => x.AfTimesToAlarmSeconds)],
             AfEpisodesMissed = a.Sum(x => x.AfEpisodesMissed),
+            QrsReferenceBeats = a.Sum(x => x.QrsReferenceBeats), QrsMatched = a.Sum(x => x.QrsMatched), QrsDetected = a.Sum(x => x.QrsDetected),
         };
     }
 

@@ -55,4 +55,23 @@ public class RecordAgreementTests
     {
         Assert.Null(RecordReference.TryLoad("/nonexistent/record", 360, 1000, T0));
     }
+
+    [Fact]
+    public void Beats_match_the_reference_one_to_one_within_the_tolerance()
+    {
+        var reference = RecordReference.TryLoad(Asset("mitbih", "201"), 360, 650000, T0)!;
+        var beats = CGDmer.Signal.Wfdb.AnnotationReader.Beats(CGDmer.Signal.Wfdb.AnnotationReader.Read(Asset("mitbih", "201") + ".atr"))
+            .Select(b => b.Sample).Where(s => s < 360 * 60).Select(s => T0.UtcTicks + s * TimeSpan.TicksPerSecond / 360).ToList();
+        var tolerance = TimeSpan.FromMilliseconds(150);
+        var span = (T0, T0.AddSeconds(60));
+        // The reference itself, shifted by 100 ms: every beat matched.
+        var shifted = beats.Select(t => t + TimeSpan.FromMilliseconds(100).Ticks).ToList();
+        Assert.Equal((beats.Count, beats.Count, beats.Count), reference.MatchBeats(shifted, span.Item1, span.Item2, tolerance));
+        // Beyond the tolerance nothing matches; a doubled detection matches once; a dropped beat is missed.
+        var late = beats.Select(t => t + TimeSpan.FromMilliseconds(200).Ticks).Where(t => t < span.Item2.UtcTicks).ToList();
+        Assert.Equal(0, reference.MatchBeats(late, span.Item1, span.Item2, tolerance).Matched);
+        var doubled = beats.SelectMany(t => new[] { t, t + TimeSpan.FromMilliseconds(20).Ticks }).ToList();
+        Assert.Equal((beats.Count, beats.Count, 2 * beats.Count), reference.MatchBeats(doubled, span.Item1, span.Item2, tolerance));
+        Assert.Equal((beats.Count - 1, beats.Count, beats.Count - 1), reference.MatchBeats(beats.Skip(1).ToList(), span.Item1, span.Item2, tolerance));
+    }
 }

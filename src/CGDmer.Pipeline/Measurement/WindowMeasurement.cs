@@ -7,8 +7,8 @@ namespace CGDmer.Pipeline.Measurement;
 /// What signal processing (independent of the model) measured in one window: beats, heart rate, RR irregularity and a
 /// signal quality index. Output of the measure stage.
 /// </summary>
-/// <param name="BeatSamples">QRS positions, sample indices within the window at the model's rate, ascending.</param>
-/// <param name="HeartRateBpm">Mean heart rate over the window (60 / mean RR), or null when fewer than two beats were found or the window is not analyzable.</param>
+/// <param name="BeatSamples">QRS positions of the analysis lead, sample indices within the window at the model's rate, ascending (the model's rhythm features read these).</param>
+/// <param name="HeartRateBpm">Mean heart rate over the window (60 / mean RR) of the fused beats (<see cref="FusedBeatSamples"/>), or null when fewer than two beats were found or the window is not analyzable.</param>
 /// <param name="RrIrregularity">Irregularity of the RR intervals (see the measure stage for its definition), or null with fewer than three beats.</param>
 /// <param name="SignalQuality">Signal quality index 0 (unusable) .. 1 (clean) of <paramref name="AnalysisLead"/>; 0 when no lead is present.</param>
 /// <param name="AnalysisLead">The lead the beats were detected in, or null when none was usable.</param>
@@ -32,6 +32,12 @@ public sealed record WindowMeasurement(
     /// time since its last beat, and its quality. What the heart-rate alarms read; empty when no lead was usable.
     /// </summary>
     public IReadOnlyList<CGDmer.Signal.Beats.LeadRateAtEnd> LeadRates { get; init; } = [];
+
+    /// <summary>
+    /// <see cref="BeatSamples"/> with the beats the analysis lead missed that another good lead found (lead fusion,
+    /// <see cref="CGDmer.Signal.Beats.BeatMeasurement.FusedBeats"/>); the same list when no lead added one.
+    /// </summary>
+    public IReadOnlyList<int> FusedBeatSamples { get; init; } = [];
 
     /// <summary>Every present lead of an analyzable window is a flat line (leads attached, no electrical activity): asystole evidence.</summary>
     public bool IsFlatLine { get; init; }

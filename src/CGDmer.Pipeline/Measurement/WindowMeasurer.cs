@@ -41,10 +41,13 @@ public sealed class WindowMeasurer
         int end = geometry.WindowSamples;
         double fs = geometry.SampleRateHz;
         if (!m.HasAnalysisLead) return AnyPresent(window.LeadMask, geometry.LeadCount) ? WindowMeasurement.FlatLine(end / fs) : WindowMeasurement.None;
-        return new WindowMeasurement(m.Beats, m.HeartRateBpm, m.RrIrregularity, m.SignalQuality, geometry.LeadOrder[m.AnalysisRow])
+        // The published rate counts every beat the leads together found (lead fusion); the model's rhythm features keep
+        // the analysis lead's beats, which it was trained on.
+        return new WindowMeasurement(m.Beats, BeatMeasurer.HeartRateBpm(m.FusedBeats, fs), m.RrIrregularity, m.SignalQuality, geometry.LeadOrder[m.AnalysisRow])
         {
             BeatAgreement = m.BeatAgreement,
             LeadRates = m.LeadRates,
+            FusedBeatSamples = m.FusedBeats,
             SecondsQuiet = QuietTail(window.Signal, window.LeadMask, geometry.LeadCount, end, Options.QuietRangeMv) / fs,
         };
     }

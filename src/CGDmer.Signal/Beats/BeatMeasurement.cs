@@ -27,6 +27,12 @@ public readonly record struct BeatMeasurement(
     /// </summary>
     public LeadRateAtEnd[] LeadRates { get; init; } = [];
 
+    /// <summary>
+    /// <see cref="Beats"/> with the beats it missed that another good lead found (<c>BeatMeasurer</c>'s lead fusion),
+    /// sample indices within the window, ascending; the same array as <see cref="Beats"/> when no lead added one.
+    /// </summary>
+    public int[] FusedBeats { get; init; } = [];
+
     /// <summary>Whether a present lead was usable (<see cref="AnalysisRow"/> ≥ 0).</summary>
     public bool HasAnalysisLead => AnalysisRow >= 0;
 

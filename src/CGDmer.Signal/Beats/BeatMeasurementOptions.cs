@@ -23,6 +23,12 @@ public record BeatMeasurementOptions
     /// <summary>Absolute amplitude (mV) no surface ECG reaches; samples beyond it are saturation, railing or artifact.</summary>
     public double SaturationMv { get; init; } = 5.0;
 
+    /// <summary>
+    /// A lead other than the analysis lead adds the beats the analysis lead missed (<see cref="BeatMeasurement.FusedBeats"/>)
+    /// when its signal quality index is at least this.
+    /// </summary>
+    public double FusionMinSqi { get; init; } = 0.5;
+
     /// <summary>Checks the options; throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public BeatMeasurementOptions Validate()
     {
@@ -45,6 +51,8 @@ public record BeatMeasurementOptions
             e.Add($"{nameof(BeatMatchToleranceSeconds)} must be in (0, 0.25] s (is {BeatMatchToleranceSeconds}).");
         if (!(FlatLineRangeMv >= 0) || !double.IsFinite(FlatLineRangeMv))
             e.Add($"{nameof(FlatLineRangeMv)} must be a non-negative number of mV (is {FlatLineRangeMv}).");
+        if (!(FusionMinSqi >= 0 && FusionMinSqi <= 1))
+            e.Add($"{nameof(FusionMinSqi)} must be in [0, 1] (is {FusionMinSqi}).");
         if (!(SaturationMv > FlatLineRangeMv) || !double.IsFinite(SaturationMv))
             e.Add($"{nameof(SaturationMv)} must be finite and above {nameof(FlatLineRangeMv)} (is {SaturationMv}).");
         return e;

@@ -82,51 +82,110 @@ public sealed class BeatMeasurer
         // first present lead: a window without one needs neither them nor the rate's filter designs.
         var pool = ArrayPool<int>.Shared;
         RateTools? tools = null;
-        int[]? leadBeats = null, bestBeats = null;
+        // Every present lead's beats go to one pooled buffer (a slot of MaxBeats per lead), so that the analysis lead's
+        // beats can be fused with the other good leads' after the loop; only the results are copied out.
+        int[]? all = null;
+        int present = 0;
+        for (int row = 0; row < leadCount; row++)
+            if (leadMask[row] > 0.5f) present++;
+        Span<int> slotCount = stackalloc int[present];
+        Span<int> slotRow = stackalloc int[present];
+        Span<double> slotSqi = stackalloc double[present];
+        Span<double> slotAgreement = stackalloc double[present];
         try
         {
-            int bestRow = -1, bestCount = 0;
+            int bestSlot = -1, capacity = 0, slots = 0;
             LeadQuality best = default;
-            int present = 0;
-            for (int row = 0; row < leadCount; row++)
-                if (leadMask[row] > 0.5f) present++;
             var rates = new LeadRateAtEnd[present];
-            int rated = 0;
             for (int row = 0; row < leadCount; row++)
             {
                 if (!(leadMask[row] > 0.5f)) continue;
                 if (tools is null)
                 {
                     tools = Tools(fs);
-                    int capacity = tools.Detector.MaxBeats(windowSamples);
-                    leadBeats = pool.Rent(capacity);
-                    bestBeats = pool.Rent(capacity);
+                    capacity = tools.Detector.MaxBeats(windowSamples);
+                    all = pool.Rent(capacity * present);
                 }
-                var quality = Assess(rows.Slice(row * windowSamples, windowSamples), fs, tools, leadBeats!, out int count);
+                var slot = all.AsSpan(slots * capacity, capacity);
+                var quality = Assess(rows.Slice(row * windowSamples, windowSamples), fs, tools, slot, out int count);
                 if (quality.Flat) continue;
-                var found = leadBeats.AsSpan(0, count);
-                rates[rated++] = new LeadRateAtEnd(row, BeatToBeatHeartRate.RateAt(found, windowSamples, fs),
-                                                   (windowSamples - (count > 0 ? found[^1] : 0)) / fs, quality.Sqi, quality.BeatAgreement);
-                if (bestRow < 0 || quality.Sqi > best.Sqi)
+                var found = slot[..count];
+                rates[slots] = new LeadRateAtEnd(row, BeatToBeatHeartRate.RateAt(found, windowSamples, fs),
+                                                 (windowSamples - (count > 0 ? found[^1] : 0)) / fs, quality.Sqi, quality.BeatAgreement);
+                (slotCount[slots], slotRow[slots], slotSqi[slots], slotAgreement[slots]) = (count, row, quality.Sqi, quality.BeatAgreement);
+                if (bestSlot < 0 || quality.Sqi > best.Sqi)
                 {
-                    bestRow = row;
+                    bestSlot = slots;
                     best = quality;
-                    bestCount = count;
-                    (leadBeats, bestBeats) = (bestBeats, leadBeats);
                 }
+                slots++;
             }
-            if (bestRow < 0) return BeatMeasurement.None;
-            int[] beats = bestCount == 0 ? [] : bestBeats!.AsSpan(0, bestCount).ToArray();
-            return new BeatMeasurement(bestRow, beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, best)
+            if (bestSlot < 0) return BeatMeasurement.None;
+            int[] beats = slotCount[bestSlot] == 0 ? [] : all.AsSpan(bestSlot * capacity, slotCount[bestSlot]).ToArray();
+            return new BeatMeasurement(slotRow[bestSlot], beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, best)
             {
-                LeadRates = rated == rates.Length ? rates : rates[..rated],
+                LeadRates = slots == rates.Length ? rates : rates[..slots],
+                FusedBeats = Fuse(all!, capacity, slotCount[..slots], slotSqi[..slots], slotAgreement[..slots], bestSlot, beats, fs),
             };
         }
         finally
         {
-            if (leadBeats is not null) pool.Return(leadBeats);
-            if (bestBeats is not null) pool.Return(bestBeats);
+            if (all is not null) pool.Return(all);
         }
+    }
+
+    /// <summary>
+    /// The analysis lead's beats with the beats it missed that another good lead found: Pan and Tompkins' search-back,
+    /// across leads. Where the analysis lead's RR interval is longer than 1.66 usual RR intervals (a beat is missing), a
+    /// beat that a lead of SQI at least <see cref="BeatMeasurementOptions.FusionMinSqi"/> found inside it, at least the
+    /// refractory period (200 ms) from both ends, joins. The usual RR is the analysis lead's median, or the other lead's
+    /// when that is shorter and the other lead's two detectors agree at least as well. A small ectopic complex that the analysis lead barely shows is
+    /// then counted; the other lead's T waves and noise, which fall beside beats rather than in gaps, are not. Ascending.
+    /// </summary>
+    private int[] Fuse(int[] all, int capacity, ReadOnlySpan<int> counts, ReadOnlySpan<double> sqi, ReadOnlySpan<double> agreement, int bestSlot, int[] analysis, double fs)
+    {
+        if (analysis.Length < 3 || counts.Length < 2) return analysis;
+        double analysisRr = MedianRr(analysis);
+        int refractory = (int)Math.Round(0.2 * fs);
+        List<int>? fused = null;
+        for (int slot = 0; slot < counts.Length; slot++)
+        {
+            if (slot == bestSlot || !(sqi[slot] >= Options.FusionMinSqi)) continue;
+            var lead = all.AsSpan(slot * capacity, counts[slot]);
+            // The usual RR: the analysis lead's, or this lead's when it is shorter and this lead's detectors agree at least
+            // as well (the analysis lead then misses beats all along, e.g. every ventricular one in bigeminy).
+            double usual = lead.Length >= 3 && agreement[slot] >= agreement[bestSlot] ? Math.Min(analysisRr, MedianRr(lead)) : analysisRr;
+            double gap = SearchBackFactor * usual;
+            foreach (int b in lead)
+            {
+                var current = fused is null ? analysis.AsSpan() : System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fused);
+                int i = current.BinarySearch(b);
+                if (i >= 0) continue;
+                i = ~i;
+                // Only inside an interval of the analysis lead's own beats: at the window's edges nothing says a beat is missing.
+                if (i == 0 || i == current.Length) continue;
+                int prev = current[i - 1], next = current[i];
+                if (next - prev <= gap || b - prev < refractory || next - b < refractory) continue;
+                fused ??= [.. analysis];
+                fused.Insert(i, b);
+            }
+        }
+        return fused is null ? analysis : [.. fused];
+    }
+
+    /// <summary>Pan and Tompkins' search-back: an RR interval this many times the usual one means a beat was missed.</summary>
+    private const double SearchBackFactor = 1.66;
+
+    private static double MedianRr(ReadOnlySpan<int> beats)
+    {
+        var rr = ArrayPool<double>.Shared.Rent(beats.Length - 1);
+        try
+        {
+            var span = rr.AsSpan(0, beats.Length - 1);
+            for (int i = 0; i < span.Length; i++) span[i] = beats[i + 1] - beats[i];
+            return Median(span);
+        }
+        finally { ArrayPool<double>.Shared.Return(rr); }
     }
 
     /// <summary>The signal quality of one preprocessed lead sampled at <paramref name="sampleRateHz"/>.</summary>
