@@ -92,8 +92,8 @@ internal static class EvaluateCommand
         {
             Console.Out.Write(FormatIec(CGDmer.Evaluation.Iec60601.HeartRateMeterSuite.Run()));
             using var host = BuildHost(pr);
-            Console.Out.Write(FormatIec(ServiceAlarmTiming(host.Services, Path.Combine(request.OutputDirectory, "iec-alarms")),
-                "IEC 60601-2-27 time to alarm through the service (synthesized signals, leads II and V1, the service's windows and heart-rate alarms)"));
+            Console.Out.Write(FormatIec(ServiceIecSuite(host.Services, Path.Combine(request.OutputDirectory, "iec-alarms")),
+                "IEC 60601-2-27 through the service (synthesized signals, leads II and V1: the published heart rate, and the time to alarm of its heart-rate alarms)"));
         }
         File.WriteAllText(Path.Combine(request.OutputDirectory, "ec57.json"), report.ToJson());
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {request.Records.Count} .qrs files and ec57.json to {request.OutputDirectory}");
@@ -187,14 +187,15 @@ internal static class EvaluateCommand
     internal static readonly double[] OnsetPhasesSeconds = [0, 1.25, 2.5, 3.75];
 
     /// <summary>
-    /// Replays the IEC 60601-2-27 alarm signals (<see cref="CGDmer.Evaluation.Iec60601.AlarmTestSignals"/>) through the
-    /// service built from <paramref name="services"/>, as a monitor sending leads II and V1 in 1 s segments, and measures
-    /// each signal's time from the onset of its condition to the onset event of the alert it should raise (when that
-    /// event was observed: the end of the window that raised it). Each signal is replayed with its onset at each of
+    /// Replays IEC 60601-2-27 signals through the service built from <paramref name="services"/>, as a monitor sending
+    /// leads II and V1 in 1 s segments. First the heart rate the service publishes for the physiological bigeminy of the
+    /// meter suite; then, for each alarm signal (<see cref="CGDmer.Evaluation.Iec60601.AlarmTestSignals"/>), the time
+    /// from the onset of its condition to the onset event of the alert it should raise (when that event was observed:
+    /// the end of the window that raised it). Each alarm signal is replayed with its onset at each of
     /// <see cref="OnsetPhasesSeconds"/> into the window grid; the figure is the worst of them (null if one never alarmed).
     /// The replay's files go to <paramref name="outputDirectory"/>.
     /// </summary>
-    internal static IReadOnlyList<CGDmer.Evaluation.Iec60601.HeartRateMeterResult> ServiceAlarmTiming(IServiceProvider services, string outputDirectory)
+    internal static IReadOnlyList<CGDmer.Evaluation.Iec60601.HeartRateMeterResult> ServiceIecSuite(IServiceProvider services, string outputDirectory)
     {
         var signals = CGDmer.Evaluation.Iec60601.AlarmTestSignals.Create();
         var patients = new List<Transports.Replay.RecordingSegmenter>();
@@ -210,9 +211,18 @@ internal static class EvaluateCommand
                 starts.Add(start);
             }
         }
+        // The physiological bigeminy of the meter suite, as a monitor sends it: the heart rate the service publishes.
+        var (bigeminy, truth) = CGDmer.Evaluation.Iec60601.HeartRateMeterSuite.PhysiologicalBigeminy(3);
+        patients.Add(new Transports.Replay.RecordingSegmenter(Simulation.SyntheticRecording.From(bigeminy, "iec-bigeminy", [Lead.II, Lead.V1]),
+                                                              "iec-bigeminy", "iec-monitor-bigeminy", ReplayCommand.DefaultStart));
         var request = new ReplayRequest([], 0, 120, 1, 1, Transports.Replay.ReplayPace.AsFastAsPossible, 1, 1, outputDirectory);
         var summary = ReplayJob.Run(services, request, patients, new Dictionary<string, CGDmer.Evaluation.RecordReference>(), print: false);
         var results = new List<CGDmer.Evaluation.Iec60601.HeartRateMeterResult>();
+        const double tolerance = 5;
+        var shown = summary.HeartRates("iec-bigeminy").Where(h => h.Start >= ReplayCommand.DefaultStart.AddSeconds(20)).ToList();
+        double? error = shown.Count == 0 ? null : shown.Max(h => Math.Abs(h.Bpm - truth));
+        results.Add(new(string.Create(CultureInfo.InvariantCulture, $"physiological bigeminy, leads II and V1 (mean rate {truth:F0} /min)"),
+            $"every published heart rate from 20 s on within ±{tolerance} /min of the mean rate", error, "/min", tolerance, error <= tolerance));
         double limit = CGDmer.Evaluation.Iec60601.AlarmTestSignals.AlarmLimitSeconds;
         for (int i = 0; i < signals.Count; i++)
         {

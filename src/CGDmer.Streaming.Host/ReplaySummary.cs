@@ -77,6 +77,9 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     /// <summary>The codes of the patient's alerts of one kind ("clinical", "technical").</summary>
     public IReadOnlyList<string> AlertCodes(string patientId, string kind) =>
         _patients.TryGetValue(patientId, out var p) ? p.Alerts.Where(a => a.Kind == kind).Select(a => a.Code).Distinct().ToList() : [];
+    /// <summary>The patient's published heart rates: each window's span and rate.</summary>
+    public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> HeartRates(string patientId) =>
+        _patients.TryGetValue(patientId, out var p) ? p.HeartRates : [];
     public int WindowCount(string patientId) => _patients.TryGetValue(patientId, out var p) ? p.Windows : 0;
     /// <summary>The patient's alert intervals for <paramref name="code"/>: onset to end, or to the last window while active.</summary>
     public IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> AlertIntervals(string patientId, string code) =>

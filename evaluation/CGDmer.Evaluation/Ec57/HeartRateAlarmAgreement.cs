@@ -47,7 +47,7 @@ public static class HeartRateAlarmAgreement
         foreach (long t in raisedAt)
         {
             onsets++;
-            int upTo = UpperBound(beats, t);
+            int upTo = SortedSamples.LowerBound(beats, t + 1);   // the beats at or before t
             var before = Array.ConvertAll(beats[..upTo], b => (int)b);
             double? rate = BeatToBeatHeartRate.RateAt(before, t, sampleRateHz);
             double silence = upTo == 0 ? double.PositiveInfinity : (t - beats[upTo - 1]) / sampleRateHz;
@@ -61,17 +61,5 @@ public static class HeartRateAlarmAgreement
             if (met) confirmed++;
         }
         return new HeartRateAlarmResult(record, code, onsets, confirmed, recordLength / sampleRateHz / 3600);
-    }
-
-    /// <summary>Number of beats at or before <paramref name="t"/>.</summary>
-    private static int UpperBound(long[] beats, long t)
-    {
-        int lo = 0, hi = beats.Length;
-        while (lo < hi)
-        {
-            int mid = (lo + hi) >>> 1;
-            if (beats[mid] <= t) lo = mid + 1; else hi = mid;
-        }
-        return lo;
     }
 }

@@ -90,17 +90,24 @@ public static class HeartRateMeterSuite
         return new HeartRateMeterResult(name, $"rate within ±{SettledWithinBpm} /min of the new rate in < {ResponseLimit} s", t, "s", ResponseLimit, t < ResponseLimit);
     }
 
-    private static HeartRateMeterResult Bigeminy(int seed)
+    /// <summary>
+    /// Sinus 80 /min with every other beat a premature ventricular beat (60 s, 12 leads), and the rate a meter that counts
+    /// every QRS should show: the mean rate of all the signal's beats over its last 20 s.
+    /// </summary>
+    public static (SyntheticEcg Ecg, double TruthBpm) PhysiologicalBigeminy(int seed)
     {
-        // Sinus 80 /min with every other beat a premature ventricular beat: the meter counts every QRS, so the reference is
-        // the mean rate of all the record's beats over the last 20 s.
         var ecg = EcgSynthesizer.Generate(new SynthesisRequest
         {
             DurationSeconds = 60, SampleRateHz = Fs, Rhythm = RhythmKind.Sinus, RateBpm = 80,
             Pvc = new PvcSpec(0.5, PvcPattern.Bigeminy), WriteReport = false,
         }, seed);
         var beats = ecg.Beats.Select(b => b.Sample).Where(s => s > 40 * Fs).ToList();
-        double truth = 60.0 * (beats.Count - 1) / ((beats[^1] - beats[0]) / Fs);
+        return (ecg, 60.0 * (beats.Count - 1) / ((beats[^1] - beats[0]) / Fs));
+    }
+
+    private static HeartRateMeterResult Bigeminy(int seed)
+    {
+        var (ecg, truth) = PhysiologicalBigeminy(seed);
         var shown = Meter(ecg.Lead(Lead.II), Fs)[^1].Bpm;
         double? error = shown is { } b ? Math.Abs(b - truth) : null;
         const double tolerance = 5;
