@@ -232,9 +232,11 @@ public sealed class KafkaStreamingRunner : IDisposable
             if (!output.IsSettlementOnly)
             {
                 SourcePosition? position = output.Rejected is { } r ? Ledger.PositionOf(r.InputOrdinal) : null;
-                delivery = Sink.Write(output, Source.Now, position).AsAcknowledgement();
-                if (_alsoPublish is not null) delivery = Acknowledgements.Both(delivery, _alsoPublish.Write(output));
-                if (AlertCheckpoints is not null && output.Published is { } published) delivery = AfterEarlierWindows(published, delivery);
+                Task written = Sink.Write(output, Source.Now, position).AsAcknowledgement();
+                // Both is null only when neither side wrote anything; Kafka always did here.
+                if (_alsoPublish is not null) written = Acknowledgements.Both(written, _alsoPublish.Write(output)) ?? written;
+                if (AlertCheckpoints is not null && output.Published is { } published) written = AfterEarlierWindows(published, written);
+                delivery = written;
             }
             Ledger.Track(output, delivery);
             if (output.Closed is { } closed) _partitionOfPatient.TryRemove(closed.PatientId, out _);
