@@ -77,6 +77,24 @@ public class PcdMessageEncoderTests
     }
 
     [Fact]
+    public void A_heart_rate_alarm_is_physiological_with_its_MDC_limit_event_and_its_own_rate_as_the_source()
+    {
+        var window = TestOutputs.Windows(40).First(w => w.Observations.Any(o => o.Kind == CGDmer.Contracts.ObservationIds.HeartRate));
+        var onset = DateTimeOffset.Parse("2026-11-25T18:00:10Z", System.Globalization.CultureInfo.InvariantCulture);
+        var alert = new CGDmer.Pipeline.Interpretation.AlertEvent
+        {
+            AlertId = CGDmer.Contracts.AlertIds.Derive("patient-1", "heart_rate", "heart_rate_high", onset, null), Event = "onset",
+            Kind = "heart_rate", Code = "heart_rate_high", SnomedCt = "3424008", Display = "Heart rate high", PatientId = "patient-1",
+            DeviceId = "monitor-1", Onset = onset, ObservedAt = onset.AddSeconds(10), HeartRateBpm = 187.5, Priority = "medium",
+        };
+        var obx = Segments(Encoder.Alert(alert, window)).Skip(4).Select(Fields).ToList();
+        Assert.Equal("3424008^Heart rate high^SCT^196650^MDC_EVT_HI_GT_LIM^MDC^^^Heart rate high", obx[0][5]);
+        Assert.Equal("A~PM~SP", obx[0][8]);
+        // The rate the alarm compared with its limit, not the window's mean rate.
+        Assert.Equal(("147842^MDC_ECG_HEART_RATE^MDC", "187.5"), (obx[1][3], obx[1][5]));
+    }
+
+    [Fact]
     public void Encoding_is_deterministic_so_a_message_sent_again_is_identical()
     {
         var a = TestOutputs.Windows(30).SelectMany(Encoder.Encode).ToList();

@@ -111,4 +111,24 @@ public class AlarmStripsTests
         Assert.Contains("Observation/" + strip.Id, published.AlertResources.Single().About.Select(a => a.Reference));
         Assert.Null(published.Failure);
     }
+
+    [Fact]
+    public void A_heart_rate_alarm_s_onset_names_its_strip_too()
+    {
+        var model = Model();
+        var factory = Factory(model);
+        using var strips = new AlarmStrips(factory);
+        var window = Window(5);
+        var interpreted = Interpreted(model, window);
+        interpreted = interpreted with
+        {
+            Analyzed = interpreted.Analyzed with { Strip = SignalStrip.CopyOf(window) },
+            Alerts = [AlertResourceFactoryTests.HeartRateEvent("asystole", null)],
+        };
+        var published = ToFhirOperator.ToFhirOne(interpreted, factory, null, strips);
+        var strip = published.Observations.Last();
+        Assert.Equal(ObservationIds.Strip, strip.Kind);
+        Assert.Equal([strip.Id], published.Alerts.Single().ObservationIds);
+        Assert.Null(published.Failure);
+    }
 }

@@ -75,6 +75,30 @@ public class AlertResourceFactoryTests
         Assert.Equal(RequestPriority.Stat, New().Create(Event(priority: "high")).Priority);
     }
 
+    /// <summary>A heart-rate alarm as the tracker raises it: no model, no probability, the rate it compared.</summary>
+    internal static AlertEvent HeartRateEvent(string code = "heart_rate_high", double? bpm = 187.5) =>
+        Event() with
+        {
+            AlertId = AlertIds.Derive("patient-0042", "heart_rate", code, T0.AddSeconds(-20), null),
+            Kind = "heart_rate", Code = code, SnomedCt = AlertVocabulary.HeartRateSnomedCt(code), Display = AlertVocabulary.HeartRateDisplay(code),
+            Probability = null, HeartRateBpm = bpm, ModelName = null, ModelVersion = null, ObservationIds = [],
+        };
+
+    [Fact]
+    public void A_heart_rate_alarm_is_coded_in_SNOMED_CT_and_MDC_and_requested_by_the_bedside_monitor()
+    {
+        var r = New().Create(HeartRateEvent());
+        Assert.Collection(r.ReasonCode.Single().Coding,
+            c => Assert.Equal(("http://snomed.info/sct", "3424008"), (c.System, c.Code)),
+            c => Assert.Equal(("urn:iso:std:iso:11073:10101", "196650", "MDC_EVT_HI_GT_LIM"), (c.System, c.Code, c.Display)));
+        Assert.Equal("Device/" + DeviceFactory.MonitorId("monitor-7"), r.Requester.Reference);
+        Assert.Contains("heart rate 188 /min", ((FhirString)r.Payload.Single().Content).Value);
+        Assert.DoesNotContain("probability", ((FhirString)r.Payload.Single().Content).Value);
+        var asystole = New().Create(HeartRateEvent("asystole", null));
+        Assert.Equal("199684", asystole.ReasonCode.Single().Coding[1].Code);
+        Assert.Empty(PocoErrors(r));
+    }
+
     [Fact]
     public void The_same_event_gives_the_same_resource()
     {
