@@ -45,7 +45,7 @@ public static class ReplayCommand
     private static readonly Option<double> SpeedOption = new("--speed") { Description = "Speed factor of a realtime replay.", DefaultValueFactory = _ => 1 };
     private static readonly Option<double> SegmentOption = new("--segment-seconds") { Description = "Length of each segment a device sends.", DefaultValueFactory = _ => 1 };
     private static readonly Option<DirectoryInfo> OutOption = new("--out", "-o") { Description = "Output folder for the NDJSON files.", DefaultValueFactory = _ => new DirectoryInfo("runs/replay") };
-    private static readonly Option<bool> QrsOption = new("--qrs") { Description = "Also write each WFDB record's beats from the streaming detector as <record>.qrs (WFDB annotations, for bxb or evaluate)." };
+    private static readonly Option<bool> QrsOption = new("--qrs") { Description = "Also write each WFDB record's beats as WFDB annotations (for bxb or evaluate): <record>.qrs from the streaming detector, <record>.svc the beats the service's windows counted." };
 
     public static Command Create()
     {
@@ -90,7 +90,7 @@ public static class ReplayCommand
         ReplaySummary summary;
         try { summary = ReplayJob.Run(host.Services, request, patients, references, print: true, interrupt.Token, hl7); }
         finally { (hl7 as IDisposable)?.Dispose(); }
-        if (pr.GetValue(QrsOption)) WriteBeats(request);
+        if (pr.GetValue(QrsOption)) WriteBeats(request, patients, summary);
         if (summary.AlsoDelivered is { Failed: > 0 } delivery)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]HL7:[/] {delivery.Failed} output(s) not accepted; first: {delivery.FirstFailure}");
@@ -101,8 +101,13 @@ public static class ReplayCommand
         return interrupt.ExitCode;
     }
 
-    /// <summary>Each WFDB record's beats from the streaming detector (its monitoring lead, 1 s at a time) as &lt;out&gt;/&lt;record&gt;.qrs.</summary>
-    private static void WriteBeats(ReplayRequest request)
+    /// <summary>
+    /// Each WFDB record's beats as WFDB annotation files: &lt;out&gt;/&lt;record&gt;.qrs from the streaming detector
+    /// (its monitoring lead, 1 s at a time), and &lt;out&gt;/&lt;record&gt;.svc, the beats the service's windows counted
+    /// for the published heart rate (each window's fused beats nearer its centre than a neighbour's, as the replay's QRS
+    /// column scores them), on the record's sample clock. With copies, the first copy's.
+    /// </summary>
+    private static void WriteBeats(ReplayRequest request, IReadOnlyList<RecordingSegmenter> patients, ReplaySummary summary)
     {
         var records = request.Records.Count == 0 && request.Synthetic == 0 ? [ReplayJob.DefaultRecord] : request.Records;
         foreach (var path in records.Distinct())
@@ -112,6 +117,14 @@ public static class ReplayCommand
             var file = Path.Combine(request.OutputDirectory, record.Name + ".qrs");
             EvaluateCommand.WriteQrs(file, beats);
             AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {beats.Length} beats to {file}");
+            if (patients.FirstOrDefault(p => p.Recording.Name == record.Name) is not { } patient) continue;
+            double ticksPerSample = TimeSpan.TicksPerSecond / record.SampleRateHz;
+            var service = summary.BeatTicks(patient.PatientId)
+                .Select(t => (long)Math.Round((t - patient.StartTime.UtcTicks) / ticksPerSample))
+                .Where(s => s >= 0 && s < record.Length).Distinct().ToArray();
+            var svc = Path.Combine(request.OutputDirectory, record.Name + ".svc");
+            EvaluateCommand.WriteQrs(svc, service);
+            AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {service.Length} beats the service counted to {svc}");
         }
     }
 }

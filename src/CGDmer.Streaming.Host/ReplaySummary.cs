@@ -77,6 +77,8 @@ public sealed class ReplaySummary(ModelMetadata model, IReadOnlyList<RecordingSe
     /// <summary>The codes of the patient's alerts of one kind ("clinical", "technical").</summary>
     public IReadOnlyList<string> AlertCodes(string patientId, string kind) =>
         _patients.TryGetValue(patientId, out var p) ? p.Alerts.Where(a => a.Kind == kind).Select(a => a.Code).Distinct().ToList() : [];
+    /// <summary>The beats the service's windows counted (absolute ticks, ascending): each window's fused beats nearer its centre than a neighbour's. Complete after <see cref="Finish"/>.</summary>
+    public IReadOnlyList<long> BeatTicks(string patientId) => _patients.TryGetValue(patientId, out var p) ? p.BeatTicks : [];
     /// <summary>The patient's published heart rates: each window's span and rate.</summary>
     public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End, double Bpm)> HeartRates(string patientId) =>
         _patients.TryGetValue(patientId, out var p) ? p.HeartRates : [];

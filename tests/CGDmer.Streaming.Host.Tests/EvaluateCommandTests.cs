@@ -66,6 +66,14 @@ public sealed class EvaluateCommandTests : IDisposable
         var beats = AnnotationReader.Read(Path.Combine(_out, "201.qrs"));
         Assert.InRange(beats.Count, 1900, 2000);   // record 201 has 1,963 annotated beats
         Assert.All(beats, b => Assert.True(b.IsBeat));
+        // The beats the service counted, against the reference within 150 ms (one-to-one pairing aside).
+        var service = AnnotationReader.Read(Path.Combine(_out, "201.svc"));
+        var reference = AnnotationReader.Beats(AnnotationReader.Read(Record("201") + ".atr")).Select(a => a.Sample).ToArray();
+        Assert.Equal(service.Select(b => b.Sample).Order(), service.Select(b => b.Sample));
+        int found = reference.Count(r => service.Any(b => Math.Abs(r - b.Sample) <= 54));   // 150 ms at 360 Hz
+        int real = service.Count(b => reference.Any(r => Math.Abs(r - b.Sample) <= 54));
+        Assert.True(found >= 0.98 * reference.Length, $"{found} of {reference.Length} reference beats found");
+        Assert.True(real >= 0.99 * service.Count, $"{real} of {service.Count} service beats near a reference one");
     }
 
     [Fact]
