@@ -87,13 +87,20 @@ internal static class EvaluateCommand
         var report = Ec57Report.Create(request.Options, beats, rates, request.Alarms ? episodes : null);
         Console.Out.Write(Ec57Summary.Format(report));
         if (timing.Count > 0) Console.Out.Write(FormatTiming(timing));
-        if (rateAlarms.Count > 0) Console.Out.Write(FormatRateAlarms(rateAlarms));
+        if (rateAlarms.Count > 0)
+        {
+            Console.Out.Write(FormatRateAlarms(rateAlarms));
+            WriteJson(request, "heart-rate-alarms.json", rateAlarms);
+        }
         if (pr.GetValue(IecOption))
         {
-            Console.Out.Write(FormatIec(CGDmer.Evaluation.Iec60601.HeartRateMeterSuite.Run()));
+            var meter = CGDmer.Evaluation.Iec60601.HeartRateMeterSuite.Run();
+            Console.Out.Write(FormatIec(meter));
             using var host = BuildHost(pr);
-            Console.Out.Write(FormatIec(ServiceIecSuite(host.Services, Path.Combine(request.OutputDirectory, "iec-alarms")),
+            var service = ServiceIecSuite(host.Services, Path.Combine(request.OutputDirectory, "iec-alarms"));
+            Console.Out.Write(FormatIec(service,
                 "IEC 60601-2-27 through the service (synthesized signals, leads II and V1: the published heart rate, and the time to alarm of its heart-rate alarms)"));
+            WriteJson(request, "iec.json", new { meter, service });
         }
         File.WriteAllText(Path.Combine(request.OutputDirectory, "ec57.json"), report.ToJson());
         AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {request.Records.Count} .qrs files and ec57.json to {request.OutputDirectory}");
@@ -171,6 +178,10 @@ internal static class EvaluateCommand
                     summary.AlertRaisedTimes(patient.PatientId, code).Select(Sample), fs, length, limits));
         }
     }
+
+    private static void WriteJson<T>(EvaluateRequest request, string name, T value) =>
+        File.WriteAllText(Path.Combine(request.OutputDirectory, name),
+            System.Text.Json.JsonSerializer.Serialize(value, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
 
     private static IHost BuildHost(ParseResult pr)
     {
