@@ -174,8 +174,15 @@ internal static class EvaluateCommand
                 summary.AlertIntervals(patient.PatientId, high).Select(a => Episode.FromTimes(a.Onset, a.End, patient.StartTime, fs))
                     .Zip(summary.AlertRaisedTimes(patient.PatientId, high).Select(Sample)), fs));
             foreach (var code in Pipeline.Interpretation.AlertVocabulary.HeartRateCodes)
+            {
                 rateAlarms.Add(HeartRateAlarmAgreement.Compare(patient.Recording.Name, code, reference,
                     summary.AlertRaisedTimes(patient.PatientId, code).Select(Sample), fs, length, limits));
+                // Time to alarm from each stretch the reference beats themselves put beyond the limit for 10 s or more.
+                timing.Add(AlarmTiming.Compare(patient.Recording.Name, TimingLabel(code),
+                    HeartRateAlarmAgreement.ReferenceEpisodes(code, reference, fs, length, limits),
+                    summary.AlertIntervals(patient.PatientId, code).Select(a => Episode.FromTimes(a.Onset, a.End, patient.StartTime, fs))
+                        .Zip(summary.AlertRaisedTimes(patient.PatientId, code).Select(Sample)), fs));
+            }
         }
     }
 
@@ -270,6 +277,14 @@ internal static class EvaluateCommand
 
         static string Seconds(double? s) => s is { } x ? x.ToString("F1", CultureInfo.InvariantCulture) : "—";
     }
+
+    /// <summary>The timing table's rhythm column for a heart-rate alarm (six characters at most).</summary>
+    private static string TimingLabel(string code) => code switch
+    {
+        "heart_rate_high" => "HR>lim",
+        "heart_rate_low" => "HR<lim",
+        _ => "ASYS",
+    };
 
     internal static string FormatRateAlarms(IReadOnlyList<HeartRateAlarmResult> results)
     {
