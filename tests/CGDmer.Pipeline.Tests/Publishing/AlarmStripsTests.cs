@@ -1,6 +1,7 @@
 // FHIR POCO properties are nullable throughout; these tests assert their presence explicitly.
 #nullable disable warnings
 using CGDmer.Contracts;
+using CGDmer.Pipeline.Interpretation;
 using CGDmer.Pipeline.Publishing;
 using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
@@ -80,20 +81,28 @@ public class AlarmStripsTests
         Assert.Null(SignalStrip.CopyOf(PublishTestData.Window(Model(), missing: [.. Leads.StandardOrder])));   // no lead present
     }
 
-    [Fact]
-    public void The_publish_stage_adds_the_strip_which_the_onset_and_the_EKG_impression_reference()
+    /// <summary>Window 5 published with its strip and <paramref name="alert"/>, as the publish stage does at an onset.</summary>
+    private static PublishedWindow PublishOnset(AlertEvent alert, out EcgWindow window)
     {
         var model = Model();
         var factory = Factory(model);
         using var strips = new AlarmStrips(factory);
-        var window = Window(5);
+        window = Window(5);
         var interpreted = Interpreted(model, window);
         interpreted = interpreted with
         {
             Analyzed = interpreted.Analyzed with { Strip = SignalStrip.CopyOf(window) },
-            Alerts = [AlertResourceFactoryTests.Event("onset")],
+            Alerts = [alert],
         };
-        var published = ToFhirOperator.ToFhirOne(interpreted, factory, null, strips);
+        return ToFhirOperator.ToFhirOne(interpreted, factory, null, strips);
+    }
+
+    [Fact]
+    public void The_publish_stage_adds_the_strip_which_the_onset_and_the_EKG_impression_reference()
+    {
+        var published = PublishOnset(AlertResourceFactoryTests.Event("onset"), out var window);
+        var model = Model();
+        var factory = Factory(model);
 
         var strip = published.Observations.Last();
         Assert.Equal(ObservationIds.Strip, strip.Kind);
@@ -115,17 +124,7 @@ public class AlarmStripsTests
     [Fact]
     public void A_heart_rate_alarm_s_onset_names_its_strip_too()
     {
-        var model = Model();
-        var factory = Factory(model);
-        using var strips = new AlarmStrips(factory);
-        var window = Window(5);
-        var interpreted = Interpreted(model, window);
-        interpreted = interpreted with
-        {
-            Analyzed = interpreted.Analyzed with { Strip = SignalStrip.CopyOf(window) },
-            Alerts = [AlertResourceFactoryTests.HeartRateEvent("asystole", null)],
-        };
-        var published = ToFhirOperator.ToFhirOne(interpreted, factory, null, strips);
+        var published = PublishOnset(AlertResourceFactoryTests.HeartRateEvent("asystole", null), out _);
         var strip = published.Observations.Last();
         Assert.Equal(ObservationIds.Strip, strip.Kind);
         Assert.Equal([strip.Id], published.Alerts.Single().ObservationIds);
