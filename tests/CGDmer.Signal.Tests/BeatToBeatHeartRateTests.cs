@@ -65,6 +65,24 @@ public class BeatToBeatHeartRateTests
     }
 
     [Fact]
+    public void At_a_slow_rate_the_average_reaches_back_8_s_not_8_intervals()
+    {
+        // 75 → 30 /min: after four 2 s intervals, 8 s back holds just those four (the minimum), so 30 /min is shown;
+        // eight intervals, trimmed, would still read 43 /min.
+        var hr = new BeatToBeatHeartRate(Fs);
+        double t = 0;
+        hr.Add(0);
+        Feed(hr, Enumerable.Repeat(0.8, 10), ref t);
+        Assert.Equal(30, Feed(hr, Enumerable.Repeat(2.0, 4), ref t)!.Value, 6);
+        Assert.Equal(30, BeatToBeatHeartRate.RateAt([0, 200, 400, 600, 800, 1000, 1200, 1700, 2200, 2700, 3200], 3200, Fs)!.Value, 6);
+        // A fast rate keeps its eight intervals: 8 × 0.5 s spans 4 s.
+        var fast = new BeatToBeatHeartRate(Fs);
+        double u = 0;
+        fast.Add(0);
+        Assert.Equal(120, Feed(fast, Enumerable.Repeat(0.5, 7).Append(0.4).Append(0.6), ref u)!.Value, 6);
+    }
+
+    [Fact]
     public void A_gap_longer_than_the_longest_interval_restarts_the_average()
     {
         var hr = new BeatToBeatHeartRate(Fs);

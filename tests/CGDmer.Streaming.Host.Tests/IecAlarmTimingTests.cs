@@ -25,15 +25,15 @@ public class IecAlarmTimingTests
     }
 
     [Fact]
-    public void Asystole_alarms_within_11_s_and_bradycardia_alarms_at_every_onset_phase()
+    public void Asystole_and_bradycardia_alarm_within_11_s()
     {
-        var asystole = Results.Value.Single(r => r.Test.StartsWith("asystole", StringComparison.Ordinal));
-        Assert.True(asystole.Passed, $"{asystole.Test}: {asystole.Value?.ToString() ?? "never"} s");
-        // The 8-interval average needs five 1.5 s intervals before it reads under 50 /min, and the window that shows it
-        // can end up to a hop later: 11.2 s at worst on these signals (docs/performance.md), over the 11 s asked for.
-        var brady = Results.Value.Single(r => r.Test.StartsWith("bradycardia", StringComparison.Ordinal));
-        Assert.NotNull(brady.Value);
-        Assert.InRange(brady.Value!.Value, 5, 12.5);
+        // Bradycardia is the slow one: the average (at most 8 s of intervals) reads under 50 /min after four 1.5 s
+        // intervals, and the window that shows it ends up to a hop later.
+        foreach (var name in new[] { "asystole", "bradycardia" })
+        {
+            var r = Results.Value.Single(r => r.Test.StartsWith(name, StringComparison.Ordinal));
+            Assert.True(r.Passed, $"{r.Test}: {r.Value?.ToString() ?? "never"} s");
+        }
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class InterpretationOptions
     /// <summary>
     /// The heart-rate meter's alarms (alert kind heart_rate), which bedside monitors sound whatever the rhythm and without
     /// the model: code → "low" | "medium" | "high" | "off". heart_rate_high: the rate shown at a window's end (the last 8
-    /// RR intervals, trimmed) above <see cref="HeartRateHighAboveBpm"/>; heart_rate_low: below
+    /// RR intervals within 8 s, trimmed) above <see cref="HeartRateHighAboveBpm"/>; heart_rate_low: below
     /// <see cref="HeartRateLowBelowBpm"/>; asystole: no QRS complex and no activity in the last
     /// <see cref="AsystoleAfterSeconds"/> of the window, or every present lead a flat line. A window whose beats cannot be
     /// trusted (poor signal quality and detectors that disagree, <see cref="HeartRateEvidenceBeatAgreement"/>) holds

@@ -28,7 +28,7 @@ public sealed record WindowMeasurement(
 
     /// <summary>
     /// Each present, non-flat lead's beats at the window's end (in row order): the rate a bedside monitor would show there
-    /// (the last 8 RR intervals, trimmed, as <see cref="CGDmer.Signal.Beats.BeatToBeatHeartRate"/> averages them), the
+    /// (the last 8 RR intervals within 8 s, trimmed, as <see cref="CGDmer.Signal.Beats.BeatToBeatHeartRate"/> averages them), the
     /// time since its last beat, and its quality. What the heart-rate alarms read; empty when no lead was usable.
     /// </summary>
     public IReadOnlyList<CGDmer.Signal.Beats.LeadRateAtEnd> LeadRates { get; init; } = [];

@@ -2,8 +2,10 @@ namespace CGDmer.Signal.Beats;
 
 /// <summary>
 /// The heart rate a bedside monitor shows, updated at every beat: 60 over the mean of the most recent RR intervals
-/// (<see cref="Intervals"/>), leaving out the longest and the shortest once there are five or more, so that one missed
-/// or one extra beat moves the figure little. Intervals outside the physiological range (<see cref="MinRrSeconds"/>,
+/// (<see cref="Intervals"/>, but no more than span <see cref="MaxSpanSeconds"/> and never fewer than
+/// <see cref="MinSpanIntervals"/>), leaving out the longest and the shortest once there are five or more, so that one
+/// missed or one extra beat moves the figure little. The time bound keeps a slow rhythm's average as recent as a fast
+/// one's: eight intervals at 40 /min would reach 12 s back. Intervals outside the physiological range (<see cref="MinRrSeconds"/>,
 /// <see cref="MaxRrSeconds"/>) are not averaged: a gap longer than the maximum (lead-off, asystole) restarts the average.
 /// Not thread-safe: one instance per patient.
 /// </summary>
@@ -13,6 +15,10 @@ public sealed class BeatToBeatHeartRate
     public const double MinRrSeconds = 0.2;
     /// <summary>Longest RR interval averaged (20 /min); a longer gap restarts the average.</summary>
     public const double MaxRrSeconds = 3.0;
+    /// <summary>The averaged intervals span at most this long (counted back from the newest) ...</summary>
+    public const double MaxSpanSeconds = 8.0;
+    /// <summary>... unless that leaves fewer than this many.</summary>
+    public const int MinSpanIntervals = 4;
 
     private readonly double _fs;
     private readonly double[] _rr;
@@ -69,7 +75,21 @@ public sealed class BeatToBeatHeartRate
         Bpm = null;
     }
 
-    private double Mean() => TrimmedMean(_rr.AsSpan(0, _count));
+    private double Mean()
+    {
+        // Newest first, as RateAt walks them, until the span bound.
+        Span<double> recent = stackalloc double[_rr.Length];
+        int n = 0;
+        double span = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            double rr = _rr[(_next - 1 - i + _rr.Length) % _rr.Length];
+            if (n >= MinSpanIntervals && span + rr > MaxSpanSeconds) break;
+            recent[n++] = rr;
+            span += rr;
+        }
+        return TrimmedMean(recent[..n]);
+    }
 
     private static double TrimmedMean(ReadOnlySpan<double> rr)
     {
@@ -97,12 +117,16 @@ public sealed class BeatToBeatHeartRate
         // maximum); intervals below the minimum are skipped, as Add skips them.
         Span<double> rr = stackalloc double[intervals];
         int count = 0;
+        double span = 0;
         for (int i = beats.Length - 1; i > 0 && count < intervals; i--)
         {
             double interval = (beats[i] - beats[i - 1]) / sampleRateHz;
             if (interval <= 0) throw new ArgumentException($"beats must ascend: {beats[i]} after {beats[i - 1]}", nameof(beats));
             if (interval > MaxRrSeconds) break;
-            if (interval >= MinRrSeconds) rr[count++] = interval;
+            if (interval < MinRrSeconds) continue;
+            if (count >= MinSpanIntervals && span + interval > MaxSpanSeconds) break;
+            rr[count++] = interval;
+            span += interval;
         }
         return count == 0 ? null : 60 / TrimmedMean(rr[..count]);
     }
