@@ -93,17 +93,13 @@ public sealed class RecordReference
     public (int Matched, int Reference, int Detected) MatchBeats(IReadOnlyList<long> detectedTicks, DateTimeOffset from, DateTimeOffset to, TimeSpan tolerance)
     {
         ArgumentNullException.ThrowIfNull(detectedTicks);
+        // Milliseconds from the span's start: the measure stage's matcher works on int sample positions.
+        static int[] Ms(IEnumerable<long> ticks, long origin) => [.. ticks.Select(t => (int)((t - origin) / TimeSpan.TicksPerMillisecond))];
         int lo = LowerBound(from.UtcTicks), hi = LowerBound(to.UtcTicks);
-        long tol = tolerance.Ticks;
-        int matched = 0, detected = 0, r = lo;
-        foreach (long d in detectedTicks)
-        {
-            if (d < from.UtcTicks || d >= to.UtcTicks) continue;
-            detected++;
-            while (r < hi && _beatTicks[r] < d - tol) r++;      // reference beats too early for this or any later detection
-            if (r < hi && _beatTicks[r] <= d + tol) { matched++; r++; }
-        }
-        return (matched, hi - lo, detected);
+        var reference = Ms(_beatTicks[lo..hi], from.UtcTicks);
+        var detected = Ms(detectedTicks.Where(t => t >= from.UtcTicks && t < to.UtcTicks), from.UtcTicks);
+        int matched = CGDmer.Signal.Beats.BeatMeasurer.Matched(reference, detected, (int)tolerance.TotalMilliseconds);
+        return (matched, reference.Length, detected.Length);
     }
 
     /// <summary>

@@ -157,31 +157,27 @@ internal static class EvaluateCommand
             var reference = AnnotationReader.Read(path + ".atr");
             double fs = patient.Recording.SampleRateHz;
             long length = patient.Recording.Length;
+            long Sample(DateTimeOffset t) => (long)Math.Round((t - patient.StartTime).TotalSeconds * fs);
+            // Each alert of a code: its extent (onset to end) and when it was raised, on the record's sample clock.
+            List<(Episode Extent, long RaisedAt)> Alarms(string code) =>
+                [.. summary.AlertIntervals(patient.PatientId, code).Select(a => Episode.FromTimes(a.Onset, a.End, patient.StartTime, fs))
+                    .Zip(summary.AlertRaisedTimes(patient.PatientId, code).Select(Sample))];
             foreach (var (rhythm, code) in new[] { ("(AFIB", EcgLabels.AtrialFibrillation.Key), ("(VT", EcgLabels.VentricularTachycardia.Key) })
             {
-                var alarms = summary.AlertIntervals(patient.PatientId, code)
-                    .Select(a => Episode.FromTimes(a.Onset, a.End, patient.StartTime, fs)).ToList();
-                var raised = summary.AlertRaisedTimes(patient.PatientId, code)
-                    .Select(t => (long)Math.Round((t - patient.StartTime).TotalSeconds * fs)).ToList();
-                episodes.Add(EpisodeComparison.Compare(patient.Recording.Name, rhythm, reference, alarms, fs, length, request.Options));
-                timing.Add(AlarmTiming.Compare(patient.Recording.Name, rhythm, EpisodeComparison.ReferenceEpisodes(reference, rhythm, length),
-                                               alarms.Zip(raised), fs));
+                var alarms = Alarms(code);
+                episodes.Add(EpisodeComparison.Compare(patient.Recording.Name, rhythm, reference, [.. alarms.Select(a => a.Extent)], fs, length, request.Options));
+                timing.Add(AlarmTiming.Compare(patient.Recording.Name, rhythm, EpisodeComparison.ReferenceEpisodes(reference, rhythm, length), alarms, fs));
             }
-            long Sample(DateTimeOffset t) => (long)Math.Round((t - patient.StartTime).TotalSeconds * fs);
             // A monitor without VT detection alarms VT by its rate: the heart_rate_high alarms against the VT episodes.
-            var high = Pipeline.Interpretation.AlertVocabulary.HeartRateHigh;
             timing.Add(AlarmTiming.Compare(patient.Recording.Name, "VT:HR", EpisodeComparison.ReferenceEpisodes(reference, "(VT", length),
-                summary.AlertIntervals(patient.PatientId, high).Select(a => Episode.FromTimes(a.Onset, a.End, patient.StartTime, fs))
-                    .Zip(summary.AlertRaisedTimes(patient.PatientId, high).Select(Sample)), fs));
+                                           Alarms(Pipeline.Interpretation.AlertVocabulary.HeartRateHigh), fs));
             foreach (var code in Pipeline.Interpretation.AlertVocabulary.HeartRateCodes)
             {
-                rateAlarms.Add(HeartRateAlarmAgreement.Compare(patient.Recording.Name, code, reference,
-                    summary.AlertRaisedTimes(patient.PatientId, code).Select(Sample), fs, length, limits));
+                var alarms = Alarms(code);
+                rateAlarms.Add(HeartRateAlarmAgreement.Compare(patient.Recording.Name, code, reference, alarms.Select(a => a.RaisedAt), fs, length, limits));
                 // Time to alarm from each stretch the reference beats themselves put beyond the limit for 10 s or more.
                 timing.Add(AlarmTiming.Compare(patient.Recording.Name, TimingLabel(code),
-                    HeartRateAlarmAgreement.ReferenceEpisodes(code, reference, fs, length, limits),
-                    summary.AlertIntervals(patient.PatientId, code).Select(a => Episode.FromTimes(a.Onset, a.End, patient.StartTime, fs))
-                        .Zip(summary.AlertRaisedTimes(patient.PatientId, code).Select(Sample)), fs));
+                                               HeartRateAlarmAgreement.ReferenceEpisodes(code, reference, fs, length, limits), alarms, fs));
             }
         }
     }

@@ -45,16 +45,15 @@ public static class HeartRateAlarmAgreement
         ArgumentNullException.ThrowIfNull(limits);
         if (!(sampleRateHz > 0) || !double.IsFinite(sampleRateHz)) throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "must be a positive rate");
         var annotations = reference as IReadOnlyList<Annotation> ?? reference.ToList();
-        var beats = AnnotationReader.Beats(annotations).Select(a => a.Sample).Order().ToArray();
+        var beats = AnnotationReader.Beats(annotations).Select(a => (int)a.Sample).Order().ToArray();
         var flutter = Flutter(annotations, recordLength);
         long grace = (long)Math.Round(FlutterGraceSeconds * sampleRateHz);
         int onsets = 0, confirmed = 0;
         foreach (long t in raisedAt)
         {
             onsets++;
-            int upTo = SortedSamples.LowerBound(beats, t + 1);   // the beats at or before t
-            var before = Array.ConvertAll(beats[..upTo], b => (int)b);
-            double? rate = BeatToBeatHeartRate.RateAt(before, t, sampleRateHz);
+            int upTo = SortedSamples.LowerBound<int>(beats, (int)Math.Min(t + 1, int.MaxValue));   // the beats at or before t
+            double? rate = BeatToBeatHeartRate.RateAt(beats.AsSpan(0, upTo), t, sampleRateHz);
             double silence = upTo == 0 ? double.PositiveInfinity : (t - beats[upTo - 1]) / sampleRateHz;
             bool inFlutter = flutter.Any(e => t >= e.Start && t < e.End + grace);
             bool met = code switch

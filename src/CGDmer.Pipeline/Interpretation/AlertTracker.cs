@@ -332,8 +332,9 @@ public sealed class AlertTracker
                  : code == AlertVocabulary.PoorSignal ? PoorSignalSlot : null;
         if (kind == AlertVocabulary.HeartRate)
         {
-            int i = IndexOf(AlertVocabulary.HeartRateCodes, code);
-            return i >= 0 && _heartRatePriority[i] is not null ? HeartRateHighSlot + i : null;
+            for (int i = 0; i < AlertVocabulary.HeartRateCodes.Count; i++)
+                if (AlertVocabulary.HeartRateCodes[i] == code) return _heartRatePriority[i] is not null ? HeartRateHighSlot + i : null;
+            return null;
         }
         if (kind != AlertVocabulary.Clinical) return null;
         foreach (var p in _alerting)
@@ -415,7 +416,7 @@ public sealed class AlertTracker
     {
         var w = ctx.Window;
         var st = Find(ctx.Patient, slot);
-        bool clinical = NamesRunWindows(slot);
+        bool modelFinding = NamesRunWindows(slot);
         if (level == Level.Hold) return;
 
         if (st is null || st.Phase != Phase.Active)
@@ -442,7 +443,7 @@ public sealed class AlertTracker
                 st.RunCount = 0;
             }
             int needed = OnsetWindows(slot);
-            if (clinical && st.RunCount < needed)
+            if (modelFinding && st.RunCount < needed)
             {
                 st.RunWindowStarts ??= new DateTimeOffset[needed];
                 st.RunWindowEnds ??= new DateTimeOffset[needed];
@@ -455,13 +456,13 @@ public sealed class AlertTracker
 
             st.Phase = Phase.Active;
             st.Onset = st.RunStart;
-            st.AlertId = AlertIds.Derive(w.PatientId, KindOf(slot), CodeOf(slot), st.Onset, clinical ? _modelVersion : null);
+            st.AlertId = AlertIds.Derive(w.PatientId, KindOf(slot), CodeOf(slot), st.Onset, modelFinding ? _modelVersion : null);
             st.BelowCount = 0;
             st.LastProbability = probability;
             st.LastHeartRateBpm = heartRate;
             st.ReportedLeads = leads;
             string[] obs = [];
-            if (clinical)
+            if (modelFinding)
             {
                 obs = new string[needed];
                 for (int i = 0; i < needed; i++)
@@ -481,7 +482,7 @@ public sealed class AlertTracker
             st.LastProbability = probability;
             st.LastHeartRateBpm = heartRate;
             if (st.BelowCount < EndWindows(slot)) return;
-            Emit(ref ctx, st, AlertVocabulary.End, st.FirstBelowStart, probability, heartRate, st.ReportedLeads, CurrentObservation(w, clinical));
+            Emit(ref ctx, st, AlertVocabulary.End, st.FirstBelowStart, probability, heartRate, st.ReportedLeads, CurrentObservation(w, modelFinding));
             if (Refractory(slot) > TimeSpan.Zero && !IsRefractoryExempt(slot))
             {
                 st.Phase = Phase.Refractory;
@@ -497,18 +498,18 @@ public sealed class AlertTracker
         st.LastProbability = probability;
         st.LastHeartRateBpm = heartRate;
         var since = w.End - st.LastEventAt;
-        bool changed = clinical
+        bool changed = modelFinding
             ? Math.Abs(probability - st.LastReportedProbability) >= _o.UpdateProbabilityDelta
             : slot == LeadOffSlot && leads != 0 && leads != st.ReportedLeads;
         if (since >= _o.UpdateInterval || (changed && since >= _o.MinUpdateSpacing))
         {
             if (slot == LeadOffSlot && leads != 0) st.ReportedLeads = leads;
-            Emit(ref ctx, st, AlertVocabulary.Update, null, probability, heartRate, st.ReportedLeads, CurrentObservation(w, clinical));
+            Emit(ref ctx, st, AlertVocabulary.Update, null, probability, heartRate, st.ReportedLeads, CurrentObservation(w, modelFinding));
         }
     }
 
-    private string[] CurrentObservation(EcgWindow w, bool clinical) =>
-        clinical ? [ObservationIds.Derive(w.PatientId, ObservationIds.Findings, w.Start, w.End, _modelVersion)] : [];
+    private string[] CurrentObservation(EcgWindow w, bool modelFinding) =>
+        modelFinding ? [ObservationIds.Derive(w.PatientId, ObservationIds.Findings, w.Start, w.End, _modelVersion)] : [];
 
     private void Emit(ref Step ctx, CodeState st, string evt, DateTimeOffset? end, float probability, double? heartRate, int leads, string[] obs)
     {
@@ -572,13 +573,6 @@ public sealed class AlertTracker
 
     private int EndWindows(int slot) =>
         slot >= FirstClinicalSlot ? _o.EndWindows : IsHeartRate(slot) ? _o.HeartRateAlarmEndWindows : _o.TechnicalEndWindows;
-
-    private static int IndexOf(IReadOnlyList<string> codes, string code)
-    {
-        for (int i = 0; i < codes.Count; i++)
-            if (codes[i] == code) return i;
-        return -1;
-    }
 
     private static string KindOf(int slot) =>
         slot >= FirstClinicalSlot ? AlertVocabulary.Clinical : IsHeartRate(slot) ? AlertVocabulary.HeartRate : AlertVocabulary.Technical;

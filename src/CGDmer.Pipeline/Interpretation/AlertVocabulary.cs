@@ -1,3 +1,5 @@
+using CGDmer.Contracts;
+
 namespace CGDmer.Pipeline.Interpretation;
 
 /// <summary>Priority of an alert (schema: <c>priority</c>).</summary>
@@ -28,25 +30,42 @@ public static class AlertVocabulary
     public const string HeartRateLow = "heart_rate_low";
     public const string Asystole = "asystole";
 
-    /// <summary>The heart-rate alarm codes, in the order the tracker evaluates (and emits) them within one window.</summary>
-    public static IReadOnlyList<string> HeartRateCodes { get; } = [HeartRateHigh, HeartRateLow, Asystole];
+    /// <summary>
+    /// The heart-rate alarms, in the order the tracker evaluates (and emits) them within one window, with their display
+    /// text and SNOMED CT concept: tachycardia (finding), bradycardia (finding), asystole (disorder).
+    /// </summary>
+    public static IReadOnlyList<(string Code, string Display, string SnomedCt)> HeartRateAlarms { get; } =
+    [
+        (HeartRateHigh, "Heart rate high", "3424008"),
+        (HeartRateLow, "Heart rate low", "48867003"),
+        (Asystole, "Asystole", "397829000"),
+    ];
+
+    /// <summary>The heart-rate alarm codes, in <see cref="HeartRateAlarms"/>' order.</summary>
+    public static IReadOnlyList<string> HeartRateCodes { get; } = [.. HeartRateAlarms.Select(a => a.Code)];
 
     /// <summary>Display text of a heart-rate alarm code.</summary>
-    public static string HeartRateDisplay(string code) => code switch
-    {
-        HeartRateHigh => "Heart rate high",
-        HeartRateLow => "Heart rate low",
-        Asystole => "Asystole",
-        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "not a heart-rate alarm code"),
-    };
+    public static string HeartRateDisplay(string code) => HeartRateAlarm(code).Display;
 
-    /// <summary>SNOMED CT concept of a heart-rate alarm: tachycardia (finding), bradycardia (finding), asystole (disorder).</summary>
-    public static string HeartRateSnomedCt(string code) => code switch
+    /// <summary>SNOMED CT concept of a heart-rate alarm code.</summary>
+    public static string HeartRateSnomedCt(string code) => HeartRateAlarm(code).SnomedCt;
+
+    private static (string Code, string Display, string SnomedCt) HeartRateAlarm(string code)
     {
-        HeartRateHigh => "3424008",
-        HeartRateLow => "48867003",
-        Asystole => "397829000",
-        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "not a heart-rate alarm code"),
+        foreach (var a in HeartRateAlarms)
+            if (a.Code == code) return a;
+        throw new ArgumentOutOfRangeException(nameof(code), code, "not a heart-rate alarm code");
+    }
+
+    /// <summary>Alerts about the patient, not the signal: model findings and heart-rate alarms (HL7 "SP", an ECG strip at onset).</summary>
+    public static bool IsPhysiological(string kind) => kind is Clinical or HeartRate;
+
+    /// <summary>The MDC event of a physiological alert, where 11073-10101 has one; null for technical alerts.</summary>
+    public static MdcCode? MdcEvent(string kind, string code) => kind switch
+    {
+        Clinical => MdcCode.ForFinding(code),
+        HeartRate => MdcCode.ForHeartRateAlarm(code),
+        _ => null,
     };
 
     /// <summary>The technical codes, in the order the tracker evaluates (and emits) them within one window.</summary>

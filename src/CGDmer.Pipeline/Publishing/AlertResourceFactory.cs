@@ -78,11 +78,10 @@ public sealed class AlertResourceFactory
     private CodeableConcept ReasonCode(AlertEvent alert)
     {
         var concept = new CodeableConcept { Text = alert.Display };
-        if (alert.Kind is AlertVocabulary.Clinical or AlertVocabulary.HeartRate && alert.SnomedCt is { } sct)
+        if (AlertVocabulary.IsPhysiological(alert.Kind) && alert.SnomedCt is { } sct)
         {
             concept.Coding.Add(new Coding(ObservationFactory.SnomedCt, sct, alert.Display));
-            var mdcCode = alert.Kind == AlertVocabulary.Clinical ? MdcCode.ForFinding(alert.Code) : MdcCode.ForHeartRateAlarm(alert.Code);
-            if (mdcCode is { } mdc)
+            if (AlertVocabulary.MdcEvent(alert.Kind, alert.Code) is { } mdc)
                 concept.Coding.Add(new Coding(MdcCode.FhirSystem, mdc.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), mdc.ReferenceId));
         }
         else concept.Coding.Add(new Coding(_options.ProjectCodeSystem, alert.Code, alert.Display));

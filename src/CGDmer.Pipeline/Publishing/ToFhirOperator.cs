@@ -34,7 +34,7 @@ public static class ToFhirOperator
 
     /// <summary>An onset of a physiological alarm (model finding or heart-rate alarm): it gets an ECG strip.</summary>
     private static bool NamesStrip(AlertEvent a) =>
-        a.Event == AlertVocabulary.Onset && (a.Kind == AlertVocabulary.Clinical || a.Kind == AlertVocabulary.HeartRate);
+        a.Event == AlertVocabulary.Onset && AlertVocabulary.IsPhysiological(a.Kind);
 
     internal static PublishedWindow ToFhirOne(InterpretedWindow window, ObservationFactory factory, PipelineMetrics? metrics, AlarmStrips? strips = null)
     {

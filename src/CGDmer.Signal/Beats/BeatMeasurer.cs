@@ -89,9 +89,6 @@ public sealed class BeatMeasurer
         for (int row = 0; row < leadCount; row++)
             if (leadMask[row] > 0.5f) present++;
         Span<int> slotCount = stackalloc int[present];
-        Span<int> slotRow = stackalloc int[present];
-        Span<double> slotSqi = stackalloc double[present];
-        Span<double> slotAgreement = stackalloc double[present];
         try
         {
             int bestSlot = -1, capacity = 0, slots = 0;
@@ -112,7 +109,7 @@ public sealed class BeatMeasurer
                 var found = slot[..count];
                 rates[slots] = new LeadRateAtEnd(row, BeatToBeatHeartRate.RateAt(found, windowSamples, fs),
                                                  (windowSamples - (count > 0 ? found[^1] : 0)) / fs, quality.Sqi, quality.BeatAgreement);
-                (slotCount[slots], slotRow[slots], slotSqi[slots], slotAgreement[slots]) = (count, row, quality.Sqi, quality.BeatAgreement);
+                slotCount[slots] = count;
                 if (bestSlot < 0 || quality.Sqi > best.Sqi)
                 {
                     bestSlot = slots;
@@ -122,10 +119,11 @@ public sealed class BeatMeasurer
             }
             if (bestSlot < 0) return BeatMeasurement.None;
             int[] beats = slotCount[bestSlot] == 0 ? [] : all.AsSpan(bestSlot * capacity, slotCount[bestSlot]).ToArray();
-            return new BeatMeasurement(slotRow[bestSlot], beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, best)
+            var leads = slots == rates.Length ? rates : rates[..slots];
+            return new BeatMeasurement(leads[bestSlot].Row, beats, HeartRateBpm(beats, fs), RrIrregularity(beats), best.Sqi, best)
             {
-                LeadRates = slots == rates.Length ? rates : rates[..slots],
-                FusedBeats = Fuse(all!, capacity, slotCount[..slots], slotSqi[..slots], slotAgreement[..slots], bestSlot, beats, fs),
+                LeadRates = leads,
+                FusedBeats = Fuse(all!, capacity, slotCount[..slots], leads, bestSlot, beats, fs),
             };
         }
         finally
@@ -142,7 +140,7 @@ public sealed class BeatMeasurer
     /// when that is shorter and the other lead's two detectors agree at least as well. A small ectopic complex that the analysis lead barely shows is
     /// then counted; the other lead's T waves and noise, which fall beside beats rather than in gaps, are not. Ascending.
     /// </summary>
-    private int[] Fuse(int[] all, int capacity, ReadOnlySpan<int> counts, ReadOnlySpan<double> sqi, ReadOnlySpan<double> agreement, int bestSlot, int[] analysis, double fs)
+    private int[] Fuse(int[] all, int capacity, ReadOnlySpan<int> counts, LeadRateAtEnd[] leads, int bestSlot, int[] analysis, double fs)
     {
         if (analysis.Length < 3 || counts.Length < 2) return analysis;
         double analysisRr = MedianRr(analysis);
@@ -150,11 +148,11 @@ public sealed class BeatMeasurer
         List<int>? fused = null;
         for (int slot = 0; slot < counts.Length; slot++)
         {
-            if (slot == bestSlot || !(sqi[slot] >= Options.FusionMinSqi)) continue;
+            if (slot == bestSlot || !(leads[slot].Sqi >= Options.FusionMinSqi)) continue;
             var lead = all.AsSpan(slot * capacity, counts[slot]);
             // The usual RR: the analysis lead's, or this lead's when it is shorter and this lead's detectors agree at least
             // as well (the analysis lead then misses beats all along, e.g. every ventricular one in bigeminy).
-            double usual = lead.Length >= 3 && agreement[slot] >= agreement[bestSlot] ? Math.Min(analysisRr, MedianRr(lead)) : analysisRr;
+            double usual = lead.Length >= 3 && leads[slot].BeatAgreement >= leads[bestSlot].BeatAgreement ? Math.Min(analysisRr, MedianRr(lead)) : analysisRr;
             double gap = SearchBackFactor * usual;
             foreach (int b in lead)
             {

@@ -77,18 +77,18 @@ public sealed class BeatToBeatHeartRate
 
     private double Mean()
     {
-        // Newest first, as RateAt walks them, until the span bound.
-        Span<double> recent = stackalloc double[_rr.Length];
+        Span<double> newestFirst = stackalloc double[_count];
+        for (int i = 0; i < _count; i++) newestFirst[i] = _rr[(_next - 1 - i + _rr.Length) % _rr.Length];
+        return SpanBoundedMean(newestFirst);
+    }
+
+    /// <summary>The trimmed mean of the newest intervals (given newest first) that span at most <see cref="MaxSpanSeconds"/>, at least <see cref="MinSpanIntervals"/>.</summary>
+    private static double SpanBoundedMean(ReadOnlySpan<double> newestFirst)
+    {
         int n = 0;
         double span = 0;
-        for (int i = 0; i < _count; i++)
-        {
-            double rr = _rr[(_next - 1 - i + _rr.Length) % _rr.Length];
-            if (n >= MinSpanIntervals && span + rr > MaxSpanSeconds) break;
-            recent[n++] = rr;
-            span += rr;
-        }
-        return TrimmedMean(recent[..n]);
+        while (n < newestFirst.Length && (n < MinSpanIntervals || span + newestFirst[n] <= MaxSpanSeconds)) span += newestFirst[n++];
+        return TrimmedMean(newestFirst[..n]);
     }
 
     private static double TrimmedMean(ReadOnlySpan<double> rr)
@@ -117,17 +117,13 @@ public sealed class BeatToBeatHeartRate
         // maximum); intervals below the minimum are skipped, as Add skips them.
         Span<double> rr = stackalloc double[intervals];
         int count = 0;
-        double span = 0;
         for (int i = beats.Length - 1; i > 0 && count < intervals; i--)
         {
             double interval = (beats[i] - beats[i - 1]) / sampleRateHz;
             if (interval <= 0) throw new ArgumentException($"beats must ascend: {beats[i]} after {beats[i - 1]}", nameof(beats));
             if (interval > MaxRrSeconds) break;
-            if (interval < MinRrSeconds) continue;
-            if (count >= MinSpanIntervals && span + interval > MaxSpanSeconds) break;
-            rr[count++] = interval;
-            span += interval;
+            if (interval >= MinRrSeconds) rr[count++] = interval;
         }
-        return count == 0 ? null : 60 / TrimmedMean(rr[..count]);
+        return count == 0 ? null : 60 / SpanBoundedMean(rr[..count]);
     }
 }

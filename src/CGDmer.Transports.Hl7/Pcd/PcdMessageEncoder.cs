@@ -124,7 +124,7 @@ public sealed class PcdMessageEncoder
         // OBR-2/3: the alert's identity, the same in its onset, updates and end (ACM's alert instance id).
         message.Add(new Er7Segment("OBR").Field(1, "1").Field(2, alert.AlertId, _options.SendingApplication).Field(3, alert.AlertId, _options.SendingApplication)
             .Field(4, MdcCode.Alarm.Cwe()).Field(7, Er7.Er7.Timestamp(alert.Onset)).Field(8, alert.End is { } end ? Er7.Er7.Timestamp(end) : null));
-        bool physiological = alert.Kind is AlertVocabulary.Clinical or AlertVocabulary.HeartRate;
+        bool physiological = AlertVocabulary.IsPhysiological(alert.Kind);
         string priority = alert.Priority switch { "high" => "PH", "medium" => "PM", _ => "PL" };
         var facet1 = Obx(1, "CWE", MdcCode.Alarm.Cwe(), "1.1.1.1.1", AlertValue(alert), observed)
             .Repeated(8, physiological ? [["A"], [priority], ["SP"]] : [[priority], ["ST"]])
@@ -178,9 +178,9 @@ public sealed class PcdMessageEncoder
     /// <summary>Facet 1's value: the alert as CWE (SNOMED CT, with its MDC event code where there is one, for model findings and heart-rate alarms; technical alerts in the local system), its text in CWE-9.</summary>
     private static string?[] AlertValue(AlertEvent alert)
     {
-        if (alert.Kind is not (AlertVocabulary.Clinical or AlertVocabulary.HeartRate) || alert.SnomedCt is null)
+        if (!AlertVocabulary.IsPhysiological(alert.Kind) || alert.SnomedCt is null)
             return [alert.Code, alert.Display, LocalCodingSystem, null, null, null, null, null, alert.Display];
-        var mdc = alert.Kind == AlertVocabulary.Clinical ? MdcCode.ForFinding(alert.Code) : MdcCode.ForHeartRateAlarm(alert.Code);
+        var mdc = AlertVocabulary.MdcEvent(alert.Kind, alert.Code);
         return mdc is null
             ? [alert.SnomedCt, alert.Display, "SCT", null, null, null, null, null, alert.Display]
             : [alert.SnomedCt, alert.Display, "SCT", mdc.Code.ToString(System.Globalization.CultureInfo.InvariantCulture), mdc.ReferenceId, MdcCode.CodingSystem, null, null, alert.Display];
