@@ -17,6 +17,15 @@ public class BeatToBeatHeartRateTests
         return last;
     }
 
+    /// <summary>The rate a fresh meter shows after a first beat at 0 and then these intervals.</summary>
+    private static double? RateAfter(IEnumerable<double> rrSeconds)
+    {
+        var hr = new BeatToBeatHeartRate(Fs);
+        double t = 0;
+        hr.Add(0);
+        return Feed(hr, rrSeconds, ref t);
+    }
+
     [Fact]
     public void A_steady_rhythm_shows_its_rate()
     {
@@ -43,10 +52,7 @@ public class BeatToBeatHeartRateTests
     public void Ventricular_bigeminy_shows_the_mean_rate()
     {
         // IEC 60601-2-27's bigeminy waveform is shown as 80 /min: alternating short and long intervals around 0.75 s.
-        var hr = new BeatToBeatHeartRate(Fs);
-        double t = 0;
-        hr.Add(0);
-        var bpm = Feed(hr, Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? 0.5 : 1.0), ref t)!.Value;
+        var bpm = RateAfter(Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? 0.5 : 1.0))!.Value;
         Assert.InRange(bpm, 79, 81);
     }
 
@@ -69,17 +75,10 @@ public class BeatToBeatHeartRateTests
     {
         // 75 → 30 /min: after four 2 s intervals, 8 s back holds just those four (the minimum), so 30 /min is shown;
         // eight intervals, trimmed, would still read 43 /min.
-        var hr = new BeatToBeatHeartRate(Fs);
-        double t = 0;
-        hr.Add(0);
-        Feed(hr, Enumerable.Repeat(0.8, 10), ref t);
-        Assert.Equal(30, Feed(hr, Enumerable.Repeat(2.0, 4), ref t)!.Value, 6);
+        Assert.Equal(30, RateAfter(Enumerable.Repeat(0.8, 10).Concat(Enumerable.Repeat(2.0, 4)))!.Value, 6);
         Assert.Equal(30, BeatToBeatHeartRate.RateAt([0, 200, 400, 600, 800, 1000, 1200, 1700, 2200, 2700, 3200], 3200, Fs)!.Value, 6);
         // A fast rate keeps its eight intervals: 8 × 0.5 s spans 4 s.
-        var fast = new BeatToBeatHeartRate(Fs);
-        double u = 0;
-        fast.Add(0);
-        Assert.Equal(120, Feed(fast, Enumerable.Repeat(0.5, 7).Append(0.4).Append(0.6), ref u)!.Value, 6);
+        Assert.Equal(120, RateAfter(Enumerable.Repeat(0.5, 7).Append(0.4).Append(0.6))!.Value, 6);
     }
 
     [Fact]
