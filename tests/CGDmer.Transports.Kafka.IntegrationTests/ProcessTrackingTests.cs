@@ -39,15 +39,23 @@ public sealed class ProcessTrackingTests : IDisposable
     [Fact]
     public async Task A_pid_file_naming_another_process_is_not_ours()
     {
-        // A pid recycled by the OS for something else must never be signalled by stop.sh.
+        // A pid recycled by the OS for something else must never be signalled by stop.sh. The foreign process is
+        // asked about only once it has exec'd: until then /proc shows this script's command line, which names the
+        // state directory (CI read it mid-fork once and got "ours").
         var probe = Path.Combine(_directory, "foreign.sh");
         await File.WriteAllTextAsync(probe, $$"""
             set -euo pipefail
             source "{{Path.Combine(KafkaScripts.Directory, "common.sh")}}"
             state_dir="{{_directory}}"
-            sleep 5 & echo $! >"$state_dir/other.pid"
+            sleep 5 & other=$!
+            deadline=$((SECONDS + 5))
+            until [[ "$(tr '\0' ' ' <"/proc/$other/cmdline" 2>/dev/null)" == "sleep 5 " ]]; do
+              ((SECONDS < deadline)) || { echo "sleep never exec'd"; exit 1; }
+              sleep 0.01
+            done
+            echo "$other" >"$state_dir/other.pid"
             if pid_of other; then echo ours; else echo foreign; fi
-            kill $!
+            kill "$other"
             """);
 
         var result = await KafkaScripts.RunAsync(probe, [], TimeSpan.FromSeconds(30));
