@@ -107,19 +107,29 @@ internal static class EvaluateCommand
         return 0;
     }
 
-    /// <summary>The streaming detector over the record's monitoring lead, fed 1 s at a time; its beats as a .qrs file and scored.</summary>
+    /// <summary>
+    /// The streaming detector and beat classifier over the record's monitoring lead, fed 1 s at a time; its beats as a
+    /// .qrs file (N or V) and scored, QRS and VEB.
+    /// </summary>
     internal static (BeatByBeatResult Beats, HeartRateResult HeartRate) ScoreBeats(string path, EvaluateRequest request)
     {
         var record = WfdbReader.Read(path);
         var reference = AnnotationReader.Read(path + ".atr");
         var channel = MonitoringLead(record.Ecg);
         var detected = DetectStreaming(channel.Samples, record.SampleRateHz);
-        WriteQrs(Path.Combine(request.OutputDirectory, record.Name + ".qrs"), detected);
-        return (BeatByBeat.CompareDetections(record.Name, reference, detected, record.SampleRateHz, record.Length, request.Options),
-                HeartRateComparison.Compare(record.Name, reference, detected, record.SampleRateHz, record.Length, request.Options));
+        var annotations = QrsAnnotations(detected);
+        AnnotationWriter.Write(Path.Combine(request.OutputDirectory, record.Name + ".qrs"), annotations);
+        return (BeatByBeat.Compare(record.Name, reference, annotations, record.SampleRateHz, record.Length, request.Options),
+                HeartRateComparison.Compare(record.Name, reference, detected.Select(b => b.Sample).ToArray(), record.SampleRateHz, record.Length, request.Options));
     }
 
-    /// <summary>Detected beats as a WFDB annotation file (every beat coded N: the detector does not classify).</summary>
+    /// <summary>Classified beats as WFDB annotations: N for a normal beat, V for a ventricular one.</summary>
+    internal static Annotation[] QrsAnnotations(IEnumerable<ClassifiedBeat> beats) =>
+        [.. beats.Select(b => b.Type == BeatType.Ventricular
+            ? new Annotation(b.Sample, "V", AnnotationCodes.Pvc, 0, 0, 0, null)
+            : new Annotation(b.Sample, "N", AnnotationCodes.Normal, 0, 0, 0, null))];
+
+    /// <summary>Unclassified beats as a WFDB annotation file (every beat coded N).</summary>
     internal static void WriteQrs(string path, IEnumerable<long> beats) =>
         AnnotationWriter.Write(path, beats.Select(s => new Annotation(s, "N", AnnotationCodes.Normal, 0, 0, 0, null)));
 
@@ -127,16 +137,16 @@ internal static class EvaluateCommand
     internal static EcgChannel MonitoringLead(EcgRecord ecg) =>
         ecg.Channels.FirstOrDefault(c => c.Lead == Lead.II) ?? ecg.Channels.FirstOrDefault(c => c.Lead is not null) ?? ecg.Channels[0];
 
-    /// <summary>Beats of <see cref="StreamingQrsDetector"/> fed one second at a time, as a monitor's segments arrive.</summary>
-    internal static long[] DetectStreaming(float[] samples, double sampleRateHz)
+    /// <summary>Beats of <see cref="StreamingBeatClassifier"/> fed one second at a time, as a monitor's segments arrive.</summary>
+    internal static ClassifiedBeat[] DetectStreaming(float[] samples, double sampleRateHz)
     {
-        var detector = new StreamingQrsDetector(sampleRateHz);
-        var beats = new List<DetectedQrs>();
+        var classifier = new StreamingBeatClassifier(sampleRateHz);
+        var beats = new List<ClassifiedBeat>();
         int second = Math.Max(1, (int)Math.Round(sampleRateHz));
         for (int i = 0; i < samples.Length; i += second)
-            detector.Process(samples.AsSpan(i, Math.Min(second, samples.Length - i)), beats);
-        detector.Flush(beats);
-        return [.. beats.Select(b => b.Sample)];
+            classifier.Process(samples.AsSpan(i, Math.Min(second, samples.Length - i)), beats);
+        classifier.Flush(beats);
+        return [.. beats];
     }
 
     /// <summary>Replays the records through the pipeline and scores its AF and VT alerts against the annotated episodes.</summary>

@@ -103,7 +103,7 @@ public static class ReplayCommand
 
     /// <summary>
     /// Each WFDB record's beats as WFDB annotation files: &lt;out&gt;/&lt;record&gt;.qrs from the streaming detector
-    /// (its monitoring lead, 1 s at a time), and &lt;out&gt;/&lt;record&gt;.svc, the beats the service's windows counted
+    /// and beat classifier (its monitoring lead, 1 s at a time; N or V), and &lt;out&gt;/&lt;record&gt;.svc, the beats the service's windows counted
     /// for the published heart rate (each window's fused beats nearer its centre than a neighbour's, as the replay's QRS
     /// column scores them), on the record's sample clock. With copies, the first copy's.
     /// </summary>
@@ -115,7 +115,7 @@ public static class ReplayCommand
             var record = CGDmer.Signal.Wfdb.WfdbReader.Read(path);
             var beats = EvaluateCommand.DetectStreaming(EvaluateCommand.MonitoringLead(record.Ecg).Samples, record.SampleRateHz);
             var file = Path.Combine(request.OutputDirectory, record.Name + ".qrs");
-            EvaluateCommand.WriteQrs(file, beats);
+            CGDmer.Signal.Wfdb.AnnotationWriter.Write(file, EvaluateCommand.QrsAnnotations(beats));
             AnsiConsole.MarkupLineInterpolated($"[grey]wrote[/] {beats.Length} beats to {file}");
             if (patients.FirstOrDefault(p => p.Recording.Name == record.Name) is not { } patient) continue;
             double ticksPerSample = TimeSpan.TicksPerSecond / record.SampleRateHz;

@@ -1,0 +1,289 @@
+using CGDmer.Signal.Dsp;
+
+namespace CGDmer.Signal.Beats;
+
+/// <summary>What a beat's morphology and timing say it is, as far as one lead can tell.</summary>
+public enum BeatType : byte
+{
+    /// <summary>Like the patient's dominant beat (sinus, or a supraventricular ectopic this classifier does not tell apart).</summary>
+    Normal,
+
+    /// <summary>Ventricular: unlike the dominant beat in shape, and wider or premature.</summary>
+    Ventricular,
+}
+
+/// <summary>A beat found and classified by <see cref="StreamingBeatClassifier"/>.</summary>
+/// <param name="Sample">R-peak sample index, counted from the first sample the classifier was given.</param>
+/// <param name="SearchBack">Found by the detector's search-back.</param>
+public readonly record struct ClassifiedBeat(long Sample, bool SearchBack, BeatType Type);
+
+/// <summary>
+/// Beat detection and normal / ventricular classification for one lead of a live stream: <see cref="StreamingQrsDetector"/>
+/// finds the beats, and each beat joins a family of beats of its shape (template matching on the 1–35 Hz band-passed
+/// signal, as monitors' arrhythmia analysis groups beats). The dominant family is the patient's normal beat; a beat of
+/// another family is ventricular when it is unlike the dominant beat, its family's QRS is wider, or it is both somewhat
+/// unlike and premature and wide.
+/// </summary>
+/// <remarks>
+/// <para><b>Families.</b> A beat correlating at least 0.85 with a family's template (best alignment within ±30 ms) joins
+/// it and updates the template (a running mean, then slowly); otherwise it starts a family (at most
+/// <see cref="MaxFamilies"/>, the least recent replaced). Each family's count decays by 2 % per beat, so the dominant
+/// family follows the rhythm of the last minute or so, and a change of axis or amplitude becomes the new dominant shape
+/// instead of turning every later beat ventricular. In ventricular bigeminy the two families are equally frequent and
+/// the narrower one is taken as dominant.</para>
+/// <para><b>Prematurity</b> is the beat's RR interval over the median of the last 8 RR intervals ending in a normal beat.</para>
+/// <para><b>Look-ahead.</b> A beat is emitted once the samples <see cref="PostSeconds"/> (plus the alignment) after its
+/// R-peak have arrived, which the detector's own look-ahead already covers: no delay beyond the detector's.</para>
+/// <para>Samples go in chunk by chunk; the result does not depend on the chunk sizes. Not thread-safe: one instance per
+/// lead of one patient.</para>
+/// </remarks>
+public sealed class StreamingBeatClassifier
+{
+    /// <summary>The beat's segment: from this long before its R-peak …</summary>
+    public const double PreSeconds = 0.12;
+
+    /// <summary>… to this long after it.</summary>
+    public const double PostSeconds = 0.20;
+
+    /// <summary>Beat families kept at most; a new shape replaces the least recent one beyond that.</summary>
+    public const int MaxFamilies = 8;
+
+    private const double WidthPre = 0.10, WidthPost = 0.12, MaxLagSeconds = 0.03, BufferSeconds = 12;
+    private const double SameFamily = 0.85, ScoreDecay = 0.98, TemplateRate = 0.05;
+    // The rule's thresholds, relative to the dominant family: correlation, QRS width, peak-to-peak range, prematurity.
+    private const double UnlikeDominant = 0.5, WideFamily = 1.3, WideBeat = 1.15, Premature = 0.85, MinVentricularRange = 0.4;
+    private const int NormalRrHistory = 8;
+
+    private readonly double _fs;
+    private readonly StreamingQrsDetector _detector;
+    private readonly BiquadCascade _bandPass;
+    private readonly BiquadState _bandPassState;
+    private readonly float[] _ring;
+    private readonly int _pre, _post, _length, _maxLag, _widthFrom, _widthTo;
+    private long _n;
+    private float _lastInput;
+
+    private readonly List<DetectedQrs> _detected = [];
+    private readonly Queue<DetectedQrs> _pending = new();
+    private readonly List<Family> _families = [];
+    private readonly float[] _segment, _shifted;
+    private long _beats;
+    private long _lastBeat = -1;
+    private readonly int[] _normalRr = new int[NormalRrHistory];
+    private int _normalRrCount, _normalRrNext;
+
+    /// <summary>Beats of one shape: their running template, its width and range, and a recency-weighted count.</summary>
+    private sealed class Family(float[] template)
+    {
+        public readonly float[] Template = template;
+        public double Width, Range, Score;
+        public int Members;
+        public long LastBeat;
+    }
+
+    public StreamingBeatClassifier(double sampleRateHz)
+    {
+        _detector = new StreamingQrsDetector(sampleRateHz);
+        _fs = sampleRateHz;
+        _bandPass = Butterworth.BandPass(2, 1, Math.Min(35, sampleRateHz * 0.45), sampleRateHz);
+        _bandPassState = _bandPass.CreateState();
+        _pre = (int)Math.Round(PreSeconds * _fs);
+        _post = (int)Math.Round(PostSeconds * _fs);
+        _length = _pre + _post + 1;
+        _maxLag = (int)Math.Round(MaxLagSeconds * _fs);
+        _widthFrom = _pre - (int)Math.Round(WidthPre * _fs);
+        _widthTo = _pre + (int)Math.Round(WidthPost * _fs);
+        _ring = new float[(int)Math.Ceiling(BufferSeconds * _fs)];
+        _segment = new float[_length];
+        _shifted = new float[_length];
+    }
+
+    /// <summary>Longest time from an R-peak to its beat's emission (search-back aside).</summary>
+    public double LookAheadSeconds => Math.Max(_detector.LookAheadSeconds, (_post + _maxLag) / _fs);
+
+    /// <summary>
+    /// Processes <paramref name="samples"/> (mV, one lead, consecutive with the previous call) and appends the beats that
+    /// became final, classified, in ascending order.
+    /// </summary>
+    public void Process(ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats)
+    {
+        ArgumentNullException.ThrowIfNull(beats);
+        Span<float> chunk = stackalloc float[256];
+        for (int offset = 0; offset < samples.Length;)
+        {
+            int m = Math.Min(chunk.Length, samples.Length - offset);
+            var part = chunk[..m];
+            for (int i = 0; i < m; i++)
+            {
+                float v = samples[offset + i];
+                part[i] = _lastInput = float.IsFinite(v) ? v : _lastInput;
+            }
+            if (_n == 0) _bandPass.SetSteadyState(_bandPassState, part[0]);
+            _detector.Process(samples.Slice(offset, m), _detected);
+            _bandPass.Process(part, _bandPassState);
+            for (int i = 0; i < m; i++) _ring[(int)((_n + i) % _ring.Length)] = part[i];
+            _n += m;
+            offset += m;
+            foreach (var d in _detected) _pending.Enqueue(d);
+            _detected.Clear();
+            Drain(beats, final: false);
+        }
+    }
+
+    /// <summary>Classifies and emits what is left (at the end of a stream).</summary>
+    public void Flush(ICollection<ClassifiedBeat> beats)
+    {
+        ArgumentNullException.ThrowIfNull(beats);
+        _detector.Flush(_detected);
+        foreach (var d in _detected) _pending.Enqueue(d);
+        _detected.Clear();
+        Drain(beats, final: true);
+    }
+
+    private void Drain(ICollection<ClassifiedBeat> beats, bool final)
+    {
+        while (_pending.Count > 0)
+        {
+            var beat = _pending.Peek();
+            if (!final && beat.Sample + _post + _maxLag >= _n) return; // its segment has not arrived yet
+            _pending.Dequeue();
+            var type = Segment(beat.Sample, 0, _segment) ? Classify(beat) : BeatType.Normal; // not held: no opinion
+            if (type == BeatType.Normal && _lastBeat >= 0)
+            {
+                _normalRr[_normalRrNext] = (int)(beat.Sample - _lastBeat);
+                _normalRrNext = (_normalRrNext + 1) % NormalRrHistory;
+                _normalRrCount = Math.Min(NormalRrHistory, _normalRrCount + 1);
+            }
+            _lastBeat = beat.Sample;
+            beats.Add(new ClassifiedBeat(beat.Sample, beat.SearchBack, type));
+        }
+    }
+
+    /// <summary>Copies the beat's segment (shifted by <paramref name="lag"/>) minus its mean; false when a sample is not held.</summary>
+    private bool Segment(long r, int lag, Span<float> destination)
+    {
+        long first = r - _pre + lag;
+        if (first < 0 || first + _length > _n || first < _n - _ring.Length) return false;
+        double mean = 0;
+        for (int i = 0; i < _length; i++) mean += destination[i] = _ring[(int)((first + i) % _ring.Length)];
+        mean /= _length;
+        for (int i = 0; i < _length; i++) destination[i] -= (float)mean;
+        return true;
+    }
+
+    /// <summary>The segment's best correlation with a template over alignments within ±30 ms.</summary>
+    private double AlignedCorrelation(long r, float[] template)
+    {
+        double best = Correlation(_segment, template);
+        if (best >= SameFamily) return best;
+        for (int lag = -_maxLag; lag <= _maxLag; lag += Math.Max(1, _maxLag / 6))
+            if (lag != 0 && Segment(r, lag, _shifted))
+                best = Math.Max(best, Correlation(_shifted, template));
+        return best;
+    }
+
+    private BeatType Classify(DetectedQrs beat)
+    {
+        _beats++;
+        Family? family = null;
+        double bestCorrelation = double.NegativeInfinity;
+        foreach (var f in _families)
+        {
+            f.Score *= ScoreDecay;
+            double c = AlignedCorrelation(beat.Sample, f.Template);
+            if (c > bestCorrelation) (family, bestCorrelation) = (f, c);
+        }
+        if (family is null || bestCorrelation < SameFamily)
+        {
+            if (_families.Count == MaxFamilies) _families.Remove(_families.MinBy(f => f.LastBeat)!);
+            family = new Family((float[])_segment.Clone());
+            _families.Add(family);
+        }
+        else
+        {
+            double rate = Math.Max(TemplateRate, 1.0 / (family.Members + 1));
+            for (int t = 0; t < _length; t++) family.Template[t] += (float)(rate * (_segment[t] - family.Template[t]));
+        }
+        family.Members++;
+        family.Score += 1;
+        family.LastBeat = beat.Sample;
+        family.Width = Width(family.Template);
+        family.Range = Range(family.Template);
+
+        var dominant = Dominant();
+        double widthRatio = Width(_segment) / Math.Max(dominant.Width, 1e-9);
+        double familyWidthRatio = family.Width / Math.Max(dominant.Width, 1e-9);
+        double rangeRatio = family.Range / Math.Max(dominant.Range, 1e-9);
+        double correlation = family == dominant ? bestCorrelation : AlignedCorrelation(beat.Sample, dominant.Template);
+        double? prematurity = _lastBeat >= 0 && _normalRrCount >= 3 ? (beat.Sample - _lastBeat) / NormalRr() : null;
+
+        // The dominant family is normal. A complex much smaller than the dominant one is a wave the detector took for a
+        // beat (a tall P or T, noise) rather than a ventricular beat, which is as large or larger.
+        if (family == dominant || rangeRatio < MinVentricularRange) return BeatType.Normal;
+        bool ventricular = correlation < UnlikeDominant || familyWidthRatio > WideFamily
+            || correlation < SameFamily && prematurity < Premature && widthRatio > WideBeat;
+        return ventricular ? BeatType.Ventricular : BeatType.Normal;
+    }
+
+    /// <summary>
+    /// The patient's dominant beat: the family with the most recent beats, unless a family nearly as frequent has a clearly
+    /// narrower QRS (ventricular bigeminy: the normal beats are the narrow ones).
+    /// </summary>
+    private Family Dominant()
+    {
+        var top = _families.MaxBy(f => f.Score)!;
+        foreach (var f in _families)
+            if (f != top && f.Score >= 0.6 * top.Score && f.Width < 0.8 * top.Width) return f;
+        return top;
+    }
+
+    private double NormalRr()
+    {
+        Span<int> rr = stackalloc int[NormalRrHistory];
+        _normalRr.AsSpan(0, _normalRrCount).CopyTo(rr);
+        rr = rr[.._normalRrCount];
+        rr.Sort();
+        return _normalRrCount % 2 == 1 ? rr[_normalRrCount / 2] : 0.5 * (rr[_normalRrCount / 2 - 1] + rr[_normalRrCount / 2]);
+    }
+
+    /// <summary>Pearson correlation of two segments of equal length (both already zero-mean).</summary>
+    private static double Correlation(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            ab += a[i] * b[i];
+            aa += a[i] * a[i];
+            bb += b[i] * b[i];
+        }
+        return aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
+    }
+
+    /// <summary>The QRS's extent: the span holding the middle 70 % of the absolute slope around the R-peak, in samples.</summary>
+    private double Width(ReadOnlySpan<float> segment)
+    {
+        double total = 0;
+        for (int i = _widthFrom + 1; i <= _widthTo; i++) total += Math.Abs(segment[i] - segment[i - 1]);
+        if (total <= 0) return 0;
+        double sum = 0;
+        int lo = -1, hi = -1;
+        for (int i = _widthFrom + 1; i <= _widthTo; i++)
+        {
+            sum += Math.Abs(segment[i] - segment[i - 1]);
+            if (lo < 0 && sum >= 0.15 * total) lo = i;
+            if (hi < 0 && sum >= 0.85 * total) { hi = i; break; }
+        }
+        return hi - lo + 1;
+    }
+
+    private static double Range(ReadOnlySpan<float> segment)
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        foreach (float v in segment)
+        {
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        return max - min;
+    }
+}
