@@ -73,19 +73,24 @@ internal static class EvaluateCommand
         Directory.CreateDirectory(request.OutputDirectory);
         var beats = new List<BeatByBeatResult>();
         var rates = new List<HeartRateResult>();
+        var runs = new List<EpisodeResult>();
+        var timing = new List<AlarmTimingResult>();
         foreach (var path in request.Records)
         {
-            var (beatResult, rateResult) = ScoreBeats(path, request);
-            beats.Add(beatResult);
-            rates.Add(rateResult);
+            var scored = ScoreBeats(path, request);
+            beats.Add(scored.Beats);
+            rates.Add(scored.HeartRate);
+            runs.Add(scored.Runs);
+            timing.Add(scored.RunTiming);
         }
         var episodes = new List<EpisodeResult>();
-        var timing = new List<AlarmTimingResult>();
         var rateAlarms = new List<HeartRateAlarmResult>();
         if (request.Alarms) ScoreAlarms(pr, request, episodes, timing, rateAlarms);
 
         var report = Ec57Report.Create(request.Options, beats, rates, request.Alarms ? episodes : null);
         Console.Out.Write(Ec57Summary.Format(report));
+        Console.Out.Write(FormatRuns(runs));
+        WriteJson(request, "ventricular-runs.json", EpisodeSummary.Of(VtRhythm, runs));
         if (timing.Count > 0) Console.Out.Write(FormatTiming(timing));
         if (rateAlarms.Count > 0)
         {
@@ -110,17 +115,38 @@ internal static class EvaluateCommand
     /// <summary>
     /// The streaming detector and beat classifier over the record's monitoring lead, fed 1 s at a time; its beats as a
     /// .qrs file (N or V) and scored, QRS and VEB.
+    /// The ventricular runs among the classified beats are scored against the reference VT episodes, and timed from each
+    /// episode's onset to when its run was known (its third ventricular beat, plus the classifier's look-ahead).
     /// </summary>
-    internal static (BeatByBeatResult Beats, HeartRateResult HeartRate) ScoreBeats(string path, EvaluateRequest request)
+    internal static (BeatByBeatResult Beats, HeartRateResult HeartRate, EpisodeResult Runs, AlarmTimingResult RunTiming) ScoreBeats(
+        string path, EvaluateRequest request)
     {
         var record = WfdbReader.Read(path);
         var reference = AnnotationReader.Read(path + ".atr");
         var channel = MonitoringLead(record.Ecg);
-        var detected = DetectStreaming(channel.Samples, record.SampleRateHz);
+        double fs = record.SampleRateHz;
+        var detected = DetectStreaming(channel.Samples, fs);
         var annotations = QrsAnnotations(detected);
         AnnotationWriter.Write(Path.Combine(request.OutputDirectory, record.Name + ".qrs"), annotations);
-        return (BeatByBeat.Compare(record.Name, reference, annotations, record.SampleRateHz, record.Length, request.Options),
-                HeartRateComparison.Compare(record.Name, reference, detected.Select(b => b.Sample).ToArray(), record.SampleRateHz, record.Length, request.Options));
+        long lookAhead = (long)Math.Ceiling(new StreamingBeatClassifier(fs).LookAheadSeconds * fs);
+        var runs = VentricularRuns.Find(detected, fs)
+            .Select(r => (Extent: new Episode(r.FirstSample, r.LastSample + 1), RaisedAt: r.ConfirmedAtSample + lookAhead)).ToList();
+        return (BeatByBeat.Compare(record.Name, reference, annotations, fs, record.Length, request.Options),
+                HeartRateComparison.Compare(record.Name, reference, detected.Select(b => b.Sample).ToArray(), fs, record.Length, request.Options),
+                EpisodeComparison.Compare(record.Name, VtRhythm, reference, runs.Select(r => r.Extent), fs, record.Length, request.Options),
+                AlarmTiming.Compare(record.Name, "VT:runs", EpisodeComparison.ReferenceEpisodes(reference, VtRhythm, record.Length), runs, fs));
+    }
+
+    private const string VtRhythm = "(VT";
+
+    /// <summary>The ventricular runs' episode table, in the form of the EC57 episode tables.</summary>
+    internal static string FormatRuns(IReadOnlyList<EpisodeResult> runs)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Ventricular runs of the streaming beat classes (monitoring lead; {VentricularRuns.MinBeats} or more V beats, each RR ≤ {VentricularRuns.MaxRrSeconds:0.##} s) against the reference {VtRhythm} episodes"));
+        Ec57Summary.Format(sb, EpisodeSummary.Of(VtRhythm, runs));
+        sb.AppendLine();
+        return sb.ToString();
     }
 
     /// <summary>Classified beats as WFDB annotations: N for a normal beat, V for a ventricular one.</summary>

@@ -15,7 +15,7 @@ public sealed class EvaluateCommandTests : IDisposable
     public void Writes_the_streaming_detectors_classified_beats_as_a_qrs_file_that_reads_back_and_scores_them()
     {
         var request = new EvaluateRequest([Record("201")], _out, Ec57Options.Default, Alarms: false);
-        var (beats, rate) = EvaluateCommand.ScoreBeats(Record("201"), request);
+        var (beats, rate, runs, runTiming) = EvaluateCommand.ScoreBeats(Record("201"), request);
         var written = AnnotationReader.Read(Path.Combine(_out, "201.qrs"));
         var record = WfdbReader.Read(Record("201"));
         var detected = EvaluateCommand.DetectStreaming(EvaluateCommand.MonitoringLead(record.Ecg).Samples, record.SampleRateHz);
@@ -27,6 +27,21 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.NotNull(beats.Veb);
         Assert.True(beats.Veb.Sensitivity > 0.95 && beats.Veb.PositivePredictivity > 0.75, $"{beats.Veb}");
         Assert.True(rate.Steps > 0);
+        // 201 has no annotated VT: its runs table is scored (and any run the classes make is a false one).
+        Assert.Equal(0, runs.ReferenceEpisodes);
+        Assert.Equal(0, runTiming.Episodes);
+    }
+
+    [Fact]
+    public void Scores_the_ventricular_runs_of_the_beat_classes_against_the_reference_VT_episodes()
+    {
+        // 203's reference holds runs of VT among its multiform PVCs.
+        var request = new EvaluateRequest([Record("203")], _out, Ec57Options.Default, Alarms: false);
+        var (_, _, runs, timing) = EvaluateCommand.ScoreBeats(Record("203"), request);
+        Assert.True(runs.ReferenceEpisodes > 5, $"{runs}");
+        Assert.True(runs.ReferenceEpisodesDetected > runs.ReferenceEpisodes / 2, $"{runs}");
+        Assert.True(timing.Alarmed > 0 && timing.WorstSeconds < 11, $"{timing.Alarmed} of {timing.Episodes}, worst {timing.WorstSeconds} s");
+        Assert.Contains("(VT", EvaluateCommand.FormatRuns([runs]));
     }
 
     [Fact]
