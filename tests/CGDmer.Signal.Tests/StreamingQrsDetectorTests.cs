@@ -46,6 +46,19 @@ public class StreamingQrsDetectorTests(ITestOutputHelper output)
         return BeatComparison.Compare(r, d, (long)Math.Round(0.150 * fs));
     }
 
+    [Fact]
+    public void A_noisy_complex_whose_integrator_peaks_twice_gives_one_R_peak()
+    {
+        // CinC 2017 A00056 (too noisy to classify), every third sample (100 Hz), 5 s to 15 s: two integrator peaks 200 ms
+        // apart found the same largest band-passed sample as their R-peak, and the beat was emitted twice.
+        var x = CGDmer.Signal.Datasets.Cinc2017.ReadRecord(TestPaths.Cinc2017Fixture("A00056")).Ecg.Channels[0].Samples;
+        var window = Enumerable.Range(500, 1000).Select(i => x[3 * i]).ToArray();
+        var beats = Detect(window, 100, chunk: window.Length);
+        Assert.True(beats.Count > 5);
+        for (int i = 1; i < beats.Count; i++)
+            Assert.True(beats[i] - beats[i - 1] >= 10, $"beat {i} at {beats[i]} follows {beats[i - 1]}"); // half the refractory period
+    }
+
     /// <summary>Idealised complexes at 80 /min: a 1 mV, 100 ms triangular QRS and a 180 ms half-sine T ending 350 ms after QRS onset.</summary>
     private static float[] TallT(double fs, double tMv, double seconds, out int complexes)
     {

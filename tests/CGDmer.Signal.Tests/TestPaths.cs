@@ -18,6 +18,8 @@ internal static class TestPaths
     /// <summary>The two AFTDB records shipped in data/aftdb, in the dataset's set folders.</summary>
     public static string Aftdb => Path.Combine(RepoRoot, "data", "aftdb");
     public static string PtbXlFixture => Path.Combine(RepoRoot, "tests", "CGDmer.Signal.Tests", "Fixtures", "ptbxl");
+    /// <summary>CinC 2017 record A00056 (noisy), the detector's regression fixture.</summary>
+    public static string Cinc2017Fixture(string record) => Path.Combine(RepoRoot, "tests", "CGDmer.Signal.Tests", "Fixtures", "cinc2017", record);
 
     /// <summary>The full MIT-BIH DS1 set shared between worktrees (../shared/data/mitbih-ds1 from the repo root), or null when absent.</summary>
     public static string? SharedMitBihDs1 => Shared("mitbih-ds1");

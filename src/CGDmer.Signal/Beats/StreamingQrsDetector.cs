@@ -63,6 +63,7 @@ public sealed class StreamingQrsDetector
     private double _lastBeatValue;
     private bool _lastBeatPending;             // accepted but still inside its refractory period (may move)
     private bool _lastBeatSearchBack;
+    private long _lastR = long.MinValue;      // band-passed R-peak of the last emitted beat
     private readonly List<(long Index, double Value)> _noise = [];
 
     public StreamingQrsDetector(double sampleRateHz)
@@ -277,8 +278,11 @@ public sealed class StreamingQrsDetector
     {
         _lastBeatPending = false;
         // The R-peak: the largest band-passed magnitude in the span the integrator's lag covers, moved back by the
-        // band-pass group delay.
+        // band-pass group delay. That span (about 250 ms) is longer than the refractory period, so it starts half a
+        // refractory period after the previous R-peak: else a noisy or wide complex whose integrator peaked twice gave
+        // the same R-peak twice.
         long hi = _lastBeat, lo = Math.Max(Math.Max(0, _n - _ring + 1), _lastBeat - _rSearch);
+        if (_lastR != long.MinValue) lo = Math.Min(hi, Math.Max(lo, _lastR + _refractory / 2));
         long best = hi;
         float bestValue = -1;
         for (long i = lo; i <= hi; i++)
@@ -286,6 +290,7 @@ public sealed class StreamingQrsDetector
             float m = Math.Abs(Bp(i));
             if (m > bestValue) { bestValue = m; best = i; }
         }
+        _lastR = best;
         beats.Add(new DetectedQrs(Math.Max(0, best - _bandPassDelay), _lastBeatSearchBack));
     }
 
