@@ -21,7 +21,8 @@ public class StageBenchmarksTests
     [Fact]
     public void Every_stage_with_its_own_cost_has_a_benchmark()
     {
-        string[] stages = ["Validate", "Window", "Measure", "Infer", "ToFhir"];
+        // BeatStream: the streaming beat path the measure stage is to take its beats from (issue 13).
+        string[] stages = ["Validate", "Window", "BeatStream", "Measure", "Infer", "ToFhir"];
         Assert.Equal(stages.Select(s => s + "Benchmarks").Order(StringComparer.Ordinal), ClassNames());
     }
 
