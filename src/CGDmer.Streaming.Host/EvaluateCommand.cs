@@ -18,10 +18,10 @@ namespace CGDmer.Streaming.Host;
 internal sealed record EvaluateRequest(IReadOnlyList<string> Records, string OutputDirectory, Ec57Options Options, bool Alarms);
 
 /// <summary>
-/// <c>evaluate</c>: scores annotated WFDB records the way ANSI/AAMI EC57 does. The streaming beat detector runs over
-/// each record's monitoring lead as 1 s segments arrive (as in the service), its beats are written as a WFDB
-/// <c>.qrs</c> annotation file (for bxb/epicmp) and compared beat by beat and by heart rate with the <c>.atr</c>
-/// reference; the records are then replayed through the whole pipeline and its AF and VT alerts scored as episodes,
+/// <c>evaluate</c>: scores annotated WFDB records the way ANSI/AAMI EC57 does. The streaming beat detector and beat
+/// classifier run over each record's monitoring lead as 1 s segments arrive, its beats are written as a WFDB
+/// <c>.qrs</c> annotation file (N or V, for bxb/epicmp) and compared beat by beat (QRS and VEB), by heart rate, and by
+/// their ventricular runs against the reference VT episodes with the <c>.atr</c> reference; the records are then replayed through the whole pipeline and its AF and VT alerts scored as episodes,
 /// with the time to alarm. Writes the tables and <c>ec57.json</c>.
 /// </summary>
 internal static class EvaluateCommand
@@ -39,7 +39,7 @@ internal static class EvaluateCommand
 
     public static Command Create()
     {
-        var cmd = new Command("evaluate", "Score annotated records as ANSI/AAMI EC57 does: beats (QRS Se/+P), heart rate, AF and VT alarm episodes and time to alarm. Writes .qrs files and ec57.json.")
+        var cmd = new Command("evaluate", "Score annotated records as ANSI/AAMI EC57 does: beats (QRS and VEB Se/+P), heart rate, ventricular runs, AF and VT alarm episodes and time to alarm. Writes .qrs files and ec57.json.")
         {
             RecordOption, RecordsDirOption, OutOption, LearningOption, NoAlarmsOption, IecOption,
         };
