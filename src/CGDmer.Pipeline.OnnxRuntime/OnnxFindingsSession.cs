@@ -23,8 +23,8 @@ namespace CGDmer.Pipeline.OnnxRuntime;
 /// <para>The graph must follow model contract version 2 or 3: its lead axis is dynamic and <c>lead_ids</c> names the rows,
 /// so a run feeds only the leads the windows have (<see cref="Run(int, ReadOnlySpan{Lead}, Span{float})"/>). A version 3
 /// model whose <c>cgdmer.rhythm_features</c> names a feature set also takes <c>rhythm_features</c> float32
-/// [batch, <see cref="RhythmFeatures.Count"/>], fed from <see cref="RhythmFeaturesInput"/>; the only set this build
-/// computes is <see cref="RhythmFeatures.Identifier"/>, and a model naming another is refused at load.</para>
+/// [batch, <see cref="RhythmFeatures.CountOf"/> the set], fed from <see cref="RhythmFeaturesInput"/>; this build computes
+/// the sets <c>rr-v1</c> (16) and <c>rr-v4</c> (32), and a model naming another is refused at load.</para>
 /// </remarks>
 public sealed class OnnxFindingsSession : IFindingsModel
 {
@@ -76,11 +76,12 @@ public sealed class OnnxFindingsSession : IFindingsModel
                 throw new InvalidDataException($"Model '{path}': {e.Message}", e);
             }
             _labels = Metadata.Labels.Count;
-            if (Metadata.HasRhythmInput && Metadata.RhythmFeatures != RhythmFeatures.Identifier)
+            if (Metadata.HasRhythmInput && !RhythmFeatures.IsKnown(Metadata.RhythmFeatures))
                 throw new InvalidDataException(
                     $"Model '{path}' ({Metadata.ModelName} {Metadata.ModelVersion}): metadata '{ModelMetadata.Prefix}rhythm_features' names the feature set " +
-                    $"'{Metadata.RhythmFeatures}', which this build does not compute (it computes '{RhythmFeatures.Identifier}', or '{ModelMetadata.NoRhythmFeatures}' for none).");
-            _rhythmFeatures = Metadata.HasRhythmInput ? RhythmFeatures.Count : 0;
+                    $"'{Metadata.RhythmFeatures}', which this build does not compute (it computes '{RhythmFeatures.AnalysisLeadIdentifier}' and " +
+                    $"'{RhythmFeatures.WithNormalToNormalIdentifier}', or '{ModelMetadata.NoRhythmFeatures}' for none).");
+            _rhythmFeatures = Metadata.HasRhythmInput ? RhythmFeatures.CountOf(Metadata.RhythmFeatures) : 0;
             CheckGraph(path);
         }
         catch
@@ -127,7 +128,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
     public bool FixedBatchShape { get; }
     public Memory<float> EcgInput => _ecg;
     public Memory<float> LeadMaskInput => _mask;
-    /// <summary>[MaxBatchSize × <see cref="RhythmFeatures.Count"/>] when the model takes rhythm features, else empty.</summary>
+    /// <summary>[MaxBatchSize × <see cref="RhythmFeatures.CountOf"/> its set] when the model takes rhythm features, else empty.</summary>
     public Memory<float> RhythmFeaturesInput => _rhythm;
 
     /// <summary>Runs <paramref name="count"/> windows laid out with all the model's leads (ids 0..LeadCount−1).</summary>
@@ -300,7 +301,7 @@ public sealed class OnnxFindingsSession : IFindingsModel
     /// <summary>
     /// Inputs, outputs and their shapes as contract versions 2 and 3 fix them: batch and lead axes dynamic (a graph with a
     /// fixed 12-lead axis cannot be fed compacted rows), the window length and label count fixed, <c>lead_ids</c> int64;
-    /// <c>rhythm_features</c> float32 [batch, <see cref="RhythmFeatures.Count"/>] exactly when the metadata names a
+    /// <c>rhythm_features</c> float32 [batch, <see cref="RhythmFeatures.CountOf"/> the set] exactly when the metadata names a
     /// feature set (a graph that takes it although the metadata says none could not be fed).
     /// </summary>
     private void CheckGraph(string path)
@@ -311,8 +312,8 @@ public sealed class OnnxFindingsSession : IFindingsModel
         Check(_session.InputMetadata, "input", ModelMetadata.LeadMaskInput, TensorElementType.Float, [Dynamic, Dynamic], "float32 [batch, leads]");
         Check(_session.InputMetadata, "input", ModelMetadata.LeadIdsInput, TensorElementType.Int64, [Dynamic], $"int64 [leads] (ids 0..{leads - 1} of cgdmer.lead_order)");
         if (Metadata.HasRhythmInput)
-            Check(_session.InputMetadata, "input", ModelMetadata.RhythmFeaturesInput, TensorElementType.Float, [Dynamic, RhythmFeatures.Count],
-                  $"float32 [batch, {RhythmFeatures.Count}] ({RhythmFeatures.Count} features of '{Metadata.RhythmFeatures}' named by {ModelMetadata.Prefix}rhythm_features)");
+            Check(_session.InputMetadata, "input", ModelMetadata.RhythmFeaturesInput, TensorElementType.Float, [Dynamic, _rhythmFeatures],
+                  $"float32 [batch, {_rhythmFeatures}] ({_rhythmFeatures} features of '{Metadata.RhythmFeatures}' named by {ModelMetadata.Prefix}rhythm_features)");
         else if (_session.InputMetadata.ContainsKey(ModelMetadata.RhythmFeaturesInput))
             throw new InvalidDataException(
                 $"Model '{path}' has an input '{ModelMetadata.RhythmFeaturesInput}' but its metadata '{ModelMetadata.Prefix}rhythm_features' is " +

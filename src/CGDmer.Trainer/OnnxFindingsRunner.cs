@@ -57,7 +57,7 @@ internal sealed class OnnxFindingsRunner : IDisposable
     }
 
     /// <summary>Rhythm features the model takes per window (0: none).</summary>
-    public int RhythmFeatureCount => Metadata.HasRhythmInput ? RhythmFeatures.Count : 0;
+    public int RhythmFeatureCount => Metadata.HasRhythmInput ? RhythmFeatures.CountOf(Metadata.RhythmFeatures) : 0;
 
     /// <param name="rhythm">[batch × <see cref="RhythmFeatureCount"/>] features; null gives zeros.</param>
     public float[] Run(float[] ecg, float[] mask, int batch, float[]? rhythm = null)

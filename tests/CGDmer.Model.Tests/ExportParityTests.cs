@@ -230,7 +230,7 @@ public class ExportParityTests
         var cfg = CgDmerConfig.Tiny;
         torch.manual_seed(11);
         var pre = new CgDmerModel(cfg, vocabularySize: 40);
-        var model = new FindingsModel(pre.ecgEncoder, 3, cfg.Dim, rhythmFeatures: Signal.Beats.RhythmFeatures.Count);
+        var model = new FindingsModel(pre.ecgEncoder, 3, cfg.Dim, rhythmFeatures: Signal.Beats.RhythmFeatures.CountOf(Signal.Beats.RhythmFeatures.Identifier));
         using (no_grad()) foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.3);
         model.eval();
         var meta = Metadata(cfg, 3, false) with { RhythmFeatures = Signal.Beats.RhythmFeatures.Identifier };
@@ -243,7 +243,7 @@ public class ExportParityTests
         var ecg = new float[batch * 2 * cfg.WindowSamples];
         for (int i = 0; i < ecg.Length; i++) ecg[i] = (float)(rng.NextDouble() * 2 - 1);
         var mask = Enumerable.Repeat(1f, batch * 2).ToArray();
-        int f = Signal.Beats.RhythmFeatures.Count;
+        int f = Signal.Beats.RhythmFeatures.CountOf(Signal.Beats.RhythmFeatures.Identifier);
         var rhythm = new float[batch * f];
         for (int i = 0; i < rhythm.Length; i++) rhythm[i] = (float)(rng.NextDouble() * 2);
         var (onnxProbs, _, _) = RunOnnx(session, ecg, mask, batch, cfg.WindowSamples, ids, rhythm);

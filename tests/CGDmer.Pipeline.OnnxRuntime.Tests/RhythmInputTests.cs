@@ -26,12 +26,15 @@ public sealed class RhythmInputTests : IDisposable
     private static OnnxRuntimeOptions Cpu(int maxBatch, bool fixedShape = true) =>
         new() { ExecutionProvider = ExecutionProviderChoice.Cpu, MaxBatchSize = maxBatch, IntraOpThreads = 1, FixedBatchShape = fixedShape };
 
+    /// <summary>The tiny model's outputs: one per feature of its set (16 for a set this build does not know).</summary>
+    private static IReadOnlyList<string> Outputs(string set) => RhythmFeatures.IsKnown(set) ? RhythmFeatures.NamesOf(set) : RhythmFeatures.Names;
+
     private static ModelMetadata Metadata(string rhythmFeatures) => new()
     {
         ModelName = "tiny-rhythm",
         ModelVersion = "0.3.0",
         // One label per feature; validation does not matter to the infer stage.
-        Labels = RhythmFeatures.Names.Select((n, i) => new LabelMetadata(n, (100000 + i).ToString(), n, 0.5, Validated: i % 2 == 0)).ToList(),
+        Labels = Outputs(rhythmFeatures).Select((n, i) => new LabelMetadata(n, (100000 + i).ToString(), n, 0.5, Validated: i % 2 == 0)).ToList(),
         SampleRateHz = Rate,
         WindowSamples = Samples,
         Preprocessing = EcgPreprocessing.Identifier,
@@ -44,8 +47,9 @@ public sealed class RhythmInputTests : IDisposable
     /// [batch, featureInput]; probabilities [batch, 16] = rhythm_features × identity (or the present-lead count in every
     /// column without a rhythm input).
     /// </summary>
-    private string TinyModel(string name, string rhythmFeatures = RhythmFeatures.Identifier, int featureInput = F, string contract = "3")
+    private string TinyModel(string name, string rhythmFeatures = RhythmFeatures.AnalysisLeadIdentifier, int featureInput = F, string contract = "3")
     {
+        int outputs = Outputs(rhythmFeatures).Count;
         var b = new OnnxGraphBuilder("tiny_rhythm");
         b.AddInput(ModelMetadata.EcgInput, ElementType.Float, "batch", "leads", Samples);
         var mask = b.AddInput(ModelMetadata.LeadMaskInput, ElementType.Float, "batch", "leads");
@@ -54,16 +58,16 @@ public sealed class RhythmInputTests : IDisposable
         if (featureInput > 0)
         {
             var rf = b.AddInput(ModelMetadata.RhythmFeaturesInput, ElementType.Float, "batch", featureInput);
-            var w = new float[featureInput * F];
-            for (int i = 0; i < Math.Min(featureInput, F); i++) w[i * F + i] = 1;
-            probabilities = b.Node("MatMul", [rf, b.ConstFloats(w, featureInput, F)]);
+            var w = new float[featureInput * outputs];
+            for (int i = 0; i < Math.Min(featureInput, outputs); i++) w[i * outputs + i] = 1;
+            probabilities = b.Node("MatMul", [rf, b.ConstFloats(w, featureInput, outputs)]);
         }
         else
         {
             var present = b.Node("ReduceSum", [mask, b.ConstInt64s(1)], null, OnnxAttr.Int("keepdims", 1));
-            probabilities = b.Node("MatMul", [present, b.ConstFloats(Enumerable.Repeat(1f, F).ToArray(), 1, F)]);
+            probabilities = b.Node("MatMul", [present, b.ConstFloats(Enumerable.Repeat(1f, outputs).ToArray(), 1, outputs)]);
         }
-        b.AddOutput(ModelMetadata.ProbabilitiesOutput, probabilities, ElementType.Float, "batch", F);
+        b.AddOutput(ModelMetadata.ProbabilitiesOutput, probabilities, ElementType.Float, "batch", outputs);
         foreach (var (key, value) in Metadata(rhythmFeatures).ToProperties())
             b.AddMetadata(key, key == ModelMetadata.Prefix + "contract_version" ? contract : value);
         var path = Path.Combine(_dir, name);
@@ -117,7 +121,7 @@ public sealed class RhythmInputTests : IDisposable
     {
         using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 3));
         Assert.True(s.Metadata.HasRhythmInput);
-        Assert.Equal(RhythmFeatures.Identifier, s.Metadata.RhythmFeatures);
+        Assert.Equal(RhythmFeatures.AnalysisLeadIdentifier, s.Metadata.RhythmFeatures);
         Assert.Equal(3 * F, s.RhythmFeaturesInput.Length);
         Assert.Equal(3 * 12 * Samples, s.EcgInput.Length);
     }
@@ -156,6 +160,27 @@ public sealed class RhythmInputTests : IDisposable
             Assert.Equal(expected[i], output[i].Probabilities!);
         }
         Assert.All(windows, w => Assert.True(w.Window.SignalReleased));
+    }
+
+    [Fact]
+    public void An_rr_v4_model_gets_the_analysis_leads_features_and_those_of_its_NN_intervals()
+    {
+        using var s = new OnnxFindingsSession(TinyModel("rr-v4.onnx", "rr-v4", featureInput: 2 * F), Cpu(maxBatch: 2));
+        Assert.Equal(2 * 2 * F, s.RhythmFeaturesInput.Length);
+        var g = s.Geometry;
+        // Real beats in the analysis lead: MIT-BIH 201's first window, measured by the measure stage.
+        var record = CGDmer.Signal.Wfdb.WfdbReader.Read(Path.Combine(AppContext.BaseDirectory, "assets", "mitbih", "201"));
+        var window = CGDmer.Evaluation.MitBihEvaluation.Windows(record, g).First();
+        var m = new WindowMeasurer().Measure(window);
+        var measured = new MeasuredWindow(window, m);
+        var expected = new float[2 * F];
+        RhythmFeatures.ComputeSet("rr-v4", m.BeatSamples.ToArray(), window.Row(g.RowOf(m.AnalysisLead!.Value)), g.SampleRateHz, g.WindowSamples,
+                                  m.SignalQuality, m.BeatAgreement, expected);
+        Assert.Equal(1, expected[F]);   // the NN half found intervals
+
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, [measured], 0));
+
+        Assert.Equal(expected, output[0].Probabilities!);
     }
 
     [Fact]
@@ -258,7 +283,7 @@ public sealed class RhythmInputTests : IDisposable
         using var s = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), Cpu(maxBatch: 2));
         Assert.Equal("3", s.Metadata.SourceContractVersion);
         Assert.Equal(RhythmFeatures.Identifier, s.Metadata.RhythmFeatures);
-        Assert.Equal(2 * RhythmFeatures.Count, s.RhythmFeaturesInput.Length);
+        Assert.Equal(2 * RhythmFeatures.CountOf(RhythmFeatures.Identifier), s.RhythmFeaturesInput.Length);
         Assert.All(s.Metadata.Labels, l => Assert.NotNull(l.Validated));
         Assert.True(s.Metadata.Labels.Single(l => l.Key == "atrial_fibrillation").MayBePublished);
         Assert.False(s.Metadata.Labels.Single(l => l.Key == "rbbb").MayBePublished);

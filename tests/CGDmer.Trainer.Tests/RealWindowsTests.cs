@@ -9,7 +9,7 @@ namespace CGDmer.Trainer.Tests;
 /// <summary>The real-recording windows (fixtures in data/cinc2017 and data/aftdb) and the committed evaluation splits.</summary>
 public class RealWindowsTests
 {
-    private static WindowSet NewSet() => new(1000, EcgLabels.All, 16, RhythmFeatures.Count);
+    private static WindowSet NewSet() => new(1000, EcgLabels.All, 16, RhythmFeatures.CountOf(RhythmFeatures.Identifier));
     private static int Col(EcgLabel l) => EcgLabels.All.ToList().IndexOf(l);
 
     [Fact]
@@ -74,7 +74,7 @@ public class RealWindowsTests
         var set = NewSet();
         var root = Path.Combine(TestData.RepoRoot, "data", "cinc2017");
         foreach (var e in Cinc2017.Load(root)) RealWindows.AddCinc(set, root, e, 100, 1);
-        var rhythm = new float[RhythmFeatures.Count];
+        var rhythm = new float[RhythmFeatures.CountOf(RhythmFeatures.Identifier)];
         var leads = new float[]?[Leads.Count];
         leads[(int)Lead.I] = new float[1000];
         for (int k = 0; k < 40; k++) set.Add(leads, [EcgLabels.SinusRhythm], null, "sinus rhythm", $"p{k}", "synthetic", rhythm);

@@ -27,7 +27,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var record = WfdbReader.Read(path);
         const int fs = 100, windowSamples = 1000;
 
-        var set = new WindowSet(windowSamples, EcgLabels.All, 128, RhythmFeatures.Count);
+        var set = new WindowSet(windowSamples, EcgLabels.All, 128, RhythmFeatures.CountOf(RhythmFeatures.Identifier));
         int trainerWindows = MitBihWindows.AddRecord(set, record, AnnotationReader.Read(path + ".atr"), fs, 5, 1, maxSeconds: 600);
 
         var geometry = new WindowGeometry(fs, windowSamples, Leads.StandardOrder, EcgPreprocessing.Identifier);
@@ -36,7 +36,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
 
         int compared = 0, sameFeatures = 0;
         double worstSample = 0;
-        var features = new float[RhythmFeatures.Count];
+        var features = new float[RhythmFeatures.CountOf(RhythmFeatures.Identifier)];
         foreach (var w in serviceWindows)
         {
             int k = (int)Math.Round((w.Start - Origin).TotalSeconds / 5);
@@ -48,7 +48,9 @@ public class TrainServeParityTests(ITestOutputHelper output)
                 for (int t = 0; t < windowSamples; t++) worstSample = Math.Max(worstSample, Math.Abs(trained[t] - served[t]));
             }
             var m = measurer.Measure(w);
-            RhythmFeatures.Compute(m.BeatSamples.ToArray(), fs, windowSamples, m.SignalQuality, m.BeatAgreement, features);
+            // As the infer stage writes them (BatchInference): the measure stage's beats, and the analysis lead's samples.
+            RhythmFeatures.ComputeSet(RhythmFeatures.Identifier, m.BeatSamples.ToArray(), w.Row(geometry.RowOf(m.AnalysisLead!.Value)), fs, windowSamples,
+                                      m.SignalQuality, m.BeatAgreement, features);
             var trainedFeatures = set.Rhythm(k);
             bool same = true;
             for (int f = 0; f < features.Length; f++) same &= Math.Abs(features[f] - trainedFeatures[f]) <= 1e-4f;

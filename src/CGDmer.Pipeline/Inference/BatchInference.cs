@@ -22,7 +22,8 @@ namespace CGDmer.Pipeline.Inference;
 /// 12 and gives the same probabilities (the mask removed the other rows from everything anyway).
 /// <para>A model that takes rhythm features (contract v3, <see cref="ModelMetadata.HasRhythmInput"/>) gets each window's
 /// <see cref="RhythmFeatures"/> written straight into its slot's row of <see cref="IFindingsModel.RhythmFeaturesInput"/>,
-/// from the window's measurement (the measure stage's beats, signal quality and beat agreement) and its geometry's rate
+/// from the window's measurement (the measure stage's beats, signal quality and beat agreement; for <c>rr-v4</c> also the
+/// normal-to-normal beats of the analysis lead's samples) and its geometry's rate
 /// and length: no allocation per window. A window whose measurement the features refuse (beats outside the window or out
 /// of order, which the measure stage never produces) fails alone. Other models run as before.</para>
 /// </remarks>
@@ -35,6 +36,7 @@ public sealed class BatchInference
     private readonly PipelineMetrics? _metrics;
     private readonly int _leads, _samples, _stride, _labels;
     private readonly int _features; // rhythm features per window; 0 when the model takes none
+    private readonly string _featureSet = "";
     private readonly float[] _probabilities;
     private int[] _beatScratch = [];
     private readonly int[] _windowOfSlot;
@@ -59,9 +61,11 @@ public sealed class BatchInference
         var metadata = model.Metadata;
         if (metadata.HasRhythmInput)
         {
-            if (metadata.RhythmFeatures != RhythmFeatures.Identifier)
-                throw new ArgumentException($"model '{metadata.ModelName}' takes rhythm features '{metadata.RhythmFeatures}'; this build computes '{RhythmFeatures.Identifier}'", nameof(model));
-            _features = RhythmFeatures.Count;
+            if (!RhythmFeatures.IsKnown(metadata.RhythmFeatures))
+                throw new ArgumentException($"model '{metadata.ModelName}' takes rhythm features '{metadata.RhythmFeatures}'; this build computes " +
+                    $"'{RhythmFeatures.AnalysisLeadIdentifier}' and '{RhythmFeatures.WithNormalToNormalIdentifier}'", nameof(model));
+            _featureSet = metadata.RhythmFeatures;
+            _features = RhythmFeatures.CountOf(_featureSet);
             if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
                 throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
         }
@@ -175,7 +179,9 @@ public sealed class BatchInference
         }
         try
         {
-            RhythmFeatures.Compute(beats, window.Geometry.SampleRateHz, window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, destination);
+            int row = m.AnalysisLead is { } lead ? window.Geometry.RowOf(lead) : -1;
+            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 ? [] : window.Row(row), window.Geometry.SampleRateHz, window.Geometry.WindowSamples,
+                                      m.SignalQuality, m.BeatAgreement, destination);
             return null;
         }
         catch (ArgumentException e)

@@ -4,10 +4,15 @@ using System.Collections.ObjectModel;
 namespace CGDmer.Signal.Beats;
 
 /// <summary>
-/// Rhythm features of one window, identifier <see cref="Identifier"/> (<c>rr-v1</c>): <see cref="Count"/> values
-/// derived from the analysis lead's beats as <see cref="BeatMeasurer.Measure"/> finds them, plus that lead's signal
-/// quality and beat agreement. One definition for training and for the streaming service, so that a model given these
-/// features sees the same values in both. Changing any definition, order or scaling means a new identifier.
+/// Rhythm features of one window: <see cref="Count"/> values derived from a list of beats, plus the analysis lead's
+/// signal quality and beat agreement. One definition for training and for the streaming service, so that a model given
+/// these features sees the same values in both. Two feature sets use it (<see cref="CountOf"/>):
+/// <list type="bullet">
+/// <item><c>rr-v1</c>: the <see cref="Count"/> features of the analysis lead's beats as <see cref="BeatMeasurer.Measure"/> finds them;</item>
+/// <item><c>rr-v4</c>: those, followed by the same <see cref="Count"/> features of the analysis lead's normal-to-normal
+/// intervals (<see cref="NormalToNormal"/>), in which ventricular ectopy no longer reads as irregularity.</item>
+/// </list>
+/// Changing any definition, order or scaling means a new identifier.
 /// </summary>
 /// <remarks>
 /// <para>RR(i) = (beats[i+1] − beats[i]) / fs in seconds, m = number of RRs, ΔRR(i) = RR(i+1) − RR(i) (m − 1 values).
@@ -35,11 +40,33 @@ namespace CGDmer.Signal.Beats;
 /// </remarks>
 public static class RhythmFeatures
 {
-    /// <summary>Identifier of this feature definition; stored with a model that uses the features.</summary>
-    public const string Identifier = "rr-v1";
+    /// <summary>The features of the analysis lead's beats.</summary>
+    public const string AnalysisLeadIdentifier = "rr-v1";
 
-    /// <summary>Number of features <see cref="Compute"/> writes.</summary>
+    /// <summary>The analysis lead's features followed by those of its normal-to-normal intervals.</summary>
+    public const string WithNormalToNormalIdentifier = "rr-v4";
+
+    /// <summary>The feature set the trainer computes for a new model; stored with it.</summary>
+    public const string Identifier = WithNormalToNormalIdentifier;
+
+    /// <summary>Number of features <see cref="Compute"/> writes for one list of beats.</summary>
     public const int Count = 16;
+
+    /// <summary>Whether this build computes the feature set <paramref name="identifier"/>.</summary>
+    public static bool IsKnown(string identifier) => identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier;
+
+    /// <summary>How many features the set <paramref name="identifier"/> has: <see cref="Count"/> per list of beats it reads.</summary>
+    /// <exception cref="ArgumentException">This build does not know <paramref name="identifier"/>.</exception>
+    public static int CountOf(string identifier) => identifier switch
+    {
+        AnalysisLeadIdentifier => Count,
+        WithNormalToNormalIdentifier => 2 * Count,
+        _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes '{AnalysisLeadIdentifier}' and '{WithNormalToNormalIdentifier}')", nameof(identifier)),
+    };
+
+    /// <summary>The names of set <paramref name="identifier"/>'s features in order: the NN half's carry the prefix <c>nn_</c>.</summary>
+    public static IReadOnlyList<string> NamesOf(string identifier) =>
+        CountOf(identifier) == Count ? FeatureNames : [.. FeatureNames, .. FeatureNames.Select(n => "nn_" + n)];
 
     private static readonly ReadOnlyCollection<string> FeatureNames = Array.AsReadOnly(new[]
     {
@@ -60,7 +87,7 @@ public static class RhythmFeatures
     /// <summary>
     /// Writes the <see cref="Count"/> features of one window to <c>destination[0..Count)</c>.
     /// </summary>
-    /// <param name="beats">The analysis lead's beats (<see cref="BeatMeasurement.Beats"/>): sample indices at <paramref name="sampleRateHz"/>, strictly ascending, within [0, <paramref name="windowSamples"/>).</param>
+    /// <param name="beats">The list of beats (the analysis lead's, or its NN beats): sample indices at <paramref name="sampleRateHz"/>, strictly ascending, within [0, <paramref name="windowSamples"/>).</param>
     /// <param name="sampleRateHz">Sample rate of the beat positions.</param>
     /// <param name="windowSamples">Length of the window the beats were found in, in samples (0 for a window without samples, which has no beats).</param>
     /// <param name="signalQuality">The analysis lead's SQI (<see cref="BeatMeasurement.SignalQuality"/>).</param>
@@ -90,6 +117,35 @@ public static class RhythmFeatures
         int m = beats.Length - 1;
         if (m >= 2) RrFeatures(beats, sampleRateHz, m, f);
         for (int k = 0; k < Count; k++) destination[k] = (float)(double.IsFinite(f[k]) ? Math.Clamp(f[k], -10, 10) : 0);
+    }
+
+    /// <summary>
+    /// Writes the <see cref="CountOf"/> features of set <paramref name="identifier"/> of one window: those of
+    /// <paramref name="beats"/> (the analysis lead's), and for <c>rr-v4</c> then those of the NN beats of
+    /// <paramref name="analysisLead"/> (its preprocessed samples; empty when no lead was usable, which gives the features
+    /// of no beats).
+    /// </summary>
+    /// <exception cref="ArgumentException">The set is unknown, <paramref name="destination"/> is too short, or as <see cref="Compute"/>.</exception>
+    public static void ComputeSet(string identifier, ReadOnlySpan<int> beats, ReadOnlySpan<float> analysisLead, double sampleRateHz,
+        int windowSamples, double signalQuality, double beatAgreement, Span<float> destination)
+    {
+        int count = CountOf(identifier);
+        if (destination.Length < count)
+            throw new ArgumentException($"destination holds {destination.Length} values; {identifier} has {count}", nameof(destination));
+        Compute(beats, sampleRateHz, windowSamples, signalQuality, beatAgreement, destination);
+        if (count == Count) return;
+        int capacity = windowSamples / 3 + 2;
+        int[]? rented = capacity > StackRrs * 4 ? ArrayPool<int>.Shared.Rent(capacity) : null;
+        Span<int> nn = rented is null ? stackalloc int[capacity] : rented.AsSpan(0, capacity);
+        try
+        {
+            int found = analysisLead.IsEmpty ? 0 : NormalToNormal.Beats(analysisLead, sampleRateHz, nn);
+            Compute(nn[..found], sampleRateHz, windowSamples, signalQuality, beatAgreement, destination[Count..]);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<int>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Features 0 and 2–13 from m ≥ 2 RRs.</summary>

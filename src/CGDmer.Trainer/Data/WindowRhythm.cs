@@ -16,12 +16,15 @@ public static class WindowRhythm
     /// <summary>Index of the pattern-tolerant RR irregularity among the features: the service's own AF indicator, the baseline of every evaluation.</summary>
     public static int IrregularityFeature { get; } = RhythmFeatures.Names.ToList().IndexOf("rr_irregularity");
 
-    /// <summary>Writes the <see cref="RhythmFeatures"/> of a window given as 12 rows (null = absent lead), preprocessed, at <paramref name="sampleRateHz"/>.</summary>
+    /// <summary>
+    /// Writes the features of set <see cref="RhythmFeatures.Identifier"/> (<see cref="RhythmFeatures.ComputeSet"/>) of a
+    /// window given as 12 rows (null = absent lead), preprocessed, at <paramref name="sampleRateHz"/>.
+    /// </summary>
     public static void Compute(IReadOnlyList<float[]?> window, int sampleRateHz, Span<float> destination)
     {
         int samples = 0, present = 0;
         foreach (var row in window) if (row is not null) { samples = row.Length; present++; }
-        if (present == 0) { RhythmFeatures.Compute([], sampleRateHz, samples, 0, 0, destination); return; }
+        if (present == 0) { RhythmFeatures.ComputeSet(RhythmFeatures.Identifier, [], [], sampleRateHz, samples, 0, 0, destination); return; }
         var rows = new float[present * samples];
         var mask = new float[present];
         int r = 0;
@@ -32,6 +35,7 @@ public static class WindowRhythm
             mask[r++] = 1;
         }
         var m = Measurer.Measure(rows, present, samples, mask, sampleRateHz);
-        RhythmFeatures.Compute(m.Beats, sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination);
+        var lead = m.HasAnalysisLead ? rows.AsSpan(m.AnalysisRow * samples, samples) : [];
+        RhythmFeatures.ComputeSet(RhythmFeatures.Identifier, m.Beats, lead, sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination);
     }
 }

@@ -33,9 +33,52 @@ public class RhythmFeaturesTests
     }
 
     [Fact]
+    public void The_two_sets_count_and_name_their_features_and_others_are_refused()
+    {
+        Assert.Equal(16, RhythmFeatures.CountOf("rr-v1"));
+        Assert.Equal(32, RhythmFeatures.CountOf("rr-v4"));
+        Assert.Equal(RhythmFeatures.Names, RhythmFeatures.NamesOf("rr-v1"));
+        var v4 = RhythmFeatures.NamesOf("rr-v4");
+        Assert.Equal(32, v4.Distinct().Count());
+        Assert.Equal("nn_rr_irregularity", v4[RhythmFeatures.Count + Irregularity]);
+        Assert.False(RhythmFeatures.IsKnown("rr-v2"));
+        Assert.Contains("'rr-v2'", Assert.Throws<ArgumentException>(() => RhythmFeatures.CountOf("rr-v2")).Message);
+    }
+
+    [Fact]
+    public void The_NN_half_leaves_ventricular_ectopy_out_of_the_intervals()
+    {
+        // Regular 75 /min normal beats with a premature wide inverted beat every fourth: the analysis lead's intervals
+        // are irregular, its NN intervals regular.
+        const double fs = 100;
+        var x = new float[1000];
+        var beats = new List<int>();
+        double t = 0.3;
+        for (int i = 0; t < 9.6; i++)
+        {
+            bool v = i % 4 == 3;
+            double half = v ? 0.08 : 0.04, height = v ? -1.5 : 1.0;
+            for (int k = (int)Math.Ceiling((t - half) * fs); k <= (t + half) * fs; k++) x[k] += (float)(height * (1 - Math.Abs((k / fs - t) / half)));
+            for (int k = (int)Math.Ceiling((t + 0.2) * fs); k <= Math.Min(999, (t + 0.38) * fs); k++) x[k] += (float)(0.25 * Math.Sin(Math.PI * (k / fs - t - 0.2) / 0.18));
+            beats.Add((int)Math.Round(t * fs));
+            t += i % 4 == 2 ? 0.5 : i % 4 == 3 ? 1.1 : 0.8;
+        }
+        var f = new float[32];
+        RhythmFeatures.ComputeSet("rr-v4", beats.ToArray(), x, fs, x.Length, 0.9, 0.9, f);
+        var own = new float[16];
+        RhythmFeatures.Compute(beats.ToArray(), fs, x.Length, 0.9, 0.9, own);
+        Assert.Equal(own, f[..16]);
+        Assert.True(f[Cv] > 0.15, $"all intervals: CV {f[Cv]}");
+        Assert.True(f[16 + Present] == 1 && f[16 + Cv] < 0.05, $"NN intervals: present {f[16 + Present]}, CV {f[16 + Cv]}");
+        // Without a lead the NN half is the features of no beats.
+        RhythmFeatures.ComputeSet("rr-v4", beats.ToArray(), [], fs, x.Length, 0.9, 0.9, f);
+        Assert.Equal(0, f[16 + Present]);
+    }
+
+    [Fact]
     public void Names_identifier_and_count_agree()
     {
-        Assert.Equal("rr-v1", RhythmFeatures.Identifier);
+        Assert.Equal("rr-v4", RhythmFeatures.Identifier);
         Assert.Equal(RhythmFeatures.Count, RhythmFeatures.Names.Count);
         Assert.Equal(RhythmFeatures.Count, RhythmFeatures.Names.Distinct().Count());
         Assert.Equal("rhythm_present", RhythmFeatures.Names[Present]);
