@@ -67,7 +67,6 @@ public sealed class StreamingBeatClassifier
     private readonly Queue<DetectedQrs> _pending = new();
     private readonly List<Family> _families = [];
     private readonly float[] _segment, _shifted;
-    private long _beats;
     private long _lastBeat = -1;
     private readonly int[] _normalRr = new int[NormalRrHistory];
     private int _normalRrCount, _normalRrNext;
@@ -77,6 +76,8 @@ public sealed class StreamingBeatClassifier
     {
         public readonly float[] Template = template;
         public double Width, Range, Score;
+        /// <summary>The current beat's aligned correlation with this template (set for every family before the beat joins one).</summary>
+        public double Correlation;
         public int Members;
         public long LastBeat;
     }
@@ -184,14 +185,13 @@ public sealed class StreamingBeatClassifier
 
     private BeatType Classify(DetectedQrs beat)
     {
-        _beats++;
         Family? family = null;
         double bestCorrelation = double.NegativeInfinity;
         foreach (var f in _families)
         {
             f.Score *= ScoreDecay;
-            double c = AlignedCorrelation(beat.Sample, f.Template);
-            if (c > bestCorrelation) (family, bestCorrelation) = (f, c);
+            f.Correlation = AlignedCorrelation(beat.Sample, f.Template);
+            if (f.Correlation > bestCorrelation) (family, bestCorrelation) = (f, f.Correlation);
         }
         if (family is null || bestCorrelation < SameFamily)
         {
@@ -214,7 +214,8 @@ public sealed class StreamingBeatClassifier
         double widthRatio = Width(_segment) / Math.Max(dominant.Width, 1e-9);
         double familyWidthRatio = family.Width / Math.Max(dominant.Width, 1e-9);
         double rangeRatio = family.Range / Math.Max(dominant.Range, 1e-9);
-        double correlation = family == dominant ? bestCorrelation : AlignedCorrelation(beat.Sample, dominant.Template);
+        // Another dominant family's template did not change with this beat: its correlation from the search above stands.
+        double correlation = family == dominant ? bestCorrelation : dominant.Correlation;
         double? prematurity = _lastBeat >= 0 && _normalRrCount >= 3 ? (beat.Sample - _lastBeat) / NormalRr() : null;
 
         // The dominant family is normal. A complex much smaller than the dominant one is a wave the detector took for a
