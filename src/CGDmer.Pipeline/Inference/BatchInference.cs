@@ -37,6 +37,7 @@ public sealed class BatchInference
     private readonly int _leads, _samples, _stride, _labels;
     private readonly int _features; // rhythm features per window; 0 when the model takes none
     private readonly string _featureSet = "";
+    private readonly NormalToNormal? _normalToNormal; // the NN half's classifier, reused window after window (rr-v4)
     private readonly float[] _probabilities;
     private int[] _beatScratch = [];
     private readonly int[] _windowOfSlot;
@@ -66,6 +67,7 @@ public sealed class BatchInference
                     $"'{RhythmFeatures.AnalysisLeadIdentifier}' and '{RhythmFeatures.WithNormalToNormalIdentifier}'", nameof(model));
             _featureSet = metadata.RhythmFeatures;
             _features = RhythmFeatures.CountOf(_featureSet);
+            if (_features > RhythmFeatures.Count) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
             if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
                 throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
         }
@@ -181,7 +183,7 @@ public sealed class BatchInference
         {
             int row = m.AnalysisLead is { } lead ? window.Geometry.RowOf(lead) : -1;
             RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 ? [] : window.Row(row), window.Geometry.SampleRateHz, window.Geometry.WindowSamples,
-                                      m.SignalQuality, m.BeatAgreement, destination);
+                                      m.SignalQuality, m.BeatAgreement, destination, _normalToNormal);
             return null;
         }
         catch (ArgumentException e)

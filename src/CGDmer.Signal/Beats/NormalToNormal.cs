@@ -7,27 +7,39 @@ namespace CGDmer.Signal.Beats;
 /// out, so that ectopy does not read as an irregular rhythm; what irregularity is left belongs to the underlying rhythm,
 /// as in AF. The second half of the rhythm feature set <c>rr-v4</c> (<see cref="RhythmFeatures.ComputeSet"/>).
 /// </summary>
-public static class NormalToNormal
+/// <remarks>An instance keeps one classifier and its buffers for windows at one rate (the infer stage's, window after
+/// window, allocates nothing); each window is classified from a fresh start, as by a new classifier. Not thread-safe.</remarks>
+public sealed class NormalToNormal(double sampleRateHz)
 {
+    private readonly StreamingBeatClassifier _classifier = new(sampleRateHz);
+    private readonly List<ClassifiedBeat> _beats = new(64);
+
+    /// <summary>The rate of the leads it is given.</summary>
+    public double SampleRateHz => _classifier.SampleRateHz;
+
     /// <summary>
     /// Writes the NN beat positions of <paramref name="lead"/> (one lead, mV, at <paramref name="sampleRateHz"/>) to
     /// <paramref name="destination"/> and returns how many: ascending sample indices within the lead's length, starting
     /// at the first normal beat that begins an NN interval; none when there is no NN interval.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than the beats found (a third of the lead's samples is always enough).</exception>
-    public static int Beats(ReadOnlySpan<float> lead, double sampleRateHz, Span<int> destination)
+    public static int Beats(ReadOnlySpan<float> lead, double sampleRateHz, Span<int> destination) =>
+        new NormalToNormal(sampleRateHz).Beats(lead, destination);
+
+    /// <inheritdoc cref="Beats(ReadOnlySpan{float}, double, Span{int})"/>
+    public int Beats(ReadOnlySpan<float> lead, Span<int> destination)
     {
-        var classifier = new StreamingBeatClassifier(sampleRateHz);
-        var beats = new List<ClassifiedBeat>(32);
-        classifier.Process(lead, beats);
-        classifier.Flush(beats);
+        _classifier.Reset();
+        _beats.Clear();
+        _classifier.Process(lead, _beats);
+        _classifier.Flush(_beats);
         int count = 0;
         long position = 0;
-        for (int i = 1; i < beats.Count; i++)
+        for (int i = 1; i < _beats.Count; i++)
         {
-            if (beats[i].Type != BeatType.Normal || beats[i - 1].Type != BeatType.Normal) continue;
-            if (count == 0) count = Append(destination, count, position = beats[i - 1].Sample);
-            count = Append(destination, count, position += beats[i].Sample - beats[i - 1].Sample);
+            if (_beats[i].Type != BeatType.Normal || _beats[i - 1].Type != BeatType.Normal) continue;
+            if (count == 0) count = Append(destination, count, position = _beats[i - 1].Sample);
+            count = Append(destination, count, position += _beats[i].Sample - _beats[i - 1].Sample);
         }
         return count;
     }

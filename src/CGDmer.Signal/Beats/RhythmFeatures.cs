@@ -125,21 +125,27 @@ public static class RhythmFeatures
     /// <paramref name="analysisLead"/> (its preprocessed samples; empty when no lead was usable, which gives the features
     /// of no beats).
     /// </summary>
-    /// <exception cref="ArgumentException">The set is unknown, <paramref name="destination"/> is too short, or as <see cref="Compute"/>.</exception>
+    /// <param name="normalToNormal">A reusable NN finder at <paramref name="sampleRateHz"/> (a caller that computes window
+    /// after window keeps one); null makes a new one when the set needs it.</param>
+    /// <exception cref="ArgumentException">The set is unknown, <paramref name="destination"/> is too short, the NN finder is
+    /// for another rate, or as <see cref="Compute"/>.</exception>
     public static void ComputeSet(string identifier, ReadOnlySpan<int> beats, ReadOnlySpan<float> analysisLead, double sampleRateHz,
-        int windowSamples, double signalQuality, double beatAgreement, Span<float> destination)
+        int windowSamples, double signalQuality, double beatAgreement, Span<float> destination, NormalToNormal? normalToNormal = null)
     {
         int count = CountOf(identifier);
         if (destination.Length < count)
             throw new ArgumentException($"destination holds {destination.Length} values; {identifier} has {count}", nameof(destination));
         Compute(beats, sampleRateHz, windowSamples, signalQuality, beatAgreement, destination);
         if (count == Count) return;
+        if (normalToNormal is not null && normalToNormal.SampleRateHz != sampleRateHz)
+            throw new ArgumentException($"the NN finder is for {normalToNormal.SampleRateHz} Hz, the window is at {sampleRateHz} Hz", nameof(normalToNormal));
         int capacity = windowSamples / 3 + 2;
         int[]? rented = capacity > StackRrs * 4 ? ArrayPool<int>.Shared.Rent(capacity) : null;
         Span<int> nn = rented is null ? stackalloc int[capacity] : rented.AsSpan(0, capacity);
         try
         {
-            int found = analysisLead.IsEmpty ? 0 : NormalToNormal.Beats(analysisLead, sampleRateHz, nn);
+            int found = analysisLead.IsEmpty ? 0
+                : normalToNormal?.Beats(analysisLead, nn) ?? NormalToNormal.Beats(analysisLead, sampleRateHz, nn);
             Compute(nn[..found], sampleRateHz, windowSamples, signalQuality, beatAgreement, destination[Count..]);
         }
         finally

@@ -99,6 +99,25 @@ public sealed class StreamingBeatClassifier
         _shifted = new float[_length];
     }
 
+    /// <summary>The rate the classifier was made for.</summary>
+    public double SampleRateHz => _fs;
+
+    /// <summary>Starts over for a new stream at the same rate, keeping the buffers: afterwards it classifies as a new instance would.</summary>
+    public void Reset()
+    {
+        _detector.Reset();
+        _bandPassState.Reset();
+        Array.Clear(_ring);
+        _n = 0;
+        _lastInput = 0;
+        _detected.Clear();
+        _pending.Clear();
+        _families.Clear();
+        _lastBeat = -1;
+        Array.Clear(_normalRr);
+        _normalRrCount = _normalRrNext = 0;
+    }
+
     /// <summary>Longest time from an R-peak to its beat's emission (search-back aside).</summary>
     public double LookAheadSeconds => Math.Max(_detector.LookAheadSeconds, (_post + _maxLag) / _fs);
 

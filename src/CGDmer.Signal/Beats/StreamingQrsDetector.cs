@@ -91,6 +91,29 @@ public sealed class StreamingQrsDetector
 
     public double SampleRateHz => _fs;
 
+    /// <summary>Starts over for a new stream at the same rate, keeping the buffers: afterwards it finds what a new instance would.</summary>
+    public void Reset()
+    {
+        _bandPassState.Reset();
+        Array.Clear(_bp);
+        Array.Clear(_sq);
+        Array.Clear(_mwi);
+        _mwiSum = 0;
+        _n = 0;
+        _learned = false;
+        _spki = _npki = _lastSlope = 0;
+        Array.Clear(_rr);
+        _rrCount = 0;
+        _rrMean = _fs;
+        _lastBeat = long.MinValue;
+        _lastBeatValue = 0;
+        _lastBeatPending = false;
+        _lastBeatSearchBack = false;
+        _lastR = long.MinValue;
+        _noise.Clear();
+        _lastInput = 0;
+    }
+
     /// <summary>Longest a search-back may look back over: a missed beat is found at most this long after the last one.</summary>
     public const double MaxSearchBackSeconds = 3;
 

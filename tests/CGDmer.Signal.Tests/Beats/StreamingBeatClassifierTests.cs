@@ -130,3 +130,27 @@ public class StreamingBeatClassifierTests
         Assert.All(truth.Where(b => b.R < 60 * fs), b => Assert.Equal(BeatType.Normal, TypeAt(beats, b.R, fs)));
     }
 }
+
+public class NormalToNormalTests
+{
+    [Fact]
+    public void One_instance_window_after_window_finds_what_a_new_one_finds_in_each()
+    {
+        // 203 (multiform PVCs, noisy AF) at the model's 100 Hz, 10 s windows at a 5 s hop, as the infer stage sees them.
+        var r = WfdbReader.Read(TestPaths.Record("203"));
+        var x = CGDmer.Signal.Dsp.Resampler.Resample(r.Ecg.Channels[0].Samples, r.SampleRateHz, 100);
+        var reused = new NormalToNormal(100);
+        var a = new int[400];
+        var b = new int[400];
+        int windows = 0, withBeats = 0;
+        for (int start = 0; start + 1000 <= Math.Min(x.Length, 100 * 600); start += 500, windows++)
+        {
+            var window = x.AsSpan(start, 1000);
+            int fresh = NormalToNormal.Beats(window, 100, a);
+            int again = reused.Beats(window, b);
+            Assert.Equal(a[..fresh], b[..again]);
+            if (fresh > 0) withBeats++;
+        }
+        Assert.True(windows > 100 && withBeats > windows / 2, $"{withBeats} of {windows} windows had NN beats");
+    }
+}
