@@ -78,7 +78,7 @@ public static class WindowTestData
 
     public static double Count(Counter c, string label) => c.WithLabels(label).Value;
 
-    /// <summary>Asserts two window lists are the same windows with bit-identical samples.</summary>
+    /// <summary>Asserts two window lists are the same windows with bit-identical samples and the same stream beats.</summary>
     public static void AssertSameWindows(IReadOnlyList<EcgWindow> expected, IReadOnlyList<EcgWindow> actual)
     {
         Assert.Equal(expected.Select(w => w.Index), actual.Select(w => w.Index));
@@ -93,6 +93,7 @@ public static class WindowTestData
             Assert.Equal(e.SignalCoverage, a.SignalCoverage);
             int n = e.Geometry.LeadCount * e.Geometry.WindowSamples;
             Assert.True(e.Signal.AsSpan(0, n).SequenceEqual(a.Signal.AsSpan(0, n)), $"window {e.Index}: samples differ");
+            Assert.True(e.StreamBeats.SequenceEqual(a.StreamBeats), $"window {e.Index}: stream beats differ ({e.StreamBeats.Count} and {a.StreamBeats.Count})");
         }
     }
 

@@ -86,6 +86,13 @@ public sealed class EcgWindow
     public bool SignalReleased => _signal is null;
 
     /// <summary>
+    /// The beats of the patient's beat stream inside this window (<see cref="WindowingOptions.BeatStreamLeads"/>), row
+    /// by row, each row ascending; the beats of the window's last moments are not final yet and come with the next window.
+    /// Empty when the stream is off or found none. Unlike <see cref="Signal"/>, kept after inference.
+    /// </summary>
+    public IReadOnlyList<StreamBeat> StreamBeats { get; internal set; } = [];
+
+    /// <summary>
     /// Which of the patient's inputs this window settles once it and the patient's earlier windows are delivered (set by
     /// the window stage; default outside it). See <see cref="InputSettlement"/>.
     /// </summary>

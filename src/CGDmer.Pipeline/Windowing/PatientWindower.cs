@@ -62,6 +62,7 @@ public sealed class PatientWindower : IDisposable
     // Inputs whose samples a window not yet emitted may still read: (input ordinal, last grid window that can read them),
     // in ordinal order. The first one bounds what emitted windows settle (see InputSettlement).
     private readonly List<(long Ordinal, long LastWindow)> _held = [];
+    private readonly PatientBeatStream? _beats;
 
     public PatientWindower(string patientId, WindowGeometry geometry, WindowingOptions options, PipelineMetrics? metrics = null)
         : this(patientId, new WindowAssembler(geometry, options, metrics)) { }
@@ -70,6 +71,7 @@ public sealed class PatientWindower : IDisposable
     {
         PatientId = patientId ?? throw new ArgumentNullException(nameof(patientId));
         _assembler = assembler;
+        if (assembler.Options.BeatStreamLeads > 0) _beats = new PatientBeatStream(assembler.Geometry, assembler.Options);
         StateId = stateId;
     }
 
@@ -134,7 +136,7 @@ public sealed class PatientWindower : IDisposable
         // window's last hop, Publishing/AlarmStrips) comes out the same. Registered whether or not samples get stored: a
         // dropped segment is then settled a little later than it could be, never too early. Only now is it "given": the
         // flushes above settle what came before it, not this segment.
-        _held.Add((segment.InputOrdinal, layout.FirstWindowAtOrAfter(b + layout.Margin)));
+        _held.Add((segment.InputOrdinal, HeldUntil(layout, b)));
         LastInputOrdinal = Math.Max(LastInputOrdinal, segment.InputOrdinal);
 
         long written = 0, late = 0;
@@ -212,6 +214,7 @@ public sealed class PatientWindower : IDisposable
         // emitted, so neither were these inputs used: either way nothing is settled here (see InputSettlement).
         _held.Clear();
         foreach (var ring in _rings) ring?.Clear();
+        _beats?.InterruptAll();
         _hasData = false;
         _anyEmitted = false;
         _currentLeads = 0;
@@ -234,7 +237,7 @@ public sealed class PatientWindower : IDisposable
                 _ => watermark >= end || (watermark >= s && IsComplete(s, end)),
             };
             if (!emit) return;
-            var window = _assembler.Build(PatientId, _deviceId, layout, k, _rings, _latest - layout.Capacity, _latest);
+            var window = _assembler.Build(PatientId, _deviceId, layout, k, _rings, _latest - layout.Capacity, _latest, _beats);
             if (window is not null)
             {
                 window.Settlement = new InputSettlement(StateId, ++WindowsEmitted, SettledThrough(k));
@@ -243,6 +246,16 @@ public sealed class PatientWindower : IDisposable
             _next = k + 1;
             _anyEmitted = true;
         }
+    }
+
+    // The window after which an input ending at native sample b is no longer needed: the one after the last whose span or
+    // margin reaches into it (see Add), and with the beat stream the one after the last that reads beats of an epoch
+    // whose classifier may have read it (PatientBeatStream.LastWindowReadingEpochOf), so that a restart re-reads each such
+    // epoch from its classifier's start and finds the same beats.
+    private long HeldUntil(NativeLayout layout, long b)
+    {
+        long firstAfter = layout.FirstWindowAtOrAfter(b + layout.Margin);
+        return _beats is null ? firstAfter : Math.Max(firstAfter, _beats.LastWindowReadingEpochOf(_beats.WindowStart(firstAfter)) + 1);
     }
 
     // Once window k is out, inputs whose last window is k or earlier are no longer held; everything below the oldest input

@@ -60,9 +60,11 @@ internal sealed class WindowAssembler
     /// Builds grid window <paramref name="k"/> from <paramref name="rings"/> (indexed by <see cref="Lead"/>, null = never
     /// delivered), whose live range is [<paramref name="liveFrom"/>, <paramref name="liveTo"/>): slots outside it hold
     /// other indices' samples and count as never received. Returns null when no lead delivered a single sample of the
-    /// window's span (nothing to report).
+    /// window's span (nothing to report). <paramref name="beats"/>, the patient's beat stream, is fed the window's
+    /// resampled rows and gives the window its <see cref="EcgWindow.StreamBeats"/>.
     /// </summary>
-    public EcgWindow? Build(string patientId, string deviceId, NativeLayout layout, long k, LeadRing?[] rings, long liveFrom, long liveTo)
+    public EcgWindow? Build(string patientId, string deviceId, NativeLayout layout, long k, LeadRing?[] rings, long liveFrom, long liveTo,
+                           PatientBeatStream? beats = null)
     {
         var g = Geometry;
         long s = layout.WindowStart(k), e = s + layout.WindowNative;
@@ -97,6 +99,7 @@ internal sealed class WindowAssembler
         var recordedLeads = new Lead[recordedCount];
         Lead[] missingLeads = recordedCount == presentCount ? [] : new Lead[recordedCount - presentCount];
         int ri = 0, mi = 0;
+        beats?.BeginWindow();
         try
         {
             for (int row = 0; row < g.LeadCount; row++)
@@ -106,6 +109,7 @@ internal sealed class WindowAssembler
                 if (recorded[row]) recordedLeads[ri++] = lead;
                 if (!present[row])
                 {
+                    beats?.Interrupt(row);
                     dst.Clear();   // rented memory holds old data; absent rows must be zero
                     if (recorded[row])
                     {
@@ -115,7 +119,7 @@ internal sealed class WindowAssembler
                     continue;
                 }
                 mask[row] = 1;
-                FillRow(layout, rings[(int)lead]!, s, liveFrom, liveTo, dst);
+                FillRow(layout, rings[(int)lead]!, s, liveFrom, liveTo, dst, beats, row, k);
             }
         }
         catch
@@ -125,11 +129,18 @@ internal sealed class WindowAssembler
         }
         (status == WindowStatus.Analyzable ? _analyzable : _noSignal)?.Inc();
         return new EcgWindow(patientId, deviceId, k, layout.WindowStartTime(k), g, signal, mask, recordedLeads, missingLeads,
-                             coverage, status, Stopwatch.GetTimestamp());
+                             coverage, status, Stopwatch.GetTimestamp())
+        {
+            StreamBeats = beats?.Collect(k) ?? [],
+        };
     }
 
-    /// <summary>Native span with margins → model rate → exact cut → the model's preprocessing, into <paramref name="row"/>.</summary>
-    private void FillRow(NativeLayout layout, LeadRing ring, long windowStart, long liveFrom, long liveTo, Span<float> row)
+    /// <summary>
+    /// Native span with margins → model rate → exact cut → the model's preprocessing, into <paramref name="row"/>; the
+    /// beat stream reads the row between the cut and the preprocessing (its own filters are causal).
+    /// </summary>
+    private void FillRow(NativeLayout layout, LeadRing ring, long windowStart, long liveFrom, long liveTo, Span<float> row,
+                         PatientBeatStream? beats, int rowIndex, long k)
     {
         int len = layout.ScratchLength;
         if (_native.Length < len) _native = new float[len];
@@ -137,6 +148,7 @@ internal sealed class WindowAssembler
         if (!ring.CopyHoldingMissing(windowStart - layout.Margin, windowStart - layout.Margin + len, liveFrom, liveTo, native))
             throw new InvalidOperationException("a lead in the mask has no present sample"); // unreachable: present ⇒ ≥ 1 sample
         layout.Resampler.ResampleAt(native, row, layout.OutputPosition);   // only the window's outputs, straight into the row
+        beats?.Feed(rowIndex, k, row);
         EcgPreprocessing.Apply(row, Geometry.SampleRateHz);
     }
 }

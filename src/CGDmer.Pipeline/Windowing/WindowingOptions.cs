@@ -48,6 +48,23 @@ public sealed class WindowingOptions
     public int MaxCachedSampleRates { get; set; } = 16;
 
     /// <summary>
+    /// Leads per patient whose beats are followed as a stream (<see cref="EcgWindow.StreamBeats"/>): the first present
+    /// rows of each window in the model's lead order, at most this many; 0 turns the beat stream off. Each costs one
+    /// beat classifier per sample at the model's rate.
+    /// </summary>
+    public int BeatStreamLeads { get; set; } = 2;
+
+    /// <summary>
+    /// The beat stream's epoch: every beat is found by a classifier that starts <see cref="BeatWarmUpSeconds"/> before
+    /// its epoch (<see cref="CGDmer.Signal.Beats.EpochAnchoredBeatStream"/>), so a restart that re-reads the held inputs
+    /// finds the same beats. A whole number of hops; longer epochs cost less per sample and hold inputs longer.
+    /// </summary>
+    public double BeatEpochSeconds { get; set; } = 60;
+
+    /// <summary>How long before its epoch a beat classifier starts: a whole number of hops, at least the detector's learning period.</summary>
+    public double BeatWarmUpSeconds { get; set; } = 10;
+
+    /// <summary>
     /// The input resumes after it ends (a Kafka service that stops reads on from its commits after the restart). Its end
     /// then emits only the windows whose span and right resampler margin were received; the others, which would be
     /// resampled against an edge, are left to the restart, which rebuilds them from the held inputs with their real
@@ -98,7 +115,16 @@ public sealed class WindowingOptions
         return this;
     }
 
-    /// <summary><see cref="Validate()"/> plus the checks against the model's window: the hop must fit the grid of model samples and divide the window.</summary>
+    private bool WholeHops(double seconds)
+    {
+        double hops = seconds / HopSeconds;
+        return Math.Abs(hops - Math.Round(hops)) < 1e-9 && hops >= 1;
+    }
+
+    /// <summary>
+    /// <see cref="Validate()"/> plus the checks against the model's window (the hop must fit the grid of model samples and
+    /// divide the window) and those of the beat stream, which are in hops.
+    /// </summary>
     public WindowingOptions Validate(WindowGeometry geometry)
     {
         ArgumentNullException.ThrowIfNull(geometry);
@@ -111,6 +137,16 @@ public sealed class WindowingOptions
             throw new ArgumentException(
                 $"must divide the model's window of {geometry.WindowDuration.TotalSeconds} s (every sample in the same number of windows), was {HopSeconds}",
                 nameof(HopSeconds));
+        if (BeatStreamLeads is < 0 or > CGDmer.Signal.Leads.Count)
+            throw new ArgumentException($"must be in [0, {CGDmer.Signal.Leads.Count}], was {BeatStreamLeads}", nameof(BeatStreamLeads));
+        if (BeatStreamLeads > 0)
+        {
+            if (!double.IsFinite(BeatWarmUpSeconds) || BeatWarmUpSeconds < CGDmer.Signal.Beats.StreamingQrsDetector.LearningSeconds || !WholeHops(BeatWarmUpSeconds))
+                throw new ArgumentException($"must be a whole number of hops ({HopSeconds} s) and at least the detector's learning period of {CGDmer.Signal.Beats.StreamingQrsDetector.LearningSeconds} s, was {BeatWarmUpSeconds}", nameof(BeatWarmUpSeconds));
+            double minEpoch = BeatWarmUpSeconds + CGDmer.Signal.Beats.StreamingQrsDetector.MaxSearchBackSeconds + 1;
+            if (!double.IsFinite(BeatEpochSeconds) || BeatEpochSeconds <= minEpoch || BeatEpochSeconds > 3600 || !WholeHops(BeatEpochSeconds))
+                throw new ArgumentException($"must be a whole number of hops ({HopSeconds} s), longer than the warm-up and a search-back together ({minEpoch} s) and ≤ 3600, was {BeatEpochSeconds}", nameof(BeatEpochSeconds));
+        }
         return this;
     }
 }

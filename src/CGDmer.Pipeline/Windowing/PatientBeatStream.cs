@@ -1,0 +1,114 @@
+using CGDmer.Signal.Beats;
+
+namespace CGDmer.Pipeline.Windowing;
+
+/// <summary>A beat of the patient's beat stream that lies in a window.</summary>
+/// <param name="Row">The model row (lead) it was found in.</param>
+/// <param name="Sample">R-peak, as a sample index within the window at the model's rate.</param>
+/// <param name="Type">Normal or ventricular, as the lead's classifier tells it.</param>
+/// <param name="SearchBack">Found by the detector's search-back.</param>
+public readonly record struct StreamBeat(int Row, int Sample, BeatType Type, bool SearchBack);
+
+/// <summary>
+/// One patient's beat stream: per streamed lead, an <see cref="EpochAnchoredBeatStream"/> fed once per sample with the
+/// resampled (not yet preprocessed) rows of the windows as they are built, so each window adds only the samples after
+/// the previous one's end. Which rows: the first <see cref="WindowingOptions.BeatStreamLeads"/> present rows of each
+/// window in row order. A row that is not streamed in a window, or a window that does not follow on, ends the row's run.
+/// Owned by the patient's <see cref="PatientWindower"/>; not thread-safe.
+/// </summary>
+/// <remarks>
+/// Sample indices are absolute on the model-rate grid (window k starts at k × hop), so the epochs are the same for
+/// every patient and every restart. A beat reaches the first window built after it became final: the look-ahead (about
+/// half a second) or a search-back (at most a few seconds) later than its R-peak, so a window lacks the beats of its
+/// last moments, which the next window, overlapping it, has.
+/// </remarks>
+internal sealed class PatientBeatStream
+{
+    private readonly WindowGeometry _geometry;
+    private readonly int _maxLeads, _epochSamples, _warmUpSamples;
+    private readonly long _hopSamples;
+    private readonly EpochAnchoredBeatStream?[] _streams;
+    private readonly List<ClassifiedBeat>?[] _beats;   // per row: final beats at or after the last window's start
+    private int _streamedThisWindow;
+
+    public PatientBeatStream(WindowGeometry geometry, WindowingOptions options)
+    {
+        _geometry = geometry;
+        _maxLeads = options.BeatStreamLeads;
+        _hopSamples = (long)Math.Round(options.HopSeconds * geometry.SampleRateHz);
+        _epochSamples = (int)Math.Round(options.BeatEpochSeconds * geometry.SampleRateHz);
+        _warmUpSamples = (int)Math.Round(options.BeatWarmUpSeconds * geometry.SampleRateHz);
+        _streams = new EpochAnchoredBeatStream?[geometry.LeadCount];
+        _beats = new List<ClassifiedBeat>?[geometry.LeadCount];
+    }
+
+    /// <summary>Absolute model-rate index of grid window <paramref name="k"/>'s first sample.</summary>
+    public long WindowStart(long k) => k * _hopSamples;
+
+    /// <summary>
+    /// The last window whose beats can depend on an input first read by the window starting at model index
+    /// <paramref name="firstReaderStart"/>: the classifiers that may have read it are those of the epochs up to the one
+    /// whose warm-up holds that start, and windows read an epoch's beats until the epoch ends.
+    /// </summary>
+    public long LastWindowReadingEpochOf(long firstReaderStart)
+    {
+        long epoch = FloorDiv(firstReaderStart + _warmUpSamples, _epochSamples);
+        return FloorDiv((epoch + 1) * _epochSamples - 1, _hopSamples);
+    }
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    public void BeginWindow() => _streamedThisWindow = 0;
+
+    /// <summary>Feeds present row <paramref name="row"/> of window <paramref name="k"/>, resampled, before preprocessing.</summary>
+    public void Feed(int row, long k, ReadOnlySpan<float> resampled)
+    {
+        if (_streamedThisWindow >= _maxLeads) { Interrupt(row); return; }
+        _streamedThisWindow++;
+        var stream = _streams[row] ??= new EpochAnchoredBeatStream(_geometry.SampleRateHz, _epochSamples, _warmUpSamples);
+        var beats = _beats[row] ??= new List<ClassifiedBeat>(32);
+        long start = WindowStart(k), end = start + resampled.Length;
+        long from = stream.NextSample is long next && next >= start && next <= end ? next : start;
+        if (from != stream.NextSample) beats.Clear();   // a new run: the old one's beats belong to windows already built
+        stream.Feed(from, resampled[(int)(from - start)..], beats);
+    }
+
+    /// <summary>Row <paramref name="row"/> is not streamed in this window: its run ends.</summary>
+    public void Interrupt(int row)
+    {
+        _streams[row]?.Interrupt();
+        _beats[row]?.Clear();
+    }
+
+    /// <summary>Every run ends (the patient's run of windows ended).</summary>
+    public void InterruptAll()
+    {
+        for (int row = 0; row < _streams.Length; row++) Interrupt(row);
+    }
+
+    /// <summary>The final beats inside window <paramref name="k"/>, row by row, ascending; forgets the ones before its start.</summary>
+    public StreamBeat[] Collect(long k)
+    {
+        long start = WindowStart(k), end = start + _geometry.WindowSamples;
+        int count = 0;
+        foreach (var list in _beats)
+        {
+            if (list is null) continue;
+            int drop = 0;
+            while (drop < list.Count && list[drop].Sample < start) drop++;
+            if (drop > 0) list.RemoveRange(0, drop);
+            foreach (var b in list) if (b.Sample < end) count++;
+        }
+        if (count == 0) return [];
+        var result = new StreamBeat[count];
+        int i = 0;
+        for (int row = 0; row < _beats.Length; row++)
+        {
+            var list = _beats[row];
+            if (list is null) continue;
+            foreach (var b in list)
+                if (b.Sample < end) result[i++] = new StreamBeat(row, (int)(b.Sample - start), b.Type, b.SearchBack);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,175 @@
+namespace CGDmer.Signal.Beats;
+
+/// <summary>
+/// The beats of one lead of a live stream, found and classified by <see cref="StreamingBeatClassifier"/>, such that every
+/// beat is a function of a bounded span of the signal rather than of everything since the stream began: a restarted
+/// service that re-reads that span finds the same beats.
+/// </summary>
+/// <remarks>
+/// <para><b>Epochs.</b> Samples are numbered on an absolute grid (sample 0 at a fixed instant, the same for every
+/// stream at this rate). Epoch <i>e</i> is [<i>e</i>·E, (<i>e</i>+1)·E). Its classifier starts fresh at
+/// max(<i>e</i>·E − U, start of the run) (U: the warm-up), owns the beats whose R-peak lies in its epoch, and retires
+/// <see cref="RetireAfterSamples"/> after the epoch's end with a flush, late enough for a search-back beat. Outside the
+/// overlaps one classifier runs; the cost is (E + U + retirement) / E per sample.</para>
+/// <para><b>Runs.</b> <see cref="Feed"/> takes consecutive samples; a sample that does not follow the last one (a gap, a
+/// masked lead) starts a new run, and the beats of the old run not yet final are dropped.</para>
+/// <para><b>Output order.</b> Beats come out ascending: while an epoch's classifier is still retiring, the next
+/// epoch's beats wait for it (at most the retirement span, once per epoch).</para>
+/// <para>The result does not depend on how the samples are cut into calls. Not thread-safe: one instance per lead.</para>
+/// </remarks>
+public sealed class EpochAnchoredBeatStream
+{
+    private sealed class EpochClassifier(double sampleRateHz)
+    {
+        public StreamingBeatClassifier Classifier { get; } = new(sampleRateHz);
+        public long Epoch, Start;
+        public bool Active;
+    }
+
+    private readonly double _fs;
+    private EpochClassifier _older, _newer;   // _older owns the earlier epoch while both run
+    private readonly List<ClassifiedBeat> _emitted = new(16);
+    private readonly List<ClassifiedBeat> _waiting = new(16);   // the newer epoch's beats while the older retires
+    private long _next = long.MinValue;   // absolute index of the next sample of the run
+    private long _runStart;
+
+    /// <param name="sampleRateHz">The rate of the samples.</param>
+    /// <param name="epochSamples">E: the epoch length in samples.</param>
+    /// <param name="warmUpSamples">U: how long before its epoch a classifier starts (at least the detector's learning period).</param>
+    public EpochAnchoredBeatStream(double sampleRateHz, int epochSamples, int warmUpSamples)
+    {
+        if (!(sampleRateHz > 0)) throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "must be > 0");
+        _fs = sampleRateHz;
+        var probe = new StreamingBeatClassifier(sampleRateHz);
+        RetireAfterSamples = (int)Math.Ceiling((StreamingQrsDetector.MaxSearchBackSeconds + probe.LookAheadSeconds) * sampleRateHz) + 1;
+        if (warmUpSamples < StreamingQrsDetector.LearningSeconds * sampleRateHz)
+            throw new ArgumentOutOfRangeException(nameof(warmUpSamples), warmUpSamples,
+                $"must cover the detector's learning period of {StreamingQrsDetector.LearningSeconds} s ({StreamingQrsDetector.LearningSeconds * sampleRateHz} samples)");
+        if (epochSamples <= warmUpSamples + RetireAfterSamples)
+            throw new ArgumentOutOfRangeException(nameof(epochSamples), epochSamples,
+                $"must be longer than the warm-up and the retirement together ({warmUpSamples + RetireAfterSamples} samples), so that at most two classifiers run at once");
+        EpochSamples = epochSamples;
+        WarmUpSamples = warmUpSamples;
+        _older = new EpochClassifier(sampleRateHz);
+        _newer = new EpochClassifier(sampleRateHz);
+    }
+
+    public double SampleRateHz => _fs;
+    public int EpochSamples { get; }
+    public int WarmUpSamples { get; }
+
+    /// <summary>How long after its epoch's end a classifier still runs before it is flushed: the search-back span plus the classifier's look-ahead.</summary>
+    public int RetireAfterSamples { get; }
+
+    /// <summary>Absolute index of the sample the current run expects next, or null when there is no run.</summary>
+    public long? NextSample => _next == long.MinValue ? null : _next;
+
+    /// <summary>Ends the run (a gap or a masked lead): the next sample starts a new one; beats not yet final are dropped.</summary>
+    public void Interrupt()
+    {
+        _next = long.MinValue;
+        _older.Active = _newer.Active = false;
+        _waiting.Clear();
+    }
+
+    /// <summary>
+    /// Processes <paramref name="samples"/> (mV), whose first sample has absolute index <paramref name="start"/>, and
+    /// appends the beats that became final, ascending, with absolute sample indices. A <paramref name="start"/> other
+    /// than <see cref="NextSample"/> starts a new run there.
+    /// </summary>
+    public void Feed(long start, ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats)
+    {
+        ArgumentNullException.ThrowIfNull(beats);
+        if (start != _next)
+        {
+            Interrupt();
+            _runStart = start;
+            _next = start;
+        }
+        int offset = 0;
+        while (offset < samples.Length)
+        {
+            long p = _next;
+            StartDue(p);
+            // Up to the next event: a classifier starting or retiring.
+            long until = p + (samples.Length - offset);
+            long nextStart = NextStartAfter(p);
+            if (nextStart < until) until = nextStart;
+            if (_older.Active) until = Math.Min(until, RetireAt(_older));
+            if (_newer.Active) until = Math.Min(until, RetireAt(_newer));
+            int m = (int)(until - p);
+            var part = samples.Slice(offset, m);
+            if (_older.Active) Run(_older, part, beats, holdBack: false);
+            if (_newer.Active) Run(_newer, part, beats, holdBack: _older.Active);
+            offset += m;
+            _next = until;
+            RetireDue(beats);
+        }
+    }
+
+    private long RetireAt(EpochClassifier c) => (c.Epoch + 1) * EpochSamples + RetireAfterSamples;
+
+    private long StartOf(long epoch) => Math.Max(epoch * EpochSamples - WarmUpSamples, _runStart);
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    /// <summary>The first classifier start after <paramref name="p"/>: that of the epoch whose warm-up begins next.</summary>
+    private long NextStartAfter(long p)
+    {
+        long e = FloorDiv(p + WarmUpSamples, EpochSamples) + 1;
+        return e * EpochSamples - WarmUpSamples;
+    }
+
+    /// <summary>
+    /// Starts the classifiers due at <paramref name="p"/>: that of the epoch whose warm-up begins here, and at a run's
+    /// start those of the epoch it falls in and of the next one if its warm-up has begun. A classifier is never started
+    /// for an epoch that has ended: it would own no beat.
+    /// </summary>
+    private void StartDue(long p)
+    {
+        long current = FloorDiv(p, EpochSamples);
+        for (long e = current; e <= current + 1; e++)
+        {
+            if (StartOf(e) != p || p >= (e + 1) * EpochSamples || (_older.Active && _older.Epoch == e) || (_newer.Active && _newer.Epoch == e)) continue;
+            if (_older.Active && _newer.Active) throw new InvalidOperationException("a third epoch classifier would run"); // E > U + retirement rules it out
+            var slot = _older.Active ? _newer : _older;
+            slot.Classifier.Reset();
+            slot.Epoch = e;
+            slot.Start = p;
+            slot.Active = true;
+        }
+    }
+
+    private void Swap() => (_older, _newer) = (_newer, _older);
+
+    private void Run(EpochClassifier c, ReadOnlySpan<float> part, ICollection<ClassifiedBeat> beats, bool holdBack)
+    {
+        _emitted.Clear();
+        c.Classifier.Process(part, _emitted);
+        Keep(c, holdBack ? _waiting : beats);
+    }
+
+    private void Keep(EpochClassifier c, ICollection<ClassifiedBeat> into)
+    {
+        long from = c.Epoch * EpochSamples, to = from + EpochSamples;
+        foreach (var b in _emitted)
+        {
+            long r = c.Start + b.Sample;
+            if (r >= from && r < to) into.Add(b with { Sample = r });
+        }
+        _emitted.Clear();
+    }
+
+    private void RetireDue(ICollection<ClassifiedBeat> beats)
+    {
+        // Only _older can be due: when one classifier runs it is _older, and a newer one retires an epoch later.
+        if (!_older.Active || _next < RetireAt(_older)) return;
+        _emitted.Clear();
+        _older.Classifier.Flush(_emitted);
+        Keep(_older, beats);
+        _older.Active = false;
+        foreach (var b in _waiting) beats.Add(b);
+        _waiting.Clear();
+        Swap();   // the newer one, if any, is now the older
+    }
+}
