@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using CGDmer.Evaluation.Ec57;
+using CGDmer.Pipeline.Inference;
 using CGDmer.Pipeline.Validation;
+using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
 using CGDmer.Signal.Beats;
 using CGDmer.Signal.Wfdb;
@@ -35,13 +37,14 @@ internal static class EvaluateCommand
     private static readonly Option<DirectoryInfo> OutOption = new("--out", "-o") { Description = "Output folder (.qrs files, the replay's NDJSON, ec57.json).", DefaultValueFactory = _ => new DirectoryInfo("runs/evaluate") };
     private static readonly Option<double> LearningOption = new("--learning-seconds") { Description = "Learning period left out of the statistics (EC57: 300 s).", DefaultValueFactory = _ => 300 };
     private static readonly Option<bool> NoAlarmsOption = new("--no-alarms") { Description = "Score beats and heart rate only (no replay through the model)." };
+    private static readonly Option<bool> BeatStreamOption = new("--beat-stream") { Description = "Also score the window stage's beat stream: the monitoring lead resampled to the model's rate and epoch-anchored as the service runs it (writes <record>.stm)." };
     private static readonly Option<bool> IecOption = new("--iec") { Description = "Also run the IEC 60601-2-27 heart-rate meter tests on synthesized signals (response, irregular rhythms, tall T waves, tachycardia, asystole)." };
 
     public static Command Create()
     {
         var cmd = new Command("evaluate", "Score annotated records as ANSI/AAMI EC57 does: beats (QRS and VEB Se/+P), heart rate, ventricular runs, AF and VT alarm episodes and time to alarm. Writes .qrs files and ec57.json.")
         {
-            RecordOption, RecordsDirOption, OutOption, LearningOption, NoAlarmsOption, IecOption,
+            RecordOption, RecordsDirOption, OutOption, LearningOption, NoAlarmsOption, BeatStreamOption, IecOption,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
@@ -89,6 +92,7 @@ internal static class EvaluateCommand
 
         var report = Ec57Report.Create(request.Options, beats, rates, request.Alarms ? episodes : null);
         Console.Out.Write(Ec57Summary.Format(report));
+        if (pr.GetValue(BeatStreamOption)) ScoreBeatStream(pr, request);
         Console.Out.Write(FormatRuns(runs));
         WriteJson(request, "ventricular-runs.json", EpisodeSummary.Of(VtRhythm, runs));
         if (timing.Count > 0) Console.Out.Write(FormatTiming(timing));
@@ -135,6 +139,48 @@ internal static class EvaluateCommand
                 HeartRateComparison.Compare(record.Name, reference, detected.Select(b => b.Sample).ToArray(), fs, record.Length, request.Options),
                 EpisodeComparison.Compare(record.Name, VtRhythm, reference, runs.Select(r => r.Extent), fs, record.Length, request.Options),
                 AlarmTiming.Compare(record.Name, "VT:runs", EpisodeComparison.ReferenceEpisodes(reference, VtRhythm, record.Length), runs, fs));
+    }
+
+    /// <summary>
+    /// Scores the beats the window stage streams (<c>PatientBeatStream</c>): each record's monitoring lead resampled to
+    /// the configured model's rate, fed 1 s at a time to an <see cref="EpochAnchoredBeatStream"/> with the service's
+    /// epoch and warm-up, its beats put back on the record's sample clock; QRS and VEB, and heart rate. Writes
+    /// &lt;record&gt;.stm and beat-stream.json.
+    /// </summary>
+    private static void ScoreBeatStream(ParseResult pr, EvaluateRequest request)
+    {
+        using var host = BuildHost(pr);
+        int rate = host.Services.GetRequiredService<IFindingsModel>().Geometry.SampleRateHz;
+        var windowing = host.Services.GetRequiredService<IOptions<WindowingOptions>>().Value;
+        var beats = new List<BeatByBeatResult>();
+        var rates = new List<HeartRateResult>();
+        foreach (var path in request.Records)
+        {
+            var record = WfdbReader.Read(path);
+            var reference = AnnotationReader.Read(path + ".atr");
+            var detected = StreamAsTheServiceDoes(MonitoringLead(record.Ecg).Samples, record.SampleRateHz, rate, windowing);
+            var annotations = QrsAnnotations(detected);
+            AnnotationWriter.Write(Path.Combine(request.OutputDirectory, record.Name + ".stm"), annotations);
+            beats.Add(BeatByBeat.Compare(record.Name, reference, annotations, record.SampleRateHz, record.Length, request.Options));
+            rates.Add(HeartRateComparison.Compare(record.Name, reference, detected.Select(b => b.Sample).ToArray(), record.SampleRateHz, record.Length, request.Options));
+        }
+        var report = Ec57Report.Create(request.Options, beats, rates);
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The window stage's beat stream (monitoring lead at {rate} Hz, epochs of {windowing.BeatEpochSeconds:0.#} s, warm-up {windowing.BeatWarmUpSeconds:0.#} s)"));
+        Console.Out.Write(Ec57Summary.Format(report));
+        File.WriteAllText(Path.Combine(request.OutputDirectory, "beat-stream.json"), report.ToJson());
+    }
+
+    /// <summary>The beat stream of one lead as the window stage runs it, on the lead's own sample clock (see <see cref="ScoreBeatStream"/>).</summary>
+    internal static ClassifiedBeat[] StreamAsTheServiceDoes(float[] samples, double sampleRateHz, int modelRateHz, WindowingOptions options)
+    {
+        var x = CGDmer.Signal.Dsp.Resampler.Resample(samples, sampleRateHz, modelRateHz);
+        var stream = new EpochAnchoredBeatStream(modelRateHz, (int)Math.Round(options.BeatEpochSeconds * modelRateHz),
+                                                 (int)Math.Round(options.BeatWarmUpSeconds * modelRateHz));
+        var beats = new List<ClassifiedBeat>();
+        for (int i = 0; i < x.Length; i += modelRateHz) stream.Feed(i, x.AsSpan(i, Math.Min(modelRateHz, x.Length - i)), beats);
+        stream.Flush(beats);
+        return [.. beats.Select(b => b with { Sample = (long)Math.Round(b.Sample * sampleRateHz / modelRateHz) })];
     }
 
     private const string VtRhythm = "(VT";

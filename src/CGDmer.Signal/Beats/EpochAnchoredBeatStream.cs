@@ -73,6 +73,24 @@ public sealed class EpochAnchoredBeatStream
     }
 
     /// <summary>
+    /// At the end of a stream: retires the running classifiers now, flushed, and appends their beats (ascending); the
+    /// run ends. Beats the classifiers would still have found after more samples are lost with the stream.
+    /// </summary>
+    public void Flush(ICollection<ClassifiedBeat> beats)
+    {
+        ArgumentNullException.ThrowIfNull(beats);
+        foreach (var c in new[] { _older, _newer })
+        {
+            if (!c.Active) continue;
+            _emitted.Clear();
+            c.Classifier.Flush(_emitted);
+            Keep(c, beats);
+            if (ReferenceEquals(c, _older)) { foreach (var b in _waiting) beats.Add(b); _waiting.Clear(); }
+        }
+        Interrupt();
+    }
+
+    /// <summary>
     /// Processes <paramref name="samples"/> (mV), whose first sample has absolute index <paramref name="start"/>, and
     /// appends the beats that became final, ascending, with absolute sample indices. A <paramref name="start"/> other
     /// than <see cref="NextSample"/> starts a new run there.

@@ -42,6 +42,30 @@ public class WindowingOptionsTests
         Assert.Equal(option, ex.ParamName);
     }
 
+    public static TheoryData<string, Action<WindowingOptions>> InvalidBeatStream => new()
+    {
+        { nameof(WindowingOptions.BeatStreamLeads), o => o.BeatStreamLeads = -1 },
+        { nameof(WindowingOptions.BeatStreamLeads), o => o.BeatStreamLeads = 13 },
+        { nameof(WindowingOptions.BeatWarmUpSeconds), o => { o.HopSeconds = 1; o.BeatWarmUpSeconds = 1; } },   // shorter than the detector's learning
+        { nameof(WindowingOptions.BeatWarmUpSeconds), o => o.BeatWarmUpSeconds = 7 },                          // not whole hops
+        { nameof(WindowingOptions.BeatEpochSeconds), o => o.BeatEpochSeconds = 10 },                           // no longer than the warm-up
+        { nameof(WindowingOptions.BeatEpochSeconds), o => o.BeatEpochSeconds = 62 },                           // not whole hops
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidBeatStream))]
+    public void Invalid_beat_stream_option_is_named_against_the_models_geometry(string option, Action<WindowingOptions> change)
+    {
+        var o = new WindowingOptions();
+        change(o);
+        var ex = Assert.Throws<ArgumentException>(() => o.Validate(Geometry));
+        Assert.Equal(option, ex.ParamName);
+    }
+
+    [Fact]
+    public void With_the_beat_stream_off_its_epoch_and_warm_up_are_not_checked() =>
+        new WindowingOptions { BeatStreamLeads = 0, BeatWarmUpSeconds = 7, BeatEpochSeconds = 1 }.Validate(Geometry);
+
     [Theory]
     [InlineData(3)]      // does not divide the 10 s window
     [InlineData(20)]     // longer than the window: samples would be skipped
