@@ -9,7 +9,8 @@ namespace CGDmer.Bench.Stages;
 
 /// <summary>
 /// The window stage per window: accepted 1 s segments of MIT-BIH 201 (two leads at 360 Hz) from several patients,
-/// interleaved as they arrive, resampled to the model's rate and cut into overlapping windows. One operation = one window.
+/// interleaved as they arrive, resampled to the model's rate and cut into overlapping windows, with the beat stream on
+/// (both leads, the default) and off. One operation = one window.
 /// </summary>
 [MemoryDiagnoser]
 public class WindowBenchmarks
@@ -19,6 +20,10 @@ public class WindowBenchmarks
     private readonly List<EcgWindow> _output = new(16);
     private List<EcgSegmentData> _segments = null!;
     private WindowGeometry _geometry = null!;
+
+    /// <summary>Leads streamed for beats: the default 2, or 0 (the beat stream off).</summary>
+    [Params(2, 0)]
+    public int BeatStreamLeads { get; set; } = 2;
 
     /// <summary>Windows one pass forms with the default windowing options (checked in setup; the benchmark reports per window).</summary>
     public const int WindowsPerPass = 168;
@@ -39,7 +44,7 @@ public class WindowBenchmarks
     private int Pass()
     {
         int windows = 0;
-        using var registry = new PatientWindowerRegistry(_geometry, new WindowingOptions());
+        using var registry = new PatientWindowerRegistry(_geometry, new WindowingOptions { BeatStreamLeads = BeatStreamLeads });
         foreach (var segment in _segments)
         {
             registry.Add(segment, Origin, _output);

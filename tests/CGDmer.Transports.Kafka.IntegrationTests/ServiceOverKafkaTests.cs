@@ -66,10 +66,11 @@ public sealed class ServiceOverKafkaTests(KafkaBrokerFixture broker, ITestOutput
         var alerts = ward.Collect(ward.Topics.Alerts);
         var deadLetters = ward.Collect(ward.Topics.DeadLetter);
 
-        // Beat epochs of 20 s (not 60): what an epoch holds back from its classifier's warm-up then stays well short of
-        // the minute each monitor sends, so the re-read bound at the end still says "not the stream".
+        // The beat stream on, with epochs of 20 s (not 60): what an epoch holds back from its classifier's warm-up then
+        // stays well short of the minute each monitor sends, so the re-read bound at the end still says "not the stream".
         const int beatEpochSeconds = 20, beatWarmUpSeconds = 10;
-        var settings = ward.ServiceSettings($"Windowing:BeatEpochSeconds={beatEpochSeconds}", $"Windowing:BeatWarmUpSeconds={beatWarmUpSeconds}");
+        var settings = ward.ServiceSettings("Windowing:BeatStreamLeads=2", $"Windowing:BeatEpochSeconds={beatEpochSeconds}",
+                                            $"Windowing:BeatWarmUpSeconds={beatWarmUpSeconds}");
         await using var service = await ServiceProcess.StartAsync("service", settings, output);
         var produced = await ward.Produce(simulator, speed: null);
         Assert.Equal(0, produced.Failed);

@@ -28,11 +28,13 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
     private Func<IObservable<EcgSegment>, IObservable<PipelineOutput>> Pipeline(Action? onInput = null, AlertCheckpointStore? alertState = null) => segments =>
         EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, TestData.Components(_model) is var c ? c with { AlertCheckpoints = alertState, Windowing = Resumable(c.Windowing) } : null!);
 
-    // Beat epochs of 20 s instead of 60: the inputs an epoch holds back (from its classifier's warm-up) then stay well
-    // short of the test's minute of signal, so the held bound below still says "not the stream".
+    // The beat stream on, as a two-lead ward would run it, with epochs of 20 s instead of 60: the inputs an epoch holds
+    // back (from its classifier's warm-up) then stay well short of the test's minute of signal, so the held bound below
+    // still says "not the stream".
     private static WindowingOptions Resumable(WindowingOptions o)
     {
         var resumable = o.ForResumableInput();
+        resumable.BeatStreamLeads = 2;
         resumable.BeatEpochSeconds = 20;
         return resumable;
     }

@@ -50,9 +50,10 @@ public sealed class WindowingOptions
     /// <summary>
     /// Leads per patient whose beats are followed as a stream (<see cref="EcgWindow.StreamBeats"/>): the first present
     /// rows of each window in the model's lead order, at most this many; 0 turns the beat stream off. Each costs one
-    /// beat classifier per sample at the model's rate.
+    /// beat classifier per sample at the model's rate, and nothing downstream reads the stream yet: off by default until
+    /// the measure stage takes its beats from it (2 for a two-lead monitor).
     /// </summary>
-    public int BeatStreamLeads { get; set; } = 2;
+    public int BeatStreamLeads { get; set; }
 
     /// <summary>
     /// The beat stream's epoch: every beat is found by a classifier that starts <see cref="BeatWarmUpSeconds"/> before

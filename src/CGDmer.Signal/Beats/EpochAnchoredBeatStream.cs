@@ -40,8 +40,9 @@ public sealed class EpochAnchoredBeatStream
     {
         if (!(sampleRateHz > 0)) throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "must be > 0");
         _fs = sampleRateHz;
-        var probe = new StreamingBeatClassifier(sampleRateHz);
-        RetireAfterSamples = (int)Math.Ceiling((StreamingQrsDetector.MaxSearchBackSeconds + probe.LookAheadSeconds) * sampleRateHz) + 1;
+        _older = new EpochClassifier(sampleRateHz);
+        _newer = new EpochClassifier(sampleRateHz);
+        RetireAfterSamples = (int)Math.Ceiling((StreamingQrsDetector.MaxSearchBackSeconds + _older.Classifier.LookAheadSeconds) * sampleRateHz) + 1;
         if (warmUpSamples < StreamingQrsDetector.LearningSeconds * sampleRateHz)
             throw new ArgumentOutOfRangeException(nameof(warmUpSamples), warmUpSamples,
                 $"must cover the detector's learning period of {StreamingQrsDetector.LearningSeconds} s ({StreamingQrsDetector.LearningSeconds * sampleRateHz} samples)");
@@ -50,8 +51,6 @@ public sealed class EpochAnchoredBeatStream
                 $"must be longer than the warm-up and the retirement together ({warmUpSamples + RetireAfterSamples} samples), so that at most two classifiers run at once");
         EpochSamples = epochSamples;
         WarmUpSamples = warmUpSamples;
-        _older = new EpochClassifier(sampleRateHz);
-        _newer = new EpochClassifier(sampleRateHz);
     }
 
     public double SampleRateHz => _fs;

@@ -28,9 +28,12 @@ public class PatientBeatStreamTests
         return (record, segments);
     });
 
+    /// <summary>The beat stream on both leads of a two-lead monitor (it is off by default).</summary>
+    private static WindowingOptions Streaming => new() { BeatStreamLeads = 2 };
+
     private static List<EcgWindow> Windows(IEnumerable<EcgSegmentData> segments, WindowingOptions? options = null)
     {
-        using var windower = new PatientWindower("rec-201", Geometry, options ?? new WindowingOptions());
+        using var windower = new PatientWindower("rec-201", Geometry, options ?? Streaming);
         var output = new List<EcgWindow>();
         foreach (var s in segments) windower.Add(s, output);
         return output;
@@ -41,7 +44,7 @@ public class PatientBeatStreamTests
     {
         var (record, segments) = Record201.Value;
         var windows = Windows(segments);
-        var options = new WindowingOptions();
+        var options = Streaming;
         long hop = 500, first = windows[0].Index * hop;
         foreach (var (lead, row) in new[] { (Lead.II, 0), (Lead.V1, 1) })
         {
@@ -120,7 +123,7 @@ public class PatientBeatStreamTests
     {
         // 3 minutes of the synthetic two-lead signal with V1 off for 20 s in the middle.
         var segments = Stream("p1", 250, 0, 180);
-        var windows = Run(segments.Select(s => s.StartTime >= T0.AddSeconds(80) && s.StartTime < T0.AddSeconds(100) ? WithLeadOff(s, Lead.V1) : s));
+        var windows = Run(segments.Select(s => s.StartTime >= T0.AddSeconds(80) && s.StartTime < T0.AddSeconds(100) ? WithLeadOff(s, Lead.V1) : s), Streaming);
         Assert.All(windows, w => Assert.All(w.StreamBeats, b => Assert.InRange(b.Sample, 0, w.Geometry.WindowSamples - 1)));
         Assert.All(windows.Where(w => w.MissingLeads.Contains(Lead.V1)), w => Assert.DoesNotContain(w.StreamBeats, b => b.Row == 1));
         Assert.Contains(windows, w => w.StreamBeats.Any(b => b.Row == 1) && w.Start > T0.AddSeconds(110));
@@ -128,9 +131,9 @@ public class PatientBeatStreamTests
     }
 
     [Fact]
-    public void The_stream_can_be_turned_off()
+    public void The_stream_is_off_by_default()
     {
-        var windows = Run(Stream("p1", 250, 0, 60), new WindowingOptions { BeatStreamLeads = 0 });
+        var windows = Run(Stream("p1", 250, 0, 60), new WindowingOptions());
         Assert.All(windows, w => Assert.Empty(w.StreamBeats));
         Release(windows);
     }

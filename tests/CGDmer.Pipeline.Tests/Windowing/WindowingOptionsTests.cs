@@ -56,7 +56,7 @@ public class WindowingOptionsTests
     [MemberData(nameof(InvalidBeatStream))]
     public void Invalid_beat_stream_option_is_named_against_the_models_geometry(string option, Action<WindowingOptions> change)
     {
-        var o = new WindowingOptions();
+        var o = new WindowingOptions { BeatStreamLeads = 2 };
         change(o);
         var ex = Assert.Throws<ArgumentException>(() => o.Validate(Geometry));
         Assert.Equal(option, ex.ParamName);
