@@ -24,7 +24,8 @@ namespace CGDmer.Pipeline.OnnxRuntime;
 /// so a run feeds only the leads the windows have (<see cref="Run(int, ReadOnlySpan{Lead}, Span{float})"/>). A version 3
 /// model whose <c>cgdmer.rhythm_features</c> names a feature set also takes <c>rhythm_features</c> float32
 /// [batch, <see cref="RhythmFeatures.CountOf"/> the set], fed from <see cref="RhythmFeaturesInput"/>; this build computes
-/// the sets <c>rr-v1</c> (16) and <c>rr-v4</c> (32), and a model naming another is refused at load.</para>
+/// the sets <c>rr-v1</c> (16), <c>rr-v4</c> (32) and <c>rr-v5</c> (48, from the window stage's beat stream), and a
+/// model naming another is refused at load.</para>
 /// </remarks>
 public sealed class OnnxFindingsSession : IFindingsModel
 {
@@ -79,8 +80,8 @@ public sealed class OnnxFindingsSession : IFindingsModel
             if (Metadata.HasRhythmInput && !RhythmFeatures.IsKnown(Metadata.RhythmFeatures))
                 throw new InvalidDataException(
                     $"Model '{path}' ({Metadata.ModelName} {Metadata.ModelVersion}): metadata '{ModelMetadata.Prefix}rhythm_features' names the feature set " +
-                    $"'{Metadata.RhythmFeatures}', which this build does not compute (it computes '{RhythmFeatures.AnalysisLeadIdentifier}' and " +
-                    $"'{RhythmFeatures.WithNormalToNormalIdentifier}', or '{ModelMetadata.NoRhythmFeatures}' for none).");
+                    $"'{Metadata.RhythmFeatures}', which this build does not compute (it computes '{RhythmFeatures.AnalysisLeadIdentifier}', " +
+                    $"'{RhythmFeatures.WithNormalToNormalIdentifier}' and '{RhythmFeatures.WithStreamContextIdentifier}', or '{ModelMetadata.NoRhythmFeatures}' for none).");
             _rhythmFeatures = Metadata.HasRhythmInput ? RhythmFeatures.CountOf(Metadata.RhythmFeatures) : 0;
             CheckGraph(path);
         }

@@ -90,6 +90,7 @@ public static class EcgPipeline
         ArgumentNullException.ThrowIfNull(segments);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(c);
+        c.Windowing.Validate(c.Geometry, c.Model.Metadata.RhythmFeatures);   // fail at composition: e.g. a model that reads the beat stream, switched off
         return Observable.Create<PipelineOutput>(observer =>
         {
             var metrics = c.Metrics;

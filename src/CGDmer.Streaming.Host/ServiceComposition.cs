@@ -215,7 +215,7 @@ public static class ServiceComposition
             catch (ArgumentException e) { failures.Add(OptionsErrors.Describe(section, e)); }
         }
         CheckAgainstModel("Validation", () => services.GetRequiredService<IOptions<SegmentValidationOptions>>().Value.Validate(model.Geometry));
-        CheckAgainstModel("Windowing", () => services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry));
+        CheckAgainstModel("Windowing", () => services.GetRequiredService<IOptions<WindowingOptions>>().Value.Validate(model.Geometry, model.Metadata.RhythmFeatures));
         CheckAgainstModel("Publishing", () => services.GetRequiredService<IOptions<PublishingOptions>>().Value
                                                       .Validate(services.GetRequiredService<IOptions<WindowingOptions>>().Value));
         // Built once here at start-up, with a logger: it says which labels are withheld as unvalidated and which follow

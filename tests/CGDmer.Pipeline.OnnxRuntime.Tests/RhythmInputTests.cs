@@ -184,6 +184,42 @@ public sealed class RhythmInputTests : IDisposable
     }
 
     [Fact]
+    public void An_rr_v5_model_also_gets_the_features_of_the_NN_intervals_of_its_windows_stream_context()
+    {
+        using var s = new OnnxFindingsSession(TinyModel("rr-v5.onnx", "rr-v5", featureInput: 3 * F), Cpu(maxBatch: 2));
+        Assert.Equal(2 * 3 * F, s.RhythmFeaturesInput.Length);
+        var g = s.Geometry;
+        // MIT-BIH 201 through the window stage with its beat stream, 1 s at a time; the window 40 s in has a full context.
+        var record = CGDmer.Signal.Wfdb.WfdbReader.Read(Path.Combine(AppContext.BaseDirectory, "assets", "mitbih", "201"));
+        var windows = new List<EcgWindow>();
+        using (var windower = new PatientWindower("p", g, new WindowingOptions { BeatStreamLeads = 2 }))
+        {
+            var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+            for (int sec = 0; sec < 60; sec++)
+            {
+                var leads = record.Ecg.Channels.Select(c => new CGDmer.Pipeline.Validation.EcgLeadData(c.Lead!.Value, c.Label, c.Samples.AsSpan(sec * 360, 360).ToArray(), false, [])).ToList();
+                windower.Add(new CGDmer.Pipeline.Validation.EcgSegmentData("p", "m", (ulong)sec + 1, t0.AddSeconds(sec), 0, 360, 360, leads), windows);
+            }
+        }
+        var window = windows[7];
+        var m = new WindowMeasurer().Measure(window);
+        int row = g.RowOf(m.AnalysisLead!.Value);
+        var context = Array.Empty<ClassifiedBeat>();
+        int n = window.CopyContextBeats(row, ref context);
+        Assert.True(n > 30, $"{n} context beats");
+        Assert.True(context[0].Sample < 0, "the context reaches back before the window");
+        var expected = new float[3 * F];
+        RhythmFeatures.ComputeSet("rr-v5", m.BeatSamples.ToArray(), window.Row(row), g.SampleRateHz, g.WindowSamples,
+                                  m.SignalQuality, m.BeatAgreement, expected, context: context.AsSpan(0, n));
+        Assert.Equal(1, expected[2 * F]);   // the context half found NN intervals
+
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, [new MeasuredWindow(window, m)], 0));
+
+        Assert.Equal(expected, output[0].Probabilities!);
+        foreach (var w in windows) if (!ReferenceEquals(w, window)) w.ReleaseSignal();
+    }
+
+    [Fact]
     public void A_window_alone_and_in_a_full_fixed_batch_gets_the_same_output_and_padding_rows_are_zero()
     {
         using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 4));

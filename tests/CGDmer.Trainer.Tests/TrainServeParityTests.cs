@@ -33,8 +33,21 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var geometry = new WindowGeometry(fs, windowSamples, Leads.StandardOrder, EcgPreprocessing.Identifier);
         var serviceWindows = ServiceWindows(record.Ecg, geometry, seconds: 600);
         var measurer = new WindowMeasurer();
+        // The trainer's beat stream as the service runs it for this patient: the epochs placed on the same absolute grid,
+        // and the stream starting with the service's first window (training places them at the recording's start).
+        var resampled = new float[]?[Leads.Count];
+        foreach (var ch in record.Ecg.Channels)
+            if (ch.Lead is { } l && resampled[(int)l] is null) resampled[(int)l] = Resampler.Resample(ch.Samples.AsSpan(0, 600 * (int)record.SampleRateHz), record.SampleRateHz, fs);
+        long origin = (long)Math.Round((Origin - DateTimeOffset.UnixEpoch).TotalSeconds * fs);
+        int firstServed = (int)Math.Round((serviceWindows[0].Start - Origin).TotalSeconds * fs);
+        var trainerStream = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed);
+        // rr-v5 (not the shipped set, but a set the service computes): its context half from each side's beat stream.
+        const string withContext = RhythmFeatures.WithStreamContextIdentifier;
+        var servedContext = new float[RhythmFeatures.CountOf(withContext)];
+        var trainerFeatures = new float[RhythmFeatures.CountOf(withContext)];
+        var context = Array.Empty<ClassifiedBeat>();
 
-        int compared = 0, sameFeatures = 0;
+        int compared = 0, sameFeatures = 0, sameContext = 0;
         double worstSample = 0;
         var features = new float[RhythmFeatures.CountOf(RhythmFeatures.Identifier)];
         foreach (var w in serviceWindows)
@@ -48,21 +61,35 @@ public class TrainServeParityTests(ITestOutputHelper output)
                 for (int t = 0; t < windowSamples; t++) worstSample = Math.Max(worstSample, Math.Abs(trained[t] - served[t]));
             }
             var m = measurer.Measure(w);
-            // As the infer stage writes them (BatchInference): the measure stage's beats, and the analysis lead's samples.
-            RhythmFeatures.ComputeSet(RhythmFeatures.Identifier, m.BeatSamples.ToArray(), w.Row(geometry.RowOf(m.AnalysisLead!.Value)), fs, windowSamples,
+            // As the infer stage writes them (BatchInference): the measure stage's beats, the analysis lead's samples, and
+            // for rr-v5 the window's stream beats.
+            int row = geometry.RowOf(m.AnalysisLead!.Value);
+            RhythmFeatures.ComputeSet(RhythmFeatures.Identifier, m.BeatSamples.ToArray(), w.Row(row), fs, windowSamples,
                                       m.SignalQuality, m.BeatAgreement, features);
             var trainedFeatures = set.Rhythm(k);
             bool same = true;
             for (int f = 0; f < features.Length; f++) same &= Math.Abs(features[f] - trainedFeatures[f]) <= 1e-4f;
             if (same) sameFeatures++;
+
+            int n = w.CopyContextBeats(row, ref context);
+            RhythmFeatures.ComputeSet(withContext, m.BeatSamples.ToArray(), w.Row(row), fs, windowSamples,
+                                      m.SignalQuality, m.BeatAgreement, servedContext, context: context.AsSpan(0, n));
+            // The trainer's window (its samples, as MitBihWindows cut them) through the trainer's feature path.
+            var trainerWindow = new float[]?[Leads.Count];
+            foreach (var lead in w.RecordedLeads) trainerWindow[(int)lead] = set.Samples(k).Slice((int)lead * windowSamples, windowSamples).ToArray();
+            WindowRhythm.Compute(trainerWindow, fs, trainerFeatures, trainerStream, k * 500, withContext);
+            bool sameCtx = true;
+            for (int f = 0; f < servedContext.Length; f++) sameCtx &= Math.Abs(servedContext[f] - trainerFeatures[f]) <= 1e-4f;
+            if (sameCtx) sameContext++;
             compared++;
             w.ReleaseSignal();
         }
-        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}");
+        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}, identical rr-v5 features in {sameContext}");
         Assert.True(compared >= 100, $"{compared} windows compared");
         // The streaming resampler and the whole-record one differ in the last bits; the bound is two of MIT-BIH's 5 µV steps.
         Assert.True(worstSample < 0.01, $"largest sample difference {worstSample} mV");
         Assert.Equal(compared, sameFeatures);
+        Assert.Equal(compared, sameContext);
     }
 
     /// <summary>The service's windows of the record's first <paramref name="seconds"/>, sent as 1 s segments of its leads.</summary>
@@ -71,7 +98,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
         int rate = (int)record.SampleRateHz;
         var channels = record.Channels.Where(c => c.Lead is not null).ToArray();
         var windows = new List<EcgWindow>();
-        using var registry = new PatientWindowerRegistry(geometry, new WindowingOptions());
+        using var registry = new PatientWindowerRegistry(geometry, new WindowingOptions { BeatStreamLeads = EpochAnchoredBeatStream.DefaultStreamedLeads });
         for (int second = 0; second < seconds; second++)
         {
             var leads = channels.Select(c => new EcgLeadData(c.Lead!.Value, c.Label, c.Samples.AsSpan(second * rate, rate).ToArray(), false, [])).ToArray();

@@ -29,7 +29,7 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
         EcgPipeline.Run(segments.Do(_ => onInput?.Invoke()), () => DateTimeOffset.UtcNow, TestData.Components(_model) is var c ? c with { AlertCheckpoints = alertState, Windowing = Resumable(c.Windowing) } : null!);
 
     // The beat stream on, as a two-lead ward would run it, with epochs of 20 s instead of 60: the inputs an epoch holds
-    // back (from its classifier's warm-up) then stay well short of the test's minute of signal, so the held bound below
+    // back (from its classifier's warm-up) then stay well short of the test's 90 s of signal, so the held bound below
     // still says "not the stream".
     private static WindowingOptions Resumable(WindowingOptions o)
     {
@@ -65,7 +65,7 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
         var options = _cluster.Options();
         var now = DateTimeOffset.UtcNow;
         var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-3);
-        var segments = Ward(start, 60);
+        var segments = Ward(start, 90);   // 270 inputs: the held bound below (198) is not the stream
         using (var producer = TestData.Producer(_cluster.BootstrapServers))
         {
             foreach (var s in segments) TestData.ProduceSync(producer, options.Topics.Segments, s.PatientId, s.ToByteArray());
@@ -87,9 +87,9 @@ public sealed class KafkaStreamingRunnerTests : IClassFixture<MockKafkaCluster>,
         Assert.False(first.Completion.IsFaulted);
         // Only the inputs of the windows still open at the end of each patient's stream stay held (about one window,
         // its margins and the reorder bound of 1 s segments each), and those of the beat epoch still running from its
-        // classifier's warm-up on (PatientWindower.HeldUntil), not the stream.
+        // classifier's warm-up on, and the 30-s context a window reads (PatientWindower.HeldUntil), not the stream.
         var windowing = Resumable(new WindowingOptions());
-        Assert.InRange(held, 1, 3 * (16 + windowing.BeatEpochSeconds + windowing.BeatWarmUpSeconds));
+        Assert.InRange(held, 1, 3 * (16 + windowing.BeatEpochSeconds + windowing.BeatWarmUpSeconds + CGDmer.Signal.Beats.RhythmFeatures.ContextSeconds - 10));
 
         var observations = ReadAvailable(options.Topics.Observations);
         Assert.True(observations.Count >= 3 * 9 * 2, $"{observations.Count} Observations");   // 3 patients × 9+ windows × HR and EKG

@@ -40,6 +40,7 @@ public sealed class BatchInference
     private readonly NormalToNormal? _normalToNormal; // the NN half's classifier, reused window after window (rr-v4)
     private readonly float[] _probabilities;
     private int[] _beatScratch = [];
+    private ClassifiedBeat[] _contextScratch = new ClassifiedBeat[64];
     private readonly int[] _windowOfSlot;
     private readonly Dictionary<int, Lead[]> _leadSets = new(); // key: bit per model row
     private int[] _setOfWindow = new int[64];
@@ -64,7 +65,7 @@ public sealed class BatchInference
         {
             if (!RhythmFeatures.IsKnown(metadata.RhythmFeatures))
                 throw new ArgumentException($"model '{metadata.ModelName}' takes rhythm features '{metadata.RhythmFeatures}'; this build computes " +
-                    $"'{RhythmFeatures.AnalysisLeadIdentifier}' and '{RhythmFeatures.WithNormalToNormalIdentifier}'", nameof(model));
+                    $"'{RhythmFeatures.AnalysisLeadIdentifier}', '{RhythmFeatures.WithNormalToNormalIdentifier}' and '{RhythmFeatures.WithStreamContextIdentifier}'", nameof(model));
             _featureSet = metadata.RhythmFeatures;
             _features = RhythmFeatures.CountOf(_featureSet);
             if (_features > RhythmFeatures.Count) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
@@ -182,8 +183,10 @@ public sealed class BatchInference
         try
         {
             int row = m.AnalysisLead is { } lead ? window.Geometry.RowOf(lead) : -1;
+            int contextBeats = _features > 2 * RhythmFeatures.Count ? window.CopyContextBeats(row, ref _contextScratch) : 0;   // may grow the buffer
             RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 ? [] : window.Row(row), window.Geometry.SampleRateHz, window.Geometry.WindowSamples,
-                                      m.SignalQuality, m.BeatAgreement, destination, _normalToNormal);
+                                      m.SignalQuality, m.BeatAgreement, destination, _normalToNormal,
+                                      _contextScratch.AsSpan(0, contextBeats));
             return null;
         }
         catch (ArgumentException e)

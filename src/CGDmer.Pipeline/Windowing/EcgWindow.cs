@@ -86,11 +86,36 @@ public sealed class EcgWindow
     public bool SignalReleased => _signal is null;
 
     /// <summary>
-    /// The beats of the patient's beat stream inside this window (<see cref="WindowingOptions.BeatStreamLeads"/>), row
-    /// by row, each row ascending; the beats of the window's last moments are not final yet and come with the next window.
-    /// Empty when the stream is off or found none. Unlike <see cref="Signal"/>, kept after inference.
+    /// The beats of the patient's beat stream (<see cref="WindowingOptions.BeatStreamLeads"/>) in the window's context:
+    /// the <see cref="CGDmer.Signal.Beats.RhythmFeatures.ContextSeconds"/> ending with the window (sample indices
+    /// relative to its start, negative before it), row by row, each row ascending. The beats of the window's last moments
+    /// are not final yet and come with the next window. Empty when the stream is off or found none. Unlike
+    /// <see cref="Signal"/>, kept after inference.
     /// </summary>
     public IReadOnlyList<StreamBeat> StreamBeats { get; internal set; } = [];
+
+    /// <summary>
+    /// Copies the stream beats <c>rr-v5</c>'s context reads into <paramref name="buffer"/> (grown when short) and returns
+    /// how many: those of <paramref name="analysisRow"/>, or, when that row has none, of the first streamed row that has
+    /// any (as the trainer's <c>RecordBeatStream</c> chooses).
+    /// </summary>
+    public int CopyContextBeats(int analysisRow, ref CGDmer.Signal.Beats.ClassifiedBeat[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        var beats = StreamBeats;
+        int chosen = -1;
+        for (int i = 0; i < beats.Count && chosen < 0; i++) if (beats[i].Row == analysisRow) chosen = analysisRow;
+        if (chosen < 0 && beats.Count > 0) chosen = beats[0].Row;   // rows ascending: the first streamed row with beats
+        int n = 0;
+        for (int i = 0; i < beats.Count; i++)
+        {
+            var b = beats[i];
+            if (b.Row != chosen) continue;
+            if (n == buffer.Length) Array.Resize(ref buffer, Math.Max(16, 2 * n));
+            buffer[n++] = new CGDmer.Signal.Beats.ClassifiedBeat(b.Sample, b.SearchBack, b.Type);
+        }
+        return n;
+    }
 
     /// <summary>
     /// Which of the patient's inputs this window settles once it and the patient's earlier windows are delivered (set by

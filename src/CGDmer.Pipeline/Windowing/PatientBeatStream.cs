@@ -2,9 +2,9 @@ using CGDmer.Signal.Beats;
 
 namespace CGDmer.Pipeline.Windowing;
 
-/// <summary>A beat of the patient's beat stream that lies in a window.</summary>
+/// <summary>A beat of the patient's beat stream in a window's context (the window and the time before it that the rhythm features read).</summary>
 /// <param name="Row">The model row (lead) it was found in.</param>
-/// <param name="Sample">R-peak, as a sample index within the window at the model's rate.</param>
+/// <param name="Sample">R-peak, as a sample index relative to the window's start at the model's rate: negative before the window.</param>
 /// <param name="Type">Normal or ventricular, as the lead's classifier tells it.</param>
 /// <param name="SearchBack">Found by the detector's search-back.</param>
 public readonly record struct StreamBeat(int Row, int Sample, BeatType Type, bool SearchBack);
@@ -25,7 +25,7 @@ public readonly record struct StreamBeat(int Row, int Sample, BeatType Type, boo
 internal sealed class PatientBeatStream
 {
     private readonly WindowGeometry _geometry;
-    private readonly int _maxLeads, _epochSamples, _warmUpSamples;
+    private readonly int _maxLeads, _epochSamples, _warmUpSamples, _contextSamples;
     private readonly long _hopSamples;
     private readonly EpochAnchoredBeatStream?[] _streams;
     private readonly List<ClassifiedBeat>?[] _beats;   // per row: final beats at or after the last window's start
@@ -38,6 +38,7 @@ internal sealed class PatientBeatStream
         _hopSamples = (long)Math.Round(options.HopSeconds * geometry.SampleRateHz);
         _epochSamples = (int)Math.Round(options.BeatEpochSeconds * geometry.SampleRateHz);
         _warmUpSamples = (int)Math.Round(options.BeatWarmUpSeconds * geometry.SampleRateHz);
+        _contextSamples = RhythmFeatures.ContextSamples(geometry.SampleRateHz, geometry.WindowSamples);
         _streams = new EpochAnchoredBeatStream?[geometry.LeadCount];
         _beats = new List<ClassifiedBeat>?[geometry.LeadCount];
     }
@@ -48,12 +49,14 @@ internal sealed class PatientBeatStream
     /// <summary>
     /// The last window whose beats can depend on an input first read by the window starting at model index
     /// <paramref name="firstReaderStart"/>: the classifiers that may have read it are those of the epochs up to the one
-    /// whose warm-up holds that start, and windows read an epoch's beats until the epoch ends.
+    /// whose warm-up holds that start, and windows read an epoch's beats until their context (which ends with them)
+    /// has passed the epoch's end.
     /// </summary>
     public long LastWindowReadingEpochOf(long firstReaderStart)
     {
         long epoch = FloorDiv(firstReaderStart + _warmUpSamples, _epochSamples);
-        return FloorDiv((epoch + 1) * _epochSamples - 1, _hopSamples);
+        long contextBeforeStart = _contextSamples - _geometry.WindowSamples;
+        return FloorDiv((epoch + 1) * _epochSamples + contextBeforeStart - 1, _hopSamples);
     }
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -69,7 +72,7 @@ internal sealed class PatientBeatStream
         var beats = _beats[row] ??= new List<ClassifiedBeat>(32);
         long start = WindowStart(k), end = start + resampled.Length;
         long from = stream.NextSample is long next && next >= start && next <= end ? next : start;
-        if (from != stream.NextSample) beats.Clear();   // a new run: the old one's beats belong to windows already built
+        if (from != stream.NextSample) beats.Clear();   // a new run: the old one's beats are not the new run's context
         stream.Feed(from, resampled[(int)(from - start)..], beats);
     }
 
@@ -86,16 +89,19 @@ internal sealed class PatientBeatStream
         for (int row = 0; row < _streams.Length; row++) Interrupt(row);
     }
 
-    /// <summary>The final beats inside window <paramref name="k"/>, row by row, ascending; forgets the ones before its start.</summary>
+    /// <summary>
+    /// The final beats of window <paramref name="k"/>'s context (<see cref="RhythmFeatures.ContextSamples"/>, ending with
+    /// the window), row by row, ascending, relative to the window's start; forgets the ones before it.
+    /// </summary>
     public StreamBeat[] Collect(long k)
     {
-        long start = WindowStart(k), end = start + _geometry.WindowSamples;
+        long end = WindowStart(k) + _geometry.WindowSamples, start = WindowStart(k), from = end - _contextSamples;
         int count = 0;
         foreach (var list in _beats)
         {
             if (list is null) continue;
             int drop = 0;
-            while (drop < list.Count && list[drop].Sample < start) drop++;
+            while (drop < list.Count && list[drop].Sample < from) drop++;
             if (drop > 0) list.RemoveRange(0, drop);
             foreach (var b in list) if (b.Sample < end) count++;
         }

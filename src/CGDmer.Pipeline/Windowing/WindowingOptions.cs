@@ -60,10 +60,10 @@ public sealed class WindowingOptions
     /// its epoch (<see cref="CGDmer.Signal.Beats.EpochAnchoredBeatStream"/>), so a restart that re-reads the held inputs
     /// finds the same beats. A whole number of hops; longer epochs cost less per sample and hold inputs longer.
     /// </summary>
-    public double BeatEpochSeconds { get; set; } = 60;
+    public double BeatEpochSeconds { get; set; } = CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultEpochSeconds;
 
     /// <summary>How long before its epoch a beat classifier starts: a whole number of hops, at least the detector's learning period.</summary>
-    public double BeatWarmUpSeconds { get; set; } = 10;
+    public double BeatWarmUpSeconds { get; set; } = CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultWarmUpSeconds;
 
     /// <summary>
     /// The input resumes after it ends (a Kafka service that stops reads on from its commits after the restart). Its end
@@ -113,6 +113,18 @@ public sealed class WindowingOptions
             throw new ArgumentException($"must be in [0, 1), was {MaxMissingFractionPerLead}", nameof(MaxMissingFractionPerLead));
         if (!double.IsFinite(MinSignalCoverage) || MinSignalCoverage is < 0 or > 1)
             throw new ArgumentException($"must be in [0, 1], was {MinSignalCoverage}", nameof(MinSignalCoverage));
+        return this;
+    }
+
+    /// <summary>
+    /// <see cref="Validate(WindowGeometry)"/> for a model whose rhythm features are <paramref name="rhythmFeatures"/>: a
+    /// set that reads the beat stream (<see cref="CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream"/>) needs it on.
+    /// </summary>
+    public WindowingOptions Validate(WindowGeometry geometry, string rhythmFeatures)
+    {
+        Validate(geometry);
+        if (BeatStreamLeads == 0 && CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream(rhythmFeatures))
+            throw new ArgumentException($"must be at least 1: the model's rhythm features '{rhythmFeatures}' read the beat stream (models are trained with {CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultStreamedLeads} leads streamed), was 0", nameof(BeatStreamLeads));
         return this;
     }
 

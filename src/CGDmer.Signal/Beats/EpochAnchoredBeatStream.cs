@@ -53,6 +53,15 @@ public sealed class EpochAnchoredBeatStream
         WarmUpSamples = warmUpSamples;
     }
 
+    /// <summary>The service's epoch (the window stage's default), with which models reading the stream were trained.</summary>
+    public const double DefaultEpochSeconds = 60;
+
+    /// <summary>The service's warm-up (the window stage's default).</summary>
+    public const double DefaultWarmUpSeconds = 10;
+
+    /// <summary>Leads the window stage streams by default (a two-lead monitor's), and the trainer streams.</summary>
+    public const int DefaultStreamedLeads = 2;
+
     public double SampleRateHz => _fs;
     public int EpochSamples { get; }
     public int WarmUpSamples { get; }

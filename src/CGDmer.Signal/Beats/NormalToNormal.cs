@@ -33,13 +33,23 @@ public sealed class NormalToNormal(double sampleRateHz)
         _beats.Clear();
         _classifier.Process(lead, _beats);
         _classifier.Flush(_beats);
+        return Chain(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_beats), 0, destination);
+    }
+
+    /// <summary>
+    /// The NN beat positions of classified <paramref name="beats"/> (ascending), less <paramref name="origin"/>: of
+    /// their RR intervals only those between two consecutive normal beats, laid end to end from the first such beat.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than the NN beats.</exception>
+    public static int Chain(ReadOnlySpan<ClassifiedBeat> beats, long origin, Span<int> destination)
+    {
         int count = 0;
         long position = 0;
-        for (int i = 1; i < _beats.Count; i++)
+        for (int i = 1; i < beats.Length; i++)
         {
-            if (_beats[i].Type != BeatType.Normal || _beats[i - 1].Type != BeatType.Normal) continue;
-            if (count == 0) count = Append(destination, count, position = _beats[i - 1].Sample);
-            count = Append(destination, count, position += _beats[i].Sample - _beats[i - 1].Sample);
+            if (beats[i].Type != BeatType.Normal || beats[i - 1].Type != BeatType.Normal) continue;
+            if (count == 0) count = Append(destination, count, position = beats[i - 1].Sample - origin);
+            count = Append(destination, count, position += beats[i].Sample - beats[i - 1].Sample);
         }
         return count;
     }

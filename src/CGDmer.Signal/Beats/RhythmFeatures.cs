@@ -11,6 +11,9 @@ namespace CGDmer.Signal.Beats;
 /// <item><c>rr-v1</c>: the <see cref="Count"/> features of the analysis lead's beats as <see cref="BeatMeasurer.Measure"/> finds them;</item>
 /// <item><c>rr-v4</c>: those, followed by the same <see cref="Count"/> features of the analysis lead's normal-to-normal
 /// intervals (<see cref="NormalToNormal"/>), in which ventricular ectopy no longer reads as irregularity.</item>
+/// <item><c>rr-v5</c>: those of <c>rr-v4</c>, followed by the same <see cref="Count"/> features of the NN intervals of
+/// the analysis lead's beat stream over the <see cref="ContextSeconds"/> ending with the window
+/// (<see cref="EpochAnchoredBeatStream"/>, as the window stage runs it): the rhythm over three windows' time.</item>
 /// </list>
 /// Changing any definition, order or scaling means a new identifier.
 /// </summary>
@@ -46,14 +49,23 @@ public static class RhythmFeatures
     /// <summary>The analysis lead's features followed by those of its normal-to-normal intervals.</summary>
     public const string WithNormalToNormalIdentifier = "rr-v4";
 
+    /// <summary><c>rr-v4</c> followed by the features of the beat stream's NN intervals over <see cref="ContextSeconds"/>.</summary>
+    public const string WithStreamContextIdentifier = "rr-v5";
+
+    /// <summary>How much of the beat stream, ending with the window, <c>rr-v5</c>'s context features read.</summary>
+    public const double ContextSeconds = 30;
+
     /// <summary>The feature set the trainer computes for a new model; stored with it.</summary>
-    public const string Identifier = WithNormalToNormalIdentifier;
+    public static string Identifier { get; } = WithNormalToNormalIdentifier;
+
+    /// <summary>Whether set <paramref name="identifier"/> reads the beat stream (so the window stage must run it).</summary>
+    public static bool ReadsBeatStream(string identifier) => identifier == WithStreamContextIdentifier;
 
     /// <summary>Number of features <see cref="Compute"/> writes for one list of beats.</summary>
     public const int Count = 16;
 
     /// <summary>Whether this build computes the feature set <paramref name="identifier"/>.</summary>
-    public static bool IsKnown(string identifier) => identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier;
+    public static bool IsKnown(string identifier) => identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier or WithStreamContextIdentifier;
 
     /// <summary>How many features the set <paramref name="identifier"/> has: <see cref="Count"/> per list of beats it reads.</summary>
     /// <exception cref="ArgumentException">This build does not know <paramref name="identifier"/>.</exception>
@@ -61,12 +73,17 @@ public static class RhythmFeatures
     {
         AnalysisLeadIdentifier => Count,
         WithNormalToNormalIdentifier => 2 * Count,
-        _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes '{AnalysisLeadIdentifier}' and '{WithNormalToNormalIdentifier}')", nameof(identifier)),
+        WithStreamContextIdentifier => 3 * Count,
+        _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes '{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}' and '{WithStreamContextIdentifier}')", nameof(identifier)),
     };
 
     /// <summary>The names of set <paramref name="identifier"/>'s features in order: the NN half's carry the prefix <c>nn_</c>.</summary>
-    public static IReadOnlyList<string> NamesOf(string identifier) =>
-        CountOf(identifier) == Count ? FeatureNames : [.. FeatureNames, .. FeatureNames.Select(n => "nn_" + n)];
+    public static IReadOnlyList<string> NamesOf(string identifier) => CountOf(identifier) switch
+    {
+        Count => FeatureNames,
+        2 * Count => [.. FeatureNames, .. FeatureNames.Select(n => "nn_" + n)],
+        _ => [.. FeatureNames, .. FeatureNames.Select(n => "nn_" + n), .. FeatureNames.Select(n => "context_nn_" + n)],
+    };
 
     private static readonly ReadOnlyCollection<string> FeatureNames = Array.AsReadOnly(new[]
     {
@@ -129,8 +146,11 @@ public static class RhythmFeatures
     /// after window keeps one); null makes a new one when the set needs it.</param>
     /// <exception cref="ArgumentException">The set is unknown, <paramref name="destination"/> is too short, the NN finder is
     /// for another rate, or as <see cref="Compute"/>.</exception>
+    /// <param name="context">For <c>rr-v5</c>: the analysis lead's stream beats over the <see cref="ContextSeconds"/>
+    /// ending with the window, ascending, as sample indices relative to the window's start (so from −(context − window)).</param>
     public static void ComputeSet(string identifier, ReadOnlySpan<int> beats, ReadOnlySpan<float> analysisLead, double sampleRateHz,
-        int windowSamples, double signalQuality, double beatAgreement, Span<float> destination, NormalToNormal? normalToNormal = null)
+        int windowSamples, double signalQuality, double beatAgreement, Span<float> destination, NormalToNormal? normalToNormal = null,
+        ReadOnlySpan<ClassifiedBeat> context = default)
     {
         int count = CountOf(identifier);
         if (destination.Length < count)
@@ -152,7 +172,28 @@ public static class RhythmFeatures
         {
             if (rented is not null) ArrayPool<int>.Shared.Return(rented);
         }
+        if (count == 2 * Count) return;
+        int contextSamples = ContextSamples(sampleRateHz, windowSamples);
+        long origin = windowSamples - contextSamples;   // the context's first sample, relative to the window's start
+        int[]? rentedContext = context.Length + 2 > StackRrs * 4 ? ArrayPool<int>.Shared.Rent(context.Length + 2) : null;
+        Span<int> contextNn = rentedContext is null ? stackalloc int[context.Length + 2] : rentedContext.AsSpan(0, context.Length + 2);
+        try
+        {
+            int found = 0;
+            for (int i = 0; i < context.Length; i++)
+                if (context[i].Sample < origin || context[i].Sample >= windowSamples)
+                    throw new ArgumentException($"context beat {i} at sample {context[i].Sample} lies outside the context [{origin}, {windowSamples})", nameof(context));
+            found = NormalToNormal.Chain(context, origin, contextNn);
+            Compute(contextNn[..found], sampleRateHz, contextSamples, signalQuality, beatAgreement, destination[(2 * Count)..]);
+        }
+        finally
+        {
+            if (rentedContext is not null) ArrayPool<int>.Shared.Return(rentedContext);
+        }
     }
+
+    /// <summary>Samples of <c>rr-v5</c>'s context at <paramref name="sampleRateHz"/>: <see cref="ContextSeconds"/>, and never less than the window.</summary>
+    public static int ContextSamples(double sampleRateHz, int windowSamples) => Math.Max(windowSamples, (int)Math.Round(ContextSeconds * sampleRateHz));
 
     /// <summary>Features 0 and 2–13 from m ≥ 2 RRs.</summary>
     private static void RrFeatures(ReadOnlySpan<int> beats, double fs, int m, Span<double> f)

@@ -47,6 +47,7 @@ public static class MitBihWindows
         int win = set.WindowSamples, stride = Math.Max(1, (int)Math.Round(strideSeconds * sampleRateHz));
         var window = new float[]?[Leads.Count];
         var rhythm = new float[set.RhythmFeatureCount];
+        var stream = new RecordBeatStream(leads, sampleRateHz, length, win);
         int added = 0;
         string patient = "mitbih-" + rec.Name;
         for (int start = 0; start + win <= length; start += stride)
@@ -61,7 +62,7 @@ public static class MitBihWindows
                 window[l] = w;
             }
             string report = ReportWriter.Write(a.Labels, reportSeed + start, a.HeartRateBpm);
-            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm);
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start);
             set.Add(window, a.Labels, Annotated, report, patient, "mitbih", rhythm);
             added++;
         }

@@ -15,6 +15,7 @@ public static class PtbXlWindows
         var db = PtbXlDatabase.Load(root);
         var resolution = sampleRateHz <= 100 ? PtbXlResolution.Low100Hz : PtbXlResolution.High500Hz;
         var window = new float[]?[Leads.Count];
+        var raw = new float[]?[Leads.Count];
         var rhythm = new float[set.RhythmFeatureCount];
         int added = 0;
         foreach (var entry in db.InSplit(split))
@@ -28,12 +29,14 @@ public static class PtbXlWindows
                 var x = Math.Abs(rec.SampleRateHz - sampleRateHz) < 1e-9 ? ch.Samples : Resampler.Resample(ch.Samples, rec.SampleRateHz, sampleRateHz);
                 var w = new float[set.WindowSamples];
                 x.AsSpan(0, Math.Min(x.Length, w.Length)).CopyTo(w);
+                raw[l] = (float[])w.Clone();   // the beat stream reads the samples before preprocessing
                 EcgPreprocessing.Apply(w, sampleRateHz);
                 window[l] = w;
             }
+            for (int l = 0; l < Leads.Count; l++) if (window[l] is null) raw[l] = null;
             var labels = entry.Labels(minLikelihood);
             string report = string.IsNullOrWhiteSpace(entry.Report) ? ReportWriter.Write(labels, entry.EcgId) : entry.Report;
-            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm);
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, RecordBeatStream.OverClip(raw, sampleRateHz, set.WindowSamples));
             set.Add(window, labels, MitBihWindows.Annotated, report, "ptbxl-" + entry.PatientId, "ptbxl", rhythm);
             added++;
         }

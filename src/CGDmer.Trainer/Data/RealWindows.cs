@@ -62,6 +62,7 @@ public static class RealWindows
         int win = set.WindowSamples, stride = Math.Max(1, (int)Math.Round(strideSeconds * sampleRateHz));
         var window = new float[]?[Leads.Count];
         var rhythm = new float[set.RhythmFeatureCount];
+        var stream = new RecordBeatStream(leads, sampleRateHz, length, win);
         int added = 0;
         int lastStart = length >= win ? length - win : padShort && length >= win * 0.8 ? 0 : -1;
         for (int start = 0; start <= lastStart; start += stride)
@@ -74,7 +75,7 @@ public static class RealWindows
                 EcgPreprocessing.Apply(w, sampleRateHz);
                 window[l] = w;
             }
-            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm);
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start);
             var (present, annotated) = label((double)start / sampleRateHz, (double)(start + win) / sampleRateHz);
             set.Add(window, present, annotated, "", patient, source, rhythm);
             added++;

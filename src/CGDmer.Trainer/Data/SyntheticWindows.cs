@@ -28,6 +28,7 @@ public static class SyntheticWindows
         var sampler = new DatasetSampler(o.Mix ?? ConditionMix.Default, seconds, sampleRateHz);
         var window = new float[]?[Leads.Count];
         var rhythm = new float[set.RhythmFeatureCount];
+        var raw = new float[]?[Leads.Count];
         for (int k = 0; k < o.Count; k++)
         {
             int seed = o.BaseSeed + k;
@@ -43,10 +44,12 @@ public static class SyntheticWindows
                 var src = syn.Record.Channels[l].Samples;
                 var w = new float[set.WindowSamples];
                 src.AsSpan(0, Math.Min(src.Length, w.Length)).CopyTo(w);
+                raw[l] = (float[])w.Clone();   // the beat stream reads the samples before preprocessing
                 EcgPreprocessing.Apply(w, sampleRateHz);
                 window[l] = w;
             }
-            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm);
+            for (int l = 0; l < Leads.Count; l++) if (window[l] is null) raw[l] = null;
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, RecordBeatStream.OverClip(raw, sampleRateHz, set.WindowSamples));
             set.Add(window, syn.Labels.ToArray(), MitBihWindows.Annotated, syn.Report, $"synthetic-{seed}", "synthetic", rhythm);
             progress?.Invoke(k + 1);
         }

@@ -153,9 +153,11 @@ public class InputSettlementTests
         }
         h.FlushSilent(now.AddMinutes(5));
         // Keeping up: what stays open is about one window (+ margins, reorder bound, hop) of each patient, not the stream;
-        // with the beat stream, an epoch and its warm-up more (PatientWindower.HeldUntil).
+        // with the beat stream, an epoch, its warm-up and the windows' context more (PatientWindower.HeldUntil)
         if (!beatStream) Assert.True(h.MaxUnsettled <= 3 * 25, $"{h.MaxUnsettled} inputs unsettled at once");
-        double bound = options.BeatEpochSeconds + options.BeatWarmUpSeconds + 10 + 2 * options.HopSeconds + options.ReorderBoundSeconds + 3;
+        // (the context a window reads reaches back RhythmFeatures.ContextSeconds, 20 s before the 10-s window)
+        double bound = options.BeatEpochSeconds + options.BeatWarmUpSeconds + CGDmer.Signal.Beats.RhythmFeatures.ContextSeconds + 2 * options.HopSeconds
+                       + options.ReorderBoundSeconds + 3;
         if (beatStream) Assert.True(h.MaxUnsettledSeconds <= bound, $"{h.MaxUnsettledSeconds} s of a patient's signal unsettled at once (bound {bound} s)");
         Assert.True(h.Windows > 0);
         Assert.Empty(h.Unsettled);

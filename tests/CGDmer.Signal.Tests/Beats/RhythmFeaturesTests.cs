@@ -76,9 +76,38 @@ public class RhythmFeaturesTests
     }
 
     [Fact]
+    public void The_context_features_are_those_of_the_NN_intervals_of_the_stream_beats_over_the_30_s_ending_with_the_window()
+    {
+        const double fs = 100;
+        // 30 s of context before a 10-s window's end: normal beats every 0.8 s, one ventricular beat 0.5 s after a normal
+        // one with a 1.1-s pause after it; its two intervals are left out and the rest laid end to end.
+        var context = new List<ClassifiedBeat>();
+        for (long t = -1990, i = 0; t < 1000; t += 80, i++)
+            context.Add(new ClassifiedBeat(i == 10 ? t - 30 : t, false, i == 10 ? BeatType.Ventricular : BeatType.Normal));
+        var f = new float[48];
+        RhythmFeatures.ComputeSet("rr-v5", [100, 180, 260], [], fs, 1000, 0.9, 0.8, f, context: context.ToArray());
+        var nn = new int[64];
+        int n = NormalToNormal.Chain(context.ToArray(), -2000, nn);
+        var expected = new float[16];
+        RhythmFeatures.Compute(nn[..n], fs, 3000, 0.9, 0.8, expected);
+        Assert.Equal(expected, f[32..]);
+        Assert.Equal(1, f[32 + Present]);
+        Assert.True(f[32 + Cv] < 0.01, $"the NN intervals are regular: CV {f[32 + Cv]}");
+        Assert.Equal(0.8, f[32 + MeanRr], 4);
+        // A beat outside the context is a fault of the caller.
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.ComputeSet("rr-v5", [], [], fs, 1000, 0.9, 0.8, f, context: [new ClassifiedBeat(-2001, false, BeatType.Normal)]));
+        // No stream beats: the context features of no beats.
+        RhythmFeatures.ComputeSet("rr-v5", [], [], fs, 1000, 0.9, 0.8, f);
+        Assert.Equal(0, f[32 + Present]);
+    }
+
+    [Fact]
     public void Names_identifier_and_count_agree()
     {
         Assert.Equal("rr-v4", RhythmFeatures.Identifier);
+        Assert.Equal(48, RhythmFeatures.CountOf("rr-v5"));
+        Assert.Equal("context_nn_rr_irregularity", RhythmFeatures.NamesOf("rr-v5")[32 + Irregularity]);
+        Assert.True(RhythmFeatures.ReadsBeatStream("rr-v5") && !RhythmFeatures.ReadsBeatStream("rr-v4"));
         Assert.Equal(RhythmFeatures.Count, RhythmFeatures.Names.Count);
         Assert.Equal(RhythmFeatures.Count, RhythmFeatures.Names.Distinct().Count());
         Assert.Equal("rhythm_present", RhythmFeatures.Names[Present]);

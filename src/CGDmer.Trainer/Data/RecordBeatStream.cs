@@ -1,0 +1,66 @@
+using CGDmer.Signal;
+using CGDmer.Signal.Beats;
+
+namespace CGDmer.Trainer.Data;
+
+/// <summary>
+/// The window stage's beat stream over one recording, as the service runs it (<c>PatientBeatStream</c>): the first
+/// <see cref="EpochAnchoredBeatStream.DefaultStreamedLeads"/> leads present, in lead order (the model's row order), each
+/// resampled but not preprocessed, fed once from the recording's start, with the service's epoch and warm-up. A window
+/// reads the beats that were final when its last sample had been fed. Not thread-safe.
+/// </summary>
+public sealed class RecordBeatStream
+{
+    private readonly float[]?[] _leads;
+    private readonly int _length, _contextSamples;
+    private readonly List<(Lead Lead, EpochAnchoredBeatStream Stream, List<ClassifiedBeat> Beats)> _streams = [];
+    private readonly long _origin;
+    private int _fed;
+
+    /// <param name="leads">Per <see cref="Lead"/>, the recording's samples at <paramref name="sampleRateHz"/> (null = absent), before preprocessing.</param>
+    /// <param name="length">Samples to stream (at most every lead's length).</param>
+    /// <param name="origin">The absolute index of the recording's first sample on the service's grid (sample 0 at the
+    /// Unix epoch), which places the epochs; 0 in training, where any placement is as good.</param>
+    /// <param name="firstSample">Where the stream starts (the service's first window of a patient).</param>
+    public RecordBeatStream(IReadOnlyList<float[]?> leads, int sampleRateHz, int length, int windowSamples, long origin = 0, int firstSample = 0)
+    {
+        _leads = [.. leads];
+        _length = length;
+        _origin = origin;
+        _fed = firstSample;
+        _contextSamples = RhythmFeatures.ContextSamples(sampleRateHz, windowSamples);
+        int epoch = (int)Math.Round(EpochAnchoredBeatStream.DefaultEpochSeconds * sampleRateHz);
+        int warmUp = (int)Math.Round(EpochAnchoredBeatStream.DefaultWarmUpSeconds * sampleRateHz);
+        for (int l = 0; l < _leads.Length && _streams.Count < EpochAnchoredBeatStream.DefaultStreamedLeads; l++)
+            if (_leads[l] is not null) _streams.Add(((Lead)l, new EpochAnchoredBeatStream(sampleRateHz, epoch, warmUp), new List<ClassifiedBeat>()));
+    }
+
+    /// <summary>A stream over one clip (a 10-s recording): it starts with the clip, as a patient's first window does.</summary>
+    public static RecordBeatStream OverClip(IReadOnlyList<float[]?> rows, int sampleRateHz, int windowSamples) =>
+        new(rows, sampleRateHz, windowSamples, windowSamples);
+
+    /// <summary>
+    /// Feeds the stream through the end of the window starting at <paramref name="windowStart"/> and returns the context
+    /// beats of <paramref name="analysisLead"/> (or, when it is not streamed, of the first streamed lead that has any),
+    /// relative to the window's start.
+    /// </summary>
+    public IReadOnlyList<ClassifiedBeat> Context(Lead? analysisLead, int windowStart, int windowSamples)
+    {
+        int end = Math.Min(_length, windowStart + windowSamples);
+        if (end > _fed)
+        {
+            foreach (var (lead, stream, beats) in _streams)
+                stream.Feed(_origin + _fed, _leads[(int)lead].AsSpan(_fed, end - _fed), beats);
+            _fed = end;
+        }
+        long to = _origin + windowStart + windowSamples, from = to - _contextSamples;
+        List<ClassifiedBeat>? chosen = null;
+        foreach (var (lead, _, beats) in _streams)
+            if (lead == analysisLead) chosen = beats;
+        if (chosen is null)
+            foreach (var (_, _, beats) in _streams)
+                if (beats.Any(b => b.Sample >= from && b.Sample < to)) { chosen = beats; break; }
+        if (chosen is null) return [];
+        return [.. chosen.Where(b => b.Sample >= from && b.Sample < to).Select(b => b with { Sample = b.Sample - _origin - windowStart })];
+    }
+}
