@@ -29,7 +29,8 @@ public sealed class DecodeValidateFuzzTests(ITestOutputHelper output)
         var settings = FuzzSettings.FromEnvironment();
         var validator = new SegmentValidator();
         var geometry = ShippedModel.Geometry;
-        var windowing = new WindowingOptions();
+        // The beat stream on (off by default): its classifiers see every fuzzed signal the validator lets through.
+        var windowing = new WindowingOptions { BeatStreamLeads = 2 };
         int maxSegmentBytes = new KafkaOptions().MaxSegmentBytes;
 
         var unreadable = new Tally();
@@ -171,6 +172,10 @@ public sealed class DecodeValidateFuzzTests(ITestOutputHelper output)
         {
             for (int row = 0; row < geometry.LeadCount && bad is null; row++)
                 foreach (var v in w.Row(row)) if (!float.IsFinite(v)) { bad = $"!window {w} holds a non-finite sample in row {row}"; break; }
+            int contextStart = geometry.WindowSamples - CGDmer.Signal.Beats.RhythmFeatures.ContextSamples(geometry.SampleRateHz, geometry.WindowSamples);
+            foreach (var b in w.StreamBeats)
+                if (bad is null && (b.Sample < contextStart || b.Sample >= geometry.WindowSamples || b.Row < 0 || b.Row >= geometry.LeadCount))
+                    bad = $"!window {w} has a stream beat outside its context: row {b.Row}, sample {b.Sample}";
             w.ReleaseSignal();
         }
         windows = formed.Count;
