@@ -58,7 +58,8 @@ public sealed class StreamingBeatClassifier
     private readonly StreamingQrsDetector _detector;
     private readonly BiquadCascade _bandPass;
     private readonly BiquadState _bandPassState;
-    private readonly float[] _ring;
+    private readonly float[] _ring;   // physical length a power of two (an index is a mask), holding at least _held samples
+    private readonly int _held, _ringMask;
     private readonly int _pre, _post, _length, _maxLag, _widthFrom, _widthTo;
     private long _n;
     private float _lastInput;
@@ -94,7 +95,9 @@ public sealed class StreamingBeatClassifier
         _maxLag = (int)Math.Round(MaxLagSeconds * _fs);
         _widthFrom = _pre - (int)Math.Round(WidthPre * _fs);
         _widthTo = _pre + (int)Math.Round(WidthPost * _fs);
-        _ring = new float[(int)Math.Ceiling(BufferSeconds * _fs)];
+        _held = (int)Math.Ceiling(BufferSeconds * _fs);
+        _ring = new float[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_held)];
+        _ringMask = _ring.Length - 1;
         _segment = new float[_length];
         _shifted = new float[_length];
     }
@@ -141,7 +144,7 @@ public sealed class StreamingBeatClassifier
             if (_n == 0) _bandPass.SetSteadyState(_bandPassState, part[0]);
             _detector.Process(samples.Slice(offset, m), _detected);
             _bandPass.Process(part, _bandPassState);
-            for (int i = 0; i < m; i++) _ring[(int)((_n + i) % _ring.Length)] = part[i];
+            for (int i = 0; i < m; i++) _ring[(int)((_n + i) & _ringMask)] = part[i];
             _n += m;
             offset += m;
             foreach (var d in _detected) _pending.Enqueue(d);
@@ -183,9 +186,9 @@ public sealed class StreamingBeatClassifier
     private bool Segment(long r, int lag, Span<float> destination)
     {
         long first = r - _pre + lag;
-        if (first < 0 || first + _length > _n || first < _n - _ring.Length) return false;
+        if (first < 0 || first + _length > _n || first < _n - _held) return false;
         double mean = 0;
-        for (int i = 0; i < _length; i++) mean += destination[i] = _ring[(int)((first + i) % _ring.Length)];
+        for (int i = 0; i < _length; i++) mean += destination[i] = _ring[(int)((first + i) & _ringMask)];
         mean /= _length;
         for (int i = 0; i < _length; i++) destination[i] -= (float)mean;
         return true;

@@ -49,7 +49,8 @@ public sealed class StreamingQrsDetector
 
     // Rings over the most recent samples (indexed by absolute sample mod length).
     private readonly float[] _bp, _sq, _mwi;
-    private readonly int _ring;
+    private readonly int _ring;       // samples of history the decisions look back over
+    private readonly int _ringMask;   // the rings' physical length (a power of two ≥ _ring) − 1: an index is a mask, not a division
     private double _mwiSum;
     private long _n;   // samples seen
 
@@ -83,9 +84,11 @@ public sealed class StreamingQrsDetector
         // The R-peak lies within the integration window plus the derivative's and band-pass's delays before the peak.
         _rSearch = _window + 2 + _bandPassDelay + (int)Math.Round(0.05 * _fs);
         _ring = Math.Max(_learn, _maxSearchBack + _rSearch) + 4 * _window + 16;
-        _bp = new float[_ring];
-        _sq = new float[_ring];
-        _mwi = new float[_ring];
+        int physical = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_ring);
+        _ringMask = physical - 1;
+        _bp = new float[physical];
+        _sq = new float[physical];
+        _mwi = new float[physical];
         _rrMean = _fs;
     }
 
@@ -160,14 +163,14 @@ public sealed class StreamingQrsDetector
     private void Step(float bandPassed, ICollection<DetectedQrs> beats)
     {
         long n = _n++;
-        int k = (int)(n % _ring);
+        int k = (int)(n & _ringMask);
         _bp[k] = bandPassed;
         // Causal five-point derivative (delay 2 samples), squared; the integrator is the mean of the last _window.
         float d = (2 * bandPassed + Bp(n - 1) - Bp(n - 3) - 2 * Bp(n - 4)) * 0.125f;
         float s = d * d;
         _sq[k] = s;
         _mwiSum += s;
-        if (n >= _window) _mwiSum -= _sq[(int)((n - _window) % _ring)];
+        if (n >= _window) _mwiSum -= _sq[(int)((n - _window) & _ringMask)];
         if (_mwiSum < 0) _mwiSum = 0;
         _mwi[k] = (float)(_mwiSum / _window);
 
@@ -179,8 +182,8 @@ public sealed class StreamingQrsDetector
         Decide(n, beats);
     }
 
-    private float Bp(long i) => i < 0 ? _bp[0] : _bp[(int)(i % _ring)];
-    private float Mwi(long i) => _mwi[(int)(i % _ring)];
+    private float Bp(long i) => i < 0 ? _bp[0] : _bp[(int)(i & _ringMask)];
+    private float Mwi(long i) => _mwi[(int)(i & _ringMask)];
 
     /// <summary>Sets the levels from the last learning period, then runs the decisions over it.</summary>
     private void Learn(long n, ICollection<DetectedQrs> beats)
