@@ -16,12 +16,12 @@ namespace CGDmer.Streaming.Host.Tests;
 /// </summary>
 public class ReplayEndToEndTests
 {
-    private static (ReplaySummary Summary, string Out) Replay(string name, string record = "201")
+    private static (ReplaySummary Summary, string Out) Replay(string name, string record = "201", params (string Key, string Value)[] settings)
     {
         var outDir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", name + "-" + Guid.NewGuid().ToString("N")[..8]);
         var request = new ReplayRequest([HostFixture.Asset("mitbih", record)], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, outDir);
         var patients = ReplayJob.BuildPatients(request, out var references);
-        using var host = HostFixture.Build();
+        using var host = HostFixture.Build(settings);
         Assert.Empty(ServiceComposition.ValidateAll(host.Services));
         return (ReplayJob.Run(host.Services, request, patients, references, print: false), outDir);
     }
@@ -134,5 +134,16 @@ public class ReplayEndToEndTests
         var second = Replay("second").Out;
         foreach (var file in new[] { NdjsonPipelineSink.ObservationsFile, NdjsonPipelineSink.AlertsFile, NdjsonPipelineSink.DevicesFile, NdjsonPipelineSink.AlertResourcesFile })
             Assert.Equal(File.ReadAllText(Path.Combine(first, file)), File.ReadAllText(Path.Combine(second, file)));
+    }
+
+    [Fact]
+    public void With_the_beat_stream_on_the_shipped_model_publishes_the_same_files()
+    {
+        // The stream only adds each window's context beats, which the shipped model (rr-v4) does not read: turning it on
+        // must change nothing that is published (and must run through the whole service).
+        var first = First.Value.Out;
+        var streamed = Replay("stream", "201", ("Windowing:BeatStreamLeads", "2")).Out;
+        foreach (var file in new[] { NdjsonPipelineSink.ObservationsFile, NdjsonPipelineSink.AlertsFile, NdjsonPipelineSink.DevicesFile, NdjsonPipelineSink.AlertResourcesFile })
+            Assert.Equal(File.ReadAllText(Path.Combine(first, file)), File.ReadAllText(Path.Combine(streamed, file)));
     }
 }
