@@ -28,7 +28,7 @@ internal sealed class PatientBeatStream
     private readonly int _maxLeads, _epochSamples, _warmUpSamples, _contextSamples;
     private readonly long _hopSamples;
     private readonly EpochAnchoredBeatStream?[] _streams;
-    private readonly List<ClassifiedBeat>?[] _beats;   // per row: final beats at or after the last window's start
+    private readonly List<ClassifiedBeat>?[] _beats;   // per row: final beats within the last window's context and after it
     private int _streamedThisWindow;
 
     public PatientBeatStream(WindowGeometry geometry, WindowingOptions options)

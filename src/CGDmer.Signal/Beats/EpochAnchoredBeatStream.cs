@@ -87,14 +87,7 @@ public sealed class EpochAnchoredBeatStream
     public void Flush(ICollection<ClassifiedBeat> beats)
     {
         ArgumentNullException.ThrowIfNull(beats);
-        foreach (var c in new[] { _older, _newer })
-        {
-            if (!c.Active) continue;
-            _emitted.Clear();
-            c.Classifier.Flush(_emitted);
-            Keep(c, beats);
-            if (ReferenceEquals(c, _older)) { foreach (var b in _waiting) beats.Add(b); _waiting.Clear(); }
-        }
+        while (_older.Active) Retire(beats);   // the older first, then the newer, which Retire moved into its place
         Interrupt();
     }
 
@@ -189,13 +182,18 @@ public sealed class EpochAnchoredBeatStream
     private void RetireDue(ICollection<ClassifiedBeat> beats)
     {
         // Only _older can be due: when one classifier runs it is _older, and a newer one retires an epoch later.
-        if (!_older.Active || _next < RetireAt(_older)) return;
+        if (_older.Active && _next >= RetireAt(_older)) Retire(beats);
+    }
+
+    /// <summary>Flushes the older classifier, appends its last beats and then the newer one's that waited, and makes the newer one the older.</summary>
+    private void Retire(ICollection<ClassifiedBeat> beats)
+    {
         _emitted.Clear();
         _older.Classifier.Flush(_emitted);
         Keep(_older, beats);
         _older.Active = false;
         foreach (var b in _waiting) beats.Add(b);
         _waiting.Clear();
-        Swap();   // the newer one, if any, is now the older
+        Swap();
     }
 }

@@ -179,11 +179,10 @@ public static class RhythmFeatures
         Span<int> contextNn = rentedContext is null ? stackalloc int[context.Length + 2] : rentedContext.AsSpan(0, context.Length + 2);
         try
         {
-            int found = 0;
             for (int i = 0; i < context.Length; i++)
                 if (context[i].Sample < origin || context[i].Sample >= windowSamples)
                     throw new ArgumentException($"context beat {i} at sample {context[i].Sample} lies outside the context [{origin}, {windowSamples})", nameof(context));
-            found = NormalToNormal.Chain(context, origin, contextNn);
+            int found = NormalToNormal.Chain(context, origin, contextNn);
             Compute(contextNn[..found], sampleRateHz, contextSamples, signalQuality, beatAgreement, destination[(2 * Count)..]);
         }
         finally

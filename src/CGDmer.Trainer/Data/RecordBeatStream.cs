@@ -41,10 +41,10 @@ public sealed class RecordBeatStream
 
     /// <summary>
     /// Feeds the stream through the end of the window starting at <paramref name="windowStart"/> and returns the context
-    /// beats of <paramref name="analysisLead"/> (or, when it is not streamed, of the first streamed lead that has any),
-    /// relative to the window's start.
+    /// beats of <paramref name="analysisLead"/>, or, when it has none there, of the first streamed lead that has any
+    /// (as <c>EcgWindow.CopyContextBeats</c> chooses in the service), relative to the window's start.
     /// </summary>
-    public IReadOnlyList<ClassifiedBeat> Context(Lead? analysisLead, int windowStart, int windowSamples)
+    public ClassifiedBeat[] Context(Lead? analysisLead, int windowStart, int windowSamples)
     {
         int end = Math.Min(_length, windowStart + windowSamples);
         if (end > _fed)
@@ -56,11 +56,19 @@ public sealed class RecordBeatStream
         long to = _origin + windowStart + windowSamples, from = to - _contextSamples;
         List<ClassifiedBeat>? chosen = null;
         foreach (var (lead, _, beats) in _streams)
-            if (lead == analysisLead) chosen = beats;
-        if (chosen is null)
-            foreach (var (_, _, beats) in _streams)
-                if (beats.Any(b => b.Sample >= from && b.Sample < to)) { chosen = beats; break; }
+        {
+            // Windows come in order: what lies before this one's context no later window reads.
+            int stale = 0;
+            while (stale < beats.Count && beats[stale].Sample < from) stale++;
+            beats.RemoveRange(0, stale);
+            bool any = beats.Count > 0 && beats[0].Sample < to;
+            if (any && (lead == analysisLead || chosen is null)) chosen = beats;
+        }
         if (chosen is null) return [];
-        return [.. chosen.Where(b => b.Sample >= from && b.Sample < to).Select(b => b with { Sample = b.Sample - _origin - windowStart })];
+        int n = 0;
+        while (n < chosen.Count && chosen[n].Sample < to) n++;
+        var context = new ClassifiedBeat[n];
+        for (int i = 0; i < n; i++) context[i] = chosen[i] with { Sample = chosen[i].Sample - _origin - windowStart };
+        return context;
     }
 }

@@ -35,7 +35,7 @@ public static class WindowRhythm
         if (present == 0)
         {
             RhythmFeatures.ComputeSet(set, [], [], sampleRateHz, samples, 0, 0, destination,
-                                      context: [.. stream?.Context(null, windowStart, samples) ?? []]);
+                                      context: stream?.Context(null, windowStart, samples));
             return;
         }
         var rows = new float[present * samples];
@@ -54,6 +54,6 @@ public static class WindowRhythm
         var lead = m.HasAnalysisLead ? rows.AsSpan(m.AnalysisRow * samples, samples) : [];
         var context = stream?.Context(m.HasAnalysisLead ? leadOfRow[m.AnalysisRow] : null, windowStart, samples) ?? [];
         RhythmFeatures.ComputeSet(set, m.Beats, lead, sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination,
-                                  context: [.. context]);
+                                  context: context);
     }
 }
