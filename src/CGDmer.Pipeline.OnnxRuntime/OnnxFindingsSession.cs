@@ -80,8 +80,8 @@ public sealed class OnnxFindingsSession : IFindingsModel
             if (Metadata.HasRhythmInput && !RhythmFeatures.IsKnown(Metadata.RhythmFeatures))
                 throw new InvalidDataException(
                     $"Model '{path}' ({Metadata.ModelName} {Metadata.ModelVersion}): metadata '{ModelMetadata.Prefix}rhythm_features' names the feature set " +
-                    $"'{Metadata.RhythmFeatures}', which this build does not compute (it computes '{RhythmFeatures.AnalysisLeadIdentifier}', " +
-                    $"'{RhythmFeatures.WithNormalToNormalIdentifier}' and '{RhythmFeatures.WithStreamContextIdentifier}', or '{ModelMetadata.NoRhythmFeatures}' for none).");
+                    $"'{Metadata.RhythmFeatures}', which this build does not compute (it computes {RhythmFeatures.KnownList}, " +
+                    $"or '{ModelMetadata.NoRhythmFeatures}' for none).");
             _rhythmFeatures = Metadata.HasRhythmInput ? RhythmFeatures.CountOf(Metadata.RhythmFeatures) : 0;
             CheckGraph(path);
         }

@@ -13,6 +13,7 @@ using CGDmer.Pipeline.Publishing;
 using CGDmer.Pipeline.Settlement;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Pipeline.Windowing;
+using CGDmer.Signal.Beats;
 
 namespace CGDmer.Pipeline;
 
@@ -114,7 +115,7 @@ public static class EcgPipeline
                 .PerPatientLanes(c.SignalLanes, LaneQueueCapacity, lane => lane
                     .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
-                    .Measure(c.Measurer, metrics), c.SignalLaneNice)
+                    .Measure(c.Measurer, metrics, RhythmFeatures.MeasuresOnBeatStream(c.Model.Metadata.RhythmFeatures)), c.SignalLaneNice)
                 .BatchWindows(c.Batching, c.Scheduler)
                 .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's

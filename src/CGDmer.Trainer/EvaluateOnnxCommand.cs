@@ -29,7 +29,7 @@ internal static class EvaluateOnnxCommand
                 var dir = pr.GetValue(records)!.FullName;
                 if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Records folder '{dir}' does not exist.");
                 var list = pr.GetValue(names) is { Length: > 0 } n ? n : Directory.GetFiles(dir, "*.atr").Select(Path.GetFileNameWithoutExtension).Order().ToArray();
-                var set = new WindowSet(meta.WindowSamples, EcgLabels.All, 1024, runner.RhythmFeatureCount);
+                var set = new WindowSet(meta.WindowSamples, EcgLabels.All, 1024, runner.RhythmFeatureCount, meta.HasRhythmInput ? meta.RhythmFeatures : null);
                 foreach (var r in list)
                 {
                     int added = MitBihWindows.AddRecord(set, Path.Combine(dir, r!), meta.SampleRateHz, 10, TrainingData.StableSeed(r!));

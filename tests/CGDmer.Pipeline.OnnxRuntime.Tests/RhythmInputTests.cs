@@ -189,18 +189,7 @@ public sealed class RhythmInputTests : IDisposable
         using var s = new OnnxFindingsSession(TinyModel("rr-v5.onnx", "rr-v5", featureInput: 3 * F), Cpu(maxBatch: 2));
         Assert.Equal(2 * 3 * F, s.RhythmFeaturesInput.Length);
         var g = s.Geometry;
-        // MIT-BIH 201 through the window stage with its beat stream, 1 s at a time; the window 40 s in has a full context.
-        var record = CGDmer.Signal.Wfdb.WfdbReader.Read(Path.Combine(AppContext.BaseDirectory, "assets", "mitbih", "201"));
-        var windows = new List<EcgWindow>();
-        using (var windower = new PatientWindower("p", g, new WindowingOptions { BeatStreamLeads = 2 }))
-        {
-            var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
-            for (int sec = 0; sec < 60; sec++)
-            {
-                var leads = record.Ecg.Channels.Select(c => new CGDmer.Pipeline.Validation.EcgLeadData(c.Lead!.Value, c.Label, c.Samples.AsSpan(sec * 360, 360).ToArray(), false, [])).ToList();
-                windower.Add(new CGDmer.Pipeline.Validation.EcgSegmentData("p", "m", (ulong)sec + 1, t0.AddSeconds(sec), 0, 360, 360, leads), windows);
-            }
-        }
+        var windows = StreamedWindows201(g);
         var window = windows[7];
         var m = new WindowMeasurer().Measure(window);
         int row = g.RowOf(m.AnalysisLead!.Value);
@@ -212,6 +201,48 @@ public sealed class RhythmInputTests : IDisposable
         RhythmFeatures.ComputeSet("rr-v5", m.BeatSamples.ToArray(), window.Row(row), g.SampleRateHz, g.WindowSamples,
                                   m.SignalQuality, m.BeatAgreement, expected, context: context.AsSpan(0, n));
         Assert.Equal(1, expected[2 * F]);   // the context half found NN intervals
+
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, [new MeasuredWindow(window, m)], 0));
+
+        Assert.Equal(expected, output[0].Probabilities!);
+        foreach (var w in windows) if (!ReferenceEquals(w, window)) w.ReleaseSignal();
+    }
+
+    /// <summary>MIT-BIH 201's first minute through the window stage with its beat stream (2 leads), 1 s at a time; the window 40 s in has a full context.</summary>
+    private static List<EcgWindow> StreamedWindows201(WindowGeometry g)
+    {
+        var record = CGDmer.Signal.Wfdb.WfdbReader.Read(Path.Combine(AppContext.BaseDirectory, "assets", "mitbih", "201"));
+        var windows = new List<EcgWindow>();
+        using var windower = new PatientWindower("p", g, new WindowingOptions { BeatStreamLeads = 2 });
+        var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+        for (int sec = 0; sec < 60; sec++)
+        {
+            var leads = record.Ecg.Channels.Select(c => new CGDmer.Pipeline.Validation.EcgLeadData(c.Lead!.Value, c.Label, c.Samples.AsSpan(sec * 360, 360).ToArray(), false, [])).ToList();
+            windower.Add(new CGDmer.Pipeline.Validation.EcgSegmentData("p", "m", (ulong)sec + 1, t0.AddSeconds(sec), 0, 360, 360, leads), windows);
+        }
+        return windows;
+    }
+
+    [Fact]
+    public void An_rr_v6_model_gets_rr_v4s_features_measured_on_the_windows_beat_stream()
+    {
+        using var s = new OnnxFindingsSession(TinyModel("rr-v6.onnx", "rr-v6", featureInput: 2 * F), Cpu(maxBatch: 2));
+        var g = s.Geometry;
+        var windows = StreamedWindows201(g);
+        var window = windows[7];
+        var m = new WindowMeasurer().Measure(window, onBeatStream: true);
+        int row = g.RowOf(m.AnalysisLead!.Value);
+        // The measure stage's beats are the stream's beats of the analysis lead inside the window, not a detector's.
+        var inWindow = window.StreamBeats.Where(b => b.Row == row && b.Sample >= 0 && b.Sample < g.WindowSamples).Select(b => b.Sample).ToArray();
+        Assert.True(inWindow.Length > 8, $"{inWindow.Length} stream beats in the window");
+        Assert.Equal(inWindow, m.BeatSamples);
+        ClassifiedBeat[] beats = [];
+        int[] starts = [];
+        var streamed = window.CopyWindowBeats(ref beats, ref starts);
+        var expected = new float[2 * F];
+        RhythmFeatures.ComputeSet("rr-v6", m.BeatSamples.ToArray(), [], g.SampleRateHz, g.WindowSamples,
+                                  m.SignalQuality, m.BeatAgreement, expected, context: streamed.Row(row));
+        Assert.Equal(1, expected[F]);   // the NN half found intervals among the stream's classes
 
         var output = new BatchInference(s).Analyze(new WindowBatch(0, [new MeasuredWindow(window, m)], 0));
 

@@ -46,8 +46,15 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var servedContext = new float[RhythmFeatures.CountOf(withContext)];
         var trainerFeatures = new float[RhythmFeatures.CountOf(withContext)];
         var context = Array.Empty<ClassifiedBeat>();
+        // rr-v6: measured on each side's beat stream (its own stream: windows trim what they have read).
+        const string onStream = RhythmFeatures.StreamMeasuredIdentifier;
+        var trainerStream6 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed);
+        var served6 = new float[RhythmFeatures.CountOf(onStream)];
+        var trainer6 = new float[RhythmFeatures.CountOf(onStream)];
+        var windowBeats = Array.Empty<ClassifiedBeat>();
+        var rowStarts = Array.Empty<int>();
 
-        int compared = 0, sameFeatures = 0, sameContext = 0;
+        int compared = 0, sameFeatures = 0, sameContext = 0, sameOnStream = 0, withStreamBeats = 0;
         double worstSample = 0;
         var features = new float[RhythmFeatures.CountOf(RhythmFeatures.Identifier)];
         foreach (var w in serviceWindows)
@@ -81,15 +88,29 @@ public class TrainServeParityTests(ITestOutputHelper output)
             bool sameCtx = true;
             for (int f = 0; f < servedContext.Length; f++) sameCtx &= Math.Abs(servedContext[f] - trainerFeatures[f]) <= 1e-4f;
             if (sameCtx) sameContext++;
+
+            // As the measure and infer stages compute rr-v6 (WindowMeasurer on the stream, BatchInference's NN half).
+            var m6 = measurer.Measure(w, onBeatStream: true);
+            int row6 = m6.AnalysisLead is { } l6 ? geometry.RowOf(l6) : -1;
+            var streamed = w.CopyWindowBeats(ref windowBeats, ref rowStarts);
+            if (m6.BeatSamples.Count > 0) withStreamBeats++;
+            RhythmFeatures.ComputeSet(onStream, m6.BeatSamples.ToArray(), [], fs, windowSamples, m6.SignalQuality, m6.BeatAgreement, served6,
+                                      context: row6 < 0 ? default : streamed.Row(row6));
+            WindowRhythm.Compute(trainerWindow, fs, trainer6, trainerStream6, k * 500, onStream);
+            bool same6 = true;
+            for (int f = 0; f < served6.Length; f++) same6 &= Math.Abs(served6[f] - trainer6[f]) <= 1e-4f;
+            if (same6) sameOnStream++;
             compared++;
             w.ReleaseSignal();
         }
-        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}, identical rr-v5 features in {sameContext}");
+        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}, identical rr-v5 features in {sameContext}, identical rr-v6 features in {sameOnStream} ({withStreamBeats} with stream beats)");
         Assert.True(compared >= 100, $"{compared} windows compared");
         // The streaming resampler and the whole-record one differ in the last bits; the bound is two of MIT-BIH's 5 µV steps.
         Assert.True(worstSample < 0.01, $"largest sample difference {worstSample} mV");
         Assert.Equal(compared, sameFeatures);
         Assert.Equal(compared, sameContext);
+        Assert.Equal(compared, sameOnStream);
+        Assert.True(withStreamBeats >= compared - 2, $"{withStreamBeats} of {compared} windows measured beats on the stream");
     }
 
     /// <summary>The service's windows of the record's first <paramref name="seconds"/>, sent as 1 s segments of its leads.</summary>

@@ -40,7 +40,9 @@ public sealed class BatchInference
     private readonly NormalToNormal? _normalToNormal; // the NN half's classifier, reused window after window (rr-v4)
     private readonly float[] _probabilities;
     private int[] _beatScratch = [];
+    private readonly bool _measuredOnStream; // rr-v6: beats and their classes come from the window stage's beat stream
     private ClassifiedBeat[] _contextScratch = new ClassifiedBeat[64];
+    private int[] _rowStartScratch = [];
     private readonly int[] _windowOfSlot;
     private readonly Dictionary<int, Lead[]> _leadSets = new(); // key: bit per model row
     private int[] _setOfWindow = new int[64];
@@ -65,10 +67,12 @@ public sealed class BatchInference
         {
             if (!RhythmFeatures.IsKnown(metadata.RhythmFeatures))
                 throw new ArgumentException($"model '{metadata.ModelName}' takes rhythm features '{metadata.RhythmFeatures}'; this build computes " +
-                    $"'{RhythmFeatures.AnalysisLeadIdentifier}', '{RhythmFeatures.WithNormalToNormalIdentifier}' and '{RhythmFeatures.WithStreamContextIdentifier}'", nameof(model));
+                    RhythmFeatures.KnownList, nameof(model));
             _featureSet = metadata.RhythmFeatures;
+            _measuredOnStream = RhythmFeatures.MeasuresOnBeatStream(_featureSet);
             _features = RhythmFeatures.CountOf(_featureSet);
-            if (_features > RhythmFeatures.Count) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
+            // The NN half of rr-v4/rr-v5 classifies the window's analysis lead; rr-v6 takes the stream's classes instead.
+            if (_features > RhythmFeatures.Count && !RhythmFeatures.MeasuresOnBeatStream(_featureSet)) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
             if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
                 throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
         }
@@ -183,10 +187,15 @@ public sealed class BatchInference
         try
         {
             int row = m.AnalysisLead is { } lead ? window.Geometry.RowOf(lead) : -1;
-            int contextBeats = _features > 2 * RhythmFeatures.Count ? window.CopyContextBeats(row, ref _contextScratch) : 0;   // may grow the buffer
-            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 ? [] : window.Row(row), window.Geometry.SampleRateHz, window.Geometry.WindowSamples,
-                                      m.SignalQuality, m.BeatAgreement, destination, _normalToNormal,
-                                      _contextScratch.AsSpan(0, contextBeats));
+            ReadOnlySpan<ClassifiedBeat> context = default;
+            if (_measuredOnStream)
+            {
+                // rr-v6: the NN half reads the stream's classes of the analysis lead's beats in the window.
+                if (row >= 0) context = window.CopyWindowBeats(ref _contextScratch, ref _rowStartScratch).Row(row);   // may grow the buffers
+            }
+            else if (_features > 2 * RhythmFeatures.Count) context = _contextScratch.AsSpan(0, window.CopyContextBeats(row, ref _contextScratch));
+            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 || _measuredOnStream ? [] : window.Row(row), window.Geometry.SampleRateHz,
+                                      window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, destination, _normalToNormal, context);
             return null;
         }
         catch (ArgumentException e)

@@ -12,9 +12,12 @@ public static class MeasureOperator
     /// Pairs each window with its <see cref="WindowMeasurement"/>. A measurer failure on one window gives that window
     /// <see cref="WindowMeasurement.None"/> (counted in <see cref="PipelineMetrics.MeasurementFailures"/>) and the stream
     /// goes on; the model still sees the window. Errors of <paramref name="source"/> itself are passed through. The
-    /// window's samples are left alone: the infer stage releases them.
+    /// window's samples are left alone: the infer stage releases them. <paramref name="onBeatStream"/>: the leads' beats are
+    /// the window stage's beat stream's (<see cref="WindowMeasurer.Measure(EcgWindow, bool)"/>), as the model's rhythm
+    /// features require.
     /// </summary>
-    public static IObservable<MeasuredWindow> Measure(this IObservable<EcgWindow> source, WindowMeasurer measurer, PipelineMetrics? metrics = null)
+    public static IObservable<MeasuredWindow> Measure(this IObservable<EcgWindow> source, WindowMeasurer measurer, PipelineMetrics? metrics = null,
+                                                      bool onBeatStream = false)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(measurer);
@@ -23,7 +26,7 @@ public static class MeasureOperator
             WindowMeasurement measurement;
             try
             {
-                measurement = measurer.Measure(window) ?? WindowMeasurement.None;
+                measurement = measurer.Measure(window, onBeatStream) ?? WindowMeasurement.None;
                 if (measurement.AnalysisLead is not null) metrics?.SignalQuality.Observe(measurement.SignalQuality);
             }
             catch (Exception)

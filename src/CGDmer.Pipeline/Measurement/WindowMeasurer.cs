@@ -28,19 +28,40 @@ public sealed class WindowMeasurer
     /// <summary>The signal-domain measurer this adapter runs (same options).</summary>
     public BeatMeasurer BeatMeasurer => _measurer;
 
-    /// <summary>Measures one window. The window's samples are read, never released or changed.</summary>
-    public WindowMeasurement Measure(EcgWindow window)
+    // Per thread: the stream's beats of the window being measured, reused window after window (the measurer is shared).
+    [ThreadStatic] private static ClassifiedBeat[]? t_streamBeats;
+    [ThreadStatic] private static int[]? t_rowStarts;
+
+    /// <summary>
+    /// Measures one window. The window's samples are read, never released or changed. With <paramref name="onBeatStream"/>
+    /// each lead's beats are the window's beat-stream beats (<see cref="EcgWindow.StreamBeats"/>) and only the streamed
+    /// leads are measured (<see cref="BeatMeasurer.Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats)"/>):
+    /// what a model whose rhythm features are measured on the stream was trained on (<see cref="RhythmFeatures.MeasuresOnBeatStream"/>).
+    /// </summary>
+    public WindowMeasurement Measure(EcgWindow window, bool onBeatStream = false)
     {
         ArgumentNullException.ThrowIfNull(window);
         if (!window.IsAnalyzable) return WindowMeasurement.None;
         var geometry = window.Geometry;
         // Samples are read only for a present lead: a released window without one measures None (as it always did).
         if (window.SignalReleased && !AnyPresent(window.LeadMask, geometry.LeadCount)) return WindowMeasurement.None;
-        var m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz);
+        BeatMeasurement m;
+        if (onBeatStream)
+        {
+            var beats = t_streamBeats ??= new ClassifiedBeat[64];
+            var starts = t_rowStarts ??= new int[geometry.LeadCount + 1];
+            var streamed = window.CopyWindowBeats(ref beats, ref starts);
+            t_streamBeats = beats;
+            t_rowStarts = starts;
+            m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz, streamed);
+        }
+        else m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz);
         // An analyzable window has a present lead; none usable means every present one is flat (BeatMeasurer skips only those).
         int end = geometry.WindowSamples;
         double fs = geometry.SampleRateHz;
-        if (!m.HasAnalysisLead) return AnyPresent(window.LeadMask, geometry.LeadCount) ? WindowMeasurement.FlatLine(end / fs) : WindowMeasurement.None;
+        // On the stream only streamed rows are measured: a present row the stream did not read is no flat-line evidence.
+        if (!m.HasAnalysisLead)
+            return AnyPresent(window.LeadMask, geometry.LeadCount, onBeatStream ? window.StreamedRows : -1) ? WindowMeasurement.FlatLine(end / fs) : WindowMeasurement.None;
         // The published rate counts every beat the leads together found (lead fusion); the model's rhythm features keep
         // the analysis lead's beats, which it was trained on.
         return new WindowMeasurement(m.Beats, BeatMeasurer.HeartRateBpm(m.FusedBeats, fs), m.RrIrregularity, m.SignalQuality, geometry.LeadOrder[m.AnalysisRow])
@@ -99,10 +120,11 @@ public sealed class WindowMeasurer
     /// <summary>One-to-one matches of two ascending beat lists within ±<paramref name="tolerance"/> samples.</summary>
     internal static int Matched(ReadOnlySpan<int> a, ReadOnlySpan<int> b, int tolerance) => BeatMeasurer.Matched(a, b, tolerance);
 
-    private static bool AnyPresent(float[] mask, int leadCount)
+    /// <summary>Whether a row among <paramref name="rows"/> (bit per row; −1: all) is present.</summary>
+    private static bool AnyPresent(float[] mask, int leadCount, int rows = -1)
     {
         for (int row = 0; row < leadCount; row++)
-            if (mask[row] > 0.5f) return true;
+            if (mask[row] > 0.5f && (rows & (1 << row)) != 0) return true;
         return false;
     }
 }

@@ -94,6 +94,37 @@ public sealed class EcgWindow
     /// </summary>
     public IReadOnlyList<StreamBeat> StreamBeats { get; internal set; } = [];
 
+    /// <summary>Bit r set: row r was streamed in this window (its beats are <see cref="StreamBeats"/>'s); 0 when the stream is off.</summary>
+    public int StreamedRows { get; internal set; }
+
+    /// <summary>
+    /// The stream's beats inside the window (samples in [0, <see cref="WindowGeometry.WindowSamples"/>)), row by row, as the
+    /// measure stage reads them instead of detecting again: written to <paramref name="beats"/> (grown when short), with
+    /// <paramref name="rowStarts"/> (grown to one entry per row and one more) saying where each row's begin.
+    /// </summary>
+    public CGDmer.Signal.Beats.StreamedBeats CopyWindowBeats(ref CGDmer.Signal.Beats.ClassifiedBeat[] beats, ref int[] rowStarts)
+    {
+        ArgumentNullException.ThrowIfNull(beats);
+        ArgumentNullException.ThrowIfNull(rowStarts);
+        int rows = Geometry.LeadCount, end = Geometry.WindowSamples;
+        if (rowStarts.Length < rows + 1) rowStarts = new int[rows + 1];
+        var all = StreamBeats;
+        int n = 0, i = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            rowStarts[row] = n;
+            for (; i < all.Count && all[i].Row == row; i++)
+            {
+                var b = all[i];
+                if (b.Sample < 0 || b.Sample >= end) continue;
+                if (n == beats.Length) Array.Resize(ref beats, Math.Max(32, 2 * n));
+                beats[n++] = new CGDmer.Signal.Beats.ClassifiedBeat(b.Sample, b.SearchBack, b.Type);
+            }
+        }
+        rowStarts[rows] = n;
+        return new CGDmer.Signal.Beats.StreamedBeats(StreamedRows, rowStarts.AsSpan(0, rows + 1), beats.AsSpan(0, n));
+    }
+
     /// <summary>
     /// Copies the stream beats <c>rr-v5</c>'s context reads into <paramref name="buffer"/> (grown when short) and returns
     /// how many: those of <paramref name="analysisRow"/>, or, when that row has none, of the first streamed row that has

@@ -29,7 +29,7 @@ internal sealed class PatientBeatStream
     private readonly long _hopSamples;
     private readonly EpochAnchoredBeatStream?[] _streams;
     private readonly List<ClassifiedBeat>?[] _beats;   // per row: final beats within the last window's context and after it
-    private int _streamedThisWindow;
+    private int _streamedThisWindow, _streamedRows;
 
     public PatientBeatStream(WindowGeometry geometry, WindowingOptions options)
     {
@@ -61,13 +61,17 @@ internal sealed class PatientBeatStream
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
-    public void BeginWindow() => _streamedThisWindow = 0;
+    public void BeginWindow() => _streamedThisWindow = _streamedRows = 0;
+
+    /// <summary>Bit r set: row r was streamed in the window being built (its beats in the window are the stream's).</summary>
+    public int StreamedRows => _streamedRows;
 
     /// <summary>Feeds present row <paramref name="row"/> of window <paramref name="k"/>, resampled, before preprocessing.</summary>
     public void Feed(int row, long k, ReadOnlySpan<float> resampled)
     {
         if (_streamedThisWindow >= _maxLeads) { Interrupt(row); return; }
         _streamedThisWindow++;
+        _streamedRows |= 1 << row;
         var stream = _streams[row] ??= new EpochAnchoredBeatStream(_geometry.SampleRateHz, _epochSamples, _warmUpSamples);
         var beats = _beats[row] ??= new List<ClassifiedBeat>(32);
         long start = WindowStart(k), end = start + resampled.Length;

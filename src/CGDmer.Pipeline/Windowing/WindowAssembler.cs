@@ -132,6 +132,7 @@ internal sealed class WindowAssembler
                              coverage, status, Stopwatch.GetTimestamp())
         {
             StreamBeats = beats?.Collect(k) ?? [],
+            StreamedRows = beats?.StreamedRows ?? 0,
         };
     }
 

@@ -68,7 +68,26 @@ public sealed class BeatMeasurer
     /// </summary>
     /// <exception cref="ArgumentException">The mask does not have <paramref name="leadCount"/> entries, or the rows are too short.</exception>
     /// <exception cref="NotSupportedException">A lead is present and <paramref name="sampleRateHz"/> is below 50 Hz or not finite.</exception>
-    public BeatMeasurement Measure(ReadOnlySpan<float> rows, int leadCount, int windowSamples, ReadOnlySpan<float> leadMask, double sampleRateHz)
+    public BeatMeasurement Measure(ReadOnlySpan<float> rows, int leadCount, int windowSamples, ReadOnlySpan<float> leadMask, double sampleRateHz) =>
+        Measure(rows, leadCount, windowSamples, leadMask, sampleRateHz, default, onStream: false);
+
+    /// <summary>
+    /// As <see cref="Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double)"/>, with each lead's beats taken
+    /// from the beat stream (<paramref name="streamed"/>) instead of detected in the window: only the present rows that
+    /// are streamed are measured, and a lead's bSQI is the agreement of its stream beats with the window's
+    /// curve-length detector (<see cref="LengthTransformDetector"/>), which stays as the second opinion.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the other overload, or <paramref name="streamed"/> describes another number of rows.</exception>
+    public BeatMeasurement Measure(ReadOnlySpan<float> rows, int leadCount, int windowSamples, ReadOnlySpan<float> leadMask, double sampleRateHz,
+                                   StreamedBeats streamed)
+    {
+        if (streamed.RowCount != leadCount)
+            throw new ArgumentException($"the stream's beats describe {streamed.RowCount} rows; the window has {leadCount}", nameof(streamed));
+        return Measure(rows, leadCount, windowSamples, leadMask, sampleRateHz, streamed, onStream: true);
+    }
+
+    private BeatMeasurement Measure(ReadOnlySpan<float> rows, int leadCount, int windowSamples, ReadOnlySpan<float> leadMask, double sampleRateHz,
+                                    StreamedBeats streamed, bool onStream)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(leadCount);
         ArgumentOutOfRangeException.ThrowIfNegative(windowSamples);
@@ -85,9 +104,13 @@ public sealed class BeatMeasurer
         // Every present lead's beats go to one pooled buffer (a slot of MaxBeats per lead), so that the analysis lead's
         // beats can be fused with the other good leads' after the loop; only the results are copied out.
         int[]? all = null;
-        int present = 0;
+        int present = 0, mostStreamed = 0;
         for (int row = 0; row < leadCount; row++)
-            if (leadMask[row] > 0.5f) present++;
+            if (Measured(row, leadMask, streamed, onStream))
+            {
+                present++;
+                if (onStream) mostStreamed = Math.Max(mostStreamed, streamed.Row(row).Length);
+            }
         Span<int> slotCount = stackalloc int[present];
         try
         {
@@ -96,15 +119,16 @@ public sealed class BeatMeasurer
             var rates = new LeadRateAtEnd[present];
             for (int row = 0; row < leadCount; row++)
             {
-                if (!(leadMask[row] > 0.5f)) continue;
+                if (!Measured(row, leadMask, streamed, onStream)) continue;
                 if (tools is null)
                 {
                     tools = Tools(fs);
-                    capacity = tools.Detector.MaxBeats(windowSamples);
+                    capacity = Math.Max(tools.Detector.MaxBeats(windowSamples), mostStreamed);
                     all = pool.Rent(capacity * present);
                 }
                 var slot = all.AsSpan(slots * capacity, capacity);
-                var quality = Assess(rows.Slice(row * windowSamples, windowSamples), fs, tools, slot, out int count);
+                var quality = Assess(rows.Slice(row * windowSamples, windowSamples), fs, tools, slot, out int count,
+                                     onStream ? streamed.Row(row) : default, onStream);
                 if (quality.Flat) continue;
                 var found = slot[..count];
                 rates[slots] = new LeadRateAtEnd(row, BeatToBeatHeartRate.RateAt(found, windowSamples, fs),
@@ -131,6 +155,10 @@ public sealed class BeatMeasurer
             if (all is not null) pool.Return(all);
         }
     }
+
+    /// <summary>Whether row <paramref name="row"/> is measured: present, and streamed when the beats are the stream's.</summary>
+    private static bool Measured(int row, ReadOnlySpan<float> leadMask, in StreamedBeats streamed, bool onStream) =>
+        leadMask[row] > 0.5f && (!onStream || streamed.IsStreamed(row));
 
     /// <summary>
     /// The analysis lead's beats with the beats it missed that another good lead found: Pan and Tompkins' search-back,
@@ -193,7 +221,7 @@ public sealed class BeatMeasurer
         var beats = ArrayPool<int>.Shared.Rent(tools.Detector.MaxBeats(samples.Length));
         try
         {
-            return Assess(samples, sampleRateHz, tools, beats, out _);
+            return Assess(samples, sampleRateHz, tools, beats, out _, default, onStream: false);
         }
         finally { ArrayPool<int>.Shared.Return(beats); }
     }
@@ -324,11 +352,22 @@ public sealed class BeatMeasurer
         return kept;
     }
 
+    /// <summary>The stream's beats of a lead within the window's <paramref name="n"/> samples, written to <paramref name="beats"/>; returns their number.</summary>
+    private static int StreamBeats(ReadOnlySpan<ClassifiedBeat> stream, int n, Span<int> beats)
+    {
+        int kept = 0;
+        foreach (var b in stream)
+            if (b.Sample >= 0 && b.Sample < n) beats[kept++] = (int)b.Sample;
+        return kept;
+    }
+
     /// <summary>
     /// The quality of lead <paramref name="x"/>; its primary beats go to <paramref name="beatsOut"/> (room for
     /// <see cref="QrsDetector.MaxBeats"/>), their number to <paramref name="beatCount"/> (0 when the lead is unusable).
+    /// The primary beats are the window's detector's, or <paramref name="streamBeats"/> when <paramref name="onStream"/>.
     /// </summary>
-    private LeadQuality Assess(ReadOnlySpan<float> x, double fs, RateTools tools, Span<int> beatsOut, out int beatCount)
+    private LeadQuality Assess(ReadOnlySpan<float> x, double fs, RateTools tools, Span<int> beatsOut, out int beatCount,
+                               ReadOnlySpan<ClassifiedBeat> streamBeats, bool onStream)
     {
         beatCount = 0;
         int n = x.Length;
@@ -420,7 +459,7 @@ public sealed class BeatMeasurer
             double qrsRatio = aboveQrsLow > 0 ? Math.Min(1, qrsBand / aboveQrsLow) : 0;
             double baselineRatio = total > 0 ? Math.Min(1, baseline / total) : 0;
 
-            var beats = beatsOut[..PrimaryBeats(x, tools, beatsOut)];
+            var beats = beatsOut[..(onStream ? StreamBeats(streamBeats, n, beatsOut) : PrimaryBeats(x, tools, beatsOut))];
             var second = secondBuf.AsSpan(0, LengthTransformDetector.Detect(x, fs, secondBuf));
             int tolerance = Math.Max(1, (int)Math.Round(Options.BeatMatchToleranceSeconds * fs));
             int matched = Matched(beats, second, tolerance);

@@ -14,6 +14,10 @@ namespace CGDmer.Signal.Beats;
 /// <item><c>rr-v5</c>: those of <c>rr-v4</c>, followed by the same <see cref="Count"/> features of the NN intervals of
 /// the analysis lead's beat stream over the <see cref="ContextSeconds"/> ending with the window
 /// (<see cref="EpochAnchoredBeatStream"/>, as the window stage runs it): the rhythm over three windows' time.</item>
+/// <item><c>rr-v6</c>: the features of <c>rr-v4</c>, measured on the beat stream instead of in the window: the beats,
+/// signal quality and beat agreement are <see cref="BeatMeasurer"/>'s on the stream's beats
+/// (<see cref="MeasuresOnBeatStream"/>), and the NN half chains the stream's own classes of the analysis lead's beats
+/// in the window, so no detector or classifier runs per window.</item>
 /// </list>
 /// Changing any definition, order or scaling means a new identifier.
 /// </summary>
@@ -52,6 +56,9 @@ public static class RhythmFeatures
     /// <summary><c>rr-v4</c> followed by the features of the beat stream's NN intervals over <see cref="ContextSeconds"/>.</summary>
     public const string WithStreamContextIdentifier = "rr-v5";
 
+    /// <summary><c>rr-v4</c>'s features measured on the beat stream (<see cref="MeasuresOnBeatStream"/>).</summary>
+    public const string StreamMeasuredIdentifier = "rr-v6";
+
     /// <summary>How much of the beat stream, ending with the window, <c>rr-v5</c>'s context features read.</summary>
     public const double ContextSeconds = 30;
 
@@ -59,23 +66,35 @@ public static class RhythmFeatures
     public static string Identifier { get; } = WithNormalToNormalIdentifier;
 
     /// <summary>Whether set <paramref name="identifier"/> reads the beat stream (so the window stage must run it).</summary>
-    public static bool ReadsBeatStream(string identifier) => identifier == WithStreamContextIdentifier;
+    public static bool ReadsBeatStream(string identifier) => identifier is WithStreamContextIdentifier or StreamMeasuredIdentifier;
+
+    /// <summary>
+    /// Whether set <paramref name="identifier"/> is measured on the beat stream: the measure stage then takes each lead's
+    /// beats from the stream (<see cref="BeatMeasurer.Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats)"/>)
+    /// rather than detecting them in the window.
+    /// </summary>
+    public static bool MeasuresOnBeatStream(string identifier) => identifier == StreamMeasuredIdentifier;
 
     /// <summary>Number of features <see cref="Compute"/> writes for one list of beats.</summary>
     public const int Count = 16;
 
     /// <summary>Whether this build computes the feature set <paramref name="identifier"/>.</summary>
-    public static bool IsKnown(string identifier) => identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier or WithStreamContextIdentifier;
+    public static bool IsKnown(string identifier) =>
+        identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier or WithStreamContextIdentifier or StreamMeasuredIdentifier;
 
     /// <summary>How many features the set <paramref name="identifier"/> has: <see cref="Count"/> per list of beats it reads.</summary>
     /// <exception cref="ArgumentException">This build does not know <paramref name="identifier"/>.</exception>
     public static int CountOf(string identifier) => identifier switch
     {
         AnalysisLeadIdentifier => Count,
-        WithNormalToNormalIdentifier => 2 * Count,
+        WithNormalToNormalIdentifier or StreamMeasuredIdentifier => 2 * Count,
         WithStreamContextIdentifier => 3 * Count,
-        _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes '{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}' and '{WithStreamContextIdentifier}')", nameof(identifier)),
+        _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes {KnownList})", nameof(identifier)),
     };
+
+    /// <summary>The sets this build computes, quoted, for messages.</summary>
+    public static string KnownList { get; } =
+        $"'{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}', '{WithStreamContextIdentifier}' and '{StreamMeasuredIdentifier}'";
 
     /// <summary>The names of set <paramref name="identifier"/>'s features in order: the NN half's carry the prefix <c>nn_</c>.</summary>
     public static IReadOnlyList<string> NamesOf(string identifier) => CountOf(identifier) switch
@@ -147,7 +166,9 @@ public static class RhythmFeatures
     /// <exception cref="ArgumentException">The set is unknown, <paramref name="destination"/> is too short, the NN finder is
     /// for another rate, or as <see cref="Compute"/>.</exception>
     /// <param name="context">For <c>rr-v5</c>: the analysis lead's stream beats over the <see cref="ContextSeconds"/>
-    /// ending with the window, ascending, as sample indices relative to the window's start (so from −(context − window)).</param>
+    /// ending with the window, ascending, as sample indices relative to the window's start (so from −(context − window)).
+    /// For <c>rr-v6</c>: the analysis lead's stream beats within the window (<see cref="StreamedBeats.Row"/>), whose
+    /// classes give the NN half; <paramref name="analysisLead"/> is then not read.</param>
     public static void ComputeSet(string identifier, ReadOnlySpan<int> beats, ReadOnlySpan<float> analysisLead, double sampleRateHz,
         int windowSamples, double signalQuality, double beatAgreement, Span<float> destination, NormalToNormal? normalToNormal = null,
         ReadOnlySpan<ClassifiedBeat> context = default)
@@ -164,7 +185,14 @@ public static class RhythmFeatures
         Span<int> nn = rented is null ? stackalloc int[capacity] : rented.AsSpan(0, capacity);
         try
         {
-            int found = analysisLead.IsEmpty ? 0
+            if (identifier == StreamMeasuredIdentifier)
+            {
+                for (int i = 0; i < context.Length; i++)
+                    if (context[i].Sample < 0 || context[i].Sample >= windowSamples || (i > 0 && context[i].Sample <= context[i - 1].Sample))
+                        throw new ArgumentException($"stream beat {i} at sample {context[i].Sample} is out of order or outside the window of {windowSamples} samples", nameof(context));
+            }
+            int found = identifier == StreamMeasuredIdentifier ? NormalToNormal.Chain(context, 0, nn)
+                : analysisLead.IsEmpty ? 0
                 : normalToNormal?.Beats(analysisLead, nn) ?? NormalToNormal.Beats(analysisLead, sampleRateHz, nn);
             Compute(nn[..found], sampleRateHz, windowSamples, signalQuality, beatAgreement, destination[Count..]);
         }

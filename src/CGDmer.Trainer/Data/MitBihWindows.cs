@@ -62,7 +62,7 @@ public static class MitBihWindows
                 window[l] = w;
             }
             string report = ReportWriter.Write(a.Labels, reportSeed + start, a.HeartRateBpm);
-            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start);
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start, set.RhythmFeatureSet);
             set.Add(window, a.Labels, Annotated, report, patient, "mitbih", rhythm);
             added++;
         }

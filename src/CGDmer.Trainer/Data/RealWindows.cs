@@ -75,7 +75,7 @@ public static class RealWindows
                 EcgPreprocessing.Apply(w, sampleRateHz);
                 window[l] = w;
             }
-            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start);
+            if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start, set.RhythmFeatureSet);
             var (present, annotated) = label((double)start / sampleRateHz, (double)(start + win) / sampleRateHz);
             set.Add(window, present, annotated, "", patient, source, rhythm);
             added++;

@@ -46,13 +46,7 @@ public sealed class RecordBeatStream
     /// </summary>
     public ClassifiedBeat[] Context(Lead? analysisLead, int windowStart, int windowSamples)
     {
-        int end = Math.Min(_length, windowStart + windowSamples);
-        if (end > _fed)
-        {
-            foreach (var (lead, stream, beats) in _streams)
-                stream.Feed(_origin + _fed, _leads[(int)lead].AsSpan(_fed, end - _fed), beats);
-            _fed = end;
-        }
+        FeedThrough(windowStart, windowSamples);
         long to = _origin + windowStart + windowSamples, from = to - _contextSamples;
         List<ClassifiedBeat>? chosen = null;
         foreach (var (lead, _, beats) in _streams)
@@ -70,5 +64,38 @@ public sealed class RecordBeatStream
         var context = new ClassifiedBeat[n];
         for (int i = 0; i < n; i++) context[i] = chosen[i] with { Sample = chosen[i].Sample - _origin - windowStart };
         return context;
+    }
+
+    /// <summary>
+    /// Feeds the stream through the end of the window starting at <paramref name="windowStart"/> and returns each streamed
+    /// lead's final beats inside the window, relative to its start: what the service's measure stage reads for a model
+    /// measured on the stream (<c>EcgWindow.CopyWindowBeats</c>).
+    /// </summary>
+    public IReadOnlyList<(Lead Lead, ClassifiedBeat[] Beats)> WindowBeats(int windowStart, int windowSamples)
+    {
+        FeedThrough(windowStart, windowSamples);
+        long from = _origin + windowStart, to = from + windowSamples;
+        var result = new List<(Lead, ClassifiedBeat[])>(_streams.Count);
+        foreach (var (lead, _, beats) in _streams)
+        {
+            // Windows come in order: what lies before this one no later window reads.
+            int stale = 0;
+            while (stale < beats.Count && beats[stale].Sample < from) stale++;
+            beats.RemoveRange(0, stale);
+            var inside = new List<ClassifiedBeat>();
+            foreach (var b in beats)
+                if (b.Sample >= from && b.Sample < to) inside.Add(b with { Sample = b.Sample - from });
+            result.Add((lead, [.. inside]));
+        }
+        return result;
+    }
+
+    private void FeedThrough(int windowStart, int windowSamples)
+    {
+        int end = Math.Min(_length, windowStart + windowSamples);
+        if (end <= _fed) return;
+        foreach (var (lead, stream, beats) in _streams)
+            stream.Feed(_origin + _fed, _leads[(int)lead].AsSpan(_fed, end - _fed), beats);
+        _fed = end;
     }
 }

@@ -35,7 +35,7 @@ public static class WindowRhythm
         if (present == 0)
         {
             RhythmFeatures.ComputeSet(set, [], [], sampleRateHz, samples, 0, 0, destination,
-                                      context: stream?.Context(null, windowStart, samples));
+                                      context: RhythmFeatures.MeasuresOnBeatStream(set) ? default : stream?.Context(null, windowStart, samples));
             return;
         }
         var rows = new float[present * samples];
@@ -50,10 +50,42 @@ public static class WindowRhythm
             leadOfRow[r] = (Lead)l;
             mask[r++] = 1;
         }
+        if (RhythmFeatures.MeasuresOnBeatStream(set))
+        {
+            MeasureOnStream(set, rows, present, samples, mask, leadOfRow, sampleRateHz, stream!.WindowBeats(windowStart, samples), destination);
+            return;
+        }
         var m = Measurer.Measure(rows, present, samples, mask, sampleRateHz);
         var lead = m.HasAnalysisLead ? rows.AsSpan(m.AnalysisRow * samples, samples) : [];
         var context = stream?.Context(m.HasAnalysisLead ? leadOfRow[m.AnalysisRow] : null, windowStart, samples) ?? [];
         RhythmFeatures.ComputeSet(set, m.Beats, lead, sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination,
                                   context: context);
+    }
+
+    /// <summary>
+    /// A set measured on the beat stream: the streamed leads' window beats stand in for detection, row by row in the
+    /// compacted layout (the service measures the same leads: the first streamed, present ones in row order).
+    /// </summary>
+    private static void MeasureOnStream(string set, float[] rows, int present, int samples, float[] mask, Lead[] leadOfRow, int sampleRateHz,
+                                        IReadOnlyList<(Lead Lead, ClassifiedBeat[] Beats)> windowBeats, Span<float> destination)
+    {
+        var starts = new int[present + 1];
+        var all = new List<ClassifiedBeat>();
+        int streamedRows = 0;
+        for (int r = 0; r < present; r++)
+        {
+            starts[r] = all.Count;
+            foreach (var (lead, beats) in windowBeats)
+            {
+                if (lead != leadOfRow[r]) continue;
+                streamedRows |= 1 << r;
+                all.AddRange(beats);
+            }
+        }
+        starts[present] = all.Count;
+        var streamed = new StreamedBeats(streamedRows, starts, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
+        var m = Measurer.Measure(rows, present, samples, mask, sampleRateHz, streamed);
+        RhythmFeatures.ComputeSet(set, m.Beats, [], sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination,
+                                  context: m.HasAnalysisLead ? streamed.Row(m.AnalysisRow) : default);
     }
 }

@@ -21,11 +21,16 @@ public sealed class WindowSet
     private readonly List<string> _patients = new();
     private readonly List<string> _sources = new();
 
-    public WindowSet(int windowSamples, IReadOnlyList<EcgLabel> labels, int capacity = 1024, int rhythmFeatureCount = 0)
+    /// <param name="rhythmFeatureSet">The feature set the windows carry when <paramref name="rhythmFeatureCount"/> &gt; 0
+    /// (<c>RhythmFeatures.Identifier</c> when null); its count must be <paramref name="rhythmFeatureCount"/>.</param>
+    public WindowSet(int windowSamples, IReadOnlyList<EcgLabel> labels, int capacity = 1024, int rhythmFeatureCount = 0, string? rhythmFeatureSet = null)
     {
         WindowSamples = windowSamples;
         Labels = labels;
         RhythmFeatureCount = rhythmFeatureCount;
+        RhythmFeatureSet = rhythmFeatureCount == 0 ? "" : rhythmFeatureSet ?? CGDmer.Signal.Beats.RhythmFeatures.Identifier;
+        if (rhythmFeatureCount > 0 && CGDmer.Signal.Beats.RhythmFeatures.CountOf(RhythmFeatureSet) != rhythmFeatureCount)
+            throw new ArgumentException($"the rhythm feature set '{RhythmFeatureSet}' has {CGDmer.Signal.Beats.RhythmFeatures.CountOf(RhythmFeatureSet)} features, not {rhythmFeatureCount}", nameof(rhythmFeatureCount));
         _samples = new float[(long)capacity * Leads.Count * windowSamples];
         _leadMask = new float[capacity * Leads.Count];
         _labels = new float[capacity * labels.Count];
@@ -35,6 +40,9 @@ public sealed class WindowSet
 
     /// <summary>Beat-interval features stored per window (0: none).</summary>
     public int RhythmFeatureCount { get; }
+
+    /// <summary>The feature set of <see cref="RhythmFeatureCount"/> (<c>RhythmFeatures</c>); empty when none.</summary>
+    public string RhythmFeatureSet { get; }
 
     public int WindowSamples { get; }
     public IReadOnlyList<EcgLabel> Labels { get; }

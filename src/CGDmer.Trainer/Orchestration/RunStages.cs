@@ -149,7 +149,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         var info = JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
         var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
         var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts,
-            config.RhythmFeatures ? RhythmFeatures.CountOf(RhythmFeatures.Identifier) : 0);
+            config.EffectiveRhythmFeatureSet is { } features ? RhythmFeatures.CountOf(features) : 0);
         model.load(run.FindingsWeights);
         model.eval();
         return (model, info, pre);
@@ -266,7 +266,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             EmbeddingDim = config.Model.Dim,
             ZeroShotLabels = info.ZeroShotLabels,
             Objective = config.Pretrain.Objective,
-            RhythmFeatures = config.RhythmFeatures ? RhythmFeatures.Identifier : ModelMetadata.NoRhythmFeatures,
+            RhythmFeatures = config.EffectiveRhythmFeatureSet ?? ModelMetadata.NoRhythmFeatures,
             TrainingData = trainingData,
             Metrics = metrics,
         };

@@ -17,6 +17,14 @@ public sealed record TrainerConfig
     public ProbeOptions Probe { get; init; } = new();
     /// <summary>Give the heads the window's beat-interval features (<c>CGDmer.Signal.Beats.RhythmFeatures</c>), as the service measures them.</summary>
     public bool RhythmFeatures { get; init; }
+    /// <summary>
+    /// Which set of <c>RhythmFeatures</c> the heads get (e.g. <c>rr-v6</c>, measured on the beat stream); null: the
+    /// build's default (<c>RhythmFeatures.Identifier</c>). Stored in the model's metadata, which the service follows.
+    /// </summary>
+    public string? RhythmFeatureSet { get; init; }
+
+    /// <summary>The feature set the heads get, or null without rhythm features.</summary>
+    public string? EffectiveRhythmFeatureSet => RhythmFeatures ? RhythmFeatureSet ?? CGDmer.Signal.Beats.RhythmFeatures.Identifier : null;
     /// <summary>The validation bar a label must pass on held-out real patients to be published (contract v3 <c>validated</c>).</summary>
     public ValidationBar Validation { get; init; } = new();
     /// <summary>
@@ -57,6 +65,8 @@ public sealed record TrainerConfig
             catch (KeyNotFoundException e) { throw new InvalidDataException($"Config '{source}': labels: {e.Message}"); }
         try { ObjectiveWeights.ForAblation(Pretrain.Objective); }
         catch (ArgumentException e) { throw new InvalidDataException($"Config '{source}': pretrain.objective: {e.Message}"); }
+        if (RhythmFeatureSet is { } set && !CGDmer.Signal.Beats.RhythmFeatures.IsKnown(set))
+            throw new InvalidDataException($"Config '{source}': rhythmFeatureSet '{set}' is not a set this build computes ({CGDmer.Signal.Beats.RhythmFeatures.KnownList}).");
         if (Pretrain.BatchSize < 2) throw new InvalidDataException($"Config '{source}': pretrain.batchSize must be at least 2 (contrastive pairs).");
         if (Data.MitBih?.Dir is { } d && !Directory.Exists(d))
             throw new InvalidDataException($"Config '{source}': data.mitBih.dir '{d}' does not exist.");

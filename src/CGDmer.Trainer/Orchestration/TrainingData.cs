@@ -25,7 +25,8 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
 
     public static TrainingData Build(TrainerConfig cfg, Action<string>? log = null)
     {
-        var set = new WindowSet(cfg.Model.WindowSamples, EcgLabels.All, 4096, cfg.RhythmFeatures ? RhythmFeatures.CountOf(RhythmFeatures.Identifier) : 0);
+        var set = new WindowSet(cfg.Model.WindowSamples, EcgLabels.All, 4096,
+                                cfg.EffectiveRhythmFeatureSet is { } features ? RhythmFeatures.CountOf(features) : 0, cfg.EffectiveRhythmFeatureSet);
         var split = new Dictionary<string, int>(); // patient → 0 train, 1 validation, 2 test
         var syn = cfg.Data.Synthetic;
         if (syn.Count > 0)

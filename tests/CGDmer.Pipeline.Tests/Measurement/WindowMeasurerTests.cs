@@ -83,6 +83,19 @@ public class WindowMeasurerTests
     }
 
     [Fact]
+    public void On_the_beat_stream_a_present_lead_the_stream_did_not_read_is_not_flat_line_evidence()
+    {
+        var flat = new float[SourceSamples];
+        Array.Fill(flat, 0.3f);
+        var window = Window([null, flat]);   // built without the stream: no row streamed
+        Assert.Equal(0, window.StreamedRows);
+        var m = Measurer.Measure(window, onBeatStream: true);
+        Assert.False(m.IsFlatLine);
+        Assert.Null(m.AnalysisLead);
+        Assert.True(Measurer.Measure(window).IsFlatLine);   // detected in the window, the same lead is
+    }
+
+    [Fact]
     public void The_rate_at_the_window_end_and_the_silence_before_it_follow_the_last_beats()
     {
         var ecg = Synthesize(RhythmKind.Sinus, 100, 7);

@@ -62,6 +62,18 @@ public class WindowingOptionsTests
         Assert.Equal(option, ex.ParamName);
     }
 
+    [Theory]
+    [InlineData("rr-v5")]
+    [InlineData("rr-v6")]
+    public void A_model_whose_features_read_the_beat_stream_needs_it_on(string features)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = 0 }.Validate(Geometry, features));
+        Assert.Equal(nameof(WindowingOptions.BeatStreamLeads), ex.ParamName);
+        Assert.Contains(features, ex.Message);
+        new WindowingOptions { BeatStreamLeads = 1 }.Validate(Geometry, features);
+        new WindowingOptions { BeatStreamLeads = 0 }.Validate(Geometry, "rr-v4");
+    }
+
     [Fact]
     public void With_the_beat_stream_off_its_epoch_and_warm_up_are_not_checked() =>
         new WindowingOptions { BeatStreamLeads = 0, BeatWarmUpSeconds = 7, BeatEpochSeconds = 1 }.Validate(Geometry);

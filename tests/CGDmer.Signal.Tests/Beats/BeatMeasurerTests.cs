@@ -67,6 +67,81 @@ public class BeatMeasurerTests
         }
     }
 
+    /// <summary>Stream beats of rows given as positions (all normal), laid out as <see cref="StreamedBeats"/> wants them.</summary>
+    private static StreamedBeats Streamed(int streamedRows, params int[][] rowBeats)
+    {
+        var starts = new int[rowBeats.Length + 1];
+        var all = new List<ClassifiedBeat>();
+        for (int r = 0; r < rowBeats.Length; r++)
+        {
+            starts[r] = all.Count;
+            all.AddRange(rowBeats[r].Select(b => new ClassifiedBeat(b, false, BeatType.Normal)));
+        }
+        starts[^1] = all.Count;
+        return new StreamedBeats(streamedRows, starts, all.ToArray());
+    }
+
+    [Fact]
+    public void Given_the_detectors_own_beats_as_the_stream_the_measurement_is_the_same()
+    {
+        // The stream overload only replaces where the primary beats come from: handed exactly the beats the window's
+        // detector finds, every part of the measurement (beats, SQI and its parts, rates, fusion) must come out equal.
+        foreach (var (mlII, v1) in Windows201(12))
+        {
+            var rows = new float[2 * W];
+            mlII.CopyTo(rows, 0);
+            v1.CopyTo(rows, W);
+            float[] mask = [1, 1];
+            var detected = Measurer.Measure(rows, 2, W, mask, Fs);
+            var onStream = Measurer.Measure(rows, 2, W, mask, Fs,
+                                            Streamed(0b11, Measurer.DetectBeats(mlII, Fs), Measurer.DetectBeats(v1, Fs)));
+            Assert.Equal(detected.AnalysisRow, onStream.AnalysisRow);
+            Assert.Equal(detected.Beats, onStream.Beats);
+            Assert.Equal(detected.Quality, onStream.Quality);
+            Assert.Equal(detected.LeadRates, onStream.LeadRates);
+            Assert.Equal(detected.FusedBeats, onStream.FusedBeats);
+            Assert.Equal(detected.HeartRateBpm, onStream.HeartRateBpm);
+        }
+    }
+
+    [Fact]
+    public void On_the_stream_the_beats_are_the_streams_and_only_streamed_rows_are_measured()
+    {
+        var (mlII, v1) = Windows201(3).Last();
+        var rows = new float[2 * W];
+        mlII.CopyTo(rows, 0);
+        v1.CopyTo(rows, W);
+        float[] mask = [1, 1];
+        int[] stream = [5, 90, 180, 270, 360, 450, 540, 630, 720, 810, 900, 990];
+        // Row 0 is present but not streamed: the analysis lead is row 1 whatever row 0's quality, with the stream's beats
+        // (a beat at sample 0 included: the stream found its peak with the signal before the window).
+        var m = Measurer.Measure(rows, 2, W, mask, Fs, Streamed(0b10, [100, 200, 300], stream));
+        Assert.Equal(1, m.AnalysisRow);
+        Assert.Equal(stream, m.Beats);
+        Assert.Equal(60.0 * Fs * (stream.Length - 1) / (stream[^1] - stream[0]), m.HeartRateBpm!.Value, 9);
+        Assert.Single(m.LeadRates);
+        // Beats outside the window (the stream's context before it) are not the window's.
+        var outside = Measurer.Measure(rows, 2, W, mask, Fs, Streamed(0b10, [], [-40, .. stream, W]));
+        Assert.Equal(stream, outside.Beats);
+        // No streamed row present: nothing is measured.
+        Assert.False(Measurer.Measure(rows, 2, W, [1, 0], Fs, Streamed(0b10, [], stream)).HasAnalysisLead);
+        Assert.Contains("rows", Assert.Throws<ArgumentException>(() => Measurer.Measure(rows, 2, W, mask, Fs, Streamed(0b1, stream))).Message);
+    }
+
+    [Fact]
+    public void Streamed_beats_refuse_row_starts_outside_their_beats()
+    {
+        var beats = new ClassifiedBeat[3];
+        Assert.Throws<ArgumentException>(() => new StreamedBeats(1, [0], beats));
+        Assert.Throws<ArgumentException>(() => new StreamedBeats(1, [0, 4], beats));
+        Assert.Throws<ArgumentException>(() => new StreamedBeats(3, [2, 1, 3], beats));
+        var ok = new StreamedBeats(0b01, [0, 2, 3], beats);
+        Assert.Equal(2, ok.Row(0).Length);
+        Assert.True(ok.Row(1).IsEmpty);   // present in the layout, not streamed
+        Assert.False(ok.IsStreamed(1));
+        Assert.True(ok.Row(7).IsEmpty);
+    }
+
     [Fact]
     public void Without_a_usable_present_lead_the_measurement_is_None()
     {

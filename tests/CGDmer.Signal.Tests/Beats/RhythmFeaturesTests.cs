@@ -76,6 +76,41 @@ public class RhythmFeaturesTests
     }
 
     [Fact]
+    public void Measured_on_the_stream_the_NN_half_chains_the_streams_own_classes_and_reads_no_samples()
+    {
+        const double fs = 100;
+        Assert.Equal(32, RhythmFeatures.CountOf("rr-v6"));
+        Assert.Equal(RhythmFeatures.NamesOf("rr-v4"), RhythmFeatures.NamesOf("rr-v6"));
+        Assert.True(RhythmFeatures.MeasuresOnBeatStream("rr-v6") && RhythmFeatures.ReadsBeatStream("rr-v6"));
+        Assert.False(RhythmFeatures.MeasuresOnBeatStream("rr-v4") || RhythmFeatures.MeasuresOnBeatStream("rr-v5"));
+        // Normal beats every 0.8 s with a ventricular one (0.5 s after a normal beat, 1.1 s before the next): the window's
+        // stream beats, classified by the stream. Samples of the lead are not read (NaN would poison any feature).
+        var window = new List<ClassifiedBeat>();
+        for (long t = 20, i = 0; t < 1000; t += 80, i++)
+            window.Add(new ClassifiedBeat(i == 5 ? t - 30 : t, false, i == 5 ? BeatType.Ventricular : BeatType.Normal));
+        int[] positions = [.. window.Select(b => (int)b.Sample)];
+        var nan = Enumerable.Repeat(float.NaN, 1000).ToArray();
+        var f = new float[32];
+        RhythmFeatures.ComputeSet("rr-v6", positions, nan, fs, 1000, 0.9, 0.8, f, context: window.ToArray());
+        var own = new float[16];
+        RhythmFeatures.Compute(positions, fs, 1000, 0.9, 0.8, own);
+        Assert.Equal(own, f[..16]);
+        var nn = new int[64];
+        int n = NormalToNormal.Chain(window.ToArray(), 0, nn);
+        var expected = new float[16];
+        RhythmFeatures.Compute(nn[..n], fs, 1000, 0.9, 0.8, expected);
+        Assert.Equal(expected, f[16..]);
+        Assert.True(f[16 + Cv] < 0.01 && f[Cv] > 0.1, $"NN CV {f[16 + Cv]}, all intervals' CV {f[Cv]}");
+        // Stream beats outside the window or out of order are a fault of the caller.
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.ComputeSet("rr-v6", [], [], fs, 1000, 0.9, 0.8, f, context: [new ClassifiedBeat(-1, false, BeatType.Normal)]));
+        Assert.Throws<ArgumentException>(() => RhythmFeatures.ComputeSet("rr-v6", [], [], fs, 1000, 0.9, 0.8, f,
+            context: [new ClassifiedBeat(300, false, BeatType.Normal), new ClassifiedBeat(200, false, BeatType.Normal)]));
+        // No stream beats: the NN half of no beats.
+        RhythmFeatures.ComputeSet("rr-v6", positions, [], fs, 1000, 0.9, 0.8, f);
+        Assert.Equal(0, f[16 + Present]);
+    }
+
+    [Fact]
     public void The_context_features_are_those_of_the_NN_intervals_of_the_stream_beats_over_the_30_s_ending_with_the_window()
     {
         const double fs = 100;
