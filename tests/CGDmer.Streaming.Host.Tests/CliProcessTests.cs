@@ -191,7 +191,7 @@ public class CliProcessTests
         {
             var output = Path.Combine(dir, "out");
             using var process = Process.Start(StartInfo(dir, ["replay", "--record", HostFixture.Asset("mitbih", "201"), "--model", Model,
-                                                              "--pace", "realtime", "--speed", "60", "--out", output]))!;
+                                                              "--pace", "realtime", "--speed", "20", "--out", output]))!;
             var text = new StringBuilder();
             var replaying = new TaskCompletionSource();
             process.OutputDataReceived += (_, e) =>
@@ -203,7 +203,9 @@ public class CliProcessTests
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             await Task.WhenAny(replaying.Task, process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(90));
-            await Task.Delay(TimeSpan.FromSeconds(4));   // a few minutes of ECG: windows, Observations and alerts in flight
+            // A minute or so of ECG: windows, Observations and alerts in flight. The record lasts 90 s at this speed, so a
+            // loaded machine (the "replaying" line or this delay late by tens of seconds) still signals it mid-replay.
+            await Task.Delay(TimeSpan.FromSeconds(4));
             Assert.False(process.HasExited, text.ToString());
             Assert.Equal(0, kill(process.Id, signal));
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "replay did not stop on SIGTERM: " + text);
