@@ -51,6 +51,49 @@ public class MeasurementPropertyTests
         return ok;
     }
 
+    /// <summary>
+    /// On the beat stream, any rows and any stream beats (outside the window too) give a well-formed measurement whose
+    /// analysis lead is a present, streamed row and whose beats are exactly that row's stream beats inside the window.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public bool On_the_stream_any_window_gives_a_well_formed_measurement_of_the_streams_beats(int seed, bool[] presentRows, byte streamedRows)
+    {
+        var rng = new Random(seed);
+        var g = Geometry;
+        int n = g.WindowSamples;
+        var signal = System.Buffers.ArrayPool<float>.Shared.Rent(g.LeadCount * n);
+        var mask = new float[g.LeadCount];
+        var beats = new List<StreamBeat>();
+        for (int row = 0; row < g.LeadCount; row++)
+        {
+            mask[row] = row < presentRows.Length && presentRows[row] ? 1 : 0;
+            bool clean = rng.Next(2) == 0;
+            for (int i = 0; i < n; i++)
+                signal[row * n + i] = clean ? (i % 80 < 4 ? 1.5f : 0.02f * (float)Math.Sin(i * 0.1)) : (float)(rng.NextDouble() - 0.5);
+            if ((streamedRows & (1 << row)) == 0) continue;
+            for (int t = -200 + rng.Next(60); t < n + 100; t += 20 + rng.Next(120))
+                beats.Add(new StreamBeat(row, t, rng.Next(5) == 0 ? CGDmer.Signal.Beats.BeatType.Ventricular : CGDmer.Signal.Beats.BeatType.Normal, false));
+        }
+        var window = new EcgWindow("p", "d", 0, DateTimeOffset.UnixEpoch, g, signal, mask, [], [], 1, WindowStatus.Analyzable, 0)
+        {
+            StreamBeats = beats.ToArray(),
+            StreamedRows = streamedRows & ((1 << g.LeadCount) - 1),
+        };
+        var m = Measurer.Measure(window, onBeatStream: true);
+        bool ok = m.SignalQuality is >= 0 and <= 1
+                  && (m.HeartRateBpm is null) == (m.BeatSamples.Count < 2)
+                  && (m.RrIrregularity is null) == (m.BeatSamples.Count < 3);
+        if (m.AnalysisLead is { } lead)
+        {
+            int row = g.RowOf(lead);
+            ok &= mask[row] == 1 && (streamedRows & (1 << row)) != 0
+                  && m.BeatSamples.SequenceEqual(beats.Where(b => b.Row == row && b.Sample >= 0 && b.Sample < n).Select(b => b.Sample));
+        }
+        else ok &= m.SignalQuality == 0 && m.BeatSamples.Count == 0;
+        window.ReleaseSignal();
+        return ok;
+    }
+
     /// <summary>Irregularity is a property of the rhythm, not of where the window starts or the sample rate's scale.</summary>
     [Property]
     public bool Irregularity_is_shift_and_scale_invariant(PositiveInt[] rrs, PositiveInt offset, byte scale)
