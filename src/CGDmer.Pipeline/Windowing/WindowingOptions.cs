@@ -50,8 +50,8 @@ public sealed class WindowingOptions
     /// <summary>
     /// Leads per patient whose beats are followed as a stream (<see cref="EcgWindow.StreamBeats"/>): the first present
     /// rows of each window in the model's lead order, at most this many; 0 turns the beat stream off. Each costs one
-    /// beat classifier per sample at the model's rate, and nothing downstream reads the stream yet: off by default until
-    /// the measure stage takes its beats from it (2 for a two-lead monitor).
+    /// beat classifier per sample at the model's rate. Only a model whose rhythm features read the stream uses it
+    /// (<c>rr-v5</c>: at least 1; <c>rr-v6</c>, measured on it: the 2 it was trained with), so it is off by default.
     /// </summary>
     public int BeatStreamLeads { get; set; }
 
@@ -118,13 +118,18 @@ public sealed class WindowingOptions
 
     /// <summary>
     /// <see cref="Validate(WindowGeometry)"/> for a model whose rhythm features are <paramref name="rhythmFeatures"/>: a
-    /// set that reads the beat stream (<see cref="CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream"/>) needs it on.
+    /// set that reads the beat stream (<see cref="CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream"/>) needs it on, and
+    /// a set measured on it (<see cref="CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream"/>) needs the leads it was
+    /// trained with: only streamed leads are measured, so another count would choose the analysis lead among other leads.
     /// </summary>
     public WindowingOptions Validate(WindowGeometry geometry, string rhythmFeatures)
     {
         Validate(geometry);
+        const int trained = CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultStreamedLeads;
         if (BeatStreamLeads == 0 && CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream(rhythmFeatures))
-            throw new ArgumentException($"must be at least 1: the model's rhythm features '{rhythmFeatures}' read the beat stream (models are trained with {CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultStreamedLeads} leads streamed), was 0", nameof(BeatStreamLeads));
+            throw new ArgumentException($"must be at least 1: the model's rhythm features '{rhythmFeatures}' read the beat stream (models are trained with {trained} leads streamed), was 0", nameof(BeatStreamLeads));
+        if (BeatStreamLeads != trained && CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream(rhythmFeatures))
+            throw new ArgumentException($"must be {trained}: the model's rhythm features '{rhythmFeatures}' are measured on the beat stream's leads, and it was trained with {trained} streamed; was {BeatStreamLeads}", nameof(BeatStreamLeads));
         return this;
     }
 

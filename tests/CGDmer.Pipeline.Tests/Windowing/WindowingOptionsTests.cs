@@ -70,8 +70,19 @@ public class WindowingOptionsTests
         var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = 0 }.Validate(Geometry, features));
         Assert.Equal(nameof(WindowingOptions.BeatStreamLeads), ex.ParamName);
         Assert.Contains(features, ex.Message);
-        new WindowingOptions { BeatStreamLeads = 1 }.Validate(Geometry, features);
+        new WindowingOptions { BeatStreamLeads = 2 }.Validate(Geometry, features);
         new WindowingOptions { BeatStreamLeads = 0 }.Validate(Geometry, "rr-v4");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void A_model_measured_on_the_beat_stream_needs_the_leads_it_was_trained_with_streamed(int leads)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = leads }.Validate(Geometry, "rr-v6"));
+        Assert.Equal(nameof(WindowingOptions.BeatStreamLeads), ex.ParamName);
+        Assert.Contains("must be 2", ex.Message);
+        new WindowingOptions { BeatStreamLeads = leads }.Validate(Geometry, "rr-v5");   // context only: any count streams it
     }
 
     [Fact]
