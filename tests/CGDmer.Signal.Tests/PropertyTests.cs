@@ -8,6 +8,22 @@ namespace CGDmer.Signal.Tests;
 
 public class PropertyTests
 {
+    /// <summary>Floor division agrees with the exact floor of the quotient for every sign, in 64 and 128 bits.</summary>
+    [Property]
+    public bool Floor_division_rounds_toward_minus_infinity(long a, long b)
+    {
+        if (b == 0) return Assert.Throws<DivideByZeroException>(() => IntegerDivision.FloorDiv(a, b)) is not null;
+        if (b == -1 && a == long.MinValue) return true;   // the quotient overflows 64 bits
+        long q = IntegerDivision.FloorDiv(a, b);
+        Int128 wide = IntegerDivision.FloorDiv((Int128)a * 1000 + 7, (Int128)b);
+        // q·b ≤ a < (q + 1)·b for b > 0 (reversed for b < 0), checked in 128 bits.
+        Int128 lo = (Int128)q * b, hi = ((Int128)q + 1) * b;
+        bool floor64 = b > 0 ? lo <= a && a < hi : lo >= a && a > hi;
+        Int128 loW = wide * b, hiW = (wide + 1) * b, aw = (Int128)a * 1000 + 7;
+        bool floor128 = b > 0 ? loW <= aw && aw < hiW : loW >= aw && aw > hiW;
+        return floor64 && floor128;
+    }
+
     private static readonly string[] Tokens =
         ["r", "100", "360", "2", "1", "0", "-5", "212", "16", "80", "310", "16+24", "16x2", "212:1", "200(1024)/mV", "200/mV",
          "1000.0(0)/mV", "(", ")", "/", "#", "\n", "\r\n", " ", "\t", "x.dat", "12:00:00", "01/01/2000", "1e400", "NaN",

@@ -101,18 +101,12 @@ internal sealed class NativeLayout
     /// <summary>Index of the first grid window whose first native sample is at or after <paramref name="sample"/>.</summary>
     public long FirstWindowAtOrAfter(long sample)
     {
-        long k = (long)FloorDiv((Int128)sample * TicksPerSecondTimesMilli, (Int128)HopTicks * RateMilliHz);
+        long k = (long)IntegerDivision.FloorDiv((Int128)sample * TicksPerSecondTimesMilli, (Int128)HopTicks * RateMilliHz);
         while (WindowStart(k) >= sample) k--;
         while (WindowStart(k) < sample) k++;
         return k;
     }
 
-    private static Int128 FloorDiv(Int128 a, Int128 b)
-    {
-        var q = Int128.DivRem(a, b);
-        return q.Remainder != 0 && (q.Remainder < 0) != (b < 0) ? q.Quotient - 1 : q.Quotient;
-    }
-
     /// <summary>a / b rounded half up (b &gt; 0).</summary>
-    private static Int128 RoundDiv(Int128 a, Int128 b) => FloorDiv(2 * a + b, 2 * b);
+    private static Int128 RoundDiv(Int128 a, Int128 b) => IntegerDivision.FloorDiv(2 * a + b, 2 * b);
 }

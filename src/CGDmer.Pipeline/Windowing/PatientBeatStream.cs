@@ -1,4 +1,5 @@
 using CGDmer.Signal.Beats;
+using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Pipeline.Windowing;
 
@@ -54,12 +55,10 @@ internal sealed class PatientBeatStream
     /// </summary>
     public long LastWindowReadingEpochOf(long firstReaderStart)
     {
-        long epoch = FloorDiv(firstReaderStart + _warmUpSamples, _epochSamples);
+        long epoch = IntegerDivision.FloorDiv(firstReaderStart + _warmUpSamples, _epochSamples);
         long contextBeforeStart = _contextSamples - _geometry.WindowSamples;
-        return FloorDiv((epoch + 1) * _epochSamples + contextBeforeStart - 1, _hopSamples);
+        return IntegerDivision.FloorDiv((epoch + 1) * _epochSamples + contextBeforeStart - 1, _hopSamples);
     }
-
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     public void BeginWindow() => _streamedThisWindow = _streamedRows = 0;
 

@@ -1,3 +1,5 @@
+using CGDmer.Signal.Dsp;
+
 namespace CGDmer.Signal.Beats;
 
 /// <summary>
@@ -130,12 +132,10 @@ public sealed class EpochAnchoredBeatStream
 
     private long StartOf(long epoch) => Math.Max(epoch * EpochSamples - WarmUpSamples, _runStart);
 
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
-
     /// <summary>The first classifier start after <paramref name="p"/>: that of the epoch whose warm-up begins next.</summary>
     private long NextStartAfter(long p)
     {
-        long e = FloorDiv(p + WarmUpSamples, EpochSamples) + 1;
+        long e = IntegerDivision.FloorDiv(p + WarmUpSamples, EpochSamples) + 1;
         return e * EpochSamples - WarmUpSamples;
     }
 
@@ -146,7 +146,7 @@ public sealed class EpochAnchoredBeatStream
     /// </summary>
     private void StartDue(long p)
     {
-        long current = FloorDiv(p, EpochSamples);
+        long current = IntegerDivision.FloorDiv(p, EpochSamples);
         for (long e = current; e <= current + 1; e++)
         {
             if (StartOf(e) != p || p >= (e + 1) * EpochSamples || (_older.Active && _older.Epoch == e) || (_newer.Active && _newer.Epoch == e)) continue;
