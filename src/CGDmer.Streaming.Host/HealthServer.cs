@@ -130,7 +130,10 @@ public sealed class HealthServer : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        try { _probes.Stop(); _probes.Close(); } catch (ObjectDisposedException) { }
+        // Stopping a listener whose Start failed (its port taken) can itself throw on Linux, where the managed listener
+        // looks the endpoint up again to remove its prefixes; disposing must release what was bound, and never throw.
+        try { _probes.Stop(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException) { }
+        try { _probes.Close(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException) { }
         try { _loop?.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
     }
 }
