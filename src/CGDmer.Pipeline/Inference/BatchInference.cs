@@ -72,7 +72,7 @@ public sealed class BatchInference
             _measuredOnStream = RhythmFeatures.MeasuresOnBeatStream(_featureSet);
             _features = RhythmFeatures.CountOf(_featureSet);
             // The NN half of rr-v4/rr-v5 classifies the window's analysis lead; rr-v6 takes the stream's classes instead.
-            if (_features > RhythmFeatures.Count && !RhythmFeatures.MeasuresOnBeatStream(_featureSet)) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
+            if (_features > RhythmFeatures.Count && !_measuredOnStream) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
             if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
                 throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
         }

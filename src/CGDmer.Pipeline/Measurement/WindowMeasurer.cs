@@ -49,7 +49,7 @@ public sealed class WindowMeasurer
         if (onBeatStream)
         {
             var beats = t_streamBeats ??= new ClassifiedBeat[64];
-            var starts = t_rowStarts ??= new int[geometry.LeadCount + 1];
+            var starts = t_rowStarts ??= [];   // sized by CopyWindowBeats
             var streamed = window.CopyWindowBeats(ref beats, ref starts);
             t_streamBeats = beats;
             t_rowStarts = starts;

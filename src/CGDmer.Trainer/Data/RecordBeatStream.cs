@@ -51,10 +51,7 @@ public sealed class RecordBeatStream
         List<ClassifiedBeat>? chosen = null;
         foreach (var (lead, _, beats) in _streams)
         {
-            // Windows come in order: what lies before this one's context no later window reads.
-            int stale = 0;
-            while (stale < beats.Count && beats[stale].Sample < from) stale++;
-            beats.RemoveRange(0, stale);
+            ForgetBefore(beats, from);
             bool any = beats.Count > 0 && beats[0].Sample < to;
             if (any && (lead == analysisLead || chosen is null)) chosen = beats;
         }
@@ -78,16 +75,21 @@ public sealed class RecordBeatStream
         var result = new List<(Lead, ClassifiedBeat[])>(_streams.Count);
         foreach (var (lead, _, beats) in _streams)
         {
-            // Windows come in order: what lies before this one no later window reads.
-            int stale = 0;
-            while (stale < beats.Count && beats[stale].Sample < from) stale++;
-            beats.RemoveRange(0, stale);
+            ForgetBefore(beats, from);
             var inside = new List<ClassifiedBeat>();
             foreach (var b in beats)
                 if (b.Sample >= from && b.Sample < to) inside.Add(b with { Sample = b.Sample - from });
             result.Add((lead, [.. inside]));
         }
         return result;
+    }
+
+    /// <summary>Windows come in order: the beats before <paramref name="from"/> (what this window reads) no later window reads.</summary>
+    private static void ForgetBefore(List<ClassifiedBeat> beats, long from)
+    {
+        int stale = 0;
+        while (stale < beats.Count && beats[stale].Sample < from) stale++;
+        beats.RemoveRange(0, stale);
     }
 
     private void FeedThrough(int windowStart, int windowSamples)
