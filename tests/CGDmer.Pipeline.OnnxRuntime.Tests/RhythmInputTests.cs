@@ -184,6 +184,28 @@ public sealed class RhythmInputTests : IDisposable
     }
 
     [Fact]
+    public void An_rr_v7_model_gets_rr_v4s_features_and_the_analysis_leads_atrial_activity_and_reads_no_stream_context()
+    {
+        int count = RhythmFeatures.CountOf("rr-v7");
+        using var s = new OnnxFindingsSession(TinyModel("rr-v7.onnx", "rr-v7", featureInput: count), Cpu(maxBatch: 2));
+        Assert.Equal(2 * count, s.RhythmFeaturesInput.Length);
+        var g = s.Geometry;
+        // A window of the stream-enabled window stage: its context beats are there, and rr-v7 does not read them.
+        var windows = StreamedWindows201(g);
+        var window = windows[7];
+        var m = new WindowMeasurer().Measure(window);
+        var expected = new float[count];
+        RhythmFeatures.ComputeSet("rr-v7", m.BeatSamples.ToArray(), window.Row(g.RowOf(m.AnalysisLead!.Value)), g.SampleRateHz, g.WindowSamples,
+                                  m.SignalQuality, m.BeatAgreement, expected);
+        Assert.Equal(1, expected[2 * F]);   // the atrial half found a template
+
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, [new MeasuredWindow(window, m)], 0));
+
+        Assert.Equal(expected, output[0].Probabilities!);
+        foreach (var w in windows) if (!ReferenceEquals(w, window)) w.ReleaseSignal();
+    }
+
+    [Fact]
     public void An_rr_v5_model_also_gets_the_features_of_the_NN_intervals_of_its_windows_stream_context()
     {
         using var s = new OnnxFindingsSession(TinyModel("rr-v5.onnx", "rr-v5", featureInput: 3 * F), Cpu(maxBatch: 2));

@@ -53,8 +53,13 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var trainer6 = new float[RhythmFeatures.CountOf(onStream)];
         var windowBeats = Array.Empty<ClassifiedBeat>();
         var rowStarts = Array.Empty<int>();
+        // rr-v7: rr-v4 and the analysis lead's atrial activity; the service keeps one NN finder across windows.
+        const string withAtrial = RhythmFeatures.WithAtrialActivityIdentifier;
+        var served7 = new float[RhythmFeatures.CountOf(withAtrial)];
+        var trainer7 = new float[RhythmFeatures.CountOf(withAtrial)];
+        var servedNormalToNormal = new NormalToNormal(fs);
 
-        int compared = 0, sameFeatures = 0, sameContext = 0, sameOnStream = 0, withStreamBeats = 0;
+        int compared = 0, sameFeatures = 0, sameContext = 0, sameOnStream = 0, withStreamBeats = 0, sameAtrial = 0, withAtrialWave = 0;
         double worstSample = 0;
         var features = new float[RhythmFeatures.CountOf(RhythmFeatures.Identifier)];
         foreach (var w in serviceWindows)
@@ -89,6 +94,17 @@ public class TrainServeParityTests(ITestOutputHelper output)
             for (int f = 0; f < servedContext.Length; f++) sameCtx &= Math.Abs(servedContext[f] - trainerFeatures[f]) <= 1e-4f;
             if (sameCtx) sameContext++;
 
+            RhythmFeatures.ComputeSet(withAtrial, m.BeatSamples.ToArray(), w.Row(row), fs, windowSamples, m.SignalQuality, m.BeatAgreement,
+                                      served7, servedNormalToNormal);
+            WindowRhythm.Compute(trainerWindow, fs, trainer7, null, k * 500, withAtrial);
+            // The beat features are exact; the atrial ones are continuous in the samples, so they follow the resamplers' last
+            // bits (at most a few µV) within 0.002 of a correlation or of a fraction of the QRS amplitude.
+            bool same7 = true;
+            for (int f = 0; f < served7.Length; f++) same7 &= Math.Abs(served7[f] - trainer7[f]) <= (f < 2 * RhythmFeatures.Count + 2 ? 1e-4f : 2e-3f);
+            if (same7) sameAtrial++;
+            else output.WriteLine($"rr-v7 differs at window {k}: served [{string.Join(", ", served7)}], trained [{string.Join(", ", trainer7)}]");
+            if (served7[2 * RhythmFeatures.Count] == 1) withAtrialWave++;
+
             // As the measure and infer stages compute rr-v6 (WindowMeasurer on the stream, BatchInference's NN half).
             var m6 = measurer.Measure(w, onBeatStream: true);
             int row6 = m6.AnalysisLead is { } l6 ? geometry.RowOf(l6) : -1;
@@ -103,13 +119,15 @@ public class TrainServeParityTests(ITestOutputHelper output)
             compared++;
             w.ReleaseSignal();
         }
-        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}, identical rr-v5 features in {sameContext}, identical rr-v6 features in {sameOnStream} ({withStreamBeats} with stream beats)");
+        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}, identical rr-v5 features in {sameContext}, identical rr-v6 features in {sameOnStream} ({withStreamBeats} with stream beats), equal rr-v7 features in {sameAtrial} ({withAtrialWave} with an atrial template)");
         Assert.True(compared >= 100, $"{compared} windows compared");
         // The streaming resampler and the whole-record one differ in the last bits; the bound is two of MIT-BIH's 5 µV steps.
         Assert.True(worstSample < 0.01, $"largest sample difference {worstSample} mV");
         Assert.Equal(compared, sameFeatures);
         Assert.Equal(compared, sameContext);
         Assert.Equal(compared, sameOnStream);
+        Assert.Equal(compared, sameAtrial);
+        Assert.True(withAtrialWave >= compared / 2, $"{withAtrialWave} of {compared} windows had an atrial template");
         Assert.True(withStreamBeats >= compared - 2, $"{withStreamBeats} of {compared} windows measured beats on the stream");
     }
 

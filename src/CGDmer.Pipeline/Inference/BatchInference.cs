@@ -71,7 +71,7 @@ public sealed class BatchInference
             _featureSet = metadata.RhythmFeatures;
             _measuredOnStream = RhythmFeatures.MeasuresOnBeatStream(_featureSet);
             _features = RhythmFeatures.CountOf(_featureSet);
-            // The NN half of rr-v4/rr-v5 classifies the window's analysis lead; rr-v6 takes the stream's classes instead.
+            // The NN half of rr-v4/rr-v5/rr-v7 classifies the window's analysis lead; rr-v6 takes the stream's classes instead.
             if (_features > RhythmFeatures.Count && !_measuredOnStream) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
             if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
                 throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
@@ -193,7 +193,7 @@ public sealed class BatchInference
                 // rr-v6: the NN half reads the stream's classes of the analysis lead's beats in the window.
                 if (row >= 0) context = window.CopyWindowBeats(ref _contextScratch, ref _rowStartScratch).Row(row);   // may grow the buffers
             }
-            else if (_features > 2 * RhythmFeatures.Count) context = _contextScratch.AsSpan(0, window.CopyContextBeats(row, ref _contextScratch));
+            else if (RhythmFeatures.ReadsBeatStream(_featureSet)) context = _contextScratch.AsSpan(0, window.CopyContextBeats(row, ref _contextScratch));
             RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 || _measuredOnStream ? [] : window.Row(row), window.Geometry.SampleRateHz,
                                       window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, destination, _normalToNormal, context);
             return null;

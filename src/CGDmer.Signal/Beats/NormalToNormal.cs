@@ -36,6 +36,10 @@ public sealed class NormalToNormal(double sampleRateHz)
         return Chain(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_beats), 0, destination);
     }
 
+    /// <summary>The lead's classified beats as the last <see cref="Beats(ReadOnlySpan{float}, Span{int})"/> found them
+    /// (valid until the next call).</summary>
+    public ReadOnlySpan<ClassifiedBeat> LastBeats => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_beats);
+
     /// <summary>
     /// The NN beat positions of classified <paramref name="beats"/> (ascending), less <paramref name="origin"/>: of
     /// their RR intervals only those between two consecutive normal beats, laid end to end from the first such beat.

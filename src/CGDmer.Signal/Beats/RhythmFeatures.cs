@@ -18,6 +18,8 @@ namespace CGDmer.Signal.Beats;
 /// signal quality and beat agreement are <see cref="BeatMeasurer"/>'s on the stream's beats
 /// (<see cref="MeasuresOnBeatStream"/>), and the NN half chains the stream's own classes of the analysis lead's beats
 /// in the window, so no detector or classifier runs per window.</item>
+/// <item><c>rr-v7</c>: the features of <c>rr-v4</c>, followed by the analysis lead's <see cref="AtrialActivity"/>
+/// features over the beats its NN classifier calls normal: whether a repeating P wave precedes them.</item>
 /// </list>
 /// Changing any definition, order or scaling means a new identifier.
 /// </summary>
@@ -59,6 +61,9 @@ public static class RhythmFeatures
     /// <summary><c>rr-v4</c>'s features measured on the beat stream (<see cref="MeasuresOnBeatStream"/>).</summary>
     public const string StreamMeasuredIdentifier = "rr-v6";
 
+    /// <summary><c>rr-v4</c> and the analysis lead's atrial activity (<see cref="AtrialActivity"/>).</summary>
+    public const string WithAtrialActivityIdentifier = "rr-v7";
+
     /// <summary>How much of the beat stream, ending with the window, <c>rr-v5</c>'s context features read.</summary>
     public const double ContextSeconds = 30;
 
@@ -80,7 +85,8 @@ public static class RhythmFeatures
 
     /// <summary>Whether this build computes the feature set <paramref name="identifier"/>.</summary>
     public static bool IsKnown(string identifier) =>
-        identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier or WithStreamContextIdentifier or StreamMeasuredIdentifier;
+        identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier or WithStreamContextIdentifier or StreamMeasuredIdentifier
+            or WithAtrialActivityIdentifier;
 
     /// <summary>How many features the set <paramref name="identifier"/> has: <see cref="Count"/> per list of beats it reads.</summary>
     /// <exception cref="ArgumentException">This build does not know <paramref name="identifier"/>.</exception>
@@ -89,18 +95,20 @@ public static class RhythmFeatures
         AnalysisLeadIdentifier => Count,
         WithNormalToNormalIdentifier or StreamMeasuredIdentifier => 2 * Count,
         WithStreamContextIdentifier => 3 * Count,
+        WithAtrialActivityIdentifier => 2 * Count + AtrialActivity.Count,
         _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes {KnownList})", nameof(identifier)),
     };
 
     /// <summary>The sets this build computes, quoted, for messages.</summary>
     public static string KnownList { get; } =
-        $"'{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}', '{WithStreamContextIdentifier}' and '{StreamMeasuredIdentifier}'";
+        $"'{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}', '{WithStreamContextIdentifier}', '{StreamMeasuredIdentifier}' and '{WithAtrialActivityIdentifier}'";
 
     /// <summary>The names of set <paramref name="identifier"/>'s features in order: the NN half's carry the prefix <c>nn_</c>.</summary>
     public static IReadOnlyList<string> NamesOf(string identifier) => CountOf(identifier) switch
     {
         Count => FeatureNames,
         2 * Count => [.. FeatureNames, .. FeatureNames.Select(n => "nn_" + n)],
+        2 * Count + AtrialActivity.Count => [.. FeatureNames, .. FeatureNames.Select(n => "nn_" + n), .. AtrialActivity.Names],
         _ => [.. FeatureNames, .. FeatureNames.Select(n => "nn_" + n), .. FeatureNames.Select(n => "context_nn_" + n)],
     };
 
@@ -159,7 +167,7 @@ public static class RhythmFeatures
     /// Writes the <see cref="CountOf"/> features of set <paramref name="identifier"/> of one window: those of
     /// <paramref name="beats"/> (the analysis lead's), and for <c>rr-v4</c> then those of the NN beats of
     /// <paramref name="analysisLead"/> (its preprocessed samples; empty when no lead was usable, which gives the features
-    /// of no beats).
+    /// of no beats); <c>rr-v7</c> then adds the atrial activity before the beats that NN classifier calls normal.
     /// </summary>
     /// <param name="normalToNormal">A reusable NN finder at <paramref name="sampleRateHz"/> (a caller that computes window
     /// after window keeps one); null makes a new one when the set needs it.</param>
@@ -191,10 +199,18 @@ public static class RhythmFeatures
                     if (context[i].Sample < 0 || context[i].Sample >= windowSamples || (i > 0 && context[i].Sample <= context[i - 1].Sample))
                         throw new ArgumentException($"stream beat {i} at sample {context[i].Sample} is out of order or outside the window of {windowSamples} samples", nameof(context));
             }
+            bool atrial = identifier == WithAtrialActivityIdentifier;
+            if (atrial && !analysisLead.IsEmpty) normalToNormal ??= new NormalToNormal(sampleRateHz);   // its classified beats give the atrial half
             int found = identifier == StreamMeasuredIdentifier ? NormalToNormal.Chain(context, 0, nn)
                 : analysisLead.IsEmpty ? 0
                 : normalToNormal?.Beats(analysisLead, nn) ?? NormalToNormal.Beats(analysisLead, sampleRateHz, nn);
             Compute(nn[..found], sampleRateHz, windowSamples, signalQuality, beatAgreement, destination[Count..]);
+            if (atrial)
+            {
+                if (analysisLead.IsEmpty) destination.Slice(2 * Count, AtrialActivity.Count).Clear();
+                else AtrialActivity.Compute(analysisLead, normalToNormal!.LastBeats, sampleRateHz, destination[(2 * Count)..]);
+                return;
+            }
         }
         finally
         {

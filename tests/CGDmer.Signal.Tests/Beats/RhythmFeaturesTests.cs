@@ -76,6 +76,44 @@ public class RhythmFeaturesTests
     }
 
     [Fact]
+    public void Rr_v7_is_rr_v4_followed_by_the_atrial_activity_of_the_beats_the_NN_classifier_calls_normal()
+    {
+        Assert.Equal(38, RhythmFeatures.CountOf("rr-v7"));
+        Assert.True(RhythmFeatures.IsKnown("rr-v7"));
+        Assert.False(RhythmFeatures.ReadsBeatStream("rr-v7"));
+        Assert.Equal([.. RhythmFeatures.NamesOf("rr-v4"), .. AtrialActivity.Names], RhythmFeatures.NamesOf("rr-v7"));
+
+        // 75 /min with a P wave before every QRS (the QRS a 1 mV triangle, the P a 0.15 mV half-sine 250–100 ms before it).
+        const double fs = 100;
+        var x = new float[1000];
+        var beats = new List<int>();
+        for (double t = 0.4; t < 9.6; t += 0.8)
+        {
+            for (int k = (int)Math.Ceiling((t - 0.04) * fs); k <= (t + 0.04) * fs; k++) x[k] += (float)(1 - Math.Abs((k / fs - t) / 0.04));
+            for (int k = (int)Math.Ceiling((t - 0.25) * fs); k <= (t - 0.1) * fs; k++) x[k] += (float)(0.15 * Math.Sin(Math.PI * (k / fs - t + 0.25) / 0.15));
+            beats.Add((int)Math.Round(t * fs));
+        }
+        var v7 = new float[38];
+        var nn = new NormalToNormal(fs);
+        RhythmFeatures.ComputeSet("rr-v7", beats.ToArray(), x, fs, x.Length, 0.9, 0.9, v7, nn);
+        var v4 = new float[32];
+        RhythmFeatures.ComputeSet("rr-v4", beats.ToArray(), x, fs, x.Length, 0.9, 0.9, v4);
+        Assert.Equal(v4, v7[..32]);
+        var atrial = new float[AtrialActivity.Count];
+        AtrialActivity.Compute(x, nn.LastBeats, fs, atrial);
+        Assert.Equal(atrial, v7[32..]);
+        Assert.Equal(1, v7[32]);
+        Assert.True(v7[34] > 0.9, $"atrial consistency {v7[34]}");
+        // Without a finder of its own, one is made; without a lead, the atrial half is zero like the NN half.
+        var again = new float[38];
+        RhythmFeatures.ComputeSet("rr-v7", beats.ToArray(), x, fs, x.Length, 0.9, 0.9, again);
+        Assert.Equal(v7, again);
+        RhythmFeatures.ComputeSet("rr-v7", beats.ToArray(), [], fs, x.Length, 0.9, 0.9, again);
+        Assert.Equal(0, again[16 + Present]);
+        Assert.All(again[32..], v => Assert.Equal(0, v));
+    }
+
+    [Fact]
     public void Measured_on_the_stream_the_NN_half_chains_the_streams_own_classes_and_reads_no_samples()
     {
         const double fs = 100;
