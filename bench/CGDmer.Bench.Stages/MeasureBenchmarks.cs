@@ -12,7 +12,8 @@ namespace CGDmer.Bench.Stages;
 /// model's geometry, built by the window stage with its beat stream on (both leads), so that the same windows are
 /// measured with beats detected in the window and with the stream's beats (what an <c>rr-v6</c> model asks for); and
 /// the rhythm features the infer stage then writes for the model (<c>rr-v4</c>, whose NN half classifies each window's
-/// analysis lead afresh, or <c>rr-v6</c>, whose NN half chains the stream's classes). One operation = one window.
+/// analysis lead afresh, or <c>rr-v6</c>, whose NN half chains the stream's classes; and <c>rr-v7</c>, <c>rr-v4</c> with the
+/// analysis lead's atrial activity). One operation = one window.
 /// </summary>
 [MemoryDiagnoser]
 public class MeasureBenchmarks
@@ -21,7 +22,7 @@ public class MeasureBenchmarks
     private readonly WindowMeasurer _measurer = new();
     private EcgWindow[] _windows = null!;
     private WindowMeasurement[] _measured = null!;
-    private readonly float[] _features = new float[CGDmer.Signal.Beats.RhythmFeatures.CountOf("rr-v4")];
+    private readonly float[] _features = new float[CGDmer.Signal.Beats.RhythmFeatures.CountOf("rr-v7")];
     private readonly CGDmer.Signal.Beats.NormalToNormal _normalToNormal = new(MitBihEvaluation.ModelGeometry.SampleRateHz);
     private CGDmer.Signal.Beats.ClassifiedBeat[] _beats = new CGDmer.Signal.Beats.ClassifiedBeat[64];
     private int[] _rowStarts = [];
@@ -81,6 +82,24 @@ public class MeasureBenchmarks
             else
                 CGDmer.Signal.Beats.RhythmFeatures.ComputeSet("rr-v4", beats, w.Row(row), w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
                     m.BeatAgreement, _features, _normalToNormal);
+            sum += _features[^1];
+        }
+        return sum;
+    }
+
+    /// <summary><c>rr-v7</c>: <c>rr-v4</c> detected in the window and the analysis lead's atrial activity (the same for
+    /// both values of <see cref="OnBeatStream"/>: it reads no stream).</summary>
+    [Benchmark(OperationsPerInvoke = Windows)]
+    public float RhythmFeaturesWithAtrialActivity()
+    {
+        float sum = 0;
+        for (int i = 0; i < _windows.Length; i++)
+        {
+            var w = _windows[i];
+            var m = _measured[i];
+            int row = w.Geometry.RowOf(m.AnalysisLead!.Value);
+            CGDmer.Signal.Beats.RhythmFeatures.ComputeSet("rr-v7", (int[])m.BeatSamples, w.Row(row), w.Geometry.SampleRateHz, w.Geometry.WindowSamples,
+                m.SignalQuality, m.BeatAgreement, _features, _normalToNormal);
             sum += _features[^1];
         }
         return sum;
