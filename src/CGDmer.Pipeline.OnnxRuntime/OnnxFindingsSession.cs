@@ -24,8 +24,7 @@ namespace CGDmer.Pipeline.OnnxRuntime;
 /// so a run feeds only the leads the windows have (<see cref="Run(int, ReadOnlySpan{Lead}, Span{float})"/>). A version 3
 /// model whose <c>cgdmer.rhythm_features</c> names a feature set also takes <c>rhythm_features</c> float32
 /// [batch, <see cref="RhythmFeatures.CountOf"/> the set], fed from <see cref="RhythmFeaturesInput"/>; this build computes
-/// the sets <c>rr-v1</c> (16), <c>rr-v4</c> (32) and <c>rr-v5</c> (48, from the window stage's beat stream), and a
-/// model naming another is refused at load.</para>
+/// the sets <see cref="RhythmFeatures.KnownList"/> names, and a model naming another is refused at load.</para>
 /// </remarks>
 public sealed class OnnxFindingsSession : IFindingsModel
 {

@@ -139,7 +139,7 @@ public class ReplayEndToEndTests
     [Fact]
     public void With_the_beat_stream_on_the_shipped_model_publishes_the_same_files()
     {
-        // The stream only adds each window's context beats, which the shipped model (rr-v4) does not read: turning it on
+        // The stream only adds each window's context beats, which the shipped model (rr-v7) does not read: turning it on
         // must change nothing that is published (and must run through the whole service).
         var first = First.Value.Out;
         var streamed = Replay("stream", "201", ("Windowing:BeatStreamLeads", "2")).Out;
