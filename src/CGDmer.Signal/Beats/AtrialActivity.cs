@@ -25,7 +25,7 @@ namespace CGDmer.Signal.Beats;
 /// <item><c>atrial_residual_over_qrs</c>: RMS of x_i − T over all beats used / A: the fibrillatory activity left once the
 /// repeating part is removed.</item>
 /// </list>
-/// <para>Allocation-free: scratch is on the stack for windows up to <see cref="StackBeats"/> beats used.</para>
+/// <para>Allocation-free: all scratch is on the stack (at most <see cref="StackBeats"/> beats are used).</para>
 /// </remarks>
 public static class AtrialActivity
 {
