@@ -67,6 +67,7 @@ public sealed class StreamingBeatClassifier
     private readonly List<DetectedQrs> _detected = [];
     private readonly Queue<DetectedQrs> _pending = new();
     private readonly List<Family> _families = [];
+    private readonly Stack<Family> _spareFamilies = new();   // families of before a Reset or an eviction, reused: a reset classifier allocates nothing
     private readonly float[] _segment, _shifted;
     private long _lastBeat = -1;
     private readonly int[] _normalRr = new int[NormalRrHistory];
@@ -76,6 +77,17 @@ public sealed class StreamingBeatClassifier
     private sealed class Family(float[] template)
     {
         public readonly float[] Template = template;
+
+        /// <summary>This family, emptied, with <paramref name="segment"/> as its template.</summary>
+        public Family Restart(float[] segment)
+        {
+            segment.CopyTo(Template, 0);
+            Width = Range = Score = Correlation = 0;
+            Members = 0;
+            LastBeat = 0;
+            return this;
+        }
+
         public double Width, Range, Score;
         /// <summary>The current beat's aligned correlation with this template (set for every family before the beat joins one).</summary>
         public double Correlation;
@@ -115,6 +127,7 @@ public sealed class StreamingBeatClassifier
         _lastInput = 0;
         _detected.Clear();
         _pending.Clear();
+        foreach (var f in _families) _spareFamilies.Push(f);
         _families.Clear();
         _lastBeat = -1;
         Array.Clear(_normalRr);
@@ -217,8 +230,8 @@ public sealed class StreamingBeatClassifier
         }
         if (family is null || bestCorrelation < SameFamily)
         {
-            if (_families.Count == MaxFamilies) _families.Remove(_families.MinBy(f => f.LastBeat)!);
-            family = new Family((float[])_segment.Clone());
+            if (_families.Count == MaxFamilies) _spareFamilies.Push(RemoveLeastRecent());
+            family = _spareFamilies.TryPop(out var spare) ? spare.Restart(_segment) : new Family((float[])_segment.Clone());
             _families.Add(family);
         }
         else
@@ -254,10 +267,21 @@ public sealed class StreamingBeatClassifier
     /// </summary>
     private Family Dominant()
     {
-        var top = _families.MaxBy(f => f.Score)!;
+        var top = _families[0];   // the first of the highest score
+        foreach (var f in _families) if (f.Score > top.Score) top = f;
         foreach (var f in _families)
             if (f != top && f.Score >= 0.6 * top.Score && f.Width < 0.8 * top.Width) return f;
         return top;
+    }
+
+    /// <summary>Removes and returns the family whose last beat is the oldest (the first such).</summary>
+    private Family RemoveLeastRecent()
+    {
+        int oldest = 0;
+        for (int i = 1; i < _families.Count; i++) if (_families[i].LastBeat < _families[oldest].LastBeat) oldest = i;
+        var f = _families[oldest];
+        _families.RemoveAt(oldest);
+        return f;
     }
 
     private double NormalRr()

@@ -271,7 +271,10 @@ public sealed class StreamingQrsDetector
             // A search-back beat is final at once: the candidates after it were already seen. Later ones may hide
             // a second missed beat and stay.
             Emit(beats);
-            _noise.RemoveAll(c => c.Index <= chosen.Index);
+            // Drop the candidates up to the chosen one, in place (a capturing predicate would allocate per search-back).
+            int kept = 0;
+            for (int i = 0; i < _noise.Count; i++) if (_noise[i].Index > chosen.Index) _noise[kept++] = _noise[i];
+            _noise.RemoveRange(kept, _noise.Count - kept);
         }
     }
 

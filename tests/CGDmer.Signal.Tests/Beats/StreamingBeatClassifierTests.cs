@@ -153,4 +153,19 @@ public class NormalToNormalTests
         }
         Assert.True(windows > 100 && withBeats > windows / 2, $"{withBeats} of {windows} windows had NN beats");
     }
+
+    [Fact]
+    public void One_instance_window_after_window_allocates_nothing()
+    {
+        // The infer stage's NN half: after the first windows, a reset classifier reuses its beat families.
+        var r = WfdbReader.Read(TestPaths.Record("203"));
+        var x = CGDmer.Signal.Dsp.Resampler.Resample(r.Ecg.Channels[0].Samples, r.SampleRateHz, 100);
+        var reused = new NormalToNormal(100);
+        var nn = new int[400];
+        for (int start = 0; start + 1000 <= 100 * 120; start += 500) reused.Beats(x.AsSpan(start, 1000), nn);
+        Assert.Equal(0, Allocations.LeastOfThree(() =>
+        {
+            for (int start = 0; start + 1000 <= 100 * 120; start += 500) reused.Beats(x.AsSpan(start, 1000), nn);
+        }));
+    }
 }
