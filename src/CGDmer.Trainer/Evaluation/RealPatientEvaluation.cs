@@ -14,6 +14,15 @@ public sealed record ChallengeScore(int Recordings, double F1Normal, double F1Af
     double RrBaselineMeanF1, int[][] Confusion);
 
 /// <summary>
+/// AF at the shipped alert threshold on the held-out bedside (Holter) windows, the operating point the service alerts at:
+/// the share of AFTDB's AF windows and of MIT-BIH's AF windows at or above it (sensitivity), and of MIT-BIH's windows
+/// without AF (the false-positive rate). On the validation split the threshold was set on the same negatives, so there
+/// the sensitivities are what it tells.
+/// </summary>
+public sealed record BedsideAlertScore(double Threshold, double? AftdbSensitivity, int AftdbAfWindows, double? MitBihSensitivity,
+    int MitBihAfWindows, double? MitBihFalsePositiveRate, int MitBihNonAfWindows);
+
+/// <summary>
 /// Scores a model's held-out windows per source, as the model card reports them: window-level AUROC with a patient
 /// bootstrap for every annotated label, the RR-irregularity baseline beside AF, CinC 2017 at recording level (mean of its
 /// windows) with the challenge's F1, and AFTDB's AF windows against the held-out MIT-BIH windows without AF (AFTDB has
@@ -73,6 +82,30 @@ public static class RealPatientEvaluation
         ChallengeScore? challenge = null;
         if (sources.Contains("cinc2017")) challenge = Cinc(set, test, probabilities, labels, thresholds, bootstrap, metrics);
         return (metrics, challenge);
+    }
+
+    /// <summary>AF at <paramref name="alertThreshold"/> on the bedside windows of <paramref name="test"/> (null without AF among the labels).</summary>
+    /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
+    public static BedsideAlertScore? BedsideAlert(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels, double alertThreshold)
+    {
+        int nl = labels.Count, af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key);
+        int afCol = set.Labels.ToList().FindIndex(l => l.Key == EcgLabels.AtrialFibrillation.Key);
+        if (af < 0 || afCol < 0) return null;
+        int aftdb = 0, aftdbAbove = 0, mitAf = 0, mitAfAbove = 0, mitNon = 0, mitNonAbove = 0;
+        for (int k = 0; k < test.Length; k++)
+        {
+            int i = test[k];
+            if (!set.IsKnown(i, afCol)) continue;
+            bool above = probabilities[k * nl + af] >= alertThreshold, positive = set.HasLabel(i, afCol);
+            switch (set.Sources[i])
+            {
+                case "aftdb" when positive: aftdb++; if (above) aftdbAbove++; break;
+                case "mitbih" when positive: mitAf++; if (above) mitAfAbove++; break;
+                case "mitbih": mitNon++; if (above) mitNonAbove++; break;
+            }
+        }
+        static double? Share(int part, int whole) => whole == 0 ? null : (double)part / whole;
+        return new BedsideAlertScore(alertThreshold, Share(aftdbAbove, aftdb), aftdb, Share(mitAfAbove, mitAf), mitAf, Share(mitNonAbove, mitNon), mitNon);
     }
 
     private static ScoredMetric Metric(string label, string source, string level, AurocEstimate e, AurocEstimate? b) =>
