@@ -67,7 +67,15 @@ public class MeasureBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Windows)]
-    public float RhythmFeatures()
+    public float RhythmFeatures() => FeaturesOfEveryWindow(OnBeatStream ? "rr-v6" : "rr-v4");
+
+    /// <summary><c>rr-v7</c>: <c>rr-v4</c> and the analysis lead's atrial activity, on the windows as measured (it reads
+    /// no stream; with <see cref="OnBeatStream"/> its beats are the stream-measured ones).</summary>
+    [Benchmark(OperationsPerInvoke = Windows)]
+    public float RhythmFeaturesWithAtrialActivity() => FeaturesOfEveryWindow("rr-v7");
+
+    /// <summary>Set <paramref name="set"/>'s features of every window, as the infer stage writes them.</summary>
+    private float FeaturesOfEveryWindow(string set)
     {
         float sum = 0;
         for (int i = 0; i < _windows.Length; i++)
@@ -76,30 +84,12 @@ public class MeasureBenchmarks
             var m = _measured[i];
             int row = w.Geometry.RowOf(m.AnalysisLead!.Value);
             var beats = (int[])m.BeatSamples;
-            if (OnBeatStream)
-                CGDmer.Signal.Beats.RhythmFeatures.ComputeSet("rr-v6", beats, [], w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
+            if (CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream(set))
+                CGDmer.Signal.Beats.RhythmFeatures.ComputeSet(set, beats, [], w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
                     m.BeatAgreement, _features, context: w.CopyWindowBeats(ref _beats, ref _rowStarts).Row(row));
             else
-                CGDmer.Signal.Beats.RhythmFeatures.ComputeSet("rr-v4", beats, w.Row(row), w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
+                CGDmer.Signal.Beats.RhythmFeatures.ComputeSet(set, beats, w.Row(row), w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
                     m.BeatAgreement, _features, _normalToNormal);
-            sum += _features[^1];
-        }
-        return sum;
-    }
-
-    /// <summary><c>rr-v7</c>: <c>rr-v4</c> detected in the window and the analysis lead's atrial activity (the same for
-    /// both values of <see cref="OnBeatStream"/>: it reads no stream).</summary>
-    [Benchmark(OperationsPerInvoke = Windows)]
-    public float RhythmFeaturesWithAtrialActivity()
-    {
-        float sum = 0;
-        for (int i = 0; i < _windows.Length; i++)
-        {
-            var w = _windows[i];
-            var m = _measured[i];
-            int row = w.Geometry.RowOf(m.AnalysisLead!.Value);
-            CGDmer.Signal.Beats.RhythmFeatures.ComputeSet("rr-v7", (int[])m.BeatSamples, w.Row(row), w.Geometry.SampleRateHz, w.Geometry.WindowSamples,
-                m.SignalQuality, m.BeatAgreement, _features, _normalToNormal);
             sum += _features[^1];
         }
         return sum;

@@ -184,7 +184,7 @@ public sealed class RhythmInputTests : IDisposable
     }
 
     [Fact]
-    public void An_rr_v7_model_gets_rr_v4s_features_and_the_analysis_leads_atrial_activity_and_reads_no_stream_context()
+    public void An_rr_v7_model_gets_rr_v4s_features_and_the_analysis_leads_atrial_activity_with_the_beat_stream_on()
     {
         int count = RhythmFeatures.CountOf("rr-v7");
         using var s = new OnnxFindingsSession(TinyModel("rr-v7.onnx", "rr-v7", featureInput: count), Cpu(maxBatch: 2));

@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace CGDmer.Signal.Synthesis.Tests;
 
 /// <summary>The atrial features on the synthesizer's own rhythms, through the path the model's features take (100 Hz,
-/// the model's preprocessing, the NN classifier's beats): the synthesizer's P waves and fibrillatory waves come from its
-/// heart model, not from the feature's definition.</summary>
+/// the model's preprocessing, <c>rr-v7</c>'s <see cref="RhythmFeatures.ComputeSet"/>): the synthesizer's P waves and
+/// fibrillatory waves come from its heart model, not from the feature's definition.</summary>
 public class AtrialActivityTests(ITestOutputHelper output)
 {
     private const int Fs = 100;
@@ -16,11 +16,9 @@ public class AtrialActivityTests(ITestOutputHelper output)
         var ecg = EcgSynthesizer.Generate(new SynthesisRequest { DurationSeconds = 10, SampleRateHz = Fs, Rhythm = rhythm, Noise = noise }, seed);
         var lead = ecg.Record.Channels[(int)Lead.II].Samples.AsSpan(0, 10 * Fs).ToArray();
         EcgPreprocessing.Apply(lead, Fs);
-        var nn = new NormalToNormal(Fs);
-        nn.Beats(lead, new int[lead.Length / 3 + 2]);
-        var f = new float[AtrialActivity.Count];
-        AtrialActivity.Compute(lead, nn.LastBeats, Fs, f);
-        return f;
+        var set = new float[RhythmFeatures.CountOf(RhythmFeatures.WithAtrialActivityIdentifier)];
+        RhythmFeatures.ComputeSet(RhythmFeatures.WithAtrialActivityIdentifier, [], lead, Fs, lead.Length, 1, 1, set);
+        return set[(2 * RhythmFeatures.Count)..];
     }
 
     [Theory]

@@ -247,3 +247,18 @@ public class PreprocessingFastPathTests
         Assert.Equal(reference, fast);
     }
 }
+
+public class MedianTests
+{
+    [Fact]
+    public void The_median_of_an_odd_count_is_its_middle_value_and_of_an_even_count_the_mean_of_the_middle_two()
+    {
+        Assert.Equal(3.0, OrderStatistics.Median(new double[] { 5, 1, 3 }));
+        Assert.Equal(2.5, OrderStatistics.Median(new double[] { 4, 1, 3, 2 }));
+        Assert.Equal(2.0, OrderStatistics.MedianOfSorted(new double[] { 1, 2, 3 }));
+        Assert.Equal(1.5, OrderStatistics.MedianOfSorted(new double[] { 1, 2 }));
+        var values = new double[] { 9, 7, 8 };
+        OrderStatistics.Median(values);
+        Assert.Equal([7.0, 8.0, 9.0], values);   // sorted in place, as its callers rely on
+    }
+}

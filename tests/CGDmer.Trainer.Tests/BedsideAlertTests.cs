@@ -32,7 +32,7 @@ public class BedsideAlertTests
         }
         var test = Enumerable.Range(0, windows.Length).ToArray();
 
-        var score = RealPatientEvaluation.BedsideAlert(set, test, probabilities, labels, 0.75)!;
+        var score = RealPatientEvaluation.BedsideAlert(set, test, probabilities, labels, [0.5, 0.75])!;
 
         Assert.Equal(0.75, score.Threshold);
         Assert.Equal(4, score.AftdbAfWindows);
@@ -50,10 +50,10 @@ public class BedsideAlertTests
         var rows = new float[]?[Leads.Count];
         rows[(int)Lead.II] = new float[10];
         set.Add(rows, Af, null, "", "c1", "cinc2017", default);
-        var score = RealPatientEvaluation.BedsideAlert(set, [0], [0.9f], [EcgLabels.AtrialFibrillation.Key], 0.5)!;
+        var score = RealPatientEvaluation.BedsideAlert(set, [0], [0.9f], [EcgLabels.AtrialFibrillation.Key], [0.5])!;
         Assert.Null(score.AftdbSensitivity);
         Assert.Null(score.MitBihSensitivity);
         Assert.Null(score.MitBihFalsePositiveRate);
-        Assert.Null(RealPatientEvaluation.BedsideAlert(set, [0], [0.9f], [EcgLabels.SinusRhythm.Key], 0.5));
+        Assert.Null(RealPatientEvaluation.BedsideAlert(set, [0], [0.9f], [EcgLabels.SinusRhythm.Key], [0.5]));
     }
 }

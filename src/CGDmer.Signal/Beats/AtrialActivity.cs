@@ -1,3 +1,5 @@
+using CGDmer.Signal.Dsp;
+
 namespace CGDmer.Signal.Beats;
 
 /// <summary>
@@ -89,11 +91,12 @@ public static class AtrialActivity
         }
         if (n < MinBeats) return;
 
-        // Align each beat's QRS with the mean QRS.
-        Span<double> qrsMean = stackalloc double[qrs];
-        qrsMean.Clear();
+        // Align each beat's QRS with the beats' common QRS shape.
+        Span<double> qrsShape = stackalloc double[qrs];
+        qrsShape.Clear();
         for (int b = 0; b < n; b++)
-            for (int k = 0; k < qrs; k++) qrsMean[k] += lead[used[b] - half + k];
+            for (int k = 0; k < qrs; k++) qrsShape[k] += lead[used[b] - half + k];   // the sum: correlation ignores scale
+        Centre(qrsShape);
         Span<double> ranges = stackalloc double[n];
         for (int b = 0; b < n; b++)
         {
@@ -101,7 +104,7 @@ public static class AtrialActivity
             double bestCorrelation = double.NegativeInfinity;
             for (int lag = -maxLag; lag <= maxLag; lag++)
             {
-                double c = Correlation(lead.Slice(used[b] + lag - half, qrs), qrsMean);
+                double c = Correlation(lead.Slice(used[b] + lag - half, qrs), qrsShape);
                 if (c > bestCorrelation) { bestCorrelation = c; best = lag; }
             }
             used[b] += best;
@@ -110,17 +113,16 @@ public static class AtrialActivity
             foreach (float v in part) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
             ranges[b] = hi - lo;
         }
-        ranges.Sort();
-        double amplitude = n % 2 == 1 ? ranges[n / 2] : (ranges[n / 2 - 1] + ranges[n / 2]) / 2;
+        double amplitude = OrderStatistics.Median(ranges);
 
         // The atrial template and each segment's agreement with it.
-        Span<double> template = stackalloc double[pre];
+        Span<double> template = stackalloc double[pre], means = stackalloc double[n];
         template.Clear();
         double segmentEnergy = 0;
         for (int b = 0; b < n; b++)
         {
             var x = lead.Slice(used[b] - atrial, pre);
-            double mean = Mean(x);
+            double mean = means[b] = Mean(x);
             for (int k = 0; k < pre; k++)
             {
                 double v = x[k] - mean;
@@ -129,6 +131,7 @@ public static class AtrialActivity
             }
         }
         segmentEnergy /= n;
+        Centre(template);   // zero-mean up to rounding already (a mean of zero-mean segments); Correlation needs it exact
         double templateEnergy = 0, templateLo = double.PositiveInfinity, templateHi = double.NegativeInfinity;
         foreach (double v in template)
         {
@@ -140,7 +143,7 @@ public static class AtrialActivity
         for (int b = 0; b < n; b++)
         {
             var x = lead.Slice(used[b] - atrial, pre);
-            double mean = Mean(x);
+            double mean = means[b];
             consistency += Correlation(x, template);
             for (int k = 0; k < pre; k++)
             {
@@ -166,16 +169,22 @@ public static class AtrialActivity
         return s / x.Length;
     }
 
-    /// <summary>Pearson correlation; 0 when either side is flat.</summary>
-    private static double Correlation(ReadOnlySpan<float> x, ReadOnlySpan<double> y)
+    private static void Centre(Span<double> y)
     {
-        double mx = Mean(x), my = 0;
-        foreach (double v in y) my += v;
-        my /= y.Length;
+        double mean = 0;
+        foreach (double v in y) mean += v;
+        mean /= y.Length;
+        for (int k = 0; k < y.Length; k++) y[k] -= mean;
+    }
+
+    /// <summary>Pearson correlation of <paramref name="x"/> with a zero-mean <paramref name="centred"/> (<see cref="Centre"/>); 0 when either is flat.</summary>
+    private static double Correlation(ReadOnlySpan<float> x, ReadOnlySpan<double> centred)
+    {
+        double mx = Mean(x);
         double sxy = 0, sxx = 0, syy = 0;
         for (int k = 0; k < x.Length; k++)
         {
-            double a = x[k] - mx, b = y[k] - my;
+            double a = x[k] - mx, b = centred[k];
             sxy += a * b;
             sxx += a * a;
             syy += b * b;

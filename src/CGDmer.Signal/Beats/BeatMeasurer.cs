@@ -209,7 +209,7 @@ public sealed class BeatMeasurer
         {
             var span = rr.AsSpan(0, beats.Length - 1);
             for (int i = 0; i < span.Length; i++) span[i] = beats[i + 1] - beats[i];
-            return Median(span);
+            return OrderStatistics.Median(span);
         }
         finally { ArrayPool<double>.Shared.Return(rr); }
     }
@@ -302,7 +302,7 @@ public sealed class BeatMeasurer
         // Median RR from a copy: the differences above need the RRs in time order.
         double medianRr = MedianOfCopy(rr);
         if (!(medianRr > 0)) return null;
-        return Median(diffs) / medianRr;
+        return OrderStatistics.Median(diffs) / medianRr;
     }
 
     /// <summary>Longest repeating RR pattern <see cref="RrIrregularity(ReadOnlySpan{int})"/> tolerates (3: trigeminy).</summary>
@@ -315,17 +315,9 @@ public sealed class BeatMeasurer
         {
             var c = buf.AsSpan(0, x.Length);
             x.CopyTo(c);
-            return Median(c);
+            return OrderStatistics.Median(c);
         }
         finally { ArrayPool<double>.Shared.Return(buf); }
-    }
-
-    /// <summary>Median of a span, sorting it in place.</summary>
-    private static double Median(Span<double> x)
-    {
-        x.Sort();
-        int k = x.Length / 2;
-        return x.Length % 2 == 1 ? x[k] : 0.5 * (x[k - 1] + x[k]);
     }
 
     private RateTools Tools(double fs)

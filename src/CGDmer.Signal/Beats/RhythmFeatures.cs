@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.ObjectModel;
+using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Signal.Beats;
 
@@ -292,12 +293,12 @@ public static class RhythmFeatures
 
             rr.CopyTo(work);
             work.Sort();
-            double median = Median(work);
+            double median = OrderStatistics.MedianOfSorted(work);
             f[10] = work[m - 1] / median;
             f[11] = work[0] / median;
             for (int i = 0; i < m; i++) work[i] = Math.Abs(rr[i] - median);
             work.Sort();
-            f[8] = Median(work) / median;
+            f[8] = OrderStatistics.MedianOfSorted(work) / median;
 
             if (m >= 3)
             {
@@ -311,13 +312,6 @@ public static class RhythmFeatures
         {
             if (rented is not null) ArrayPool<double>.Shared.Return(rented);
         }
-    }
-
-    /// <summary>Median of sorted values.</summary>
-    private static double Median(ReadOnlySpan<double> sorted)
-    {
-        int k = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[k] : 0.5 * (sorted[k - 1] + sorted[k]);
     }
 
     private static double Unit(double v) => double.IsNaN(v) ? 0 : Math.Clamp(v, 0, 1);

@@ -67,7 +67,7 @@ public sealed class StreamingBeatClassifier
     private readonly List<DetectedQrs> _detected = [];
     private readonly Queue<DetectedQrs> _pending = new();
     private readonly List<Family> _families = [];
-    private readonly Stack<Family> _spareFamilies = new();   // families of before a Reset or an eviction, reused: a reset classifier allocates nothing
+    private readonly Stack<Family> _spareFamilies = new();   // families dropped by a Reset or an eviction, reused: a reset classifier allocates nothing
     private readonly float[] _segment, _shifted;
     private long _lastBeat = -1;
     private readonly int[] _normalRr = new int[NormalRrHistory];

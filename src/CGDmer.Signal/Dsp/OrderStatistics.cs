@@ -175,6 +175,20 @@ public static class OrderStatistics
         public static bool Before(float a, float b) => a > b;
     }
 
+    /// <summary>The median of values already sorted ascending (the mean of the middle two for an even count).</summary>
+    public static double MedianOfSorted(ReadOnlySpan<double> sorted)
+    {
+        int k = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[k] : 0.5 * (sorted[k - 1] + sorted[k]);
+    }
+
+    /// <summary>The median of <paramref name="values"/>, sorting them in place (short lists: a handful of beats or RRs).</summary>
+    public static double Median(Span<double> values)
+    {
+        values.Sort();
+        return MedianOfSorted(values);
+    }
+
     private static int BitLength(int n) => 32 - int.LeadingZeroCount(n);
 
     private static void Swap(Span<float> a, int i, int j) => (a[i], a[j]) = (a[j], a[i]);

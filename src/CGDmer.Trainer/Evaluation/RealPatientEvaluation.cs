@@ -84,13 +84,16 @@ public static class RealPatientEvaluation
         return (metrics, challenge);
     }
 
-    /// <summary>AF at <paramref name="alertThreshold"/> on the bedside windows of <paramref name="test"/> (null without AF among the labels).</summary>
+    /// <summary>AF at its shipped threshold on the bedside windows of <paramref name="test"/> (null without AF among the labels).</summary>
     /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
-    public static BedsideAlertScore? BedsideAlert(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels, double alertThreshold)
+    /// <param name="shippedThresholds">Each label's shipped threshold (AF's is its alert operating point), in <paramref name="labels"/> order.</param>
+    public static BedsideAlertScore? BedsideAlert(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels,
+        IReadOnlyList<double> shippedThresholds)
     {
         int nl = labels.Count, af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key);
         int afCol = set.Labels.ToList().FindIndex(l => l.Key == EcgLabels.AtrialFibrillation.Key);
         if (af < 0 || afCol < 0) return null;
+        double alertThreshold = shippedThresholds[af];
         int aftdb = 0, aftdbAbove = 0, mitAf = 0, mitAfAbove = 0, mitNon = 0, mitNonAbove = 0;
         for (int k = 0; k < test.Length; k++)
         {

@@ -188,8 +188,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
         var probs = Prober.Predict(model, set, test);
         var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap);
-        int afLabel = info.Labels.IndexOf(EcgLabels.AtrialFibrillation.Key);
-        var bedside = afLabel < 0 ? null : RealPatientEvaluation.BedsideAlert(set, test, probs, info.Labels, info.Thresholds[afLabel]);
+        var bedside = RealPatientEvaluation.BedsideAlert(set, test, probs, info.Labels, info.Thresholds);
         var metrics = scored.Where(m => m.Level == RealPatientEvaluation.Window && !m.Source.Contains("-vs-") && m.Source != RealPatientEvaluation.RealPooled)
             .Select(m => new LabelMetric(m.Label, m.Source, m.Auroc, m.Lower, m.Upper, m.Positives, m.Negatives, m.Patients)).ToList();
         var curves = new List<(string, List<(double, double, double)>, double)>();

@@ -133,12 +133,18 @@ public class StreamingBeatClassifierTests
 
 public class NormalToNormalTests
 {
+    /// <summary>203 (multiform PVCs, noisy AF), first lead, at the model's 100 Hz; the tests cut it into 10 s windows at a
+    /// 5 s hop, as the infer stage sees them.</summary>
+    private static float[] Lead203()
+    {
+        var r = WfdbReader.Read(TestPaths.Record("203"));
+        return CGDmer.Signal.Dsp.Resampler.Resample(r.Ecg.Channels[0].Samples, r.SampleRateHz, 100);
+    }
+
     [Fact]
     public void One_instance_window_after_window_finds_what_a_new_one_finds_in_each()
     {
-        // 203 (multiform PVCs, noisy AF) at the model's 100 Hz, 10 s windows at a 5 s hop, as the infer stage sees them.
-        var r = WfdbReader.Read(TestPaths.Record("203"));
-        var x = CGDmer.Signal.Dsp.Resampler.Resample(r.Ecg.Channels[0].Samples, r.SampleRateHz, 100);
+        var x = Lead203();
         var reused = new NormalToNormal(100);
         var a = new int[400];
         var b = new int[400];
@@ -158,8 +164,7 @@ public class NormalToNormalTests
     public void One_instance_window_after_window_allocates_nothing()
     {
         // The infer stage's NN half: after the first windows, a reset classifier reuses its beat families.
-        var r = WfdbReader.Read(TestPaths.Record("203"));
-        var x = CGDmer.Signal.Dsp.Resampler.Resample(r.Ecg.Channels[0].Samples, r.SampleRateHz, 100);
+        var x = Lead203();
         var reused = new NormalToNormal(100);
         var nn = new int[400];
         for (int start = 0; start + 1000 <= 100 * 120; start += 500) reused.Beats(x.AsSpan(start, 1000), nn);
