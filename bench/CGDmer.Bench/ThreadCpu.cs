@@ -87,7 +87,8 @@ internal static partial class ThreadCpu
 
     /// <summary>
     /// The busy share of <paramref name="wallSeconds"/> per kind of thread between two snapshots, busiest first, e.g.
-    /// "replay-source 0.97, patient-lane ×16 5.60 (max 0.41), …"; threads under 2 % are left out.
+    /// "replay-source 0.97, patient-lane ×16 5.60 (max 0.41), …"; kinds of thread under 2 % together are left out (many
+    /// short-lived or mostly idle threads of one kind, such as thread-pool workers, still show).
     /// </summary>
     public static string Describe(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after, double wallSeconds)
     {
@@ -96,12 +97,12 @@ internal static partial class ThreadCpu
         foreach (var (tid, (name, ticks)) in after)
         {
             double busy = (ticks - (before.TryGetValue(tid, out var b) && b.Name == name ? b.Ticks : 0)) / TicksPerSecond / wallSeconds;
-            if (busy < 0.02) continue;
+            if (busy <= 0) continue;
             string kind = Numbered().Replace(name, "");
             var k = kinds.GetValueOrDefault(kind);
             kinds[kind] = (k.Sum + busy, Math.Max(k.Max, busy), k.Count + 1);
         }
-        return string.Join(", ", kinds.OrderByDescending(k => k.Value.Max).Select(k => k.Value.Count == 1
+        return string.Join(", ", kinds.Where(k => k.Value.Sum >= 0.02).OrderByDescending(k => k.Value.Max).Select(k => k.Value.Count == 1
             ? $"{k.Key} {k.Value.Sum:F2}"
             : $"{k.Key} ×{k.Value.Count} {k.Value.Sum:F2} (max {k.Value.Max:F2})"));
     }

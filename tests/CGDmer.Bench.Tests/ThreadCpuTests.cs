@@ -22,6 +22,16 @@ public class ThreadCpuTests
     }
 
     [Fact]
+    public void Many_idle_threads_of_one_kind_show_when_together_they_are_busy()
+    {
+        // Five thread-pool workers at 0.01 each: none is 2 % busy, together they are 5 %; one lone 1 % thread stays out.
+        var after = new Dictionary<int, (string Name, long Ticks)>();
+        for (int t = 0; t < 5; t++) after[t] = (".NET TP Worker", 1);
+        after[9] = ("replay-source", 1);
+        Assert.Equal(".NET TP Worker ×5 0.05 (max 0.01)", ThreadCpu.Describe([], after, 1.0));
+    }
+
+    [Fact]
     public void A_thread_id_reused_by_another_thread_counts_from_zero()
     {
         var before = new Dictionary<int, (string Name, long Ticks)> { [7] = ("patient-lane-0", 500) };
