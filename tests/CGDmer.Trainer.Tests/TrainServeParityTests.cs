@@ -58,8 +58,14 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var served7 = new float[RhythmFeatures.CountOf(withAtrial)];
         var trainer7 = new float[RhythmFeatures.CountOf(withAtrial)];
         var servedNormalToNormal = new NormalToNormal(fs);
+        // rr-v8: rr-v6 and the atrial activity over the stream's normal beats (a stream of its own again).
+        const string onStreamWithAtrial = RhythmFeatures.StreamMeasuredWithAtrialActivityIdentifier;
+        var trainerStream8 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed);
+        var served8 = new float[RhythmFeatures.CountOf(onStreamWithAtrial)];
+        var trainer8 = new float[RhythmFeatures.CountOf(onStreamWithAtrial)];
 
-        int compared = 0, sameFeatures = 0, sameContext = 0, sameOnStream = 0, withStreamBeats = 0, sameAtrial = 0, withAtrialWave = 0;
+        int compared = 0, sameFeatures = 0, sameContext = 0, sameOnStream = 0, withStreamBeats = 0, sameAtrial = 0, withAtrialWave = 0,
+            sameOnStreamWithAtrial = 0, withStreamAtrialWave = 0;
         double worstSample = 0;
         var features = new float[RhythmFeatures.CountOf(RhythmFeatures.Identifier)];
         foreach (var w in serviceWindows)
@@ -116,10 +122,20 @@ public class TrainServeParityTests(ITestOutputHelper output)
             bool same6 = true;
             for (int f = 0; f < served6.Length; f++) same6 &= Math.Abs(served6[f] - trainer6[f]) <= 1e-4f;
             if (same6) sameOnStream++;
+
+            // rr-v8 as the infer stage writes it: rr-v6's inputs and the analysis lead's samples for the atrial half.
+            RhythmFeatures.ComputeSet(onStreamWithAtrial, m6.BeatSamples.ToArray(), row6 < 0 ? [] : w.Row(row6), fs, windowSamples,
+                                      m6.SignalQuality, m6.BeatAgreement, served8, context: row6 < 0 ? default : streamed.Row(row6));
+            WindowRhythm.Compute(trainerWindow, fs, trainer8, trainerStream8, k * 500, onStreamWithAtrial);
+            bool same8 = true;
+            for (int f = 0; f < served8.Length; f++) same8 &= Math.Abs(served8[f] - trainer8[f]) <= (f < 2 * RhythmFeatures.Count + 2 ? 1e-4f : 2e-3f);
+            if (same8) sameOnStreamWithAtrial++;
+            else output.WriteLine($"rr-v8 differs at window {k}: served [{string.Join(", ", served8)}], trained [{string.Join(", ", trainer8)}]");
+            if (served8[2 * RhythmFeatures.Count] == 1) withStreamAtrialWave++;
             compared++;
             w.ReleaseSignal();
         }
-        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}, identical rr-v5 features in {sameContext}, identical rr-v6 features in {sameOnStream} ({withStreamBeats} with stream beats), equal rr-v7 features in {sameAtrial} ({withAtrialWave} with an atrial template)");
+        output.WriteLine($"{compared} windows compared; largest sample difference {worstSample:E2} mV; identical features in {sameFeatures}, identical rr-v5 features in {sameContext}, identical rr-v6 features in {sameOnStream} ({withStreamBeats} with stream beats), equal rr-v7 features in {sameAtrial} ({withAtrialWave} with an atrial template), equal rr-v8 features in {sameOnStreamWithAtrial} ({withStreamAtrialWave} with an atrial template)");
         Assert.True(compared >= 100, $"{compared} windows compared");
         // The streaming resampler and the whole-record one differ in the last bits; the bound is two of MIT-BIH's 5 µV steps.
         Assert.True(worstSample < 0.01, $"largest sample difference {worstSample} mV");
@@ -128,6 +144,8 @@ public class TrainServeParityTests(ITestOutputHelper output)
         Assert.Equal(compared, sameOnStream);
         Assert.Equal(compared, sameAtrial);
         Assert.True(withAtrialWave >= compared / 2, $"{withAtrialWave} of {compared} windows had an atrial template");
+        Assert.Equal(compared, sameOnStreamWithAtrial);
+        Assert.True(withStreamAtrialWave >= compared / 2, $"{withStreamAtrialWave} of {compared} windows had an atrial template on the stream's beats");
         Assert.True(withStreamBeats >= compared - 2, $"{withStreamBeats} of {compared} windows measured beats on the stream");
     }
 

@@ -40,7 +40,8 @@ public sealed class BatchInference
     private readonly NormalToNormal? _normalToNormal; // the NN half's classifier, reused window after window (rr-v4)
     private readonly float[] _probabilities;
     private int[] _beatScratch = [];
-    private readonly bool _measuredOnStream; // rr-v6: beats and their classes come from the window stage's beat stream
+    private readonly bool _measuredOnStream; // rr-v6, rr-v8: beats and their classes come from the window stage's beat stream
+    private readonly bool _readsAnalysisLead; // the features read the analysis lead's samples (all but rr-v6)
     private ClassifiedBeat[] _contextScratch = new ClassifiedBeat[64];
     private int[] _rowStartScratch = [];
     private readonly int[] _windowOfSlot;
@@ -70,8 +71,9 @@ public sealed class BatchInference
                     RhythmFeatures.KnownList, nameof(model));
             _featureSet = metadata.RhythmFeatures;
             _measuredOnStream = RhythmFeatures.MeasuresOnBeatStream(_featureSet);
+            _readsAnalysisLead = !_measuredOnStream || RhythmFeatures.HasAtrialActivity(_featureSet);
             _features = RhythmFeatures.CountOf(_featureSet);
-            // The NN half of rr-v4/rr-v5/rr-v7 classifies the window's analysis lead; rr-v6 takes the stream's classes instead.
+            // The NN half of rr-v4/rr-v5/rr-v7 classifies the window's analysis lead; rr-v6 and rr-v8 take the stream's classes instead.
             if (_features > RhythmFeatures.Count && !_measuredOnStream) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
             if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
                 throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
@@ -190,11 +192,11 @@ public sealed class BatchInference
             ReadOnlySpan<ClassifiedBeat> context = default;
             if (_measuredOnStream)
             {
-                // rr-v6: the NN half reads the stream's classes of the analysis lead's beats in the window.
+                // rr-v6, rr-v8: the NN half reads the stream's classes of the analysis lead's beats in the window.
                 if (row >= 0) context = window.CopyWindowBeats(ref _contextScratch, ref _rowStartScratch).Row(row);   // may grow the buffers
             }
             else if (RhythmFeatures.ReadsBeatStream(_featureSet)) context = _contextScratch.AsSpan(0, window.CopyContextBeats(row, ref _contextScratch));
-            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 || _measuredOnStream ? [] : window.Row(row), window.Geometry.SampleRateHz,
+            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 || !_readsAnalysisLead ? [] : window.Row(row), window.Geometry.SampleRateHz,
                                       window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, destination, _normalToNormal, context);
             return null;
         }

@@ -21,6 +21,9 @@ namespace CGDmer.Signal.Beats;
 /// in the window, so no detector or classifier runs per window.</item>
 /// <item><c>rr-v7</c>: the features of <c>rr-v4</c>, followed by the analysis lead's <see cref="AtrialActivity"/>
 /// features over the beats its NN classifier calls normal: whether a repeating P wave precedes them.</item>
+/// <item><c>rr-v8</c>: the features of <c>rr-v6</c> (measured on the beat stream), followed by the analysis lead's
+/// <see cref="AtrialActivity"/> features over the beats the stream classes normal: <c>rr-v7</c>'s atrial half without a
+/// classifier per window.</item>
 /// </list>
 /// Changing any definition, order or scaling means a new identifier.
 /// </summary>
@@ -65,6 +68,9 @@ public static class RhythmFeatures
     /// <summary><c>rr-v4</c> and the analysis lead's atrial activity (<see cref="AtrialActivity"/>).</summary>
     public const string WithAtrialActivityIdentifier = "rr-v7";
 
+    /// <summary><c>rr-v6</c> and the analysis lead's atrial activity over the stream's beats (<see cref="AtrialActivity"/>).</summary>
+    public const string StreamMeasuredWithAtrialActivityIdentifier = "rr-v8";
+
     /// <summary>How much of the beat stream, ending with the window, <c>rr-v5</c>'s context features read.</summary>
     public const double ContextSeconds = 30;
 
@@ -72,14 +78,18 @@ public static class RhythmFeatures
     public static string Identifier { get; } = WithNormalToNormalIdentifier;
 
     /// <summary>Whether set <paramref name="identifier"/> reads the beat stream (so the window stage must run it).</summary>
-    public static bool ReadsBeatStream(string identifier) => identifier is WithStreamContextIdentifier or StreamMeasuredIdentifier;
+    public static bool ReadsBeatStream(string identifier) =>
+        identifier is WithStreamContextIdentifier or StreamMeasuredIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
 
     /// <summary>
     /// Whether set <paramref name="identifier"/> is measured on the beat stream: the measure stage then takes each lead's
     /// beats from the stream (<see cref="BeatMeasurer.Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats)"/>)
     /// rather than detecting them in the window.
     /// </summary>
-    public static bool MeasuresOnBeatStream(string identifier) => identifier == StreamMeasuredIdentifier;
+    public static bool MeasuresOnBeatStream(string identifier) => identifier is StreamMeasuredIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
+
+    /// <summary>Whether set <paramref name="identifier"/> ends with the analysis lead's <see cref="AtrialActivity"/> features.</summary>
+    public static bool HasAtrialActivity(string identifier) => identifier is WithAtrialActivityIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
 
     /// <summary>Number of features <see cref="Compute"/> writes for one list of beats.</summary>
     public const int Count = 16;
@@ -87,7 +97,7 @@ public static class RhythmFeatures
     /// <summary>Whether this build computes the feature set <paramref name="identifier"/>.</summary>
     public static bool IsKnown(string identifier) =>
         identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier or WithStreamContextIdentifier or StreamMeasuredIdentifier
-            or WithAtrialActivityIdentifier;
+            or WithAtrialActivityIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
 
     /// <summary>How many features the set <paramref name="identifier"/> has: <see cref="Count"/> per list of beats it reads.</summary>
     /// <exception cref="ArgumentException">This build does not know <paramref name="identifier"/>.</exception>
@@ -96,13 +106,14 @@ public static class RhythmFeatures
         AnalysisLeadIdentifier => Count,
         WithNormalToNormalIdentifier or StreamMeasuredIdentifier => 2 * Count,
         WithStreamContextIdentifier => 3 * Count,
-        WithAtrialActivityIdentifier => 2 * Count + AtrialActivity.Count,
+        WithAtrialActivityIdentifier or StreamMeasuredWithAtrialActivityIdentifier => 2 * Count + AtrialActivity.Count,
         _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes {KnownList})", nameof(identifier)),
     };
 
     /// <summary>The sets this build computes, quoted, for messages.</summary>
     public static string KnownList { get; } =
-        $"'{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}', '{WithStreamContextIdentifier}', '{StreamMeasuredIdentifier}' and '{WithAtrialActivityIdentifier}'";
+        $"'{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}', '{WithStreamContextIdentifier}', '{StreamMeasuredIdentifier}', " +
+        $"'{WithAtrialActivityIdentifier}' and '{StreamMeasuredWithAtrialActivityIdentifier}'";
 
     /// <summary>The names of set <paramref name="identifier"/>'s features in order: the NN half's carry the prefix <c>nn_</c>.</summary>
     public static IReadOnlyList<string> NamesOf(string identifier) => CountOf(identifier) switch
@@ -168,7 +179,8 @@ public static class RhythmFeatures
     /// Writes the <see cref="CountOf"/> features of set <paramref name="identifier"/> of one window: those of
     /// <paramref name="beats"/> (the analysis lead's), and for <c>rr-v4</c> then those of the NN beats of
     /// <paramref name="analysisLead"/> (its preprocessed samples; empty when no lead was usable, which gives the features
-    /// of no beats); <c>rr-v7</c> then adds the atrial activity before the beats that NN classifier calls normal.
+    /// of no beats); <c>rr-v7</c> then adds the atrial activity before the beats that NN classifier calls normal, and
+    /// <c>rr-v8</c> the atrial activity before the beats the stream classes normal.
     /// </summary>
     /// <param name="normalToNormal">A reusable NN finder at <paramref name="sampleRateHz"/> (a caller that computes window
     /// after window keeps one); null makes a new one when the set needs it.</param>
@@ -176,8 +188,9 @@ public static class RhythmFeatures
     /// for another rate, or as <see cref="Compute"/>.</exception>
     /// <param name="context">For <c>rr-v5</c>: the analysis lead's stream beats over the <see cref="ContextSeconds"/>
     /// ending with the window, ascending, as sample indices relative to the window's start (so from −(context − window)).
-    /// For <c>rr-v6</c>: the analysis lead's stream beats within the window (<see cref="StreamedBeats.Row"/>), whose
-    /// classes give the NN half; <paramref name="analysisLead"/> is then not read.</param>
+    /// For <c>rr-v6</c> and <c>rr-v8</c>: the analysis lead's stream beats within the window (<see cref="StreamedBeats.Row"/>),
+    /// whose classes give the NN half; <c>rr-v6</c> then does not read <paramref name="analysisLead"/>, <c>rr-v8</c> reads
+    /// it for the atrial half only.</param>
     public static void ComputeSet(string identifier, ReadOnlySpan<int> beats, ReadOnlySpan<float> analysisLead, double sampleRateHz,
         int windowSamples, double signalQuality, double beatAgreement, Span<float> destination, NormalToNormal? normalToNormal = null,
         ReadOnlySpan<ClassifiedBeat> context = default)
@@ -194,22 +207,23 @@ public static class RhythmFeatures
         Span<int> nn = rented is null ? stackalloc int[capacity] : rented.AsSpan(0, capacity);
         try
         {
-            if (identifier == StreamMeasuredIdentifier)
+            bool onStream = MeasuresOnBeatStream(identifier);
+            if (onStream)
             {
                 for (int i = 0; i < context.Length; i++)
                     if (context[i].Sample < 0 || context[i].Sample >= windowSamples || (i > 0 && context[i].Sample <= context[i - 1].Sample))
                         throw new ArgumentException($"stream beat {i} at sample {context[i].Sample} is out of order or outside the window of {windowSamples} samples", nameof(context));
             }
-            bool atrial = identifier == WithAtrialActivityIdentifier;
-            if (atrial && !analysisLead.IsEmpty) normalToNormal ??= new NormalToNormal(sampleRateHz);   // its classified beats give the atrial half
-            int found = identifier == StreamMeasuredIdentifier ? NormalToNormal.Chain(context, 0, nn)
+            bool atrial = HasAtrialActivity(identifier);
+            if (atrial && !onStream && !analysisLead.IsEmpty) normalToNormal ??= new NormalToNormal(sampleRateHz);   // its classified beats give the atrial half
+            int found = onStream ? NormalToNormal.Chain(context, 0, nn)
                 : analysisLead.IsEmpty ? 0
                 : normalToNormal?.Beats(analysisLead, nn) ?? NormalToNormal.Beats(analysisLead, sampleRateHz, nn);
             Compute(nn[..found], sampleRateHz, windowSamples, signalQuality, beatAgreement, destination[Count..]);
             if (atrial)
             {
                 if (analysisLead.IsEmpty) destination.Slice(2 * Count, AtrialActivity.Count).Clear();
-                else AtrialActivity.Compute(analysisLead, normalToNormal!.LastBeats, sampleRateHz, destination[(2 * Count)..]);
+                else AtrialActivity.Compute(analysisLead, onStream ? context : normalToNormal!.LastBeats, sampleRateHz, destination[(2 * Count)..]);
                 return;
             }
         }

@@ -85,7 +85,8 @@ public static class WindowRhythm
         starts[present] = all.Count;
         var streamed = new StreamedBeats(streamedRows, starts, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
         var m = Measurer.Measure(rows, present, samples, mask, sampleRateHz, streamed);
-        RhythmFeatures.ComputeSet(set, m.Beats, [], sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination,
+        var analysisLead = m.HasAnalysisLead ? rows.AsSpan(m.AnalysisRow * samples, samples) : [];   // rr-v8's atrial half reads it
+        RhythmFeatures.ComputeSet(set, m.Beats, analysisLead, sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination,
                                   context: m.HasAnalysisLead ? streamed.Row(m.AnalysisRow) : default);
     }
 }
