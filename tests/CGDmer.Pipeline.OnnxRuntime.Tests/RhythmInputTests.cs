@@ -273,6 +273,35 @@ public sealed class RhythmInputTests : IDisposable
     }
 
     [Fact]
+    public void An_rr_v8_model_gets_rr_v6s_features_and_the_atrial_activity_of_the_streams_normal_beats()
+    {
+        int count = RhythmFeatures.CountOf("rr-v8");
+        using var s = new OnnxFindingsSession(TinyModel("rr-v8.onnx", "rr-v8", featureInput: count), Cpu(maxBatch: 2));
+        var g = s.Geometry;
+        var windows = StreamedWindows201(g);
+        var window = windows[7];
+        var m = new WindowMeasurer().Measure(window, onBeatStream: true);
+        int row = g.RowOf(m.AnalysisLead!.Value);
+        ClassifiedBeat[] beats = [];
+        int[] starts = [];
+        var streamed = window.CopyWindowBeats(ref beats, ref starts);
+        var expected = new float[count];
+        RhythmFeatures.ComputeSet("rr-v8", m.BeatSamples.ToArray(), window.Row(row), g.SampleRateHz, g.WindowSamples,
+                                  m.SignalQuality, m.BeatAgreement, expected, context: streamed.Row(row));
+        Assert.Equal(1, expected[F]);       // the NN half found intervals among the stream's classes
+        Assert.Equal(1, expected[2 * F]);   // and the atrial half a template before the stream's normal beats
+        var v6 = new float[2 * F];
+        RhythmFeatures.ComputeSet("rr-v6", m.BeatSamples.ToArray(), [], g.SampleRateHz, g.WindowSamples,
+                                  m.SignalQuality, m.BeatAgreement, v6, context: streamed.Row(row));
+        Assert.Equal(v6, expected[..(2 * F)]);
+
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, [new MeasuredWindow(window, m)], 0));
+
+        Assert.Equal(expected, output[0].Probabilities!);
+        foreach (var w in windows) if (!ReferenceEquals(w, window)) w.ReleaseSignal();
+    }
+
+    [Fact]
     public void A_window_alone_and_in_a_full_fixed_batch_gets_the_same_output_and_padding_rows_are_zero()
     {
         using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 4));

@@ -65,6 +65,7 @@ public class WindowingOptionsTests
     [Theory]
     [InlineData("rr-v5")]
     [InlineData("rr-v6")]
+    [InlineData("rr-v8")]
     public void A_model_whose_features_read_the_beat_stream_needs_it_on(string features)
     {
         var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = 0 }.Validate(Geometry, features));
@@ -75,11 +76,12 @@ public class WindowingOptionsTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public void A_model_measured_on_the_beat_stream_needs_the_leads_it_was_trained_with_streamed(int leads)
+    [InlineData(1, "rr-v6")]
+    [InlineData(3, "rr-v6")]
+    [InlineData(1, "rr-v8")]
+    public void A_model_measured_on_the_beat_stream_needs_the_leads_it_was_trained_with_streamed(int leads, string features)
     {
-        var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = leads }.Validate(Geometry, "rr-v6"));
+        var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = leads }.Validate(Geometry, features));
         Assert.Equal(nameof(WindowingOptions.BeatStreamLeads), ex.ParamName);
         Assert.Contains("must be 2", ex.Message);
         new WindowingOptions { BeatStreamLeads = leads }.Validate(Geometry, "rr-v5");   // context only: any count streams it

@@ -114,6 +114,53 @@ public class RhythmFeaturesTests
     }
 
     [Fact]
+    public void Rr_v8_is_rr_v6_followed_by_the_atrial_activity_of_the_beats_the_stream_classes_normal()
+    {
+        Assert.Equal(38, RhythmFeatures.CountOf("rr-v8"));
+        Assert.True(RhythmFeatures.IsKnown("rr-v8") && RhythmFeatures.MeasuresOnBeatStream("rr-v8") && RhythmFeatures.ReadsBeatStream("rr-v8"));
+        Assert.True(RhythmFeatures.HasAtrialActivity("rr-v8") && RhythmFeatures.HasAtrialActivity("rr-v7"));
+        Assert.False(RhythmFeatures.HasAtrialActivity("rr-v6") || RhythmFeatures.HasAtrialActivity("rr-v4"));
+        Assert.Equal(RhythmFeatures.NamesOf("rr-v7"), RhythmFeatures.NamesOf("rr-v8"));
+        Assert.Contains("'rr-v8'", RhythmFeatures.KnownList);
+
+        // 75 /min with a P wave before every QRS, and one ventricular beat (no P wave, early) that the stream classes so.
+        const double fs = 100;
+        var x = new float[1000];
+        var stream = new List<ClassifiedBeat>();
+        int i = 0;
+        for (double t = 0.4; t < 9.6; t += 0.8, i++)
+        {
+            bool ventricular = i == 6;
+            double r = ventricular ? t - 0.3 : t;
+            for (int k = (int)Math.Ceiling((r - 0.04) * fs); k <= (r + 0.04) * fs; k++) x[k] += (float)(1 - Math.Abs((k / fs - r) / 0.04));
+            if (!ventricular)
+                for (int k = (int)Math.Ceiling((r - 0.25) * fs); k <= (r - 0.1) * fs; k++) x[k] += (float)(0.15 * Math.Sin(Math.PI * (k / fs - r + 0.25) / 0.15));
+            stream.Add(new ClassifiedBeat((long)Math.Round(r * fs), false, ventricular ? BeatType.Ventricular : BeatType.Normal));
+        }
+        int[] positions = [.. stream.Select(b => (int)b.Sample)];
+        var v8 = new float[38];
+        RhythmFeatures.ComputeSet("rr-v8", positions, x, fs, x.Length, 0.9, 0.8, v8, context: stream.ToArray());
+        var v6 = new float[32];
+        RhythmFeatures.ComputeSet("rr-v6", positions, x, fs, x.Length, 0.9, 0.8, v6, context: stream.ToArray());
+        Assert.Equal(v6, v8[..32]);
+        var atrial = new float[AtrialActivity.Count];
+        AtrialActivity.Compute(x, stream.ToArray(), fs, atrial);
+        Assert.Equal(atrial, v8[32..]);
+        Assert.Equal(1, v8[32]);
+        Assert.True(v8[34] > 0.9, $"atrial consistency {v8[34]}");
+        // The stream's classes decide which beats count: called normal, the ventricular beat joins the template and the
+        // beats' agreement with it falls.
+        var allNormal = stream.Select(b => b with { Type = BeatType.Normal }).ToArray();
+        var mislabelled = new float[38];
+        RhythmFeatures.ComputeSet("rr-v8", positions, x, fs, x.Length, 0.9, 0.8, mislabelled, context: allNormal);
+        Assert.True(mislabelled[34] < v8[34], $"consistency {mislabelled[34]} with the ventricular beat counted, {v8[34]} without");
+        // Without a lead (no usable analysis lead), the atrial half is zero.
+        RhythmFeatures.ComputeSet("rr-v8", positions, [], fs, x.Length, 0.9, 0.8, mislabelled, context: stream.ToArray());
+        Assert.Equal(v6, mislabelled[..32]);
+        Assert.All(mislabelled[32..], v => Assert.Equal(0, v));
+    }
+
+    [Fact]
     public void Measured_on_the_stream_the_NN_half_chains_the_streams_own_classes_and_reads_no_samples()
     {
         const double fs = 100;
