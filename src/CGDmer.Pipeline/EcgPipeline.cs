@@ -91,7 +91,9 @@ public static class EcgPipeline
         ArgumentNullException.ThrowIfNull(segments);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(c);
-        c.Windowing.Validate(c.Geometry, c.Model.Metadata.RhythmFeatures);   // fail at composition: e.g. a model that reads the beat stream, switched off
+        // The beat stream as the model needs it, unless configured; fail at composition, e.g. for a model that reads the
+        // beat stream, switched off.
+        var windowing = c.Windowing.ForModel(c.Model.Metadata.RhythmFeatures).Validate(c.Geometry, c.Model.Metadata.RhythmFeatures);
         return Observable.Create<PipelineOutput>(observer =>
         {
             var metrics = c.Metrics;
@@ -113,7 +115,7 @@ public static class EcgPipeline
                 .InSequence(c.Sequences, metrics, dropped => settled.OnNext(PipelineOutput.Dropped(dropped)),
                             deadLetter => settled.OnNext(PipelineOutput.Of(deadLetter)))
                 .PerPatientLanes(c.SignalLanes, LaneQueueCapacity, lane => lane
-                    .WindowPerPatient(c.Geometry, PerLane(c.Windowing, c.SignalLanes), c.Scheduler, metrics,
+                    .WindowPerPatient(c.Geometry, PerLane(windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
                     .Measure(c.Measurer, metrics, RhythmFeatures.MeasuresOnBeatStream(c.Model.Metadata.RhythmFeatures)), c.SignalLaneNice)
                 .BatchWindows(c.Batching, c.Scheduler)

@@ -35,7 +35,7 @@ internal sealed class PatientBeatStream
     public PatientBeatStream(WindowGeometry geometry, WindowingOptions options)
     {
         _geometry = geometry;
-        _maxLeads = options.BeatStreamLeads;
+        _maxLeads = options.BeatStreamLeads ?? 0;   // unset here: the pipeline resolves it for the model (WindowingOptions.ForModel)
         _hopSamples = (long)Math.Round(options.HopSeconds * geometry.SampleRateHz);
         _epochSamples = (int)Math.Round(options.BeatEpochSeconds * geometry.SampleRateHz);
         _warmUpSamples = (int)Math.Round(options.BeatWarmUpSeconds * geometry.SampleRateHz);

@@ -50,10 +50,29 @@ public sealed class WindowingOptions
     /// <summary>
     /// Leads per patient whose beats are followed as a stream (<see cref="EcgWindow.StreamBeats"/>): the first present
     /// rows of each window in the model's lead order, at most this many; 0 turns the beat stream off. Each costs one
-    /// beat classifier per sample at the model's rate. Only a model whose rhythm features read the stream uses it
-    /// (<c>rr-v5</c>: at least 1; <c>rr-v6</c>, measured on it: the 2 it was trained with), so it is off by default.
+    /// beat classifier per sample at the model's rate. Unset (the default): as the model needs it
+    /// (<see cref="StreamedLeadsFor"/>), the leads it was trained with streamed when its rhythm features read the stream,
+    /// off otherwise. A model whose features read the stream refuses 0 (<c>rr-v5</c>: at least 1), and one measured on
+    /// it (<c>rr-v6</c>, <c>rr-v8</c>) any count but the one it was trained with.
     /// </summary>
-    public int BeatStreamLeads { get; set; }
+    public int? BeatStreamLeads { get; set; }
+
+    /// <summary>
+    /// The leads streamed for a model whose rhythm features are <paramref name="rhythmFeatures"/> (null or empty: none):
+    /// <see cref="BeatStreamLeads"/> when set, else the count models are trained with if the features read the stream,
+    /// else 0. The model's metadata decides, not a setting that must be kept in step with it.
+    /// </summary>
+    public int StreamedLeadsFor(string? rhythmFeatures) => BeatStreamLeads
+        ?? (!string.IsNullOrEmpty(rhythmFeatures) && CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream(rhythmFeatures)
+            ? CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultStreamedLeads : 0);
+
+    /// <summary>A copy with <see cref="BeatStreamLeads"/> set to <see cref="StreamedLeadsFor"/> the model's rhythm features.</summary>
+    public WindowingOptions ForModel(string? rhythmFeatures)
+    {
+        var copy = (WindowingOptions)MemberwiseClone();
+        copy.BeatStreamLeads = StreamedLeadsFor(rhythmFeatures);
+        return copy;
+    }
 
     /// <summary>
     /// The beat stream's epoch: every beat is found by a classifier that starts <see cref="BeatWarmUpSeconds"/> before
@@ -117,19 +136,21 @@ public sealed class WindowingOptions
     }
 
     /// <summary>
-    /// <see cref="Validate(WindowGeometry)"/> for a model whose rhythm features are <paramref name="rhythmFeatures"/>: a
-    /// set that reads the beat stream (<see cref="CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream"/>) needs it on, and
-    /// a set measured on it (<see cref="CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream"/>) needs the leads it was
-    /// trained with: only streamed leads are measured, so another count would choose the analysis lead among other leads.
+    /// <see cref="Validate(WindowGeometry)"/> for a model whose rhythm features are <paramref name="rhythmFeatures"/>, with
+    /// <see cref="BeatStreamLeads"/> as <see cref="StreamedLeadsFor"/> resolves it: a set that reads the beat stream
+    /// (<see cref="CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream"/>) needs it on, and a set measured on it
+    /// (<see cref="CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream"/>) needs the leads it was trained with: only
+    /// streamed leads are measured, so another count would choose the analysis lead among other leads.
     /// </summary>
     public WindowingOptions Validate(WindowGeometry geometry, string rhythmFeatures)
     {
         Validate(geometry);
         const int trained = CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultStreamedLeads;
-        if (BeatStreamLeads == 0 && CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream(rhythmFeatures))
-            throw new ArgumentException($"must be at least 1: the model's rhythm features '{rhythmFeatures}' read the beat stream (models are trained with {trained} leads streamed), was 0", nameof(BeatStreamLeads));
-        if (BeatStreamLeads != trained && CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream(rhythmFeatures))
-            throw new ArgumentException($"must be {trained}: the model's rhythm features '{rhythmFeatures}' are measured on the beat stream's leads, and it was trained with {trained} streamed; was {BeatStreamLeads}", nameof(BeatStreamLeads));
+        int streamed = StreamedLeadsFor(rhythmFeatures);
+        if (streamed == 0 && CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream(rhythmFeatures))
+            throw new ArgumentException($"must be at least 1 or unset: the model's rhythm features '{rhythmFeatures}' read the beat stream (models are trained with {trained} leads streamed), was 0", nameof(BeatStreamLeads));
+        if (streamed != trained && CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream(rhythmFeatures))
+            throw new ArgumentException($"must be {trained} or unset: the model's rhythm features '{rhythmFeatures}' are measured on the beat stream's leads, and it was trained with {trained} streamed; was {streamed}", nameof(BeatStreamLeads));
         return this;
     }
 
@@ -157,7 +178,7 @@ public sealed class WindowingOptions
                 nameof(HopSeconds));
         if (BeatStreamLeads is < 0 or > CGDmer.Signal.Leads.Count)
             throw new ArgumentException($"must be in [0, {CGDmer.Signal.Leads.Count}], was {BeatStreamLeads}", nameof(BeatStreamLeads));
-        if (BeatStreamLeads > 0)
+        if (BeatStreamLeads is null or > 0)   // unset: a model may turn it on
         {
             if (!double.IsFinite(BeatWarmUpSeconds) || BeatWarmUpSeconds < CGDmer.Signal.Beats.StreamingQrsDetector.LearningSeconds || !WholeHops(BeatWarmUpSeconds))
                 throw new ArgumentException($"must be a whole number of hops ({HopSeconds} s) and at least the detector's learning period of {CGDmer.Signal.Beats.StreamingQrsDetector.LearningSeconds} s, was {BeatWarmUpSeconds}", nameof(BeatWarmUpSeconds));

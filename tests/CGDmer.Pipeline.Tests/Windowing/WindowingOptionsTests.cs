@@ -88,6 +88,32 @@ public class WindowingOptionsTests
     }
 
     [Fact]
+    public void Unset_the_beat_stream_follows_the_models_rhythm_features()
+    {
+        var unset = new WindowingOptions();
+        Assert.Null(unset.BeatStreamLeads);
+        Assert.Equal(2, unset.StreamedLeadsFor("rr-v8"));
+        Assert.Equal(2, unset.StreamedLeadsFor("rr-v6"));
+        Assert.Equal(2, unset.StreamedLeadsFor("rr-v5"));
+        Assert.Equal(0, unset.StreamedLeadsFor("rr-v7"));
+        Assert.Equal(0, unset.StreamedLeadsFor(""));
+        Assert.Equal(0, unset.StreamedLeadsFor(null));
+        unset.Validate(Geometry, "rr-v8");
+        unset.Validate(Geometry, "rr-v7");
+        Assert.Equal(2, unset.ForModel("rr-v8").BeatStreamLeads);
+        Assert.Equal(0, unset.ForModel("rr-v7").BeatStreamLeads);
+        Assert.Null(unset.BeatStreamLeads);   // a copy: the configured options stay as they are
+        // A setting wins over the model: streamed for a model that does not read it, or refused where the model needs it.
+        Assert.Equal(1, new WindowingOptions { BeatStreamLeads = 1 }.StreamedLeadsFor("rr-v7"));
+        Assert.Equal(1, new WindowingOptions { BeatStreamLeads = 1 }.ForModel("rr-v8").BeatStreamLeads);
+        var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = 0 }.Validate(Geometry, "rr-v8"));
+        Assert.Contains("or unset", ex.Message);
+        // Unset, the stream's own settings are checked: a model may turn it on.
+        ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatEpochSeconds = 1 }.Validate(Geometry));
+        Assert.Equal(nameof(WindowingOptions.BeatEpochSeconds), ex.ParamName);
+    }
+
+    [Fact]
     public void With_the_beat_stream_off_its_epoch_and_warm_up_are_not_checked() =>
         new WindowingOptions { BeatStreamLeads = 0, BeatWarmUpSeconds = 7, BeatEpochSeconds = 1 }.Validate(Geometry);
 
