@@ -129,6 +129,8 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     /// <summary>
     /// PUTs what <paramref name="window"/> publishes: its monitor's Device the first time (<see cref="MonitorDevice"/>),
     /// its Observations, then its alert resources (CommunicationRequest, <see cref="PublishedWindow.AlertResources"/>).
+    /// While a monitor's Device is still being written (retried, say), every window of that monitor waits for it, not
+    /// only the first; if it fails, they fail with it and the monitor's next window writes it again.
     /// Completes when all were accepted (at once for a window without any), faults with a <see cref="FhirWriteException"/>
     /// when one was not. Blocks while every request slot is taken.
     /// </summary>
@@ -137,29 +139,40 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         ArgumentNullException.ThrowIfNull(window);
         if (window.Observations.Count == 0 && window.AlertResources.Count == 0) return Task.CompletedTask;
         Task? device = null;
-        if (MonitorDevice is { } monitor && _monitorsWritten.TryAdd(window.Window.DeviceId, 0))
+        if (MonitorDevice is { } monitor)
         {
-            // A bounded memory of monitors written: forgetting one only PUTs its Device again (idempotent).
-            if (_monitorsWritten.Count > MaxMonitorsRemembered) { _monitorsWritten.Clear(); _monitorsWritten.TryAdd(window.Window.DeviceId, 0); }
-            device = Put(monitor(window.Window.DeviceId), window.PatientId);
+            string id = window.Window.DeviceId;
+            if (!_monitorDevices.TryGetValue(id, out var written))
+            {
+                // A bounded memory of monitors written: forgetting one only PUTs its Device again (idempotent).
+                if (_monitorDevices.Count >= MaxMonitorsRemembered) _monitorDevices.Clear();
+                string patient = window.PatientId;
+                written = _monitorDevices.GetOrAdd(id, _ => new Lazy<Task>(() => Put(monitor(id), patient)));
+            }
+            device = written.Value;
+            if (device.IsCompletedSuccessfully) device = null;
+            else device = ForgetIfFailed(id, written);
         }
         if (device is null && window.AlertResources.Count == 0) return PutObservations(window);
         return WriteInOrder(device, window);
+    }
+
+    // A failed Device write is forgotten (only the entry that failed), so that the monitor's next window PUTs it again.
+    private async Task ForgetIfFailed(string deviceId, Lazy<Task> written)
+    {
+        try { await written.Value.ConfigureAwait(false); }
+        catch
+        {
+            _monitorDevices.TryRemove(new KeyValuePair<string, Lazy<Task>>(deviceId, written));
+            throw;
+        }
     }
 
     // What a resource references is written before it: the monitor's Device, then the Observations, then the alert
     // resources (their requester and the Observations they are about).
     private async Task WriteInOrder(Task? device, PublishedWindow window)
     {
-        if (device is not null)
-        {
-            try { await device.ConfigureAwait(false); }
-            catch
-            {
-                _monitorsWritten.TryRemove(window.Window.DeviceId, out _);
-                throw;
-            }
-        }
+        if (device is not null) await device.ConfigureAwait(false);
         await PutObservations(window).ConfigureAwait(false);
         var alerts = window.AlertResources;
         if (alerts.Count == 0) return;
@@ -178,7 +191,8 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
     /// <summary>Monitors remembered as written; beyond, the memory starts afresh.</summary>
     public const int MaxMonitorsRemembered = 100_000;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _monitorsWritten = new(StringComparer.Ordinal);
+    // Each monitor's Device write, started once (Lazy: racing windows of one monitor share it).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> _monitorDevices = new(StringComparer.Ordinal);
 
     private Task PutObservations(PublishedWindow window)
     {

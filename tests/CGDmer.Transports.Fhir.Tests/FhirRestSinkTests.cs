@@ -400,6 +400,59 @@ public class FhirRestSinkTests
     }
 
     [Fact]
+    public async Task While_a_monitors_device_is_being_written_its_next_windows_wait_for_it()
+    {
+        var server = new FakeFhirServer();
+        var deviceAnswer = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Respond = (r, _) => r.Uri.AbsolutePath.Contains("/Device/", StringComparison.Ordinal)
+            ? deviceAnswer.Task : Task.FromResult(new HttpResponseMessage(HttpStatusCode.Created));
+        using var sink = new FhirRestSink(Options(), server) { MonitorDevice = id => DeviceFactory.ForMonitor(id, new PublishingOptions()) };
+        // Two windows of one monitor (another patient's on the same monitor too) while its Device is still unanswered.
+        var first = sink.Write(TestWindows.Published(index: 0));
+        var second = sink.Write(TestWindows.Published(index: 1));
+        var other = sink.Write(TestWindows.Published(patient: "MRN-0043", index: 0));
+        await Task.Delay(200);
+        Assert.Single(server.Requests);   // the Device only: no Observation may reach the server before it
+        Assert.False(second.IsCompleted || other.IsCompleted);
+
+        deviceAnswer.SetResult(new HttpResponseMessage(HttpStatusCode.Created));
+        await Task.WhenAll(first, second, other).WaitAsync(Wait);
+        var urls = server.Requests.Select(r => r.Uri.AbsolutePath).ToList();
+        Assert.StartsWith("/r4/Device/", urls[0]);
+        Assert.Single(urls, u => u.StartsWith("/r4/Device/", StringComparison.Ordinal));
+        Assert.Equal(6, urls.Count(u => u.StartsWith("/r4/Observation/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_monitors_device_that_failed_fails_the_windows_waiting_for_it_and_is_written_again_with_the_next()
+    {
+        var server = new FakeFhirServer();
+        var deviceAnswer = new TaskCompletionSource<HttpResponseMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int devicePuts = 0;
+        server.Respond = (r, _) => !r.Uri.AbsolutePath.Contains("/Device/", StringComparison.Ordinal)
+            ? Task.FromResult(new HttpResponseMessage(HttpStatusCode.Created))
+            : Interlocked.Increment(ref devicePuts) == 1 ? deviceAnswer.Task
+            : Task.FromResult(new HttpResponseMessage(HttpStatusCode.Created));
+        using var sink = new FhirRestSink(Options(), server) { MonitorDevice = id => DeviceFactory.ForMonitor(id, new PublishingOptions()) };
+        var first = sink.Write(TestWindows.Published(index: 0));
+        var second = sink.Write(TestWindows.Published(index: 1));
+        deviceAnswer.SetResult(FakeFhirServer.Status(HttpStatusCode.UnprocessableEntity, FakeFhirServer.Outcome("processing", "Device invalid")));
+
+        var error = await Assert.ThrowsAsync<FhirWriteException>(() => first.WaitAsync(Wait));
+        Assert.Equal("Device", error.ResourceType);
+        await Assert.ThrowsAsync<FhirWriteException>(() => second.WaitAsync(Wait));
+        Assert.DoesNotContain(server.Requests, r => r.Uri.AbsolutePath.StartsWith("/r4/Observation/", StringComparison.Ordinal));
+
+        // The monitor's next window PUTs its Device again, then its Observations.
+        await sink.Write(TestWindows.Published(index: 2)).WaitAsync(Wait);
+        var urls = server.Requests.Select(r => r.Uri.AbsolutePath).ToList();
+        Assert.Equal(2, urls.Count(u => u.StartsWith("/r4/Device/", StringComparison.Ordinal)));
+        Assert.Equal(2, urls.Count(u => u.StartsWith("/r4/Observation/", StringComparison.Ordinal)));
+        Assert.True(urls.FindLastIndex(u => u.StartsWith("/r4/Device/", StringComparison.Ordinal))
+                    < urls.FindIndex(u => u.StartsWith("/r4/Observation/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_windows_alert_resources_are_PUT_after_its_observations()
     {
         var server = new FakeFhirServer();
