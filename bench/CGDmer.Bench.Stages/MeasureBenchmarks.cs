@@ -69,10 +69,10 @@ public class MeasureBenchmarks
     [Benchmark(OperationsPerInvoke = Windows)]
     public float RhythmFeatures() => FeaturesOfEveryWindow(OnBeatStream ? "rr-v6" : "rr-v4");
 
-    /// <summary><c>rr-v7</c>: <c>rr-v4</c> and the analysis lead's atrial activity, on the windows as measured (it reads
-    /// no stream; with <see cref="OnBeatStream"/> its beats are the stream-measured ones).</summary>
+    /// <summary>With the analysis lead's atrial activity: <c>rr-v7</c> (<c>rr-v4</c>'s NN classifier per window), or
+    /// with <see cref="OnBeatStream"/> <c>rr-v8</c> (the stream's classes).</summary>
     [Benchmark(OperationsPerInvoke = Windows)]
-    public float RhythmFeaturesWithAtrialActivity() => FeaturesOfEveryWindow("rr-v7");
+    public float RhythmFeaturesWithAtrialActivity() => FeaturesOfEveryWindow(OnBeatStream ? "rr-v8" : "rr-v7");
 
     /// <summary>Set <paramref name="set"/>'s features of every window, as the infer stage writes them.</summary>
     private float FeaturesOfEveryWindow(string set)
@@ -85,7 +85,7 @@ public class MeasureBenchmarks
             int row = w.Geometry.RowOf(m.AnalysisLead!.Value);
             var beats = (int[])m.BeatSamples;
             if (CGDmer.Signal.Beats.RhythmFeatures.MeasuresOnBeatStream(set))
-                CGDmer.Signal.Beats.RhythmFeatures.ComputeSet(set, beats, [], w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
+                CGDmer.Signal.Beats.RhythmFeatures.ComputeSet(set, beats, w.Row(row), w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
                     m.BeatAgreement, _features, context: w.CopyWindowBeats(ref _beats, ref _rowStarts).Row(row));
             else
                 CGDmer.Signal.Beats.RhythmFeatures.ComputeSet(set, beats, w.Row(row), w.Geometry.SampleRateHz, w.Geometry.WindowSamples, m.SignalQuality,
