@@ -147,7 +147,7 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
                 // A bounded memory of monitors written: forgetting one only PUTs its Device again (idempotent).
                 if (_monitorDevices.Count >= MaxMonitorsRemembered) _monitorDevices.Clear();
                 string patient = window.PatientId;
-                written = _monitorDevices.GetOrAdd(id, _ => new Lazy<Task>(() => Put(monitor(id), patient)));
+                written = _monitorDevices.GetOrAdd(id, _ => new Lazy<Task>(() => PutDevice(monitor, id, patient)));
             }
             device = written.Value;
             if (device.IsCompletedSuccessfully) device = null;
@@ -155,6 +155,14 @@ public sealed class FhirRestSink : IAcknowledgedSink, IDisposable
         }
         if (device is null && window.AlertResources.Count == 0) return PutObservations(window);
         return WriteInOrder(device, window);
+    }
+
+    // A refusal before any request (a disposed sink, a Device without a valid id) fails the task like a refused write,
+    // so that it is forgotten too rather than kept by the Lazy for good.
+    private Task PutDevice(Func<string, Device> monitor, string deviceId, string patientId)
+    {
+        try { return Put(monitor(deviceId), patientId); }
+        catch (Exception e) { return Task.FromException(e); }
     }
 
     // A failed Device write is forgotten (only the entry that failed), so that the monitor's next window PUTs it again.
