@@ -68,6 +68,19 @@ public class TrainServeParityTests(ITestOutputHelper output)
             sameOnStreamWithAtrial = 0, withStreamAtrialWave = 0;
         double worstSample = 0;
         var features = new float[RhythmFeatures.CountOf(RhythmFeatures.Identifier)];
+        // The beat features are exact; the atrial ones are continuous in the samples, so they follow the resamplers' last
+        // bits (at most a few µV) within 0.002 of a correlation or of a fraction of the QRS amplitude.
+        bool Agree(string featureSet, int k, ReadOnlySpan<float> served, ReadOnlySpan<float> trained)
+        {
+            int exact = RhythmFeatures.HasAtrialActivity(featureSet) ? 2 * RhythmFeatures.Count + 2 : served.Length;
+            for (int f = 0; f < served.Length; f++)
+                if (Math.Abs(served[f] - trained[f]) > (f < exact ? 1e-4f : 2e-3f))
+                {
+                    output.WriteLine($"{featureSet} differs at window {k}: served [{string.Join(", ", served.ToArray())}], trained [{string.Join(", ", trained.ToArray())}]");
+                    return false;
+                }
+            return true;
+        }
         foreach (var w in serviceWindows)
         {
             int k = (int)Math.Round((w.Start - Origin).TotalSeconds / 5);
@@ -84,10 +97,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
             int row = geometry.RowOf(m.AnalysisLead!.Value);
             RhythmFeatures.ComputeSet(RhythmFeatures.Identifier, m.BeatSamples.ToArray(), w.Row(row), fs, windowSamples,
                                       m.SignalQuality, m.BeatAgreement, features);
-            var trainedFeatures = set.Rhythm(k);
-            bool same = true;
-            for (int f = 0; f < features.Length; f++) same &= Math.Abs(features[f] - trainedFeatures[f]) <= 1e-4f;
-            if (same) sameFeatures++;
+            if (Agree(RhythmFeatures.Identifier, k, features, set.Rhythm(k))) sameFeatures++;
 
             int n = w.CopyContextBeats(row, ref context);
             RhythmFeatures.ComputeSet(withContext, m.BeatSamples.ToArray(), w.Row(row), fs, windowSamples,
@@ -96,19 +106,12 @@ public class TrainServeParityTests(ITestOutputHelper output)
             var trainerWindow = new float[]?[Leads.Count];
             foreach (var lead in w.RecordedLeads) trainerWindow[(int)lead] = set.Samples(k).Slice((int)lead * windowSamples, windowSamples).ToArray();
             WindowRhythm.Compute(trainerWindow, fs, trainerFeatures, trainerStream, k * 500, withContext);
-            bool sameCtx = true;
-            for (int f = 0; f < servedContext.Length; f++) sameCtx &= Math.Abs(servedContext[f] - trainerFeatures[f]) <= 1e-4f;
-            if (sameCtx) sameContext++;
+            if (Agree(withContext, k, servedContext, trainerFeatures)) sameContext++;
 
             RhythmFeatures.ComputeSet(withAtrial, m.BeatSamples.ToArray(), w.Row(row), fs, windowSamples, m.SignalQuality, m.BeatAgreement,
                                       served7, servedNormalToNormal);
             WindowRhythm.Compute(trainerWindow, fs, trainer7, null, k * 500, withAtrial);
-            // The beat features are exact; the atrial ones are continuous in the samples, so they follow the resamplers' last
-            // bits (at most a few µV) within 0.002 of a correlation or of a fraction of the QRS amplitude.
-            bool same7 = true;
-            for (int f = 0; f < served7.Length; f++) same7 &= Math.Abs(served7[f] - trainer7[f]) <= (f < 2 * RhythmFeatures.Count + 2 ? 1e-4f : 2e-3f);
-            if (same7) sameAtrial++;
-            else output.WriteLine($"rr-v7 differs at window {k}: served [{string.Join(", ", served7)}], trained [{string.Join(", ", trainer7)}]");
+            if (Agree(withAtrial, k, served7, trainer7)) sameAtrial++;
             if (served7[2 * RhythmFeatures.Count] == 1) withAtrialWave++;
 
             // As the measure and infer stages compute rr-v6 (WindowMeasurer on the stream, BatchInference's NN half).
@@ -119,18 +122,13 @@ public class TrainServeParityTests(ITestOutputHelper output)
             RhythmFeatures.ComputeSet(onStream, m6.BeatSamples.ToArray(), [], fs, windowSamples, m6.SignalQuality, m6.BeatAgreement, served6,
                                       context: row6 < 0 ? default : streamed.Row(row6));
             WindowRhythm.Compute(trainerWindow, fs, trainer6, trainerStream6, k * 500, onStream);
-            bool same6 = true;
-            for (int f = 0; f < served6.Length; f++) same6 &= Math.Abs(served6[f] - trainer6[f]) <= 1e-4f;
-            if (same6) sameOnStream++;
+            if (Agree(onStream, k, served6, trainer6)) sameOnStream++;
 
             // rr-v8 as the infer stage writes it: rr-v6's inputs and the analysis lead's samples for the atrial half.
             RhythmFeatures.ComputeSet(onStreamWithAtrial, m6.BeatSamples.ToArray(), row6 < 0 ? [] : w.Row(row6), fs, windowSamples,
                                       m6.SignalQuality, m6.BeatAgreement, served8, context: row6 < 0 ? default : streamed.Row(row6));
             WindowRhythm.Compute(trainerWindow, fs, trainer8, trainerStream8, k * 500, onStreamWithAtrial);
-            bool same8 = true;
-            for (int f = 0; f < served8.Length; f++) same8 &= Math.Abs(served8[f] - trainer8[f]) <= (f < 2 * RhythmFeatures.Count + 2 ? 1e-4f : 2e-3f);
-            if (same8) sameOnStreamWithAtrial++;
-            else output.WriteLine($"rr-v8 differs at window {k}: served [{string.Join(", ", served8)}], trained [{string.Join(", ", trainer8)}]");
+            if (Agree(onStreamWithAtrial, k, served8, trainer8)) sameOnStreamWithAtrial++;
             if (served8[2 * RhythmFeatures.Count] == 1) withStreamAtrialWave++;
             compared++;
             w.ReleaseSignal();

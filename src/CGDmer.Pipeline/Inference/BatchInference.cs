@@ -41,7 +41,6 @@ public sealed class BatchInference
     private readonly float[] _probabilities;
     private int[] _beatScratch = [];
     private readonly bool _measuredOnStream; // rr-v6, rr-v8: beats and their classes come from the window stage's beat stream
-    private readonly bool _readsAnalysisLead; // the features read the analysis lead's samples (all but rr-v6)
     private ClassifiedBeat[] _contextScratch = new ClassifiedBeat[64];
     private int[] _rowStartScratch = [];
     private readonly int[] _windowOfSlot;
@@ -71,7 +70,6 @@ public sealed class BatchInference
                     RhythmFeatures.KnownList, nameof(model));
             _featureSet = metadata.RhythmFeatures;
             _measuredOnStream = RhythmFeatures.MeasuresOnBeatStream(_featureSet);
-            _readsAnalysisLead = !_measuredOnStream || RhythmFeatures.HasAtrialActivity(_featureSet);
             _features = RhythmFeatures.CountOf(_featureSet);
             // The NN half of rr-v4/rr-v5/rr-v7 classifies the window's analysis lead; rr-v6 and rr-v8 take the stream's classes instead.
             if (_features > RhythmFeatures.Count && !_measuredOnStream) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
@@ -196,7 +194,7 @@ public sealed class BatchInference
                 if (row >= 0) context = window.CopyWindowBeats(ref _contextScratch, ref _rowStartScratch).Row(row);   // may grow the buffers
             }
             else if (RhythmFeatures.ReadsBeatStream(_featureSet)) context = _contextScratch.AsSpan(0, window.CopyContextBeats(row, ref _contextScratch));
-            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 || !_readsAnalysisLead ? [] : window.Row(row), window.Geometry.SampleRateHz,
+            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 ? [] : window.Row(row), window.Geometry.SampleRateHz,   // rr-v6 reads no samples
                                       window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, destination, _normalToNormal, context);
             return null;
         }

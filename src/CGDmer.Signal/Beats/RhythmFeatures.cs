@@ -77,43 +77,48 @@ public static class RhythmFeatures
     /// <summary>The feature set the trainer computes for a new model; stored with it.</summary>
     public static string Identifier { get; } = WithNormalToNormalIdentifier;
 
+    /// <summary>What each set this build computes is made of: its feature count and where its inputs come from.</summary>
+    private sealed record SetTraits(int Count, bool ReadsStream, bool MeasuredOnStream, bool Atrial);
+
+    private static readonly Dictionary<string, SetTraits> Sets = new(StringComparer.Ordinal)
+    {
+        [AnalysisLeadIdentifier] = new(Count, false, false, false),
+        [WithNormalToNormalIdentifier] = new(2 * Count, false, false, false),
+        [WithStreamContextIdentifier] = new(3 * Count, true, false, false),
+        [StreamMeasuredIdentifier] = new(2 * Count, true, true, false),
+        [WithAtrialActivityIdentifier] = new(2 * Count + AtrialActivity.Count, false, false, true),
+        [StreamMeasuredWithAtrialActivityIdentifier] = new(2 * Count + AtrialActivity.Count, true, true, true),
+    };
+
+    private static SetTraits? TraitsOf(string identifier) => identifier is not null && Sets.TryGetValue(identifier, out var t) ? t : null;
+
     /// <summary>Whether set <paramref name="identifier"/> reads the beat stream (so the window stage must run it).</summary>
-    public static bool ReadsBeatStream(string identifier) =>
-        identifier is WithStreamContextIdentifier or StreamMeasuredIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
+    public static bool ReadsBeatStream(string identifier) => TraitsOf(identifier)?.ReadsStream == true;
 
     /// <summary>
     /// Whether set <paramref name="identifier"/> is measured on the beat stream: the measure stage then takes each lead's
     /// beats from the stream (<see cref="BeatMeasurer.Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats)"/>)
     /// rather than detecting them in the window.
     /// </summary>
-    public static bool MeasuresOnBeatStream(string identifier) => identifier is StreamMeasuredIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
+    public static bool MeasuresOnBeatStream(string identifier) => TraitsOf(identifier)?.MeasuredOnStream == true;
 
     /// <summary>Whether set <paramref name="identifier"/> ends with the analysis lead's <see cref="AtrialActivity"/> features.</summary>
-    public static bool HasAtrialActivity(string identifier) => identifier is WithAtrialActivityIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
+    public static bool HasAtrialActivity(string identifier) => TraitsOf(identifier)?.Atrial == true;
 
     /// <summary>Number of features <see cref="Compute"/> writes for one list of beats.</summary>
     public const int Count = 16;
 
     /// <summary>Whether this build computes the feature set <paramref name="identifier"/>.</summary>
-    public static bool IsKnown(string identifier) =>
-        identifier is AnalysisLeadIdentifier or WithNormalToNormalIdentifier or WithStreamContextIdentifier or StreamMeasuredIdentifier
-            or WithAtrialActivityIdentifier or StreamMeasuredWithAtrialActivityIdentifier;
+    public static bool IsKnown(string identifier) => TraitsOf(identifier) is not null;
 
     /// <summary>How many features the set <paramref name="identifier"/> has: <see cref="Count"/> per list of beats it reads.</summary>
     /// <exception cref="ArgumentException">This build does not know <paramref name="identifier"/>.</exception>
-    public static int CountOf(string identifier) => identifier switch
-    {
-        AnalysisLeadIdentifier => Count,
-        WithNormalToNormalIdentifier or StreamMeasuredIdentifier => 2 * Count,
-        WithStreamContextIdentifier => 3 * Count,
-        WithAtrialActivityIdentifier or StreamMeasuredWithAtrialActivityIdentifier => 2 * Count + AtrialActivity.Count,
-        _ => throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes {KnownList})", nameof(identifier)),
-    };
+    public static int CountOf(string identifier) => TraitsOf(identifier)?.Count
+        ?? throw new ArgumentException($"unknown rhythm feature set '{identifier}' (this build computes {KnownList})", nameof(identifier));
 
     /// <summary>The sets this build computes, quoted, for messages.</summary>
     public static string KnownList { get; } =
-        $"'{AnalysisLeadIdentifier}', '{WithNormalToNormalIdentifier}', '{WithStreamContextIdentifier}', '{StreamMeasuredIdentifier}', " +
-        $"'{WithAtrialActivityIdentifier}' and '{StreamMeasuredWithAtrialActivityIdentifier}'";
+        string.Join(", ", Sets.Keys.Order(StringComparer.Ordinal).SkipLast(1).Select(k => $"'{k}'")) + $" and '{Sets.Keys.Order(StringComparer.Ordinal).Last()}'";
 
     /// <summary>The names of set <paramref name="identifier"/>'s features in order: the NN half's carry the prefix <c>nn_</c>.</summary>
     public static IReadOnlyList<string> NamesOf(string identifier) => CountOf(identifier) switch

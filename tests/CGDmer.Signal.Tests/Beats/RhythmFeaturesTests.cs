@@ -155,9 +155,10 @@ public class RhythmFeaturesTests
         RhythmFeatures.ComputeSet("rr-v8", positions, x, fs, x.Length, 0.9, 0.8, mislabelled, context: allNormal);
         Assert.True(mislabelled[34] < v8[34], $"consistency {mislabelled[34]} with the ventricular beat counted, {v8[34]} without");
         // Without a lead (no usable analysis lead), the atrial half is zero.
-        RhythmFeatures.ComputeSet("rr-v8", positions, [], fs, x.Length, 0.9, 0.8, mislabelled, context: stream.ToArray());
-        Assert.Equal(v6, mislabelled[..32]);
-        Assert.All(mislabelled[32..], v => Assert.Equal(0, v));
+        var withoutLead = new float[38];
+        RhythmFeatures.ComputeSet("rr-v8", positions, [], fs, x.Length, 0.9, 0.8, withoutLead, context: stream.ToArray());
+        Assert.Equal(v6, withoutLead[..32]);
+        Assert.All(withoutLead[32..], v => Assert.Equal(0, v));
     }
 
     [Fact]
