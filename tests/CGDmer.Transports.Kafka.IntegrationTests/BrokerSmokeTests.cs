@@ -88,7 +88,7 @@ public sealed class BrokerSmokeTests(KafkaBrokerFixture broker, ITestOutputHelpe
         List<ConsumeResult<string, byte[]>> second;
         using (var consumer = Telemetry.Consumer(broker, group, topic))
         {
-            second = Telemetry.ConsumeAll(consumer, quiet: TimeSpan.FromSeconds(3), ConsumeTimeout);
+            second = Telemetry.ConsumeToEnd(consumer, ConsumeTimeout);
             consumer.Close();
         }
 
@@ -142,7 +142,9 @@ public sealed class BrokerSmokeTests(KafkaBrokerFixture broker, ITestOutputHelpe
         output.WriteLine($"{outage}: {next * devices} produced, {acked.Count} acked ({ackedDuringOutage} before the restart), {failed} failed");
 
         using var consumer = Telemetry.Consumer(broker, $"outage-{Guid.NewGuid():N}", topic);
-        var received = Telemetry.ConsumeAll(consumer, quiet: TimeSpan.FromSeconds(3), ConsumeTimeout);
+        var reading = System.Diagnostics.Stopwatch.StartNew();
+        var received = Telemetry.ConsumeToEnd(consumer, ConsumeTimeout);
+        output.WriteLine($"{outage}: read {received.Count} records to the end of {consumer.Assignment.Count} partitions in {reading.Elapsed.TotalSeconds:F1} s");
         consumer.Close();
 
         // The assertions are about the log, record by record. A rebalance of this reading consumer (no offsets are

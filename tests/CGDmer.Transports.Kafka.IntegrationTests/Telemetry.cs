@@ -55,20 +55,27 @@ internal static class Telemetry
         return received;
     }
 
-    /// <summary>Consumes until no message arrived for <paramref name="quiet"/> (or <paramref name="timeout"/> passed).</summary>
-    public static List<ConsumeResult<string, byte[]>> ConsumeAll(IConsumer<string, byte[]> consumer, TimeSpan quiet, TimeSpan timeout)
+    /// <summary>
+    /// Consumes until every partition the consumer is assigned has been read to its end (or <paramref name="timeout"/>
+    /// passed). Ends on the log's end rather than on a quiet spell: a group join can take seconds after a broker
+    /// restart (0.9 reloads its group metadata first), and a quiet timer that starts before the join reads nothing.
+    /// </summary>
+    public static List<ConsumeResult<string, byte[]>> ConsumeToEnd(IConsumer<string, byte[]> consumer, TimeSpan timeout)
     {
         var received = new List<ConsumeResult<string, byte[]>>();
+        var atEnd = new HashSet<TopicPartition>();
         var deadline = DateTime.UtcNow + timeout;
-        var lastArrival = DateTime.UtcNow;
-        while (DateTime.UtcNow < deadline && DateTime.UtcNow - lastArrival < quiet)
+        while (DateTime.UtcNow < deadline)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(250));
-            if (result is { IsPartitionEOF: false, Message: not null })
+            if (result is { IsPartitionEOF: true }) atEnd.Add(result.TopicPartition);
+            else if (result?.Message is not null)
             {
                 received.Add(result);
-                lastArrival = DateTime.UtcNow;
+                atEnd.Remove(result.TopicPartition);
             }
+            var assignment = consumer.Assignment;
+            if (assignment.Count > 0 && assignment.All(atEnd.Contains)) break;
         }
         return received;
     }
@@ -90,7 +97,9 @@ internal static class Telemetry
 
     public static IConsumer<string, byte[]> Consumer(KafkaBrokerFixture broker, string groupId, string topic)
     {
-        var consumer = new ConsumerBuilder<string, byte[]>(broker.CreateConsumerConfig(groupId))
+        var config = broker.CreateConsumerConfig(groupId);
+        config.EnablePartitionEof = true; // lets ConsumeToEnd tell "read to the end" from "not yet assigned"
+        var consumer = new ConsumerBuilder<string, byte[]>(config)
             .SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
         consumer.Subscribe(topic);
         return consumer;
