@@ -86,4 +86,7 @@ internal static partial class KafkaLog
 
     [LoggerMessage(EventId = 2050, Level = LogLevel.Debug, Message = "Alert-state reader error {Code}: {Reason}")]
     public static partial void AlertStateReaderError(this ILogger logger, string code, string reason);
+
+    [LoggerMessage(EventId = 2051, Level = LogLevel.Information, Message = "Delivered-through marks of {Patients} patients stored before their partitions were released (acknowledged: {Acknowledged})")]
+    public static partial void DeliveredMarksStored(this ILogger logger, int patients, bool acknowledged);
 }

@@ -129,7 +129,7 @@ public sealed class KafkaSegmentSource : IDisposable
             _disposed = true;
             active = _active;
         }
-        active?.Dispose();
+        active?.Stop();   // commits, then leaves the group: the final revocation is still raised
         lock (_partitionsGate)
         {
             _partitionsCompleted = true;
@@ -205,7 +205,7 @@ public sealed class KafkaSegmentSource : IDisposable
         private readonly Thread _thread;
         private volatile bool _stopping;
         private volatile bool _drain;       // StopReading: paused, completed, still in the group
-        private bool _completed;
+        private volatile bool _completed;
 
         public ConsumeLoop(KafkaSegmentSource source, IObserver<ConsumedSegment> observer)
         {
@@ -221,7 +221,18 @@ public sealed class KafkaSegmentSource : IDisposable
 
         public void StopReading() => _drain = true;
 
+        /// <summary>
+        /// The subscription's end. Rx disposes a subscription when it completes: after a drain the consumer stays in the
+        /// group regardless, so that offsets settled while the pipeline drains are committed; the source's
+        /// <see cref="Stop"/> ends it.
+        /// </summary>
         public void Dispose()
+        {
+            if (_completed) return;
+            Stop();
+        }
+
+        public void Stop()
         {
             _stopping = true;
             // Disposed from inside OnNext (e.g. Take(n)): the loop ends when OnNext returns; joining would deadlock.

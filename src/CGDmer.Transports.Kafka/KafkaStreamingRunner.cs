@@ -22,6 +22,9 @@ namespace CGDmer.Transports.Kafka;
 /// <para><b>Graceful stop</b> (<see cref="StopAsync"/>): stop reading, let the pipeline flush the windows whose time has
 /// elapsed, wait for their acknowledgements, store and commit, leave the group. What was held by unelapsed windows is
 /// read again by the next owner.</para>
+/// <para><b>Delivered-through marks</b> (with alert state kept): when partitions are revoked (a graceful stop, a
+/// rebalance), each of their patients' last acknowledged window is stored with its alert state before they are released,
+/// so that the next owner publishes none of the settled windows it re-reads behind a held one.</para>
 /// <para><b>Failure:</b> an output Kafka refuses for good (after the producer's own retries) is fatal:
 /// <see cref="Completion"/> faults, nothing after it is committed, and a restart reads it again.</para>
 /// <para><b>A second acknowledged sink</b> (optional, e.g. a FHIR server): a published window counts as delivered only
@@ -42,7 +45,7 @@ public sealed class KafkaStreamingRunner : IDisposable
     private readonly KafkaTransportMetrics? _metrics;
     private readonly IAcknowledgedSink? _alsoPublish;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<IDisposable> _subscriptions = [];
+    private IDisposable? _partitionsSubscription, _pipelineSubscription;
     // Which partition each patient's segments come from (keyed by patient, so one partition per patient), and the
     // partitions this instance no longer owns: their patients' later outputs are dropped, not published (see OnPartitions).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SourcePartition> _partitionOfPatient = new(StringComparer.Ordinal);
@@ -51,6 +54,14 @@ public sealed class KafkaStreamingRunner : IDisposable
     // Per patient, the delivery of its latest window (and, chained, of every earlier one): a checkpoint is stored only
     // after it, and the next checkpoint only after the previous one. Entries leave when their chain completes.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _patientDeliveries = new(StringComparer.Ordinal);
+    // Per patient, the latest window acknowledged with every earlier one (and their checkpoints), and the latest
+    // checkpoint this instance stored: what a graceful stop stores as the patient's delivered-through mark.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DeliveredWindow> _lastDelivered = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AlertCheckpoint> _lastStored = new(StringComparer.Ordinal);
+    private sealed record DeliveredWindow(DateTimeOffset Start, DateTimeOffset End, string DeviceId, SourcePartition? Partition);
+
+    /// <summary>How long a revocation waits for the delivered-through marks of its patients to be acknowledged.</summary>
+    public static readonly TimeSpan DeliveredMarksTimeout = TimeSpan.FromSeconds(5);
     private int _started, _stopping;
 
     /// <summary>How long the alert-state topic may take to read when partitions are assigned.</summary>
@@ -109,7 +120,7 @@ public sealed class KafkaStreamingRunner : IDisposable
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the runner was started already");
-        _subscriptions.Add(Source.Partitions.Subscribe(OnPartitions));
+        _partitionsSubscription = Source.Partitions.Subscribe(OnPartitions);
         var segments = Source.Segments
             .Do(consumed =>
             {
@@ -120,14 +131,14 @@ public sealed class KafkaStreamingRunner : IDisposable
                 _partitionOfPatient[patient] = SourcePartition.Of(consumed.Position);
             })
             .ToPipelineInput(Ledger, Sink, _metrics, Source);
-        _subscriptions.Add(_pipeline(segments).Subscribe(
+        _pipelineSubscription = _pipeline(segments).Subscribe(
             Publish,
             error =>
             {
                 _log.PipelineFailed(error.GetType().Name);
                 _completion.TrySetException(error);
             },
-            () => _completion.TrySetResult()));
+            () => _completion.TrySetResult());
     }
 
     /// <summary>
@@ -156,12 +167,44 @@ public sealed class KafkaStreamingRunner : IDisposable
         Dispose();
     }
 
+    /// <summary>
+    /// Stores, for each patient of the <paramref name="released"/> partitions with a window acknowledged after its last
+    /// stored checkpoint, that checkpoint's alert state (none: no codes) as of the window, while the partitions are still
+    /// ours. The committed watermark is per partition, so the next owner re-reads settled windows of other patients behind
+    /// the oldest held input; the mark lets it skip them (see <see cref="Publish"/>) instead of publishing them again
+    /// computed from a later start (a beat stream that began mid-epoch), under the same ids with other content. Windows
+    /// the tracker saw after its last change left the codes as they were, so the state carries over unchanged.
+    /// </summary>
+    private void StoreDeliveredMarks(IReadOnlyList<SourcePartition> released)
+    {
+        int stored = 0;
+        foreach (var (patient, delivered) in _lastDelivered)
+        {
+            if (delivered.Partition is not { } partition || !released.Contains(partition)) continue;
+            var state = Later(_lastStored.GetValueOrDefault(patient), AlertCheckpoints!.Loaded(patient));
+            _lastDelivered.TryRemove(patient, out _);
+            _lastStored.TryRemove(patient, out _);
+            if (state is not null && state.LastWindowStart >= delivered.Start) continue;
+            var mark = state is null
+                ? new AlertCheckpoint { PatientId = patient, LastWindowStart = delivered.Start, LastWindowEnd = delivered.End, LastDeviceId = delivered.DeviceId, Codes = [] }
+                : state with { LastWindowStart = delivered.Start, LastWindowEnd = delivered.End, LastDeviceId = delivered.DeviceId };
+            _ = Sink.WriteAlertCheckpoint(mark);
+            stored++;
+        }
+        if (stored > 0) _log.DeliveredMarksStored(stored, Sink.Flush(DeliveredMarksTimeout));
+
+        static AlertCheckpoint? Later(AlertCheckpoint? a, AlertCheckpoint? b) =>
+            a is null ? b : b is null || a.LastWindowStart >= b.LastWindowStart ? a : b;
+    }
+
     /// <summary>Leaves the group (committing what was stored) and releases the clients. Not graceful: use <see cref="StopAsync"/>.</summary>
     public void Dispose()
     {
-        foreach (var s in _subscriptions) s.Dispose();
-        _subscriptions.Clear();
-        Source.Dispose();   // commits the stored offsets, then leaves the group
+        _pipelineSubscription?.Dispose();
+        // Commits the stored offsets, then leaves the group: the revocation this raises stores the delivered-through
+        // marks, so the partition events are still listened to.
+        Source.Dispose();
+        _partitionsSubscription?.Dispose();
         Sink.Dispose();
     }
 
@@ -178,7 +221,10 @@ public sealed class KafkaStreamingRunner : IDisposable
         switch (e.Change)
         {
             case PartitionChange.Assigned: LoadAlertState(); break;
-            case PartitionChange.Revoked: Ledger.Revoke(e.Partitions); break;
+            case PartitionChange.Revoked:
+                if (AlertCheckpoints is not null) StoreDeliveredMarks(e.Partitions);
+                Ledger.Revoke(e.Partitions);
+                break;
             case PartitionChange.Lost: Ledger.Lose(e.Partitions); break;
         }
         _metrics?.Rebalances.WithLabels(e.Change.ToString().ToLowerInvariant()).Inc();
@@ -258,13 +304,31 @@ public sealed class KafkaStreamingRunner : IDisposable
         var all = earlier is null || earlier.IsCompletedSuccessfully ? delivery : Task.WhenAll(earlier, delivery);
         // On the pool, not inline: the acknowledgement may complete on librdkafka's delivery-report thread, and a produce
         // that waits for room in a full queue there would wait for that very thread.
-        if (window.Interpreted.Checkpoint is { } update)
+        var update = window.Interpreted.Checkpoint;
+        if (update is not null)
             all = all.ContinueWith(t => t.IsCompletedSuccessfully ? Sink.WriteAlertCheckpoint(update).AsAcknowledgement() : t,
                                    CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+        // Remembered before the ledger settles the window's inputs, so a stop that waited for the ledger marks it.
+        var acknowledged = new DeliveredWindow(window.Window.Start, window.Window.End, window.Window.DeviceId,
+                                               _partitionOfPatient.TryGetValue(patient, out var partition) ? partition : null);
+        all = all.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) RememberDelivered(patient, acknowledged, update);
+            return t;
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
         _patientDeliveries[patient] = all;
         _ = all.ContinueWith(t => _patientDeliveries.TryRemove(new KeyValuePair<string, Task>(patient, t)),
                              CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return all;
+    }
+
+    private void RememberDelivered(string patient, DeliveredWindow window, AlertCheckpoint? stored)
+    {
+        // Bounded like the partition map: past the cap the marks start over (a stop then marks fewer patients).
+        if (_lastDelivered.Count >= MaxTrackedPatients) { _lastDelivered.Clear(); _lastStored.Clear(); }
+        _lastDelivered.AddOrUpdate(patient, window, (_, held) => window.Start > held.Start ? window : held);
+        if (stored is not null)
+            _lastStored.AddOrUpdate(patient, stored, (_, held) => stored.LastWindowStart > held.LastWindowStart ? stored : held);
     }
 }
 
@@ -312,3 +376,4 @@ public static class KafkaPipelineInput
                 throw new KafkaDeliveryException($"{outcome.Failed} of {outcome.Messages} messages refused ({outcome.FirstError})", new InvalidOperationException(outcome.FirstError));
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }
+

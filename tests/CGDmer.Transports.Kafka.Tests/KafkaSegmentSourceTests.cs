@@ -145,6 +145,39 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
     }
 
     [Fact]
+    public void After_a_drain_completes_the_member_stays_in_the_group_until_disposed_and_commits_what_was_stored_meanwhile()
+    {
+        var options = _cluster.Options();
+        var segmenter = TestData.Segmenter("patient-d", "monitor-d");
+        using (var producer = TestData.Producer(_cluster.BootstrapServers))
+            for (int k = 0; k < 6; k++)
+                TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(k).ToByteArray());
+
+        using (var first = new KafkaSegmentSource(options))
+        {
+            var events = new ConcurrentQueue<PartitionEvent>();
+            using var _ = first.Partitions.Subscribe(events.Enqueue);
+            var items = new BlockingCollection<ConsumedSegment>();
+            using var completed = new ManualResetEventSlim();
+            // Rx disposes this subscription when it completes, as it does the pipeline's.
+            first.Segments.Subscribe(items.Add, () => completed.Set());
+            var got = new List<ConsumedSegment>();
+            while (got.Count < 6 && items.TryTake(out var item, Patience)) got.Add(item);
+            Assert.Equal(6, got.Count);
+
+            first.StopReading();
+            Assert.True(completed.Wait(Patience));
+            Thread.Sleep(500);   // a member that left on completion would have revoked its partitions by now
+            Assert.DoesNotContain(events, e => e.Change == PartitionChange.Revoked);
+            // The pipeline drains: outputs of segments 0..4 acknowledged after the completion, resume at segment 5.
+            Assert.True(first.StoreOffset(got[5].Position));
+        } // dispose commits, then leaves the group
+
+        using var second = new KafkaSegmentSource(options);
+        Assert.Equal(new ulong[] { 5 }, Collect(second, 1).Select(i => i.Segment!.Sequence));
+    }
+
+    [Fact]
     public void The_loop_reads_no_further_while_the_subscriber_is_busy_and_revokes_its_partitions_at_stop()
     {
         var options = _cluster.Options();

@@ -67,33 +67,36 @@ public interface IAlertCheckpointSource
 public sealed class AlertCheckpointStore : IAlertCheckpointSource
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AlertCheckpoint> _untaken = new(StringComparer.Ordinal);
-    private volatile IReadOnlyDictionary<string, DateTimeOffset> _through = new Dictionary<string, DateTimeOffset>();
+    private volatile IReadOnlyDictionary<string, AlertCheckpoint> _loaded = new Dictionary<string, AlertCheckpoint>();
 
     /// <summary>Replaces what is held with <paramref name="checkpoints"/> (the latest per patient), each to be taken once again.</summary>
     public void Load(IEnumerable<AlertCheckpoint> checkpoints)
     {
         ArgumentNullException.ThrowIfNull(checkpoints);
-        var through = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var loaded = new Dictionary<string, AlertCheckpoint>(StringComparer.Ordinal);
         _untaken.Clear();
         foreach (var c in checkpoints)
         {
             _untaken[c.PatientId] = c;
-            through[c.PatientId] = c.LastWindowStart;
+            loaded[c.PatientId] = c;
         }
-        _through = through;
+        _loaded = loaded;
     }
 
     /// <summary>Patients with a loaded checkpoint.</summary>
-    public int Count => _through.Count;
+    public int Count => _loaded.Count;
 
     // Called for every window: one lookup (ConcurrentDictionary.IsEmpty takes every lock when the dictionary is empty).
     public AlertCheckpoint? Take(string patientId) => _untaken.TryRemove(patientId, out var c) ? c : null;
+
+    /// <summary>The patient's checkpoint as loaded (taken or not), or null.</summary>
+    public AlertCheckpoint? Loaded(string patientId) => _loaded.TryGetValue(patientId, out var c) ? c : null;
 
     /// <summary>
     /// Start of the last window of the patient whose outputs were acknowledged before the checkpoint was stored, or null:
     /// a window read again after a restart that starts no later than this was delivered already.
     /// </summary>
-    public DateTimeOffset? DeliveredThrough(string patientId) => _through.TryGetValue(patientId, out var t) ? t : null;
+    public DateTimeOffset? DeliveredThrough(string patientId) => Loaded(patientId)?.LastWindowStart;
 }
 
 /// <summary>The checkpoint's wire form: compact camelCase JSON, strict on read.</summary>
