@@ -172,8 +172,7 @@ public sealed class KafkaStreamingRunner : IDisposable
     /// stored checkpoint, that checkpoint's alert state (none: no codes) as of the window, while the partitions are still
     /// ours. The committed watermark is per partition, so the next owner re-reads settled windows of other patients behind
     /// the oldest held input; the mark lets it skip them (see <see cref="Publish"/>) instead of publishing them again
-    /// computed from a later start (a beat stream that began mid-epoch), under the same ids with other content. Windows
-    /// the tracker saw after its last change left the codes as they were, so the state carries over unchanged.
+    /// computed from a later start (a beat stream that began mid-epoch), under the same ids with other content.
     /// </summary>
     private void StoreDeliveredMarks(IReadOnlyList<SourcePartition> released)
     {
@@ -185,10 +184,7 @@ public sealed class KafkaStreamingRunner : IDisposable
             _lastDelivered.TryRemove(patient, out _);
             _lastStored.TryRemove(patient, out _);
             if (state is not null && state.LastWindowStart >= delivered.Start) continue;
-            var mark = state is null
-                ? new AlertCheckpoint { PatientId = patient, LastWindowStart = delivered.Start, LastWindowEnd = delivered.End, LastDeviceId = delivered.DeviceId, Codes = [] }
-                : state with { LastWindowStart = delivered.Start, LastWindowEnd = delivered.End, LastDeviceId = delivered.DeviceId };
-            _ = Sink.WriteAlertCheckpoint(mark);
+            _ = Sink.WriteAlertCheckpoint(AlertCheckpoint.DeliveredThrough(state, patient, delivered.Start, delivered.End, delivered.DeviceId));
             stored++;
         }
         if (stored > 0) _log.DeliveredMarksStored(stored, Sink.Flush(DeliveredMarksTimeout));

@@ -25,6 +25,16 @@ public sealed record AlertCheckpoint
     public DateTimeOffset? LastEvidenceStart { get; init; }
     public DateTimeOffset? LastEvidenceEnd { get; init; }
     public required IReadOnlyList<AlertCodeCheckpoint> Codes { get; init; }
+
+    /// <summary>
+    /// The patient's state as of a later acknowledged window (<paramref name="start"/>) than <paramref name="latest"/>, the
+    /// last checkpoint stored (null: none, so no codes). Windows after a stored checkpoint changed no code, so the codes
+    /// carry over; a tracker given it skips every window up to that one, and a transport publishes none of them again.
+    /// </summary>
+    public static AlertCheckpoint DeliveredThrough(AlertCheckpoint? latest, string patientId, DateTimeOffset start, DateTimeOffset end, string deviceId) =>
+        latest is null
+            ? new AlertCheckpoint { PatientId = patientId, LastWindowStart = start, LastWindowEnd = end, LastDeviceId = deviceId, Codes = [] }
+            : latest with { LastWindowStart = start, LastWindowEnd = end, LastDeviceId = deviceId };
 }
 
 /// <summary>The state of one pending, active or refractory alert code (see <see cref="AlertTracker"/>'s phases).</summary>

@@ -48,6 +48,37 @@ public class AlertCheckpointTests
         Assert.Equal(Codes(straight.Checkpoint("patient-1")), Codes(restarted.Checkpoint("patient-1")));
     }
 
+    [Property(MaxTest = 300)]
+    public void A_tracker_restarted_from_a_delivered_through_mark_skips_what_was_delivered_and_continues_exactly(int[] xs, byte cut, byte reread)
+    {
+        var windows = FlappingWindows(xs ?? []);
+        if (windows.Count < 2) return;
+        var straight = TrackerWith(new AlertCheckpointStore());
+        var events = new List<IReadOnlyList<AlertEvent>>();
+        var stored = new List<AlertCheckpoint?>();
+        AlertCheckpoint? latest = null;
+        foreach (var w in windows)
+        {
+            events.Add(straight.Track(w, straight.Interpreter.Assess(w), out var update));
+            if (update is not null) latest = update;
+            stored.Add(latest);
+        }
+
+        // A revocation after window c was acknowledged stores the mark; the next owner re-reads from further back.
+        int c = cut % (windows.Count - 1);
+        var w0 = windows[c].Window;
+        var mark = AlertCheckpoint.DeliveredThrough(stored[c], w0.PatientId, w0.Start, w0.End, w0.DeviceId);
+        var store = new AlertCheckpointStore();
+        store.Load([AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(mark))]);
+        Assert.Equal(w0.Start, store.DeliveredThrough(w0.PatientId));
+        var restarted = TrackerWith(store);
+        int from = Math.Max(0, c + 1 - reread % 12);
+        for (int i = from; i <= c; i++) Assert.Empty(restarted.Track(windows[i], restarted.Interpreter.Assess(windows[i])));
+        for (int i = c + 1; i < windows.Count; i++)
+            Assert.Equal(Json(events[i]), Json(restarted.Track(windows[i], restarted.Interpreter.Assess(windows[i]))));
+        Assert.Equal(Codes(straight.Checkpoint("patient-1")), Codes(restarted.Checkpoint("patient-1")));
+    }
+
     private static string Codes(AlertCheckpoint? c) =>
         c is null ? "none" : string.Join("\n", c.Codes.Select(x => System.Text.Json.JsonSerializer.Serialize(x with { LastProbability = 0 })));
 
