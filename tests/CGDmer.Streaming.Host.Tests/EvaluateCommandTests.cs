@@ -91,7 +91,8 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(service.Select(b => b.Sample).Order(), service.Select(b => b.Sample));
         int found = reference.Count(r => service.Any(b => Math.Abs(r - b.Sample) <= 54));   // 150 ms at 360 Hz
         int real = service.Count(b => reference.Any(r => Math.Abs(r - b.Sample) <= 54));
-        Assert.True(found >= 0.98 * reference.Length, $"{found} of {reference.Length} reference beats found");
+        // A guard below the measured figure: the beat stream (model 0.5.0 measures on it) counts fewer of 201's fast AF beats.
+        Assert.True(found >= 0.97 * reference.Length, $"{found} of {reference.Length} reference beats found");
         Assert.True(real >= 0.99 * service.Count, $"{real} of {service.Count} service beats near a reference one");
     }
 
