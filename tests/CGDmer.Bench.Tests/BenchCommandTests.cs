@@ -8,6 +8,8 @@ public class BenchCommandTests
     [InlineData("--batch", "0")]
     [InlineData("--patients", "0")]
     [InlineData("--synthetic", "-1")]
+    [InlineData("--runs", "0")]
+    [InlineData("--minutes", "0")]
     public void A_bad_option_is_an_error_naming_it_and_the_verb_exits_2(string option, string value)
     {
         var e = Assert.Throws<ArgumentException>(() => BenchCommand.CheckOptions(Parse(option, value)));
@@ -22,4 +24,11 @@ public class BenchCommandTests
         Assert.Contains("--synthetic and --record exclude each other", e.Message);
         Assert.Equal((16, 32, 2), BenchCommand.CheckOptions(Parse("--synthetic", "2")));   // the defaults otherwise
     }
+
+    [Theory]
+    [InlineData(new[] { 0.5 }, 0)]
+    [InlineData(new[] { 0.53, 0.50, 0.52, 0.51, 0.44 }, 3)]   // 0.44 0.50 0.51 0.52 0.53: the round that gave 0.51
+    [InlineData(new[] { 0.2, 0.1, 0.4, 0.3 }, 3)]             // an even count: the upper middle, 0.3
+    public void The_median_round_is_the_one_in_the_middle_of_the_sorted_figures(double[] figures, int round) =>
+        Assert.Equal(round, BenchCommand.MedianIndex(figures));
 }
