@@ -18,18 +18,7 @@ public class AlertCheckpointTests
     {
         var windows = FlappingWindows(xs ?? []);
         if (windows.Count < 2) return;
-        // The tracker that never stops, and what an at-least-once transport would have stored after each window.
-        var straight = TrackerWith(new AlertCheckpointStore());
-        var events = new List<IReadOnlyList<AlertEvent>>();
-        var stored = new List<AlertCheckpoint?>();
-        AlertCheckpoint? latest = null;
-        foreach (var w in windows)
-        {
-            events.Add(straight.Track(w, straight.Interpreter.Assess(w), out var update));
-            // Through the wire form, as the transport stores it.
-            if (update is not null) latest = AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(update));
-            stored.Add(latest);
-        }
+        var (straight, events, stored) = NeverStopping(windows);
 
         // A crash after window c was acknowledged: the restarted tracker loads what was stored then and is given the windows
         // read again from a little before it (a restart reads from the committed position, which may be earlier).
@@ -53,23 +42,14 @@ public class AlertCheckpointTests
     {
         var windows = FlappingWindows(xs ?? []);
         if (windows.Count < 2) return;
-        var straight = TrackerWith(new AlertCheckpointStore());
-        var events = new List<IReadOnlyList<AlertEvent>>();
-        var stored = new List<AlertCheckpoint?>();
-        AlertCheckpoint? latest = null;
-        foreach (var w in windows)
-        {
-            events.Add(straight.Track(w, straight.Interpreter.Assess(w), out var update));
-            if (update is not null) latest = update;
-            stored.Add(latest);
-        }
+        var (straight, events, stored) = NeverStopping(windows);
 
         // A revocation after window c was acknowledged stores the mark; the next owner re-reads from further back.
         int c = cut % (windows.Count - 1);
         var w0 = windows[c].Window;
         var mark = AlertCheckpoint.DeliveredThrough(stored[c], w0.PatientId, w0.Start, w0.End, w0.DeviceId);
         var store = new AlertCheckpointStore();
-        store.Load([AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(mark))]);
+        store.Load([AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(mark))]);   // as stored
         Assert.Equal(w0.Start, store.DeliveredThrough(w0.PatientId));
         var restarted = TrackerWith(store);
         int from = Math.Max(0, c + 1 - reread % 12);
@@ -77,6 +57,23 @@ public class AlertCheckpointTests
         for (int i = c + 1; i < windows.Count; i++)
             Assert.Equal(Json(events[i]), Json(restarted.Track(windows[i], restarted.Interpreter.Assess(windows[i]))));
         Assert.Equal(Codes(straight.Checkpoint("patient-1")), Codes(restarted.Checkpoint("patient-1")));
+    }
+
+    /// <summary>The tracker that never stops, its events per window, and what an at-least-once transport would have
+    /// stored after each window (through the wire form, as the transport stores it).</summary>
+    private static (AlertTracker Tracker, List<IReadOnlyList<AlertEvent>> Events, List<AlertCheckpoint?> Stored) NeverStopping(IReadOnlyList<AnalyzedWindow> windows)
+    {
+        var tracker = TrackerWith(new AlertCheckpointStore());
+        var events = new List<IReadOnlyList<AlertEvent>>();
+        var stored = new List<AlertCheckpoint?>();
+        AlertCheckpoint? latest = null;
+        foreach (var w in windows)
+        {
+            events.Add(tracker.Track(w, tracker.Interpreter.Assess(w), out var update));
+            if (update is not null) latest = AlertCheckpointJson.Deserialize(AlertCheckpointJson.Serialize(update));
+            stored.Add(latest);
+        }
+        return (tracker, events, stored);
     }
 
     private static string Codes(AlertCheckpoint? c) =>
