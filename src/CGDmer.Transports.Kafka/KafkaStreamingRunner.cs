@@ -60,8 +60,9 @@ public sealed class KafkaStreamingRunner : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AlertCheckpoint> _lastStored = new(StringComparer.Ordinal);
     private sealed record DeliveredWindow(DateTimeOffset Start, DateTimeOffset End, string DeviceId, SourcePartition? Partition);
 
-    /// <summary>How long a revocation waits for the delivered-through marks of its patients to be acknowledged.</summary>
-    public static readonly TimeSpan DeliveredMarksTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long a revocation waits for the delivered-through marks of its patients to be acknowledged (a few
+    /// small messages: a broker that is up takes milliseconds; past this the marks are left to the producer).</summary>
+    public static readonly TimeSpan DeliveredMarksTimeout = TimeSpan.FromSeconds(2);
     private int _started, _stopping;
 
     /// <summary>How long the alert-state topic may take to read when partitions are assigned.</summary>
