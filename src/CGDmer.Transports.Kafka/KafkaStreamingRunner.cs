@@ -188,7 +188,9 @@ public sealed class KafkaStreamingRunner : IDisposable
             _ = Sink.WriteAlertCheckpoint(AlertCheckpoint.DeliveredThrough(state, patient, delivered.Start, delivered.End, delivered.DeviceId));
             stored++;
         }
-        if (stored > 0) _log.DeliveredMarksStored(stored, Sink.Flush(DeliveredMarksTimeout));
+        if (stored == 0) return;
+        _metrics?.DeliveredMarks.Inc(stored);
+        _log.DeliveredMarksStored(stored, Sink.Flush(DeliveredMarksTimeout));
 
         static AlertCheckpoint? Later(AlertCheckpoint? a, AlertCheckpoint? b) =>
             a is null ? b : b is null || a.LastWindowStart >= b.LastWindowStart ? a : b;

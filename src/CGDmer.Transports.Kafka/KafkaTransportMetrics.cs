@@ -22,6 +22,7 @@ public sealed class KafkaTransportMetrics
         DroppedNotOwned = f.CreateCounter("cgdmer_kafka_windows_not_owned_total", "Windows of patients whose partition moved to another instance, dropped (the new owner publishes them).");
         Rebalances = f.CreateCounter("cgdmer_kafka_partition_changes_total", "Partition assignments, revocations and losses.", "change");
         AlreadyDelivered = f.CreateCounter("cgdmer_kafka_windows_already_delivered_total", "Windows read again after a restart or rebalance that were acknowledged before their patient's stored alert state, settled without publishing them again.");
+        DeliveredMarks = f.CreateCounter("cgdmer_kafka_delivered_marks_total", "Delivered-through marks stored when partitions were revoked: one per patient of theirs with a window acknowledged since its last stored alert state.");
     }
 
     public Gauge ConsumerLag { get; }
@@ -35,6 +36,7 @@ public sealed class KafkaTransportMetrics
     public Counter Rebalances { get; }
     public Counter DroppedNotOwned { get; }
     public Counter AlreadyDelivered { get; }
+    public Counter DeliveredMarks { get; }
 
     private long _consumerErrors, _producerErrors;
     private readonly HashSet<string> _lagLabels = [];
