@@ -54,11 +54,10 @@ public sealed class KafkaStreamingRunner : IDisposable
     // Per patient, the delivery of its latest window (and, chained, of every earlier one): a checkpoint is stored only
     // after it, and the next checkpoint only after the previous one. Entries leave when their chain completes.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _patientDeliveries = new(StringComparer.Ordinal);
-    // Per patient, the latest window acknowledged with every earlier one (and their checkpoints), and the latest
-    // checkpoint this instance stored: what a graceful stop stores as the patient's delivered-through mark.
+    // Per patient, the latest window acknowledged with every earlier one (and their checkpoints), with the latest
+    // checkpoint this instance stored up to it: what a revocation stores as the patient's delivered-through mark.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DeliveredWindow> _lastDelivered = new(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AlertCheckpoint> _lastStored = new(StringComparer.Ordinal);
-    private sealed record DeliveredWindow(DateTimeOffset Start, DateTimeOffset End, string DeviceId, SourcePartition? Partition);
+    private sealed record DeliveredWindow(DateTimeOffset Start, DateTimeOffset End, string DeviceId, SourcePartition? Partition, AlertCheckpoint? Stored);
 
     /// <summary>How long a revocation waits for the delivered-through marks of its patients to be acknowledged (a few
     /// small messages: a broker that is up takes milliseconds; past this the marks are left to the producer).</summary>
@@ -181,9 +180,8 @@ public sealed class KafkaStreamingRunner : IDisposable
         foreach (var (patient, delivered) in _lastDelivered)
         {
             if (delivered.Partition is not { } partition || !released.Contains(partition)) continue;
-            var state = Later(_lastStored.GetValueOrDefault(patient), AlertCheckpoints!.Loaded(patient));
+            var state = Later(delivered.Stored, AlertCheckpoints!.Loaded(patient));
             _lastDelivered.TryRemove(patient, out _);
-            _lastStored.TryRemove(patient, out _);
             if (state is not null && state.LastWindowStart >= delivered.Start) continue;
             _ = Sink.WriteAlertCheckpoint(AlertCheckpoint.DeliveredThrough(state, patient, delivered.Start, delivered.End, delivered.DeviceId));
             stored++;
@@ -309,10 +307,10 @@ public sealed class KafkaStreamingRunner : IDisposable
                                    CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         // Remembered before the ledger settles the window's inputs, so a stop that waited for the ledger marks it.
         var acknowledged = new DeliveredWindow(window.Window.Start, window.Window.End, window.Window.DeviceId,
-                                               _partitionOfPatient.TryGetValue(patient, out var partition) ? partition : null);
+                                               _partitionOfPatient.TryGetValue(patient, out var partition) ? partition : null, update);
         all = all.ContinueWith(t =>
         {
-            if (t.IsCompletedSuccessfully) RememberDelivered(patient, acknowledged, update);
+            if (t.IsCompletedSuccessfully) RememberDelivered(patient, acknowledged);
             return t;
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
         _patientDeliveries[patient] = all;
@@ -321,13 +319,14 @@ public sealed class KafkaStreamingRunner : IDisposable
         return all;
     }
 
-    private void RememberDelivered(string patient, DeliveredWindow window, AlertCheckpoint? stored)
+    // Part of the patient's delivery chain, so a patient's windows are remembered in order (one writer per patient).
+    private void RememberDelivered(string patient, DeliveredWindow window)
     {
-        // Bounded like the partition map: past the cap the marks start over (a stop then marks fewer patients).
-        if (_lastDelivered.Count >= MaxTrackedPatients) { _lastDelivered.Clear(); _lastStored.Clear(); }
-        _lastDelivered.AddOrUpdate(patient, window, (_, held) => window.Start > held.Start ? window : held);
-        if (stored is not null)
-            _lastStored.AddOrUpdate(patient, stored, (_, held) => stored.LastWindowStart > held.LastWindowStart ? stored : held);
+        // Bounded like the partition map: past the cap the marks start over (a revocation then marks fewer patients).
+        if (_lastDelivered.Count >= MaxTrackedPatients) _lastDelivered.Clear();
+        _lastDelivered.TryGetValue(patient, out var earlier);
+        if (earlier is not null && earlier.Start >= window.Start) return;
+        _lastDelivered[patient] = window.Stored is null && earlier is not null ? window with { Stored = earlier.Stored } : window;
     }
 }
 
@@ -375,4 +374,3 @@ public static class KafkaPipelineInput
                 throw new KafkaDeliveryException($"{outcome.Failed} of {outcome.Messages} messages refused ({outcome.FirstError})", new InvalidOperationException(outcome.FirstError));
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }
-

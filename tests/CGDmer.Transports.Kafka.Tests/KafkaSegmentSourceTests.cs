@@ -31,6 +31,23 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
         }
     }
 
+    /// <summary>Segments 0..<paramref name="count"/>-1 of one patient's monitor, each acknowledged before the next.</summary>
+    private void ProduceSegments(KafkaOptions options, string patientId, string deviceId, int count)
+    {
+        var segmenter = TestData.Segmenter(patientId, deviceId);
+        using var producer = TestData.Producer(_cluster.BootstrapServers);
+        for (int k = 0; k < count; k++)
+            TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(k).ToByteArray());
+    }
+
+    /// <summary>Takes <paramref name="count"/> items (or what came within <see cref="Patience"/>).</summary>
+    private static List<ConsumedSegment> Take(BlockingCollection<ConsumedSegment> items, int count)
+    {
+        var got = new List<ConsumedSegment>();
+        while (got.Count < count && items.TryTake(out var item, Patience)) got.Add(item);
+        return got;
+    }
+
     [Fact]
     public void Segments_arrive_in_order_per_patient_with_their_positions()
     {
@@ -102,9 +119,7 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
     public void Only_one_subscriber_at_a_time_and_a_new_one_after_the_first_left()
     {
         var options = _cluster.Options();
-        var segmenter = TestData.Segmenter("patient-s", "monitor-s");
-        using (var producer = TestData.Producer(_cluster.BootstrapServers))
-            TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(0).ToByteArray());
+        ProduceSegments(options, "patient-s", "monitor-s", 1);
 
         using var source = new KafkaSegmentSource(options);
         using (source.Segments.Subscribe(_ => { }))
@@ -118,18 +133,14 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
     public void Stored_offsets_are_committed_and_a_restarted_member_resumes_there()
     {
         var options = _cluster.Options();
-        var segmenter = TestData.Segmenter("patient-r", "monitor-r");
-        using (var producer = TestData.Producer(_cluster.BootstrapServers))
-            for (int k = 0; k < 6; k++)
-                TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(k).ToByteArray());
+        ProduceSegments(options, "patient-r", "monitor-r", 6);
 
         using (var first = new KafkaSegmentSource(options))
         {
             var items = new BlockingCollection<ConsumedSegment>();
             using (first.Segments.Subscribe(items.Add))
             {
-                var got = new List<ConsumedSegment>();
-                while (got.Count < 6 && items.TryTake(out var item, Patience)) got.Add(item);
+                var got = Take(items, 6);
                 Assert.Equal(6, got.Count);
                 // Output of segments 0..3 acknowledged: resume at segment 4 (the next to read).
                 var fourth = got[4].Position;
@@ -148,10 +159,7 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
     public void After_a_drain_completes_the_member_stays_in_the_group_until_disposed_and_commits_what_was_stored_meanwhile()
     {
         var options = _cluster.Options();
-        var segmenter = TestData.Segmenter("patient-d", "monitor-d");
-        using (var producer = TestData.Producer(_cluster.BootstrapServers))
-            for (int k = 0; k < 6; k++)
-                TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(k).ToByteArray());
+        ProduceSegments(options, "patient-d", "monitor-d", 6);
 
         using (var first = new KafkaSegmentSource(options))
         {
@@ -161,8 +169,7 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
             using var completed = new ManualResetEventSlim();
             // Rx disposes this subscription when it completes, as it does the pipeline's.
             first.Segments.Subscribe(items.Add, () => completed.Set());
-            var got = new List<ConsumedSegment>();
-            while (got.Count < 6 && items.TryTake(out var item, Patience)) got.Add(item);
+            var got = Take(items, 6);
             Assert.Equal(6, got.Count);
 
             first.StopReading();
@@ -181,10 +188,7 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
     public void The_loop_reads_no_further_while_the_subscriber_is_busy_and_revokes_its_partitions_at_stop()
     {
         var options = _cluster.Options();
-        var segmenter = TestData.Segmenter("patient-b", "monitor-b");
-        using (var producer = TestData.Producer(_cluster.BootstrapServers))
-            for (int k = 0; k < 5; k++)
-                TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(k).ToByteArray());
+        ProduceSegments(options, "patient-b", "monitor-b", 5);
 
         using var source = new KafkaSegmentSource(options);
         var events = new ConcurrentQueue<PartitionEvent>();
@@ -217,9 +221,7 @@ public class KafkaSegmentSourceTests : IClassFixture<MockKafkaCluster>
     public void Disposed_from_inside_OnNext_the_partition_events_complete_once_and_the_final_revocation_throws_nowhere()
     {
         var options = _cluster.Options();
-        var segmenter = TestData.Segmenter("patient-d", "monitor-d");
-        using (var producer = TestData.Producer(_cluster.BootstrapServers))
-            TestData.ProduceSync(producer, options.Topics.Segments, segmenter.PatientId, segmenter.Segment(0).ToByteArray());
+        ProduceSegments(options, "patient-d", "monitor-d", 1);
 
         var log = new ListLogger<KafkaSegmentSource>();
         var source = new KafkaSegmentSource(options, log);
