@@ -60,6 +60,11 @@ public sealed class BiquadCascade
     private void Process(Span<float> data, Span<double> z)
     {
         var secs = (Biquad[])Sections;
+        if (secs.Length == 2)
+        {
+            Process2(data, z, secs[0], secs[1]);
+            return;
+        }
         for (int s = 0; s < secs.Length; s++)
         {
             var q = secs[s];
@@ -76,6 +81,32 @@ public sealed class BiquadCascade
             z[2 * s] = z1;
             z[2 * s + 1] = z2;
         }
+    }
+
+    /// <summary>
+    /// A two-section cascade with the sections interleaved sample by sample (section 2 of sample i overlaps section 1 of
+    /// sample i + 1, as in <see cref="ZeroPhase"/>): the same operations in the same order, so the output is the same to
+    /// the bit, at about half the latency-bound time of running the sections one after the other.
+    /// </summary>
+    private static void Process2(Span<float> data, Span<double> z, Biquad p, Biquad q)
+    {
+        double p1 = z[0], p2 = z[1], q1 = z[2], q2 = z[3];
+        for (int i = 0; i < data.Length; i++)
+        {
+            double x = data[i];
+            double y = p.B0 * x + p1;
+            p1 = p.B1 * x - p.A1 * y + p2;
+            p2 = p.B2 * x - p.A2 * y;
+            double u = (float)y;   // the cascade hands each section's output on as float
+            double v = q.B0 * u + q1;
+            q1 = q.B1 * u - q.A1 * v + q2;
+            q2 = q.B2 * u - q.A2 * v;
+            data[i] = (float)v;
+        }
+        z[0] = p1;
+        z[1] = p2;
+        z[2] = q1;
+        z[3] = q2;
     }
 
     /// <summary>Causal filtering from rest (zero state).</summary>
