@@ -265,6 +265,24 @@ public class FastPathTests
 public class PreprocessingFastPathTests
 {
     [Theory]
+    [InlineData(100, 1000, 1000)]
+    [InlineData(500, 5000, 5000)]
+    [InlineData(100, 3, 3)]
+    [InlineData(100, 1000, 999)]   // unequal lengths: one by one
+    public void Preprocessing_two_leads_together_equals_each_alone_to_the_bit(double fs, int n1, int n2)
+    {
+        var rng = new Random(n1 + n2);
+        var a = Enumerable.Range(0, n1).Select(i => (float)(Math.Sin(i * 0.07) + rng.NextDouble() - 0.5)).ToArray();
+        var b = Enumerable.Range(0, n2).Select(i => (float)(Math.Cos(i * 0.11) * 1.5 + rng.NextDouble() - 0.2)).ToArray();
+        float[] ea = (float[])a.Clone(), eb = (float[])b.Clone();
+        CGDmer.Signal.Dsp.EcgPreprocessing.Apply(ea, fs);
+        CGDmer.Signal.Dsp.EcgPreprocessing.Apply(eb, fs);
+        CGDmer.Signal.Dsp.EcgPreprocessing.Apply(a, b, fs);
+        Assert.Equal(ea.Select(BitConverter.SingleToInt32Bits), a.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(eb.Select(BitConverter.SingleToInt32Bits), b.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Theory]
     [InlineData(100, 1000)]
     [InlineData(500, 5000)]
     [InlineData(360, 7)]

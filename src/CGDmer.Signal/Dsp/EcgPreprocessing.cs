@@ -55,4 +55,19 @@ public static class EcgPreprocessing
         // Bit-identical to design.FiltFilt (see ZeroPhase); the two sections run interleaved, so their latency overlaps.
         ZeroPhase.FiltFilt(design, leadSamples, PadLength(leadSamples.Length, sampleRateHz));
     }
+
+    /// <summary>
+    /// Applies the preprocessing to two leads of one window, in place: the same result as <see cref="Apply(Span{float}, double)"/>
+    /// on each, with the two leads' recurrences run in one loop (<see cref="ZeroPhase.FiltFilt(BiquadCascade, Span{float}, Span{float}, int)"/>).
+    /// </summary>
+    public static void Apply(Span<float> first, Span<float> second, double sampleRateHz)
+    {
+        if (first.Length != second.Length || first.Length < 2)
+        {
+            Apply(first, sampleRateHz);
+            Apply(second, sampleRateHz);
+            return;
+        }
+        ZeroPhase.FiltFilt(Design(sampleRateHz), first, second, PadLength(first.Length, sampleRateHz));
+    }
 }
