@@ -27,9 +27,17 @@ public class MeasureBenchmarks
     private CGDmer.Signal.Beats.ClassifiedBeat[] _beats = new CGDmer.Signal.Beats.ClassifiedBeat[64];
     private int[] _rowStarts = [];
 
-    /// <summary>Whether each lead's beats are the window's beat-stream beats (true) or detected in the window (false).</summary>
-    [Params(true, false)]
-    public bool OnBeatStream { get; set; }
+    /// <summary>
+    /// Where each lead's beats and quality come from: <c>stream+quality</c>, both from the beat stream (what an <c>rr-v9</c>
+    /// model asks for: nothing filtered or detected in the window); <c>stream</c>, the beats from the stream and the
+    /// quality from the window's filters and second detector (<c>rr-v6</c>, <c>rr-v8</c>); <c>window</c>, both detected
+    /// in the window.
+    /// </summary>
+    [Params("stream+quality", "stream", "window")]
+    public string Measured { get; set; } = "stream+quality";
+
+    private bool OnBeatStream => Measured != "window";
+    private bool QualityOnStream => Measured == "stream+quality";
 
     [GlobalSetup]
     public void Setup()
@@ -38,7 +46,9 @@ public class MeasureBenchmarks
         int fs = (int)record.SampleRateHz;
         var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
         var windows = new List<EcgWindow>();
-        using (var windower = new PatientWindower("p", MitBihEvaluation.ModelGeometry, new WindowingOptions { BeatStreamLeads = 2 }))
+        // The stream with its quality on for every mode (its beats are the same with it or without).
+        using (var windower = new PatientWindower("p", MitBihEvaluation.ModelGeometry,
+                                                  new WindowingOptions { BeatStreamLeads = 2 }.ForModel(CGDmer.Signal.Beats.RhythmFeatures.StreamQualityIdentifier)))
         {
             // Past the stream's first epoch, so the windows are those of a patient followed for a while.
             for (int sec = 0; windows.Count < Windows + 12; sec++)
@@ -49,7 +59,7 @@ public class MeasureBenchmarks
         }
         foreach (var w in windows.Take(12)) w.ReleaseSignal();
         _windows = windows.Skip(12).Take(Windows).ToArray();
-        _measured = _windows.Select(w => _measurer.Measure(w, OnBeatStream)).ToArray();
+        _measured = _windows.Select(w => _measurer.Measure(w, OnBeatStream, QualityOnStream)).ToArray();
     }
 
     [GlobalCleanup]
@@ -62,7 +72,7 @@ public class MeasureBenchmarks
     public double? Measure()
     {
         double? last = null;
-        foreach (var w in _windows) last = _measurer.Measure(w, OnBeatStream).HeartRateBpm;
+        foreach (var w in _windows) last = _measurer.Measure(w, OnBeatStream, QualityOnStream).HeartRateBpm;
         return last;
     }
 
@@ -70,9 +80,9 @@ public class MeasureBenchmarks
     public float RhythmFeatures() => FeaturesOfEveryWindow(OnBeatStream ? "rr-v6" : "rr-v4");
 
     /// <summary>With the analysis lead's atrial activity: <c>rr-v7</c> (<c>rr-v4</c>'s NN classifier per window), or
-    /// with <see cref="OnBeatStream"/> <c>rr-v8</c> (the stream's classes).</summary>
+    /// on the stream <c>rr-v8</c> (the stream's classes; <c>rr-v9</c>, the same features with the quality from the stream).</summary>
     [Benchmark(OperationsPerInvoke = Windows)]
-    public float RhythmFeaturesWithAtrialActivity() => FeaturesOfEveryWindow(OnBeatStream ? "rr-v8" : "rr-v7");
+    public float RhythmFeaturesWithAtrialActivity() => FeaturesOfEveryWindow(QualityOnStream ? "rr-v9" : OnBeatStream ? "rr-v8" : "rr-v7");
 
     /// <summary>Set <paramref name="set"/>'s features of every window, as the infer stage writes them.</summary>
     private float FeaturesOfEveryWindow(string set)

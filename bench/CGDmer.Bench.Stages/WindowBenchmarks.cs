@@ -21,9 +21,12 @@ public class WindowBenchmarks
     private List<EcgSegmentData> _segments = null!;
     private WindowGeometry _geometry = null!;
 
-    /// <summary>Leads streamed for beats: the default 2, or 0 (the beat stream off).</summary>
-    [Params(2, 0)]
-    public int BeatStreamLeads { get; set; } = 2;
+    /// <summary>
+    /// The beat stream: <c>beats+quality</c>, the default 2 leads streamed with their quality summed per second (an
+    /// <c>rr-v9</c> model); <c>beats</c>, 2 leads, beats only (<c>rr-v6</c>, <c>rr-v8</c>); <c>off</c>.
+    /// </summary>
+    [Params("beats+quality", "beats", "off")]
+    public string Stream { get; set; } = "beats+quality";
 
     /// <summary>Windows one pass forms with the default windowing options (checked in setup; the benchmark reports per window).</summary>
     public const int WindowsPerPass = 168;
@@ -44,7 +47,8 @@ public class WindowBenchmarks
     private int Pass()
     {
         int windows = 0;
-        using var registry = new PatientWindowerRegistry(_geometry, new WindowingOptions { BeatStreamLeads = BeatStreamLeads });
+        var options = new WindowingOptions { BeatStreamLeads = Stream == "off" ? 0 : 2 };
+        using var registry = new PatientWindowerRegistry(_geometry, Stream == "beats+quality" ? options.ForModel(CGDmer.Signal.Beats.RhythmFeatures.StreamQualityIdentifier) : options);
         foreach (var segment in _segments)
         {
             registry.Add(segment, Origin, _output);

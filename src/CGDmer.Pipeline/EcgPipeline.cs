@@ -117,7 +117,8 @@ public static class EcgPipeline
                 .PerPatientLanes(c.SignalLanes, LaneQueueCapacity, lane => lane
                     .WindowPerPatient(c.Geometry, PerLane(windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
-                    .Measure(c.Measurer, metrics, RhythmFeatures.MeasuresOnBeatStream(c.Model.Metadata.RhythmFeatures)), c.SignalLaneNice)
+                    .Measure(c.Measurer, metrics, RhythmFeatures.MeasuresOnBeatStream(c.Model.Metadata.RhythmFeatures),
+                             RhythmFeatures.MeasuresQualityOnStream(c.Model.Metadata.RhythmFeatures)), c.SignalLaneNice)
                 .BatchWindows(c.Batching, c.Scheduler)
                 .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's

@@ -63,6 +63,13 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var trainerStream8 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed);
         var served8 = new float[RhythmFeatures.CountOf(onStreamWithAtrial)];
         var trainer8 = new float[RhythmFeatures.CountOf(onStreamWithAtrial)];
+        // rr-v9: rr-v8 with each streamed lead's quality from the stream's per-second sums and second detector.
+        const string streamQuality = RhythmFeatures.StreamQualityIdentifier;
+        var trainerStream9 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed, quality: true);
+        var served9 = new float[RhythmFeatures.CountOf(streamQuality)];
+        var trainer9 = new float[RhythmFeatures.CountOf(streamQuality)];
+        int sameStreamQuality = 0;
+        double worstQuality = 0;
 
         int compared = 0, sameFeatures = 0, sameContext = 0, sameOnStream = 0, withStreamBeats = 0, sameAtrial = 0, withAtrialWave = 0,
             sameOnStreamWithAtrial = 0, withStreamAtrialWave = 0;
@@ -130,6 +137,15 @@ public class TrainServeParityTests(ITestOutputHelper output)
             WindowRhythm.Compute(trainerWindow, fs, trainer8, trainerStream8, k * 500, onStreamWithAtrial);
             if (Agree(onStreamWithAtrial, k, served8, trainer8)) sameOnStreamWithAtrial++;
             if (served8[2 * RhythmFeatures.Count] == 1) withStreamAtrialWave++;
+
+            // rr-v9 as the measure and infer stages compute it: nothing filtered or detected in the window.
+            var m9 = measurer.Measure(w, onBeatStream: true, qualityOnStream: true);
+            int row9 = m9.AnalysisLead is { } l9 ? geometry.RowOf(l9) : -1;
+            RhythmFeatures.ComputeSet(streamQuality, m9.BeatSamples.ToArray(), row9 < 0 ? [] : w.Row(row9), fs, windowSamples,
+                                      m9.SignalQuality, m9.BeatAgreement, served9, context: row9 < 0 ? default : streamed.Row(row9));
+            WindowRhythm.Compute(trainerWindow, fs, trainer9, trainerStream9, k * 500, streamQuality);
+            if (Agree(streamQuality, k, served9, trainer9)) sameStreamQuality++;
+            worstQuality = Math.Max(worstQuality, Math.Abs(m9.SignalQuality - m6.SignalQuality));
             compared++;
             w.ReleaseSignal();
         }
@@ -145,6 +161,8 @@ public class TrainServeParityTests(ITestOutputHelper output)
         Assert.Equal(compared, sameOnStreamWithAtrial);
         Assert.True(withStreamAtrialWave >= compared / 2, $"{withStreamAtrialWave} of {compared} windows had an atrial template on the stream's beats");
         Assert.True(withStreamBeats >= compared - 2, $"{withStreamBeats} of {compared} windows measured beats on the stream");
+        output.WriteLine($"equal rr-v9 features in {sameStreamQuality}; largest |SQI on the stream − SQI in the window| {worstQuality:F3}");
+        Assert.Equal(compared, sameStreamQuality);
     }
 
     /// <summary>The service's windows of the record's first <paramref name="seconds"/>, sent as 1 s segments of its leads.</summary>
@@ -153,7 +171,9 @@ public class TrainServeParityTests(ITestOutputHelper output)
         int rate = (int)record.SampleRateHz;
         var channels = record.Channels.Where(c => c.Lead is not null).ToArray();
         var windows = new List<EcgWindow>();
-        using var registry = new PatientWindowerRegistry(geometry, new WindowingOptions { BeatStreamLeads = EpochAnchoredBeatStream.DefaultStreamedLeads });
+        // With the stream's quality on (as for an rr-v9 model): the beats are the same with it or without.
+        using var registry = new PatientWindowerRegistry(geometry, new WindowingOptions { BeatStreamLeads = EpochAnchoredBeatStream.DefaultStreamedLeads }
+                                                                     .ForModel(RhythmFeatures.StreamQualityIdentifier));
         for (int second = 0; second < seconds; second++)
         {
             var leads = channels.Select(c => new EcgLeadData(c.Lead!.Value, c.Label, c.Samples.AsSpan(second * rate, rate).ToArray(), false, [])).ToArray();

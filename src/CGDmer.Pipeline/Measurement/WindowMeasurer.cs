@@ -38,7 +38,11 @@ public sealed class WindowMeasurer
     /// leads are measured (<see cref="BeatMeasurer.Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats)"/>):
     /// what a model whose rhythm features are measured on the stream was trained on (<see cref="RhythmFeatures.MeasuresOnBeatStream"/>).
     /// </summary>
-    public WindowMeasurement Measure(EcgWindow window, bool onBeatStream = false)
+    /// <remarks>With <paramref name="qualityOnStream"/> (a model measured so, <see cref="RhythmFeatures.MeasuresQualityOnStream"/>)
+    /// each streamed lead's quality also comes from the stream (<see cref="EcgWindow.StreamQuality"/>): nothing is filtered or
+    /// detected in the window.</remarks>
+    /// <exception cref="InvalidOperationException"><paramref name="qualityOnStream"/> for a window whose stream measured no quality.</exception>
+    public WindowMeasurement Measure(EcgWindow window, bool onBeatStream = false, bool qualityOnStream = false)
     {
         ArgumentNullException.ThrowIfNull(window);
         if (!window.IsAnalyzable) return WindowMeasurement.None;
@@ -53,7 +57,12 @@ public sealed class WindowMeasurer
             var streamed = window.CopyWindowBeats(ref beats, ref starts);
             t_streamBeats = beats;
             t_rowStarts = starts;
-            m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz, streamed);
+            if (qualityOnStream)
+            {
+                var quality = window.StreamQuality ?? throw new InvalidOperationException("the window's beat stream measured no quality (WindowingOptions.BeatStreamQuality is off)");
+                m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz, streamed, quality.AsStreamed());
+            }
+            else m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz, streamed);
         }
         else m = _measurer.Measure(window.Signal, geometry.LeadCount, geometry.WindowSamples, window.LeadMask, geometry.SampleRateHz);
         // An analyzable window has a present lead; none usable means every present one is flat (BeatMeasurer skips only those).

@@ -98,6 +98,12 @@ public sealed class EcgWindow
     public int StreamedRows { get; internal set; }
 
     /// <summary>
+    /// The streamed rows' quality inside the window, when the stream measures it (<see cref="WindowingOptions.BeatStreamQuality"/>):
+    /// what the measure stage computes their signal quality from for a model measured so (<c>rr-v9</c>). Null otherwise.
+    /// </summary>
+    public WindowStreamQuality? StreamQuality { get; internal set; }
+
+    /// <summary>
     /// The stream's beats inside the window (samples in [0, <see cref="WindowGeometry.WindowSamples"/>)), row by row, as the
     /// measure stage reads them instead of detecting again: written to <paramref name="beats"/> (grown when short), with
     /// <paramref name="rowStarts"/> (grown to one entry per row and one more) saying where each row's begin.

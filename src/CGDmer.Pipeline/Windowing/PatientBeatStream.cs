@@ -30,6 +30,9 @@ internal sealed class PatientBeatStream
     private readonly long _hopSamples;
     private readonly EpochAnchoredBeatStream?[] _streams;
     private readonly List<ClassifiedBeat>?[] _beats;   // per row: final beats within the last window's context and after it
+    private readonly bool _quality;
+    private readonly List<QualityBlock>?[] _blocks;   // per row, with quality: blocks from the last window's start on
+    private readonly List<long>?[] _second;           // per row, with quality: the second detector's beats, likewise
     private int _streamedThisWindow, _streamedRows;
 
     public PatientBeatStream(WindowGeometry geometry, WindowingOptions options)
@@ -42,6 +45,9 @@ internal sealed class PatientBeatStream
         _contextSamples = RhythmFeatures.ContextSamples(geometry.SampleRateHz, geometry.WindowSamples);
         _streams = new EpochAnchoredBeatStream?[geometry.LeadCount];
         _beats = new List<ClassifiedBeat>?[geometry.LeadCount];
+        _quality = options.BeatStreamQuality;
+        _blocks = new List<QualityBlock>?[geometry.LeadCount];
+        _second = new List<long>?[geometry.LeadCount];
     }
 
     /// <summary>Absolute model-rate index of grid window <paramref name="k"/>'s first sample.</summary>
@@ -71,12 +77,19 @@ internal sealed class PatientBeatStream
         if (_streamedThisWindow >= _maxLeads) { Interrupt(row); return; }
         _streamedThisWindow++;
         _streamedRows |= 1 << row;
-        var stream = _streams[row] ??= new EpochAnchoredBeatStream(_geometry.SampleRateHz, _epochSamples, _warmUpSamples);
+        var stream = _streams[row] ??= new EpochAnchoredBeatStream(_geometry.SampleRateHz, _epochSamples, _warmUpSamples, _quality);
         var beats = _beats[row] ??= new List<ClassifiedBeat>(32);
         long start = WindowStart(k), end = start + resampled.Length;
         long from = stream.NextSample is long next && next >= start && next <= end ? next : start;
-        if (from != stream.NextSample) beats.Clear();   // a new run: the old one's beats are not the new run's context
-        stream.Feed(from, resampled[(int)(from - start)..], beats);
+        if (from != stream.NextSample)
+        {
+            // A new run: the old one's beats are not the new run's context, nor its quality.
+            beats.Clear();
+            _blocks[row]?.Clear();
+            _second[row]?.Clear();
+        }
+        if (_quality) stream.Feed(from, resampled[(int)(from - start)..], beats, _blocks[row] ??= new(16), _second[row] ??= new(16));
+        else stream.Feed(from, resampled[(int)(from - start)..], beats);
     }
 
     /// <summary>Row <paramref name="row"/> is not streamed in this window: its run ends.</summary>
@@ -84,6 +97,8 @@ internal sealed class PatientBeatStream
     {
         _streams[row]?.Interrupt();
         _beats[row]?.Clear();
+        _blocks[row]?.Clear();
+        _second[row]?.Clear();
     }
 
     /// <summary>Every run ends (the patient's run of windows ended).</summary>
@@ -120,4 +135,62 @@ internal sealed class PatientBeatStream
         }
         return result;
     }
+
+    /// <summary>
+    /// With quality on: each streamed row's quality blocks that lie wholly inside window <paramref name="k"/> and its
+    /// second detector's final beats there (relative to the window's start); forgets what lies before the window.
+    /// Null without quality.
+    /// </summary>
+    public WindowStreamQuality? CollectQuality(long k)
+    {
+        if (!_quality) return null;
+        long start = WindowStart(k), end = start + _geometry.WindowSamples;
+        int rows = _geometry.LeadCount, blockCount = 0, beatCount = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            if ((_streamedRows & (1 << row)) == 0) continue;
+            var blocks = _blocks[row];
+            var second = _second[row];
+            if (blocks is not null)
+            {
+                int drop = 0;
+                while (drop < blocks.Count && blocks[drop].Start < start) drop++;
+                blocks.RemoveRange(0, drop);
+                foreach (var b in blocks) if (b.Start + b.Samples <= end) blockCount++;
+            }
+            if (second is not null)
+            {
+                int drop = 0;
+                while (drop < second.Count && second[drop] < start) drop++;
+                second.RemoveRange(0, drop);
+                foreach (long r in second) if (r < end) beatCount++;
+            }
+        }
+        var quality = new WindowStreamQuality(new QualityBlock[blockCount], new int[rows + 1], new int[beatCount], new int[rows + 1]);
+        int bi = 0, si = 0;
+        for (int row = 0; row < rows; row++)
+        {
+            quality.BlockStarts[row] = bi;
+            quality.BeatStarts[row] = si;
+            if ((_streamedRows & (1 << row)) == 0) continue;
+            if (_blocks[row] is { } blocks)
+                foreach (var b in blocks) if (b.Start + b.Samples <= end) quality.Blocks[bi++] = b;
+            if (_second[row] is { } second)
+                foreach (long r in second) if (r < end) quality.SecondBeats[si++] = (int)(r - start);
+        }
+        quality.BlockStarts[rows] = bi;
+        quality.BeatStarts[rows] = si;
+        return quality;
+    }
+}
+
+/// <summary>
+/// The beat stream's quality inside one window (<see cref="EcgWindow.StreamQuality"/>): row r's per-second blocks are
+/// <c>Blocks[BlockStarts[r]..BlockStarts[r + 1]]</c> (absolute sample indices), its second-detector beats
+/// <c>SecondBeats[BeatStarts[r]..BeatStarts[r + 1]]</c> (relative to the window's start).
+/// </summary>
+public sealed record WindowStreamQuality(QualityBlock[] Blocks, int[] BlockStarts, int[] SecondBeats, int[] BeatStarts)
+{
+    /// <summary>The view <see cref="BeatMeasurer"/> reads.</summary>
+    public StreamedQuality AsStreamed() => new(BlockStarts, Blocks, BeatStarts, SecondBeats);
 }

@@ -143,6 +143,7 @@ internal sealed class WindowAssembler
         {
             StreamBeats = beats?.Collect(k) ?? [],
             StreamedRows = beats?.StreamedRows ?? 0,
+            StreamQuality = beats?.CollectQuality(k),
         };
     }
 

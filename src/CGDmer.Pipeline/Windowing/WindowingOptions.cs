@@ -66,13 +66,24 @@ public sealed class WindowingOptions
         ?? (!string.IsNullOrEmpty(rhythmFeatures) && CGDmer.Signal.Beats.RhythmFeatures.ReadsBeatStream(rhythmFeatures)
             ? CGDmer.Signal.Beats.EpochAnchoredBeatStream.DefaultStreamedLeads : 0);
 
-    /// <summary>A copy with <see cref="BeatStreamLeads"/> set to <see cref="StreamedLeadsFor"/> the model's rhythm features.</summary>
+    /// <summary>
+    /// A copy with <see cref="BeatStreamLeads"/> set to <see cref="StreamedLeadsFor"/> the model's rhythm features, and
+    /// <see cref="BeatStreamQuality"/> on when they take the leads' quality from the stream.
+    /// </summary>
     public WindowingOptions ForModel(string? rhythmFeatures)
     {
         var copy = (WindowingOptions)MemberwiseClone();
         copy.BeatStreamLeads = StreamedLeadsFor(rhythmFeatures);
+        copy.BeatStreamQuality = !string.IsNullOrEmpty(rhythmFeatures) && CGDmer.Signal.Beats.RhythmFeatures.MeasuresQualityOnStream(rhythmFeatures);
         return copy;
     }
+
+    /// <summary>
+    /// Whether the beat stream also sums each streamed lead's signal quality per second (<see cref="CGDmer.Signal.Beats.StreamingLeadQuality"/>,
+    /// <see cref="EcgWindow.StreamQuality"/>). Set by <see cref="ForModel"/> from the model's rhythm features (<c>rr-v9</c>),
+    /// never by configuration: the model decides.
+    /// </summary>
+    public bool BeatStreamQuality { get; internal set; }
 
     /// <summary>
     /// The beat stream's epoch: every beat is found by a classifier that starts <see cref="BeatWarmUpSeconds"/> before

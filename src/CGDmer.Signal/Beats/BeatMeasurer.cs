@@ -86,8 +86,25 @@ public sealed class BeatMeasurer
         return Measure(rows, leadCount, windowSamples, leadMask, sampleRateHz, streamed, onStream: true);
     }
 
+    /// <summary>
+    /// As the overload with <see cref="StreamedBeats"/>, with each streamed lead's quality also taken from the stream
+    /// (<paramref name="quality"/>: its per-second sums and second detector, <see cref="StreamingLeadQuality"/>), so
+    /// that nothing is filtered or detected in the window (see the remarks for the formula on the stream).
+    /// <paramref name="rows"/> are not read.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the other overloads, or the beats and quality describe other numbers of rows.</exception>
+    public BeatMeasurement Measure(ReadOnlySpan<float> rows, int leadCount, int windowSamples, ReadOnlySpan<float> leadMask, double sampleRateHz,
+                                   StreamedBeats streamed, StreamedQuality quality)
+    {
+        if (streamed.RowCount != leadCount)
+            throw new ArgumentException($"the stream's beats describe {streamed.RowCount} rows; the window has {leadCount}", nameof(streamed));
+        if (quality.RowCount != leadCount)
+            throw new ArgumentException($"the stream's quality describes {quality.RowCount} rows; the window has {leadCount}", nameof(quality));
+        return Measure(rows, leadCount, windowSamples, leadMask, sampleRateHz, streamed, onStream: true, quality, qualityOnStream: true);
+    }
+
     private BeatMeasurement Measure(ReadOnlySpan<float> rows, int leadCount, int windowSamples, ReadOnlySpan<float> leadMask, double sampleRateHz,
-                                    StreamedBeats streamed, bool onStream)
+                                    StreamedBeats streamed, bool onStream, StreamedQuality streamedQuality = default, bool qualityOnStream = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(leadCount);
         ArgumentOutOfRangeException.ThrowIfNegative(windowSamples);
@@ -127,8 +144,9 @@ public sealed class BeatMeasurer
                     all = pool.Rent(capacity * present);
                 }
                 var slot = all.AsSpan(slots * capacity, capacity);
-                var quality = Assess(rows.Slice(row * windowSamples, windowSamples), fs, tools, slot, out int count,
-                                     onStream ? streamed.Row(row) : default, onStream);
+                var quality = qualityOnStream
+                    ? AssessStreamed(streamedQuality.Blocks(row), streamedQuality.SecondBeats(row), streamed.Row(row), windowSamples, fs, slot, out int count)
+                    : Assess(rows.Slice(row * windowSamples, windowSamples), fs, tools, slot, out count, onStream ? streamed.Row(row) : default, onStream);
                 if (quality.Flat) continue;
                 var found = slot[..count];
                 rates[slots] = new LeadRateAtEnd(row, BeatToBeatHeartRate.RateAt(found, windowSamples, fs),
@@ -461,14 +479,9 @@ public sealed class BeatMeasurer
             var hr = HeartRateBpm(beats, fs);
             bool plausible = hr is { } h && h >= Options.MinPlausibleHeartRateBpm && h <= Options.MaxPlausibleHeartRateBpm;
 
-            double qP = Clamp01((qrsRatio - 0.2) / 0.3);
-            double qK = Clamp01((kurtosis - 3) / 2);
-            double qBase = Clamp01(1 - (baselineRatio - 0.3) / 0.4);
-            double qSat = Clamp01(1 - 20 * saturatedFraction);
-            double qRhythm = plausible ? 1 : 0.25;
-            double sqi = qSat * qRhythm * qK * (0.50 * agreement + 0.25 * qP + 0.25 * qBase);
+            double sqi = Sqi(qrsRatio, kurtosis, baselineRatio, saturatedFraction, plausible, agreement);
             beatCount = beats.Length;
-            return new LeadQuality(Clamp01(sqi), false, range, saturatedFraction, agreement, qrsRatio, baselineRatio, kurtosis, plausible, beats.Length);
+            return new LeadQuality(sqi, false, range, saturatedFraction, agreement, qrsRatio, baselineRatio, kurtosis, plausible, beats.Length);
         }
         finally
         {
@@ -478,6 +491,90 @@ public sealed class BeatMeasurer
             pool.Return(cBuf);
             ArrayPool<int>.Shared.Return(secondBuf);
         }
+    }
+
+    /// <summary>
+    /// Beats of a window's last this many seconds are left out of the streamed beat agreement: neither stream has made
+    /// them final yet (look-aheads of about half a second), and counting one detector's without the other's would read
+    /// as disagreement.
+    /// </summary>
+    public const double StreamedAgreementGuardSeconds = 0.75;
+
+    /// <summary>
+    /// The quality of a streamed lead from the stream's per-second sums (<paramref name="blocks"/>), its second detector's
+    /// beats (<paramref name="second"/>) and its beats (<paramref name="streamBeats"/>, written to
+    /// <paramref name="beatsOut"/> within the window's <paramref name="n"/> samples): the formula of the remarks, with the
+    /// robust range the median of the blocks' peak-to-peak ranges, the moments and band powers summed over the blocks,
+    /// and the beat agreement over the window without its last <see cref="StreamedAgreementGuardSeconds"/>.
+    /// </summary>
+    private LeadQuality AssessStreamed(ReadOnlySpan<QualityBlock> blocks, ReadOnlySpan<int> second, ReadOnlySpan<ClassifiedBeat> streamBeats,
+                                       int n, double fs, Span<int> beatsOut, out int beatCount)
+    {
+        beatCount = 0;
+        long samples = 0;
+        int saturated = 0, full = 0;
+        double sum = 0, sum2 = 0, sum3 = 0, sum4 = 0, qrs = 0, above = 0, baseSum = 0, base2 = 0, hpSum = 0, hp2 = 0;
+        Span<float> ranges = stackalloc float[Math.Min(blocks.Length, 256)];
+        foreach (var b in blocks)
+        {
+            samples += b.Samples;
+            saturated += b.Saturated;
+            sum += b.Sum; sum2 += b.SumSquares; sum3 += b.SumCubes; sum4 += b.SumFourths;
+            qrs += b.QrsBandPower; above += b.AboveQrsLowPower;
+            baseSum += b.BaselineSum; base2 += b.BaselinePower; hpSum += b.HighPassedSum; hp2 += b.HighPassedPower;
+            // Half a block or more gives a range worth a vote.
+            if (2 * b.Samples >= fs && full < ranges.Length) ranges[full++] = b.RangeMv;
+        }
+        if (samples < fs || full == 0) return LeadQuality.Unusable; // under a second: no rhythm to judge
+        var votes = ranges[..full];
+        votes.Sort();
+        double range = full % 2 == 1 ? votes[full / 2] : 0.5 * (votes[full / 2 - 1] + votes[full / 2]);
+        if (range < Options.FlatLineRangeMv)
+            return LeadQuality.Unusable with { RangeMv = range };
+
+        double saturatedFraction = Math.Min(1, (double)saturated / samples);
+        double mean = sum / samples, e2 = sum2 / samples, e3 = sum3 / samples, e4 = sum4 / samples;
+        double m2 = e2 - mean * mean;
+        double m4 = e4 - 4 * mean * e3 + 6 * mean * mean * e2 - 3 * mean * mean * mean * mean;
+        double kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0;
+        double qrsRatio = above > 0 ? Math.Min(1, qrs / above) : 0;
+        double baseVariance = base2 / samples - (baseSum / samples) * (baseSum / samples);
+        double hpVariance = hp2 / samples - (hpSum / samples) * (hpSum / samples);
+        double baselineRatio = hpVariance > 0 ? Math.Clamp(baseVariance / hpVariance, 0, 1) : 0;
+
+        var beats = beatsOut[..StreamBeats(streamBeats, n, beatsOut)];
+        int guardEnd = n - (int)Math.Round(StreamedAgreementGuardSeconds * fs);
+        int tolerance = Math.Max(1, (int)Math.Round(Options.BeatMatchToleranceSeconds * fs));
+        var first = beats[..CountBefore(beats, guardEnd)];
+        var other = second[..CountBefore(second, guardEnd)];
+        int matched = Matched(first, other, tolerance);
+        int union = first.Length + other.Length - matched;
+        double agreement = union > 0 ? (double)matched / union : 0;
+
+        var hr = HeartRateBpm(beats, fs);
+        bool plausible = hr is { } h && h >= Options.MinPlausibleHeartRateBpm && h <= Options.MaxPlausibleHeartRateBpm;
+        double sqi = Sqi(qrsRatio, kurtosis, baselineRatio, saturatedFraction, plausible, agreement);
+        beatCount = beats.Length;
+        return new LeadQuality(sqi, false, range, saturatedFraction, agreement, qrsRatio, baselineRatio, kurtosis, plausible, beats.Length);
+    }
+
+    /// <summary>How many of the ascending <paramref name="beats"/> lie before <paramref name="end"/>.</summary>
+    private static int CountBefore(ReadOnlySpan<int> beats, int end)
+    {
+        int i = beats.Length;
+        while (i > 0 && beats[i - 1] >= end) i--;
+        return i;
+    }
+
+    /// <summary>The index from its parts (the remarks' formula), clamped to 0..1.</summary>
+    private static double Sqi(double qrsRatio, double kurtosis, double baselineRatio, double saturatedFraction, bool plausible, double agreement)
+    {
+        double qP = Clamp01((qrsRatio - 0.2) / 0.3);
+        double qK = Clamp01((kurtosis - 3) / 2);
+        double qBase = Clamp01(1 - (baselineRatio - 0.3) / 0.4);
+        double qSat = Clamp01(1 - 20 * saturatedFraction);
+        double qRhythm = plausible ? 1 : 0.25;
+        return Clamp01(qSat * qRhythm * qK * (0.50 * agreement + 0.25 * qP + 0.25 * qBase));
     }
 
     /// <summary>60 / mean RR in bpm of ascending beats, or null with fewer than two beats (as <see cref="HeartRateBpm(IReadOnlyList{int}, double)"/>).</summary>

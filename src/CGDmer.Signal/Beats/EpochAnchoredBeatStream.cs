@@ -21,9 +21,9 @@ namespace CGDmer.Signal.Beats;
 /// </remarks>
 public sealed class EpochAnchoredBeatStream
 {
-    private sealed class EpochClassifier(double sampleRateHz)
+    private sealed class EpochClassifier(double sampleRateHz, bool quality)
     {
-        public StreamingBeatClassifier Classifier { get; } = new(sampleRateHz);
+        public StreamingBeatClassifier Classifier { get; } = new(sampleRateHz, quality);
         public long Epoch, Start;
         public bool Active;
     }
@@ -32,19 +32,28 @@ public sealed class EpochAnchoredBeatStream
     private EpochClassifier _older, _newer;   // _older owns the earlier epoch while both run
     private readonly List<ClassifiedBeat> _emitted = new(16);
     private readonly List<ClassifiedBeat> _waiting = new(16);   // the newer epoch's beats while the older retires
+    private readonly List<QualityBlock> _emittedBlocks = new(4);
+    private readonly List<long> _emittedSecond = new(8), _waitingSecond = new(8);
+    private ICollection<QualityBlock>? _blocks;   // the quality outputs of the Feed or Flush in progress
+    private ICollection<long>? _secondBeats;
     private long _next = long.MinValue;   // absolute index of the next sample of the run
     private long _runStart;
 
     /// <param name="sampleRateHz">The rate of the samples.</param>
     /// <param name="epochSamples">E: the epoch length in samples.</param>
     /// <param name="warmUpSamples">U: how long before its epoch a classifier starts (at least the detector's learning period).</param>
-    public EpochAnchoredBeatStream(double sampleRateHz, int epochSamples, int warmUpSamples)
+    /// <param name="quality">Also measure each lead's quality per second (<see cref="StreamingLeadQuality"/>): the blocks
+    /// and second-detector beats of <see cref="Feed(long, ReadOnlySpan{float}, ICollection{ClassifiedBeat}, ICollection{QualityBlock}?, ICollection{long}?)"/>,
+    /// owned by epoch as the beats are.</param>
+    public EpochAnchoredBeatStream(double sampleRateHz, int epochSamples, int warmUpSamples, bool quality = false)
     {
         if (!(sampleRateHz > 0)) throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "must be > 0");
         _fs = sampleRateHz;
-        _older = new EpochClassifier(sampleRateHz);
-        _newer = new EpochClassifier(sampleRateHz);
-        RetireAfterSamples = (int)Math.Ceiling((StreamingQrsDetector.MaxSearchBackSeconds + _older.Classifier.LookAheadSeconds) * sampleRateHz) + 1;
+        _older = new EpochClassifier(sampleRateHz, quality);
+        _newer = new EpochClassifier(sampleRateHz, quality);
+        MeasuresQuality = quality;
+        double lookAhead = Math.Max(_older.Classifier.LookAheadSeconds, _older.Classifier.QualityLookAheadSeconds);
+        RetireAfterSamples = (int)Math.Ceiling((StreamingQrsDetector.MaxSearchBackSeconds + lookAhead) * sampleRateHz) + 1;
         if (warmUpSamples < StreamingQrsDetector.LearningSeconds * sampleRateHz)
             throw new ArgumentOutOfRangeException(nameof(warmUpSamples), warmUpSamples,
                 $"must cover the detector's learning period of {StreamingQrsDetector.LearningSeconds} s ({StreamingQrsDetector.LearningSeconds * sampleRateHz} samples)");
@@ -65,6 +74,9 @@ public sealed class EpochAnchoredBeatStream
     public const int DefaultStreamedLeads = 2;
 
     public double SampleRateHz => _fs;
+
+    /// <summary>Whether the stream also measures the lead's quality.</summary>
+    public bool MeasuresQuality { get; }
     public int EpochSamples { get; }
     public int WarmUpSamples { get; }
 
@@ -80,16 +92,25 @@ public sealed class EpochAnchoredBeatStream
         _next = long.MinValue;
         _older.Active = _newer.Active = false;
         _waiting.Clear();
+        _waitingSecond.Clear();
     }
 
     /// <summary>
     /// At the end of a stream: retires the running classifiers now, flushed, and appends their beats (ascending); the
     /// run ends. Beats the classifiers would still have found after more samples are lost with the stream.
     /// </summary>
-    public void Flush(ICollection<ClassifiedBeat> beats)
+    public void Flush(ICollection<ClassifiedBeat> beats) => Flush(beats, null, null);
+
+    /// <summary>As <see cref="Flush(ICollection{ClassifiedBeat})"/>, with the quality's last blocks and second-detector beats.</summary>
+    public void Flush(ICollection<ClassifiedBeat> beats, ICollection<QualityBlock>? blocks, ICollection<long>? secondBeats)
     {
         ArgumentNullException.ThrowIfNull(beats);
-        while (_older.Active) Retire(beats);   // the older first, then the newer, which Retire moved into its place
+        (_blocks, _secondBeats) = (blocks, secondBeats);
+        try
+        {
+            while (_older.Active) Retire(beats);   // the older first, then the newer, which Retire moved into its place
+        }
+        finally { (_blocks, _secondBeats) = (null, null); }
         Interrupt();
     }
 
@@ -98,9 +119,29 @@ public sealed class EpochAnchoredBeatStream
     /// appends the beats that became final, ascending, with absolute sample indices. A <paramref name="start"/> other
     /// than <see cref="NextSample"/> starts a new run there.
     /// </summary>
-    public void Feed(long start, ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats)
+    public void Feed(long start, ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats) => Feed(start, samples, beats, null, null);
+
+    /// <summary>
+    /// As <see cref="Feed(long, ReadOnlySpan{float}, ICollection{ClassifiedBeat})"/>; a stream that measures quality also
+    /// appends the quality blocks completed (<paramref name="blocks"/>, ascending) and the second detector's final
+    /// beats (<paramref name="secondBeats"/>, ascending), with absolute indices, each owned by its epoch's classifier.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Quality outputs were given to a stream made without quality.</exception>
+    public void Feed(long start, ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats, ICollection<QualityBlock>? blocks, ICollection<long>? secondBeats)
     {
         ArgumentNullException.ThrowIfNull(beats);
+        if ((blocks is not null || secondBeats is not null) && !MeasuresQuality)
+            throw new InvalidOperationException("this stream was made without quality");
+        (_blocks, _secondBeats) = (blocks, secondBeats);
+        try
+        {
+            FeedSamples(start, samples, beats);
+        }
+        finally { (_blocks, _secondBeats) = (null, null); }
+    }
+
+    private void FeedSamples(long start, ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats)
+    {
         if (start != _next)
         {
             Interrupt();
@@ -152,7 +193,7 @@ public sealed class EpochAnchoredBeatStream
             if (StartOf(e) != p || p >= (e + 1) * EpochSamples || (_older.Active && _older.Epoch == e) || (_newer.Active && _newer.Epoch == e)) continue;
             if (_older.Active && _newer.Active) throw new InvalidOperationException("a third epoch classifier would run"); // E > U + retirement rules it out
             var slot = _older.Active ? _newer : _older;
-            slot.Classifier.Reset();
+            slot.Classifier.Reset(p);
             slot.Epoch = e;
             slot.Start = p;
             slot.Active = true;
@@ -164,11 +205,13 @@ public sealed class EpochAnchoredBeatStream
     private void Run(EpochClassifier c, ReadOnlySpan<float> part, ICollection<ClassifiedBeat> beats, bool holdBack)
     {
         _emitted.Clear();
-        c.Classifier.Process(part, _emitted);
-        Keep(c, holdBack ? _waiting : beats);
+        if (MeasuresQuality) c.Classifier.Process(part, _emitted, _emittedBlocks, _emittedSecond);
+        else c.Classifier.Process(part, _emitted);
+        Keep(c, holdBack ? _waiting : beats, holdBack ? _waitingSecond : _secondBeats);
     }
 
-    private void Keep(EpochClassifier c, ICollection<ClassifiedBeat> into)
+    /// <summary>The classifier's outputs that its epoch owns: beats (made absolute), blocks and second beats (already absolute).</summary>
+    private void Keep(EpochClassifier c, ICollection<ClassifiedBeat> into, ICollection<long>? secondInto)
     {
         long from = c.Epoch * EpochSamples, to = from + EpochSamples;
         foreach (var b in _emitted)
@@ -177,6 +220,13 @@ public sealed class EpochAnchoredBeatStream
             if (r >= from && r < to) into.Add(b with { Sample = r });
         }
         _emitted.Clear();
+        if (!MeasuresQuality) return;
+        foreach (var block in _emittedBlocks)
+            if (block.Start >= from && block.Start < to) _blocks?.Add(block);
+        foreach (long r in _emittedSecond)
+            if (r >= from && r < to) secondInto?.Add(r);
+        _emittedBlocks.Clear();
+        _emittedSecond.Clear();
     }
 
     private void RetireDue(ICollection<ClassifiedBeat> beats)
@@ -189,11 +239,14 @@ public sealed class EpochAnchoredBeatStream
     private void Retire(ICollection<ClassifiedBeat> beats)
     {
         _emitted.Clear();
-        _older.Classifier.Flush(_emitted);
-        Keep(_older, beats);
+        if (MeasuresQuality) _older.Classifier.Flush(_emitted, _emittedBlocks, _emittedSecond);
+        else _older.Classifier.Flush(_emitted);
+        Keep(_older, beats, _secondBeats);
         _older.Active = false;
         foreach (var b in _waiting) beats.Add(b);
         _waiting.Clear();
+        if (_secondBeats is not null) foreach (long r in _waitingSecond) _secondBeats.Add(r);
+        _waitingSecond.Clear();
         Swap();
     }
 }

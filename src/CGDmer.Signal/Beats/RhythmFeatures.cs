@@ -71,6 +71,13 @@ public static class RhythmFeatures
     /// <summary><c>rr-v6</c> and the analysis lead's atrial activity over the stream's beats (<see cref="AtrialActivity"/>).</summary>
     public const string StreamMeasuredWithAtrialActivityIdentifier = "rr-v8";
 
+    /// <summary>
+    /// <c>rr-v8</c> with each streamed lead's signal quality measured on the stream too (<see cref="MeasuresQualityOnStream"/>):
+    /// the same features, of which <c>signal_quality</c> and <c>beat_agreement</c> (and the analysis lead they choose) come
+    /// from the stream's per-second sums and second detector instead of the window's filters and detectors.
+    /// </summary>
+    public const string StreamQualityIdentifier = "rr-v9";
+
     /// <summary>How much of the beat stream, ending with the window, <c>rr-v5</c>'s context features read.</summary>
     public const double ContextSeconds = 30;
 
@@ -78,7 +85,7 @@ public static class RhythmFeatures
     public static string Identifier { get; } = WithNormalToNormalIdentifier;
 
     /// <summary>What each set this build computes is made of: its feature count and where its inputs come from.</summary>
-    private sealed record SetTraits(int Count, bool ReadsStream, bool MeasuredOnStream, bool Atrial);
+    private sealed record SetTraits(int Count, bool ReadsStream, bool MeasuredOnStream, bool Atrial, bool QualityOnStream = false);
 
     private static readonly Dictionary<string, SetTraits> Sets = new(StringComparer.Ordinal)
     {
@@ -88,6 +95,7 @@ public static class RhythmFeatures
         [StreamMeasuredIdentifier] = new(2 * Count, true, true, false),
         [WithAtrialActivityIdentifier] = new(2 * Count + AtrialActivity.Count, false, false, true),
         [StreamMeasuredWithAtrialActivityIdentifier] = new(2 * Count + AtrialActivity.Count, true, true, true),
+        [StreamQualityIdentifier] = new(2 * Count + AtrialActivity.Count, true, true, true, QualityOnStream: true),
     };
 
     private static SetTraits? TraitsOf(string identifier) => identifier is not null && Sets.TryGetValue(identifier, out var t) ? t : null;
@@ -101,6 +109,13 @@ public static class RhythmFeatures
     /// rather than detecting them in the window.
     /// </summary>
     public static bool MeasuresOnBeatStream(string identifier) => TraitsOf(identifier)?.MeasuredOnStream == true;
+
+    /// <summary>
+    /// Whether set <paramref name="identifier"/> also takes each streamed lead's signal quality from the stream
+    /// (<see cref="StreamingLeadQuality"/>, <see cref="BeatMeasurer.Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats, StreamedQuality)"/>):
+    /// the window stage then runs the stream with quality, and the measure stage filters and detects nothing.
+    /// </summary>
+    public static bool MeasuresQualityOnStream(string identifier) => TraitsOf(identifier)?.QualityOnStream == true;
 
     /// <summary>Whether set <paramref name="identifier"/> ends with the analysis lead's <see cref="AtrialActivity"/> features.</summary>
     public static bool HasAtrialActivity(string identifier) => TraitsOf(identifier)?.Atrial == true;

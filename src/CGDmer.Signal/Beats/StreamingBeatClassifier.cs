@@ -95,8 +95,15 @@ public sealed class StreamingBeatClassifier
         public long LastBeat;
     }
 
-    public StreamingBeatClassifier(double sampleRateHz)
+    private readonly StreamingLeadQuality? _quality;
+
+    /// <param name="sampleRateHz">The stream's rate.</param>
+    /// <param name="quality">Also sum the lead's signal quality per second and run the second detector
+    /// (<see cref="StreamingLeadQuality"/>), given to <see cref="Process(ReadOnlySpan{float}, ICollection{ClassifiedBeat}, ICollection{QualityBlock}?, ICollection{long}?)"/>.</param>
+    /// <param name="saturationMv">The quality's saturation level (<see cref="BeatMeasurementOptions.SaturationMv"/>).</param>
+    public StreamingBeatClassifier(double sampleRateHz, bool quality = false, double saturationMv = 5.0)
     {
+        _quality = quality ? new StreamingLeadQuality(sampleRateHz, saturationMv) : null;
         _detector = new StreamingQrsDetector(sampleRateHz);
         _fs = sampleRateHz;
         _bandPass = Butterworth.BandPass(2, 1, Math.Min(35, sampleRateHz * 0.45), sampleRateHz);
@@ -117,9 +124,20 @@ public sealed class StreamingBeatClassifier
     /// <summary>The rate the classifier was made for.</summary>
     public double SampleRateHz => _fs;
 
-    /// <summary>Starts over for a new stream at the same rate, keeping the buffers: afterwards it classifies as a new instance would.</summary>
-    public void Reset()
+    /// <summary>Whether the classifier also measures the lead's quality.</summary>
+    public bool MeasuresQuality => _quality is not null;
+
+    /// <summary>The quality's look-ahead (its second detector's); 0 without quality.</summary>
+    public double QualityLookAheadSeconds => _quality?.LookAheadSeconds ?? 0;
+
+    /// <summary>
+    /// Starts over for a new stream at the same rate, keeping the buffers: afterwards it classifies as a new instance would.
+    /// The quality's blocks and second-detector beats carry stream indices from <paramref name="firstSample"/> (the
+    /// beats stay counted from the first sample).
+    /// </summary>
+    public void Reset(long firstSample = 0)
     {
+        _quality?.Reset(firstSample);
         _detector.Reset();
         _bandPassState.Reset();
         Array.Clear(_ring);
@@ -141,10 +159,21 @@ public sealed class StreamingBeatClassifier
     /// Processes <paramref name="samples"/> (mV, one lead, consecutive with the previous call) and appends the beats that
     /// became final, classified, in ascending order.
     /// </summary>
-    public void Process(ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats)
+    public void Process(ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats) => Process(samples, beats, null, null);
+
+    /// <summary>
+    /// As <see cref="Process(ReadOnlySpan{float}, ICollection{ClassifiedBeat})"/>, and with quality on, appends the
+    /// quality blocks completed and the second detector's final beats (stream indices, see <see cref="Reset"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Quality outputs were given to a classifier made without quality.</exception>
+    public void Process(ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats, ICollection<QualityBlock>? blocks, ICollection<long>? secondBeats)
     {
         ArgumentNullException.ThrowIfNull(beats);
+        if ((blocks is not null || secondBeats is not null) && _quality is null)
+            throw new InvalidOperationException("this classifier was made without quality");
         Span<float> chunk = stackalloc float[256];
+        Span<float> raw = _quality is null ? default : stackalloc float[256];
+        Span<float> qrsBand = _quality is null ? default : stackalloc float[256];
         for (int offset = 0; offset < samples.Length;)
         {
             int m = Math.Min(chunk.Length, samples.Length - offset);
@@ -156,7 +185,14 @@ public sealed class StreamingBeatClassifier
             }
             if (_n == 0) _bandPass.SetSteadyState(_bandPassState, part[0]);
             _detector.Process(samples.Slice(offset, m), _detected);
+            if (_quality is not null)
+            {
+                part.CopyTo(raw);
+                _detector.CopyBandPassed(_n, qrsBand[..m]);
+            }
             _bandPass.Process(part, _bandPassState);
+            if (_quality is not null)
+                _quality.Process(raw[..m], part, qrsBand[..m], blocks ?? Discard<QualityBlock>.Instance, secondBeats ?? Discard<long>.Instance);
             for (int i = 0; i < m; i++) _ring[(int)((_n + i) & _ringMask)] = part[i];
             _n += m;
             offset += m;
@@ -166,10 +202,11 @@ public sealed class StreamingBeatClassifier
         }
     }
 
-    /// <summary>Classifies and emits what is left (at the end of a stream).</summary>
-    public void Flush(ICollection<ClassifiedBeat> beats)
+    /// <summary>Classifies and emits what is left (at the end of a stream); with quality, also its last block and beat.</summary>
+    public void Flush(ICollection<ClassifiedBeat> beats, ICollection<QualityBlock>? blocks = null, ICollection<long>? secondBeats = null)
     {
         ArgumentNullException.ThrowIfNull(beats);
+        _quality?.Flush(blocks ?? Discard<QualityBlock>.Instance, secondBeats ?? Discard<long>.Instance);
         _detector.Flush(_detected);
         foreach (var d in _detected) _pending.Enqueue(d);
         _detected.Clear();
@@ -333,4 +370,19 @@ public sealed class StreamingBeatClassifier
         }
         return max - min;
     }
+}
+
+/// <summary>A collection that drops what is added: for outputs a caller does not read.</summary>
+internal sealed class Discard<T> : ICollection<T>
+{
+    public static readonly Discard<T> Instance = new();
+    public int Count => 0;
+    public bool IsReadOnly => false;
+    public void Add(T item) { }
+    public void Clear() { }
+    public bool Contains(T item) => false;
+    public void CopyTo(T[] array, int arrayIndex) { }
+    public bool Remove(T item) => false;
+    public IEnumerator<T> GetEnumerator() => Enumerable.Empty<T>().GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -183,6 +183,12 @@ public sealed class StreamingQrsDetector
     }
 
     private float Bp(long i) => i < 0 ? _bp[0] : _bp[(int)(i & _ringMask)];
+
+    /// <summary>The 5–15 Hz band-passed samples from index <paramref name="from"/> (among the last ring's worth seen), for the lead's quality.</summary>
+    internal void CopyBandPassed(long from, Span<float> destination)
+    {
+        for (int i = 0; i < destination.Length; i++) destination[i] = _bp[(int)((from + i) & _ringMask)];
+    }
     private float Mwi(long i) => _mwi[(int)(i & _ringMask)];
 
     /// <summary>Sets the levels from the last learning period, then runs the decisions over it.</summary>

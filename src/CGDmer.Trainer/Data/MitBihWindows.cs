@@ -47,7 +47,7 @@ public static class MitBihWindows
         int win = set.WindowSamples, stride = Math.Max(1, (int)Math.Round(strideSeconds * sampleRateHz));
         var window = new float[]?[Leads.Count];
         var rhythm = new float[set.RhythmFeatureCount];
-        var stream = new RecordBeatStream(leads, sampleRateHz, length, win);
+        var stream = new RecordBeatStream(leads, sampleRateHz, length, win, quality: CGDmer.Signal.Beats.RhythmFeatures.MeasuresQualityOnStream(set.RhythmFeatureSet));
         int added = 0;
         string patient = "mitbih-" + rec.Name;
         for (int start = 0; start + win <= length; start += stride)

@@ -62,7 +62,7 @@ public static class RealWindows
         int win = set.WindowSamples, stride = Math.Max(1, (int)Math.Round(strideSeconds * sampleRateHz));
         var window = new float[]?[Leads.Count];
         var rhythm = new float[set.RhythmFeatureCount];
-        var stream = new RecordBeatStream(leads, sampleRateHz, length, win);
+        var stream = new RecordBeatStream(leads, sampleRateHz, length, win, quality: CGDmer.Signal.Beats.RhythmFeatures.MeasuresQualityOnStream(set.RhythmFeatureSet));
         int added = 0;
         int lastStart = length >= win ? length - win : padShort && length >= win * 0.8 ? 0 : -1;
         for (int start = 0; start <= lastStart; start += stride)

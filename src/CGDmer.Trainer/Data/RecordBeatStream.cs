@@ -14,6 +14,7 @@ public sealed class RecordBeatStream
     private readonly float[]?[] _leads;
     private readonly int _length, _contextSamples;
     private readonly List<(Lead Lead, EpochAnchoredBeatStream Stream, List<ClassifiedBeat> Beats)> _streams = [];
+    private readonly List<(List<QualityBlock> Blocks, List<long> Second)>? _quality;   // per stream, with quality
     private readonly long _origin;
     private int _fed;
 
@@ -22,7 +23,9 @@ public sealed class RecordBeatStream
     /// <param name="origin">The absolute index of the recording's first sample on the service's grid (sample 0 at the
     /// Unix epoch), which places the epochs; 0 in training, where any placement is as good.</param>
     /// <param name="firstSample">Where the stream starts (the service's first window of a patient).</param>
-    public RecordBeatStream(IReadOnlyList<float[]?> leads, int sampleRateHz, int length, int windowSamples, long origin = 0, int firstSample = 0)
+    /// <param name="quality">Also measure each streamed lead's quality (<see cref="WindowQuality"/>), for a set that takes it from the stream (<c>rr-v9</c>).</param>
+    public RecordBeatStream(IReadOnlyList<float[]?> leads, int sampleRateHz, int length, int windowSamples, long origin = 0, int firstSample = 0,
+                            bool quality = false)
     {
         _leads = [.. leads];
         _length = length;
@@ -32,12 +35,43 @@ public sealed class RecordBeatStream
         int epoch = (int)Math.Round(EpochAnchoredBeatStream.DefaultEpochSeconds * sampleRateHz);
         int warmUp = (int)Math.Round(EpochAnchoredBeatStream.DefaultWarmUpSeconds * sampleRateHz);
         for (int l = 0; l < _leads.Length && _streams.Count < EpochAnchoredBeatStream.DefaultStreamedLeads; l++)
-            if (_leads[l] is not null) _streams.Add(((Lead)l, new EpochAnchoredBeatStream(sampleRateHz, epoch, warmUp), new List<ClassifiedBeat>()));
+            if (_leads[l] is not null) _streams.Add(((Lead)l, new EpochAnchoredBeatStream(sampleRateHz, epoch, warmUp, quality), new List<ClassifiedBeat>()));
+        if (quality) _quality = [.. _streams.Select(_ => (new List<QualityBlock>(), new List<long>()))];
     }
 
     /// <summary>A stream over one clip (a 10-s recording): it starts with the clip, as a patient's first window does.</summary>
-    public static RecordBeatStream OverClip(IReadOnlyList<float[]?> rows, int sampleRateHz, int windowSamples) =>
-        new(rows, sampleRateHz, windowSamples, windowSamples);
+    public static RecordBeatStream OverClip(IReadOnlyList<float[]?> rows, int sampleRateHz, int windowSamples, bool quality = false) =>
+        new(rows, sampleRateHz, windowSamples, windowSamples, quality: quality);
+
+    /// <summary>Whether the stream measures its leads' quality.</summary>
+    public bool MeasuresQuality => _quality is not null;
+
+    /// <summary>
+    /// Feeds the stream through the end of the window starting at <paramref name="windowStart"/> and returns each streamed
+    /// lead's quality blocks lying wholly inside the window and its second detector's final beats there (relative to the
+    /// window's start): what the service's measure stage reads for a set that takes the quality from the stream
+    /// (<c>PatientBeatStream.CollectQuality</c>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The stream was made without quality.</exception>
+    public IReadOnlyList<(Lead Lead, QualityBlock[] Blocks, int[] SecondBeats)> WindowQuality(int windowStart, int windowSamples)
+    {
+        if (_quality is null) throw new InvalidOperationException("this beat stream was made without quality");
+        FeedThrough(windowStart, windowSamples);
+        long from = _origin + windowStart, to = from + windowSamples;
+        var result = new List<(Lead, QualityBlock[], int[])>(_streams.Count);
+        for (int i = 0; i < _streams.Count; i++)
+        {
+            var (blocks, second) = _quality[i];
+            int stale = 0;
+            while (stale < blocks.Count && blocks[stale].Start < from) stale++;
+            blocks.RemoveRange(0, stale);
+            stale = 0;
+            while (stale < second.Count && second[stale] < from) stale++;
+            second.RemoveRange(0, stale);
+            result.Add((_streams[i].Lead, [.. blocks.Where(b => b.Start + b.Samples <= to)], [.. second.Where(r => r < to).Select(r => (int)(r - from))]));
+        }
+        return result;
+    }
 
     /// <summary>
     /// Feeds the stream through the end of the window starting at <paramref name="windowStart"/> and returns the context
@@ -96,8 +130,12 @@ public sealed class RecordBeatStream
     {
         int end = Math.Min(_length, windowStart + windowSamples);
         if (end <= _fed) return;
-        foreach (var (lead, stream, beats) in _streams)
-            stream.Feed(_origin + _fed, _leads[(int)lead].AsSpan(_fed, end - _fed), beats);
+        for (int i = 0; i < _streams.Count; i++)
+        {
+            var (lead, stream, beats) = _streams[i];
+            if (_quality is null) stream.Feed(_origin + _fed, _leads[(int)lead].AsSpan(_fed, end - _fed), beats);
+            else stream.Feed(_origin + _fed, _leads[(int)lead].AsSpan(_fed, end - _fed), beats, _quality[i].Blocks, _quality[i].Second);
+        }
         _fed = end;
     }
 }

@@ -52,7 +52,11 @@ public static class WindowRhythm
         }
         if (RhythmFeatures.MeasuresOnBeatStream(set))
         {
-            MeasureOnStream(set, rows, present, samples, mask, leadOfRow, sampleRateHz, stream!.WindowBeats(windowStart, samples), destination);
+            bool quality = RhythmFeatures.MeasuresQualityOnStream(set);
+            if (quality && !stream!.MeasuresQuality)
+                throw new ArgumentException($"the rhythm feature set {set} takes the leads' quality from the beat stream: make the recording's with quality", nameof(stream));
+            MeasureOnStream(set, rows, present, samples, mask, leadOfRow, sampleRateHz, stream!.WindowBeats(windowStart, samples), destination,
+                            quality ? stream.WindowQuality(windowStart, samples) : null);
             return;
         }
         var m = Measurer.Measure(rows, present, samples, mask, sampleRateHz);
@@ -67,7 +71,8 @@ public static class WindowRhythm
     /// compacted layout (the service measures the same leads: the first streamed, present ones in row order).
     /// </summary>
     private static void MeasureOnStream(string set, float[] rows, int present, int samples, float[] mask, Lead[] leadOfRow, int sampleRateHz,
-                                        IReadOnlyList<(Lead Lead, ClassifiedBeat[] Beats)> windowBeats, Span<float> destination)
+                                        IReadOnlyList<(Lead Lead, ClassifiedBeat[] Beats)> windowBeats, Span<float> destination,
+                                        IReadOnlyList<(Lead Lead, QualityBlock[] Blocks, int[] SecondBeats)>? windowQuality)
     {
         var starts = new int[present + 1];
         var all = new List<ClassifiedBeat>();
@@ -84,7 +89,32 @@ public static class WindowRhythm
         }
         starts[present] = all.Count;
         var streamed = new StreamedBeats(streamedRows, starts, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
-        var m = Measurer.Measure(rows, present, samples, mask, sampleRateHz, streamed);
+        BeatMeasurement m;
+        if (windowQuality is null) m = Measurer.Measure(rows, present, samples, mask, sampleRateHz, streamed);
+        else
+        {
+            // The same compacted layout for the quality: row r's blocks and second beats are its lead's.
+            var blockStarts = new int[present + 1];
+            var beatStarts = new int[present + 1];
+            var blocks = new List<QualityBlock>();
+            var second = new List<int>();
+            for (int r = 0; r < present; r++)
+            {
+                blockStarts[r] = blocks.Count;
+                beatStarts[r] = second.Count;
+                foreach (var (lead, b, s) in windowQuality)
+                {
+                    if (lead != leadOfRow[r]) continue;
+                    blocks.AddRange(b);
+                    second.AddRange(s);
+                }
+            }
+            blockStarts[present] = blocks.Count;
+            beatStarts[present] = second.Count;
+            var quality = new StreamedQuality(blockStarts, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(blocks),
+                                              beatStarts, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(second));
+            m = Measurer.Measure(rows, present, samples, mask, sampleRateHz, streamed, quality);
+        }
         var analysisLead = m.HasAnalysisLead ? rows.AsSpan(m.AnalysisRow * samples, samples) : [];   // rr-v8's atrial half reads it
         RhythmFeatures.ComputeSet(set, m.Beats, analysisLead, sampleRateHz, samples, m.SignalQuality, m.BeatAgreement, destination,
                                   context: m.HasAnalysisLead ? streamed.Row(m.AnalysisRow) : default);
