@@ -94,6 +94,12 @@ public static class WindowTestData
             int n = e.Geometry.LeadCount * e.Geometry.WindowSamples;
             Assert.True(e.Signal.AsSpan(0, n).SequenceEqual(a.Signal.AsSpan(0, n)), $"window {e.Index}: samples differ");
             Assert.True(e.StreamBeats.SequenceEqual(a.StreamBeats), $"window {e.Index}: stream beats differ ({e.StreamBeats.Count} and {a.StreamBeats.Count})");
+            Assert.Equal(e.StreamQuality is null, a.StreamQuality is null);
+            if (e.StreamQuality is { } eq && a.StreamQuality is { } aq)
+            {
+                Assert.True(eq.Blocks.SequenceEqual(aq.Blocks) && eq.BlockStarts.SequenceEqual(aq.BlockStarts), $"window {e.Index}: quality blocks differ");
+                Assert.True(eq.SecondBeats.SequenceEqual(aq.SecondBeats) && eq.BeatStarts.SequenceEqual(aq.BeatStarts), $"window {e.Index}: second-detector beats differ");
+            }
         }
     }
 

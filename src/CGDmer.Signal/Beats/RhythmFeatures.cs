@@ -24,6 +24,9 @@ namespace CGDmer.Signal.Beats;
 /// <item><c>rr-v8</c>: the features of <c>rr-v6</c> (measured on the beat stream), followed by the analysis lead's
 /// <see cref="AtrialActivity"/> features over the beats the stream classes normal: <c>rr-v7</c>'s atrial half without a
 /// classifier per window.</item>
+/// <item><c>rr-v9</c>: <c>rr-v8</c>'s features, with each streamed lead's signal quality (and so the analysis lead,
+/// <c>signal_quality</c> and <c>beat_agreement</c>) measured on the stream too (<see cref="StreamingLeadQuality"/>): nothing
+/// is filtered or detected per window.</item>
 /// </list>
 /// Changing any definition, order or scaling means a new identifier.
 /// </summary>

@@ -31,6 +31,9 @@ public class PatientBeatStreamTests
     /// <summary>The beat stream on both leads of a two-lead monitor (it is off by default).</summary>
     private static WindowingOptions Streaming => new() { BeatStreamLeads = 2 };
 
+    /// <summary>The same with the leads' quality summed on the stream, as for an <c>rr-v9</c> model.</summary>
+    private static WindowingOptions StreamingWithQuality => Streaming.ForModel(RhythmFeatures.StreamQualityIdentifier);
+
     private static List<EcgWindow> Windows(IEnumerable<EcgSegmentData> segments, WindowingOptions? options = null)
     {
         using var windower = new PatientWindower("rec-201", Geometry, options ?? Streaming);
@@ -75,18 +78,21 @@ public class PatientBeatStreamTests
         Release(windows);
     }
 
-    [Fact]
-    public void A_restart_from_the_first_unsettled_input_builds_every_window_not_yet_delivered_with_the_same_beats()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_restart_from_the_first_unsettled_input_builds_every_window_not_yet_delivered_with_the_same_beats(bool quality)
     {
         var segments = Record201.Value.Segments;
-        var windows = Windows(segments);
+        var options = quality ? StreamingWithQuality : Streaming;
+        var windows = Windows(segments, options);
         Assert.True(windows.Count > 70);
         int checkedRestarts = 0;
         for (int delivered = 0; delivered < windows.Count - 1; delivered += 5)
         {
             // Crash after window `delivered` was delivered: the transport re-reads every input its settlement left open.
             long settledThrough = windows[delivered].Settlement.InputsThrough;
-            var rebuilt = Windows(segments.Where(s => s.InputOrdinal > settledThrough));
+            var rebuilt = Windows(segments.Where(s => s.InputOrdinal > settledThrough), options);
             var undelivered = windows.Skip(delivered + 1).ToList();
             var again = rebuilt.Where(w => w.Index > windows[delivered].Index).ToList();
             AssertSameWindows(undelivered, again);
@@ -129,6 +135,45 @@ public class PatientBeatStreamTests
         Assert.All(windows.Where(w => w.MissingLeads.Contains(Lead.V1)), w => Assert.DoesNotContain(w.StreamBeats, b => b.Row == 1));
         Assert.Contains(windows, w => w.StreamBeats.Any(b => b.Row == 1) && w.Start > T0.AddSeconds(110));
         Release(windows);
+    }
+
+    [Fact]
+    public void With_quality_a_window_carries_each_streamed_rows_seconds_inside_it_and_the_second_detectors_beats_there()
+    {
+        var windows = Windows(Record201.Value.Segments, StreamingWithQuality);
+        var measurer = new CGDmer.Pipeline.Measurement.WindowMeasurer();
+        int measured = 0;
+        foreach (var w in windows.Skip(1))
+        {
+            var q = w.StreamQuality!;
+            long start = w.Index * 500;
+            for (int row = 0; row < 2; row++)
+            {
+                var blocks = q.Blocks.AsSpan(q.BlockStarts[row], q.BlockStarts[row + 1] - q.BlockStarts[row]).ToArray();
+                Assert.Equal(Enumerable.Range(0, 10).Select(i => start + 100L * i), blocks.Select(b => b.Start));
+                Assert.All(blocks, b => Assert.Equal(100, b.Samples));
+                var second = q.SecondBeats.AsSpan(q.BeatStarts[row], q.BeatStarts[row + 1] - q.BeatStarts[row]).ToArray();
+                Assert.All(second, r => Assert.InRange(r, 0, 999));
+                Assert.True(second.Length >= 5, $"window {w.Index} row {row}: {second.Length} second-detector beats");
+            }
+            var m = measurer.Measure(w, onBeatStream: true, qualityOnStream: true);
+            if (m.SignalQuality > 0.3) measured++;
+        }
+        Assert.True(measured > windows.Count * 3 / 4, $"{measured} of {windows.Count} windows of 201 measured with SQI > 0.3 from the stream");
+        // Without quality on the stream, a measurement that asks for it is refused.
+        var plain = Windows(Record201.Value.Segments.Take(30), Streaming);
+        Assert.Null(plain[^1].StreamQuality);
+        Assert.Throws<InvalidOperationException>(() => measurer.Measure(plain[^1], onBeatStream: true, qualityOnStream: true));
+        Release(windows);
+        Release(plain);
+    }
+
+    [Fact]
+    public void Quality_on_the_stream_follows_the_models_features_not_the_configuration()
+    {
+        Assert.True(new WindowingOptions().ForModel(RhythmFeatures.StreamQualityIdentifier).BeatStreamQuality);
+        Assert.False(new WindowingOptions().ForModel(RhythmFeatures.StreamMeasuredWithAtrialActivityIdentifier).BeatStreamQuality);
+        Assert.False(new WindowingOptions().ForModel(null).BeatStreamQuality);
     }
 
     [Fact]
