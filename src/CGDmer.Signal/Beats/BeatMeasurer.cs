@@ -478,17 +478,8 @@ public sealed class BeatMeasurer
 
             var beats = beatsOut[..(onStream ? StreamBeats(streamBeats, n, beatsOut) : PrimaryBeats(x, tools, beatsOut))];
             var second = secondBuf.AsSpan(0, LengthTransformDetector.Detect(x, fs, secondBuf));
-            int tolerance = Math.Max(1, (int)Math.Round(Options.BeatMatchToleranceSeconds * fs));
-            int matched = Matched(beats, second, tolerance);
-            int union = beats.Length + second.Length - matched;
-            double agreement = union > 0 ? (double)matched / union : 0;
-
-            var hr = HeartRateBpm(beats, fs);
-            bool plausible = hr is { } h && h >= Options.MinPlausibleHeartRateBpm && h <= Options.MaxPlausibleHeartRateBpm;
-
-            double sqi = Sqi(qrsRatio, kurtosis, baselineRatio, saturatedFraction, plausible, agreement);
             beatCount = beats.Length;
-            return new LeadQuality(sqi, false, range, saturatedFraction, agreement, qrsRatio, baselineRatio, kurtosis, plausible, beats.Length);
+            return Combine(beats, beats, second, fs, range, saturatedFraction, qrsRatio, baselineRatio, kurtosis);
         }
         finally
         {
@@ -551,17 +542,25 @@ public sealed class BeatMeasurer
 
         var beats = beatsOut[..StreamBeats(streamBeats, n, beatsOut)];
         int guardEnd = n - (int)Math.Round(StreamedAgreementGuardSeconds * fs);
-        int tolerance = Math.Max(1, (int)Math.Round(Options.BeatMatchToleranceSeconds * fs));
-        var first = beats[..CountBefore(beats, guardEnd)];
-        var other = second[..CountBefore(second, guardEnd)];
-        int matched = Matched(first, other, tolerance);
-        int union = first.Length + other.Length - matched;
-        double agreement = union > 0 ? (double)matched / union : 0;
+        beatCount = beats.Length;
+        return Combine(beats, beats[..CountBefore(beats, guardEnd)], second[..CountBefore(second, guardEnd)], fs,
+                       range, saturatedFraction, qrsRatio, baselineRatio, kurtosis);
+    }
 
+    /// <summary>
+    /// A usable lead's quality from its parts: the agreement (bSQI) of the detectors' beats <paramref name="first"/> and
+    /// <paramref name="second"/>, the plausibility of the rate of <paramref name="beats"/>, and the index.
+    /// </summary>
+    private LeadQuality Combine(ReadOnlySpan<int> beats, ReadOnlySpan<int> first, ReadOnlySpan<int> second, double fs,
+                                double range, double saturatedFraction, double qrsRatio, double baselineRatio, double kurtosis)
+    {
+        int tolerance = Math.Max(1, (int)Math.Round(Options.BeatMatchToleranceSeconds * fs));
+        int matched = Matched(first, second, tolerance);
+        int union = first.Length + second.Length - matched;
+        double agreement = union > 0 ? (double)matched / union : 0;
         var hr = HeartRateBpm(beats, fs);
         bool plausible = hr is { } h && h >= Options.MinPlausibleHeartRateBpm && h <= Options.MaxPlausibleHeartRateBpm;
         double sqi = Sqi(qrsRatio, kurtosis, baselineRatio, saturatedFraction, plausible, agreement);
-        beatCount = beats.Length;
         return new LeadQuality(sqi, false, range, saturatedFraction, agreement, qrsRatio, baselineRatio, kurtosis, plausible, beats.Length);
     }
 
