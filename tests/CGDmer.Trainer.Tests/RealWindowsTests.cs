@@ -37,6 +37,29 @@ public class RealWindowsTests
     }
 
     [Fact]
+    public void With_the_quality_on_the_stream_a_cinc_recordings_windows_are_measured_from_its_stream_and_a_stream_without_quality_is_refused()
+    {
+        const string set9 = RhythmFeatures.StreamQualityIdentifier;
+        var set = new WindowSet(1000, EcgLabels.All, 16, RhythmFeatures.CountOf(set9), set9);
+        var root = Path.Combine(TestData.RepoRoot, "data", "cinc2017");
+        var entry = Cinc2017.Load(root).Single(e => e.Label == Cinc2017Label.Normal);
+        int n = RealWindows.AddCinc(set, root, entry, 100, 5);
+        Assert.True(n >= 1);
+        int quality = RhythmFeatures.Names.ToList().IndexOf("signal_quality"), agreement = RhythmFeatures.Names.ToList().IndexOf("beat_agreement");
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(1f, set.Rhythm(i)[0]);   // rhythm present
+            Assert.InRange(set.Rhythm(i)[quality], 0.3f, 1f);
+            Assert.InRange(set.Rhythm(i)[agreement], 0.6f, 1f);
+        }
+        var window = new float[]?[Leads.Count];
+        window[(int)Lead.I] = new float[1000];
+        var withoutQuality = RecordBeatStream.OverClip(window, 100, 1000);
+        var e = Assert.Throws<ArgumentException>(() => WindowRhythm.Compute(window, 100, new float[RhythmFeatures.CountOf(set9)], withoutQuality, 0, set9));
+        Assert.Contains("quality", e.Message);
+    }
+
+    [Fact]
     public void A_cinc_recording_shorter_than_a_window_gives_one_padded_window_and_noisy_recordings_annotate_nothing()
     {
         var set = NewSet();
