@@ -47,7 +47,7 @@ public sealed class StreamingLeadQuality
 {
     private const double LearningSeconds = 2, LevelSeconds = 2, PeakWeight = 0.125, ThresholdFraction = 0.30;
     private const double TransformSeconds = 0.130, SearchSeconds = 0.100, RefractorySeconds = 0.200;
-    private const double ClippingSeconds = 0.030, StillSeconds = 1.0, StillSlopeMvPerSecond = 0.4, FlatStepMv = 1e-4;
+    private const double ClippingSeconds = 0.030, StillSeconds = 1.0, StillSlopeMvPerSecond = 0.4, NearExtremeFraction = 0.01;
 
     private readonly double _fs, _saturationMv, _dt, _levelAlpha, _stillStep;
     private readonly int _blockSamples, _transform, _search, _refractory, _learn, _clipping, _still;
@@ -58,8 +58,9 @@ public sealed class StreamingLeadQuality
     private long _n;   // samples seen since the reset, and the stream index of the next one is _first + _n
     private long _first;
     private double _h1, _h2, _l1, _l2, _a1, _a2;   // filter states
-    private float _lastRaw, _lastClean;
+    private float _lastHighPassed, _lastClean;
     private int _flatRun, _stillRun;
+    private float _hpMin, _hpMax, _previousHpMin, _previousHpMax;   // the high-passed signal's extremes: this block's and the last one's
 
     // The current block's sums.
     private long _blockStart, _blockEnd;
@@ -117,8 +118,10 @@ public sealed class StreamingLeadQuality
         _first = firstSample;
         _n = 0;
         _h1 = _h2 = _l1 = _l2 = _a1 = _a2 = 0;
-        _lastRaw = _lastClean = 0;
+        _lastHighPassed = _lastClean = 0;
         _flatRun = _stillRun = 0;
+        _previousHpMin = float.PositiveInfinity;
+        _previousHpMax = float.NegativeInfinity;
         Array.Clear(_clean);
         Array.Clear(_increment);
         Array.Clear(_transformed);
@@ -151,13 +154,13 @@ public sealed class StreamingLeadQuality
             // reads the high-passed signal, which starts at rest.
             Steady(h, raw[0], out _h1, out _h2);
             Steady(a, raw[0], out _a1, out _a2);
-            _lastRaw = raw[0];
+            _lastHighPassed = 0;
         }
         // The per-sample state in locals (fields written back below): the recurrences then stay in registers.
         double h1 = _h1, h2 = _h2, l1 = _l1, l2 = _l2, a1 = _a1, a2 = _a2;
         double sum = _sum, sum2 = _sum2, sum3 = _sum3, sum4 = _sum4, qrs = _qrs, abovePower = _above;
         double baseSum = _baseSum, base2 = _base2, hpSum = _hpSum, hp2 = _hp2;
-        float min = _min, max = _max, lastRaw = _lastRaw;
+        float min = _min, max = _max, lastHp = _lastHighPassed, hpMin = _hpMin, hpMax = _hpMax;
         int saturated = _saturated, flatRun = _flatRun, stillRun = _stillRun, count = _blockCount;
         for (int i = 0; i < raw.Length; i++)
         {
@@ -193,10 +196,19 @@ public sealed class StreamingLeadQuality
 
             // Saturation: beyond the level, flat runs (clipping) and still stretches (railed or disconnected). A run's
             // first samples count once it is long enough, then each further sample (as the window measurement).
-            if (Math.Abs(xf) > _saturationMv) saturated++;
-            float step = Math.Abs(xf - lastRaw);
-            lastRaw = xf;
-            flatRun = step <= FlatStepMv ? flatRun + 1 : 0;
+            // Saturation, on the 0.5 Hz high-passed signal as the window measurement reads the preprocessed one: beyond
+            // the level; flat runs at the signal's extremes (clipping; the extremes of this block and the last, since
+            // the window's are not known yet); still stretches (railed or disconnected: a rail decays to a line).
+            float hpf = (float)hp;
+            if (Math.Abs(hpf) > _saturationMv) saturated++;
+            hpMin = Math.Min(hpMin, hpf);
+            hpMax = Math.Max(hpMax, hpf);
+            float lo = Math.Min(hpMin, _previousHpMin), hi = Math.Max(hpMax, _previousHpMax);
+            float near = (float)(NearExtremeFraction * (hi - lo));
+            float step = Math.Abs(hpf - lastHp);
+            lastHp = hpf;
+            bool atExtreme = hi - hpf <= near || hpf - lo <= near;
+            flatRun = atExtreme && step <= near ? flatRun + 1 : 0;
             if (flatRun >= _clipping) saturated += flatRun == _clipping ? _clipping : 1;
             stillRun = step <= _stillStep ? stillRun + 1 : 0;
             if (stillRun >= _still) saturated += stillRun == _still ? _still : 1;
@@ -209,6 +221,9 @@ public sealed class StreamingLeadQuality
                 blocks.Add(new QualityBlock(_blockStart, count, saturated, sum, sum2, sum3, sum4, qrs, abovePower,
                                             baseSum, base2, hpSum, hp2, max - min));
                 StartBlock(index + 1);
+                (_previousHpMin, _previousHpMax) = (hpMin, hpMax);
+                hpMin = float.PositiveInfinity;
+                hpMax = float.NegativeInfinity;
                 sum = sum2 = sum3 = sum4 = qrs = abovePower = baseSum = base2 = hpSum = hp2 = 0;
                 min = float.PositiveInfinity;
                 max = float.NegativeInfinity;
@@ -218,7 +233,7 @@ public sealed class StreamingLeadQuality
         (_h1, _h2, _l1, _l2, _a1, _a2) = (h1, h2, l1, l2, a1, a2);
         (_sum, _sum2, _sum3, _sum4, _qrs, _above) = (sum, sum2, sum3, sum4, qrs, abovePower);
         (_baseSum, _base2, _hpSum, _hp2) = (baseSum, base2, hpSum, hp2);
-        (_min, _max, _lastRaw) = (min, max, lastRaw);
+        (_min, _max, _lastHighPassed, _hpMin, _hpMax) = (min, max, lastHp, hpMin, hpMax);
         (_saturated, _flatRun, _stillRun, _blockCount) = (saturated, flatRun, stillRun, count);
     }
 
@@ -330,8 +345,8 @@ public sealed class StreamingLeadQuality
         _blockEnd = (IntegerDivision.FloorDiv(start, (long)_blockSamples) + 1) * _blockSamples;
         _blockCount = _saturated = 0;
         _sum = _sum2 = _sum3 = _sum4 = _qrs = _above = _baseSum = _base2 = _hpSum = _hp2 = 0;
-        _min = float.PositiveInfinity;
-        _max = float.NegativeInfinity;
+        _min = _hpMin = float.PositiveInfinity;
+        _max = _hpMax = float.NegativeInfinity;
     }
 
     private void EmitBlock(ICollection<QualityBlock> blocks) =>

@@ -114,6 +114,17 @@ public class RhythmFeaturesTests
     }
 
     [Fact]
+    public void Rr_v9_is_rr_v8_with_the_quality_measured_on_the_stream_too()
+    {
+        Assert.Equal(RhythmFeatures.CountOf("rr-v8"), RhythmFeatures.CountOf("rr-v9"));
+        Assert.Equal(RhythmFeatures.NamesOf("rr-v8"), RhythmFeatures.NamesOf("rr-v9"));
+        Assert.True(RhythmFeatures.MeasuresOnBeatStream("rr-v9") && RhythmFeatures.ReadsBeatStream("rr-v9") && RhythmFeatures.HasAtrialActivity("rr-v9"));
+        Assert.True(RhythmFeatures.MeasuresQualityOnStream("rr-v9"));
+        Assert.False(RhythmFeatures.MeasuresQualityOnStream("rr-v8") || RhythmFeatures.MeasuresQualityOnStream("rr-v4") || RhythmFeatures.MeasuresQualityOnStream("unknown"));
+        Assert.Contains("'rr-v9'", RhythmFeatures.KnownList);
+    }
+
+    [Fact]
     public void Rr_v8_is_rr_v6_followed_by_the_atrial_activity_of_the_beats_the_stream_classes_normal()
     {
         Assert.Equal(38, RhythmFeatures.CountOf("rr-v8"));
