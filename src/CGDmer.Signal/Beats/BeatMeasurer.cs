@@ -38,7 +38,8 @@ namespace CGDmer.Signal.Beats;
 /// so nothing is filtered or detected per window: the range is the median of the seconds' peak-to-peak ranges of the
 /// 1–35 Hz band; the kurtosis is that band's, from its summed moments; qP the 5–15 Hz band's power over the power above
 /// 5 Hz (causal filters); the baseline ratio the variance below 1 Hz over the variance after a 0.5 Hz high-pass;
-/// saturation is counted on the stream's input; and bSQI compares the stream's beats with a causal curve-length
+/// saturation is counted on the 0.5 Hz high-passed signal (flat runs only at the extremes of the current and the
+/// last second, since the window's are not known yet); and bSQI compares the stream's beats with a causal curve-length
 /// detector's, leaving out the window's last <see cref="StreamedAgreementGuardSeconds"/>, where neither is final yet.</para>
 /// <para>The weights are a heuristic fusion (the papers fuse with a trained classifier); the component ranges were
 /// measured on synthetic windows and on MIT-BIH 201/203 (see the tests). The analysis lead is the present lead with the

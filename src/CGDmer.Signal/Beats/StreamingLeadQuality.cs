@@ -8,7 +8,7 @@ namespace CGDmer.Signal.Beats;
 /// </summary>
 /// <param name="Start">Index of the block's first sample (absolute in a stream's output; blocks lie on whole seconds).</param>
 /// <param name="Samples">Samples summed (fewer than a second where a run starts or ends inside the block).</param>
-/// <param name="Saturated">Samples beyond ±<see cref="BeatMeasurementOptions.SaturationMv"/>, in flat runs of 30 ms or more (clipping), or in still stretches of a second or more (railed or disconnected).</param>
+/// <param name="Saturated">Samples of the 0.5 Hz high-passed signal beyond ±<see cref="BeatMeasurementOptions.SaturationMv"/>, in flat runs of 30 ms or more at the extremes of this second and the last (clipping), or in still stretches of a second or more (railed or disconnected).</param>
 /// <param name="Sum">Σ of the 1–35 Hz band-passed signal (the classifier's), and below its powers 2 to 4: the kurtosis.</param>
 /// <param name="QrsBandPower">Σ² of the 5–15 Hz band (the detector's).</param>
 /// <param name="AboveQrsLowPower">Σ² above 5 Hz.</param>
@@ -152,8 +152,8 @@ public sealed class StreamingLeadQuality
         {
             // The high-passes from their steady state for the first sample (no step from a DC offset); the low-pass
             // reads the high-passed signal, which starts at rest.
-            Steady(h, raw[0], out _h1, out _h2);
-            Steady(a, raw[0], out _a1, out _a2);
+            ZeroPhase.Steady(h, raw[0], out _h1, out _h2);
+            ZeroPhase.Steady(a, raw[0], out _a1, out _a2);
             _lastHighPassed = 0;
         }
         // The per-sample state in locals (fields written back below): the recurrences then stay in registers.
@@ -352,11 +352,4 @@ public sealed class StreamingLeadQuality
     private void EmitBlock(ICollection<QualityBlock> blocks) =>
         blocks.Add(new QualityBlock(_blockStart, _blockCount, _saturated, _sum, _sum2, _sum3, _sum4, _qrs, _above,
                                     _baseSum, _base2, _hpSum, _hp2, _blockCount > 0 ? _max - _min : 0));
-
-    private static void Steady(in Biquad q, double x, out double z1, out double z2)
-    {
-        double y = q.DcGain * x;
-        z2 = q.B2 * x - q.A2 * y;
-        z1 = q.B1 * x - q.A1 * y + z2;
-    }
 }

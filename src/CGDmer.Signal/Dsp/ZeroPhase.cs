@@ -252,7 +252,7 @@ public static class ZeroPhase
     }
 
     // Steady state of one section for a constant input x (BiquadCascade.SetSteadyState); returns the section's output.
-    private static double Steady(in Biquad q, double x, out double z1, out double z2)
+    internal static double Steady(in Biquad q, double x, out double z1, out double z2)
     {
         double y = q.DcGain * x;
         z2 = q.B2 * x - q.A2 * y;
