@@ -28,7 +28,7 @@ public class MeasureBenchmarks
     private int[] _rowStarts = [];
 
     /// <summary>
-    /// Where each lead's beats and quality come from: <c>stream+quality</c>, both from the beat stream (what an <c>rr-v9</c>
+    /// Where each lead's beats and quality come from: <c>stream+quality</c>, both from the beat stream (what an <c>rr-v10</c>
     /// model asks for: nothing filtered or detected in the window); <c>stream</c>, the beats from the stream and the
     /// quality from the window's filters and second detector (<c>rr-v6</c>, <c>rr-v8</c>); <c>window</c>, both detected
     /// in the window.
@@ -80,9 +80,9 @@ public class MeasureBenchmarks
     public float RhythmFeatures() => FeaturesOfEveryWindow(OnBeatStream ? "rr-v6" : "rr-v4");
 
     /// <summary>With the analysis lead's atrial activity: <c>rr-v7</c> (<c>rr-v4</c>'s NN classifier per window), or
-    /// on the stream <c>rr-v8</c> (the stream's classes; <c>rr-v9</c>, the same features with the quality from the stream).</summary>
+    /// on the stream <c>rr-v8</c> (the stream's classes; <c>rr-v10</c>, the same features with the quality from the stream).</summary>
     [Benchmark(OperationsPerInvoke = Windows)]
-    public float RhythmFeaturesWithAtrialActivity() => FeaturesOfEveryWindow(QualityOnStream ? "rr-v9" : OnBeatStream ? "rr-v8" : "rr-v7");
+    public float RhythmFeaturesWithAtrialActivity() => FeaturesOfEveryWindow(QualityOnStream ? "rr-v10" : OnBeatStream ? "rr-v8" : "rr-v7");
 
     /// <summary>Set <paramref name="set"/>'s features of every window, as the infer stage writes them.</summary>
     private float FeaturesOfEveryWindow(string set)

@@ -23,7 +23,7 @@ public class WindowBenchmarks
 
     /// <summary>
     /// The beat stream: <c>beats+quality</c>, the default 2 leads streamed with their quality summed per second (an
-    /// <c>rr-v9</c> model); <c>beats</c>, 2 leads, beats only (<c>rr-v6</c>, <c>rr-v8</c>); <c>off</c>.
+    /// <c>rr-v10</c> model); <c>beats</c>, 2 leads, beats only (<c>rr-v6</c>, <c>rr-v8</c>); <c>off</c>.
     /// </summary>
     [Params("beats+quality", "beats", "off")]
     public string Stream { get; set; } = "beats+quality";

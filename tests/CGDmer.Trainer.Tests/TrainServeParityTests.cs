@@ -63,7 +63,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var trainerStream8 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed);
         var served8 = new float[RhythmFeatures.CountOf(onStreamWithAtrial)];
         var trainer8 = new float[RhythmFeatures.CountOf(onStreamWithAtrial)];
-        // rr-v9: rr-v8 with each streamed lead's quality from the stream's per-second sums and second detector.
+        // rr-v10: rr-v8 with each streamed lead's quality from the stream's per-second sums and second detector.
         const string streamQuality = RhythmFeatures.StreamQualityIdentifier;
         var trainerStream9 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed, quality: true);
         var served9 = new float[RhythmFeatures.CountOf(streamQuality)];
@@ -138,7 +138,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
             if (Agree(onStreamWithAtrial, k, served8, trainer8)) sameOnStreamWithAtrial++;
             if (served8[2 * RhythmFeatures.Count] == 1) withStreamAtrialWave++;
 
-            // rr-v9 as the measure and infer stages compute it: nothing filtered or detected in the window.
+            // rr-v10 as the measure and infer stages compute it: nothing filtered or detected in the window.
             var m9 = measurer.Measure(w, onBeatStream: true, qualityOnStream: true);
             int row9 = m9.AnalysisLead is { } l9 ? geometry.RowOf(l9) : -1;
             RhythmFeatures.ComputeSet(streamQuality, m9.BeatSamples.ToArray(), row9 < 0 ? [] : w.Row(row9), fs, windowSamples,
@@ -161,7 +161,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
         Assert.Equal(compared, sameOnStreamWithAtrial);
         Assert.True(withStreamAtrialWave >= compared / 2, $"{withStreamAtrialWave} of {compared} windows had an atrial template on the stream's beats");
         Assert.True(withStreamBeats >= compared - 2, $"{withStreamBeats} of {compared} windows measured beats on the stream");
-        output.WriteLine($"equal rr-v9 features in {sameStreamQuality}; largest |SQI on the stream − SQI in the window| {worstQuality:F3}");
+        output.WriteLine($"equal rr-v10 features in {sameStreamQuality}; largest |SQI on the stream − SQI in the window| {worstQuality:F3}");
         Assert.Equal(compared, sameStreamQuality);
     }
 
@@ -171,7 +171,7 @@ public class TrainServeParityTests(ITestOutputHelper output)
         int rate = (int)record.SampleRateHz;
         var channels = record.Channels.Where(c => c.Lead is not null).ToArray();
         var windows = new List<EcgWindow>();
-        // With the stream's quality on (as for an rr-v9 model): the beats are the same with it or without.
+        // With the stream's quality on (as for an rr-v10 model): the beats are the same with it or without.
         using var registry = new PatientWindowerRegistry(geometry, new WindowingOptions { BeatStreamLeads = EpochAnchoredBeatStream.DefaultStreamedLeads }
                                                                      .ForModel(RhythmFeatures.StreamQualityIdentifier));
         for (int second = 0; second < seconds; second++)

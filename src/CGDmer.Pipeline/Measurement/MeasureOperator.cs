@@ -14,7 +14,7 @@ public static class MeasureOperator
     /// goes on; the model still sees the window. Errors of <paramref name="source"/> itself are passed through. The
     /// window's samples are left alone: the infer stage releases them. <paramref name="onBeatStream"/>: the leads' beats are
     /// the window stage's beat stream's (<see cref="WindowMeasurer.Measure(EcgWindow, bool)"/>), as the model's rhythm
-    /// features require; <paramref name="qualityOnStream"/>: their quality too (<c>rr-v9</c>).
+    /// features require; <paramref name="qualityOnStream"/>: their quality too (<c>rr-v10</c>).
     /// </summary>
     public static IObservable<MeasuredWindow> Measure(this IObservable<EcgWindow> source, WindowMeasurer measurer, PipelineMetrics? metrics = null,
                                                       bool onBeatStream = false, bool qualityOnStream = false)

@@ -99,7 +99,7 @@ public sealed class EcgWindow
 
     /// <summary>
     /// The streamed rows' quality inside the window, when the stream measures it (<see cref="WindowingOptions.BeatStreamQuality"/>):
-    /// what the measure stage computes their signal quality from for a model measured so (<c>rr-v9</c>). Null otherwise.
+    /// what the measure stage computes their signal quality from for a model measured so (<c>rr-v10</c>). Null otherwise.
     /// </summary>
     public WindowStreamQuality? StreamQuality { get; internal set; }
 

@@ -80,7 +80,7 @@ public sealed class WindowingOptions
 
     /// <summary>
     /// Whether the beat stream also sums each streamed lead's signal quality per second (<see cref="CGDmer.Signal.Beats.StreamingLeadQuality"/>,
-    /// <see cref="EcgWindow.StreamQuality"/>). Set by <see cref="ForModel"/> from the model's rhythm features (<c>rr-v9</c>),
+    /// <see cref="EcgWindow.StreamQuality"/>). Set by <see cref="ForModel"/> from the model's rhythm features (<c>rr-v10</c>),
     /// never by configuration: the model decides.
     /// </summary>
     public bool BeatStreamQuality { get; internal set; }

@@ -33,7 +33,7 @@ namespace CGDmer.Signal.Beats;
 ///           (no beats or an implausible rate: either asystole, which the model and the monitor's own alarms judge,
 ///           or noise; the beats cannot be trusted for a rate either way)
 /// </code>
-/// <para><b>On the stream</b> (<c>rr-v9</c>, <see cref="Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats, StreamedQuality)"/>)
+/// <para><b>On the stream</b> (<c>rr-v10</c>, <see cref="Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats, StreamedQuality)"/>)
 /// the same formula reads per-second sums that the beat stream kept as the samples arrived (<see cref="StreamingLeadQuality"/>),
 /// so nothing is filtered or detected per window: the range is the median of the seconds' peak-to-peak ranges of the
 /// 1–35 Hz band; the kurtosis is that band's, from its summed moments; qP the 5–15 Hz band's power over the power above
@@ -512,7 +512,7 @@ public sealed class BeatMeasurer
         beatCount = 0;
         long samples = 0;
         int saturated = 0, full = 0;
-        double sum = 0, sum2 = 0, sum3 = 0, sum4 = 0, qrs = 0, above = 0, baseSum = 0, base2 = 0, hpSum = 0, hp2 = 0;
+        double sum = 0, sum2 = 0, sum3 = 0, sum4 = 0, qrs = 0, above = 0, base2 = 0;
         Span<float> ranges = stackalloc float[Math.Min(blocks.Length, 256)];
         foreach (var b in blocks)
         {
@@ -520,7 +520,7 @@ public sealed class BeatMeasurer
             saturated += b.Saturated;
             sum += b.Sum; sum2 += b.SumSquares; sum3 += b.SumCubes; sum4 += b.SumFourths;
             qrs += b.QrsBandPower; above += b.AboveQrsLowPower;
-            baseSum += b.BaselineSum; base2 += b.BaselinePower; hpSum += b.HighPassedSum; hp2 += b.HighPassedPower;
+            base2 += b.BaselinePower;
             // Half a block or more gives a range worth a vote.
             if (2 * b.Samples >= fs && full < ranges.Length) ranges[full++] = b.RangeMv;
         }
@@ -537,9 +537,7 @@ public sealed class BeatMeasurer
         double m4 = e4 - 4 * mean * e3 + 6 * mean * mean * e2 - 3 * mean * mean * mean * mean;
         double kurtosis = m2 > 0 ? m4 / (m2 * m2) : 0;
         double qrsRatio = above > 0 ? Math.Min(1, qrs / above) : 0;
-        double baseVariance = base2 / samples - (baseSum / samples) * (baseSum / samples);
-        double hpVariance = hp2 / samples - (hpSum / samples) * (hpSum / samples);
-        double baselineRatio = hpVariance > 0 ? Math.Clamp(baseVariance / hpVariance, 0, 1) : 0;
+        double baselineRatio = sum2 > 0 ? Math.Min(1, base2 / sum2) : 0;   // powers, as the window's below-1 Hz / total
 
         var beats = beatsOut[..StreamBeats(streamBeats, n, beatsOut)];
         int guardEnd = n - (int)Math.Round(StreamedAgreementGuardSeconds * fs);

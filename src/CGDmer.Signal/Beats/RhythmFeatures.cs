@@ -24,9 +24,10 @@ namespace CGDmer.Signal.Beats;
 /// <item><c>rr-v8</c>: the features of <c>rr-v6</c> (measured on the beat stream), followed by the analysis lead's
 /// <see cref="AtrialActivity"/> features over the beats the stream classes normal: <c>rr-v7</c>'s atrial half without a
 /// classifier per window.</item>
-/// <item><c>rr-v9</c>: <c>rr-v8</c>'s features, with each streamed lead's signal quality (and so the analysis lead,
+/// <item><c>rr-v10</c>: <c>rr-v8</c>'s features, with each streamed lead's signal quality (and so the analysis lead,
 /// <c>signal_quality</c> and <c>beat_agreement</c>) measured on the stream too (<see cref="StreamingLeadQuality"/>): nothing
-/// is filtered or detected per window.</item>
+/// is filtered or detected per window. (<c>rr-v9</c>, its first definition, with single causal passes of the quality
+/// bands, was not adopted and is retired.)</item>
 /// </list>
 /// Changing any definition, order or scaling means a new identifier.
 /// </summary>
@@ -79,7 +80,7 @@ public static class RhythmFeatures
     /// the same features, of which <c>signal_quality</c> and <c>beat_agreement</c> (and the analysis lead they choose) come
     /// from the stream's per-second sums and second detector instead of the window's filters and detectors.
     /// </summary>
-    public const string StreamQualityIdentifier = "rr-v9";
+    public const string StreamQualityIdentifier = "rr-v10";
 
     /// <summary>How much of the beat stream, ending with the window, <c>rr-v5</c>'s context features read.</summary>
     public const double ContextSeconds = 30;

@@ -192,7 +192,7 @@ public sealed class StreamingBeatClassifier
             }
             _bandPass.Process(part, _bandPassState);
             if (_quality is not null)
-                _quality.Process(raw[..m], part, qrsBand[..m], blocks ?? Discard<QualityBlock>.Instance, secondBeats ?? Discard<long>.Instance);
+                _quality.Process(raw[..m], qrsBand[..m], blocks ?? Discard<QualityBlock>.Instance, secondBeats ?? Discard<long>.Instance);
             for (int i = 0; i < m; i++) _ring[(int)((_n + i) & _ringMask)] = part[i];
             _n += m;
             offset += m;

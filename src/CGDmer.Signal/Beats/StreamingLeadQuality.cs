@@ -4,42 +4,41 @@ namespace CGDmer.Signal.Beats;
 
 /// <summary>
 /// One second of one lead's stream, summed for its signal quality: a window's quality is computed from the blocks it
-/// covers (<see cref="StreamedQuality"/>), so no sample is filtered or searched twice.
+/// covers (<see cref="StreamedQuality"/>), so no sample is filtered or searched twice. "Preprocessed" is the model's
+/// preprocessing band (<see cref="EcgPreprocessing"/>) run causally twice, which has the magnitude response of the
+/// window's zero-phase preprocessing; each quality band is likewise its window filter run twice.
 /// </summary>
 /// <param name="Start">Index of the block's first sample (absolute in a stream's output; blocks lie on whole seconds).</param>
 /// <param name="Samples">Samples summed (fewer than a second where a run starts or ends inside the block).</param>
-/// <param name="Saturated">Samples of the 0.5 Hz high-passed signal beyond ±<see cref="BeatMeasurementOptions.SaturationMv"/>, in flat runs of 30 ms or more at the extremes of this second and the last (clipping), or in still stretches of a second or more (railed or disconnected).</param>
-/// <param name="Sum">Σ of the 1–35 Hz band-passed signal (the classifier's), and below its powers 2 to 4: the kurtosis.</param>
-/// <param name="QrsBandPower">Σ² of the 5–15 Hz band (the detector's).</param>
-/// <param name="AboveQrsLowPower">Σ² above 5 Hz.</param>
-/// <param name="BaselineSum">Σ of the band below 1 Hz after a 0.5 Hz high-pass (residual baseline wander).</param>
-/// <param name="BaselinePower">Σ² of that band.</param>
-/// <param name="HighPassedSum">Σ of the 0.5 Hz high-passed signal.</param>
-/// <param name="HighPassedPower">Σ² of the 0.5 Hz high-passed signal.</param>
-/// <param name="RangeMv">Peak to peak of the 1–35 Hz band-passed signal in the block.</param>
+/// <param name="Saturated">Samples of the preprocessed signal beyond ±<see cref="BeatMeasurementOptions.SaturationMv"/>, in flat runs of 30 ms or more at the extremes of this second and the nine before (clipping), or in still stretches of a second or more (railed or disconnected).</param>
+/// <param name="Sum">Σ of the preprocessing's 0.5 Hz high-pass (run twice), and below its powers 2 to 4: the kurtosis; its Σ² is the total power of the baseline ratio.</param>
+/// <param name="QrsBandPower">Σ² of the 5–15 Hz band (the detector's band, run once more).</param>
+/// <param name="AboveQrsLowPower">Σ² of the preprocessed signal above 5 Hz.</param>
+/// <param name="BaselinePower">Σ² of the preprocessed signal below 1 Hz (residual baseline wander).</param>
+/// <param name="RangeMv">Peak to peak of the preprocessed signal in the block.</param>
 public readonly record struct QualityBlock(
     long Start, int Samples, int Saturated,
     double Sum, double SumSquares, double SumCubes, double SumFourths,
     double QrsBandPower, double AboveQrsLowPower,
-    double BaselineSum, double BaselinePower, double HighPassedSum, double HighPassedPower,
+    double BaselinePower,
     float RangeMv);
 
 /// <summary>
 /// The per-second quality sums of one lead of a live stream and a second QRS detector for the beat agreement, computed
 /// once per sample as the samples arrive: the stream-side half of the signal quality index (the window side is
 /// <see cref="BeatMeasurer"/>'s measurement from <see cref="StreamedQuality"/>). Owned and fed by
-/// <see cref="StreamingBeatClassifier"/>, which passes each sample raw (non-finite held), band-passed 1–35 Hz (its
-/// template band) and 5–15 Hz (its detector's band). Not thread-safe.
+/// <see cref="StreamingBeatClassifier"/>, which passes each sample raw (non-finite held) and band-passed 5–15 Hz (its
+/// detector's band). Not thread-safe.
 /// </summary>
 /// <remarks>
 /// <para><b>Blocks</b> are whole seconds of the stream's sample grid: block b holds samples [b·B, (b+1)·B), B = the rate
 /// rounded. A block is emitted when its last sample has been summed; a run that starts or ends inside a block gives a
 /// shorter one.</para>
 /// <para><b>The second detector</b> is Zong's curve-length transform (as <see cref="LengthTransformDetector"/>) on the
-/// 1–35 Hz band: the curve length over 130 ms, made causal, with an adaptive threshold instead of the window's
+/// preprocessed signal: the curve length over 130 ms, made causal, with an adaptive threshold instead of the window's
 /// percentiles: 30 % of the way from the transform's running level (a 2 s mean) to its running beat peak (the mean of
 /// the recent runs' maxima), learnt over the first 2 s. A run above the threshold is one beat, placed at the largest
-/// band-passed magnitude within 100 ms of the run's maximum; runs within 200 ms of the last beat merge with it. It
+/// preprocessed magnitude within 100 ms of the run's maximum; runs within 200 ms of the last beat merge with it. It
 /// fails differently from the Pan–Tompkins-style detector (one smooth threshold, another transform), which is what makes
 /// their agreement evidence (Li, Mark &amp; Clifford 2008).</para>
 /// </remarks>
@@ -49,23 +48,28 @@ public sealed class StreamingLeadQuality
     private const double TransformSeconds = 0.130, SearchSeconds = 0.100, RefractorySeconds = 0.200;
     private const double ClippingSeconds = 0.030, StillSeconds = 1.0, StillSlopeMvPerSecond = 0.4, NearExtremeFraction = 0.01;
 
+    /// <summary>Flat runs count as clipping at the extremes of this many blocks, the current one included: a window's span.</summary>
+    public const int ExtremeBlocks = 10;
+
     private readonly double _fs, _saturationMv, _dt, _levelAlpha, _stillStep;
     private readonly int _blockSamples, _transform, _search, _refractory, _learn, _clipping, _still;
-    private readonly Biquad _highPass05, _lowPass1, _highPass5;
-    private readonly float[] _clean, _increment, _transformed;   // rings (power of two): the band-passed signal, the curve-length increments and transform
+    private readonly Biquad _preHighPass, _preLowPass, _lowPass1, _highPass5, _qrsHighPass, _qrsLowPass;
+    private readonly double[] _f = new double[20];   // filter states: preprocessing ×2 (8), below 1 Hz ×2 (4), above 5 Hz ×2 (4), 5–15 Hz (4)
+    private readonly float[] _blockMin = new float[ExtremeBlocks - 1], _blockMax = new float[ExtremeBlocks - 1];   // the last blocks' extremes (a ring)
+    private int _extremeNext;
+    private float _recentMin, _recentMax;
+    private readonly float[] _preprocessed, _increment, _transformed;   // rings (power of two): the preprocessed signal, the curve-length increments and transform
     private readonly int _ringMask;
 
     private long _n;   // samples seen since the reset, and the stream index of the next one is _first + _n
     private long _first;
-    private double _h1, _h2, _l1, _l2, _a1, _a2;   // filter states
-    private float _lastHighPassed, _lastClean;
+    private float _lastPreprocessed, _lastClean;
     private int _flatRun, _stillRun;
-    private float _hpMin, _hpMax, _previousHpMin, _previousHpMax;   // the high-passed signal's extremes: this block's and the last one's
 
     // The current block's sums.
     private long _blockStart, _blockEnd;
     private int _blockCount, _saturated;
-    private double _sum, _sum2, _sum3, _sum4, _qrs, _above, _baseSum, _base2, _hpSum, _hp2;
+    private double _sum, _sum2, _sum3, _sum4, _qrs, _above, _base2;
     private float _min, _max;
 
     // The second detector.
@@ -94,12 +98,15 @@ public sealed class StreamingLeadQuality
         _clipping = Math.Max(2, (int)Math.Round(ClippingSeconds * sampleRateHz));
         _still = (int)Math.Round(StillSeconds * sampleRateHz);
         _stillStep = StillSlopeMvPerSecond / sampleRateHz;
-        _highPass05 = Butterworth.HighPass(2, 0.5, sampleRateHz).Sections[0];
+        var preprocessing = EcgPreprocessing.Design(sampleRateHz).Sections;
+        (_preHighPass, _preLowPass) = (preprocessing[0], preprocessing[1]);
         _lowPass1 = Butterworth.LowPass(2, 1, sampleRateHz).Sections[0];
         _highPass5 = Butterworth.HighPass(2, 5, sampleRateHz).Sections[0];
+        var qrsBand = Butterworth.BandPass(2, 5, Math.Min(15, sampleRateHz * 0.45), sampleRateHz).Sections;   // the detector's
+        (_qrsHighPass, _qrsLowPass) = (qrsBand[0], qrsBand[1]);
         // The rings hold the learning period, whose samples are detected once it is over, and a run's search span.
         int ring = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(_learn + _transform + 2 * _search + _refractory + 8));
-        _clean = new float[ring];
+        _preprocessed = new float[ring];
         _increment = new float[ring];
         _transformed = new float[ring];
         _ringMask = ring - 1;
@@ -117,12 +124,15 @@ public sealed class StreamingLeadQuality
     {
         _first = firstSample;
         _n = 0;
-        _h1 = _h2 = _l1 = _l2 = _a1 = _a2 = 0;
-        _lastHighPassed = _lastClean = 0;
+        Array.Clear(_f);
+        _lastPreprocessed = _lastClean = 0;
         _flatRun = _stillRun = 0;
-        _previousHpMin = float.PositiveInfinity;
-        _previousHpMax = float.NegativeInfinity;
-        Array.Clear(_clean);
+        Array.Fill(_blockMin, float.PositiveInfinity);
+        Array.Fill(_blockMax, float.NegativeInfinity);
+        _extremeNext = 0;
+        _recentMin = float.PositiveInfinity;
+        _recentMax = float.NegativeInfinity;
+        Array.Clear(_preprocessed);
         Array.Clear(_increment);
         Array.Clear(_transformed);
         StartBlock(firstSample);
@@ -136,78 +146,97 @@ public sealed class StreamingLeadQuality
     }
 
     /// <summary>
-    /// Sums <paramref name="raw"/> (mV, finite), with its 1–35 Hz band <paramref name="clean"/> and 5–15 Hz band
-    /// <paramref name="qrsBand"/> (one value per sample each), and appends the blocks completed and the second
-    /// detector's beats that became final (stream indices, ascending).
+    /// Sums <paramref name="raw"/> (mV, finite), with its 5–15 Hz band <paramref name="qrsBand"/> (one value per sample
+    /// each), and appends the blocks completed and the second detector's beats that became final (stream indices,
+    /// ascending).
     /// </summary>
-    public void Process(ReadOnlySpan<float> raw, ReadOnlySpan<float> clean, ReadOnlySpan<float> qrsBand,
-                        ICollection<QualityBlock> blocks, ICollection<long> secondBeats)
+    public void Process(ReadOnlySpan<float> raw, ReadOnlySpan<float> qrsBand, ICollection<QualityBlock> blocks, ICollection<long> secondBeats)
     {
-        if (clean.Length != raw.Length || qrsBand.Length != raw.Length)
-            throw new ArgumentException("raw, clean and QRS-band samples must be as many");
+        if (qrsBand.Length != raw.Length)
+            throw new ArgumentException("raw and QRS-band samples must be as many");
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(secondBeats);
-        Biquad h = _highPass05, l = _lowPass1, a = _highPass5;
+        Biquad ph = _preHighPass, pl = _preLowPass, l = _lowPass1, a = _highPass5, qh = _qrsHighPass, ql = _qrsLowPass;
         if (_n == 0 && raw.Length > 0)
         {
-            // The high-passes from their steady state for the first sample (no step from a DC offset); the low-pass
-            // reads the high-passed signal, which starts at rest.
-            ZeroPhase.Steady(h, raw[0], out _h1, out _h2);
-            ZeroPhase.Steady(a, raw[0], out _a1, out _a2);
-            _lastHighPassed = 0;
+            // The first high-pass from its steady state for the first sample (no step from a DC offset); every later
+            // section reads a signal that starts at rest.
+            ZeroPhase.Steady(ph, raw[0], out _f[0], out _f[1]);
+            _lastPreprocessed = 0;
         }
         // The per-sample state in locals (fields written back below): the recurrences then stay in registers.
-        double h1 = _h1, h2 = _h2, l1 = _l1, l2 = _l2, a1 = _a1, a2 = _a2;
+        double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
+        double l1 = _f[8], l2 = _f[9], l3 = _f[10], l4 = _f[11], a1 = _f[12], a2 = _f[13], a3 = _f[14], a4 = _f[15];
+        double q1 = _f[16], q2 = _f[17], q3 = _f[18], q4 = _f[19];
         double sum = _sum, sum2 = _sum2, sum3 = _sum3, sum4 = _sum4, qrs = _qrs, abovePower = _above;
-        double baseSum = _baseSum, base2 = _base2, hpSum = _hpSum, hp2 = _hp2;
-        float min = _min, max = _max, lastHp = _lastHighPassed, hpMin = _hpMin, hpMax = _hpMax;
+        double base2 = _base2;
+        float min = _min, max = _max, last = _lastPreprocessed, lo = _recentMin, hi = _recentMax;
         int saturated = _saturated, flatRun = _flatRun, stillRun = _stillRun, count = _blockCount;
         for (int i = 0; i < raw.Length; i++)
         {
             long index = _first + _n;
-            float xf = raw[i];
-            double x = xf;
-            // Three sections, interleaved: 0.5 Hz high-pass, then 1 Hz low-pass of it; 5 Hz high-pass of the input.
-            double hp = h.B0 * x + h1;
-            h1 = h.B1 * x - h.A1 * hp + h2;
-            h2 = h.B2 * x - h.A2 * hp;
-            double above = a.B0 * x + a1;
-            a1 = a.B1 * x - a.A1 * above + a2;
-            a2 = a.B2 * x - a.A2 * above;
-            double low = l.B0 * hp + l1;
-            l1 = l.B1 * hp - l.A1 * low + l2;
-            l2 = l.B2 * hp - l.A2 * low;
+            double x = raw[i];
+            // The preprocessing's band (its 0.5 Hz high-pass twice, then its 40 Hz low-pass twice; the order of linear
+            // sections does not matter), then the quality bands twice on it: each pair of passes has the magnitude
+            // response of the window's zero-phase filter. The moments read the high-passed signal: the causal low-pass
+            // smears the QRS peaks that the kurtosis measures.
+            double u = ph.B0 * x + p1;
+            p1 = ph.B1 * x - ph.A1 * u + p2;
+            p2 = ph.B2 * x - ph.A2 * u;
+            double hp = ph.B0 * u + p3;
+            p3 = ph.B1 * u - ph.A1 * hp + p4;
+            p4 = ph.B2 * u - ph.A2 * hp;
+            double v = pl.B0 * hp + p5;
+            p5 = pl.B1 * hp - pl.A1 * v + p6;
+            p6 = pl.B2 * hp - pl.A2 * v;
+            double y = pl.B0 * v + p7;
+            p7 = pl.B1 * v - pl.A1 * y + p8;
+            p8 = pl.B2 * v - pl.A2 * y;
 
-            float c = clean[i];
-            double c2 = (double)c * c;
-            sum += c;
+            double w = l.B0 * y + l1;
+            l1 = l.B1 * y - l.A1 * w + l2;
+            l2 = l.B2 * y - l.A2 * w;
+            double low = l.B0 * w + l3;
+            l3 = l.B1 * w - l.A1 * low + l4;
+            l4 = l.B2 * w - l.A2 * low;
+            w = a.B0 * y + a1;
+            a1 = a.B1 * y - a.A1 * w + a2;
+            a2 = a.B2 * y - a.A2 * w;
+            double above = a.B0 * w + a3;
+            a3 = a.B1 * w - a.A1 * above + a4;
+            a4 = a.B2 * w - a.A2 * above;
+            // The detector's 5–15 Hz band once more.
+            double z = qrsBand[i];
+            w = qh.B0 * z + q1;
+            q1 = qh.B1 * z - qh.A1 * w + q2;
+            q2 = qh.B2 * z - qh.A2 * w;
+            double band = ql.B0 * w + q3;
+            q3 = ql.B1 * w - ql.A1 * band + q4;
+            q4 = ql.B2 * w - ql.A2 * band;
+
+            float c = (float)y;
+            float k = (float)hp;
+            double c2 = (double)k * k;
+            sum += k;
             sum2 += c2;
-            sum3 += c2 * c;
+            sum3 += c2 * k;
             sum4 += c2 * c2;
-            double q = qrsBand[i];
-            qrs += q * q;
+            qrs += band * band;
             abovePower += above * above;
-            baseSum += low;
             base2 += low * low;
-            hpSum += hp;
-            hp2 += hp * hp;
             min = Math.Min(min, c);
             max = Math.Max(max, c);
 
-            // Saturation: beyond the level, flat runs (clipping) and still stretches (railed or disconnected). A run's
-            // first samples count once it is long enough, then each further sample (as the window measurement).
-            // Saturation, on the 0.5 Hz high-passed signal as the window measurement reads the preprocessed one: beyond
-            // the level; flat runs at the signal's extremes (clipping; the extremes of this block and the last, since
-            // the window's are not known yet); still stretches (railed or disconnected: a rail decays to a line).
-            float hpf = (float)hp;
-            if (Math.Abs(hpf) > _saturationMv) saturated++;
-            hpMin = Math.Min(hpMin, hpf);
-            hpMax = Math.Max(hpMax, hpf);
-            float lo = Math.Min(hpMin, _previousHpMin), hi = Math.Max(hpMax, _previousHpMax);
-            float near = (float)(NearExtremeFraction * (hi - lo));
-            float step = Math.Abs(hpf - lastHp);
-            lastHp = hpf;
-            bool atExtreme = hi - hpf <= near || hpf - lo <= near;
+            // Saturation, as the window measurement counts it on the preprocessed lead: beyond the level; flat runs at
+            // the signal's extremes (clipping; the extremes of this second and the last nine, since the window's are
+            // not known yet); still stretches (railed or disconnected: a rail decays to a line). A run's first samples
+            // count once it is long enough, then each further sample.
+            if (Math.Abs(c) > _saturationMv) saturated++;
+            float top = Math.Max(hi, max), bottom = Math.Min(lo, min);
+            float near = (float)(NearExtremeFraction * (top - bottom));
+            float step = Math.Abs(c - last);
+            last = c;
+            bool atExtreme = top - c <= near || c - bottom <= near;
             flatRun = atExtreme && step <= near ? flatRun + 1 : 0;
             if (flatRun >= _clipping) saturated += flatRun == _clipping ? _clipping : 1;
             stillRun = step <= _stillStep ? stillRun + 1 : 0;
@@ -219,22 +248,38 @@ public sealed class StreamingLeadQuality
             if (index + 1 == _blockEnd)
             {
                 blocks.Add(new QualityBlock(_blockStart, count, saturated, sum, sum2, sum3, sum4, qrs, abovePower,
-                                            baseSum, base2, hpSum, hp2, max - min));
+                                            base2, max - min));
+                (lo, hi) = RememberExtremes(min, max);
                 StartBlock(index + 1);
-                (_previousHpMin, _previousHpMax) = (hpMin, hpMax);
-                hpMin = float.PositiveInfinity;
-                hpMax = float.NegativeInfinity;
-                sum = sum2 = sum3 = sum4 = qrs = abovePower = baseSum = base2 = hpSum = hp2 = 0;
+                sum = sum2 = sum3 = sum4 = qrs = abovePower = base2 = 0;
                 min = float.PositiveInfinity;
                 max = float.NegativeInfinity;
                 saturated = count = 0;
             }
         }
-        (_h1, _h2, _l1, _l2, _a1, _a2) = (h1, h2, l1, l2, a1, a2);
+        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
+        (_f[8], _f[9], _f[10], _f[11], _f[12], _f[13], _f[14], _f[15]) = (l1, l2, l3, l4, a1, a2, a3, a4);
+        (_f[16], _f[17], _f[18], _f[19]) = (q1, q2, q3, q4);
         (_sum, _sum2, _sum3, _sum4, _qrs, _above) = (sum, sum2, sum3, sum4, qrs, abovePower);
-        (_baseSum, _base2, _hpSum, _hp2) = (baseSum, base2, hpSum, hp2);
-        (_min, _max, _lastHighPassed, _hpMin, _hpMax) = (min, max, lastHp, hpMin, hpMax);
+        _base2 = base2;
+        (_min, _max, _lastPreprocessed) = (min, max, last);
         (_saturated, _flatRun, _stillRun, _blockCount) = (saturated, flatRun, stillRun, count);
+    }
+
+    /// <summary>Keeps the ended block's extremes among the last <see cref="ExtremeBlocks"/> − 1 and returns theirs.</summary>
+    private (float Min, float Max) RememberExtremes(float min, float max)
+    {
+        _blockMin[_extremeNext] = min;
+        _blockMax[_extremeNext] = max;
+        _extremeNext = (_extremeNext + 1) % _blockMin.Length;
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+        for (int b = 0; b < _blockMin.Length; b++)
+        {
+            lo = Math.Min(lo, _blockMin[b]);
+            hi = Math.Max(hi, _blockMax[b]);
+        }
+        (_recentMin, _recentMax) = (lo, hi);
+        return (lo, hi);
     }
 
     /// <summary>At the end of a stream: emits the partial block and the pending beat.</summary>
@@ -257,7 +302,7 @@ public sealed class StreamingLeadQuality
     private void SecondDetector(long index, float c, ICollection<long> beats)
     {
         int k = (int)(_n & _ringMask);
-        _clean[k] = c;
+        _preprocessed[k] = c;
         double dx = c - _lastClean;
         _lastClean = c;
         float inc = (float)(Math.Sqrt(_dt * _dt + dx * dx) - _dt);
@@ -281,7 +326,7 @@ public sealed class StreamingLeadQuality
         Detect(index, lt, beats);
     }
 
-    /// <summary>The decisions for transform value <paramref name="lt"/> at stream index <paramref name="index"/> (the clean ring holds it and what came before).</summary>
+    /// <summary>The decisions for transform value <paramref name="lt"/> at stream index <paramref name="index"/> (the preprocessed ring holds it and what came before).</summary>
     private void Detect(long index, double lt, ICollection<long> beats)
     {
         if (_finishAt >= 0 && index >= _finishAt) FinishRun(index, beats);
@@ -310,7 +355,7 @@ public sealed class StreamingLeadQuality
     }
 
     /// <summary>
-    /// Places the ended run's beat at the largest band-passed magnitude within <see cref="SearchSeconds"/> of its maximum
+    /// Places the ended run's beat at the largest preprocessed magnitude within <see cref="SearchSeconds"/> of its maximum
     /// (the samples up to <paramref name="index"/> − 1 have arrived); within the refractory period of the pending beat
     /// the larger deflection stays, else the pending beat is final.
     /// </summary>
@@ -323,7 +368,7 @@ public sealed class StreamingLeadQuality
         float best = -1;
         for (long i = lo; i <= hi; i++)
         {
-            float m = Math.Abs(_clean[(int)((i - _first) & _ringMask)]);
+            float m = Math.Abs(_preprocessed[(int)((i - _first) & _ringMask)]);
             if (m > best) { best = m; peak = i; }
         }
         if (_pendingBeat >= 0)
@@ -344,12 +389,12 @@ public sealed class StreamingLeadQuality
         _blockStart = start;
         _blockEnd = (IntegerDivision.FloorDiv(start, (long)_blockSamples) + 1) * _blockSamples;
         _blockCount = _saturated = 0;
-        _sum = _sum2 = _sum3 = _sum4 = _qrs = _above = _baseSum = _base2 = _hpSum = _hp2 = 0;
-        _min = _hpMin = float.PositiveInfinity;
-        _max = _hpMax = float.NegativeInfinity;
+        _sum = _sum2 = _sum3 = _sum4 = _qrs = _above = _base2 = 0;
+        _min = float.PositiveInfinity;
+        _max = float.NegativeInfinity;
     }
 
     private void EmitBlock(ICollection<QualityBlock> blocks) =>
         blocks.Add(new QualityBlock(_blockStart, _blockCount, _saturated, _sum, _sum2, _sum3, _sum4, _qrs, _above,
-                                    _baseSum, _base2, _hpSum, _hp2, _blockCount > 0 ? _max - _min : 0));
+                                    _base2, _blockCount > 0 ? _max - _min : 0));
 }

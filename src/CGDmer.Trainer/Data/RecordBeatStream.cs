@@ -23,7 +23,7 @@ public sealed class RecordBeatStream
     /// <param name="origin">The absolute index of the recording's first sample on the service's grid (sample 0 at the
     /// Unix epoch), which places the epochs; 0 in training, where any placement is as good.</param>
     /// <param name="firstSample">Where the stream starts (the service's first window of a patient).</param>
-    /// <param name="quality">Also measure each streamed lead's quality (<see cref="WindowQuality"/>), for a set that takes it from the stream (<c>rr-v9</c>).</param>
+    /// <param name="quality">Also measure each streamed lead's quality (<see cref="WindowQuality"/>), for a set that takes it from the stream (<c>rr-v10</c>).</param>
     public RecordBeatStream(IReadOnlyList<float[]?> leads, int sampleRateHz, int length, int windowSamples, long origin = 0, int firstSample = 0,
                             bool quality = false)
     {

@@ -8,7 +8,7 @@ using CGDmer.Signal.Beats;
 namespace CGDmer.Evaluation.Tests.Iec60601;
 
 /// <summary>
-/// The signal quality measured on the stream (<c>rr-v9</c>) on IEC 60601-2-27's noise-free synthesized signals, through
+/// The signal quality measured on the stream (<c>rr-v10</c>) on IEC 60601-2-27's noise-free synthesized signals, through
 /// the window and measure stages. A noise-free signal sits exactly still between its waves; the quality must not take
 /// that for clipping or a disconnected lead. If it did, both leads of the physiological bigeminy would score 0, the lead
 /// fusion would not count the ventricular beats lead II hardly shows, and the published rate would read half (the

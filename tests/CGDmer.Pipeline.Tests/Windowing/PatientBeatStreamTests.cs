@@ -31,7 +31,7 @@ public class PatientBeatStreamTests
     /// <summary>The beat stream on both leads of a two-lead monitor (it is off by default).</summary>
     private static WindowingOptions Streaming => new() { BeatStreamLeads = 2 };
 
-    /// <summary>The same with the leads' quality summed on the stream, as for an <c>rr-v9</c> model.</summary>
+    /// <summary>The same with the leads' quality summed on the stream, as for an <c>rr-v10</c> model.</summary>
     private static WindowingOptions StreamingWithQuality => Streaming.ForModel(RhythmFeatures.StreamQualityIdentifier);
 
     private static List<EcgWindow> Windows(IEnumerable<EcgSegmentData> segments, WindowingOptions? options = null)

@@ -66,7 +66,7 @@ public class WindowingOptionsTests
     [InlineData("rr-v5")]
     [InlineData("rr-v6")]
     [InlineData("rr-v8")]
-    [InlineData("rr-v9")]
+    [InlineData("rr-v10")]
     public void A_model_whose_features_read_the_beat_stream_needs_it_on(string features)
     {
         var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = 0 }.Validate(Geometry, features));
@@ -80,7 +80,7 @@ public class WindowingOptionsTests
     [InlineData(1, "rr-v6")]
     [InlineData(3, "rr-v6")]
     [InlineData(1, "rr-v8")]
-    [InlineData(3, "rr-v9")]
+    [InlineData(3, "rr-v10")]
     public void A_model_measured_on_the_beat_stream_needs_the_leads_it_was_trained_with_streamed(int leads, string features)
     {
         var ex = Assert.Throws<ArgumentException>(() => new WindowingOptions { BeatStreamLeads = leads }.Validate(Geometry, features));

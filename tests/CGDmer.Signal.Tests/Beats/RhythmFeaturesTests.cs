@@ -116,12 +116,13 @@ public class RhythmFeaturesTests
     [Fact]
     public void Rr_v9_is_rr_v8_with_the_quality_measured_on_the_stream_too()
     {
-        Assert.Equal(RhythmFeatures.CountOf("rr-v8"), RhythmFeatures.CountOf("rr-v9"));
-        Assert.Equal(RhythmFeatures.NamesOf("rr-v8"), RhythmFeatures.NamesOf("rr-v9"));
-        Assert.True(RhythmFeatures.MeasuresOnBeatStream("rr-v9") && RhythmFeatures.ReadsBeatStream("rr-v9") && RhythmFeatures.HasAtrialActivity("rr-v9"));
-        Assert.True(RhythmFeatures.MeasuresQualityOnStream("rr-v9"));
+        Assert.Equal(RhythmFeatures.CountOf("rr-v8"), RhythmFeatures.CountOf("rr-v10"));
+        Assert.Equal(RhythmFeatures.NamesOf("rr-v8"), RhythmFeatures.NamesOf("rr-v10"));
+        Assert.True(RhythmFeatures.MeasuresOnBeatStream("rr-v10") && RhythmFeatures.ReadsBeatStream("rr-v10") && RhythmFeatures.HasAtrialActivity("rr-v10"));
+        Assert.True(RhythmFeatures.MeasuresQualityOnStream("rr-v10"));
         Assert.False(RhythmFeatures.MeasuresQualityOnStream("rr-v8") || RhythmFeatures.MeasuresQualityOnStream("rr-v4") || RhythmFeatures.MeasuresQualityOnStream("unknown"));
-        Assert.Contains("'rr-v9'", RhythmFeatures.KnownList);
+        Assert.Contains("'rr-v10'", RhythmFeatures.KnownList);
+        Assert.DoesNotContain("'rr-v9'", RhythmFeatures.KnownList);   // its first definition, retired
     }
 
     [Fact]
