@@ -35,12 +35,12 @@ namespace CGDmer.Signal.Beats;
 /// </code>
 /// <para><b>On the stream</b> (<c>rr-v10</c>, <see cref="Measure(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, double, StreamedBeats, StreamedQuality)"/>)
 /// the same formula reads per-second sums that the beat stream kept as the samples arrived (<see cref="StreamingLeadQuality"/>),
-/// so nothing is filtered or detected per window: the range is the median of the seconds' peak-to-peak ranges of the
-/// 1–35 Hz band; the kurtosis is that band's, from its summed moments; qP the 5–15 Hz band's power over the power above
-/// 5 Hz (causal filters); the baseline ratio the variance below 1 Hz over the variance after a 0.5 Hz high-pass;
-/// saturation is counted on the 0.5 Hz high-passed signal (flat runs only at the extremes of the current and the
-/// last second, since the window's are not known yet); and bSQI compares the stream's beats with a causal curve-length
-/// detector's, leaving out the window's last <see cref="StreamedAgreementGuardSeconds"/>, where neither is final yet.</para>
+/// so nothing is filtered or detected per window. Each band is the window's filter run twice causally (the magnitude
+/// response of its zero-phase filter), on the model's preprocessing band run twice: qP and the baseline ratio are the
+/// window's power ratios; the kurtosis is of the preprocessing's high-pass, from its summed moments; the range is the
+/// median of the seconds' peak-to-peak ranges; flat runs count as clipping at the extremes of the last 10 s (the
+/// window's are not known yet); and bSQI compares the stream's beats with a causal curve-length detector's, leaving out
+/// the window's last <see cref="StreamedAgreementGuardSeconds"/>, where neither is final yet.</para>
 /// <para>The weights are a heuristic fusion (the papers fuse with a trained classifier); the component ranges were
 /// measured on synthetic windows and on MIT-BIH 201/203 (see the tests). The analysis lead is the present lead with the
 /// highest SQI (ties: the earlier model row).</para>
