@@ -401,9 +401,10 @@ public sealed class RhythmInputTests : IDisposable
         using var s = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), Cpu(maxBatch: 2));
         Assert.Equal("3", s.Metadata.SourceContractVersion);
         // The set its recipe names (configs/real-fold-1.json, "rhythmFeatureSet").
-        Assert.Equal(RhythmFeatures.StreamMeasuredWithAtrialActivityIdentifier, s.Metadata.RhythmFeatures);
-        Assert.Equal(2 * RhythmFeatures.CountOf(RhythmFeatures.StreamMeasuredWithAtrialActivityIdentifier), s.RhythmFeaturesInput.Length);
-        Assert.True(RhythmFeatures.MeasuresOnBeatStream(s.Metadata.RhythmFeatures));   // so the service runs the beat stream
+        Assert.Equal(RhythmFeatures.StreamQualityIdentifier, s.Metadata.RhythmFeatures);
+        Assert.Equal(2 * RhythmFeatures.CountOf(RhythmFeatures.StreamQualityIdentifier), s.RhythmFeaturesInput.Length);
+        Assert.True(RhythmFeatures.MeasuresOnBeatStream(s.Metadata.RhythmFeatures));   // so the service runs the beat stream,
+        Assert.True(RhythmFeatures.MeasuresQualityOnStream(s.Metadata.RhythmFeatures)); // with the leads' quality
         Assert.All(s.Metadata.Labels, l => Assert.NotNull(l.Validated));
         Assert.True(s.Metadata.Labels.Single(l => l.Key == "atrial_fibrillation").MayBePublished);
         Assert.False(s.Metadata.Labels.Single(l => l.Key == "rbbb").MayBePublished);
