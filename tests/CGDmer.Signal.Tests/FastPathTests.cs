@@ -1,3 +1,4 @@
+using CGDmer.Signal.Beats;
 using CGDmer.Signal.Dsp;
 using CGDmer.Signal.Wfdb;
 using FsCheck;
@@ -13,6 +14,26 @@ namespace CGDmer.Signal.Tests;
 /// </summary>
 public class FastPathTests
 {
+    [Property(MaxTest = 300)]
+    public bool The_beat_classifier_s_correlation_from_energies_computed_once_equals_the_three_sum_correlation(NonEmptyArray<NormalFloat> input, int seed)
+    {
+        // The classifier computes each alignment's segment energy once per beat and each template's once per beat, then
+        // only Σ ab per pair: the same sums, in the same order, as one loop summing all three.
+        var a = input.Get.Select(v => (float)v.Get).ToArray();
+        var rng = new Random(seed);
+        var b = a.Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        double ab = 0, aa = 0, bb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            ab += a[i] * b[i];
+            aa += a[i] * a[i];
+            bb += b[i] * b[i];
+        }
+        double plain = aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
+        double shared = StreamingBeatClassifier.Correlation(a, StreamingBeatClassifier.Energy(a), b, StreamingBeatClassifier.Energy(b));
+        return BitConverter.DoubleToInt64Bits(plain) == BitConverter.DoubleToInt64Bits(shared);
+    }
+
     [Property(MaxTest = 500)]
     public bool Selection_gives_the_sorted_value_at_every_index(float[] values, int seed)
     {

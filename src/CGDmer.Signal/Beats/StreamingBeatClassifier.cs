@@ -68,7 +68,11 @@ public sealed class StreamingBeatClassifier
     private readonly Queue<DetectedQrs> _pending = new();
     private readonly List<Family> _families = [];
     private readonly Stack<Family> _spareFamilies = new();   // families dropped by a Reset or an eviction, reused: a reset classifier allocates nothing
-    private readonly float[] _segment, _shifted;
+    private readonly float[] _segment;
+    private readonly int[] _lags;               // the non-zero alignments tried, in order
+    private readonly float[][] _lagged;         // per lag, this beat's segment there (filled when first needed)
+    private readonly double[] _laggedEnergy;    // its Σ x²
+    private readonly sbyte[] _laggedState;      // per lag: 0 not yet cut for this beat, 1 cut, −1 not held
     private long _lastBeat = -1;
     private readonly int[] _normalRr = new int[NormalRrHistory];
     private int _normalRrCount, _normalRrNext;
@@ -118,7 +122,13 @@ public sealed class StreamingBeatClassifier
         _ring = new float[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)_held)];
         _ringMask = _ring.Length - 1;
         _segment = new float[_length];
-        _shifted = new float[_length];
+        var lags = new List<int>();
+        for (int lag = -_maxLag; lag <= _maxLag; lag += Math.Max(1, _maxLag / 6))
+            if (lag != 0) lags.Add(lag);
+        _lags = [.. lags];
+        _lagged = [.. _lags.Select(_ => new float[_length])];
+        _laggedEnergy = new double[_lags.Length];
+        _laggedState = new sbyte[_lags.Length];
     }
 
     /// <summary>The rate the classifier was made for.</summary>
@@ -244,14 +254,25 @@ public sealed class StreamingBeatClassifier
         return true;
     }
 
-    /// <summary>The segment's best correlation with a template over alignments within ±30 ms.</summary>
-    private double AlignedCorrelation(long r, float[] template)
+    /// <summary>
+    /// The segment's best correlation with a template over alignments within ±30 ms. Each alignment's segment and the
+    /// energies are computed once per beat and shared by the families (the same sums as computing them per pair).
+    /// </summary>
+    private double AlignedCorrelation(long r, double segmentEnergy, float[] template)
     {
-        double best = Correlation(_segment, template);
+        double templateEnergy = Energy(template);
+        double best = Correlation(_segment, segmentEnergy, template, templateEnergy);
         if (best >= SameFamily) return best;
-        for (int lag = -_maxLag; lag <= _maxLag; lag += Math.Max(1, _maxLag / 6))
-            if (lag != 0 && Segment(r, lag, _shifted))
-                best = Math.Max(best, Correlation(_shifted, template));
+        for (int k = 0; k < _lags.Length; k++)
+        {
+            if (_laggedState[k] == 0)
+            {
+                bool held = Segment(r, _lags[k], _lagged[k]);
+                _laggedState[k] = held ? (sbyte)1 : (sbyte)-1;
+                if (held) _laggedEnergy[k] = Energy(_lagged[k]);
+            }
+            if (_laggedState[k] > 0) best = Math.Max(best, Correlation(_lagged[k], _laggedEnergy[k], template, templateEnergy));
+        }
         return best;
     }
 
@@ -259,10 +280,12 @@ public sealed class StreamingBeatClassifier
     {
         Family? family = null;
         double bestCorrelation = double.NegativeInfinity;
+        double segmentEnergy = Energy(_segment);
+        Array.Clear(_laggedState);
         foreach (var f in _families)
         {
             f.Score *= ScoreDecay;
-            f.Correlation = AlignedCorrelation(beat.Sample, f.Template);
+            f.Correlation = AlignedCorrelation(beat.Sample, segmentEnergy, f.Template);
             if (f.Correlation > bestCorrelation) (family, bestCorrelation) = (f, f.Correlation);
         }
         if (family is null || bestCorrelation < SameFamily)
@@ -330,17 +353,23 @@ public sealed class StreamingBeatClassifier
         return _normalRrCount % 2 == 1 ? rr[_normalRrCount / 2] : 0.5 * (rr[_normalRrCount / 2 - 1] + rr[_normalRrCount / 2]);
     }
 
-    /// <summary>Pearson correlation of two segments of equal length (both already zero-mean).</summary>
-    private static double Correlation(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    /// <summary>
+    /// Pearson correlation of two segments of equal length (both already zero-mean), given their energies
+    /// <paramref name="aa"/> and <paramref name="bb"/> (<see cref="Energy"/>).
+    /// </summary>
+    internal static double Correlation(ReadOnlySpan<float> a, double aa, ReadOnlySpan<float> b, double bb)
     {
-        double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            ab += a[i] * b[i];
-            aa += a[i] * a[i];
-            bb += b[i] * b[i];
-        }
+        double ab = 0;
+        for (int i = 0; i < a.Length; i++) ab += a[i] * b[i];
         return aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
+    }
+
+    /// <summary>Σ x² of a segment, each square in single precision summed in double, in order.</summary>
+    internal static double Energy(ReadOnlySpan<float> x)
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++) sum += x[i] * x[i];
+        return sum;
     }
 
     /// <summary>The QRS's extent: the span holding the middle 70 % of the absolute slope around the R-peak, in samples.</summary>
