@@ -65,9 +65,9 @@ public class TrainServeParityTests(ITestOutputHelper output)
         var trainer8 = new float[RhythmFeatures.CountOf(onStreamWithAtrial)];
         // rr-v10: rr-v8 with each streamed lead's quality from the stream's per-second sums and second detector.
         const string streamQuality = RhythmFeatures.StreamQualityIdentifier;
-        var trainerStream9 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed, quality: true);
-        var served9 = new float[RhythmFeatures.CountOf(streamQuality)];
-        var trainer9 = new float[RhythmFeatures.CountOf(streamQuality)];
+        var trainerStream10 = new RecordBeatStream(resampled, fs, 600 * fs, windowSamples, origin, firstServed, quality: true);
+        var served10 = new float[RhythmFeatures.CountOf(streamQuality)];
+        var trainer10 = new float[RhythmFeatures.CountOf(streamQuality)];
         int sameStreamQuality = 0;
         double worstQuality = 0;
 
@@ -139,13 +139,13 @@ public class TrainServeParityTests(ITestOutputHelper output)
             if (served8[2 * RhythmFeatures.Count] == 1) withStreamAtrialWave++;
 
             // rr-v10 as the measure and infer stages compute it: nothing filtered or detected in the window.
-            var m9 = measurer.Measure(w, onBeatStream: true, qualityOnStream: true);
-            int row9 = m9.AnalysisLead is { } l9 ? geometry.RowOf(l9) : -1;
-            RhythmFeatures.ComputeSet(streamQuality, m9.BeatSamples.ToArray(), row9 < 0 ? [] : w.Row(row9), fs, windowSamples,
-                                      m9.SignalQuality, m9.BeatAgreement, served9, context: row9 < 0 ? default : streamed.Row(row9));
-            WindowRhythm.Compute(trainerWindow, fs, trainer9, trainerStream9, k * 500, streamQuality);
-            if (Agree(streamQuality, k, served9, trainer9)) sameStreamQuality++;
-            worstQuality = Math.Max(worstQuality, Math.Abs(m9.SignalQuality - m6.SignalQuality));
+            var m10 = measurer.Measure(w, onBeatStream: true, qualityOnStream: true);
+            int row10 = m10.AnalysisLead is { } l10 ? geometry.RowOf(l10) : -1;
+            RhythmFeatures.ComputeSet(streamQuality, m10.BeatSamples.ToArray(), row10 < 0 ? [] : w.Row(row10), fs, windowSamples,
+                                      m10.SignalQuality, m10.BeatAgreement, served10, context: row10 < 0 ? default : streamed.Row(row10));
+            WindowRhythm.Compute(trainerWindow, fs, trainer10, trainerStream10, k * 500, streamQuality);
+            if (Agree(streamQuality, k, served10, trainer10)) sameStreamQuality++;
+            worstQuality = Math.Max(worstQuality, Math.Abs(m10.SignalQuality - m6.SignalQuality));
             compared++;
             w.ReleaseSignal();
         }

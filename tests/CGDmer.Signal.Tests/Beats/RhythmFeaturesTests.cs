@@ -114,7 +114,7 @@ public class RhythmFeaturesTests
     }
 
     [Fact]
-    public void Rr_v9_is_rr_v8_with_the_quality_measured_on_the_stream_too()
+    public void Rr_v10_is_rr_v8_with_the_quality_measured_on_the_stream_too()
     {
         Assert.Equal(RhythmFeatures.CountOf("rr-v8"), RhythmFeatures.CountOf("rr-v10"));
         Assert.Equal(RhythmFeatures.NamesOf("rr-v8"), RhythmFeatures.NamesOf("rr-v10"));
