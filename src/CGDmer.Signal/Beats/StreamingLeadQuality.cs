@@ -80,12 +80,13 @@ public sealed class StreamingLeadQuality
     private long _pendingBeat = -1;           // the last beat, while a run within its refractory period may still replace it
     private float _pendingMagnitude;
 
-    /// <param name="sampleRateHz">The stream's rate (at least 50 Hz).</param>
+    /// <param name="sampleRateHz">The stream's rate: above 80 Hz, twice the preprocessing band's upper edge.</param>
     /// <param name="saturationMv">Samples beyond ± this are saturated (<see cref="BeatMeasurementOptions.SaturationMv"/>).</param>
     public StreamingLeadQuality(double sampleRateHz, double saturationMv = 5.0)
     {
-        if (!(sampleRateHz >= 50) || !double.IsFinite(sampleRateHz))
-            throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz, "signal quality needs at least 50 Hz");
+        if (!(sampleRateHz > 2 * EcgPreprocessing.HighCutHz) || !double.IsFinite(sampleRateHz))
+            throw new ArgumentOutOfRangeException(nameof(sampleRateHz), sampleRateHz,
+                $"signal quality on the stream reads the preprocessing band, which needs a rate above {2 * EcgPreprocessing.HighCutHz} Hz");
         _fs = sampleRateHz;
         _saturationMv = saturationMv;
         _blockSamples = (int)Math.Round(sampleRateHz);

@@ -166,6 +166,16 @@ public class StreamingLeadQualityTests
         Assert.All(railedQuality, q => Assert.True(q.SaturatedFraction > 0.3 && q.Sqi < 0.05, q.ToString()));
     }
 
+    [Theory]
+    [InlineData(80.0)]
+    [InlineData(50.0)]
+    [InlineData(double.NaN)]
+    public void A_rate_the_preprocessing_band_does_not_fit_is_refused_with_its_reason(double rate)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new StreamingLeadQuality(rate));
+        Assert.Contains("above 80 Hz", e.Message);
+    }
+
     [Fact]
     public void Quality_outputs_need_a_stream_made_with_quality()
     {
