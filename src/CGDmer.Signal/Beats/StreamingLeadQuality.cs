@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Signal.Beats;
@@ -53,8 +54,10 @@ public sealed class StreamingLeadQuality
 
     private readonly double _fs, _saturationMv, _dt, _levelAlpha, _stillStep;
     private readonly int _blockSamples, _transform, _search, _refractory, _learn, _clipping, _still;
-    private readonly Biquad _preHighPass, _preLowPass, _lowPass1, _highPass5, _qrsHighPass, _qrsLowPass;
-    private readonly double[] _f = new double[20];   // filter states: preprocessing ×2 (8), below 1 Hz ×2 (4), above 5 Hz ×2 (4), 5–15 Hz (4)
+    private readonly Biquad _preHighPass, _preLowPass;
+    private readonly double[] _f = new double[8];   // the preprocessing band's filter states (its two sections, twice)
+    private readonly BandSections[] _bands;          // the quality bands' first and second sections, one lane each
+    private readonly Vector256<double>[] _bandState = new Vector256<double>[4];   // their states (first section's two, second's two)
     private readonly float[] _blockMin = new float[ExtremeBlocks - 1], _blockMax = new float[ExtremeBlocks - 1];   // the last blocks' extremes (a ring)
     private int _extremeNext;
     private float _recentMin, _recentMax;
@@ -101,10 +104,11 @@ public sealed class StreamingLeadQuality
         _stillStep = StillSlopeMvPerSecond / sampleRateHz;
         var preprocessing = EcgPreprocessing.Design(sampleRateHz).Sections;
         (_preHighPass, _preLowPass) = (preprocessing[0], preprocessing[1]);
-        _lowPass1 = Butterworth.LowPass(2, 1, sampleRateHz).Sections[0];
-        _highPass5 = Butterworth.HighPass(2, 5, sampleRateHz).Sections[0];
+        var lowPass1 = Butterworth.LowPass(2, 1, sampleRateHz).Sections[0];
+        var highPass5 = Butterworth.HighPass(2, 5, sampleRateHz).Sections[0];
         var qrsBand = Butterworth.BandPass(2, 5, Math.Min(15, sampleRateHz * 0.45), sampleRateHz).Sections;   // the detector's
-        (_qrsHighPass, _qrsLowPass) = (qrsBand[0], qrsBand[1]);
+        // Lanes: below 1 Hz (the low-pass twice), above 5 Hz (the high-pass twice), 5–15 Hz once more (its two sections).
+        _bands = [BandSections.Of(lowPass1, highPass5, qrsBand[0]), BandSections.Of(lowPass1, highPass5, qrsBand[1])];
         // The rings hold the learning period, whose samples are detected once it is over, and a run's search span.
         int ring = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(_learn + _transform + 2 * _search + _refractory + 8));
         _preprocessed = new float[ring];
@@ -126,6 +130,7 @@ public sealed class StreamingLeadQuality
         _first = firstSample;
         _n = 0;
         Array.Clear(_f);
+        Array.Clear(_bandState);
         _lastPreprocessed = _lastClean = 0;
         _flatRun = _stillRun = 0;
         Array.Fill(_blockMin, float.PositiveInfinity);
@@ -157,7 +162,7 @@ public sealed class StreamingLeadQuality
             throw new ArgumentException("raw and QRS-band samples must be as many");
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(secondBeats);
-        Biquad ph = _preHighPass, pl = _preLowPass, l = _lowPass1, a = _highPass5, qh = _qrsHighPass, ql = _qrsLowPass;
+        Biquad ph = _preHighPass, pl = _preLowPass;
         if (_n == 0 && raw.Length > 0)
         {
             // The first high-pass from its steady state for the first sample (no step from a DC offset); every later
@@ -167,8 +172,9 @@ public sealed class StreamingLeadQuality
         }
         // The per-sample state in locals (fields written back below): the recurrences then stay in registers.
         double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
-        double l1 = _f[8], l2 = _f[9], l3 = _f[10], l4 = _f[11], a1 = _f[12], a2 = _f[13], a3 = _f[14], a4 = _f[15];
-        double q1 = _f[16], q2 = _f[17], q3 = _f[18], q4 = _f[19];
+        var first = _bands[0];
+        var second = _bands[1];
+        Vector256<double> s1 = _bandState[0], s2 = _bandState[1], s3 = _bandState[2], s4 = _bandState[3];
         double sum = _sum, sum2 = _sum2, sum3 = _sum3, sum4 = _sum4, qrs = _qrs, abovePower = _above;
         double base2 = _base2;
         float min = _min, max = _max, last = _lastPreprocessed, lo = _recentMin, hi = _recentMax;
@@ -194,26 +200,17 @@ public sealed class StreamingLeadQuality
             p7 = pl.B1 * v - pl.A1 * y + p8;
             p8 = pl.B2 * v - pl.A2 * y;
 
-            double w = l.B0 * y + l1;
-            l1 = l.B1 * y - l.A1 * w + l2;
-            l2 = l.B2 * y - l.A2 * w;
-            double low = l.B0 * w + l3;
-            l3 = l.B1 * w - l.A1 * low + l4;
-            l4 = l.B2 * w - l.A2 * low;
-            w = a.B0 * y + a1;
-            a1 = a.B1 * y - a.A1 * w + a2;
-            a2 = a.B2 * y - a.A2 * w;
-            double above = a.B0 * w + a3;
-            a3 = a.B1 * w - a.A1 * above + a4;
-            a4 = a.B2 * w - a.A2 * above;
-            // The detector's 5–15 Hz band once more.
-            double z = qrsBand[i];
-            w = qh.B0 * z + q1;
-            q1 = qh.B1 * z - qh.A1 * w + q2;
-            q2 = qh.B2 * z - qh.A2 * w;
-            double band = ql.B0 * w + q3;
-            q3 = ql.B1 * w - ql.A1 * band + q4;
-            q4 = ql.B2 * w - ql.A2 * band;
+            // The three quality bands side by side, one lane each (below 1 Hz and above 5 Hz of the preprocessed signal,
+            // the detector's 5–15 Hz band once more): lane by lane the same operations, in the same order, as one
+            // section at a time.
+            var input = Vector256.Create(y, y, qrsBand[i], 0.0);
+            var w = first.B0 * input + s1;
+            s1 = first.B1 * input - first.A1 * w + s2;
+            s2 = first.B2 * input - first.A2 * w;
+            var output = second.B0 * w + s3;
+            s3 = second.B1 * w - second.A1 * output + s4;
+            s4 = second.B2 * w - second.A2 * output;
+            double low = output.GetElement(0), above = output.GetElement(1), band = output.GetElement(2);
 
             float c = (float)y;
             float k = (float)hp;
@@ -259,8 +256,7 @@ public sealed class StreamingLeadQuality
             }
         }
         (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
-        (_f[8], _f[9], _f[10], _f[11], _f[12], _f[13], _f[14], _f[15]) = (l1, l2, l3, l4, a1, a2, a3, a4);
-        (_f[16], _f[17], _f[18], _f[19]) = (q1, q2, q3, q4);
+        (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
         (_sum, _sum2, _sum3, _sum4, _qrs, _above) = (sum, sum2, sum3, sum4, qrs, abovePower);
         _base2 = base2;
         (_min, _max, _lastPreprocessed) = (min, max, last);
@@ -398,4 +394,13 @@ public sealed class StreamingLeadQuality
     private void EmitBlock(ICollection<QualityBlock> blocks) =>
         blocks.Add(new QualityBlock(_blockStart, _blockCount, _saturated, _sum, _sum2, _sum3, _sum4, _qrs, _above,
                                     _base2, _blockCount > 0 ? _max - _min : 0));
+}
+
+/// <summary>One biquad section per lane (the fourth lane idle): its coefficients as vectors.</summary>
+internal readonly record struct BandSections(Vector256<double> B0, Vector256<double> B1, Vector256<double> B2, Vector256<double> A1, Vector256<double> A2)
+{
+    public static BandSections Of(Biquad lane0, Biquad lane1, Biquad lane2) => new(
+        Vector256.Create(lane0.B0, lane1.B0, lane2.B0, 0), Vector256.Create(lane0.B1, lane1.B1, lane2.B1, 0),
+        Vector256.Create(lane0.B2, lane1.B2, lane2.B2, 0), Vector256.Create(lane0.A1, lane1.A1, lane2.A1, 0),
+        Vector256.Create(lane0.A2, lane1.A2, lane2.A2, 0));
 }
