@@ -50,7 +50,7 @@ public sealed class StreamingLeadQuality
     private const double ClippingSeconds = 0.030, StillSeconds = 1.0, StillSlopeMvPerSecond = 0.4, NearExtremeFraction = 0.01;
 
     /// <summary>Flat runs count as clipping at the extremes of this many blocks, the current one included: a window's span.</summary>
-    public const int ExtremeBlocks = 10;
+    private const int ExtremeBlocks = 10;
 
     private readonly double _fs, _saturationMv, _dt, _levelAlpha, _stillStep;
     private readonly int _blockSamples, _transform, _search, _refractory, _learn, _clipping, _still;
@@ -66,7 +66,7 @@ public sealed class StreamingLeadQuality
 
     private long _n;   // samples seen since the reset, and the stream index of the next one is _first + _n
     private long _first;
-    private float _lastPreprocessed, _lastClean;
+    private float _lastPreprocessed;   // the last sample's preprocessed value (saturation's step, the curve length's Δx)
     private int _flatRun, _stillRun;
 
     // The current block's sums.
@@ -131,7 +131,7 @@ public sealed class StreamingLeadQuality
         _n = 0;
         Array.Clear(_f);
         Array.Clear(_bandState);
-        _lastPreprocessed = _lastClean = 0;
+        _lastPreprocessed = 0;
         _flatRun = _stillRun = 0;
         Array.Fill(_blockMin, float.PositiveInfinity);
         Array.Fill(_blockMax, float.NegativeInfinity);
@@ -168,7 +168,6 @@ public sealed class StreamingLeadQuality
             // The first high-pass from its steady state for the first sample (no step from a DC offset); every later
             // section reads a signal that starts at rest.
             ZeroPhase.Steady(ph, raw[0], out _f[0], out _f[1]);
-            _lastPreprocessed = 0;
         }
         // The per-sample state in locals (fields written back below): the recurrences then stay in registers.
         double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
@@ -232,7 +231,8 @@ public sealed class StreamingLeadQuality
             if (Math.Abs(c) > _saturationMv) saturated++;
             float top = Math.Max(hi, max), bottom = Math.Min(lo, min);
             float near = (float)(NearExtremeFraction * (top - bottom));
-            float step = Math.Abs(c - last);
+            float previous = last;
+            float step = Math.Abs(c - previous);
             last = c;
             bool atExtreme = top - c <= near || c - bottom <= near;
             flatRun = atExtreme && step <= near ? flatRun + 1 : 0;
@@ -241,7 +241,7 @@ public sealed class StreamingLeadQuality
             if (stillRun >= _still) saturated += stillRun == _still ? _still : 1;
             count++;
 
-            SecondDetector(index, c, secondBeats);
+            SecondDetector(index, c, previous, secondBeats);
             _n++;
             if (index + 1 == _blockEnd)
             {
@@ -296,12 +296,11 @@ public sealed class StreamingLeadQuality
         _pendingBeat = -1;
     }
 
-    private void SecondDetector(long index, float c, ICollection<long> beats)
+    private void SecondDetector(long index, float c, float previous, ICollection<long> beats)
     {
         int k = (int)(_n & _ringMask);
         _preprocessed[k] = c;
-        double dx = c - _lastClean;
-        _lastClean = c;
+        double dx = c - previous;
         float inc = (float)(Math.Sqrt(_dt * _dt + dx * dx) - _dt);
         _increment[k] = inc;
         _transformSum += inc;

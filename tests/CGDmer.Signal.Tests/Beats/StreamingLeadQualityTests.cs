@@ -113,8 +113,8 @@ public class StreamingLeadQualityTests
     public void The_streamed_band_powers_and_moments_track_the_window_measurement_of_the_preprocessed_lead()
     {
         // Each quality band runs twice causally, which has the magnitude response of the window's zero-phase filter, so
-        // the power ratios match it closely (single passes read the QRS ratio about 0.17 higher on CinC). The kurtosis
-        // reads lower (201: 14-15 against 18): a causal high-pass leaves an undershoot after each QRS complex.
+        // the power ratios match it closely (single passes do not: docs/measurements/2026-12-05-rr-v10-validation.txt).
+        // The kurtosis reads lower: a causal high-pass leaves an undershoot after each QRS complex.
         var measurer = new BeatMeasurer();
         foreach (var lead in Record201.Value)
         {
