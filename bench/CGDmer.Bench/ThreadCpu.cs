@@ -26,6 +26,18 @@ internal static partial class ThreadCpu
         return result;
     }
 
+    /// <summary>CPU seconds the calling thread has run so far (CLOCK_THREAD_CPUTIME_ID, nanosecond resolution); null off Linux.</summary>
+    public static double? CurrentThreadSeconds()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        return clock_gettime(ClockThreadCpuTime, out var t) == 0 ? t.Seconds + t.Nanoseconds * 1e-9 : null;
+    }
+
+    private const int ClockThreadCpuTime = 3;
+    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int clock_gettime(int clock, out TimeSpec time);
+
     /// <summary>CPU ticks of the whole process so far, the threads that have ended included; null where /proc is not there.</summary>
     public static long? ProcessTicks() => TryRead("/proc/self/stat")?.Ticks;
 

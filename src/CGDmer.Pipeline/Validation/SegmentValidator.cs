@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf;
 using CGDmer.Contracts.Telemetry.V1;
 using CGDmer.Pipeline.Windowing;
 using CGDmer.Signal;
@@ -168,23 +169,16 @@ public class SegmentValidator
         for (int li = 0; li < leads.Count; li++)
         {
             var l = leads[li];
-            var src = l.Samples;
-            double factor = factors[li];
-            double baseline = l.Baseline;
-            var mv = new float[count];
-            bool finite = true, inRange = true;
-            for (int i = 0; i < mv.Length; i++)
+            var mv = GC.AllocateUninitializedArray<float>(count);
+            if (!AdcConversion.Convert(UnsafeCollectionOperations.AsSpan(l.Samples), l.Baseline, factors[li], mv, (float)MaxAbsSampleMillivolts))
             {
-                float v = (float)((src[i] - baseline) * factor);
-                mv[i] = v;
-                finite &= float.IsFinite(v);
-                inRange &= Math.Abs(v) <= MaxAbsSampleMillivolts;
-            }
-            if (!finite)
-                return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({mapped[li]}): a sample converts to a non-finite mV value (gain {Fmt(l.Gain)} {l.Unit})");
-            if (!inRange)
+                // A non-finite value (float overflow) names that reason before an out-of-range one.
+                foreach (float v in mv)
+                    if (!float.IsFinite(v))
+                        return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({mapped[li]}): a sample converts to a non-finite mV value (gain {Fmt(l.Gain)} {l.Unit})");
                 return Fail(RejectionReason.SampleOutOfRange,
                     $"leads[{li}] ({mapped[li]}): a sample converts to more than {Fmt(MaxAbsSampleMillivolts)} mV in magnitude (gain {Fmt(l.Gain)} {l.Unit})");
+            }
 
             SampleIndexRange[] offRanges = l.LeadOffRanges.Count == 0 ? [] : new SampleIndexRange[l.LeadOffRanges.Count];
             for (int ri = 0; ri < offRanges.Length; ri++)

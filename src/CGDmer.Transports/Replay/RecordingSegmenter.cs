@@ -1,4 +1,5 @@
 using CGDmer.Contracts.Telemetry.V1;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 
 namespace CGDmer.Transports.Replay;
@@ -60,7 +61,8 @@ public sealed class RecordingSegmenter
             var wire = new LeadSamples { Lead = lead.Name, Gain = lead.Gain, Baseline = lead.Baseline, Unit = lead.Unit };
             // Sized once and filled in place: no intermediate array per lead and segment.
             wire.Samples.Capacity = count;
-            foreach (int adc in lead.Adc.Span.Slice(start, count)) wire.Samples.Add(adc);
+            UnsafeCollectionOperations.SetCount(wire.Samples, count);
+            lead.Adc.Span.Slice(start, count).CopyTo(UnsafeCollectionOperations.AsSpan(wire.Samples));
             AddLeadOff(wire, lead.LeadOff, start, count);
             segment.Leads.Add(wire);
         }

@@ -412,6 +412,16 @@ public class SegmentValidatorTests
     }
 
     [Fact]
+    public void A_non_finite_sample_is_named_before_an_earlier_out_of_range_one()
+    {
+        var s = OneLead(500, 12);
+        s.Leads[0].Gain = 1e-34;        // 1e34 mV per ADC unit: 1 is out of range, 100,000 overflows the float
+        s.Leads[0].Samples[1] = 1;
+        s.Leads[0].Samples[9] = 100_000;
+        Reject(s, RejectionReason.NonFiniteValue);
+    }
+
+    [Fact]
     public void A_sample_of_exactly_a_kilovolt_is_accepted()
     {
         var s = OneLead(500, 2);

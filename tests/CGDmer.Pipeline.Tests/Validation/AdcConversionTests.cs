@@ -1,0 +1,66 @@
+using CGDmer.Pipeline.Validation;
+using FsCheck;
+using FsCheck.Xunit;
+
+namespace CGDmer.Pipeline.Tests.Validation;
+
+public class AdcConversionTests
+{
+    private static readonly double[] Factors = [0.005, 1, 1e-3, 1.2765059055394226E-42 * 1e-6, 1e34, 1e300, double.Epsilon, 7.3e-5];
+
+    /// <summary>The one-sample-at-a-time formula the vector path must match bit for bit.</summary>
+    private static bool Reference(int[] adc, double baseline, double factor, float[] expected, float limit)
+    {
+        bool within = true;
+        for (int i = 0; i < adc.Length; i++)
+        {
+            expected[i] = (float)((adc[i] - baseline) * factor);
+            within &= Math.Abs(expected[i]) <= limit;
+        }
+        return within;
+    }
+
+    [Property(MaxTest = 2000)]
+    public bool Every_sample_equals_the_scalar_formula_bit_for_bit(int[] adc, int baseline, byte factorIndex, bool extremes)
+    {
+        adc ??= [];
+        if (extremes && adc.Length > 0) { adc[0] = int.MinValue; adc[^1] = int.MaxValue; }
+        double factor = Factors[factorIndex % Factors.Length];
+        var expected = new float[adc.Length];
+        var actual = new float[adc.Length];
+        bool expectedWithin = Reference(adc, baseline, factor, expected, 1e6f);
+        bool within = AdcConversion.Convert(adc, baseline, factor, actual, 1e6f);
+        if (within != expectedWithin) return false;
+        for (int i = 0; i < adc.Length; i++)
+            if (BitConverter.SingleToInt32Bits(actual[i]) != BitConverter.SingleToInt32Bits(expected[i])) return false;
+        return true;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(6)]
+    [InlineData(10)]
+    public void One_sample_beyond_the_limit_anywhere_is_reported(int position)
+    {
+        var adc = new int[11];
+        adc[position] = 1_000_001;
+        var mv = new float[11];
+        Assert.False(AdcConversion.Convert(adc, 0, 1, mv, 1e6f));
+        adc[position] = 1_000_000;
+        Assert.True(AdcConversion.Convert(adc, 0, 1, mv, 1e6f));
+        Assert.Equal(1e6f, mv[position]);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(9)]
+    public void An_overflow_to_infinity_is_not_within_the_limit(int position)
+    {
+        var adc = new int[10];
+        adc[position] = 100_000;   // 1e39: beyond float
+        var mv = new float[10];
+        Assert.False(AdcConversion.Convert(adc, 0, 1e34, mv, float.MaxValue));
+        Assert.True(float.IsPositiveInfinity(mv[position]));
+    }
+}
