@@ -27,6 +27,9 @@ internal sealed class LeadRing : IDisposable
 
     public int Capacity { get; }
 
+    /// <summary>The model-rate row last resampled from this ring; forgotten with the samples it came from.</summary>
+    public ResampledRowCache Resampled { get; } = new();
+
     private int Slot(long index)
     {
         long slot = index % Capacity;
@@ -36,6 +39,7 @@ internal sealed class LeadRing : IDisposable
     /// <summary>Forgets every sample in [from, to) (at most one capacity long).</summary>
     public void Forget(long from, long to)
     {
+        Resampled.Invalidate(from, to);
         var (s1, e1, s2, e2) = Split(from, to);
         Bits.Clear(_received, s1, e1); Bits.Clear(_received, s2, e2);
         Bits.Clear(_present, s1, e1); Bits.Clear(_present, s2, e2);
@@ -44,6 +48,7 @@ internal sealed class LeadRing : IDisposable
     /// <summary>Forgets everything.</summary>
     public void Clear()
     {
+        Resampled.Invalidate(long.MinValue, long.MaxValue);
         Array.Clear(_received);
         Array.Clear(_present);
     }

@@ -40,6 +40,13 @@ internal sealed class WindowAssembler
 
     public WindowGeometry Geometry { get; }
     public WindowingOptions Options { get; }
+
+    /// <summary>Whether rows copy the outputs they share with the lead's previous row (<see cref="ResampledRowCache"/>);
+    /// off only in tests that compare the two.</summary>
+    internal bool ReuseResampledOutputs { get; init; } = true;
+
+    /// <summary>Model-rate outputs copied from previous rows rather than computed, over all patients (for tests).</summary>
+    internal long ReusedOutputs { get; private set; }
     public PipelineMetrics? Metrics { get; }
 
     /// <summary>Counts a segment the window stage could not use.</summary>
@@ -157,9 +164,12 @@ internal sealed class WindowAssembler
         int len = layout.ScratchLength;
         if (_native.Length < len) _native = new float[len];
         var native = _native.AsSpan(0, len);
-        if (!ring.CopyHoldingMissing(windowStart - layout.Margin, windowStart - layout.Margin + len, liveFrom, liveTo, native))
+        long from = windowStart - layout.Margin, to = from + len;
+        if (!ring.CopyHoldingMissing(from, to, liveFrom, liveTo, native))
             throw new InvalidOperationException("a lead in the mask has no present sample"); // unreachable: present ⇒ ≥ 1 sample
-        layout.Resampler.ResampleAt(native, row, layout.OutputPosition);   // only the window's outputs, straight into the row
+        bool complete = from >= liveFrom && to <= liveTo && ring.CountPresent(from, to) == len;
+        // Only the window's outputs, straight into the row; those the previous window shares are copied from it.
+        ReusedOutputs += ring.Resampled.Resample(layout, from, native, complete, row, ReuseResampledOutputs);
         beats?.Feed(rowIndex, k, row);
     }
 }
