@@ -40,6 +40,20 @@ public class ThreadCpuTests
     }
 
     [Fact]
+    public void The_thread_clock_advances_with_this_thread_work_and_not_with_its_sleep()
+    {
+        if (!OperatingSystem.IsLinux()) { Assert.Null(ThreadCpu.CurrentThreadSeconds()); return; }
+        double start = ThreadCpu.CurrentThreadSeconds()!.Value;
+        var spin = System.Diagnostics.Stopwatch.StartNew();
+        while (spin.ElapsedMilliseconds < 60) { }
+        double afterWork = ThreadCpu.CurrentThreadSeconds()!.Value;
+        Thread.Sleep(200);
+        double afterSleep = ThreadCpu.CurrentThreadSeconds()!.Value;
+        Assert.True(afterWork - start >= 0.02, $"60 ms of spinning read as {afterWork - start:F3} s");
+        Assert.True(afterSleep - afterWork < 0.05, $"200 ms of sleep read as {afterSleep - afterWork:F3} s of CPU");
+    }
+
+    [Fact]
     public void On_linux_a_sampler_sees_this_process_work()
     {
         if (!OperatingSystem.IsLinux()) return;
