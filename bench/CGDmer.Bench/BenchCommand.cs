@@ -438,11 +438,20 @@ internal static class BenchCommand
             .SelectMany(i => new RecordingSegmenter(part, $"mem-{i:D4}", $"mem-monitor-{i:D4}", ReplayCommand.DefaultStart.AddMilliseconds(i * 137), 1.0).Segments());
         long before = GC.GetTotalMemory(forceFullCollection: true);
         foreach (var s in all) segments.OnNext(s);
+        // The patient lanes take the segments on their own threads: read the heap once it has stopped changing (the
+        // segments still queued, or patients not yet created, would count otherwise).
         long after = GC.GetTotalMemory(forceFullCollection: true);
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            Thread.Sleep(100);
+            long now = GC.GetTotalMemory(forceFullCollection: true);
+            bool settled = Math.Abs(now - after) <= after / 1000;
+            after = now;
+            if (settled) break;
+        }
         return Math.Max(0, after - before) / (double)patients;
     }
 
-    /// <summary>Counts model calls and windows, to report the mean batch the dynamic batcher formed.</summary>
     /// <summary>
     /// Counts the model's runs and windows, and the CPU time its runs take on the calling thread: every fourth run is
     /// timed (reading the thread's CPU clock is a system call, which would add to the figure it measures).
