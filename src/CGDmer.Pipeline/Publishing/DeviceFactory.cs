@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using CGDmer.Contracts.Model;
@@ -42,8 +43,15 @@ public static class DeviceFactory
     public static string MonitorId(string deviceId)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
-        return "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16));
+        // Every Observation names its monitor, and a SHA-256 call costs about a microsecond here: the ids are kept. A
+        // ward has far fewer monitors than the bound; past it the cache starts again rather than grow.
+        if (MonitorIds.TryGetValue(deviceId, out var id)) return id;
+        if (MonitorIds.Count >= MaxCachedMonitorIds) MonitorIds.Clear();
+        return MonitorIds[deviceId] = "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16));
     }
+
+    private const int MaxCachedMonitorIds = 4096;
+    private static readonly ConcurrentDictionary<string, string> MonitorIds = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The Device of one bedside monitor: its device id as identifier (in <see cref="PublishingOptions.DeviceIdentifierSystem"/>)

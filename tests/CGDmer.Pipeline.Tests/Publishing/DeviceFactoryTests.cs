@@ -65,4 +65,16 @@ public class DeviceFactoryTests
         Assert.Throws<ArgumentException>(() => DeviceFactory.MonitorId(""));
         Assert.Empty(PocoErrors(d));
     }
+
+    [Fact]
+    public void Monitor_ids_are_the_hash_of_the_device_id_whether_cached_or_not()
+    {
+        static string Hashed(string deviceId) => "monitor-" + Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16));
+        Assert.Equal(Hashed("bed-9"), DeviceFactory.MonitorId("bed-9"));
+        Assert.Equal(Hashed("bed-9"), DeviceFactory.MonitorId("bed-9"));   // from the cache
+        // More monitors than the cache holds: it starts again, and every id stays the hash.
+        for (int i = 0; i < 5000; i++) Assert.Equal(Hashed($"monitor-{i}"), DeviceFactory.MonitorId($"monitor-{i}"));
+        Assert.Equal(Hashed("bed-9"), DeviceFactory.MonitorId("bed-9"));
+    }
 }
