@@ -225,7 +225,8 @@ internal static class BenchCommand
                 runs, ratioPipelineToRaw = ratios[medianRound], ratioPipelineToRawPerRound = ratios,
                 cpuSecondsPerWindow = dynamic.CpuSecondsPerWindow, ratioCeilingFromCpu = ratioCeiling,
                 nonModelCpuSecondsPerWindow = nonModelMedian, nonModelCpuSecondsPerWindowPerRound = nonModel,
-                modelCpuSecondsPerWindowInPipelinePerRound = dynamicRuns.Select(t => t.ModelCpuSecondsPerWindow).ToArray(),
+                // The calling thread's clock sees only the model's own thread: with more, the figure would be too low.
+                modelCpuSecondsPerWindowInPipelinePerRound = inference.IntraOpThreads == 1 ? dynamicRuns.Select(t => t.ModelCpuSecondsPerWindow).ToArray() : null,
                 batchingSpeedup = dynamic.WindowsPerSecond / single.WindowsPerSecond,
                 latency, bytesPerPatient, bytesPerTwelveLeadPatient,
             }, new JsonSerializerOptions { WriteIndented = true }));

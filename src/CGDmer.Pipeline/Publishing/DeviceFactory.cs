@@ -43,8 +43,8 @@ public static class DeviceFactory
     public static string MonitorId(string deviceId)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
-        // Every Observation names its monitor, and a SHA-256 call costs about a microsecond here: the ids are kept. A
-        // ward has far fewer monitors than the bound; past it the cache starts again rather than grow.
+        // Every Observation names its monitor, and a SHA-256 call (OpenSSL) costs more than the rest of the id: the ids
+        // are kept. A ward has far fewer monitors than the bound; past it the cache starts again rather than grow.
         if (MonitorIds.TryGetValue(deviceId, out var id)) return id;
         if (MonitorIds.Count >= MaxCachedMonitorIds) MonitorIds.Clear();
         return MonitorIds[deviceId] = "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16));

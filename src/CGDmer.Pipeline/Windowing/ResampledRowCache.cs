@@ -12,8 +12,7 @@ namespace CGDmer.Pipeline.Windowing;
 /// </remarks>
 internal sealed class ResampledRowCache
 {
-    private float[] _outputs = [];
-    private int _count;
+    private float[] _outputs = [];   // the kept row, as long as the rows
     private NativeLayout? _layout;
     private long _from, _to;   // the kept row's native span; empty when nothing is kept
 
@@ -34,9 +33,9 @@ internal sealed class ResampledRowCache
             _to = _from;
             return 0;
         }
-        if (_outputs.Length < row.Length) _outputs = new float[row.Length];
+        if (_outputs.Length != row.Length) _outputs = new float[row.Length];
         row.CopyTo(_outputs);
-        (_count, _layout, _from, _to) = (row.Length, layout, from, from + native.Length);
+        (_layout, _from, _to) = (layout, from, from + native.Length);
         return shared;
     }
 
@@ -49,7 +48,7 @@ internal sealed class ResampledRowCache
     /// <summary>Copies the kept row's outputs that fall on <paramref name="row"/>'s first outputs; returns how many.</summary>
     private int CopyShared(NativeLayout layout, long from, Span<float> row)
     {
-        if (_to == _from || !ReferenceEquals(layout, _layout) || _count != row.Length || from <= _from) return 0;
+        if (_to == _from || !ReferenceEquals(layout, _layout) || _outputs.Length != row.Length || from <= _from) return 0;
         // Output j of this row sits where output j + shift of the kept one does when the spans differ by whole outputs.
         long upsampled = (from - _from) * layout.Resampler.Up;
         if (upsampled % layout.Resampler.Down != 0) return 0;

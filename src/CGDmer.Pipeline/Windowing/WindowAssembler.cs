@@ -40,6 +40,7 @@ internal sealed class WindowAssembler
 
     public WindowGeometry Geometry { get; }
     public WindowingOptions Options { get; }
+    public PipelineMetrics? Metrics { get; }
 
     /// <summary>Whether rows copy the outputs they share with the lead's previous row (<see cref="ResampledRowCache"/>);
     /// off only in tests that compare the two.</summary>
@@ -47,7 +48,6 @@ internal sealed class WindowAssembler
 
     /// <summary>Model-rate outputs copied from previous rows rather than computed, over all patients (for tests).</summary>
     internal long ReusedOutputs { get; private set; }
-    public PipelineMetrics? Metrics { get; }
 
     /// <summary>Counts a segment the window stage could not use.</summary>
     public void CountDropped(SegmentOutcome outcome) =>
