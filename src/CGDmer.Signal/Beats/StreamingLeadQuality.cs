@@ -162,14 +162,51 @@ public sealed class StreamingLeadQuality
             throw new ArgumentException("raw and QRS-band samples must be as many");
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(secondBeats);
-        Biquad ph = _preHighPass, pl = _preLowPass;
         if (_n == 0 && raw.Length > 0)
         {
             // The first high-pass from its steady state for the first sample (no step from a DC offset); every later
             // section reads a signal that starts at rest.
-            ZeroPhase.Steady(ph, raw[0], out _f[0], out _f[1]);
+            ZeroPhase.Steady(_preHighPass, raw[0], out _f[0], out _f[1]);
         }
-        // The per-sample state in locals (fields written back below): the recurrences then stay in registers.
+        int next = 0;
+        while (Run(raw, qrsBand, ref next) is var pause && pause != Pause.None)
+        {
+            if ((pause & Pause.PlaceBeat) != 0) FinishRun(_first + _n, secondBeats);
+            if ((pause & Pause.BeatFinal) != 0) secondBeats.Add(_finalBeat);
+            if ((pause & Pause.Learned) != 0)
+            {
+                // Learnt: the learning period itself is detected (as the primary detector does), so a stream's first
+                // beats are not missing from the agreement.
+                _learned = true;
+                long index = _first + _n - 1;
+                for (long i = _first; i < index; i++) Detect(i, _transformed[(int)((i - _first) & _ringMask)], secondBeats);
+                Detect(index, _learnedTransform, secondBeats);
+            }
+            if ((pause & Pause.BlockEnded) != 0)
+            {
+                EmitBlock(blocks);
+                RememberExtremes(_min, _max);
+                StartBlock(_first + _n);
+            }
+        }
+    }
+
+    /// <summary>Why <see cref="Run"/> stopped before the end of its samples: the work that needs a call.</summary>
+    [Flags]
+    private enum Pause { None = 0, PlaceBeat = 1, BeatFinal = 2, Learned = 4, BlockEnded = 8 }
+
+    private long _finalBeat;            // the second detector's beat that became final in the sample Run stopped after
+    private double _learnedTransform;   // the transform value of the sample that ended the learning period
+
+    /// <summary>
+    /// Processes samples from <paramref name="next"/> on, and advances it, until the end of the span or until work that
+    /// needs a call: after a sample that ended a block, made a beat final or ended the learning; before a sample at which
+    /// an ended run's beat is to be placed (placing reads the samples before it only). The loop holds the whole state in
+    /// locals and calls nothing: a call inside it made the JIT keep the recurrences in memory.
+    /// </summary>
+    private Pause Run(ReadOnlySpan<float> raw, ReadOnlySpan<float> qrsBand, ref int next)
+    {
+        Biquad ph = _preHighPass, pl = _preLowPass;
         double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
         var first = _bands[0];
         var second = _bands[1];
@@ -178,10 +215,27 @@ public sealed class StreamingLeadQuality
         double base2 = _base2;
         float min = _min, max = _max, last = _lastPreprocessed, lo = _recentMin, hi = _recentMax;
         int saturated = _saturated, flatRun = _flatRun, stillRun = _stillRun, count = _blockCount;
-        for (int i = 0; i < raw.Length; i++)
+        double saturationMv = _saturationMv, stillStep = _stillStep;
+        int clipping = _clipping, still = _still;
+        float[] preprocessedRing = _preprocessed, incrementRing = _increment, transformedRing = _transformed;
+        int ringMask = _ringMask, transformSpan = _transform, learn = _learn, search = _search, settled = _refractory + _search;
+        double dt = _dt, transformSum = _transformSum, level = _level, peak = _peak, levelAlpha = _levelAlpha;
+        bool learned = _learned, inRun = _inRun;
+        float runMax = _runMax;
+        long runMaxAt = _runMaxAt, finishAt = _finishAt, pendingBeat = _pendingBeat, finalBeat = -1;
+        long n = _n, streamFirst = _first, blockEnd = _blockEnd;
+        double learnedTransform = 0;
+        var pause = Pause.None;
+        int i = next;
+        for (; i < raw.Length; i++)
         {
-            long index = _first + _n;
-            double x = raw[i];
+            long index = streamFirst + n;
+            if (learned && finishAt >= 0 && index >= finishAt)
+            {
+                pause = Pause.PlaceBeat;
+                break;
+            }
+            double x = Widening.ToDouble(raw[i]);
             // The preprocessing's band (its 0.5 Hz high-pass twice, then its 40 Hz low-pass twice; the order of linear
             // sections does not matter), then the quality bands twice on it: each pair of passes has the magnitude
             // response of the window's zero-phase filter. The moments read the high-passed signal: the causal low-pass
@@ -228,7 +282,7 @@ public sealed class StreamingLeadQuality
             // the signal's extremes (clipping; the extremes of this second and the last nine, since the window's are
             // not known yet); still stretches (railed or disconnected: a rail decays to a line). A run's first samples
             // count once it is long enough, then each further sample.
-            if (Math.Abs(c) > _saturationMv) saturated++;
+            if (Math.Abs(c) > saturationMv) saturated++;
             float top = Math.Max(hi, max), bottom = Math.Min(lo, min);
             float near = (float)(NearExtremeFraction * (top - bottom));
             float previous = last;
@@ -236,31 +290,76 @@ public sealed class StreamingLeadQuality
             last = c;
             bool atExtreme = top - c <= near || c - bottom <= near;
             flatRun = atExtreme && step <= near ? flatRun + 1 : 0;
-            if (flatRun >= _clipping) saturated += flatRun == _clipping ? _clipping : 1;
-            stillRun = step <= _stillStep ? stillRun + 1 : 0;
-            if (stillRun >= _still) saturated += stillRun == _still ? _still : 1;
+            if (flatRun >= clipping) saturated += flatRun == clipping ? clipping : 1;
+            stillRun = step <= stillStep ? stillRun + 1 : 0;
+            if (stillRun >= still) saturated += stillRun == still ? still : 1;
             count++;
 
-            SecondDetector(index, c, previous, secondBeats);
-            _n++;
-            if (index + 1 == _blockEnd)
+            // The second detector: the curve length's increment, its sum over the transform's span, then the decisions.
+            int slot = (int)(n & ringMask);
+            preprocessedRing[slot] = c;
+            double dx = c - previous;
+            float increment = (float)(Math.Sqrt(dt * dt + dx * dx) - dt);
+            incrementRing[slot] = increment;
+            transformSum += increment;
+            if (n >= transformSpan) transformSum -= incrementRing[(int)((n - transformSpan) & ringMask)];
+            double lt = Math.Max(0, transformSum);
+            transformedRing[slot] = (float)lt;
+            if (!learned)
             {
-                blocks.Add(new QualityBlock(_blockStart, count, saturated, sum, sum2, sum3, sum4, qrs, abovePower,
-                                            base2, max - min));
-                (lo, hi) = RememberExtremes(min, max);
-                StartBlock(index + 1);
-                sum = sum2 = sum3 = sum4 = qrs = abovePower = base2 = 0;
-                min = float.PositiveInfinity;
-                max = float.NegativeInfinity;
-                saturated = count = 0;
+                // Learning: the level is the running mean, the peak the largest transform value so far.
+                level += (lt - level) / (n + 1);
+                peak = Math.Max(peak, lt);
+                if (n + 1 >= learn)
+                {
+                    pause |= Pause.Learned;
+                    learnedTransform = lt;
+                }
+            }
+            else
+            {
+                // Detect's decisions for this sample (see there), the beat's placement excepted.
+                double threshold = level + ThresholdFraction * (peak - level);
+                if (lt > threshold)
+                {
+                    if (!inRun || lt > runMax) { runMax = (float)lt; runMaxAt = index; }
+                    inRun = true;
+                }
+                else
+                {
+                    level += levelAlpha * (lt - level);
+                    if (inRun)
+                    {
+                        inRun = false;
+                        peak += PeakWeight * (runMax - peak);
+                        finishAt = Math.Max(index, runMaxAt + search + 1);
+                    }
+                }
+                if (pendingBeat >= 0 && !inRun && finishAt < 0 && index - pendingBeat >= settled)
+                {
+                    finalBeat = pendingBeat;
+                    pendingBeat = -1;
+                    pause |= Pause.BeatFinal;
+                }
+            }
+            n++;
+            if (index + 1 == blockEnd) pause |= Pause.BlockEnded;
+            if (pause != Pause.None)
+            {
+                i++;
+                break;
             }
         }
+        next = i;
         (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
         (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
-        (_sum, _sum2, _sum3, _sum4, _qrs, _above) = (sum, sum2, sum3, sum4, qrs, abovePower);
-        _base2 = base2;
+        (_sum, _sum2, _sum3, _sum4, _qrs, _above, _base2) = (sum, sum2, sum3, sum4, qrs, abovePower, base2);
         (_min, _max, _lastPreprocessed) = (min, max, last);
         (_saturated, _flatRun, _stillRun, _blockCount) = (saturated, flatRun, stillRun, count);
+        (_transformSum, _level, _peak, _inRun, _runMax) = (transformSum, level, peak, inRun, runMax);
+        (_runMaxAt, _finishAt, _pendingBeat, _n) = (runMaxAt, finishAt, pendingBeat, n);
+        (_finalBeat, _learnedTransform) = (finalBeat, learnedTransform);
+        return pause;
     }
 
     /// <summary>Keeps the ended block's extremes among the last <see cref="ExtremeBlocks"/> − 1 and returns theirs.</summary>
@@ -294,32 +393,6 @@ public sealed class StreamingLeadQuality
         if (_finishAt >= 0) FinishRun(_first + _n, secondBeats);
         if (_pendingBeat >= 0) secondBeats.Add(_pendingBeat);
         _pendingBeat = -1;
-    }
-
-    private void SecondDetector(long index, float c, float previous, ICollection<long> beats)
-    {
-        int k = (int)(_n & _ringMask);
-        _preprocessed[k] = c;
-        double dx = c - previous;
-        float inc = (float)(Math.Sqrt(_dt * _dt + dx * dx) - _dt);
-        _increment[k] = inc;
-        _transformSum += inc;
-        if (_n >= _transform) _transformSum -= _increment[(int)((_n - _transform) & _ringMask)];
-        double lt = Math.Max(0, _transformSum);
-        _transformed[k] = (float)lt;
-
-        if (!_learned)
-        {
-            // Learning: the level is the running mean, the peak the largest transform value so far. Once learnt, the
-            // learning period itself is detected (as the primary detector does), so a stream's first beats are not
-            // missing from the agreement.
-            _level += (lt - _level) / (_n + 1);
-            _peak = Math.Max(_peak, lt);
-            if (_n + 1 < _learn) return;
-            _learned = true;
-            for (long i = _first; i < index; i++) Detect(i, _transformed[(int)((i - _first) & _ringMask)], beats);
-        }
-        Detect(index, lt, beats);
     }
 
     /// <summary>The decisions for transform value <paramref name="lt"/> at stream index <paramref name="index"/> (the preprocessed ring holds it and what came before).</summary>
