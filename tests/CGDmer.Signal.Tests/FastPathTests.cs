@@ -9,7 +9,8 @@ namespace CGDmer.Signal.Tests;
 
 /// <summary>
 /// The measure stage's fast paths against the plain code they replace: selection against a full sort, the interleaved
-/// zero-phase filters against <see cref="BiquadCascade.FiltFilt"/>, the allocation-free detector against the array one.
+/// zero-phase filters against <see cref="BiquadCascade.FiltFilt"/>, the allocation-free detector against the array one,
+/// the streaming detector skipping its decisions against running them at every sample.
 /// Equality is exact (bitwise), because the fast paths promise the same results, not close ones.
 /// </summary>
 public class FastPathTests
@@ -32,6 +33,65 @@ public class FastPathTests
         double plain = aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
         double shared = StreamingBeatClassifier.Correlation(a, StreamingBeatClassifier.Energy(a), b, StreamingBeatClassifier.Energy(b));
         return BitConverter.DoubleToInt64Bits(plain) == BitConverter.DoubleToInt64Bits(shared);
+    }
+
+    [Theory]
+    [InlineData("201", 0, 97)]
+    [InlineData("203", 0, 256)]
+    [InlineData("203", 1, 1)]
+    [InlineData("122", 1, 500)]
+    public void The_detector_skips_its_decisions_only_where_they_would_change_nothing(string record, int channel, int chunk)
+    {
+        // The detector runs its decisions only at samples where they can act (a local maximum of the integrator, a
+        // pending beat's refractory period over, a due search-back or re-learning); run at every sample, they must give
+        // the same beats at the same time: on real records (203's noise and ectopy exercise search-back) at 100 Hz.
+        var r = WfdbReader.Read(TestPaths.Record(record));
+        var x = Resampler.Resample(r.Ecg.Channels[channel].Samples, r.SampleRateHz, 100);
+        Assert.Equal(Detect(x, 100, chunk, everySample: true), Detect(x, 100, chunk, everySample: false));
+    }
+
+    [Property(MaxTest = 60)]
+    public bool The_detector_skips_its_decisions_exactly_on_noise_silences_and_bursts(int seed)
+    {
+        // Random beats with pauses, dropped beats (search-back), noise bursts and a flat line (re-learning) at 250 Hz.
+        var rng = new Random(seed);
+        var x = new float[250 * 40];
+        int next = 50;
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)(0.05 * (rng.NextDouble() - 0.5));
+            if (i == next)
+            {
+                double gap = rng.NextDouble() < 0.05 ? 6 : rng.NextDouble() < 0.1 ? 2.2 : 0.5 + 0.6 * rng.NextDouble();
+                next += (int)(gap * 250);
+                float height = (float)(rng.NextDouble() < 0.2 ? 0.3 : 1.0 + rng.NextDouble());
+                for (int j = 0; j < 20 && i + j < x.Length; j++) x[i + j] += height * (float)Math.Sin(Math.PI * j / 20);
+            }
+            if (rng.NextDouble() < 0.0005) for (int j = i; j < Math.Min(x.Length, i + 100); j++) x[j] += (float)(rng.NextDouble() - 0.5);
+        }
+        // A flat line (a lead off) has no local maximum at which the decisions would run anyway: re-learning after it
+        // must still come on time.
+        int flat = 250 * (5 + rng.Next(20));
+        Array.Clear(x, flat, Math.Min(x.Length - flat, 250 * (5 + rng.Next(3))));
+        int chunk = 1 + rng.Next(300);
+        return Detect(x, 250, chunk, everySample: true).SequenceEqual(Detect(x, 250, chunk, everySample: false));
+    }
+
+    /// <summary>Each beat with the samples fed when it came out: the skip must not delay a beat either.</summary>
+    private static List<(DetectedQrs Beat, int Fed)> Detect(float[] x, double fs, int chunk, bool everySample)
+    {
+        var detector = new StreamingQrsDetector(fs) { DecidesEverySample = everySample };
+        var beats = new List<DetectedQrs>();
+        var emitted = new List<(DetectedQrs, int)>();
+        for (int i = 0; i < x.Length; i += chunk)
+        {
+            detector.Process(x.AsSpan(i, Math.Min(chunk, x.Length - i)), beats);
+            emitted.AddRange(beats.Select(b => (b, Math.Min(x.Length, i + chunk))));
+            beats.Clear();
+        }
+        detector.Flush(beats);
+        emitted.AddRange(beats.Select(b => (b, x.Length + 1)));
+        return emitted;
     }
 
     [Property(MaxTest = 500)]

@@ -147,7 +147,7 @@ public sealed class StreamingQrsDetector
             }
             if (_n == 0 && m > 0) _bandPass.SetSteadyState(_bandPassState, part[0]);
             _bandPass.Process(part, _bandPassState);
-            for (int i = 0; i < m; i++) Step(part[i], beats);
+            Integrate(part, beats);
             offset += m;
         }
     }
@@ -160,26 +160,59 @@ public sealed class StreamingQrsDetector
         if (_lastBeatPending) Emit(beats);
     }
 
-    private void Step(float bandPassed, ICollection<DetectedQrs> beats)
+    /// <summary>
+    /// The integrator over band-passed samples, and the decisions where there are any: <see cref="Decide"/> runs only
+    /// for a sample at which it can change something (a local maximum, a pending beat's refractory period over, a due
+    /// search-back or re-learning), which leaves the loop without calls for most samples and its state in registers.
+    /// </summary>
+    private void Integrate(ReadOnlySpan<float> bandPassed, ICollection<DetectedQrs> beats)
     {
-        long n = _n++;
-        int k = (int)(n & _ringMask);
-        _bp[k] = bandPassed;
-        // Causal five-point derivative (delay 2 samples), squared; the integrator is the mean of the last _window.
-        float d = (2 * bandPassed + Bp(n - 1) - Bp(n - 3) - 2 * Bp(n - 4)) * 0.125f;
-        float s = d * d;
-        _sq[k] = s;
-        _mwiSum += s;
-        if (n >= _window) _mwiSum -= _sq[(int)((n - _window) & _ringMask)];
-        if (_mwiSum < 0) _mwiSum = 0;
-        _mwi[k] = (float)(_mwiSum / _window);
-
-        if (!_learned)
+        float[] bp = _bp, sq = _sq, mwi = _mwi;
+        int mask = _ringMask, window = _window;
+        long n = _n;
+        double mwiSum = _mwiSum;
+        for (int i = 0; i < bandPassed.Length; i++, n++)
         {
-            if (n + 1 >= _learn) Learn(n, beats);
-            return;
+            float x = bandPassed[i];
+            int k = (int)(n & mask);
+            bp[k] = x;
+            // Causal five-point derivative (delay 2 samples), squared; the integrator is the mean of the last _window.
+            float b1 = n >= 1 ? bp[(int)((n - 1) & mask)] : bp[0];
+            float b3 = n >= 3 ? bp[(int)((n - 3) & mask)] : bp[0];
+            float b4 = n >= 4 ? bp[(int)((n - 4) & mask)] : bp[0];
+            float d = (2 * x + b1 - b3 - 2 * b4) * 0.125f;
+            float s = d * d;
+            sq[k] = s;
+            mwiSum += s;
+            if (n >= window) mwiSum -= sq[(int)((n - window) & mask)];
+            if (mwiSum < 0) mwiSum = 0;
+            mwi[k] = (float)(mwiSum / window);
+
+            if (!(_learned ? DecidesEverySample || MayDecide(n) : n + 1 >= _learn)) continue;
+            (_n, _mwiSum) = (n + 1, mwiSum);
+            if (_learned) Decide(n, beats);
+            else Learn(n, beats);
         }
-        Decide(n, beats);
+        (_n, _mwiSum) = (n, mwiSum);
+    }
+
+    /// <summary>Runs <see cref="Decide"/> for every sample, as before the skip (tests compare the two).</summary>
+    internal bool DecidesEverySample { get; init; }
+
+    /// <summary>Whether <see cref="Decide"/> for integrator sample <paramref name="n"/> can do anything (its conditions, in its order).</summary>
+    private bool MayDecide(long n)
+    {
+        if (_lastBeatPending) return n - _lastBeat >= _refractory || LocalMaximumBefore(n);
+        if (_lastBeat != long.MinValue && (n - _lastBeat > _relearn
+            || _noise.Count > 0 && n - _lastBeat > Math.Min(SearchBackFactor * _rrMean, _maxSearchBack))) return true;
+        return LocalMaximumBefore(n);
+    }
+
+    private bool LocalMaximumBefore(long n)
+    {
+        if (n < 2) return false;
+        float v = Mwi(n - 1);
+        return v > Mwi(n - 2) && v >= Mwi(n);
     }
 
     private float Bp(long i) => i < 0 ? _bp[0] : _bp[(int)(i & _ringMask)];
