@@ -168,9 +168,13 @@ public sealed class StreamingQrsDetector
     private void Integrate(ReadOnlySpan<float> bandPassed, ICollection<DetectedQrs> beats)
     {
         float[] bp = _bp, sq = _sq, mwi = _mwi;
-        int mask = _ringMask, window = _window;
+        int mask = _ringMask, window = _window, learn = _learn, refractory = _refractory, relearn = _relearn;
         long n = _n;
         double mwiSum = _mwiSum;
+        // The integrator's last two values (for the local maximum at n − 1), and what the decisions depend on, which
+        // changes only when they run.
+        float before = n >= 2 ? mwi[(int)((n - 2) & mask)] : 0, last = n >= 1 ? mwi[(int)((n - 1) & mask)] : 0;
+        var (learned, pending, lastBeat, noise, searchBackAfter) = DecisionState();
         for (int i = 0; i < bandPassed.Length; i++, n++)
         {
             float x = bandPassed[i];
@@ -186,34 +190,34 @@ public sealed class StreamingQrsDetector
             mwiSum += s;
             if (n >= window) mwiSum -= sq[(int)((n - window) & mask)];
             if (mwiSum < 0) mwiSum = 0;
-            mwi[k] = (float)(mwiSum / window);
+            float current = (float)(mwiSum / window);
+            mwi[k] = current;
+            bool localMaximumBefore = n >= 2 && last > before && last >= current;
+            (before, last) = (last, current);
 
-            if (!(_learned ? DecidesEverySample || MayDecide(n) : n + 1 >= _learn)) continue;
+            if (learned)
+            {
+                // Decide's conditions, in its order: a pending beat's refractory period over; a due re-learning or
+                // search-back; a local maximum of the integrator.
+                bool acts = pending
+                    ? n - lastBeat >= refractory
+                    : lastBeat != long.MinValue && (n - lastBeat > relearn || noise && n - lastBeat > searchBackAfter);
+                if (!acts && !localMaximumBefore && !DecidesEverySample) continue;
+            }
+            else if (n + 1 < learn) continue;
             (_n, _mwiSum) = (n + 1, mwiSum);
-            if (_learned) Decide(n, beats);
+            if (learned) Decide(n, beats);
             else Learn(n, beats);
+            (learned, pending, lastBeat, noise, searchBackAfter) = DecisionState();
         }
         (_n, _mwiSum) = (n, mwiSum);
     }
 
+    private (bool Learned, bool Pending, long LastBeat, bool Noise, double SearchBackAfter) DecisionState() =>
+        (_learned, _lastBeatPending, _lastBeat, _noise.Count > 0, Math.Min(SearchBackFactor * _rrMean, _maxSearchBack));
+
     /// <summary>Runs <see cref="Decide"/> for every sample, as before the skip (tests compare the two).</summary>
     internal bool DecidesEverySample { get; init; }
-
-    /// <summary>Whether <see cref="Decide"/> for integrator sample <paramref name="n"/> can do anything (its conditions, in its order).</summary>
-    private bool MayDecide(long n)
-    {
-        if (_lastBeatPending) return n - _lastBeat >= _refractory || LocalMaximumBefore(n);
-        if (_lastBeat != long.MinValue && (n - _lastBeat > _relearn
-            || _noise.Count > 0 && n - _lastBeat > Math.Min(SearchBackFactor * _rrMean, _maxSearchBack))) return true;
-        return LocalMaximumBefore(n);
-    }
-
-    private bool LocalMaximumBefore(long n)
-    {
-        if (n < 2) return false;
-        float v = Mwi(n - 1);
-        return v > Mwi(n - 2) && v >= Mwi(n);
-    }
 
     private float Bp(long i) => i < 0 ? _bp[0] : _bp[(int)(i & _ringMask)];
 
