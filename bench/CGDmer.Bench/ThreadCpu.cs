@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
 using System.Text.RegularExpressions;
 
 namespace CGDmer.Bench;
@@ -46,27 +47,44 @@ internal static partial class ThreadCpu
     {
         try
         {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A stat file's text; null if it does not parse.</summary>
+    internal static (int Id, string Name, long Ticks)? Parse(string stat)
+    {
+        try
+        {
             // The name may hold spaces and parentheses, so the fields count from the last ')'.
-            string stat = File.ReadAllText(path);
             int open = stat.IndexOf('('), close = stat.LastIndexOf(')');
             var fields = stat[(close + 2)..].Split(' ');
             return (int.Parse(stat[..(open - 1)]), stat[(open + 1)..close], long.Parse(fields[11]) + long.Parse(fields[12]));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             return null;
         }
     }
 
     /// <summary>
-    /// Samples <see cref="Snapshot"/> every 50 ms until disposed, keeping each thread's last reading: the pipeline's
-    /// threads end with the run, so a snapshot taken after it would miss them.
+    /// Reads every thread's CPU time every 50 ms until disposed, keeping each thread's last reading: the pipeline's
+    /// threads end with the run, so a snapshot taken after it would miss them. Each thread's stat file stays open and is
+    /// read again from its start: opening it for every reading made the sampler a visible share of the CPU it measures.
     /// </summary>
     public sealed class Sampler : IDisposable
     {
+        private const string Tasks = "/proc/self/task";
         private readonly Dictionary<int, (string Name, long Ticks)> _start = Snapshot();
         private readonly long? _processStart = ProcessTicks();
         private readonly Dictionary<int, (string Name, long Ticks)> _last = new();
+        private readonly Dictionary<string, SafeFileHandle?> _files = new();   // per task directory; null once its thread ended
+        private readonly byte[] _buffer = new byte[1024];
+        private bool _closed;
         private readonly Timer _timer;
         private readonly Stopwatch _wall = Stopwatch.StartNew();
 
@@ -74,9 +92,39 @@ internal static partial class ThreadCpu
 
         private void Sample()
         {
-            var now = Snapshot();
             lock (_last)
-                foreach (var (tid, reading) in now) _last[tid] = reading;
+            {
+                if (_closed || !Directory.Exists(Tasks)) return;
+                foreach (var dir in Directory.EnumerateDirectories(Tasks))
+                {
+                    if (!_files.TryGetValue(dir, out var file))
+                    {
+                        try { file = File.OpenHandle(Path.Combine(dir, "stat")); }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { file = null; }
+                        _files[dir] = file;
+                    }
+                    if (file is null) continue;
+                    if (ReadAgain(file) is { } reading) _last[reading.Id] = (reading.Name, reading.Ticks);
+                    else
+                    {
+                        file.Dispose();   // the thread ended (or its id was reused): its last reading stays
+                        _files[dir] = null;
+                    }
+                }
+            }
+        }
+
+        private (int Id, string Name, long Ticks)? ReadAgain(SafeFileHandle file)
+        {
+            try
+            {
+                int n = RandomAccess.Read(file, _buffer, 0);
+                return n > 0 ? Parse(System.Text.Encoding.ASCII.GetString(_buffer, 0, n)) : null;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
         }
 
         /// <summary>CPU time of the whole process (all threads, kernel included) over the sampled time, once stopped;
@@ -87,14 +135,29 @@ internal static partial class ThreadCpu
         public string Stop()
         {
             _timer.Dispose();
-            Sample();
+            Sample();   // the last reading, before the files close
+            CloseFiles();
             double wall = _wall.Elapsed.TotalSeconds;
             ProcessCpuSeconds = ProcessTicks() - _processStart is { } t ? t / TicksPerSecond : null;
             string process = ProcessCpuSeconds is { } cpu ? $"the process {cpu / wall:F2} cores of {Environment.ProcessorCount}; " : "";
             lock (_last) return process + Describe(_start, _last, wall);
         }
 
-        public void Dispose() => _timer.Dispose();
+        public void Dispose()
+        {
+            _timer.Dispose();
+            CloseFiles();
+        }
+
+        private void CloseFiles()
+        {
+            lock (_last)
+            {
+                foreach (var file in _files.Values) file?.Dispose();
+                _files.Clear();
+                _closed = true;   // a timer callback still in flight must not open them again
+            }
+        }
     }
 
     /// <summary>

@@ -77,4 +77,24 @@ public class ThreadCpuTests
         Assert.StartsWith("the process ", described);
         Assert.Matches(@"spin-test (0\.[2-9]\d|1\.\d\d)", described);   // about 300 ms of CPU over the sampled time
     }
+
+    [Fact]
+    public void On_linux_a_thread_that_ended_before_the_sampler_stopped_keeps_its_last_reading()
+    {
+        // The pipeline's threads end with a run: the sampler reads them while they live and keeps what it read.
+        if (!OperatingSystem.IsLinux()) return;
+        var sampler = new ThreadCpu.Sampler();
+        var busy = new Thread(() =>
+        {
+            var end = DateTime.UtcNow.AddMilliseconds(300);
+            double x = 0;
+            while (DateTime.UtcNow < end) x += Math.Sqrt(x + 1);
+            GC.KeepAlive(x);
+        }) { Name = "spin-ended-0" };
+        busy.Start();
+        busy.Join();
+        Thread.Sleep(150);
+        string described = sampler.Stop();
+        Assert.Matches(@"spin-ended (0\.[1-9]\d|1\.\d\d)", described);   // most of its 300 ms over about half a second
+    }
 }
