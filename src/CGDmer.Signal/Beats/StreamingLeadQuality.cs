@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using CGDmer.Signal.Dsp;
 
@@ -316,31 +317,11 @@ public sealed class StreamingLeadQuality
                     learnedTransform = lt;
                 }
             }
-            else
+            else if (Decisions(index, lt, ref level, ref peak, ref inRun, ref runMax, ref runMaxAt, ref finishAt, ref pendingBeat,
+                               levelAlpha, search, settled) is var final && final >= 0)
             {
-                // Detect's decisions for this sample (see there), the beat's placement excepted.
-                double threshold = level + ThresholdFraction * (peak - level);
-                if (lt > threshold)
-                {
-                    if (!inRun || lt > runMax) { runMax = (float)lt; runMaxAt = index; }
-                    inRun = true;
-                }
-                else
-                {
-                    level += levelAlpha * (lt - level);
-                    if (inRun)
-                    {
-                        inRun = false;
-                        peak += PeakWeight * (runMax - peak);
-                        finishAt = Math.Max(index, runMaxAt + search + 1);
-                    }
-                }
-                if (pendingBeat >= 0 && !inRun && finishAt < 0 && index - pendingBeat >= settled)
-                {
-                    finalBeat = pendingBeat;
-                    pendingBeat = -1;
-                    pause |= Pause.BeatFinal;
-                }
+                finalBeat = final;
+                pause |= Pause.BeatFinal;
             }
             n++;
             if (index + 1 == blockEnd) pause |= Pause.BlockEnded;
@@ -399,28 +380,41 @@ public sealed class StreamingLeadQuality
     private void Detect(long index, double lt, ICollection<long> beats)
     {
         if (_finishAt >= 0 && index >= _finishAt) FinishRun(index, beats);
-        double threshold = _level + ThresholdFraction * (_peak - _level);
+        long final = Decisions(index, lt, ref _level, ref _peak, ref _inRun, ref _runMax, ref _runMaxAt, ref _finishAt, ref _pendingBeat,
+                               _levelAlpha, _search, _refractory + _search);
+        if (final >= 0) beats.Add(final);
+    }
+
+    /// <summary>
+    /// One sample's decisions, the placing of an ended run's beat excepted (<see cref="FinishRun"/>, due at
+    /// <paramref name="finishAt"/>): a run above the threshold, the level and peak, and the pending beat, which is returned
+    /// (and no longer pending) once final, else −1. On the caller's state, fields or locals.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Decisions(long index, double lt, ref double level, ref double peak, ref bool inRun, ref float runMax,
+                                  ref long runMaxAt, ref long finishAt, ref long pendingBeat, double levelAlpha, int search, int settled)
+    {
+        double threshold = level + ThresholdFraction * (peak - level);
         if (lt > threshold)
         {
-            if (!_inRun || lt > _runMax) { _runMax = (float)lt; _runMaxAt = index; }
-            _inRun = true;
+            if (!inRun || lt > runMax) { runMax = (float)lt; runMaxAt = index; }
+            inRun = true;
         }
         else
         {
-            _level += _levelAlpha * (lt - _level);
-            if (_inRun)
+            level += levelAlpha * (lt - level);
+            if (inRun)
             {
-                _inRun = false;
-                _peak += PeakWeight * (_runMax - _peak);
-                _finishAt = Math.Max(index, _runMaxAt + _search + 1);
+                inRun = false;
+                peak += PeakWeight * (runMax - peak);
+                finishAt = Math.Max(index, runMaxAt + search + 1);
             }
         }
         // Final once no run in progress or pending can land within its refractory period.
-        if (_pendingBeat >= 0 && !_inRun && _finishAt < 0 && index - _pendingBeat >= _refractory + _search)
-        {
-            beats.Add(_pendingBeat);
-            _pendingBeat = -1;
-        }
+        if (pendingBeat < 0 || inRun || finishAt >= 0 || index - pendingBeat < settled) return -1;
+        long final = pendingBeat;
+        pendingBeat = -1;
+        return final;
     }
 
     /// <summary>
