@@ -118,7 +118,8 @@ public static class EcgPipeline
                     .WindowPerPatient(c.Geometry, PerLane(windowing, c.SignalLanes), c.Scheduler, metrics,
                                       closed => settled.OnNext(PipelineOutput.Of(closed)))
                     .Measure(c.Measurer, metrics, RhythmFeatures.MeasuresOnBeatStream(c.Model.Metadata.RhythmFeatures),
-                             RhythmFeatures.MeasuresQualityOnStream(c.Model.Metadata.RhythmFeatures)), c.SignalLaneNice)
+                             RhythmFeatures.MeasuresQualityOnStream(c.Model.Metadata.RhythmFeatures),
+                             c.Model.Metadata.HasRhythmInput ? c.Model.Metadata.RhythmFeatures : null), c.SignalLaneNice)
                 .BatchWindows(c.Batching, c.Scheduler)
                 .Infer(c.Model, c.Infer, metrics)
                 // Optionally the model's thread runs the model only; interpretation, the Observations and the sink's

@@ -1,3 +1,4 @@
+using System.Reactive.Linq;
 using CGDmer.Pipeline.OnnxRuntime;
 using CGDmer.Contracts.Model;
 using CGDmer.Onnx;
@@ -299,6 +300,55 @@ public sealed class RhythmInputTests : IDisposable
 
         Assert.Equal(expected, output[0].Probabilities!);
         foreach (var w in windows) if (!ReferenceEquals(w, window)) w.ReleaseSignal();
+    }
+
+    [Theory]
+    [InlineData("rr-v8", false)]
+    [InlineData("rr-v10", true)]
+    public void The_measure_stage_computes_the_features_the_infer_stage_would_and_the_infer_stage_takes_them(string set, bool qualityOnStream)
+    {
+        // The pipeline computes each window's features on its signal lane (the measure stage) and the model's thread only
+        // copies them: the model must get exactly what computing them on its own thread gives.
+        int count = RhythmFeatures.CountOf(set);
+        using var s = new OnnxFindingsSession(TinyModel(set + ".onnx", set, featureInput: count), Cpu(maxBatch: 4));
+        var g = s.Geometry;
+        var measurer = new WindowMeasurer();
+        var measured = StreamedWindows201(g).ToObservable()
+            .Measure(measurer, onBeatStream: true, qualityOnStream: qualityOnStream, rhythmFeatures: set)
+            .ToArray().Wait();
+        var plain = StreamedWindows201(g).ToObservable()   // the same windows again, measured without the features
+            .Measure(measurer, onBeatStream: true, qualityOnStream: qualityOnStream)
+            .ToArray().Wait();
+        Assert.All(measured.Where(w => w.Window.IsAnalyzable), w => Assert.Equal(set, w.Rhythm!.FeatureSet));
+        Assert.All(plain, w => Assert.Null(w.Rhythm));
+        var computedHere = new BatchInference(s).Analyze(new WindowBatch(0, plain, 0)).Select(a => a.Probabilities).ToList();
+        var copied = new BatchInference(s).Analyze(new WindowBatch(1, measured, 0)).Select(a => a.Probabilities).ToList();
+        Assert.Equal(computedHere.Count, copied.Count);
+        Assert.True(copied.Count(p => p is not null) >= 5, "windows with features");
+        for (int i = 0; i < copied.Count; i++)
+        {
+            Assert.Equal(computedHere[i], copied[i]);
+            if (measured[i].Rhythm?.Features is { } features) Assert.Equal(features, copied[i]!);
+        }
+    }
+
+    [Fact]
+    public void The_infer_stage_copies_the_measure_stages_features_refusal_and_ignores_another_sets()
+    {
+        using var s = new OnnxFindingsSession(TinyModel("rr-v1.onnx"), Cpu(maxBatch: 4));
+        var g = s.Geometry;
+        var given = Enumerable.Range(0, F).Select(i => 0.01f * (i + 1)).ToArray();
+        MeasuredWindow[] windows =
+        [
+            Window(g, 0, Monitor, Beats(30, 80), 0.95, 0.9) with { Rhythm = new RhythmInput(RhythmFeatures.AnalysisLeadIdentifier, given, null) },
+            Window(g, 1, Monitor, Beats(30, 80), 0.95, 0.9) with { Rhythm = new RhythmInput(RhythmFeatures.AnalysisLeadIdentifier, null, "rhythm features: refused upstream") },
+            Window(g, 2, Monitor, Beats(40, 90), 0.9, 0.7) with { Rhythm = new RhythmInput("rr-v8", new float[RhythmFeatures.CountOf("rr-v8")], null) },
+        ];
+        var output = new BatchInference(s).Analyze(new WindowBatch(0, windows, 0));
+        Assert.Equal(given, output[0].Probabilities!);
+        Assert.Null(output[1].Probabilities);
+        Assert.Equal("rhythm features: refused upstream", output[1].InferenceFailure);
+        Assert.Equal(Expected(windows[2]), output[2].Probabilities!);   // another set's features: computed here instead
     }
 
     [Fact]

@@ -21,11 +21,11 @@ namespace CGDmer.Pipeline.Inference;
 /// monitor's windows keep one set. Compaction is what makes a 2-lead monitor cheap: the model computes 2 rows instead of
 /// 12 and gives the same probabilities (the mask removed the other rows from everything anyway).
 /// <para>A model that takes rhythm features (contract v3, <see cref="ModelMetadata.HasRhythmInput"/>) gets each window's
-/// <see cref="RhythmFeatures"/> written straight into its slot's row of <see cref="IFindingsModel.RhythmFeaturesInput"/>,
-/// from the window's measurement (the measure stage's beats, signal quality and beat agreement; for <c>rr-v4</c> also the
-/// normal-to-normal beats of the analysis lead's samples) and its geometry's rate
-/// and length: no allocation per window. A window whose measurement the features refuse (beats outside the window or out
-/// of order, which the measure stage never produces) fails alone. Other models run as before.</para>
+/// <see cref="RhythmFeatures"/> in its slot's row of <see cref="IFindingsModel.RhythmFeaturesInput"/>: copied from the
+/// window's <see cref="MeasuredWindow.Rhythm"/> where the measure stage computed them for this feature set (the pipeline's
+/// case, off the model's thread), else computed here from the window's measurement (<see cref="RhythmInputWriter"/>).
+/// A window whose measurement the features refuse (beats outside the window or out of order, which the measure stage
+/// never produces) fails alone. Other models run as before.</para>
 /// </remarks>
 public sealed class BatchInference
 {
@@ -36,13 +36,8 @@ public sealed class BatchInference
     private readonly PipelineMetrics? _metrics;
     private readonly int _leads, _samples, _stride, _labels;
     private readonly int _features; // rhythm features per window; 0 when the model takes none
-    private readonly string _featureSet = "";
-    private readonly NormalToNormal? _normalToNormal; // the NN half's classifier, reused window after window (rr-v4)
+    private readonly RhythmInputWriter? _rhythm; // for windows whose measure stage did not compute the features
     private readonly float[] _probabilities;
-    private int[] _beatScratch = [];
-    private readonly bool _measuredOnStream; // rr-v6, rr-v8: beats and their classes come from the window stage's beat stream
-    private ClassifiedBeat[] _contextScratch = new ClassifiedBeat[64];
-    private int[] _rowStartScratch = [];
     private readonly int[] _windowOfSlot;
     private readonly Dictionary<int, Lead[]> _leadSets = new(); // key: bit per model row
     private int[] _setOfWindow = new int[64];
@@ -68,11 +63,8 @@ public sealed class BatchInference
             if (!RhythmFeatures.IsKnown(metadata.RhythmFeatures))
                 throw new ArgumentException($"model '{metadata.ModelName}' takes rhythm features '{metadata.RhythmFeatures}'; this build computes " +
                     RhythmFeatures.KnownList, nameof(model));
-            _featureSet = metadata.RhythmFeatures;
-            _measuredOnStream = RhythmFeatures.MeasuresOnBeatStream(_featureSet);
-            _features = RhythmFeatures.CountOf(_featureSet);
-            // The NN half of rr-v4/rr-v5/rr-v7 classifies the window's analysis lead; rr-v6 and rr-v8 take the stream's classes instead.
-            if (_features > RhythmFeatures.Count && !_measuredOnStream) _normalToNormal = new NormalToNormal(_geometry.SampleRateHz);
+            _rhythm = new RhythmInputWriter(metadata.RhythmFeatures, _geometry.SampleRateHz);
+            _features = _rhythm.Count;
             if (model.RhythmFeaturesInput.Length < model.MaxBatchSize * _features)
                 throw new ArgumentException($"model rhythm feature buffer holds {model.RhythmFeaturesInput.Length} values; its batch size needs {model.MaxBatchSize * _features}", nameof(model));
         }
@@ -144,7 +136,7 @@ public sealed class BatchInference
             if (_setOfWindow[i] != set) continue;
             _setOfWindow[i] = 0; // done: later groups skip it
             var (window, measurement) = windows[i];
-            if (_features > 0 && WriteRhythmFeatures(window, measurement, rhythm.Slice(slots * _features, _features)) is { } refused)
+            if (_features > 0 && WriteRhythmFeatures(windows[i], rhythm.Slice(slots * _features, _features)) is { } refused)
             {
                 results[i] = new AnalyzedWindow(window, measurement, null, refused);
                 window.ReleaseSignal();
@@ -168,42 +160,19 @@ public sealed class BatchInference
     }
 
     /// <summary>
-    /// The window's rhythm features into <paramref name="destination"/> (its slot's row); null when written, else why the
-    /// measurement could not give them.
+    /// The window's rhythm features into <paramref name="destination"/> (its slot's row): those the measure stage computed
+    /// for this feature set, else computed here. Null when written, else why the measurement could not give them.
     /// </summary>
-    private string? WriteRhythmFeatures(EcgWindow window, WindowMeasurement m, Span<float> destination)
+    private string? WriteRhythmFeatures(MeasuredWindow measured, Span<float> destination)
     {
-        // The measure stage's beats are an int[]; anything else is copied into a reused buffer, never allocated per window.
-        var list = m.BeatSamples;
-        ReadOnlySpan<int> beats;
-        if (list is int[] array) beats = array;
-        else if (list is List<int> l) beats = CollectionsMarshal.AsSpan(l);
-        else
+        if (measured.Rhythm is { } computed && computed.FeatureSet == _rhythm!.FeatureSet
+            && (computed.Refused is not null || computed.Features?.Length == destination.Length))
         {
-            if (_beatScratch.Length < list.Count) _beatScratch = new int[Math.Max(list.Count, 2 * _beatScratch.Length)];
-            for (int b = 0; b < list.Count; b++) _beatScratch[b] = list[b];
-            beats = _beatScratch.AsSpan(0, list.Count);
-        }
-        try
-        {
-            int row = m.AnalysisLead is { } lead ? window.Geometry.RowOf(lead) : -1;
-            ReadOnlySpan<ClassifiedBeat> context = default;
-            if (_measuredOnStream)
-            {
-                // rr-v6, rr-v8: the NN half reads the stream's classes of the analysis lead's beats in the window.
-                if (row >= 0) context = window.CopyWindowBeats(ref _contextScratch, ref _rowStartScratch).Row(row);   // may grow the buffers
-            }
-            else if (RhythmFeatures.ReadsBeatStream(_featureSet)) context = _contextScratch.AsSpan(0, window.CopyContextBeats(row, ref _contextScratch));
-            RhythmFeatures.ComputeSet(_featureSet, beats, row < 0 ? [] : window.Row(row), window.Geometry.SampleRateHz,   // rr-v6 reads no samples
-                                      window.Geometry.WindowSamples, m.SignalQuality, m.BeatAgreement, destination, _normalToNormal, context);
+            if (computed.Refused is { } refused) return refused;
+            computed.Features.AsSpan().CopyTo(destination);
             return null;
         }
-        catch (ArgumentException e)
-        {
-            // Beats outside the window or out of order: a fault of this window's measurement, not of the model (so not
-            // counted as a failed batch); the window gets no probabilities and says why.
-            return $"rhythm features: {Describe(e)}";
-        }
+        return _rhythm!.Write(measured.Window, measured.Measurement, destination);
     }
 
     private bool SameLayout(WindowGeometry g)
@@ -259,7 +228,7 @@ public sealed class BatchInference
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The message comes from the runtime about tensors and nodes; it carries no patient data (inputs are floats).
-            failure = Describe(e);
+            failure = FailureText.Of(e);
             _metrics?.InferenceFailures.Inc();
         }
         _metrics?.InferenceSeconds.Observe(PipelineMetrics.SecondsSince(started));
@@ -274,14 +243,5 @@ public sealed class BatchInference
                 ? new AnalyzedWindow(window, measurement, _probabilities.AsSpan(s * _labels, _labels).ToArray()) { Strip = strip }
                 : new AnalyzedWindow(window, measurement, null, failure);
         }
-    }
-
-    private static string Describe(Exception e)
-    {
-        var message = e.Message;
-        int nl = message.IndexOf('\n');
-        if (nl >= 0) message = message[..nl];
-        if (message.Length > 300) message = message[..300];
-        return $"{e.GetType().Name}: {message.Trim()}";
     }
 }

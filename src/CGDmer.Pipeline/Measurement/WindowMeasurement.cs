@@ -57,4 +57,8 @@ public sealed record WindowMeasurement(
 }
 
 /// <summary>A window with its measurement: output of the measure stage, input of the batch stage.</summary>
-public sealed record MeasuredWindow(EcgWindow Window, WindowMeasurement Measurement);
+public sealed record MeasuredWindow(EcgWindow Window, WindowMeasurement Measurement)
+{
+    /// <summary>The model's rhythm features of the window, where the measure stage computed them (null otherwise: the infer stage does).</summary>
+    public RhythmInput? Rhythm { get; init; }
+}
