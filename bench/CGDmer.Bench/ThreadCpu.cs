@@ -85,6 +85,9 @@ internal static partial class ThreadCpu
         private readonly Dictionary<string, SafeFileHandle?> _files = new();   // per task directory; null once its thread ended
         private readonly byte[] _buffer = new byte[1024];
         private bool _closed;
+
+        /// <summary>Readings taken so far (tests wait for one while a thread lives).</summary>
+        internal int Readings { get { lock (_last) return field; } private set; }
         private readonly Timer _timer;
         private readonly Stopwatch _wall = Stopwatch.StartNew();
 
@@ -95,6 +98,7 @@ internal static partial class ThreadCpu
             lock (_last)
             {
                 if (_closed || !Directory.Exists(Tasks)) return;
+                Readings++;
                 foreach (var dir in Directory.EnumerateDirectories(Tasks))
                 {
                     if (!_files.TryGetValue(dir, out var file))

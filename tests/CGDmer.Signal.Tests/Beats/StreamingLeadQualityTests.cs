@@ -62,6 +62,41 @@ public class StreamingLeadQualityTests
         Assert.True(byHop.Second.SequenceEqual(byHop.Second.Order()) && byHop.Second.Distinct().Count() == byHop.Second.Count);
     }
 
+    [Theory]
+    [InlineData(250.0, 1)]
+    [InlineData(360.0, 2)]
+    [InlineData(500.0, 3)]
+    public void At_native_rates_the_quality_does_not_depend_on_the_chunks_either(double rate, int seed)
+    {
+        // The quality's loop stops for each block, beat and the learning's end and resumes where it stopped: cut into
+        // random chunks (single samples included) it must give what whole-second chunks give, at any rate it accepts.
+        var record = WfdbReader.Read(TestPaths.Record("203"));
+        var x = new Resampler(record.SampleRateHz, rate).Resample(record.Ecg.Channels[0].Samples.AsSpan(0, 90 * 360).ToArray());
+        var rng = new Random(seed);
+        var sizes = Enumerable.Range(0, 20_000).Select(_ => rng.Next(4) == 0 ? 1 : rng.Next(1, 400)).ToArray();
+        var (wholeBlocks, wholeSecond) = Quality(x, rate, _ => (int)rate);
+        var (cutBlocks, cutSecond) = Quality(x, rate, c => sizes[c % sizes.Length]);
+        Assert.Equal(wholeBlocks, cutBlocks);
+        Assert.Equal(wholeSecond, cutSecond);
+        Assert.True(wholeSecond.Count > 100, $"{wholeSecond.Count} second-detector beats");
+    }
+
+    private static (List<QualityBlock> Blocks, List<long> Second) Quality(float[] x, double rate, Func<int, int> chunk)
+    {
+        var classifier = new StreamingBeatClassifier(rate, quality: true);
+        var beats = new List<ClassifiedBeat>();
+        var blocks = new List<QualityBlock>();
+        var second = new List<long>();
+        for (int i = 0, c = 0; i < x.Length; c++)
+        {
+            int m = Math.Min(x.Length - i, chunk(c));
+            classifier.Process(x.AsSpan(i, m), beats, blocks, second);
+            i += m;
+        }
+        classifier.Flush(beats, blocks, second);
+        return (blocks, second);
+    }
+
     [Fact]
     public void The_blocks_sum_what_their_definition_says()
     {
