@@ -15,7 +15,7 @@ namespace CGDmer.Streaming.Host;
 public sealed class HealthServer : IDisposable
 {
     private readonly CollectorRegistry _registry;
-    private readonly HttpListener _probes = new();
+    private HttpListener _probes;
     private readonly HealthCheckService _checks;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stop = new();
@@ -26,26 +26,47 @@ public sealed class HealthServer : IDisposable
         _checks = checks;
         _log = log;
         _registry = registry;
-        _probes.Prefixes.Add($"http://{hostname}:{port}/metrics/");
-        _probes.Prefixes.Add($"http://{hostname}:{port}/healthz/");
-        _probes.Prefixes.Add($"http://{hostname}:{port}/readyz/");
         Address = $"http://{hostname}:{port}/";
+        _probes = NewListener();
     }
 
     public string Address { get; }
 
+    /// <summary>Tries of <see cref="Start"/> against the listener's start-up race (see there).</summary>
+    internal const int StartAttempts = 10;
+
+    private HttpListener NewListener()
+    {
+        var listener = new HttpListener();
+        foreach (var path in (string[])["metrics/", "healthz/", "readyz/"]) listener.Prefixes.Add(Address + path);
+        return listener;
+    }
+
     /// <summary>Starts serving; throws <see cref="HttpListenerException"/> (having released what it bound) when the address is taken.</summary>
     public void Start()
     {
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            _probes.Start();
-        }
-        catch
-        {
-            // A port in use: release what was bound before passing the error on.
-            try { Dispose(); } catch (Exception) { }
-            throw;
+            try
+            {
+                _probes.Start();
+                break;
+            }
+            catch (ArgumentNullException) when (attempt < StartAttempts)
+            {
+                // .NET's managed listener (Linux) throws this when a client connects while it binds, as a probe or a
+                // scraper may (dotnet/corefx#35191); its half-built endpoint keeps the port bound until finalized.
+                // Release that and start a new listener rather than let the service die at start-up.
+                try { _probes.Close(); } catch (Exception) { }
+                ReleaseHalfBuiltEndpoints();
+                _probes = NewListener();
+            }
+            catch
+            {
+                // A port in use: release what was bound before passing the error on.
+                try { Dispose(); } catch (Exception) { }
+                throw;
+            }
         }
         _loop = Task.Run(ServeProbesAsync);
         _log.Serving(Address);
@@ -132,8 +153,19 @@ public sealed class HealthServer : IDisposable
         _stop.Cancel();
         // Stopping a listener whose Start failed (its port taken) can itself throw on Linux, where the managed listener
         // looks the endpoint up again to remove its prefixes; disposing must release what was bound, and never throw.
-        try { _probes.Stop(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException) { }
-        try { _probes.Close(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException) { }
+        // Closing may bind the endpoint again and meet the same race as starting (see Start): its half-built endpoint is
+        // released, so that the port is free once this returns.
+        bool raced = false;
+        try { _probes.Stop(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException or ArgumentNullException) { raced |= e is ArgumentNullException; }
+        try { _probes.Close(); } catch (Exception e) when (e is ObjectDisposedException or HttpListenerException or ArgumentNullException) { raced |= e is ArgumentNullException; }
+        if (raced) ReleaseHalfBuiltEndpoints();
         try { _loop?.Wait(TimeSpan.FromSeconds(2)); } catch (AggregateException) { }
+    }
+
+    /// <summary>Finalizes the socket of an endpoint the listener's race left half built, which frees its port.</summary>
+    private static void ReleaseHalfBuiltEndpoints()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
     }
 }
