@@ -48,11 +48,13 @@ public class HealthServerTests
     [Fact]
     public void A_start_that_keeps_meeting_the_race_gives_up_with_it_and_releases_the_port()
     {
+        // Each stand-in start binds the port, as the race's half-built endpoint does, before failing: each try must close
+        // its listener (or the next could not bind), and giving up must leave the port free.
         var registry = Prometheus.Metrics.NewCustomRegistry();
         int port = FreePort(), attempts = 0;
         var server = new HealthServer("localhost", port, registry, ServiceHealthChecks.For(new ServiceHealth()), NullLogger.Instance)
         {
-            StartListener = _ => { attempts++; throw new ArgumentNullException("obj"); },
+            StartListener = listener => { attempts++; listener.Start(); throw new ArgumentNullException("obj"); },
         };
         Assert.Throws<ArgumentNullException>(server.Start);
         Assert.Equal(HealthServer.StartAttempts, attempts);

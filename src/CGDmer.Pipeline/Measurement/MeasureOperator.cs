@@ -2,7 +2,6 @@ using System.Reactive.Linq;
 using CGDmer.Pipeline.Measurement;
 using CGDmer.Pipeline.Metrics;
 using CGDmer.Pipeline.Windowing;
-using CGDmer.Signal.Beats;
 
 namespace CGDmer.Pipeline.Measurement;
 
@@ -25,8 +24,7 @@ public static class MeasureOperator
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(measurer);
-        if (rhythmFeatures is not null && !RhythmFeatures.IsKnown(rhythmFeatures))
-            throw new ArgumentException($"rhythm features '{rhythmFeatures}': this build computes {RhythmFeatures.KnownList}", nameof(rhythmFeatures));
+        if (rhythmFeatures is not null) RhythmInputWriter.RequireKnown(rhythmFeatures, nameof(rhythmFeatures));
         return Observable.Defer(() => Measured(source, measurer, metrics, onBeatStream, qualityOnStream, rhythmFeatures));
     }
 

@@ -28,13 +28,19 @@ public sealed class RhythmInputWriter
     /// <param name="sampleRateHz">The model's rate, which the windows have.</param>
     public RhythmInputWriter(string featureSet, double sampleRateHz)
     {
-        if (!RhythmFeatures.IsKnown(featureSet))
-            throw new ArgumentException($"rhythm features '{featureSet}': this build computes {RhythmFeatures.KnownList}", nameof(featureSet));
+        RequireKnown(featureSet, nameof(featureSet));
         FeatureSet = featureSet;
         Count = RhythmFeatures.CountOf(featureSet);
         _measuredOnStream = RhythmFeatures.MeasuresOnBeatStream(featureSet);
         // The NN half of rr-v4/rr-v5/rr-v7 classifies the window's analysis lead; rr-v6 and later take the stream's classes instead.
         if (Count > RhythmFeatures.Count && !_measuredOnStream) _normalToNormal = new NormalToNormal(sampleRateHz);
+    }
+
+    /// <summary>Throws, naming <paramref name="parameter"/>, unless this build computes feature set <paramref name="featureSet"/>.</summary>
+    public static void RequireKnown(string featureSet, string parameter)
+    {
+        if (!RhythmFeatures.IsKnown(featureSet))
+            throw new ArgumentException($"rhythm features '{featureSet}': this build computes {RhythmFeatures.KnownList}", parameter);
     }
 
     public string FeatureSet { get; }

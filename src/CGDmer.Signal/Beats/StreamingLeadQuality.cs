@@ -170,10 +170,10 @@ public sealed class StreamingLeadQuality
             ZeroPhase.Steady(_preHighPass, raw[0], out _f[0], out _f[1]);
         }
         int next = 0;
-        while (Run(raw, qrsBand, ref next) is var pause && pause != Pause.None)
+        while (Run(raw, qrsBand, ref next, out long finalBeat, out double learnedTransform) is var pause && pause != Pause.None)
         {
             if ((pause & Pause.PlaceBeat) != 0) FinishRun(_first + _n, secondBeats);
-            if ((pause & Pause.BeatFinal) != 0) secondBeats.Add(_finalBeat);
+            if ((pause & Pause.BeatFinal) != 0) secondBeats.Add(finalBeat);
             if ((pause & Pause.Learned) != 0)
             {
                 // Learnt: the learning period itself is detected (as the primary detector does), so a stream's first
@@ -181,7 +181,7 @@ public sealed class StreamingLeadQuality
                 _learned = true;
                 long index = _first + _n - 1;
                 for (long i = _first; i < index; i++) Detect(i, _transformed[(int)((i - _first) & _ringMask)], secondBeats);
-                Detect(index, _learnedTransform, secondBeats);
+                Detect(index, learnedTransform, secondBeats);
             }
             if ((pause & Pause.BlockEnded) != 0)
             {
@@ -196,16 +196,16 @@ public sealed class StreamingLeadQuality
     [Flags]
     private enum Pause { None = 0, PlaceBeat = 1, BeatFinal = 2, Learned = 4, BlockEnded = 8 }
 
-    private long _finalBeat;            // the second detector's beat that became final in the sample Run stopped after
-    private double _learnedTransform;   // the transform value of the sample that ended the learning period
-
     /// <summary>
     /// Processes samples from <paramref name="next"/> on, and advances it, until the end of the span or until work that
     /// needs a call: after a sample that ended a block, made a beat final or ended the learning; before a sample at which
     /// an ended run's beat is to be placed (placing reads the samples before it only). The loop holds the whole state in
     /// locals and calls nothing: a call inside it made the JIT keep the recurrences in memory.
+    /// <paramref name="finalBeat"/>: the beat that became final (with <see cref="Pause.BeatFinal"/>);
+    /// <paramref name="learnedTransform"/>: the transform value of the sample that ended the learning (with
+    /// <see cref="Pause.Learned"/>).
     /// </summary>
-    private Pause Run(ReadOnlySpan<float> raw, ReadOnlySpan<float> qrsBand, ref int next)
+    private Pause Run(ReadOnlySpan<float> raw, ReadOnlySpan<float> qrsBand, ref int next, out long finalBeat, out double learnedTransform)
     {
         Biquad ph = _preHighPass, pl = _preLowPass;
         double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
@@ -223,9 +223,9 @@ public sealed class StreamingLeadQuality
         double dt = _dt, transformSum = _transformSum, level = _level, peak = _peak, levelAlpha = _levelAlpha;
         bool learned = _learned, inRun = _inRun;
         float runMax = _runMax;
-        long runMaxAt = _runMaxAt, finishAt = _finishAt, pendingBeat = _pendingBeat, finalBeat = -1;
+        long runMaxAt = _runMaxAt, finishAt = _finishAt, pendingBeat = _pendingBeat, becameFinal = -1;
         long n = _n, streamFirst = _first, blockEnd = _blockEnd;
-        double learnedTransform = 0;
+        double learnedAt = 0;
         var pause = Pause.None;
         int i = next;
         for (; i < raw.Length; i++)
@@ -314,13 +314,13 @@ public sealed class StreamingLeadQuality
                 if (n + 1 >= learn)
                 {
                     pause |= Pause.Learned;
-                    learnedTransform = lt;
+                    learnedAt = lt;
                 }
             }
             else if (Decisions(index, lt, ref level, ref peak, ref inRun, ref runMax, ref runMaxAt, ref finishAt, ref pendingBeat,
                                levelAlpha, search, settled) is var final && final >= 0)
             {
-                finalBeat = final;
+                becameFinal = final;
                 pause |= Pause.BeatFinal;
             }
             n++;
@@ -339,12 +339,12 @@ public sealed class StreamingLeadQuality
         (_saturated, _flatRun, _stillRun, _blockCount) = (saturated, flatRun, stillRun, count);
         (_transformSum, _level, _peak, _inRun, _runMax) = (transformSum, level, peak, inRun, runMax);
         (_runMaxAt, _finishAt, _pendingBeat, _n) = (runMaxAt, finishAt, pendingBeat, n);
-        (_finalBeat, _learnedTransform) = (finalBeat, learnedTransform);
+        (finalBeat, learnedTransform) = (becameFinal, learnedAt);
         return pause;
     }
 
-    /// <summary>Keeps the ended block's extremes among the last <see cref="ExtremeBlocks"/> − 1 and returns theirs.</summary>
-    private (float Min, float Max) RememberExtremes(float min, float max)
+    /// <summary>Keeps the ended block's extremes among the last <see cref="ExtremeBlocks"/> − 1 and theirs in <c>_recentMin</c>, <c>_recentMax</c>.</summary>
+    private void RememberExtremes(float min, float max)
     {
         _blockMin[_extremeNext] = min;
         _blockMax[_extremeNext] = max;
@@ -356,7 +356,6 @@ public sealed class StreamingLeadQuality
             hi = Math.Max(hi, _blockMax[b]);
         }
         (_recentMin, _recentMax) = (lo, hi);
-        return (lo, hi);
     }
 
     /// <summary>At the end of a stream: emits the partial block and the pending beat.</summary>

@@ -214,7 +214,7 @@ public sealed class StreamingQrsDetector
     }
 
     private (bool Learned, bool Pending, long LastBeat, bool Noise, double SearchBackAfter) DecisionState() =>
-        (_learned, _lastBeatPending, _lastBeat, _noise.Count > 0, Math.Min(SearchBackFactor * _rrMean, _maxSearchBack));
+        (_learned, _lastBeatPending, _lastBeat, _noise.Count > 0, SearchBackAfter);
 
     /// <summary>Runs <see cref="Decide"/> for every sample, as before the skip (tests compare the two).</summary>
     internal bool DecidesEverySample { get; init; }
@@ -293,11 +293,14 @@ public sealed class StreamingQrsDetector
         }
     }
 
+    /// <summary>Samples after the last beat beyond which a missed beat is searched for: <see cref="SearchBackFactor"/> mean RR intervals, capped.</summary>
+    private double SearchBackAfter => Math.Min(SearchBackFactor * _rrMean, _maxSearchBack);
+
     /// <summary>A long silence since the last beat means one was missed under the threshold: take the best candidate.</summary>
     private void SearchBack(long n, ICollection<DetectedQrs> beats)
     {
         while (_noise.Count > 0 && _lastBeat != long.MinValue && !_lastBeatPending
-               && n - _lastBeat > Math.Min(SearchBackFactor * _rrMean, _maxSearchBack))
+               && n - _lastBeat > SearchBackAfter)
         {
             int best = -1;
             double bestValue = SearchBackThresholdFraction * Threshold;
