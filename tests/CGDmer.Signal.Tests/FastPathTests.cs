@@ -35,6 +35,41 @@ public class FastPathTests
         return BitConverter.DoubleToInt64Bits(plain) == BitConverter.DoubleToInt64Bits(shared);
     }
 
+    [Property(MaxTest = 300)]
+    public bool The_beat_classifier_s_alignments_a_vector_of_shifts_at_a_time_equal_segment_energy_and_correlation_one_by_one(
+        NonEmptyArray<NormalFloat> input, PositiveInt groups, int seed)
+    {
+        // The classifier cuts a beat's segment at every shift within ±30 ms in vector lanes: each lane's mean, energy
+        // and Σ ab with a template must be those of cutting that one segment (Segment: the samples minus their mean
+        // in single precision), Energy and Correlation's sum, to the bit.
+        int lanes = 8 * (1 + groups.Get % 3);
+        var rng = new Random(seed);
+        int length = 1 + rng.Next(64);
+        var shifted = new float[length + lanes];
+        for (int i = 0; i < shifted.Length; i++) shifted[i] = (float)input.Get[i % input.Get.Length].Get * (float)(1 + rng.NextDouble() * 1e3);
+        var template = Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var mean = new float[lanes];
+        var energy = new double[lanes];
+        var products = new double[lanes];
+        StreamingBeatClassifier.ShiftedSegments(shifted, length, mean, energy);
+        StreamingBeatClassifier.ShiftedProducts(shifted, mean, template, products);
+        for (int j = 0; j < lanes; j++)
+        {
+            var segment = new float[length];
+            double m = 0;
+            for (int t = 0; t < length; t++) m += segment[t] = shifted[j + t];
+            m /= length;
+            for (int t = 0; t < length; t++) segment[t] -= (float)m;
+            double ab = 0;
+            for (int t = 0; t < length; t++) ab += segment[t] * template[t];
+            if (BitConverter.SingleToInt32Bits(mean[j]) != BitConverter.SingleToInt32Bits((float)m)
+                || BitConverter.DoubleToInt64Bits(energy[j]) != BitConverter.DoubleToInt64Bits(StreamingBeatClassifier.Energy(segment))
+                || BitConverter.DoubleToInt64Bits(products[j]) != BitConverter.DoubleToInt64Bits(ab))
+                return false;
+        }
+        return true;
+    }
+
     [Theory]
     [InlineData("201", 0, 97)]
     [InlineData("203", 0, 256)]

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Signal.Beats;
@@ -70,9 +72,15 @@ public sealed class StreamingBeatClassifier
     private readonly Stack<Family> _spareFamilies = new();   // families dropped by a Reset or an eviction, reused: a reset classifier allocates nothing
     private readonly float[] _segment;
     private readonly int[] _lags;               // the non-zero alignments tried, in order
-    private readonly float[][] _lagged;         // per lag, this beat's segment there (filled when first needed)
-    private readonly double[] _laggedEnergy;    // its Σ x²
-    private readonly sbyte[] _laggedState;      // per lag: 0 not yet cut for this beat, 1 cut, −1 not held
+    // The alignments as vector lanes: lane j is the shift j − _maxLag (every shift in ±_maxLag, padded to whole vectors;
+    // the lanes of shifts not in _lags are computed and never read). Filled once per beat, when a family first needs them.
+    private readonly int _lanes;
+    private readonly float[] _shifted;          // the signal from the first lane's first sample: lane j's sample t is _shifted[t + j]
+    private readonly float[] _laneMean;         // per lane, its segment's mean as the segment subtracts it (single precision)
+    private readonly double[] _laneEnergy;      // per lane, Σ x² of its segment
+    private readonly double[] _laneProducts;    // per lane, Σ ab of its segment with the template at hand
+    private readonly bool[] _laggedHeld;        // per entry of _lags, whether its segment's samples are held
+    private bool _lanesCutForBeat;
     private long _lastBeat = -1;
     private readonly int[] _normalRr = new int[NormalRrHistory];
     private int _normalRrCount, _normalRrNext;
@@ -82,10 +90,14 @@ public sealed class StreamingBeatClassifier
     {
         public readonly float[] Template = template;
 
+        /// <summary>The template's Σ x² (<see cref="StreamingBeatClassifier.Energy"/>): set wherever the template changes.</summary>
+        public double Energy = StreamingBeatClassifier.Energy(template);
+
         /// <summary>This family, emptied, with <paramref name="segment"/> as its template.</summary>
         public Family Restart(float[] segment)
         {
             segment.CopyTo(Template, 0);
+            Energy = StreamingBeatClassifier.Energy(Template);
             Width = Range = Score = Correlation = 0;
             Members = 0;
             LastBeat = 0;
@@ -126,9 +138,12 @@ public sealed class StreamingBeatClassifier
         for (int lag = -_maxLag; lag <= _maxLag; lag += Math.Max(1, _maxLag / 6))
             if (lag != 0) lags.Add(lag);
         _lags = [.. lags];
-        _lagged = [.. _lags.Select(_ => new float[_length])];
-        _laggedEnergy = new double[_lags.Length];
-        _laggedState = new sbyte[_lags.Length];
+        _lanes = (2 * _maxLag + 1 + Vector256<float>.Count - 1) / Vector256<float>.Count * Vector256<float>.Count;
+        _shifted = new float[_length + _lanes];
+        _laneMean = new float[_lanes];
+        _laneEnergy = new double[_lanes];
+        _laneProducts = new double[_lanes];
+        _laggedHeld = new bool[_lags.Length];
     }
 
     /// <summary>The rate the classifier was made for.</summary>
@@ -255,25 +270,107 @@ public sealed class StreamingBeatClassifier
     }
 
     /// <summary>
-    /// The segment's best correlation with a template over alignments within ±30 ms. Each alignment's segment and the
-    /// energies are computed once per beat and shared by the families (the same sums as computing them per pair).
+    /// The segment's best correlation with a family's template over alignments within ±30 ms. Each alignment's segment
+    /// and the energies are computed once per beat and shared by the families; the template's is kept with it (the
+    /// same sums as computing them per pair).
     /// </summary>
-    private double AlignedCorrelation(long r, double segmentEnergy, float[] template)
+    private double AlignedCorrelation(long r, double segmentEnergy, Family family)
     {
-        double templateEnergy = Energy(template);
+        var template = family.Template;
+        double templateEnergy = family.Energy;
         double best = Correlation(_segment, segmentEnergy, template, templateEnergy);
         if (best >= SameFamily) return best;
+        if (!_lanesCutForBeat) CutLanes(r);
+        LaneProducts(template);
+        for (int k = 0; k < _lags.Length; k++)
+            if (_laggedHeld[k]) best = Math.Max(best, Quotient(_laneProducts[_lags[k] + _maxLag], _laneEnergy[_lags[k] + _maxLag], templateEnergy));
+        return best;
+    }
+
+    // The alignments' arithmetic runs a vector of shifts at a time. Each lane forms what Segment, Energy and Correlation
+    // form for its shift (the single-precision samples, differences and products, summed in double in sample order), so
+    // every sum is the same to the bit; only the shifts' chains run side by side instead of one after another.
+
+    /// <summary>This beat's segment at every shift (<see cref="Segment"/>'s mean and <see cref="Energy"/> per lane).</summary>
+    private void CutLanes(long r)
+    {
         for (int k = 0; k < _lags.Length; k++)
         {
-            if (_laggedState[k] == 0)
-            {
-                bool held = Segment(r, _lags[k], _lagged[k]);
-                _laggedState[k] = held ? (sbyte)1 : (sbyte)-1;
-                if (held) _laggedEnergy[k] = Energy(_lagged[k]);
-            }
-            if (_laggedState[k] > 0) best = Math.Max(best, Correlation(_lagged[k], _laggedEnergy[k], template, templateEnergy));
+            long first = r - _pre + _lags[k];
+            _laggedHeld[k] = first >= 0 && first + _length <= _n && first >= _n - _held;   // as Segment
         }
-        return best;
+        long from = r - _pre - _maxLag, heldFrom = Math.Max(0, _n - _held);
+        for (int i = 0; i < _shifted.Length; i++)
+        {
+            long at = from + i;   // samples not held are only read by lanes that are not used
+            _shifted[i] = at >= heldFrom && at < _n ? _ring[(int)(at & _ringMask)] : 0;
+        }
+        ShiftedSegments(_shifted, _length, _laneMean, _laneEnergy);
+        _lanesCutForBeat = true;
+    }
+
+    /// <summary>Σ ab of every shift's segment with <paramref name="template"/> (<see cref="Correlation"/>'s sum per lane).</summary>
+    private void LaneProducts(float[] template) => ShiftedProducts(_shifted, _laneMean, template, _laneProducts);
+
+    /// <summary>
+    /// For each lane j (a multiple of 8 of them, as long as <paramref name="mean"/>): the segment
+    /// <paramref name="shifted"/>[j .. j + <paramref name="length"/>), its mean as <see cref="Segment"/> subtracts it
+    /// and its <see cref="Energy"/> after that, the same to the bit. <paramref name="shifted"/> holds length + lanes samples.
+    /// </summary>
+    internal static void ShiftedSegments(ReadOnlySpan<float> shifted, int length, Span<float> mean, Span<double> energy)
+    {
+        int lanes = mean.Length;
+        if (lanes % Vector256<float>.Count != 0 || energy.Length < lanes || shifted.Length < length + lanes)
+            throw new ArgumentException("the lanes are whole vectors, and the shifted signal covers them all");
+        ref float x = ref MemoryMarshal.GetReference(shifted);
+        var n = Vector256.Create((double)length);
+        for (int g = 0; g < lanes; g += Vector256<float>.Count)
+        {
+            var (sumLow, sumHigh) = (Vector256<double>.Zero, Vector256<double>.Zero);
+            for (int t = 0; t < length; t++)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)(t + g)));
+                sumLow += lo;
+                sumHigh += hi;
+            }
+            var m = Vector256.Narrow(sumLow / n, sumHigh / n);
+            m.CopyTo(mean[g..]);
+            var (energyLow, energyHigh) = (Vector256<double>.Zero, Vector256<double>.Zero);
+            for (int t = 0; t < length; t++)
+            {
+                var d = Vector256.LoadUnsafe(ref x, (nuint)(t + g)) - m;
+                var (lo, hi) = Vector256.Widen(d * d);
+                energyLow += lo;
+                energyHigh += hi;
+            }
+            energyLow.CopyTo(energy[g..]);
+            energyHigh.CopyTo(energy[(g + Vector256<double>.Count)..]);
+        }
+    }
+
+    /// <summary>
+    /// For each lane j: Σ ab of the segment <paramref name="shifted"/>[j ..] minus <paramref name="mean"/>[j] with
+    /// <paramref name="template"/>, as <see cref="Correlation"/> sums it, the same to the bit.
+    /// </summary>
+    internal static void ShiftedProducts(ReadOnlySpan<float> shifted, ReadOnlySpan<float> mean, ReadOnlySpan<float> template, Span<double> products)
+    {
+        int lanes = mean.Length;
+        if (lanes % Vector256<float>.Count != 0 || products.Length < lanes || shifted.Length < template.Length + lanes)
+            throw new ArgumentException("the lanes are whole vectors, and the shifted signal covers them all");
+        ref float x = ref MemoryMarshal.GetReference(shifted);
+        for (int g = 0; g < lanes; g += Vector256<float>.Count)
+        {
+            var m = Vector256.Create(mean.Slice(g, Vector256<float>.Count));
+            var (low, high) = (Vector256<double>.Zero, Vector256<double>.Zero);
+            for (int t = 0; t < template.Length; t++)
+            {
+                var (lo, hi) = Vector256.Widen((Vector256.LoadUnsafe(ref x, (nuint)(t + g)) - m) * Vector256.Create(template[t]));
+                low += lo;
+                high += hi;
+            }
+            low.CopyTo(products[g..]);
+            high.CopyTo(products[(g + Vector256<double>.Count)..]);
+        }
     }
 
     private BeatType Classify(DetectedQrs beat)
@@ -281,11 +378,11 @@ public sealed class StreamingBeatClassifier
         Family? family = null;
         double bestCorrelation = double.NegativeInfinity;
         double segmentEnergy = Energy(_segment);
-        Array.Clear(_laggedState);
+        _lanesCutForBeat = false;
         foreach (var f in _families)
         {
             f.Score *= ScoreDecay;
-            f.Correlation = AlignedCorrelation(beat.Sample, segmentEnergy, f.Template);
+            f.Correlation = AlignedCorrelation(beat.Sample, segmentEnergy, f);
             if (f.Correlation > bestCorrelation) (family, bestCorrelation) = (f, f.Correlation);
         }
         if (family is null || bestCorrelation < SameFamily)
@@ -298,6 +395,7 @@ public sealed class StreamingBeatClassifier
         {
             double rate = Math.Max(TemplateRate, 1.0 / (family.Members + 1));
             for (int t = 0; t < _length; t++) family.Template[t] += (float)(rate * (_segment[t] - family.Template[t]));
+            family.Energy = Energy(family.Template);
         }
         family.Members++;
         family.Score += 1;
@@ -306,16 +404,16 @@ public sealed class StreamingBeatClassifier
         family.Range = Range(family.Template);
 
         var dominant = Dominant();
-        double widthRatio = Width(_segment) / Math.Max(dominant.Width, 1e-9);
-        double familyWidthRatio = family.Width / Math.Max(dominant.Width, 1e-9);
         double rangeRatio = family.Range / Math.Max(dominant.Range, 1e-9);
-        // Another dominant family's template did not change with this beat: its correlation from the search above stands.
-        double correlation = family == dominant ? bestCorrelation : dominant.Correlation;
-        double? prematurity = _lastBeat >= 0 && _normalRrCount >= 3 ? (beat.Sample - _lastBeat) / NormalRr() : null;
 
         // The dominant family is normal. A complex much smaller than the dominant one is a wave the detector took for a
         // beat (a tall P or T, noise) rather than a ventricular beat, which is as large or larger.
         if (family == dominant || rangeRatio < MinVentricularRange) return BeatType.Normal;
+        double widthRatio = Width(_segment) / Math.Max(dominant.Width, 1e-9);
+        double familyWidthRatio = family.Width / Math.Max(dominant.Width, 1e-9);
+        // Another dominant family's template did not change with this beat: its correlation from the search above stands.
+        double correlation = dominant.Correlation;
+        double? prematurity = _lastBeat >= 0 && _normalRrCount >= 3 ? (beat.Sample - _lastBeat) / NormalRr() : null;
         bool ventricular = correlation < UnlikeDominant || familyWidthRatio > WideFamily
             || correlation < SameFamily && prematurity < Premature && widthRatio > WideBeat;
         return ventricular ? BeatType.Ventricular : BeatType.Normal;
@@ -347,9 +445,13 @@ public sealed class StreamingBeatClassifier
     private double NormalRr()
     {
         Span<int> rr = stackalloc int[NormalRrHistory];
-        _normalRr.AsSpan(0, _normalRrCount).CopyTo(rr);
         rr = rr[.._normalRrCount];
-        rr.Sort();
+        for (int i = 0; i < rr.Length; i++)   // insertion sort: at most NormalRrHistory values, once per beat
+        {
+            int v = _normalRr[i], j = i;
+            for (; j > 0 && rr[j - 1] > v; j--) rr[j] = rr[j - 1];
+            rr[j] = v;
+        }
         return _normalRrCount % 2 == 1 ? rr[_normalRrCount / 2] : 0.5 * (rr[_normalRrCount / 2 - 1] + rr[_normalRrCount / 2]);
     }
 
@@ -361,8 +463,10 @@ public sealed class StreamingBeatClassifier
     {
         double ab = 0;
         for (int i = 0; i < a.Length; i++) ab += a[i] * b[i];
-        return aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
+        return Quotient(ab, aa, bb);
     }
+
+    private static double Quotient(double ab, double aa, double bb) => aa > 0 && bb > 0 ? ab / Math.Sqrt(aa * bb) : 0;
 
     /// <summary>Σ x² of a segment, each square in single precision summed in double, in order.</summary>
     internal static double Energy(ReadOnlySpan<float> x)
