@@ -1,5 +1,7 @@
 using System.Collections;
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Hl7.Fhir.Introspection;
 using Linq = System.Linq.Expressions;
@@ -33,8 +35,18 @@ internal static class FhirJsonFastWriter
     // Declared before every getter that may fall back: static initialisers run in textual order.
     private static readonly ConcurrentDictionary<string, bool> PropertyFallbacks = new();
 
-    // Per POCO type: its elements in FHIR order (null for a type the R4 model does not map: refused).
-    private static readonly ConcurrentDictionary<Type, ElementSlot[]?> Elements = new();
+    /// <summary>A type's elements in FHIR order, and whether any instance of it is frozen (<see cref="Freeze"/>).</summary>
+    private sealed class TypeLayout(ElementSlot[] slots)
+    {
+        public readonly ElementSlot[] Slots = slots;
+        public volatile bool HasFrozen;
+    }
+
+    // Per POCO type: its layout (null for a type the R4 model does not map: refused).
+    private static readonly ConcurrentDictionary<Type, TypeLayout?> Elements = new();
+
+    // Elements frozen by their owner, with their JSON written once (Freeze).
+    private static readonly ConditionalWeakTable<Base, byte[]> FrozenJson = new();
     // Value type → its FHIR type name with the first letter upper-cased, the suffix of a choice element ("String", "Quantity").
     private static readonly ConcurrentDictionary<Type, string?> ChoiceSuffixes = new();
 
@@ -64,12 +76,43 @@ internal static class FhirJsonFastWriter
         }
     }
 
-    /// <summary>Writes the set elements of <paramref name="value"/> as members of the open object; returns how many.</summary>
-    private static int WriteMembers(Base value, Utf8JsonWriter writer)
+    /// <summary>
+    /// Marks <paramref name="element"/> as never to change again, so that its JSON is written once, now, and copied
+    /// wherever it appears: for the parts an owner shares between the resources it builds (the Observation factory's
+    /// codes). Changing a frozen element afterwards is a bug: its JSON would not follow. An element of a shape this writer
+    /// refuses is left as it is (refused wherever it appears, as before).
+    /// </summary>
+    internal static T Freeze<T>(T element) where T : Base
     {
-        var slots = Elements.GetOrAdd(value.GetType(), Describe) ?? throw Refused;
+        ArgumentNullException.ThrowIfNull(element);
+        if (element is Resource) return element;
+        var layout = Elements.GetOrAdd(element.GetType(), Describe);
+        if (layout is null) return element;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, FhirNdjson.WriterOptions))
+        {
+            try
+            {
+                WriteObject(element, writer);
+            }
+            catch (Unsupported)
+            {
+                return element;
+            }
+        }
+        FrozenJson.AddOrUpdate(element, buffer.WrittenSpan.ToArray());
+        layout.HasFrozen = true;
+        return element;
+    }
+
+    /// <summary>Writes the set elements of <paramref name="value"/> as members of the open object; returns how many.</summary>
+    private static int WriteMembers(Base value, Utf8JsonWriter writer) =>
+        WriteMembers(value, Elements.GetOrAdd(value.GetType(), Describe) ?? throw Refused, writer);
+
+    private static int WriteMembers(Base value, TypeLayout layout, Utf8JsonWriter writer)
+    {
         int members = 0;
-        foreach (var slot in slots)
+        foreach (var slot in layout.Slots)
         {
             var element = slot.Get(value);
             if (element is null) continue;
@@ -115,9 +158,15 @@ internal static class FhirJsonFastWriter
     private static void WriteObject(Base value, Utf8JsonWriter writer)
     {
         if (value is Resource) throw Refused; // a nested resource (Bundle entry, contained) needs its resourceType
+        var layout = Elements.GetOrAdd(value.GetType(), Describe) ?? throw Refused;
+        if (layout.HasFrozen && FrozenJson.TryGetValue(value, out var json))
+        {
+            writer.WriteRawValue(json, skipInputValidation: true);
+            return;
+        }
         writer.WriteStartObject();
         // Firely prunes an element with nothing in it; this writer has already named it, so it refuses instead.
-        if (WriteMembers(value, writer) == 0) throw Refused;
+        if (WriteMembers(value, layout, writer) == 0) throw Refused;
         writer.WriteEndObject();
     }
 
@@ -140,7 +189,7 @@ internal static class FhirJsonFastWriter
     /// with extensions or contained resources (never written here: their JSON forms differ), or with a property that
     /// has no public getter.
     /// </summary>
-    private static ElementSlot[]? Describe(Type type)
+    private static TypeLayout? Describe(Type type)
     {
         var mapping = Inspector.FindClassMapping(type);
         if (mapping is null) return null;
@@ -156,7 +205,7 @@ internal static class FhirJsonFastWriter
                 ? new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), false, p.IsCollection, o => IsEmpty(get(o)) ? null : throw Refused)
                 : new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), p.Choice != ChoiceType.None, p.IsCollection, get)));
         }
-        return slots.OrderBy(s => s.Order).Select(s => s.Slot).ToArray();
+        return new TypeLayout(slots.OrderBy(s => s.Order).Select(s => s.Slot).ToArray());
     }
 
     // Element.Extension without creating the list (see Describe); the property where the field is not found.

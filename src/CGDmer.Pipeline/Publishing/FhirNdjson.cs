@@ -20,7 +20,7 @@ public static class FhirNdjson
     private static readonly BaseFhirJsonDeserializer Deserializer = new(ModelInfo.ModelInspector);
 
     // Firely's escaping: non-ASCII and HTML-sensitive characters as they are, only what JSON requires escaped.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     /// <summary>A buffer larger than this after a resource is dropped rather than kept for the thread's next one.</summary>
     private const int KeptBufferBytes = 256 * 1024;

@@ -71,10 +71,11 @@ public sealed class ObservationFactory
     // Parts that are the same in every Observation, built once per factory (from the options and the model) instead
     // of per window. Firely's serializer and validator only read them, and the service only serializes what it
     // publishes, so the resources share them: treat published resources as read-only (DeepCopy() one to change it).
-    private readonly Meta _heartRateMeta = new() { Profile = [HeartRateProfile] };
-    private readonly CodeableConcept _vitalSigns = Category("vital-signs", "Vital Signs");
-    private readonly CodeableConcept _procedure = Category("procedure", "Procedure");
-    private readonly CodeableConcept _heartRateCode = new()
+    // They are frozen for the JSON writer (FhirJsonFastWriter.Freeze: their JSON is written once and copied).
+    private readonly Meta _heartRateMeta = Shared(new Meta { Profile = [HeartRateProfile] });
+    private readonly CodeableConcept _vitalSigns = Shared(Category("vital-signs", "Vital Signs"));
+    private readonly CodeableConcept _procedure = Shared(Category("procedure", "Procedure"));
+    private readonly CodeableConcept _heartRateCode = Shared(new CodeableConcept
     {
         Coding =
         [
@@ -82,12 +83,12 @@ public sealed class ObservationFactory
             new Coding(Mdc, HeartRateMdc, "MDC_ECG_HEART_RATE"),
         ],
         Text = "Heart rate",
-    };
-    private readonly CodeableConcept _ekgImpressionCode = new(Loinc, EkgImpressionLoinc, "EKG impression", "EKG impression");
+    });
+    private readonly CodeableConcept _ekgImpressionCode = Shared(new CodeableConcept(Loinc, EkgImpressionLoinc, "EKG impression", "EKG impression"));
     private readonly CodeableConcept _methodConcept;
-    private readonly CodeableConcept _detected = new(InterpretationSystem, "DET", "Detected");
-    private readonly CodeableConcept _notDetected = new(InterpretationSystem, "ND", "Not detected");
-    private readonly CodeableConcept _notANumber = new(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)");
+    private readonly CodeableConcept _detected = Shared(new CodeableConcept(InterpretationSystem, "DET", "Detected"));
+    private readonly CodeableConcept _notDetected = Shared(new CodeableConcept(InterpretationSystem, "ND", "Not detected"));
+    private readonly CodeableConcept _notANumber = Shared(new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)"));
     private readonly Coding _noFinding;
     private readonly CodeableConcept _signalQualityCode, _beatCountCode, _rrIrregularityCode, _analysisLeadCode;
     // Per model label (in the model's order): the finding's SNOMED CT coding and its component code.
@@ -101,10 +102,10 @@ public sealed class ObservationFactory
         _model = model;
         ModelDevice = DeviceFactory.ForModel(model, options);
         Alerts = new AlertResourceFactory(_options, ModelDevice);
-        _modelDevice = new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}");
+        _modelDevice = Shared(new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}"));
         _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";
-        _methodConcept = new CodeableConcept { Text = _method };
-        _noFinding = new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, "No finding above its decision threshold");
+        _methodConcept = Shared(new CodeableConcept { Text = _method });
+        _noFinding = Shared(new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, "No finding above its decision threshold"));
         _signalQualityCode = ProjectCode(ProjectCodes.SignalQuality, "Signal quality index (0 unusable .. 1 clean)");
         _beatCountCode = ProjectCode(ProjectCodes.BeatCount, "QRS complexes detected in the window");
         _rrIrregularityCode = ProjectCode(ProjectCodes.RrIrregularity, "RR interval irregularity");
@@ -112,16 +113,18 @@ public sealed class ObservationFactory
         // Keyed by the label record (value equality): the findings carry the model's labels.
         _labels = new Dictionary<LabelMetadata, (Coding, CodeableConcept)>();
         foreach (var l in model.Labels)
-            _labels.TryAdd(l, (new Coding(SnomedCt, l.SnomedCt, l.Display), new CodeableConcept(SnomedCt, l.SnomedCt, l.Display, l.Display)));
+            _labels.TryAdd(l, (Shared(new Coding(SnomedCt, l.SnomedCt, l.Display)), Shared(new CodeableConcept(SnomedCt, l.SnomedCt, l.Display, l.Display))));
     }
 
-    private CodeableConcept ProjectCode(string code, string display) => new(_options.ProjectCodeSystem, code, display, display);
+    private CodeableConcept ProjectCode(string code, string display) => Shared(new CodeableConcept(_options.ProjectCodeSystem, code, display, display));
+
+    private static T Shared<T>(T element) where T : Base => FhirJsonFastWriter.Freeze(element);
 
     // The MDC event codes of the findings that have one, built once per label key.
     private static readonly Dictionary<string, Coding> MdcFindings = EcgLabels.All
         .Select(l => (l.Key, Mdc: CGDmer.Contracts.MdcCode.ForFinding(l.Key)))
         .Where(x => x.Mdc is not null)
-        .ToDictionary(x => x.Key, x => new Coding(Mdc, x.Mdc!.Code.ToString(CultureInfo.InvariantCulture), x.Mdc.ReferenceId));
+        .ToDictionary(x => x.Key, x => Shared(new Coding(Mdc, x.Mdc!.Code.ToString(CultureInfo.InvariantCulture), x.Mdc.ReferenceId)));
 
     private static Coding? MdcFinding(LabelMetadata label) => MdcFindings.GetValueOrDefault(label.Key);
 
@@ -254,11 +257,11 @@ public sealed class ObservationFactory
         return obs;
     }
 
-    private readonly CodeableConcept _stripCode = new()
+    private readonly CodeableConcept _stripCode = Shared(new CodeableConcept
     {
         Coding = [new Coding(Mdc, "131328", "MDC_ECG_ELEC_POTL")],
         Text = "ECG strip at an alarm's onset",
-    };
+    });
 
     /// <summary>
     /// The strip Observation of a window's alarm without its components (<see cref="AlarmStrips"/> adds one per lead):
@@ -338,7 +341,7 @@ public sealed class ObservationFactory
     }
 
     // One per lead, shared by every Observation (read-only, as the factory's other shared parts).
-    private static readonly CodeableConcept[] LeadConcepts = Leads.StandardOrder.OrderBy(l => (int)l).Select(LeadConcept).ToArray();
+    private static readonly CodeableConcept[] LeadConcepts = Leads.StandardOrder.OrderBy(l => (int)l).Select(l => Shared(LeadConcept(l))).ToArray();
 
     /// <summary>A lead as its IEEE 11073-10101 code (MDC_ECG_LEAD_*), with the lead's usual name as text.</summary>
     public static CodeableConcept LeadConcept(Lead lead)

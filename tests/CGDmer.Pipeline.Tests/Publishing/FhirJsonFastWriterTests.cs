@@ -49,6 +49,36 @@ public class FhirJsonFastWriterTests
         Assert.True(observations > 500, $"only {observations} Observations");
     }
 
+    [Fact]
+    public void A_frozen_element_is_written_from_its_json_kept_at_freezing_wherever_it_appears()
+    {
+        // Freezing keeps the element's JSON as the walk wrote it and copies it from then on: shown here by changing a
+        // frozen element afterwards (which its owner must never do), whose old JSON then still comes out.
+        var code = FhirJsonFastWriter.Freeze(new CodeableConcept("http://loinc.org", "8867-4", "Heart rate", "Heart rate"));
+        Observation Observation(string id) => new()
+        {
+            Id = id, Status = ObservationStatus.Final, Code = code,
+            Component = [new Observation.ComponentComponent { Code = code, Value = new Quantity(1.5m, "1") }],
+        };
+        var before = Observation("a");
+        AssertSameAsFirely(before, expectFastPath: true);
+        string frozen = FhirNdjson.Serialize(before);
+        code.Text = "changed after freezing";
+        Assert.Equal(frozen, FhirNdjson.Serialize(Observation("a")));
+        Assert.NotEqual(frozen, FhirNdjson.SerializeWithFirely(Observation("a")));
+        // An element of the same type that is not frozen is walked as before.
+        AssertSameAsFirely(new Observation { Id = "b", Status = ObservationStatus.Final, Code = new CodeableConcept("http://loinc.org", "8601-7") }, expectFastPath: true);
+    }
+
+    [Fact]
+    public void Freezing_an_element_the_writer_refuses_leaves_it_refused_so_firely_writes_it()
+    {
+        var withExtension = new CodeableConcept("http://loinc.org", "8867-4");
+        withExtension.Extension.Add(new Extension("http://example.org/x", new FhirString("y")));
+        FhirJsonFastWriter.Freeze(withExtension);
+        AssertSameAsFirely(new Observation { Id = "c", Status = ObservationStatus.Final, Code = withExtension }, expectFastPath: false);
+    }
+
     [Property(MaxTest = 300)]
     public void Random_windows_serialize_as_firely_does(int seed)
     {
