@@ -70,6 +70,27 @@ public class FastPathTests
         return true;
     }
 
+    [Property(MaxTest = 300)]
+    public bool The_atrial_activity_s_qrs_alignment_a_vector_of_shifts_at_a_time_equals_its_correlation_one_by_one(
+        NonEmptyArray<NormalFloat> input, PositiveInt groups, int seed)
+    {
+        // AtrialActivity aligns each beat's QRS by correlating every shift within ±20 ms with the beats' common shape,
+        // in vector lanes: each lane must equal the one-by-one correlation of its shifted segment, to the bit.
+        int lanes = 8 * (1 + groups.Get % 3);
+        var rng = new Random(seed);
+        int length = 1 + rng.Next(64);
+        var shifted = new float[length + lanes];
+        for (int i = 0; i < shifted.Length; i++) shifted[i] = (float)input.Get[i % input.Get.Length].Get * (float)(1 + rng.NextDouble() * 1e3);
+        var centred = Enumerable.Range(0, length).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+        if (rng.Next(8) == 0) Array.Clear(centred);   // no shape: every correlation 0
+        var correlations = new double[lanes];
+        AtrialActivity.ShiftedCorrelations(shifted, centred, correlations);
+        for (int j = 0; j < lanes; j++)
+            if (BitConverter.DoubleToInt64Bits(correlations[j]) != BitConverter.DoubleToInt64Bits(AtrialActivity.Correlation(shifted.AsSpan(j, length), centred)))
+                return false;
+        return true;
+    }
+
     [Theory]
     [InlineData("201", 0, 97)]
     [InlineData("203", 0, 256)]

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Signal.Beats;
@@ -98,13 +100,20 @@ public static class AtrialActivity
             for (int k = 0; k < qrs; k++) qrsShape[k] += lead[used[b] - half + k];   // the sum: correlation ignores scale
         Centre(qrsShape);
         Span<double> ranges = stackalloc double[n];
+        int lanes = (2 * maxLag + 1 + Vector256<float>.Count - 1) / Vector256<float>.Count * Vector256<float>.Count;
+        Span<float> shifted = stackalloc float[qrs + lanes];
+        Span<double> correlations = stackalloc double[lanes];
         for (int b = 0; b < n; b++)
         {
+            // Lane j: the QRS shifted by j − maxLag; lanes past the last shift read zeros and are not used.
+            int from = used[b] - maxLag - half;
+            for (int i = 0; i < shifted.Length; i++) shifted[i] = from + i < lead.Length ? lead[from + i] : 0;
+            ShiftedCorrelations(shifted, qrsShape, correlations);
             int best = 0;
             double bestCorrelation = double.NegativeInfinity;
             for (int lag = -maxLag; lag <= maxLag; lag++)
             {
-                double c = Correlation(lead.Slice(used[b] + lag - half, qrs), qrsShape);
+                double c = correlations[lag + maxLag];
                 if (c > bestCorrelation) { bestCorrelation = c; best = lag; }
             }
             used[b] += best;
@@ -178,7 +187,52 @@ public static class AtrialActivity
     }
 
     /// <summary>Pearson correlation of <paramref name="x"/> with a zero-mean <paramref name="centred"/> (<see cref="Centre"/>); 0 when either is flat.</summary>
-    private static double Correlation(ReadOnlySpan<float> x, ReadOnlySpan<double> centred)
+    /// <summary>
+    /// For each lane j (whole vectors of them, as long as <paramref name="correlations"/>): <see cref="Correlation"/> of
+    /// <paramref name="shifted"/>[j .. j + centred.Length) with <paramref name="centred"/>, the same to the bit (each
+    /// lane forms the same double-precision terms in the same order; the lanes run side by side).
+    /// </summary>
+    internal static void ShiftedCorrelations(ReadOnlySpan<float> shifted, ReadOnlySpan<double> centred, Span<double> correlations)
+    {
+        int lanes = correlations.Length, length = centred.Length;
+        if (lanes % Vector256<float>.Count != 0 || shifted.Length < length + lanes)
+            throw new ArgumentException("the lanes are whole vectors, and the shifted signal covers them all");
+        ref float x = ref MemoryMarshal.GetReference(shifted);
+        var n = Vector256.Create((double)length);
+        for (int g = 0; g < lanes; g += Vector256<float>.Count)
+        {
+            var (sumLow, sumHigh) = (Vector256<double>.Zero, Vector256<double>.Zero);
+            for (int k = 0; k < length; k++)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)(k + g)));
+                sumLow += lo;
+                sumHigh += hi;
+            }
+            var (meanLow, meanHigh) = (sumLow / n, sumHigh / n);
+            var (xyLow, xyHigh, xxLow, xxHigh, yy) = (Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero);
+            for (int k = 0; k < length; k++)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)(k + g)));
+                var (aLow, aHigh) = (lo - meanLow, hi - meanHigh);
+                var b = Vector256.Create(centred[k]);
+                xyLow += aLow * b;
+                xyHigh += aHigh * b;
+                xxLow += aLow * aLow;
+                xxHigh += aHigh * aHigh;
+                yy += b * b;
+            }
+            double syy = yy[0];
+            for (int j = 0; j < Vector256<double>.Count; j++)
+            {
+                correlations[g + j] = Quotient(xyLow[j], xxLow[j], syy);
+                correlations[g + Vector256<double>.Count + j] = Quotient(xyHigh[j], xxHigh[j], syy);
+            }
+        }
+    }
+
+    private static double Quotient(double sxy, double sxx, double syy) => sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : 0;
+
+    internal static double Correlation(ReadOnlySpan<float> x, ReadOnlySpan<double> centred)
     {
         double mx = Mean(x);
         double sxy = 0, sxx = 0, syy = 0;
@@ -189,6 +243,6 @@ public static class AtrialActivity
             sxx += a * a;
             syy += b * b;
         }
-        return sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : 0;
+        return Quotient(sxy, sxx, syy);
     }
 }
