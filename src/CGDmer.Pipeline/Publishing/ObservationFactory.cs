@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using CGDmer.Contracts;
 using CGDmer.Contracts.Model;
@@ -181,10 +182,7 @@ public sealed class ObservationFactory
         obs.Code = _heartRateCode;
         // The acquisition device: the rate is measured from its ECG by this service's beat detector. A literal reference
         // to the monitor's Device (DeviceFactory.ForMonitor), and its identifier for readers without that resource.
-        obs.Device = new ResourceReference("Device/" + DeviceFactory.MonitorId(ecg.DeviceId))
-        {
-            Identifier = new Identifier(_options.DeviceIdentifierSystem, ecg.DeviceId),
-        };
+        obs.Device = Monitor(ecg.DeviceId);
         obs.Value = new Quantity
         {
             Value = Round(bpm, 1), Unit = "beats/minute", System = Ucum, Code = "/min",
@@ -278,10 +276,7 @@ public sealed class ObservationFactory
             Code = _stripCode,
             Subject = Subject(ecg.PatientId),
             Effective = new Period { Start = AlertIds.FormatTime(start), End = AlertIds.FormatTime(end) },
-            Device = new ResourceReference("Device/" + DeviceFactory.MonitorId(ecg.DeviceId))
-            {
-                Identifier = new Identifier(_options.DeviceIdentifierSystem, ecg.DeviceId),
-            },
+            Device = Monitor(ecg.DeviceId),
             Method = new CodeableConcept
             {
                 Text = $"The model's preprocessing ({_model.Preprocessing}) at {_model.SampleRateHz.ToString(CultureInfo.InvariantCulture)} Hz: the window that raised the alarm and the part of the previous window before it.",
@@ -302,12 +297,33 @@ public sealed class ObservationFactory
         };
     }
 
+    // Each patient's subject and each monitor's device reference, kept and frozen as the other shared parts: every
+    // window of a patient names them. A ward has far fewer patients and monitors than the bound; past it the caches
+    // start again rather than grow.
+    private const int MaxCachedReferences = 4096;
+    private readonly ConcurrentDictionary<string, ResourceReference> _subjects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ResourceReference> _monitors = new(StringComparer.Ordinal);
+
     private ResourceReference Subject(string patientId)
     {
+        if (_subjects.TryGetValue(patientId, out var cached)) return cached;
         var reference = new ResourceReference { Identifier = new Identifier(_options.PatientIdentifierSystem, patientId) };
         if (_options.PatientReference == PatientReferenceMode.Literal && Id.IsValidValue(patientId))
             reference.Reference = "Patient/" + patientId;
-        return reference;
+        if (_subjects.Count >= MaxCachedReferences) _subjects.Clear();
+        return _subjects[patientId] = Shared(reference);
+    }
+
+    /// <summary>The acquisition monitor: a literal reference to its Device (DeviceFactory.ForMonitor) and its identifier.</summary>
+    private ResourceReference Monitor(string deviceId)
+    {
+        if (_monitors.TryGetValue(deviceId, out var cached)) return cached;
+        var reference = new ResourceReference("Device/" + DeviceFactory.MonitorId(deviceId))
+        {
+            Identifier = new Identifier(_options.DeviceIdentifierSystem, deviceId),
+        };
+        if (_monitors.Count >= MaxCachedReferences) _monitors.Clear();
+        return _monitors[deviceId] = Shared(reference);
     }
 
     private Observation.ComponentComponent FindingComponent(Finding f)

@@ -267,6 +267,28 @@ public class ObservationFactoryTests
     }
 
     [Fact]
+    public void Each_patient_s_subject_and_each_monitor_s_reference_are_built_once_and_shared_by_its_observations()
+    {
+        var model = Model();
+        var f = Factory(model, new PublishingOptions { PatientReference = PatientReferenceMode.Literal });
+        var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+        var first = f.Create(Interpreted(model, Window(model, start: t0)));
+        var later = f.Create(Interpreted(model, Window(model, start: t0.AddSeconds(5))));
+        var other = f.Create(Interpreted(model, Window(model, patient: "patient-0043", start: t0)));
+        var heartRate = Single(first, ObservationIds.HeartRate);
+        Assert.Same(heartRate.Subject, Single(later, ObservationIds.HeartRate).Subject);
+        Assert.Same(heartRate.Subject, Single(first, ObservationIds.Findings).Subject);
+        Assert.Same(heartRate.Device, Single(later, ObservationIds.HeartRate).Device);
+        Assert.NotSame(heartRate.Subject, Single(other, ObservationIds.HeartRate).Subject);
+        Assert.Equal("Patient/patient-0043", Single(other, ObservationIds.HeartRate).Subject.Reference);
+        // Another factory (other options) builds its own.
+        var logical = Factory(model, new PublishingOptions()).Create(Interpreted(model, Window(model, start: t0)));
+        Assert.Null(Single(logical, ObservationIds.HeartRate).Subject.Reference);
+        foreach (var o in first.Concat(later).Concat(other).Concat(logical))
+            Assert.Equal(FhirNdjson.SerializeWithFirely(o.Resource), FhirNdjson.Serialize(o.Resource));
+    }
+
+    [Fact]
     public void Literal_mode_references_Patient_by_id_and_falls_back_for_invalid_ids()
     {
         var model = Model();
