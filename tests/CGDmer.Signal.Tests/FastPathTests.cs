@@ -35,6 +35,17 @@ public class FastPathTests
         return BitConverter.DoubleToInt64Bits(plain) == BitConverter.DoubleToInt64Bits(shared);
     }
 
+    /// <summary>A signal for whole vectors of shifted segments: 8 to 24 lanes, segments of 1 to 64 samples, values of mixed scale.</summary>
+    private static (int Lanes, int Length, float[] Shifted, Random Rng) Shifted(NonEmptyArray<NormalFloat> input, PositiveInt groups, int seed)
+    {
+        int lanes = 8 * (1 + groups.Get % 3);
+        var rng = new Random(seed);
+        int length = 1 + rng.Next(64);
+        var shifted = new float[length + lanes];
+        for (int i = 0; i < shifted.Length; i++) shifted[i] = (float)input.Get[i % input.Get.Length].Get * (float)(1 + rng.NextDouble() * 1e3);
+        return (lanes, length, shifted, rng);
+    }
+
     [Property(MaxTest = 300)]
     public bool The_beat_classifier_s_alignments_a_vector_of_shifts_at_a_time_equal_segment_energy_and_correlation_one_by_one(
         NonEmptyArray<NormalFloat> input, PositiveInt groups, int seed)
@@ -42,11 +53,7 @@ public class FastPathTests
         // The classifier cuts a beat's segment at every shift within ±30 ms in vector lanes: each lane's mean, energy
         // and Σ ab with a template must be those of cutting that one segment (Segment: the samples minus their mean
         // in single precision), Energy and Correlation's sum, to the bit.
-        int lanes = 8 * (1 + groups.Get % 3);
-        var rng = new Random(seed);
-        int length = 1 + rng.Next(64);
-        var shifted = new float[length + lanes];
-        for (int i = 0; i < shifted.Length; i++) shifted[i] = (float)input.Get[i % input.Get.Length].Get * (float)(1 + rng.NextDouble() * 1e3);
+        var (lanes, length, shifted, rng) = Shifted(input, groups, seed);
         var template = Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
         var mean = new float[lanes];
         var energy = new double[lanes];
@@ -76,11 +83,7 @@ public class FastPathTests
     {
         // AtrialActivity aligns each beat's QRS by correlating every shift within ±20 ms with the beats' common shape,
         // in vector lanes: each lane must equal the one-by-one correlation of its shifted segment, to the bit.
-        int lanes = 8 * (1 + groups.Get % 3);
-        var rng = new Random(seed);
-        int length = 1 + rng.Next(64);
-        var shifted = new float[length + lanes];
-        for (int i = 0; i < shifted.Length; i++) shifted[i] = (float)input.Get[i % input.Get.Length].Get * (float)(1 + rng.NextDouble() * 1e3);
+        var (lanes, length, shifted, rng) = Shifted(input, groups, seed);
         var centred = Enumerable.Range(0, length).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
         if (rng.Next(8) == 0) Array.Clear(centred);   // no shape: every correlation 0
         var correlations = new double[lanes];
