@@ -169,8 +169,86 @@ public sealed class StreamingLeadQuality
             // section reads a signal that starts at rest.
             ZeroPhase.Steady(_preHighPass, raw[0], out _f[0], out _f[1]);
         }
+        // Two passes per chunk: the filters (recurrences that depend on nothing else), then the sums and the second
+        // detector over their outputs. Apart, each loop keeps its state in registers; together they did not fit.
+        Span<float> preprocessed = stackalloc float[FilterChunk], highPassed = stackalloc float[FilterChunk];
+        Span<double> below1 = stackalloc double[FilterChunk], above5 = stackalloc double[FilterChunk], qrsBandAgain = stackalloc double[FilterChunk];
+        for (int offset = 0; offset < raw.Length; offset += FilterChunk)
+        {
+            int m = Math.Min(FilterChunk, raw.Length - offset);
+            var filtered = new Filtered(preprocessed[..m], highPassed[..m], below1[..m], above5[..m], qrsBandAgain[..m]);
+            Filter(raw.Slice(offset, m), qrsBand.Slice(offset, m), filtered);
+            Decide(filtered, blocks, secondBeats);
+        }
+    }
+
+    private const int FilterChunk = 256;
+
+    /// <summary>One chunk's filter outputs, a value per sample each (<see cref="Filter"/>).</summary>
+    private readonly ref struct Filtered(Span<float> preprocessed, Span<float> highPassed, Span<double> below1, Span<double> above5, Span<double> qrsBand)
+    {
+        /// <summary>The preprocessed signal (the model's band, run twice), as float.</summary>
+        public readonly Span<float> Preprocessed = preprocessed;
+        /// <summary>Its 0.5 Hz high-pass alone (run twice), as float: the moments read it.</summary>
+        public readonly Span<float> HighPassed = highPassed;
+        /// <summary>The quality bands of the preprocessed signal: below 1 Hz and above 5 Hz (each twice), and the detector's band once more.</summary>
+        public readonly Span<double> Below1 = below1, Above5 = above5, QrsBand = qrsBand;
+    }
+
+    /// <summary>
+    /// The preprocessing's band (its 0.5 Hz high-pass twice, then its 40 Hz low-pass twice; the order of linear sections
+    /// does not matter), then the quality bands twice on it: each pair of passes has the magnitude response of the
+    /// window's zero-phase filter. The moments read the high-passed signal: the causal low-pass smears the QRS peaks that
+    /// the kurtosis measures.
+    /// </summary>
+    private void Filter(ReadOnlySpan<float> raw, ReadOnlySpan<float> qrsBand, Filtered output)
+    {
+        Biquad ph = _preHighPass, pl = _preLowPass;
+        double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
+        var first = _bands[0];
+        var second = _bands[1];
+        Vector256<double> s1 = _bandState[0], s2 = _bandState[1], s3 = _bandState[2], s4 = _bandState[3];
+        Span<float> preprocessed = output.Preprocessed, highPassed = output.HighPassed;
+        Span<double> below1 = output.Below1, above5 = output.Above5, band = output.QrsBand;
+        for (int i = 0; i < raw.Length; i++)
+        {
+            double x = Widening.ToDouble(raw[i]);
+            double u = ph.B0 * x + p1;
+            p1 = ph.B1 * x - ph.A1 * u + p2;
+            p2 = ph.B2 * x - ph.A2 * u;
+            double hp = ph.B0 * u + p3;
+            p3 = ph.B1 * u - ph.A1 * hp + p4;
+            p4 = ph.B2 * u - ph.A2 * hp;
+            double v = pl.B0 * hp + p5;
+            p5 = pl.B1 * hp - pl.A1 * v + p6;
+            p6 = pl.B2 * hp - pl.A2 * v;
+            double y = pl.B0 * v + p7;
+            p7 = pl.B1 * v - pl.A1 * y + p8;
+            p8 = pl.B2 * v - pl.A2 * y;
+
+            // The three quality bands side by side, one lane each (below 1 Hz and above 5 Hz of the preprocessed signal,
+            // the detector's 5–15 Hz band once more): lane by lane the same operations, in the same order, as one
+            // section at a time.
+            var input = Vector256.Create(y, y, qrsBand[i], 0.0);
+            var w = first.B0 * input + s1;
+            s1 = first.B1 * input - first.A1 * w + s2;
+            s2 = first.B2 * input - first.A2 * w;
+            var bands = second.B0 * w + s3;
+            s3 = second.B1 * w - second.A1 * bands + s4;
+            s4 = second.B2 * w - second.A2 * bands;
+            (below1[i], above5[i], band[i]) = (bands.GetElement(0), bands.GetElement(1), bands.GetElement(2));
+            preprocessed[i] = (float)y;
+            highPassed[i] = (float)hp;
+        }
+        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
+        (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
+    }
+
+    /// <summary>The sums and the second detector over one chunk's filter outputs, with the work <see cref="Run"/> pauses for.</summary>
+    private void Decide(Filtered filtered, ICollection<QualityBlock> blocks, ICollection<long> secondBeats)
+    {
         int next = 0;
-        while (Run(raw, qrsBand, ref next, out long finalBeat, out double learnedTransform) is var pause && pause != Pause.None)
+        while (Run(filtered, ref next, out long finalBeat, out double learnedTransform) is var pause && pause != Pause.None)
         {
             if ((pause & Pause.PlaceBeat) != 0) FinishRun(_first + _n, secondBeats);
             if ((pause & Pause.BeatFinal) != 0) secondBeats.Add(finalBeat);
@@ -197,21 +275,19 @@ public sealed class StreamingLeadQuality
     private enum Pause { None = 0, PlaceBeat = 1, BeatFinal = 2, Learned = 4, BlockEnded = 8 }
 
     /// <summary>
-    /// Processes samples from <paramref name="next"/> on, and advances it, until the end of the span or until work that
-    /// needs a call: after a sample that ended a block, made a beat final or ended the learning; before a sample at which
-    /// an ended run's beat is to be placed (placing reads the samples before it only). The loop holds the whole state in
-    /// locals and calls nothing: a call inside it made the JIT keep the recurrences in memory.
+    /// Sums and detects the chunk's filtered samples from <paramref name="next"/> on, and advances it, until the end of
+    /// the chunk or until work that needs a call: after a sample that ended a block, made a beat final or ended the
+    /// learning; before a sample at which an ended run's beat is to be placed (placing reads the samples before it only).
+    /// The loop holds the whole state in locals and calls nothing: a call inside it made the JIT keep the recurrences in
+    /// memory.
     /// <paramref name="finalBeat"/>: the beat that became final (with <see cref="Pause.BeatFinal"/>);
     /// <paramref name="learnedTransform"/>: the transform value of the sample that ended the learning (with
     /// <see cref="Pause.Learned"/>).
     /// </summary>
-    private Pause Run(ReadOnlySpan<float> raw, ReadOnlySpan<float> qrsBand, ref int next, out long finalBeat, out double learnedTransform)
+    private Pause Run(Filtered filtered, ref int next, out long finalBeat, out double learnedTransform)
     {
-        Biquad ph = _preHighPass, pl = _preLowPass;
-        double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
-        var first = _bands[0];
-        var second = _bands[1];
-        Vector256<double> s1 = _bandState[0], s2 = _bandState[1], s3 = _bandState[2], s4 = _bandState[3];
+        ReadOnlySpan<float> preprocessed = filtered.Preprocessed, highPassed = filtered.HighPassed;
+        ReadOnlySpan<double> below1 = filtered.Below1, above5 = filtered.Above5, qrsBand = filtered.QrsBand;
         double sum = _sum, sum2 = _sum2, sum3 = _sum3, sum4 = _sum4, qrs = _qrs, abovePower = _above;
         double base2 = _base2;
         float min = _min, max = _max, last = _lastPreprocessed, lo = _recentMin, hi = _recentMax;
@@ -228,7 +304,7 @@ public sealed class StreamingLeadQuality
         double learnedAt = 0;
         var pause = Pause.None;
         int i = next;
-        for (; i < raw.Length; i++)
+        for (; i < preprocessed.Length; i++)
         {
             long index = streamFirst + n;
             if (learned && finishAt >= 0 && index >= finishAt)
@@ -236,38 +312,9 @@ public sealed class StreamingLeadQuality
                 pause = Pause.PlaceBeat;
                 break;
             }
-            double x = Widening.ToDouble(raw[i]);
-            // The preprocessing's band (its 0.5 Hz high-pass twice, then its 40 Hz low-pass twice; the order of linear
-            // sections does not matter), then the quality bands twice on it: each pair of passes has the magnitude
-            // response of the window's zero-phase filter. The moments read the high-passed signal: the causal low-pass
-            // smears the QRS peaks that the kurtosis measures.
-            double u = ph.B0 * x + p1;
-            p1 = ph.B1 * x - ph.A1 * u + p2;
-            p2 = ph.B2 * x - ph.A2 * u;
-            double hp = ph.B0 * u + p3;
-            p3 = ph.B1 * u - ph.A1 * hp + p4;
-            p4 = ph.B2 * u - ph.A2 * hp;
-            double v = pl.B0 * hp + p5;
-            p5 = pl.B1 * hp - pl.A1 * v + p6;
-            p6 = pl.B2 * hp - pl.A2 * v;
-            double y = pl.B0 * v + p7;
-            p7 = pl.B1 * v - pl.A1 * y + p8;
-            p8 = pl.B2 * v - pl.A2 * y;
-
-            // The three quality bands side by side, one lane each (below 1 Hz and above 5 Hz of the preprocessed signal,
-            // the detector's 5–15 Hz band once more): lane by lane the same operations, in the same order, as one
-            // section at a time.
-            var input = Vector256.Create(y, y, qrsBand[i], 0.0);
-            var w = first.B0 * input + s1;
-            s1 = first.B1 * input - first.A1 * w + s2;
-            s2 = first.B2 * input - first.A2 * w;
-            var output = second.B0 * w + s3;
-            s3 = second.B1 * w - second.A1 * output + s4;
-            s4 = second.B2 * w - second.A2 * output;
-            double low = output.GetElement(0), above = output.GetElement(1), band = output.GetElement(2);
-
-            float c = (float)y;
-            float k = (float)hp;
+            float c = preprocessed[i];
+            float k = highPassed[i];
+            double low = below1[i], above = above5[i], band = qrsBand[i];
             double c2 = (double)k * k;
             sum += k;
             sum2 += c2;
@@ -332,8 +379,6 @@ public sealed class StreamingLeadQuality
             }
         }
         next = i;
-        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
-        (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
         (_sum, _sum2, _sum3, _sum4, _qrs, _above, _base2) = (sum, sum2, sum3, sum4, qrs, abovePower, base2);
         (_min, _max, _lastPreprocessed) = (min, max, last);
         (_saturated, _flatRun, _stillRun, _blockCount) = (saturated, flatRun, stillRun, count);
