@@ -417,16 +417,28 @@ public sealed class ObservationFactory
     private static CodeableConcept Category(string code, string display) =>
         new(ObservationCategorySystem, code, display, null);
 
-    private static Quantity Probability(float p) => Ratio(Math.Clamp(p, 0f, 1f), 4)!;
+    private Quantity Probability(float p) => Ratio(Math.Clamp(p, 0f, 1f), 4)!;
 
     /// <summary>Largest magnitude written as a FHIR decimal; beyond it (or NaN, ∞) a value is reported as absent.</summary>
     private const double MaxDecimalMagnitude = 1e12;
 
     /// <summary>A dimensionless quantity (UCUM "1"), or null for a value that is no number (NaN, ∞, absurdly large).</summary>
-    private static Quantity? Ratio(double value, int decimals) =>
-        double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude
-            ? new() { Value = Round(value, decimals), Unit = "1", System = Ucum, Code = "1" }
-            : null;
+    private Quantity? Ratio(double value, int decimals) =>
+        double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude ? SharedRatio(Round(value, decimals)) : null;
+
+    // The dimensionless quantities by value, kept and frozen as the other shared parts: the model's probabilities and the
+    // measurement ratios (four and three decimals) repeat from window to window. Keyed by value, scale and sign, since
+    // 0.5 and 0.5000 (or 0 and −0) are equal decimals with different JSON; past the bound the cache starts again rather
+    // than grow.
+    private readonly ConcurrentDictionary<(decimal Value, byte Scale, bool Negative), Quantity> _ratios = new();
+
+    private Quantity SharedRatio(decimal value)
+    {
+        var key = (value, value.Scale, decimal.IsNegative(value));
+        if (_ratios.TryGetValue(key, out var cached)) return cached;
+        if (_ratios.Count >= MaxCachedReferences) _ratios.Clear();
+        return _ratios[key] = Shared(new Quantity { Value = value, Unit = "1", System = Ucum, Code = "1" });
+    }
 
     // Rounded in decimal so that the JSON shows e.g. 0.41 rather than float noise (0.4099999964237213), and so that the
     // same float always writes the same text.

@@ -289,6 +289,35 @@ public class ObservationFactoryTests
     }
 
     [Fact]
+    public void Probabilities_of_one_value_share_a_quantity_but_not_across_scales()
+    {
+        // The ratio quantities are kept by value: the same probability in two windows is one frozen Quantity; 0.5 and
+        // 0.5000 are equal decimals written differently, so they must not share one.
+        var model = Model();
+        var f = Factory(model);
+        Observation.ComponentComponent First(float p)
+        {
+            var probabilities = Probabilities(model);
+            probabilities[0] = p;
+            return Single(f.Create(Interpreted(model, probabilities: probabilities)), ObservationIds.Findings).Component[0];
+        }
+        var half = First(0.5f);
+        var again = First(0.5f);
+        var fourDecimals = First(0.50001f);
+        Assert.Same(half.Value, again.Value);
+        Assert.NotSame(half.Value, fourDecimals.Value);
+        Assert.Equal("0.5", ((Quantity)half.Value).Value!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("0.5000", ((Quantity)fourDecimals.Value).Value!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var p in new[] { 0.5f, 0.50001f, 0f, -0f, 1f })
+        {
+            var probabilities = Probabilities(model);
+            probabilities[0] = p;
+            foreach (var o in f.Create(Interpreted(model, probabilities: probabilities)))
+                Assert.Equal(FhirNdjson.SerializeWithFirely(o.Resource), FhirNdjson.Serialize(o.Resource));
+        }
+    }
+
+    [Fact]
     public void Literal_mode_references_Patient_by_id_and_falls_back_for_invalid_ids()
     {
         var model = Model();
