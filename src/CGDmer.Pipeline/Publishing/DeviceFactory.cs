@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using CGDmer.Contracts.Model;
@@ -44,14 +43,13 @@ public static class DeviceFactory
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
         // Every Observation names its monitor, and a SHA-256 call (OpenSSL) costs more than the rest of the id: the ids
-        // are kept. A ward has far fewer monitors than the bound; past it the cache starts again rather than grow.
-        if (MonitorIds.TryGetValue(deviceId, out var id)) return id;
-        if (MonitorIds.Count >= MaxCachedMonitorIds) MonitorIds.Clear();
-        return MonitorIds[deviceId] = "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16));
+        // are kept.
+        return MonitorIds[deviceId];
     }
 
-    private const int MaxCachedMonitorIds = 4096;
-    private static readonly ConcurrentDictionary<string, string> MonitorIds = new(StringComparer.Ordinal);
+    private static readonly BoundedCache<string, string> MonitorIds = new(
+        static deviceId => "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16)),
+        StringComparer.Ordinal);
 
     /// <summary>
     /// The Device of one bedside monitor: its device id as identifier (in <see cref="PublishingOptions.DeviceIdentifierSystem"/>)

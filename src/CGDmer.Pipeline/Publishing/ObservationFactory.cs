@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using CGDmer.Contracts;
 using CGDmer.Contracts.Model;
@@ -91,6 +90,7 @@ public sealed class ObservationFactory
     private readonly CodeableConcept _notDetected = Shared(new CodeableConcept(InterpretationSystem, "ND", "Not detected"));
     private readonly CodeableConcept _notANumber = Shared(new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)"));
     private readonly Coding _noFinding;
+    private readonly BoundedCache<string, ResourceReference> _subjects, _monitors;
     private readonly CodeableConcept _signalQualityCode, _beatCountCode, _rrIrregularityCode, _analysisLeadCode;
     // Per model label (in the model's order): the finding's SNOMED CT coding and its component code.
     private readonly Dictionary<LabelMetadata, (Coding Finding, CodeableConcept Component)> _labels;
@@ -102,6 +102,8 @@ public sealed class ObservationFactory
         _options = options.Validate();
         _model = model;
         ModelDevice = DeviceFactory.ForModel(model, options);
+        _subjects = new(NewSubject, StringComparer.Ordinal);
+        _monitors = new(NewMonitor, StringComparer.Ordinal);
         Alerts = new AlertResourceFactory(_options, ModelDevice);
         _modelDevice = Shared(new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}"));
         _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";
@@ -298,33 +300,24 @@ public sealed class ObservationFactory
     }
 
     // Each patient's subject and each monitor's device reference, kept and frozen as the other shared parts: every
-    // window of a patient names them. A ward has far fewer patients and monitors than the bound; past it the caches
-    // start again rather than grow.
-    private const int MaxCachedReferences = 4096;
-    private readonly ConcurrentDictionary<string, ResourceReference> _subjects = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ResourceReference> _monitors = new(StringComparer.Ordinal);
+    // window of a patient names them.
+    private ResourceReference Subject(string patientId) => _subjects[patientId];
 
-    private ResourceReference Subject(string patientId)
+    private ResourceReference NewSubject(string patientId)
     {
-        if (_subjects.TryGetValue(patientId, out var cached)) return cached;
         var reference = new ResourceReference { Identifier = new Identifier(_options.PatientIdentifierSystem, patientId) };
         if (_options.PatientReference == PatientReferenceMode.Literal && Id.IsValidValue(patientId))
             reference.Reference = "Patient/" + patientId;
-        if (_subjects.Count >= MaxCachedReferences) _subjects.Clear();
-        return _subjects[patientId] = Shared(reference);
+        return Shared(reference);
     }
 
     /// <summary>The acquisition monitor: a literal reference to its Device (DeviceFactory.ForMonitor) and its identifier.</summary>
-    private ResourceReference Monitor(string deviceId)
+    private ResourceReference Monitor(string deviceId) => _monitors[deviceId];
+
+    private ResourceReference NewMonitor(string deviceId) => Shared(new ResourceReference("Device/" + DeviceFactory.MonitorId(deviceId))
     {
-        if (_monitors.TryGetValue(deviceId, out var cached)) return cached;
-        var reference = new ResourceReference("Device/" + DeviceFactory.MonitorId(deviceId))
-        {
-            Identifier = new Identifier(_options.DeviceIdentifierSystem, deviceId),
-        };
-        if (_monitors.Count >= MaxCachedReferences) _monitors.Clear();
-        return _monitors[deviceId] = Shared(reference);
-    }
+        Identifier = new Identifier(_options.DeviceIdentifierSystem, deviceId),
+    });
 
     private Observation.ComponentComponent FindingComponent(Finding f)
     {
@@ -417,28 +410,22 @@ public sealed class ObservationFactory
     private static CodeableConcept Category(string code, string display) =>
         new(ObservationCategorySystem, code, display, null);
 
-    private Quantity Probability(float p) => Ratio(Math.Clamp(p, 0f, 1f), 4)!;
+    private static Quantity Probability(float p) => Ratio(Math.Clamp(p, 0f, 1f), 4)!;
 
     /// <summary>Largest magnitude written as a FHIR decimal; beyond it (or NaN, ∞) a value is reported as absent.</summary>
     private const double MaxDecimalMagnitude = 1e12;
 
     /// <summary>A dimensionless quantity (UCUM "1"), or null for a value that is no number (NaN, ∞, absurdly large).</summary>
-    private Quantity? Ratio(double value, int decimals) =>
+    private static Quantity? Ratio(double value, int decimals) =>
         double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude ? SharedRatio(Round(value, decimals)) : null;
 
     // The dimensionless quantities by value, kept and frozen as the other shared parts: the model's probabilities and the
     // measurement ratios (four and three decimals) repeat from window to window. Keyed by value, scale and sign, since
-    // 0.5 and 0.5000 (or 0 and −0) are equal decimals with different JSON; past the bound the cache starts again rather
-    // than grow.
-    private readonly ConcurrentDictionary<(decimal Value, byte Scale, bool Negative), Quantity> _ratios = new();
+    // 0.5 and 0.5000 (or 0 and −0) are equal decimals with different JSON.
+    private static readonly BoundedCache<(decimal Value, byte Scale, bool Negative), Quantity> Ratios = new(
+        static key => Shared(new Quantity { Value = key.Value, Unit = "1", System = Ucum, Code = "1" }));
 
-    private Quantity SharedRatio(decimal value)
-    {
-        var key = (value, value.Scale, decimal.IsNegative(value));
-        if (_ratios.TryGetValue(key, out var cached)) return cached;
-        if (_ratios.Count >= MaxCachedReferences) _ratios.Clear();
-        return _ratios[key] = Shared(new Quantity { Value = value, Unit = "1", System = Ucum, Code = "1" });
-    }
+    private static Quantity SharedRatio(decimal value) => Ratios[(value, value.Scale, decimal.IsNegative(value))];
 
     // Rounded in decimal so that the JSON shows e.g. 0.41 rather than float noise (0.4099999964237213), and so that the
     // same float always writes the same text.

@@ -186,7 +186,6 @@ public static class AtrialActivity
         for (int k = 0; k < y.Length; k++) y[k] -= mean;
     }
 
-    /// <summary>Pearson correlation of <paramref name="x"/> with a zero-mean <paramref name="centred"/> (<see cref="Centre"/>); 0 when either is flat.</summary>
     /// <summary>
     /// For each lane j (whole vectors of them, as long as <paramref name="correlations"/>): <see cref="Correlation"/> of
     /// <paramref name="shifted"/>[j .. j + centred.Length) with <paramref name="centred"/>, the same to the bit (each
@@ -199,15 +198,9 @@ public static class AtrialActivity
             throw new ArgumentException("the lanes are whole vectors, and the shifted signal covers them all");
         ref float x = ref MemoryMarshal.GetReference(shifted);
         var n = Vector256.Create((double)length);
-        for (int g = 0; g < lanes; g += Vector256<float>.Count)
+        for (int g = 0; g < lanes; g += ShiftedLanes.Group)
         {
-            var (sumLow, sumHigh) = (Vector256<double>.Zero, Vector256<double>.Zero);
-            for (int k = 0; k < length; k++)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)(k + g)));
-                sumLow += lo;
-                sumHigh += hi;
-            }
+            var (sumLow, sumHigh) = ShiftedLanes.Sums(ref x, g, length);
             var (meanLow, meanHigh) = (sumLow / n, sumHigh / n);
             var (xyLow, xyHigh, xxLow, xxHigh, yy) = (Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero, Vector256<double>.Zero);
             for (int k = 0; k < length; k++)
@@ -232,6 +225,7 @@ public static class AtrialActivity
 
     private static double Quotient(double sxy, double sxx, double syy) => sxx > 0 && syy > 0 ? sxy / Math.Sqrt(sxx * syy) : 0;
 
+    /// <summary>Pearson correlation of <paramref name="x"/> with a zero-mean <paramref name="centred"/> (<see cref="Centre"/>); 0 when either is flat.</summary>
     internal static double Correlation(ReadOnlySpan<float> x, ReadOnlySpan<double> centred)
     {
         double mx = Mean(x);

@@ -324,15 +324,9 @@ public sealed class StreamingBeatClassifier
             throw new ArgumentException("the lanes are whole vectors, and the shifted signal covers them all");
         ref float x = ref MemoryMarshal.GetReference(shifted);
         var n = Vector256.Create((double)length);
-        for (int g = 0; g < lanes; g += Vector256<float>.Count)
+        for (int g = 0; g < lanes; g += ShiftedLanes.Group)
         {
-            var (sumLow, sumHigh) = (Vector256<double>.Zero, Vector256<double>.Zero);
-            for (int t = 0; t < length; t++)
-            {
-                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)(t + g)));
-                sumLow += lo;
-                sumHigh += hi;
-            }
+            var (sumLow, sumHigh) = ShiftedLanes.Sums(ref x, g, length);
             var m = Vector256.Narrow(sumLow / n, sumHigh / n);
             m.CopyTo(mean[g..]);
             var (energyLow, energyHigh) = (Vector256<double>.Zero, Vector256<double>.Zero);
