@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace CGDmer.Pipeline.Publishing;
 
 /// <summary>
-/// What the publishing side keeps per patient, monitor or value (ids, references, frozen parts): kept up to a bound,
+/// What the publishing side keeps per patient or monitor (ids, references): kept up to a bound,
 /// past which the cache starts again rather than grow. Thread-safe; two threads may build the same entry once each.
 /// </summary>
 internal sealed class BoundedCache<TKey, TValue>(Func<TKey, TValue> build, IEqualityComparer<TKey>? comparer = null) where TKey : notnull
@@ -13,13 +13,24 @@ internal sealed class BoundedCache<TKey, TValue>(Func<TKey, TValue> build, IEqua
 
     private readonly ConcurrentDictionary<TKey, TValue> _entries = new(comparer);
 
+    // Counted here, since ConcurrentDictionary.Count takes every lock of the dictionary. Approximate under races, as
+    // the bound may be.
+    private int _count;
+
     public TValue this[TKey key]
     {
         get
         {
             if (_entries.TryGetValue(key, out var kept)) return kept;
-            if (_entries.Count >= MaxEntries) _entries.Clear();
-            return _entries[key] = build(key);
+            var built = build(key);
+            if (!_entries.TryAdd(key, built)) return _entries.TryGetValue(key, out kept) ? kept : built;
+            if (Interlocked.Increment(ref _count) > MaxEntries)
+            {
+                _entries.Clear();
+                _entries[key] = built;
+                Volatile.Write(ref _count, 1);
+            }
+            return built;
         }
     }
 

@@ -417,15 +417,7 @@ public sealed class ObservationFactory
 
     /// <summary>A dimensionless quantity (UCUM "1"), or null for a value that is no number (NaN, ∞, absurdly large).</summary>
     private static Quantity? Ratio(double value, int decimals) =>
-        double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude ? SharedRatio(Round(value, decimals)) : null;
-
-    // The dimensionless quantities by value, kept and frozen as the other shared parts: the model's probabilities and the
-    // measurement ratios (four and three decimals) repeat from window to window. Keyed by value, scale and sign, since
-    // 0.5 and 0.5000 (or 0 and −0) are equal decimals with different JSON.
-    private static readonly BoundedCache<(decimal Value, byte Scale, bool Negative), Quantity> Ratios = new(
-        static key => Shared(new Quantity { Value = key.Value, Unit = "1", System = Ucum, Code = "1" }));
-
-    private static Quantity SharedRatio(decimal value) => Ratios[(value, value.Scale, decimal.IsNegative(value))];
+        double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude ? DimensionlessQuantities.For(Round(value, decimals)) : null;
 
     // Rounded in decimal so that the JSON shows e.g. 0.41 rather than float noise (0.4099999964237213), and so that the
     // same float always writes the same text.
