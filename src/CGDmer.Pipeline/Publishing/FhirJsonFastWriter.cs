@@ -198,8 +198,9 @@ internal static class FhirJsonFastWriter
         {
             if (p.NativeProperty?.GetMethod is not { IsPublic: true } getter) return null;
             bool refusedElement = p.Name is "extension" or "modifierExtension" or "contained";
-            // Reading Element.Extension creates an empty list on every element; the backing field says the same for free.
-            var get = refusedElement ? BackingField(type, p.NativeProperty) ?? PropertyInstead(type, p.Name, getter) : Getter(getter);
+            // Reading a repeating element's property (Element.Extension, Observation.Identifier …) creates an empty list
+            // on every element it is read on; the backing field says the same for free.
+            var get = refusedElement || p.IsCollection ? BackingField(type, p.NativeProperty) ?? PropertyInstead(type, p.Name, getter) : Getter(getter);
             // Elements never written are still read, so that a set one refuses the resource instead of vanishing.
             slots.Add((p.Order ?? int.MaxValue, refusedElement
                 ? new ElementSlot(p.Name, JsonEncodedText.Encode(p.Name), false, p.IsCollection, o => IsEmpty(get(o)) ? null : throw Refused)
@@ -214,8 +215,8 @@ internal static class FhirJsonFastWriter
         ?? PropertyInstead(typeof(Element), "extension", typeof(Element).GetProperty(nameof(Element.Extension))!.GetMethod!);
 
     /// <summary>
-    /// The extension and contained elements read through their public property (which creates an empty list on every
-    /// element it is read on) because Firely's private backing field (<c>_Extension</c> …) was not found, as after a
+    /// The repeating elements (extension, contained and the others) read through their public property (which creates an
+    /// empty list on every element it is read on) because Firely's private backing field (<c>_Extension</c> …) was not found, as after a
     /// Firely upgrade that renames it. The output stays right; the saving is lost. Empty while the saving holds; a test
     /// says so, so that an upgrade does not lose it silently.
     /// </summary>

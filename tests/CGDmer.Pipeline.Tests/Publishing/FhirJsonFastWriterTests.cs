@@ -168,7 +168,7 @@ public class FhirJsonFastWriterTests
     }
 
     [Fact]
-    public void Extensions_and_contained_are_read_from_firelys_backing_fields_without_creating_lists()
+    public void Repeating_elements_are_read_from_firelys_backing_fields_without_creating_lists()
     {
         // Every type the service emits described (the realistic ward's Observations and the Device), then: had Firely
         // renamed its private fields, the writer would read the public properties, create an empty list on every
@@ -184,7 +184,15 @@ public class FhirJsonFastWriterTests
         // And reading did not create them: the element's list is still unset after the write (Firely's own
         // serializer would show an empty list as absent too, so only the field tells).
         var heartRate = (Observation)factory.Create(InterpretedWindows.Realistic(model, 1, seed: 11)[0])[0].Resource;
+        // Every repeating element of the Observation that was unset before the write (identifier, basedOn, note …).
+        var lists = new List<System.Reflection.FieldInfo>();
+        for (var t = typeof(Observation); t is not null; t = t.BaseType)
+            lists.AddRange(t.GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+                .Where(f => f.Name.StartsWith('_') && f.FieldType.IsGenericType && f.FieldType.GetGenericTypeDefinition() == typeof(List<>)));
+        var unset = lists.Where(f => f.GetValue(heartRate) is null).ToArray();
+        Assert.True(unset.Length >= 8, string.Join(", ", unset.Select(f => f.Name)));
         Assert.True(Fast(heartRate));
+        Assert.All(unset, f => Assert.Null(f.GetValue(heartRate)));
         var field = typeof(Element).GetField("_Extension", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
         Assert.Null(field.GetValue(heartRate.Code));
         Assert.Null(field.GetValue(heartRate.Code.Coding[0]));
