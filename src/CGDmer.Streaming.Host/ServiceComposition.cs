@@ -240,7 +240,7 @@ public static class ServiceComposition
             model,
             Get<InferOptions>(),
             new Interpreter(model.Metadata, Get<InterpretationOptions>()),
-            new ObservationFactory(Get<PublishingOptions>(), model.Metadata),
+            new ObservationFactory(Get<PublishingOptions>(), model.Metadata, Get<WindowingOptions>().MaxPatients),
             scheduler,
             sp.GetRequiredService<PipelineMetrics>(),
             Get<PipelineOptions>().EffectiveSignalLanes,

@@ -95,15 +95,20 @@ public sealed class ObservationFactory
     // Per model label (in the model's order): the finding's SNOMED CT coding and its component code.
     private readonly Dictionary<LabelMetadata, (Coding Finding, CodeableConcept Component)> _labels;
 
-    public ObservationFactory(PublishingOptions options, ModelMetadata model)
+    /// <param name="heldPatients">The most patients the pipeline holds at once (<see cref="Windowing.WindowingOptions.MaxPatients"/>):
+    /// each patient's subject and monitor reference are kept for twice that many (at least
+    /// <see cref="BoundedCache{TKey, TValue}.DefaultMaxEntries"/>), so that no mix of patients rebuilds them window after window.</param>
+    public ObservationFactory(PublishingOptions options, ModelMetadata model, int heldPatients = 0)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfNegative(heldPatients);
         _options = options.Validate();
         _model = model;
         ModelDevice = DeviceFactory.ForModel(model, options);
-        _subjects = new(NewSubject, StringComparer.Ordinal);
-        _monitors = new(NewMonitor, StringComparer.Ordinal);
+        int kept = (int)Math.Clamp(2L * heldPatients, BoundedCache<string, ResourceReference>.DefaultMaxEntries, int.MaxValue);
+        _subjects = new(NewSubject, StringComparer.Ordinal, kept);
+        _monitors = new(NewMonitor, StringComparer.Ordinal, kept);
         Alerts = new AlertResourceFactory(_options, ModelDevice);
         _modelDevice = Shared(new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}"));
         _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";

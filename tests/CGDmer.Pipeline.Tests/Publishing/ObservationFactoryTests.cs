@@ -289,6 +289,27 @@ public class ObservationFactoryTests
     }
 
     [Fact]
+    public void A_ward_as_large_as_the_pipeline_holds_keeps_every_patient_s_subject_and_monitor_reference()
+    {
+        // Sized by the patients held at once (Windowing:MaxPatients): with more patients than a fixed cache holds, every
+        // window would rebuild and freeze them again.
+        var model = Model();
+        const int patients = 5000;
+        var f = new ObservationFactory(new PublishingOptions(), model, heldPatients: patients);
+        var t0 = new DateTimeOffset(2026, 1, 5, 8, 0, 0, TimeSpan.Zero);
+        Observation HeartRate(int p, int k) =>
+            Single(f.Create(Interpreted(model, Window(model, patient: $"patient-{p:D5}", start: t0.AddSeconds(5 * k)))), ObservationIds.HeartRate);
+        var first = Enumerable.Range(0, patients).Select(p => HeartRate(p, 0)).ToArray();
+        for (int p = 0; p < patients; p++)
+        {
+            var again = HeartRate(p, 1);
+            Assert.Same(first[p].Subject, again.Subject);
+            Assert.Same(first[p].Device, again.Device);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ObservationFactory(new PublishingOptions(), model, heldPatients: -1));
+    }
+
+    [Fact]
     public void Probabilities_of_one_value_share_a_quantity_but_not_across_scales()
     {
         // The ratio quantities are kept by value: the same probability in two windows is one frozen Quantity; 0.5 and
