@@ -55,22 +55,15 @@ public sealed class AlertResourceFactory
             Status = ended ? RequestStatus.Completed : RequestStatus.Active,
             Category = [_alertCategory],
             Priority = alert.Priority switch { "high" => RequestPriority.Stat, "medium" => RequestPriority.Asap, _ => RequestPriority.Routine },
-            Subject = new ResourceReference { Identifier = new Identifier(_options.PatientIdentifierSystem, alert.PatientId) },
+            Subject = ObservationFactory.SubjectReference(alert.PatientId, _options),
             ReasonCode = [ReasonCode(alert)],
             Payload = [new CommunicationRequest.PayloadComponent { Content = new FhirString(Text(alert)) }],
             Occurrence = ended && alert.End is { } end
                 ? new Period { Start = AlertIds.FormatTime(alert.Onset), End = AlertIds.FormatTime(end) }
                 : new FhirDateTime(AlertIds.FormatTime(alert.Onset)),
             AuthoredOn = AlertIds.FormatTime(alert.ObservedAt),
-            Requester = clinical
-                ? _modelDevice
-                : new ResourceReference("Device/" + DeviceFactory.MonitorId(alert.DeviceId))
-                {
-                    Identifier = new Identifier(_options.DeviceIdentifierSystem, alert.DeviceId),
-                },
+            Requester = clinical ? _modelDevice : DeviceFactory.MonitorReference(alert.DeviceId, _options),
         };
-        if (_options.PatientReference == PatientReferenceMode.Literal && Id.IsValidValue(alert.PatientId))
-            request.Subject.Reference = "Patient/" + alert.PatientId;
         foreach (var id in alert.ObservationIds) request.About.Add(new ResourceReference("Observation/" + id));
         return request;
     }

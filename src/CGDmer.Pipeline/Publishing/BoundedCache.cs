@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace CGDmer.Pipeline.Publishing;
 
 /// <summary>
-/// What the publishing side keeps per patient or monitor (ids, references): kept up to a bound,
+/// What the publishing side keeps per patient or monitor (the Observation factory's references): kept up to a bound,
 /// past which the cache starts again rather than grow. Thread-safe; two threads may build the same entry once each.
 /// </summary>
 internal sealed class BoundedCache<TKey, TValue>(Func<TKey, TValue> build, IEqualityComparer<TKey>? comparer = null,

@@ -42,14 +42,19 @@ public static class DeviceFactory
     public static string MonitorId(string deviceId)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
-        // Every Observation names its monitor, and a SHA-256 call (OpenSSL) costs more than the rest of the id: the ids
-        // are kept.
-        return MonitorIds[deviceId];
+        // Not cached: the Observation factory keeps each monitor's reference; the others ask once per monitor or alert.
+        return "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16));
     }
 
-    private static readonly BoundedCache<string, string> MonitorIds = new(
-        static deviceId => "monitor-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)).AsSpan(0, 16)),
-        StringComparer.Ordinal);
+    /// <summary>A reference to a monitor's Device (<see cref="ForMonitor"/>), with its device id as identifier for readers without that resource.</summary>
+    public static ResourceReference MonitorReference(string deviceId, PublishingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ResourceReference("Device/" + MonitorId(deviceId))
+        {
+            Identifier = new Identifier(options.DeviceIdentifierSystem, deviceId),
+        };
+    }
 
     /// <summary>
     /// The Device of one bedside monitor: its device id as identifier (in <see cref="PublishingOptions.DeviceIdentifierSystem"/>)

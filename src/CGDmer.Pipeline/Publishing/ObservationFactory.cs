@@ -308,21 +308,21 @@ public sealed class ObservationFactory
     // window of a patient names them.
     private ResourceReference Subject(string patientId) => _subjects[patientId];
 
-    private ResourceReference NewSubject(string patientId)
+    private ResourceReference NewSubject(string patientId) => Shared(SubjectReference(patientId, _options));
+
+    /// <summary>A patient as subject: the identifier, and a literal reference where the options ask for one and the id is a valid FHIR id.</summary>
+    internal static ResourceReference SubjectReference(string patientId, PublishingOptions options)
     {
-        var reference = new ResourceReference { Identifier = new Identifier(_options.PatientIdentifierSystem, patientId) };
-        if (_options.PatientReference == PatientReferenceMode.Literal && Id.IsValidValue(patientId))
+        var reference = new ResourceReference { Identifier = new Identifier(options.PatientIdentifierSystem, patientId) };
+        if (options.PatientReference == PatientReferenceMode.Literal && Id.IsValidValue(patientId))
             reference.Reference = "Patient/" + patientId;
-        return Shared(reference);
+        return reference;
     }
 
     /// <summary>The acquisition monitor: a literal reference to its Device (DeviceFactory.ForMonitor) and its identifier.</summary>
     private ResourceReference Monitor(string deviceId) => _monitors[deviceId];
 
-    private ResourceReference NewMonitor(string deviceId) => Shared(new ResourceReference("Device/" + DeviceFactory.MonitorId(deviceId))
-    {
-        Identifier = new Identifier(_options.DeviceIdentifierSystem, deviceId),
-    });
+    private ResourceReference NewMonitor(string deviceId) => Shared(DeviceFactory.MonitorReference(deviceId, _options));
 
     private Observation.ComponentComponent FindingComponent(Finding f)
     {
@@ -422,7 +422,7 @@ public sealed class ObservationFactory
 
     /// <summary>A dimensionless quantity (UCUM "1"), or null for a value that is no number (NaN, ∞, absurdly large).</summary>
     private static Quantity? Ratio(double value, int decimals) =>
-        double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude ? DimensionlessQuantities.For(Round(value, decimals)) : null;
+        double.IsFinite(value) && Math.Abs(value) <= MaxDecimalMagnitude ? DimensionlessQuantities.Shared.For(Round(value, decimals)) : null;
 
     // Rounded in decimal so that the JSON shows e.g. 0.41 rather than float noise (0.4099999964237213), and so that the
     // same float always writes the same text.
