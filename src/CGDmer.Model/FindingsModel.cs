@@ -13,6 +13,9 @@ namespace CGDmer.Model;
 /// With <c>rhythmFeatures</c> &gt; 0 the heads also see the window's beat-interval features (the measure stage's beats,
 /// <c>CGDmer.Signal.Beats.RhythmFeatures</c>) through a small GELU layer: the heads read
 /// [pooled ECG embedding, rhythm embedding]. Without it the heads read the pooled embedding alone, as in contract v2.
+/// With <c>headHidden</c> &gt; 0 the heads are one GELU layer of that width followed by the linear layer, so that a
+/// finding can depend on the ECG embedding and the rhythm features together (irregular RR with or without P waves),
+/// not only on their sum of logits.
 /// </remarks>
 public sealed class FindingsModel : nn.Module
 {
@@ -20,7 +23,10 @@ public sealed class FindingsModel : nn.Module
     public const int RhythmHidden = 32;
 
     public readonly EcgEncoder encoder;
+    /// <summary>The last layer: one logit per label.</summary>
     public readonly Linear head;
+    /// <summary>The heads' shared hidden layer ahead of <see cref="head"/>; null when the heads are linear.</summary>
+    public readonly Linear? headHidden;
     /// <summary>Beat-interval features → hidden layer; null in a model without rhythm input.</summary>
     public readonly Linear? rhythm;
     /// <summary>Optional: the ECG-shared projection and [L, E] normalised prompt embeddings for zero-shot scores.</summary>
@@ -30,13 +36,17 @@ public sealed class FindingsModel : nn.Module
     public Tensor? PromptEmbeddings { get; private set; }
 
     public FindingsModel(EcgEncoder encoder, int labelCount, int dim, Projection? sharedProjection = null, Tensor? promptEmbeddings = null,
-        int rhythmFeatures = 0)
+        int rhythmFeatures = 0, int headHidden = 0)
         : base("findings")
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(headHidden);
         this.encoder = encoder;
         RhythmFeatureCount = rhythmFeatures;
+        HeadHiddenWidth = headHidden;
         if (rhythmFeatures > 0) rhythm = nn.Linear(rhythmFeatures, RhythmHidden);
-        head = nn.Linear(dim + (rhythmFeatures > 0 ? RhythmHidden : 0), labelCount);
+        int headInput = dim + (rhythmFeatures > 0 ? RhythmHidden : 0);
+        if (headHidden > 0) this.headHidden = nn.Linear(headInput, headHidden);
+        head = nn.Linear(headHidden > 0 ? headHidden : headInput, labelCount);
         this.sharedProjection = sharedProjection;
         RegisterComponents();
         PromptEmbeddings = promptEmbeddings;
@@ -44,6 +54,9 @@ public sealed class FindingsModel : nn.Module
 
     /// <summary>Number of rhythm features the model takes (0: none).</summary>
     public int RhythmFeatureCount { get; }
+
+    /// <summary>Width of the heads' hidden layer (0: linear heads).</summary>
+    public int HeadHiddenWidth { get; }
 
     /// <summary>
     /// ecg [B, L, S] in mV (preprocessed), lead mask [B, L] → probabilities [B, labels], embedding [B, D]. L = 12 in standard
@@ -54,7 +67,7 @@ public sealed class FindingsModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var (_, pooled) = encoder.Encode(ecg, leadMask, null, leadIds);
-        var probs = sigmoid(head.forward(HeadInput(pooled, rhythmFeatures)));
+        var probs = sigmoid(HeadLogits(pooled, rhythmFeatures));
         return (probs.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
     }
 
@@ -63,11 +76,15 @@ public sealed class FindingsModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var (_, pooled) = encoder.Encode(ecg, leadMask, null, leadIds);
-        return head.forward(HeadInput(pooled, rhythmFeatures)).MoveToOuterDisposeScope();
+        return HeadLogits(pooled, rhythmFeatures).MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits from already pooled embeddings [B, D] (linear probing on frozen features).</summary>
-    public Tensor HeadLogits(Tensor pooled, Tensor? rhythmFeatures = null) => head.forward(HeadInput(pooled, rhythmFeatures));
+    public Tensor HeadLogits(Tensor pooled, Tensor? rhythmFeatures = null)
+    {
+        var input = HeadInput(pooled, rhythmFeatures);
+        return head.forward(headHidden is null ? input : nn.functional.gelu(headHidden.forward(input)));
+    }
 
     private Tensor HeadInput(Tensor pooled, Tensor? rhythmFeatures)
     {

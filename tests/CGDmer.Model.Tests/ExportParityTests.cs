@@ -223,14 +223,18 @@ public class ExportParityTests
 
     /// <summary>Runs the exported graph; <paramref name="leadIds"/> null means all 12 rows in standard order.</summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    public void Onnx_runtime_matches_torchsharp_with_rhythm_features(int batch)
+    [InlineData(1, 0)]
+    [InlineData(7, 0)]
+    [InlineData(1, 24)]
+    [InlineData(7, 24)]
+    public void Onnx_runtime_matches_torchsharp_with_rhythm_features(int batch, int headHidden)
     {
         var cfg = CgDmerConfig.Tiny;
         torch.manual_seed(11);
         var pre = new CgDmerModel(cfg, vocabularySize: 40);
-        var model = new FindingsModel(pre.ecgEncoder, 3, cfg.Dim, rhythmFeatures: Signal.Beats.RhythmFeatures.CountOf(Signal.Beats.RhythmFeatures.Identifier));
+        var model = new FindingsModel(pre.ecgEncoder, 3, cfg.Dim, rhythmFeatures: Signal.Beats.RhythmFeatures.CountOf(Signal.Beats.RhythmFeatures.Identifier),
+            headHidden: headHidden);
+        Assert.Equal(headHidden > 0, model.headHidden is not null);
         using (no_grad()) foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.3);
         model.eval();
         var meta = Metadata(cfg, 3, false) with { RhythmFeatures = Signal.Beats.RhythmFeatures.Identifier };

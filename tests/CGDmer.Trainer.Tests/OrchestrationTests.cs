@@ -38,7 +38,7 @@ public class OrchestrationTests
                 "cinc2017": { "dir": "{{cinc}}", "testList": "cinc-test.txt", "validationList": "cinc-validation.txt" }
               },
               "pretrain": { "epochs": 1, "batchSize": 16 },
-              "probe": { "linearIterations": 50 },
+              "probe": { "linearIterations": 50, "headHidden": 8 },
               "labels": ["sinus_rhythm", "atrial_fibrillation", "lvh"]
             }
             """);
@@ -58,6 +58,8 @@ public class OrchestrationTests
             Assert.True(File.Exists(Path.Combine(run.Evaluation, "pretrain-loss.png")));
             var onnx = stages.Export();
             using var session = new InferenceSession(onnx);
+            // The probed heads' hidden layer is reloaded for export and is in the graph.
+            Assert.Equal(8, stages.LoadFindings().Model.HeadHiddenWidth);
             var meta = ModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, onnx);
             Assert.Equal(info.Labels, meta.Labels.Select(l => l.Key));
             Assert.Equal(100, meta.SampleRateHz);
@@ -78,6 +80,7 @@ public class OrchestrationTests
     [InlineData("""{ "model": { "windowSamples": 999 } }""", "PatchSize")]
     [InlineData("""{ "data": { "mitBih": { "dir": "does/not/exist" } } }""", "does/not/exist")]
     [InlineData("""{ "unknownField": 1 }""", "unknownField")]
+    [InlineData("""{ "probe": { "headHidden": -1 } }""", "probe.headHidden")]
     [InlineData("""{ "labels": [ """, "not valid")]
     public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)
     {

@@ -95,6 +95,12 @@ public static class OnnxExporter
             headInput = g.Concat([pooled, hidden], 1, "head_input");
             headWidth = d + FindingsModel.RhythmHidden;
         }
+        if (model.headHidden is { } shared)
+        {
+            using var _ = g.Scope("head_hidden");
+            headInput = g.Gelu(g.Linear(headInput, W(shared.weight!), W(shared.bias!), model.HeadHiddenWidth, headWidth));
+            headWidth = model.HeadHiddenWidth;
+        }
         var logits = g.Linear(headInput, W(model.head.weight!), W(model.head.bias!), labels, headWidth, "head");
         g.AddOutput(ProbabilitiesOutput, g.Sigmoid(logits), ElementType.Float, "batch", labels);
         g.AddOutput(EmbeddingOutput, g.Identity(pooled), ElementType.Float, "batch", d);

@@ -67,6 +67,7 @@ public sealed record TrainerConfig
         catch (ArgumentException e) { throw new InvalidDataException($"Config '{source}': pretrain.objective: {e.Message}"); }
         if (RhythmFeatureSet is { } set && !CGDmer.Signal.Beats.RhythmFeatures.IsKnown(set))
             throw new InvalidDataException($"Config '{source}': rhythmFeatureSet '{set}' is not a set this build computes ({CGDmer.Signal.Beats.RhythmFeatures.KnownList}).");
+        if (Probe.HeadHidden < 0) throw new InvalidDataException($"Config '{source}': probe.headHidden must be 0 (linear heads) or a positive width, not {Probe.HeadHidden}.");
         if (Pretrain.BatchSize < 2) throw new InvalidDataException($"Config '{source}': pretrain.batchSize must be at least 2 (contrastive pairs).");
         if (Data.MitBih?.Dir is { } d && !Directory.Exists(d))
             throw new InvalidDataException($"Config '{source}': data.mitBih.dir '{d}' does not exist.");

@@ -18,6 +18,8 @@ public sealed record ProbeOptions
     /// <summary>Linear probe only: full-batch AdamW steps (at lr 1e-2) on the frozen embeddings.</summary>
     public int LinearIterations { get; init; } = 500;
     public int Seed { get; init; } = 1;
+    /// <summary>Width of the heads' shared GELU layer (<see cref="FindingsModel.HeadHiddenWidth"/>); 0: linear heads.</summary>
+    public int HeadHidden { get; init; }
 }
 
 public readonly record struct ProbeProgress(int Step, int TotalSteps, double Loss);
@@ -36,7 +38,7 @@ public static class Prober
         torch.manual_seed(o.Seed);
         var cfg = pretrained.Config;
         int f = data.RhythmFeatureCount, c = labelColumns.Length;
-        var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f);
+        var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f, headHidden: o.HeadHidden);
         var (targets, known) = LabelMatrix(data, train, labelColumns);
         using var pw = tensor(PositiveWeights(targets, known, train.Length, c));
         if (o.Mode == "linear")
@@ -46,7 +48,7 @@ public static class Prober
             using var r = f > 0 ? tensor(RhythmMatrix(data, train), [train.Length, f]) : null;
             using var y = tensor(targets, [train.Length, c]);
             using var k = tensor(known, [train.Length, c]);
-            var heads = model.head.parameters().Concat(model.rhythm?.parameters() ?? []);
+            var heads = model.head.parameters().Concat(model.headHidden?.parameters() ?? []).Concat(model.rhythm?.parameters() ?? []);
             var opt = optim.AdamW(heads, 1e-2, weight_decay: o.WeightDecay);
             for (int it = 0; it < o.LinearIterations; it++)
             {
