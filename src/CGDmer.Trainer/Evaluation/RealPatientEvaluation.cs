@@ -10,8 +10,14 @@ public sealed record ScoredMetric(
     double? RrBaselineAuroc = null, double? RrBaselineLower = null, double? RrBaselineUpper = null);
 
 /// <summary>The PhysioNet/CinC 2017 challenge score on the test recordings: F1 of N, A and O and their mean.</summary>
+/// <param name="Decision">How each recording's class was chosen: <see cref="RealPatientEvaluation.BalancedThresholdsDecision"/>
+/// or <see cref="RealPatientEvaluation.FittedDecision"/> (<see cref="ChallengeDecision"/>, fitted on the validation recordings).</param>
+/// <param name="BalancedThresholdsMeanF1">With a fitted decision: the score the balanced thresholds give on the same recordings.</param>
+/// <param name="FittedCrossValidatedMeanF1">On the validation split: the score of a decision fitted to four fifths of its
+/// recordings on the fifth it did not see, over five folds (<see cref="ChallengeDecision.CrossValidatedScore"/>).</param>
 public sealed record ChallengeScore(int Recordings, double F1Normal, double F1Af, double F1Other, double MeanF1,
-    double RrBaselineMeanF1, int[][] Confusion);
+    double RrBaselineMeanF1, int[][] Confusion, string Decision = RealPatientEvaluation.BalancedThresholdsDecision,
+    double? BalancedThresholdsMeanF1 = null, double? FittedCrossValidatedMeanF1 = null);
 
 /// <summary>
 /// AF at the shipped alert threshold on the held-out bedside (Holter) windows, the operating point the service alerts at:
@@ -34,10 +40,19 @@ public static class RealPatientEvaluation
     /// <summary>The source name of all real held-out windows together.</summary>
     public const string RealPooled = "real";
 
+    /// <summary>The challenge decisions (<see cref="ChallengeScore.Decision"/>): each class's recording mean over its
+    /// balanced threshold, the highest wins; or the <see cref="ChallengeDecision"/> fitted on the validation recordings.</summary>
+    public const string BalancedThresholdsDecision = "balanced-thresholds", FittedDecision = "fitted";
+
     /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
     /// <param name="thresholds">Each label's balanced decision threshold (chosen on validation), in <paramref name="labels"/> order.</param>
+    /// <param name="decision">The challenge decision fitted on the validation recordings, which the challenge score then uses
+    /// (the balanced thresholds' score beside it); null: the balanced thresholds.</param>
+    /// <param name="crossValidateDecision">Also score a decision fitted on these recordings by cross-validation (on the
+    /// validation split, where a decision fitted on the same recordings would flatter itself).</param>
     public static (List<ScoredMetric> Metrics, ChallengeScore? Challenge) Run(WindowSet set, int[] test, float[] probabilities,
-        IReadOnlyList<string> labels, IReadOnlyList<double> thresholds, int bootstrap)
+        IReadOnlyList<string> labels, IReadOnlyList<double> thresholds, int bootstrap, ChallengeDecision? decision = null,
+        bool crossValidateDecision = false)
     {
         var metrics = new List<ScoredMetric>();
         int nl = labels.Count;
@@ -80,7 +95,7 @@ public static class RealPatientEvaluation
         }
 
         ChallengeScore? challenge = null;
-        if (sources.Contains("cinc2017")) challenge = Cinc(set, test, probabilities, labels, thresholds, bootstrap, metrics);
+        if (sources.Contains("cinc2017")) challenge = Cinc(set, test, probabilities, labels, thresholds, bootstrap, metrics, decision, crossValidateDecision);
         return (metrics, challenge);
     }
 
@@ -114,9 +129,13 @@ public static class RealPatientEvaluation
     private static ScoredMetric Metric(string label, string source, string level, AurocEstimate e, AurocEstimate? b) =>
         new(label, source, level, e.Auroc, e.Lower, e.Upper, e.Positives, e.Negatives, e.Patients, b?.Auroc, b?.Lower, b?.Upper);
 
-    /// <summary>CinC 2017 per recording: mean of its windows' probabilities (and irregularity, for the baseline).</summary>
-    private static ChallengeScore? Cinc(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels,
-        IReadOnlyList<double> thresholds, int bootstrap, List<ScoredMetric> metrics)
+    /// <summary>
+    /// The CinC 2017 recordings among <paramref name="indices"/>, each the mean of its windows' sinus, AF and
+    /// other-rhythm probabilities (<paramref name="probabilities"/>: [indices.Length × labels.Count]) and RR irregularity,
+    /// in recording-id order; null when the labels lack one of the three.
+    /// </summary>
+    public static (string[] Ids, ChallengeRecording[] Recordings, double[] Irregularity)? CincRecordings(WindowSet set, int[] indices,
+        float[] probabilities, IReadOnlyList<string> labels)
     {
         int nl = labels.Count;
         int sr = labels.ToList().IndexOf(EcgLabels.SinusRhythm.Key), af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key),
@@ -125,9 +144,9 @@ public static class RealPatientEvaluation
         int srCol = set.Labels.ToList().FindIndex(l => l == EcgLabels.SinusRhythm), afCol = set.Labels.ToList().FindIndex(l => l == EcgLabels.AtrialFibrillation),
             otherCol = set.Labels.ToList().FindIndex(l => l == EcgLabels.OtherRhythm);
         var recordings = new Dictionary<string, (double Sr, double Af, double Other, double Irr, int N, int Truth)>();
-        for (int k = 0; k < test.Length; k++)
+        for (int k = 0; k < indices.Length; k++)
         {
-            int i = test[k];
+            int i = indices[k];
             if (set.Sources[i] != "cinc2017") continue;
             // Truth: 0 N, 1 A, 2 O, 3 noisy (nothing annotated).
             int truth = set.HasLabel(i, afCol) ? 1 : set.HasLabel(i, srCol) ? 0 : set.HasLabel(i, otherCol) ? 2 : 3;
@@ -137,34 +156,42 @@ public static class RealPatientEvaluation
                 r.Other + probabilities[k * nl + other], r.Irr + irr, r.N + 1, truth);
         }
         var ids = recordings.Keys.Order().ToArray();
-        var rec = ids.Select(id => recordings[id]).Select(r => (Sr: r.Sr / r.N, Af: r.Af / r.N, Other: r.Other / r.N, Irr: r.Irr / r.N, r.Truth)).ToArray();
+        var rec = ids.Select(id => recordings[id]).ToArray();
+        return (ids, rec.Select(r => new ChallengeRecording(r.Sr / r.N, r.Af / r.N, r.Other / r.N, r.Truth)).ToArray(),
+            rec.Select(r => r.Irr / r.N).ToArray());
+    }
+
+    /// <summary>CinC 2017 per recording: mean of its windows' probabilities (and irregularity, for the baseline).</summary>
+    private static ChallengeScore? Cinc(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels,
+        IReadOnlyList<double> thresholds, int bootstrap, List<ScoredMetric> metrics, ChallengeDecision? decision, bool crossValidateDecision)
+    {
+        if (CincRecordings(set, test, probabilities, labels) is not var (ids, rec, irregularity)) return null;
+        int sr = labels.ToList().IndexOf(EcgLabels.SinusRhythm.Key), af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key),
+            other = labels.ToList().IndexOf(EcgLabels.OtherRhythm.Key);
 
         // Recording-level AF AUROC over N, A and O (noisy recordings say nothing about AF), bootstrap over recordings.
-        var scored = rec.Where(r => r.Truth != 3).ToArray();
-        var y = scored.Select(r => r.Truth == 1).ToArray();
-        var patients = ids.Where((_, j) => rec[j].Truth != 3).ToArray();
-        var est = PatientBootstrap.Estimate(scored.Select(r => (float)r.Af).ToArray(), y, patients, bootstrap);
-        var baseline = PatientBootstrap.Estimate(scored.Select(r => (float)r.Irr).ToArray(), y, patients, bootstrap);
+        var scoredIdx = Enumerable.Range(0, rec.Length).Where(j => rec[j].Truth != 3).ToArray();
+        var y = scoredIdx.Select(j => rec[j].Truth == 1).ToArray();
+        var patients = scoredIdx.Select(j => ids[j]).ToArray();
+        var est = PatientBootstrap.Estimate(scoredIdx.Select(j => (float)rec[j].Af).ToArray(), y, patients, bootstrap);
+        var baseline = PatientBootstrap.Estimate(scoredIdx.Select(j => (float)irregularity[j]).ToArray(), y, patients, bootstrap);
         metrics.Add(Metric(EcgLabels.AtrialFibrillation.Key, "cinc2017", Recording, est, baseline));
 
-        // Challenge classes: the highest of N, A, O relative to its own validation threshold (the sigmoids are independent
-        // and not calibrated against each other); noisy recordings count in the confusion matrix as truth only.
-        var confusion = new int[4][];
-        for (int t = 0; t < 4; t++) confusion[t] = new int[3];
+        // Balanced: the highest of N, A, O relative to its own validation threshold (the sigmoids are independent and not
+        // calibrated against each other). Noisy recordings count in the confusion matrix as truth only.
         double tSr = thresholds[sr], tAf = thresholds[af], tOther = thresholds[other];
-        foreach (var r in rec)
+        var balanced = ChallengeDecision.Confusion(rec, (n, a, o) =>
         {
-            double n = r.Sr / tSr, a = r.Af / tAf, o = r.Other / tOther;
-            int pred = a >= n && a >= o ? 1 : n >= o ? 0 : 2;
-            confusion[r.Truth][pred]++;
-        }
-        double F1(int c)
-        {
-            double tp = confusion[c][c], predicted = Enumerable.Range(0, 4).Sum(t => confusion[t][c]), actual = confusion[c].Sum();
-            return predicted + actual == 0 ? double.NaN : 2 * tp / (predicted + actual);
-        }
-        double fn = F1(0), fa = F1(1), fo = F1(2);
-        return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, RrBaselineF1(rec.Select(r => (r.Irr, r.Truth)).ToArray()), confusion);
+            (n, a, o) = (n / tSr, a / tAf, o / tOther);
+            return a >= n && a >= o ? 1 : n >= o ? 0 : 2;
+        });
+        var confusion = decision is null ? balanced : ChallengeDecision.Confusion(rec, decision.Classify);
+        double fn = ChallengeDecision.F1(confusion, 0), fa = ChallengeDecision.F1(confusion, 1), fo = ChallengeDecision.F1(confusion, 2);
+        double rrBaseline = RrBaselineF1(irregularity.Zip(rec, (irr, r) => (irr, r.Truth)).ToArray());
+        return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, rrBaseline, confusion,
+            decision is null ? BalancedThresholdsDecision : FittedDecision,
+            decision is null ? null : ChallengeDecision.MeanF1(balanced),
+            crossValidateDecision ? ChallengeDecision.CrossValidatedScore(rec) : null);
     }
 
     /// <summary>

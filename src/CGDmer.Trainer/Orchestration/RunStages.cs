@@ -34,9 +34,12 @@ public sealed record RunFolder(string Root)
 /// <summary>What the probe stage decided: the labels the heads predict (in order) and their decision thresholds.</summary>
 /// <param name="Thresholds">The decision thresholds the model ships with (an alerting label's at its alert operating point).</param>
 /// <param name="BalancedThresholds">Youden's J for every label on the same validation windows: the balanced decision that
-/// classification scores (the CinC challenge's F1) are computed with. Null in probe files written before it existed.</param>
+/// classification scores are computed with. Null in probe files written before it existed.</param>
+/// <param name="ChallengeDecision">The CinC 2017 challenge decision fitted on the validation recordings, which the test
+/// split's challenge score uses; null in probe files written before it existed, or without CinC validation recordings of
+/// all three classes (the balanced thresholds then decide).</param>
 public sealed record ProbeInfo(List<string> Labels, List<double> Thresholds, string Mode, List<string> ZeroShotLabels,
-    List<double>? BalancedThresholds = null);
+    List<double>? BalancedThresholds = null, ChallengeDecision? ChallengeDecision = null);
 
 /// <summary>Per-label test metrics with patient-bootstrap confidence intervals.</summary>
 public sealed record LabelMetric(string Label, string Source, double Auroc, double Lower, double Upper, int Positives, int Negatives, int Patients);
@@ -90,8 +93,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         Directory.CreateDirectory(run.Probe);
         findings.save(run.FindingsWeights);
         var keys = labelColumns.Select(c => set.Labels[c].Key).ToList();
-        var (shipped, balanced) = Thresholds(findings, keys);
-        var info = new ProbeInfo(keys, shipped, config.Probe.Mode, keys, balanced);
+        var (shipped, balanced, challenge) = Thresholds(findings, keys);
+        var info = new ProbeInfo(keys, shipped, config.Probe.Mode, keys, balanced, challenge);
         File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
         return info;
     }
@@ -100,8 +103,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     public ProbeInfo Rethreshold()
     {
         var (model, info, _) = LoadFindings();
-        var (shipped, balanced) = Thresholds(model, info.Labels);
-        info = info with { Thresholds = shipped, BalancedThresholds = balanced };
+        var (shipped, balanced, challenge) = Thresholds(model, info.Labels);
+        info = info with { Thresholds = shipped, BalancedThresholds = balanced, ChallengeDecision = challenge };
         File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
         return info;
     }
@@ -112,8 +115,9 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     /// bedside sources' (MIT-BIH, AFTDB) validation windows without it stay below: alarms are judged on monitors, and a
     /// threshold balanced on handheld recordings raises them on every irregular non-AF rhythm. Every other label gets
     /// Youden's J on the real validation windows that annotate it (synthetic ones only when no real ones have both classes).
+    /// The CinC challenge decision is fitted to the challenge's score on the validation recordings (<see cref="ChallengeDecision.Fit"/>).
     /// </summary>
-    private (List<double> Shipped, List<double> Balanced) Thresholds(FindingsModel findings, IReadOnlyList<string> keys)
+    private (List<double> Shipped, List<double> Balanced, ChallengeDecision? Challenge) Thresholds(FindingsModel findings, IReadOnlyList<string> keys)
     {
         var set = Data.Set;
         var idx = Data.Validation.Length > 0 ? Data.Validation : Data.Train;
@@ -139,7 +143,9 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             }
             else thresholds.Add(balanced[^1]);
         }
-        return (thresholds, balanced);
+        var challenge = Data.Validation.Length > 0 && RealPatientEvaluation.CincRecordings(set, idx, probs, keys) is var (_, recordings, _)
+            ? ChallengeDecision.Fit(recordings) : null;
+        return (thresholds, balanced, challenge);
     }
 
     /// <summary>Loads the probed findings model, with the zero-shot head built from label prompts.</summary>
@@ -187,7 +193,10 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         if (test.Length == 0)
             throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
         var probs = Prober.Predict(model, set, test);
-        var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap);
+        // On validation the challenge is scored with the balanced thresholds, and the fitted decision by cross-validation:
+        // it was fitted on these recordings.
+        var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap,
+            onValidation ? null : info.ChallengeDecision, crossValidateDecision: onValidation);
         var bedside = RealPatientEvaluation.BedsideAlert(set, test, probs, info.Labels, info.Thresholds);
         var metrics = scored.Where(m => m.Level == RealPatientEvaluation.Window && !m.Source.Contains("-vs-") && m.Source != RealPatientEvaluation.RealPooled)
             .Select(m => new LabelMetric(m.Label, m.Source, m.Auroc, m.Lower, m.Upper, m.Positives, m.Negatives, m.Patients)).ToList();
