@@ -14,7 +14,8 @@ public readonly record struct ChallengeRecording(double Sinus, double Af, double
 /// pooled real windows, not the recordings' three-way decision. As the other-rhythm ranking improved (its window AUROC
 /// 0.76 → 0.80 on validation), the balanced decision called more of those recordings normal and the score fell.
 /// The fit reads the validation split only, and <see cref="CrossValidatedScore"/> says what it is worth on recordings it
-/// did not see.
+/// did not see. It is reported beside the balanced decision, which still gives the challenge score: its rule
+/// (docs/measurements/2026-12-06-challenge-decision-rule.txt) did not adopt it.
 /// </remarks>
 public sealed record ChallengeDecision(double AfThreshold, double OtherToSinus)
 {

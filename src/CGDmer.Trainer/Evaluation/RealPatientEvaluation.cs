@@ -9,15 +9,17 @@ public sealed record ScoredMetric(
     string Label, string Source, string Level, double Auroc, double Lower, double Upper, int Positives, int Negatives, int Patients,
     double? RrBaselineAuroc = null, double? RrBaselineLower = null, double? RrBaselineUpper = null);
 
-/// <summary>The PhysioNet/CinC 2017 challenge score on the test recordings: F1 of N, A and O and their mean.</summary>
-/// <param name="Decision">How each recording's class was chosen: <see cref="RealPatientEvaluation.BalancedThresholdsDecision"/>
-/// or <see cref="RealPatientEvaluation.FittedDecision"/> (<see cref="ChallengeDecision"/>, fitted on the validation recordings).</param>
-/// <param name="BalancedThresholdsMeanF1">With a fitted decision: the score the balanced thresholds give on the same recordings.</param>
+/// <summary>
+/// The PhysioNet/CinC 2017 challenge score on the test recordings: F1 of N, A and O and their mean, with the balanced
+/// thresholds deciding (each class's recording mean over its threshold, the highest wins).
+/// </summary>
+/// <param name="FittedMeanF1">The score of the <see cref="ChallengeDecision"/> fitted on the validation recordings, on
+/// the same recordings; null without one. Reported beside the balanced score, not in its place: its rule
+/// (docs/measurements/2026-12-06-challenge-decision-rule.txt) did not adopt it.</param>
 /// <param name="FittedCrossValidatedMeanF1">On the validation split: the score of a decision fitted to four fifths of its
 /// recordings on the fifth it did not see, over five folds (<see cref="ChallengeDecision.CrossValidatedScore"/>).</param>
 public sealed record ChallengeScore(int Recordings, double F1Normal, double F1Af, double F1Other, double MeanF1,
-    double RrBaselineMeanF1, int[][] Confusion, string Decision = RealPatientEvaluation.BalancedThresholdsDecision,
-    double? BalancedThresholdsMeanF1 = null, double? FittedCrossValidatedMeanF1 = null);
+    double RrBaselineMeanF1, int[][] Confusion, double? FittedMeanF1 = null, double? FittedCrossValidatedMeanF1 = null);
 
 /// <summary>
 /// AF at the shipped alert threshold on the held-out bedside (Holter) windows, the operating point the service alerts at:
@@ -40,14 +42,10 @@ public static class RealPatientEvaluation
     /// <summary>The source name of all real held-out windows together.</summary>
     public const string RealPooled = "real";
 
-    /// <summary>The challenge decisions (<see cref="ChallengeScore.Decision"/>): each class's recording mean over its
-    /// balanced threshold, the highest wins; or the <see cref="ChallengeDecision"/> fitted on the validation recordings.</summary>
-    public const string BalancedThresholdsDecision = "balanced-thresholds", FittedDecision = "fitted";
-
     /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
     /// <param name="thresholds">Each label's balanced decision threshold (chosen on validation), in <paramref name="labels"/> order.</param>
-    /// <param name="decision">The challenge decision fitted on the validation recordings, which the challenge score then uses
-    /// (the balanced thresholds' score beside it); null: the balanced thresholds.</param>
+    /// <param name="decision">The challenge decision fitted on the validation recordings, also scored
+    /// (<see cref="ChallengeScore.FittedMeanF1"/>); null: none.</param>
     /// <param name="crossValidateDecision">Also score a decision fitted on these recordings by cross-validation (on the
     /// validation split, where a decision fitted on the same recordings would flatter itself).</param>
     public static (List<ScoredMetric> Metrics, ChallengeScore? Challenge) Run(WindowSet set, int[] test, float[] probabilities,
@@ -185,12 +183,10 @@ public static class RealPatientEvaluation
             (n, a, o) = (n / tSr, a / tAf, o / tOther);
             return a >= n && a >= o ? 1 : n >= o ? 0 : 2;
         });
-        var confusion = decision is null ? balanced : ChallengeDecision.Confusion(rec, decision.Classify);
-        double fn = ChallengeDecision.F1(confusion, 0), fa = ChallengeDecision.F1(confusion, 1), fo = ChallengeDecision.F1(confusion, 2);
+        double fn = ChallengeDecision.F1(balanced, 0), fa = ChallengeDecision.F1(balanced, 1), fo = ChallengeDecision.F1(balanced, 2);
         double rrBaseline = RrBaselineF1(irregularity.Zip(rec, (irr, r) => (irr, r.Truth)).ToArray());
-        return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, rrBaseline, confusion,
-            decision is null ? BalancedThresholdsDecision : FittedDecision,
-            decision is null ? null : ChallengeDecision.MeanF1(balanced),
+        return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, rrBaseline, balanced,
+            decision is null ? null : ChallengeDecision.MeanF1(ChallengeDecision.Confusion(rec, decision.Classify)),
             crossValidateDecision ? ChallengeDecision.CrossValidatedScore(rec) : null);
     }
 

@@ -35,9 +35,9 @@ public sealed record RunFolder(string Root)
 /// <param name="Thresholds">The decision thresholds the model ships with (an alerting label's at its alert operating point).</param>
 /// <param name="BalancedThresholds">Youden's J for every label on the same validation windows: the balanced decision that
 /// classification scores are computed with. Null in probe files written before it existed.</param>
-/// <param name="ChallengeDecision">The CinC 2017 challenge decision fitted on the validation recordings, which the test
-/// split's challenge score uses; null in probe files written before it existed, or without CinC validation recordings of
-/// all three classes (the balanced thresholds then decide).</param>
+/// <param name="ChallengeDecision">The CinC 2017 challenge decision fitted on the validation recordings, scored on the test
+/// split beside the balanced thresholds' decision; null in probe files written before it existed, or without CinC
+/// validation recordings of all three classes.</param>
 public sealed record ProbeInfo(List<string> Labels, List<double> Thresholds, string Mode, List<string> ZeroShotLabels,
     List<double>? BalancedThresholds = null, ChallengeDecision? ChallengeDecision = null);
 
@@ -193,8 +193,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         if (test.Length == 0)
             throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
         var probs = Prober.Predict(model, set, test);
-        // On validation the challenge is scored with the balanced thresholds, and the fitted decision by cross-validation:
-        // it was fitted on these recordings.
+        // The balanced thresholds score the challenge; the fitted decision is scored beside them, on validation by
+        // cross-validation (it was fitted on these recordings).
         var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap,
             onValidation ? null : info.ChallengeDecision, crossValidateDecision: onValidation);
         var bedside = RealPatientEvaluation.BedsideAlert(set, test, probs, info.Labels, info.Thresholds);
