@@ -34,7 +34,7 @@ public sealed record RunFolder(string Root)
 /// <summary>What the probe stage decided: the labels the heads predict (in order) and their decision thresholds.</summary>
 /// <param name="Thresholds">The decision thresholds the model ships with (an alerting label's at its alert operating point).</param>
 /// <param name="BalancedThresholds">Youden's J for every label on the same validation windows: the balanced decision that
-/// classification scores are computed with. Null in probe files written before it existed.</param>
+/// classification scores (the CinC challenge's F1) are computed with. Null in probe files written before it existed.</param>
 /// <param name="ChallengeDecision">The CinC 2017 challenge decision fitted on the validation recordings, scored on the test
 /// split beside the balanced thresholds' decision; null in probe files written before it existed, or without CinC
 /// validation recordings of all three classes.</param>
