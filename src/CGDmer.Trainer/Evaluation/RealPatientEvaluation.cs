@@ -10,21 +10,16 @@ public sealed record ScoredMetric(
     double? RrBaselineAuroc = null, double? RrBaselineLower = null, double? RrBaselineUpper = null);
 
 /// <summary>
-/// The PhysioNet/CinC 2017 challenge score on the held-out recordings: F1 of N, A and O, their mean and the confusion
-/// matrix, as decided by <see cref="Decision"/>: the <see cref="ChallengeDecision"/> fitted on the validation recordings
-/// where the run has one (adopted by docs/measurements/2026-12-06-head-hidden-12-fitted-decision-rule.txt), else the
-/// balanced thresholds (each class's recording mean over its threshold, the highest wins).
+/// The PhysioNet/CinC 2017 challenge score on the test recordings: F1 of N, A and O and their mean, with the balanced
+/// thresholds deciding (each class's recording mean over its threshold, the highest wins).
 /// </summary>
-/// <param name="BalancedThresholdsMeanF1">With a fitted decision, the balanced thresholds' score on the same recordings,
-/// reported beside it; null when they decided.</param>
+/// <param name="FittedMeanF1">The score of the <see cref="ChallengeDecision"/> fitted on the validation recordings, on
+/// the same recordings; null without one. Reported beside the balanced score, not in its place: its rule
+/// (docs/measurements/2026-12-06-challenge-decision-rule.txt) did not adopt it.</param>
 /// <param name="FittedCrossValidatedMeanF1">On the validation split: the score of a decision fitted to four fifths of its
 /// recordings on the fifth it did not see, over five folds (<see cref="ChallengeDecision.CrossValidatedScore"/>).</param>
 public sealed record ChallengeScore(int Recordings, double F1Normal, double F1Af, double F1Other, double MeanF1,
-    double RrBaselineMeanF1, int[][] Confusion, string Decision, double? BalancedThresholdsMeanF1 = null,
-    double? FittedCrossValidatedMeanF1 = null)
-{
-    public const string FittedDecision = "fitted", BalancedThresholds = "balanced-thresholds";
-}
+    double RrBaselineMeanF1, int[][] Confusion, double? FittedMeanF1 = null, double? FittedCrossValidatedMeanF1 = null);
 
 /// <summary>
 /// AF at the shipped alert threshold on the held-out bedside (Holter) windows, the operating point the service alerts at:
@@ -49,8 +44,8 @@ public static class RealPatientEvaluation
 
     /// <param name="probabilities">[test.Length × labels.Count] in <paramref name="labels"/> order.</param>
     /// <param name="thresholds">Each label's balanced decision threshold (chosen on validation), in <paramref name="labels"/> order.</param>
-    /// <param name="decision">The challenge decision fitted on the validation recordings, which then decides the challenge
-    /// score (the balanced thresholds' score beside it); null: the balanced thresholds decide.</param>
+    /// <param name="decision">The challenge decision fitted on the validation recordings, also scored
+    /// (<see cref="ChallengeScore.FittedMeanF1"/>); null: none.</param>
     /// <param name="crossValidateDecision">Also score a decision fitted on these recordings by cross-validation (on the
     /// validation split, where a decision fitted on the same recordings would flatter itself).</param>
     public static (List<ScoredMetric> Metrics, ChallengeScore? Challenge) Run(WindowSet set, int[] test, float[] probabilities,
@@ -188,13 +183,11 @@ public static class RealPatientEvaluation
             (n, a, o) = (n / tSr, a / tAf, o / tOther);
             return a >= n && a >= o ? 1 : n >= o ? 0 : 2;
         });
+        double fn = ChallengeDecision.F1(balanced, 0), fa = ChallengeDecision.F1(balanced, 1), fo = ChallengeDecision.F1(balanced, 2);
         double rrBaseline = RrBaselineF1(irregularity.Zip(rec, (irr, r) => (irr, r.Truth)).ToArray());
-        double? crossValidated = crossValidateDecision ? ChallengeDecision.CrossValidatedScore(rec) : null;
-        var confusion = decision is null ? balanced : ChallengeDecision.Confusion(rec, decision.Classify);
-        double fn = ChallengeDecision.F1(confusion, 0), fa = ChallengeDecision.F1(confusion, 1), fo = ChallengeDecision.F1(confusion, 2);
-        return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, rrBaseline, confusion,
-            decision is null ? ChallengeScore.BalancedThresholds : ChallengeScore.FittedDecision,
-            decision is null ? null : ChallengeDecision.MeanF1(balanced), crossValidated);
+        return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, rrBaseline, balanced,
+            decision is null ? null : ChallengeDecision.MeanF1(ChallengeDecision.Confusion(rec, decision.Classify)),
+            crossValidateDecision ? ChallengeDecision.CrossValidatedScore(rec) : null);
     }
 
     /// <summary>

@@ -193,8 +193,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         if (test.Length == 0)
             throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
         var probs = Prober.Predict(model, set, test);
-        // The fitted decision scores the challenge on the test split, the balanced thresholds beside it. On validation,
-        // where it was fitted, the balanced thresholds decide and the decision is scored by cross-validation.
+        // The balanced thresholds score the challenge; the fitted decision is scored beside them, on validation by
+        // cross-validation (it was fitted on these recordings).
         var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap,
             onValidation ? null : info.ChallengeDecision, crossValidateDecision: onValidation);
         var bedside = RealPatientEvaluation.BedsideAlert(set, test, probs, info.Labels, info.Thresholds);
