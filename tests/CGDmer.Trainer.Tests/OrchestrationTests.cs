@@ -38,7 +38,7 @@ public class OrchestrationTests
                 "cinc2017": { "dir": "{{cinc}}", "testList": "cinc-test.txt", "validationList": "cinc-validation.txt" }
               },
               "pretrain": { "epochs": 1, "batchSize": 16 },
-              "probe": { "linearIterations": 50, "headHidden": 8 },
+              "probe": { "linearIterations": 50, "headHidden": 8, "sourceRepeats": { "mitbih": 2 } },
               "labels": ["sinus_rhythm", "atrial_fibrillation", "lvh"]
             }
             """);
@@ -81,6 +81,8 @@ public class OrchestrationTests
     [InlineData("""{ "data": { "mitBih": { "dir": "does/not/exist" } } }""", "does/not/exist")]
     [InlineData("""{ "unknownField": 1 }""", "unknownField")]
     [InlineData("""{ "probe": { "headHidden": -1 } }""", "probe.headHidden")]
+    [InlineData("""{ "probe": { "sourceRepeats": { "holter": 2 } } }""", "probe.sourceRepeats names 'holter'")]
+    [InlineData("""{ "probe": { "sourceRepeats": { "mitbih": 0 } } }""", "probe.sourceRepeats.mitbih must be 1 to 20")]
     [InlineData("""{ "labels": [ """, "not valid")]
     public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)
     {

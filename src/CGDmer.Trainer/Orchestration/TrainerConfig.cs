@@ -68,6 +68,13 @@ public sealed record TrainerConfig
         if (RhythmFeatureSet is { } set && !CGDmer.Signal.Beats.RhythmFeatures.IsKnown(set))
             throw new InvalidDataException($"Config '{source}': rhythmFeatureSet '{set}' is not a set this build computes ({CGDmer.Signal.Beats.RhythmFeatures.KnownList}).");
         if (Probe.HeadHidden < 0) throw new InvalidDataException($"Config '{source}': probe.headHidden must be 0 (linear heads) or a positive width, not {Probe.HeadHidden}.");
+        foreach (var (name, count) in Probe.SourceRepeats ?? [])
+        {
+            if (!ProbeOptions.KnownSources.Contains(name))
+                throw new InvalidDataException($"Config '{source}': probe.sourceRepeats names '{name}', which is not a source ({string.Join(", ", ProbeOptions.KnownSources)}).");
+            if (count is < 1 or > ProbeOptions.MaxSourceRepeats)
+                throw new InvalidDataException($"Config '{source}': probe.sourceRepeats.{name} must be 1 to {ProbeOptions.MaxSourceRepeats}, not {count}.");
+        }
         if (Pretrain.BatchSize < 2) throw new InvalidDataException($"Config '{source}': pretrain.batchSize must be at least 2 (contrastive pairs).");
         if (Data.MitBih?.Dir is { } d && !Directory.Exists(d))
             throw new InvalidDataException($"Config '{source}': data.mitBih.dir '{d}' does not exist.");

@@ -20,6 +20,18 @@ public sealed record ProbeOptions
     public int Seed { get; init; } = 1;
     /// <summary>Width of the heads' shared GELU layer (<see cref="FindingsModel.HeadHiddenWidth"/>); 0: linear heads.</summary>
     public int HeadHidden { get; init; }
+    /// <summary>
+    /// How many times each training window of a source is seen per epoch (source name → count, at least 1; sources not
+    /// named: once). Why: batches are lead-homogeneous (<see cref="Data.BatchPlan"/>), so a loss weight would cancel in
+    /// each batch's mean; repeating a source's windows gives it more steps instead.
+    /// </summary>
+    public Dictionary<string, int>? SourceRepeats { get; init; }
+
+    /// <summary>Sources whose windows a training set can hold (what <see cref="SourceRepeats"/> may name).</summary>
+    public static readonly IReadOnlyList<string> KnownSources = ["mitbih", "cinc2017", "aftdb", "ptbxl", "synthetic"];
+
+    /// <summary>The most repeats of one source's windows that a config may ask for.</summary>
+    public const int MaxSourceRepeats = 20;
 }
 
 public readonly record struct ProbeProgress(int Step, int TotalSteps, double Loss);
@@ -36,6 +48,7 @@ public static class Prober
         Action<ProbeProgress>? progress = null)
     {
         torch.manual_seed(o.Seed);
+        train = WithSourceRepeats(data, train, o.SourceRepeats);
         var cfg = pretrained.Config;
         int f = data.RhythmFeatureCount, c = labelColumns.Length;
         var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f, headHidden: o.HeadHidden);
@@ -105,6 +118,22 @@ public static class Prober
         else throw new ArgumentException($"Unknown probe mode '{o.Mode}'. Use linear or finetune.");
         model.eval();
         return model;
+    }
+
+    /// <summary>
+    /// <paramref name="train"/> with each window of a source named in <paramref name="repeats"/> that many times, in the
+    /// order given (each repeat right after its window); the same array when nothing is repeated.
+    /// </summary>
+    internal static int[] WithSourceRepeats(WindowSet data, int[] train, IReadOnlyDictionary<string, int>? repeats)
+    {
+        if (repeats is null || repeats.Values.All(n => n == 1)) return train;
+        var expanded = new List<int>(train.Length);
+        foreach (int i in train)
+        {
+            int n = repeats.TryGetValue(data.Sources[i], out int k) ? k : 1;
+            for (int r = 0; r < n; r++) expanded.Add(i);
+        }
+        return expanded.ToArray();
     }
 
     /// <summary>
