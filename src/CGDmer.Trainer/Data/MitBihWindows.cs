@@ -63,7 +63,7 @@ public static class MitBihWindows
             }
             string report = ReportWriter.Write(a.Labels, reportSeed + start, a.HeartRateBpm);
             if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start, set.RhythmFeatureSet);
-            set.Add(window, a.Labels, Annotated, report, patient, "mitbih", rhythm);
+            set.Add(window, a.Labels, Annotated, report, patient, WindowSources.MitBih, rhythm);
             added++;
         }
         return added;

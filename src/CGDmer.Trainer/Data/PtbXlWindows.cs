@@ -37,7 +37,7 @@ public static class PtbXlWindows
             var labels = entry.Labels(minLikelihood);
             string report = string.IsNullOrWhiteSpace(entry.Report) ? ReportWriter.Write(labels, entry.EcgId) : entry.Report;
             if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, RecordBeatStream.OverClip(raw, sampleRateHz, set.WindowSamples, CGDmer.Signal.Beats.RhythmFeatures.MeasuresQualityOnStream(set.RhythmFeatureSet)), 0, set.RhythmFeatureSet);
-            set.Add(window, labels, MitBihWindows.Annotated, report, "ptbxl-" + entry.PatientId, "ptbxl", rhythm);
+            set.Add(window, labels, MitBihWindows.Annotated, report, "ptbxl-" + entry.PatientId, WindowSources.PtbXl, rhythm);
             added++;
         }
         return added;

@@ -34,14 +34,14 @@ public static class RealWindows
     {
         var rec = Cinc2017.ReadRecord(Cinc2017.RecordPath(root, entry.RecordId));
         var (present, annotated) = CincLabels(entry.Label);
-        return AddRecord(set, rec.Ecg, sampleRateHz, strideSeconds, "cinc-" + entry.RecordId, "cinc2017", (_, _) => (present, annotated), padShort: true);
+        return AddRecord(set, rec.Ecg, sampleRateHz, strideSeconds, "cinc-" + entry.RecordId, WindowSources.Cinc2017, (_, _) => (present, annotated), padShort: true);
     }
 
     /// <summary>Adds one AFTDB record; returns the number of windows.</summary>
     public static int AddAftdb(WindowSet set, AftdbRecordInfo info, int sampleRateHz, double strideSeconds)
     {
         var rec = Aftdb.ReadRecord(info.Path);
-        return AddRecord(set, rec.Ecg, sampleRateHz, strideSeconds, "aftdb-" + info.RecordId, "aftdb",
+        return AddRecord(set, rec.Ecg, sampleRateHz, strideSeconds, "aftdb-" + info.RecordId, WindowSources.Aftdb,
             (_, _) => ([EcgLabels.AtrialFibrillation], AftdbAnnotated), padShort: false);
     }
 

@@ -50,7 +50,7 @@ public static class SyntheticWindows
             }
             for (int l = 0; l < Leads.Count; l++) if (window[l] is null) raw[l] = null;
             if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, RecordBeatStream.OverClip(raw, sampleRateHz, set.WindowSamples, CGDmer.Signal.Beats.RhythmFeatures.MeasuresQualityOnStream(set.RhythmFeatureSet)), 0, set.RhythmFeatureSet);
-            set.Add(window, syn.Labels.ToArray(), MitBihWindows.Annotated, syn.Report, $"synthetic-{seed}", "synthetic", rhythm);
+            set.Add(window, syn.Labels.ToArray(), MitBihWindows.Annotated, syn.Report, $"synthetic-{seed}", WindowSources.Synthetic, rhythm);
             progress?.Invoke(k + 1);
         }
         return o.Count;

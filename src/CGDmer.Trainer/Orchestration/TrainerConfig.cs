@@ -2,6 +2,7 @@ using CGDmer.Model;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CGDmer.Trainer.Training;
+using CGDmer.Trainer.Data;
 using CGDmer.Signal;
 
 namespace CGDmer.Trainer.Orchestration;
@@ -70,8 +71,8 @@ public sealed record TrainerConfig
         if (Probe.HeadHidden < 0) throw new InvalidDataException($"Config '{source}': probe.headHidden must be 0 (linear heads) or a positive width, not {Probe.HeadHidden}.");
         foreach (var (name, count) in Probe.SourceRepeats ?? [])
         {
-            if (!ProbeOptions.KnownSources.Contains(name))
-                throw new InvalidDataException($"Config '{source}': probe.sourceRepeats names '{name}', which is not a source ({string.Join(", ", ProbeOptions.KnownSources)}).");
+            if (!WindowSources.All.Contains(name))
+                throw new InvalidDataException($"Config '{source}': probe.sourceRepeats names '{name}', which is not a source ({string.Join(", ", WindowSources.All)}).");
             if (count is < 1 or > ProbeOptions.MaxSourceRepeats)
                 throw new InvalidDataException($"Config '{source}': probe.sourceRepeats.{name} must be 1 to {ProbeOptions.MaxSourceRepeats}, not {count}.");
         }

@@ -22,13 +22,10 @@ public sealed record ProbeOptions
     public int HeadHidden { get; init; }
     /// <summary>
     /// How many times each training window of a source is seen per epoch (source name → count, at least 1; sources not
-    /// named: once). Why: batches are lead-homogeneous (<see cref="Data.BatchPlan"/>), so a loss weight would cancel in
+    /// named: once; the names are <see cref="Data.WindowSources"/>). Why: batches are lead-homogeneous (<see cref="Data.BatchPlan"/>), so a loss weight would cancel in
     /// each batch's mean; repeating a source's windows gives it more steps instead.
     /// </summary>
     public Dictionary<string, int>? SourceRepeats { get; init; }
-
-    /// <summary>Sources whose windows a training set can hold (what <see cref="SourceRepeats"/> may name).</summary>
-    public static readonly IReadOnlyList<string> KnownSources = ["mitbih", "cinc2017", "aftdb", "ptbxl", "synthetic"];
 
     /// <summary>The most repeats of one source's windows that a config may ask for.</summary>
     public const int MaxSourceRepeats = 20;
