@@ -69,6 +69,8 @@ public sealed record TrainerConfig
         if (RhythmFeatureSet is { } set && !CGDmer.Signal.Beats.RhythmFeatures.IsKnown(set))
             throw new InvalidDataException($"Config '{source}': rhythmFeatureSet '{set}' is not a set this build computes ({CGDmer.Signal.Beats.RhythmFeatures.KnownList}).");
         if (Probe.HeadHidden < 0) throw new InvalidDataException($"Config '{source}': probe.headHidden must be 0 (linear heads) or a positive width, not {Probe.HeadHidden}.");
+        if (Probe.EncoderLearningRateScale is not (> 0 and <= 1))
+            throw new InvalidDataException($"Config '{source}': probe.encoderLearningRateScale must be above 0 and at most 1, not {Probe.EncoderLearningRateScale}.");
         foreach (var (name, count) in Probe.SourceRepeats ?? [])
         {
             if (!WindowSources.All.Contains(name))

@@ -2,6 +2,7 @@ using CGDmer.Model;
 using CGDmer.Trainer.Data;
 using CGDmer.Signal;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CGDmer.Trainer.Training;
@@ -26,6 +27,12 @@ public sealed record ProbeOptions
     /// each batch's mean; repeating a source's windows gives it more steps instead.
     /// </summary>
     public Dictionary<string, int>? SourceRepeats { get; init; }
+    /// <summary>
+    /// Fine-tuning only: the encoder's learning rate as a share of the heads' (0 &lt; scale ≤ 1). Below 1 the heads can
+    /// train for more epochs while the pretrained encoder, which saw every source unlabelled, moves less towards the
+    /// source with the most labelled windows.
+    /// </summary>
+    public double EncoderLearningRateScale { get; init; } = 1;
 
     /// <summary>The most repeats of one source's windows that a config may ask for.</summary>
     public const int MaxSourceRepeats = 20;
@@ -73,7 +80,7 @@ public static class Prober
         else if (o.Mode == "finetune")
         {
             model.train();
-            var opt = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
+            var (opt, groupScales) = FineTuneOptimizer(model, o);
             var ecg = new float[o.BatchSize * data.WindowStride];
             var mask = new float[o.BatchSize * Leads.Count];
             var lab = new float[o.BatchSize * data.Labels.Count];
@@ -101,7 +108,8 @@ public static class Prober
                         tensor(mask, [o.BatchSize, Leads.Count]), mask);
                     // Lr: linear warm-up over the first epoch's first 5 %, then cosine to 5 %.
                     double lr = Pretrainer.LearningRateAt(step, total, new PretrainOptions { LearningRate = o.LearningRate });
-                    foreach (var g in opt.ParamGroups) g.LearningRate = lr;
+                    int group = 0;
+                    foreach (var g in opt.ParamGroups) g.LearningRate = lr * groupScales[group++];
                     opt.zero_grad();
                     var logits = model.Logits(e, m, ids, f > 0 ? tensor(rhythm, [o.BatchSize, f]) : null);
                     var loss = MaskedLoss(logits, tensor(y, [o.BatchSize, c]), tensor(yk, [o.BatchSize, c]), pw);
@@ -115,6 +123,24 @@ public static class Prober
         else throw new ArgumentException($"Unknown probe mode '{o.Mode}'. Use linear or finetune.");
         model.eval();
         return model;
+    }
+
+    /// <summary>
+    /// The fine-tuning optimiser: the encoder's parameters in the first group, everything else (heads, rhythm branch) in
+    /// the second; each group's learning rate is the schedule's times its scale (<see cref="ProbeOptions.EncoderLearningRateScale"/>, 1).
+    /// </summary>
+    internal static (AdamW Optimizer, double[] Scales) FineTuneOptimizer(FindingsModel model, ProbeOptions o)
+    {
+        var encoder = new List<Parameter>();
+        var rest = new List<Parameter>();
+        foreach (var (name, p) in model.named_parameters())
+            (name.StartsWith("encoder.", StringComparison.Ordinal) ? encoder : rest).Add(p);
+        var groups = new[]
+        {
+            new AdamW.ParamGroup(encoder, lr: o.LearningRate * o.EncoderLearningRateScale, weight_decay: o.WeightDecay),
+            new AdamW.ParamGroup(rest, lr: o.LearningRate, weight_decay: o.WeightDecay),
+        };
+        return (optim.AdamW(groups, o.LearningRate, weight_decay: o.WeightDecay), [o.EncoderLearningRateScale, 1]);
     }
 
     /// <summary>
