@@ -63,7 +63,7 @@ public static class RealPatientEvaluation
         foreach (var source in sources.Append(RealPooled))
         {
             var idx = Enumerable.Range(0, test.Length)
-                .Where(k => source == RealPooled ? set.Sources[test[k]] != "synthetic" : set.Sources[test[k]] == source).ToArray();
+                .Where(k => source == RealPooled ? set.Sources[test[k]] != WindowSources.Synthetic : set.Sources[test[k]] == source).ToArray();
             for (int c = 0; c < nl; c++)
             {
                 int col = Column(labels[c]);
@@ -81,10 +81,10 @@ public static class RealPatientEvaluation
 
         // AFTDB has only AF: its held-out patients against the held-out MIT-BIH windows without AF.
         int af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key), afCol = Column(EcgLabels.AtrialFibrillation.Key);
-        if (af >= 0 && sources.Contains("aftdb") && sources.Contains("mitbih"))
+        if (af >= 0 && sources.Contains(WindowSources.Aftdb) && sources.Contains(WindowSources.MitBih))
         {
             var idx = Enumerable.Range(0, test.Length).Where(k =>
-                set.Sources[test[k]] == "aftdb" || set.Sources[test[k]] == "mitbih" && !set.HasLabel(test[k], afCol)).ToArray();
+                set.Sources[test[k]] == WindowSources.Aftdb || set.Sources[test[k]] == WindowSources.MitBih && !set.HasLabel(test[k], afCol)).ToArray();
             var y = idx.Select(k => set.HasLabel(test[k], afCol)).ToArray();
             var p = idx.Select(k => set.Patients[test[k]]).ToArray();
             var est = PatientBootstrap.Estimate(idx.Select(k => probabilities[k * nl + af]).ToArray(), y, p, bootstrap);
@@ -93,7 +93,7 @@ public static class RealPatientEvaluation
         }
 
         ChallengeScore? challenge = null;
-        if (sources.Contains("cinc2017")) challenge = Cinc(set, test, probabilities, labels, thresholds, bootstrap, metrics, decision, crossValidateDecision);
+        if (sources.Contains(WindowSources.Cinc2017)) challenge = Cinc(set, test, probabilities, labels, thresholds, bootstrap, metrics, decision, crossValidateDecision);
         return (metrics, challenge);
     }
 
@@ -115,9 +115,9 @@ public static class RealPatientEvaluation
             bool above = probabilities[k * nl + af] >= alertThreshold, positive = set.HasLabel(i, afCol);
             switch (set.Sources[i])
             {
-                case "aftdb" when positive: aftdb++; if (above) aftdbAbove++; break;
-                case "mitbih" when positive: mitAf++; if (above) mitAfAbove++; break;
-                case "mitbih": mitNon++; if (above) mitNonAbove++; break;
+                case WindowSources.Aftdb when positive: aftdb++; if (above) aftdbAbove++; break;
+                case WindowSources.MitBih when positive: mitAf++; if (above) mitAfAbove++; break;
+                case WindowSources.MitBih: mitNon++; if (above) mitNonAbove++; break;
             }
         }
         static double? Share(int part, int whole) => whole == 0 ? null : (double)part / whole;
@@ -145,7 +145,7 @@ public static class RealPatientEvaluation
         for (int k = 0; k < indices.Length; k++)
         {
             int i = indices[k];
-            if (set.Sources[i] != "cinc2017") continue;
+            if (set.Sources[i] != WindowSources.Cinc2017) continue;
             // Truth: 0 N, 1 A, 2 O, 3 noisy (nothing annotated).
             int truth = set.HasLabel(i, afCol) ? 1 : set.HasLabel(i, srCol) ? 0 : set.HasLabel(i, otherCol) ? 2 : 3;
             var r = recordings.GetValueOrDefault(set.Patients[i]);
@@ -173,7 +173,7 @@ public static class RealPatientEvaluation
         var patients = scoredIdx.Select(j => ids[j]).ToArray();
         var est = PatientBootstrap.Estimate(scoredIdx.Select(j => (float)rec[j].Af).ToArray(), y, patients, bootstrap);
         var baseline = PatientBootstrap.Estimate(scoredIdx.Select(j => (float)irregularity[j]).ToArray(), y, patients, bootstrap);
-        metrics.Add(Metric(EcgLabels.AtrialFibrillation.Key, "cinc2017", Recording, est, baseline));
+        metrics.Add(Metric(EcgLabels.AtrialFibrillation.Key, WindowSources.Cinc2017, Recording, est, baseline));
 
         // Balanced: the highest of N, A, O relative to its own validation threshold (the sigmoids are independent and not
         // calibrated against each other). Noisy recordings count in the confusion matrix as truth only.

@@ -128,9 +128,9 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         {
             int col = set.Labels.ToList().FindIndex(l => l.Key == keys[c]);
             var known = Enumerable.Range(0, idx.Length).Where(k => set.IsKnown(idx[k], col)).ToArray();
-            var real = known.Where(k => set.Sources[idx[k]] != "synthetic").ToArray();
+            var real = known.Where(k => set.Sources[idx[k]] != WindowSources.Synthetic).ToArray();
             bool Both(int[] ks) => ks.Any(k => set.HasLabel(idx[k], col)) && ks.Any(k => !set.HasLabel(idx[k], col));
-            var bedsideNegatives = real.Where(k => set.Sources[idx[k]] is "mitbih" or "aftdb" && !set.HasLabel(idx[k], col))
+            var bedsideNegatives = real.Where(k => set.Sources[idx[k]] is WindowSources.MitBih or WindowSources.Aftdb && !set.HasLabel(idx[k], col))
                 .Select(k => probs[k * keys.Count + c]).Order().ToArray();
             var use = Both(real) ? real : known;
             var s = use.Select(k => probs[k * keys.Count + c]).ToArray();
@@ -204,7 +204,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         for (int c = 0; c < info.Labels.Count; c++)
         {
             int col = set.Labels.ToList().FindIndex(x => x.Key == info.Labels[c]);
-            var idx = Enumerable.Range(0, test.Length).Where(k => set.IsKnown(test[k], col) && set.Sources[test[k]] != "synthetic").ToArray();
+            var idx = Enumerable.Range(0, test.Length).Where(k => set.IsKnown(test[k], col) && set.Sources[test[k]] != WindowSources.Synthetic).ToArray();
             var y = idx.Select(k => set.HasLabel(test[k], col)).ToArray();
             if (!y.Any(v => v) || y.All(v => v)) continue;
             var s = idx.Select(k => probs[k * info.Labels.Count + c]).ToArray();
@@ -239,7 +239,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         foreach (var label in labels)
         {
             var pooled = scored.FirstOrDefault(m => m.Label == label && m.Source == RealPatientEvaluation.RealPooled);
-            var perSource = scored.Where(m => m.Label == label && m.Source is not ("synthetic" or RealPatientEvaluation.RealPooled)).ToList();
+            var perSource = scored.Where(m => m.Label == label && m.Source is not (WindowSources.Synthetic or RealPatientEvaluation.RealPooled)).ToList();
             result[label] = !bar.FromHeartRate.Contains(label) && pooled is not null
                 && pooled.Auroc >= bar.MinAuroc && pooled.Lower >= bar.MinLowerBound && pooled.Patients >= bar.MinPatients
                 && perSource.All(m => m.Auroc >= bar.MinAuroc);

@@ -168,7 +168,7 @@ public static class Prober
     {
         for (int b = 0; b < batch.Length; b++)
         {
-            if (data.Sources[batch[b]] != "cinc2017" || rng.NextDouble() >= 0.5) continue;
+            if (data.Sources[batch[b]] != WindowSources.Cinc2017 || rng.NextDouble() >= 0.5) continue;
             foreach (ref float v in ecg.AsSpan(b * data.WindowStride, data.WindowStride)) v = -v;
         }
     }
