@@ -83,6 +83,7 @@ public class OrchestrationTests
     [InlineData("""{ "probe": { "headHidden": -1 } }""", "probe.headHidden")]
     [InlineData("""{ "probe": { "sourceRepeats": { "holter": 2 } } }""", "probe.sourceRepeats names 'holter'")]
     [InlineData("""{ "probe": { "sourceRepeats": { "mitbih": 0 } } }""", "probe.sourceRepeats.mitbih must be 1 to 20")]
+    [InlineData("""{ "thresholdPopulation": "ward" }""", "thresholdPopulation 'ward' is not one of real, bedside")]
     [InlineData("""{ "probe": { "encoderLearningRateScale": 0 } }""", "probe.encoderLearningRateScale must be above 0 and at most 1, not 0")]
     [InlineData("""{ "probe": { "encoderLearningRateScale": 1.5 } }""", "probe.encoderLearningRateScale must be above 0 and at most 1, not 1.5")]
     [InlineData("""{ "labels": [ """, "not valid")]

@@ -61,6 +61,28 @@ public static class Auroc
         }
         return thr;
     }
+
+    /// <summary>J values this close are equal (2/3 − 0 and 1 − 1/3 differ in the last bit).</summary>
+    private const double Tie = 1e-12;
+
+    /// <summary>
+    /// Youden's J, placed in the middle of the range of thresholds that reach its maximum (from the highest one down to
+    /// the next lower score), rather than at its top: where the classes separate, the top is the lowest positive score,
+    /// with no margin for a patient not seen. Every threshold in that range decides these windows the same way.
+    /// </summary>
+    public static double YoudenThresholdCentred(ReadOnlySpan<float> scores, ReadOnlySpan<bool> positive)
+    {
+        var pts = Curve(scores, positive);
+        int first = -1;
+        double best = double.NegativeInfinity;
+        for (int k = 1; k < pts.Count; k++)
+            if (pts[k].Tpr - pts[k].Fpr > best + Tie) { best = pts[k].Tpr - pts[k].Fpr; first = k; }
+        if (first < 0) return 0.5;
+        int last = first;
+        while (last + 1 < pts.Count && Math.Abs(pts[last + 1].Tpr - pts[last + 1].Fpr - best) <= Tie) last++;
+        double below = last + 1 < pts.Count ? pts[last + 1].Threshold : pts[last].Threshold;
+        return (pts[first].Threshold + below) / 2;
+    }
 }
 
 /// <summary>AUROC with a confidence interval from a bootstrap over patients.</summary>

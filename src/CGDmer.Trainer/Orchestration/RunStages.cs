@@ -114,7 +114,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     /// operating point (<see cref="TrainerConfig.AlertSpecificity"/>) gets the lowest threshold at which that share of the
     /// bedside sources' (MIT-BIH, AFTDB) validation windows without it stay below: alarms are judged on monitors, and a
     /// threshold balanced on handheld recordings raises them on every irregular non-AF rhythm. Every other label gets
-    /// Youden's J on the real validation windows that annotate it (synthetic ones only when no real ones have both classes).
+    /// Youden's J on the real validation windows that annotate it (synthetic ones only when no real ones have both classes),
+    /// or on the bedside sources' alone with <see cref="TrainerConfig.ThresholdPopulation"/> "bedside".
     /// The CinC challenge decision is fitted to the challenge's score on the validation recordings (<see cref="ChallengeDecision.Fit"/>).
     /// </summary>
     private (List<double> Shipped, List<double> Balanced, ChallengeDecision? Challenge) Thresholds(FindingsModel findings, IReadOnlyList<string> keys)
@@ -141,6 +142,9 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
                 double quantile = bedsideNegatives[Math.Min(bedsideNegatives.Length - 1, (int)Math.Ceiling(specificity * bedsideNegatives.Length) - 1)];
                 thresholds.Add(Math.Min(1, BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((float)quantile) + 1)));
             }
+            else if (config.ThresholdPopulation == FindingThresholds.Bedside
+                     && FindingThresholds.Fit(FindingThresholds.Bedside, set, idx, probs, keys.Count, c, col) is { } bedside)
+                thresholds.Add(bedside);
             else thresholds.Add(balanced[^1]);
         }
         var challenge = Data.Validation.Length > 0 && RealPatientEvaluation.CincRecordings(set, idx, probs, keys) is var (_, recordings, _)
@@ -213,11 +217,17 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         Directory.CreateDirectory(run.Evaluation);
         if (!onValidation) Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on held-out real patients (all real sources pooled)");
         var validated = Validated(info.Labels, scored);
+        // Validation only: where the findings' thresholds would best be fitted, each bedside patient held out in turn.
+        var thresholdPopulations = !onValidation ? null : info.Labels
+            .Select((key, c) => config.AlertSpecificity.ContainsKey(key) ? null
+                : FindingThresholds.LeaveOneBedsidePatientOut(set, test, probs, info.Labels.Count, c, set.Labels.ToList().FindIndex(l => l.Key == key), key))
+            .OfType<ThresholdPopulationCheck>().ToList();
         var summary = new
         {
             labels = scored,
             challenge,
             bedside_af_alert = bedside,
+            threshold_populations = thresholdPopulations,
             validated,
             macro_auroc_by_source = metrics.Select(m => m.Source).Distinct().ToDictionary(s => s, s => MacroAuroc(metrics, s)),
             test_windows = test.Length,

@@ -33,6 +33,12 @@ public sealed record TrainerConfig
     /// its threshold (see RunStages.Thresholds). Labels not listed get Youden's J.
     /// </summary>
     public Dictionary<string, double> AlertSpecificity { get; init; } = new() { ["atrial_fibrillation"] = 0.99 };
+    /// <summary>
+    /// Where the other labels' shipped thresholds (Youden's J) are fitted: "real" (all real validation windows that
+    /// annotate the label) or "bedside" (the bedside sources' windows when they have both classes; see
+    /// <see cref="Evaluation.FindingThresholds"/>). The balanced thresholds that score the challenge stay "real".
+    /// </summary>
+    public string ThresholdPopulation { get; init; } = Evaluation.FindingThresholds.Real;
     /// <summary>Label keys the classification heads predict (see EcgLabels).</summary>
     public List<string> Labels { get; init; } =
         ["sinus_rhythm", "atrial_fibrillation", "atrial_flutter", "ventricular_tachycardia", "pvc", "sinus_bradycardia", "sinus_tachycardia", "lbbb", "rbbb"];
@@ -69,6 +75,8 @@ public sealed record TrainerConfig
         if (RhythmFeatureSet is { } set && !CGDmer.Signal.Beats.RhythmFeatures.IsKnown(set))
             throw new InvalidDataException($"Config '{source}': rhythmFeatureSet '{set}' is not a set this build computes ({CGDmer.Signal.Beats.RhythmFeatures.KnownList}).");
         if (Probe.HeadHidden < 0) throw new InvalidDataException($"Config '{source}': probe.headHidden must be 0 (linear heads) or a positive width, not {Probe.HeadHidden}.");
+        if (!Evaluation.FindingThresholds.Populations.Contains(ThresholdPopulation))
+            throw new InvalidDataException($"Config '{source}': thresholdPopulation '{ThresholdPopulation}' is not one of {string.Join(", ", Evaluation.FindingThresholds.Populations)}.");
         if (Probe.EncoderLearningRateScale is not (> 0 and <= 1))
             throw new InvalidDataException($"Config '{source}': probe.encoderLearningRateScale must be above 0 and at most 1, not {Probe.EncoderLearningRateScale}.");
         foreach (var (name, count) in Probe.SourceRepeats ?? [])
