@@ -131,7 +131,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             var known = Enumerable.Range(0, idx.Length).Where(k => set.IsKnown(idx[k], col)).ToArray();
             var real = known.Where(k => set.Sources[idx[k]] != WindowSources.Synthetic).ToArray();
             bool Both(int[] ks) => ks.Any(k => set.HasLabel(idx[k], col)) && ks.Any(k => !set.HasLabel(idx[k], col));
-            var bedsideNegatives = real.Where(k => set.Sources[idx[k]] is WindowSources.MitBih or WindowSources.Aftdb && !set.HasLabel(idx[k], col))
+            var bedsideNegatives = real.Where(k => FindingThresholds.IsBedside(set.Sources[idx[k]]) && !set.HasLabel(idx[k], col))
                 .Select(k => probs[k * keys.Count + c]).Order().ToArray();
             var use = Both(real) ? real : known;
             var s = use.Select(k => probs[k * keys.Count + c]).ToArray();

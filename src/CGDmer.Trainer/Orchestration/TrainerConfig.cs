@@ -34,7 +34,7 @@ public sealed record TrainerConfig
     /// </summary>
     public Dictionary<string, double> AlertSpecificity { get; init; } = new() { ["atrial_fibrillation"] = 0.99 };
     /// <summary>
-    /// Where the other labels' shipped thresholds (Youden's J) are fitted: "real" (all real validation windows that
+    /// Where and how the other labels' shipped thresholds (Youden's J) are fitted: "real" (all real validation windows that
     /// annotate the label) or "bedside" (the bedside sources' windows when they have both classes; see
     /// <see cref="Evaluation.FindingThresholds"/>). The balanced thresholds that score the challenge stay "real".
     /// </summary>
