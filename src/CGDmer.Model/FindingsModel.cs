@@ -15,7 +15,8 @@ namespace CGDmer.Model;
 /// [pooled ECG embedding, rhythm embedding]. Without it the heads read the pooled embedding alone, as in contract v2.
 /// With <c>headHidden</c> &gt; 0 the heads are one GELU layer of that width followed by the linear layer, so that a
 /// finding can depend on the ECG embedding and the rhythm features together (irregular RR with or without P waves),
-/// not only on their sum of logits.
+/// not only on their sum of logits. Heads listed in <c>ownLayerHeads</c> read the same input through a hidden layer of
+/// their own (shared among them), so that what they learn does not shape the layer the other findings read.
 /// </remarks>
 public sealed class FindingsModel : nn.Module
 {
@@ -27,6 +28,8 @@ public sealed class FindingsModel : nn.Module
     public readonly Linear head;
     /// <summary>The heads' shared hidden layer ahead of <see cref="head"/>; null when the heads are linear.</summary>
     public readonly Linear? headHidden;
+    /// <summary>The hidden layer of the heads in <see cref="OwnLayerHeads"/>, and their last layer; null when there are none.</summary>
+    public readonly Linear? ownHidden, ownHead;
     /// <summary>Beat-interval features → hidden layer; null in a model without rhythm input.</summary>
     public readonly Linear? rhythm;
     /// <summary>Optional: the ECG-shared projection and [L, E] normalised prompt embeddings for zero-shot scores.</summary>
@@ -36,10 +39,15 @@ public sealed class FindingsModel : nn.Module
     public Tensor? PromptEmbeddings { get; private set; }
 
     public FindingsModel(EcgEncoder encoder, int labelCount, int dim, Projection? sharedProjection = null, Tensor? promptEmbeddings = null,
-        int rhythmFeatures = 0, int headHidden = 0)
+        int rhythmFeatures = 0, int headHidden = 0, IReadOnlyList<int>? ownLayerHeads = null)
         : base("findings")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(headHidden);
+        OwnLayerHeads = ownLayerHeads is { Count: > 0 } own ? [.. own] : [];
+        if (OwnLayerHeads.Count > 0 && headHidden == 0)
+            throw new ArgumentException("Heads with a layer of their own need a hidden width (headHidden > 0).", nameof(ownLayerHeads));
+        if (OwnLayerHeads.Any(h => h < 0 || h >= labelCount) || OwnLayerHeads.Distinct().Count() != OwnLayerHeads.Count)
+            throw new ArgumentException($"Own-layer heads must be distinct head indices below {labelCount}.", nameof(ownLayerHeads));
         this.encoder = encoder;
         RhythmFeatureCount = rhythmFeatures;
         HeadHiddenWidth = headHidden;
@@ -47,6 +55,11 @@ public sealed class FindingsModel : nn.Module
         int headInput = dim + (rhythmFeatures > 0 ? RhythmHidden : 0);
         if (headHidden > 0) this.headHidden = nn.Linear(headInput, headHidden);
         head = nn.Linear(headHidden > 0 ? headHidden : headInput, labelCount);
+        if (OwnLayerHeads.Count > 0)
+        {
+            ownHidden = nn.Linear(headInput, headHidden);
+            ownHead = nn.Linear(headHidden, OwnLayerHeads.Count);
+        }
         this.sharedProjection = sharedProjection;
         RegisterComponents();
         PromptEmbeddings = promptEmbeddings;
@@ -57,6 +70,22 @@ public sealed class FindingsModel : nn.Module
 
     /// <summary>Width of the heads' hidden layer (0: linear heads).</summary>
     public int HeadHiddenWidth { get; }
+
+    /// <summary>The heads (indices in label order) that read their own hidden layer instead of the shared one.</summary>
+    public IReadOnlyList<int> OwnLayerHeads { get; }
+
+    /// <summary>
+    /// [L] 0 at the own-layer heads, 1 elsewhere, and [k, L] one-hot from the own-layer heads to their labels: the
+    /// logits are shared · keep + own · scatter (the exported graph computes the same).
+    /// </summary>
+    public (float[] Keep, float[] Scatter) OwnLayerPlacement()
+    {
+        int labels = (int)head.weight!.shape[0], k = OwnLayerHeads.Count;
+        var keep = Enumerable.Repeat(1f, labels).ToArray();
+        var scatter = new float[k * labels];
+        for (int i = 0; i < k; i++) { keep[OwnLayerHeads[i]] = 0; scatter[i * labels + OwnLayerHeads[i]] = 1; }
+        return (keep, scatter);
+    }
 
     /// <summary>
     /// ecg [B, L, S] in mV (preprocessed), lead mask [B, L] → probabilities [B, labels], embedding [B, D]. L = 12 in standard
@@ -83,7 +112,11 @@ public sealed class FindingsModel : nn.Module
     public Tensor HeadLogits(Tensor pooled, Tensor? rhythmFeatures = null)
     {
         var input = HeadInput(pooled, rhythmFeatures);
-        return head.forward(headHidden is null ? input : nn.functional.gelu(headHidden.forward(input)));
+        var logits = head.forward(headHidden is null ? input : nn.functional.gelu(headHidden.forward(input)));
+        if (ownHidden is null || ownHead is null) return logits;
+        var (keep, scatter) = OwnLayerPlacement();
+        var own = ownHead.forward(nn.functional.gelu(ownHidden.forward(input)));
+        return logits * tensor(keep) + matmul(own, tensor(scatter, [OwnLayerHeads.Count, keep.Length]));
     }
 
     private Tensor HeadInput(Tensor pooled, Tensor? rhythmFeatures)

@@ -38,7 +38,7 @@ public class OrchestrationTests
                 "cinc2017": { "dir": "{{cinc}}", "testList": "cinc-test.txt", "validationList": "cinc-validation.txt" }
               },
               "pretrain": { "epochs": 1, "batchSize": 16 },
-              "probe": { "linearIterations": 50, "headHidden": 8, "sourceRepeats": { "mitbih": 2 } },
+              "probe": { "linearIterations": 50, "headHidden": 8, "sourceRepeats": { "mitbih": 2 }, "ownLayerLabels": ["atrial_fibrillation"] },
               "labels": ["sinus_rhythm", "atrial_fibrillation", "lvh"]
             }
             """);
@@ -60,6 +60,8 @@ public class OrchestrationTests
             using var session = new InferenceSession(onnx);
             // The probed heads' hidden layer is reloaded for export and is in the graph.
             Assert.Equal(8, stages.LoadFindings().Model.HeadHiddenWidth);
+            // So is the AF head's own layer, at AF's head.
+            Assert.Equal([info.Labels.IndexOf("atrial_fibrillation")], stages.LoadFindings().Model.OwnLayerHeads);
             var meta = ModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, onnx);
             Assert.Equal(info.Labels, meta.Labels.Select(l => l.Key));
             Assert.Equal(100, meta.SampleRateHz);
@@ -83,6 +85,8 @@ public class OrchestrationTests
     [InlineData("""{ "probe": { "headHidden": -1 } }""", "probe.headHidden")]
     [InlineData("""{ "probe": { "sourceRepeats": { "holter": 2 } } }""", "probe.sourceRepeats names 'holter'")]
     [InlineData("""{ "probe": { "sourceRepeats": { "mitbih": 0 } } }""", "probe.sourceRepeats.mitbih must be 1 to 20")]
+    [InlineData("""{ "probe": { "headHidden": 8, "ownLayerLabels": ["lvh"] } }""", "probe.ownLayerLabels names 'lvh', which is not among the labels")]
+    [InlineData("""{ "probe": { "ownLayerLabels": ["rbbb"] } }""", "probe.ownLayerLabels needs probe.headHidden")]
     [InlineData("""{ "thresholdPopulation": "ward" }""", "thresholdPopulation 'ward' is not one of real, bedside")]
     [InlineData("""{ "probe": { "encoderLearningRateScale": 0 } }""", "probe.encoderLearningRateScale must be above 0 and at most 1, not 0")]
     [InlineData("""{ "probe": { "encoderLearningRateScale": 1.5 } }""", "probe.encoderLearningRateScale must be above 0 and at most 1, not 1.5")]

@@ -95,6 +95,8 @@ public static class OnnxExporter
             headInput = g.Concat([pooled, hidden], 1, "head_input");
             headWidth = d + FindingsModel.RhythmHidden;
         }
+        var sharedInput = headInput;
+        int sharedWidth = headWidth;
         if (model.headHidden is { } shared)
         {
             using var _ = g.Scope("head_hidden");
@@ -102,6 +104,16 @@ public static class OnnxExporter
             headWidth = model.HeadHiddenWidth;
         }
         var logits = g.Linear(headInput, W(model.head.weight!), W(model.head.bias!), labels, headWidth, "head");
+        if (model is { ownHidden: { } ownHidden, ownHead: { } ownHead })
+        {
+            // As FindingsModel.HeadLogits: the own-layer heads' logits replace the shared ones at their labels.
+            using var _ = g.Scope("own_heads");
+            int k = model.OwnLayerHeads.Count;
+            var own = g.Linear(g.Gelu(g.Linear(sharedInput, W(ownHidden.weight!), W(ownHidden.bias!), model.HeadHiddenWidth, sharedWidth)),
+                W(ownHead.weight!), W(ownHead.bias!), k, model.HeadHiddenWidth);
+            var (sharedKeep, ownScatter) = model.OwnLayerPlacement();
+            logits = g.Add(g.Mul(logits, g.AddInitializer("own_keep", sharedKeep, labels)), g.MatMul(own, g.AddInitializer("own_scatter", ownScatter, k, labels)));
+        }
         g.AddOutput(ProbabilitiesOutput, g.Sigmoid(logits), ElementType.Float, "batch", labels);
         g.AddOutput(EmbeddingOutput, g.Identity(pooled), ElementType.Float, "batch", d);
 

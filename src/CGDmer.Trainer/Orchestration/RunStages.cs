@@ -159,7 +159,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         var info = JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
         var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
         var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts,
-            config.EffectiveRhythmFeatureSet is { } features ? RhythmFeatures.CountOf(features) : 0, config.Probe.HeadHidden);
+            config.EffectiveRhythmFeatureSet is { } features ? RhythmFeatures.CountOf(features) : 0, config.Probe.HeadHidden,
+            config.Probe.OwnLayerHeads(info.Labels));
         model.load(run.FindingsWeights);
         model.eval();
         return (model, info, pre);

@@ -77,6 +77,11 @@ public sealed record TrainerConfig
         if (Probe.HeadHidden < 0) throw new InvalidDataException($"Config '{source}': probe.headHidden must be 0 (linear heads) or a positive width, not {Probe.HeadHidden}.");
         if (!Evaluation.FindingThresholds.Populations.Contains(ThresholdPopulation))
             throw new InvalidDataException($"Config '{source}': thresholdPopulation '{ThresholdPopulation}' is not one of {string.Join(", ", Evaluation.FindingThresholds.Populations)}.");
+        foreach (var key in Probe.OwnLayerLabels ?? [])
+            if (!Labels.Contains(key))
+                throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels names '{key}', which is not among the labels.");
+        if (Probe.OwnLayerLabels is { Count: > 0 } && Probe.HeadHidden <= 0)
+            throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels needs probe.headHidden (the own layer's width).");
         if (Probe.EncoderLearningRateScale is not (> 0 and <= 1))
             throw new InvalidDataException($"Config '{source}': probe.encoderLearningRateScale must be above 0 and at most 1, not {Probe.EncoderLearningRateScale}.");
         foreach (var (name, count) in Probe.SourceRepeats ?? [])

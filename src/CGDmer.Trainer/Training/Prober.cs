@@ -33,6 +33,15 @@ public sealed record ProbeOptions
     /// source with the most labelled windows.
     /// </summary>
     public double EncoderLearningRateScale { get; init; } = 1;
+    /// <summary>
+    /// Labels whose heads read a hidden layer of their own (of <see cref="HeadHidden"/>'s width) instead of the shared one,
+    /// so that what they learn does not shape the layer the other findings read (<see cref="FindingsModel.OwnLayerHeads"/>).
+    /// </summary>
+    public List<string>? OwnLayerLabels { get; init; }
+
+    /// <summary>The heads (indices into <paramref name="headKeys"/>) of <see cref="OwnLayerLabels"/> that are among them.</summary>
+    public int[] OwnLayerHeads(IReadOnlyList<string> headKeys) =>
+        (OwnLayerLabels ?? []).Select(k => headKeys.ToList().IndexOf(k)).Where(i => i >= 0).ToArray();
 
     /// <summary>The most repeats of one source's windows that a config may ask for.</summary>
     public const int MaxSourceRepeats = 20;
@@ -55,7 +64,8 @@ public static class Prober
         train = WithSourceRepeats(data, train, o.SourceRepeats);
         var cfg = pretrained.Config;
         int f = data.RhythmFeatureCount, c = labelColumns.Length;
-        var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f, headHidden: o.HeadHidden);
+        var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f, headHidden: o.HeadHidden,
+            ownLayerHeads: o.OwnLayerHeads(labelColumns.Select(col => data.Labels[col].Key).ToList()));
         var (targets, known) = LabelMatrix(data, train, labelColumns);
         using var pw = tensor(PositiveWeights(targets, known, train.Length, c));
         if (o.Mode == "linear")
@@ -65,7 +75,8 @@ public static class Prober
             using var r = f > 0 ? tensor(RhythmMatrix(data, train), [train.Length, f]) : null;
             using var y = tensor(targets, [train.Length, c]);
             using var k = tensor(known, [train.Length, c]);
-            var heads = model.head.parameters().Concat(model.headHidden?.parameters() ?? []).Concat(model.rhythm?.parameters() ?? []);
+            var heads = model.head.parameters().Concat(model.headHidden?.parameters() ?? []).Concat(model.rhythm?.parameters() ?? [])
+                .Concat(model.ownHidden?.parameters() ?? []).Concat(model.ownHead?.parameters() ?? []);
             var opt = optim.AdamW(heads, 1e-2, weight_decay: o.WeightDecay);
             for (int it = 0; it < o.LinearIterations; it++)
             {
