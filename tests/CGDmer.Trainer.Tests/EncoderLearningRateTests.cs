@@ -82,6 +82,22 @@ public class EncoderLearningRateTests
         Assert.True(tenth.Heads > 0.3 * full.Heads, $"heads moved {tenth.Heads} at 0.1 against {full.Heads} at 1");
     }
 
+    [Theory]
+    [InlineData("finetune")]
+    [InlineData("linear")]
+    public void The_zero_shot_projection_which_the_loss_does_not_reach_is_left_as_it_is(string mode)
+    {
+        var set = Windows();
+        var pre = Pretrained();
+        var before = Flat(pre.ecgShared.parameters());
+        var o = new ProbeOptions { Mode = mode, Epochs = 2, BatchSize = 4, LearningRate = 1e-2, WeightDecay = 0.1, LinearIterations = 20 };
+
+        var model = Prober.Train(pre, set, Enumerable.Range(0, set.Count).ToArray(), Columns(set), o);
+
+        Assert.Same(pre.ecgShared, model.sharedProjection);
+        Assert.Equal(0, Distance(before, Flat(model.sharedProjection!.parameters())));
+    }
+
     [Fact]
     public void At_scale_one_the_two_groups_step_as_the_single_optimiser_over_all_parameters_did()
     {

@@ -73,6 +73,24 @@ public class FindingThresholdsTests
     }
 
     [Fact]
+    public void The_shipped_threshold_is_the_alert_point_or_the_population_s_fit_and_the_balanced_one_real_s()
+    {
+        var (set, idx, p, col) = Split();
+        Assert.Equal((0.70, 0.70), Round(FindingThresholds.Choose(set, idx, p, 1, 0, col, FindingThresholds.Real, null)));
+        Assert.Equal(((0.65 + 0.10) / 2, 0.70), Round(FindingThresholds.Choose(set, idx, p, 1, 0, col, FindingThresholds.Bedside, null)));
+        // An alert operating point: just above the bedside negatives' 99th percentile (the AFTDB windows at 0.10), for
+        // either population; the balanced threshold stays real's.
+        var alert = FindingThresholds.Choose(set, idx, p, 1, 0, col, FindingThresholds.Bedside, 0.99);
+        Assert.Equal(MathF.BitIncrement(0.10f), (float)alert.Shipped);
+        Assert.Equal(0.70, alert.Balanced, 6);
+        // Without bedside negatives the alert point cannot be set, and the population's fit ships instead.
+        var (noNeg, noNegIdx, noNegP, _) = Split(bedsideNegatives: false);
+        Assert.Equal((0.70, 0.70), Round(FindingThresholds.Choose(noNeg, noNegIdx, noNegP, 1, 0, col, FindingThresholds.Real, 0.99)));
+    }
+
+    private static (double, double) Round((double Shipped, double Balanced) t) => (Math.Round(t.Shipped, 6), Math.Round(t.Balanced, 6));
+
+    [Fact]
     public void Each_bedside_patient_is_decided_by_a_threshold_fitted_without_it()
     {
         var (set, idx, p, col) = Split();

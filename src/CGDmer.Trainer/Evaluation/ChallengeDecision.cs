@@ -13,8 +13,8 @@ public readonly record struct ChallengeRecording(double Sinus, double Af, double
 /// Why fitted: the heads' sigmoids are independent, and the balanced thresholds are each label's Youden point on the
 /// pooled real windows, not the recordings' three-way decision, so the score can fall while the other-rhythm ranking
 /// improves (docs/measurements/2026-12-06-challenge-decision-rule.txt). The fit reads the validation split only, and
-/// <see cref="CrossValidatedScore"/> says what it is worth on recordings it did not see. It is reported beside the balanced decision, which still gives the challenge score: its rule
-/// (docs/measurements/2026-12-06-challenge-decision-rule.txt) did not adopt it.
+/// <see cref="CrossValidatedScore"/> says what it is worth on recordings it did not see. It is reported beside the
+/// balanced decision, which still gives the challenge score: its rule did not adopt it.
 /// </remarks>
 public sealed record ChallengeDecision(double AfThreshold, double OtherToSinus)
 {

@@ -26,6 +26,39 @@ public static class FindingThresholds
     public static bool IsBedside(string source) => source is WindowSources.MitBih or WindowSources.Aftdb;
 
     /// <summary>
+    /// One label's thresholds on the validation windows <paramref name="idx"/>. Balanced: <see cref="Real"/>'s fit, or
+    /// Youden's J on every window that annotates the label (synthetic ones too) when the real ones lack a class, or 0.5.
+    /// Shipped: with an <paramref name="alertSpecificity"/>, the lowest threshold at which that share of the bedside
+    /// windows without the finding stay below it (alarms are judged on monitors, and a threshold balanced on handheld
+    /// recordings raises them on every irregular non-AF rhythm); otherwise <paramref name="population"/>'s fit.
+    /// </summary>
+    public static (double Shipped, double Balanced) Choose(WindowSet set, int[] idx, float[] probabilities, int labelCount, int c, int col,
+        string population, double? alertSpecificity)
+    {
+        double balanced = Fit(Real, set, idx, probabilities, labelCount, c, col) ?? AnyAnnotated();
+        if (alertSpecificity is { } specificity)
+        {
+            var negatives = Enumerable.Range(0, idx.Length)
+                .Where(k => set.IsKnown(idx[k], col) && IsBedside(set.Sources[idx[k]]) && !set.HasLabel(idx[k], col))
+                .Select(k => probabilities[k * labelCount + c]).Order().ToArray();
+            if (negatives.Length > 0)
+            {
+                double quantile = negatives[Math.Min(negatives.Length - 1, (int)Math.Ceiling(specificity * negatives.Length) - 1)];
+                return (Math.Min(1, BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((float)quantile) + 1)), balanced);
+            }
+        }
+        double shipped = population == Bedside && Fit(Bedside, set, idx, probabilities, labelCount, c, col) is { } t ? t : balanced;
+        return (shipped, balanced);
+
+        double AnyAnnotated()
+        {
+            var known = Enumerable.Range(0, idx.Length).Where(k => set.IsKnown(idx[k], col)).ToList();
+            if (!BothClasses(set, idx, col, known)) return 0.5;
+            return Auroc.YoudenThreshold(known.Select(k => probabilities[k * labelCount + c]).ToArray(), known.Select(k => set.HasLabel(idx[k], col)).ToArray());
+        }
+    }
+
+    /// <summary>
     /// The threshold of label column <paramref name="c"/> (of <paramref name="labelCount"/>; set column <paramref name="col"/>)
     /// over the windows <paramref name="idx"/> with probabilities [idx.Length × labelCount]; null when the real windows
     /// that annotate it lack a class (the caller falls back).

@@ -110,12 +110,9 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     }
 
     /// <summary>
-    /// Decision thresholds from the validation split only (the test split never chooses anything). A label with an alert
-    /// operating point (<see cref="TrainerConfig.AlertSpecificity"/>) gets the lowest threshold at which that share of the
-    /// bedside sources' (MIT-BIH, AFTDB) validation windows without it stay below: alarms are judged on monitors, and a
-    /// threshold balanced on handheld recordings raises them on every irregular non-AF rhythm. Every other label gets
-    /// Youden's J on the real validation windows that annotate it (synthetic ones only when no real ones have both classes),
-    /// or on the bedside sources' alone with <see cref="TrainerConfig.ThresholdPopulation"/> "bedside".
+    /// Decision thresholds from the validation split only (the test split never chooses anything): each label's shipped
+    /// and balanced ones by <see cref="FindingThresholds.Choose"/>, with its <see cref="TrainerConfig.AlertSpecificity"/>
+    /// and <see cref="TrainerConfig.ThresholdPopulation"/>.
     /// The CinC challenge decision is fitted to the challenge's score on the validation recordings (<see cref="ChallengeDecision.Fit"/>).
     /// </summary>
     private (List<double> Shipped, List<double> Balanced, ChallengeDecision? Challenge) Thresholds(FindingsModel findings, IReadOnlyList<string> keys)
@@ -128,24 +125,10 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         for (int c = 0; c < keys.Count; c++)
         {
             int col = set.Labels.ToList().FindIndex(l => l.Key == keys[c]);
-            var known = Enumerable.Range(0, idx.Length).Where(k => set.IsKnown(idx[k], col)).ToArray();
-            var real = known.Where(k => set.Sources[idx[k]] != WindowSources.Synthetic).ToArray();
-            bool Both(int[] ks) => ks.Any(k => set.HasLabel(idx[k], col)) && ks.Any(k => !set.HasLabel(idx[k], col));
-            var bedsideNegatives = real.Where(k => FindingThresholds.IsBedside(set.Sources[idx[k]]) && !set.HasLabel(idx[k], col))
-                .Select(k => probs[k * keys.Count + c]).Order().ToArray();
-            var use = Both(real) ? real : known;
-            var s = use.Select(k => probs[k * keys.Count + c]).ToArray();
-            var y = use.Select(k => set.HasLabel(idx[k], col)).ToArray();
-            balanced.Add(Both(use) ? Auroc.YoudenThreshold(s, y) : 0.5);
-            if (config.AlertSpecificity.TryGetValue(keys[c], out double specificity) && bedsideNegatives.Length > 0)
-            {
-                double quantile = bedsideNegatives[Math.Min(bedsideNegatives.Length - 1, (int)Math.Ceiling(specificity * bedsideNegatives.Length) - 1)];
-                thresholds.Add(Math.Min(1, BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((float)quantile) + 1)));
-            }
-            else if (config.ThresholdPopulation == FindingThresholds.Bedside
-                     && FindingThresholds.Fit(FindingThresholds.Bedside, set, idx, probs, keys.Count, c, col) is { } bedside)
-                thresholds.Add(bedside);
-            else thresholds.Add(balanced[^1]);
+            double? specificity = config.AlertSpecificity.TryGetValue(keys[c], out double sp) ? sp : null;
+            var (shipped, balancedThreshold) = FindingThresholds.Choose(set, idx, probs, keys.Count, c, col, config.ThresholdPopulation, specificity);
+            thresholds.Add(shipped);
+            balanced.Add(balancedThreshold);
         }
         var challenge = Data.Validation.Length > 0 && RealPatientEvaluation.CincRecordings(set, idx, probs, keys) is var (_, recordings, _)
             ? ChallengeDecision.Fit(recordings) : null;

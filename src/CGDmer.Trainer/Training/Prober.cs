@@ -23,8 +23,9 @@ public sealed record ProbeOptions
     public int HeadHidden { get; init; }
     /// <summary>
     /// How many times each training window of a source is seen per epoch (source name → count, at least 1; sources not
-    /// named: once; the names are <see cref="Data.WindowSources"/>). Why: batches are lead-homogeneous (<see cref="Data.BatchPlan"/>), so a loss weight would cancel in
-    /// each batch's mean; repeating a source's windows gives it more steps instead.
+    /// named: once; the names are <see cref="Data.WindowSources"/>). Why: batches are lead-homogeneous
+    /// (<see cref="Data.BatchPlan"/>), so a loss weight would cancel in each batch's mean; repeating a source's windows
+    /// gives it more steps instead.
     /// </summary>
     public Dictionary<string, int>? SourceRepeats { get; init; }
     /// <summary>
@@ -40,8 +41,11 @@ public sealed record ProbeOptions
     public List<string>? OwnLayerLabels { get; init; }
 
     /// <summary>The heads (indices into <paramref name="headKeys"/>) of <see cref="OwnLayerLabels"/> that are among them.</summary>
-    public int[] OwnLayerHeads(IReadOnlyList<string> headKeys) =>
-        (OwnLayerLabels ?? []).Select(k => headKeys.ToList().IndexOf(k)).Where(i => i >= 0).ToArray();
+    public int[] OwnLayerHeads(IReadOnlyList<string> headKeys)
+    {
+        var keys = headKeys.ToList();
+        return (OwnLayerLabels ?? []).Select(k => keys.IndexOf(k)).Where(i => i >= 0).ToArray();
+    }
 
     /// <summary>The most repeats of one source's windows that a config may ask for.</summary>
     public const int MaxSourceRepeats = 20;
@@ -75,9 +79,7 @@ public static class Prober
             using var r = f > 0 ? tensor(RhythmMatrix(data, train), [train.Length, f]) : null;
             using var y = tensor(targets, [train.Length, c]);
             using var k = tensor(known, [train.Length, c]);
-            var heads = model.head.parameters().Concat(model.headHidden?.parameters() ?? []).Concat(model.rhythm?.parameters() ?? [])
-                .Concat(model.ownHidden?.parameters() ?? []).Concat(model.ownHead?.parameters() ?? []);
-            var opt = optim.AdamW(heads, 1e-2, weight_decay: o.WeightDecay);
+            var opt = optim.AdamW(SplitParameters(model).Heads, 1e-2, weight_decay: o.WeightDecay);
             for (int it = 0; it < o.LinearIterations; it++)
             {
                 using var scope = NewDisposeScope();
@@ -142,16 +144,26 @@ public static class Prober
     /// </summary>
     internal static (AdamW Optimizer, double[] Scales) FineTuneOptimizer(FindingsModel model, ProbeOptions o)
     {
-        var encoder = new List<Parameter>();
-        var rest = new List<Parameter>();
-        foreach (var (name, p) in model.named_parameters())
-            (name.StartsWith("encoder.", StringComparison.Ordinal) ? encoder : rest).Add(p);
+        var (encoder, heads) = SplitParameters(model);
         var groups = new[]
         {
             new AdamW.ParamGroup(encoder, lr: o.LearningRate * o.EncoderLearningRateScale, weight_decay: o.WeightDecay),
-            new AdamW.ParamGroup(rest, lr: o.LearningRate, weight_decay: o.WeightDecay),
+            new AdamW.ParamGroup(heads, lr: o.LearningRate, weight_decay: o.WeightDecay),
         };
         return (optim.AdamW(groups, o.LearningRate, weight_decay: o.WeightDecay), [o.EncoderLearningRateScale, 1]);
+    }
+
+    /// <summary>
+    /// The encoder's parameters and everything else (the heads, their hidden layers, the rhythm branch; the zero-shot
+    /// projection, which the loss does not reach, so the optimiser leaves it as it is).
+    /// </summary>
+    private static (List<Parameter> Encoder, List<Parameter> Heads) SplitParameters(FindingsModel model)
+    {
+        var encoder = new List<Parameter>();
+        var heads = new List<Parameter>();
+        foreach (var (name, p) in model.named_parameters())
+            (name.StartsWith("encoder.", StringComparison.Ordinal) ? encoder : heads).Add(p);
+        return (encoder, heads);
     }
 
     /// <summary>
