@@ -146,6 +146,10 @@ public sealed class StreamingBeatClassifier
         _laggedHeld = new bool[_lags.Length];
     }
 
+    /// <summary>Runs the detector's band-pass, the classifier's and the quality's filters in loops of their own, as before
+    /// they shared one (tests compare the two).</summary>
+    internal bool SeparateFilterLoops { get; init; }
+
     /// <summary>The rate the classifier was made for.</summary>
     public double SampleRateHz => _fs;
 
@@ -199,6 +203,7 @@ public sealed class StreamingBeatClassifier
         Span<float> chunk = stackalloc float[256];
         Span<float> raw = _quality is null ? default : stackalloc float[256];
         Span<float> qrsBand = _quality is null ? default : stackalloc float[256];
+        bool oneLoop = _quality is not null && !SeparateFilterLoops && BeatBandPasses.Fit(_detector.BandPass, _bandPass);
         for (int offset = 0; offset < samples.Length;)
         {
             int m = Math.Min(chunk.Length, samples.Length - offset);
@@ -209,15 +214,28 @@ public sealed class StreamingBeatClassifier
                 part[i] = _lastInput = float.IsFinite(v) ? v : _lastInput;
             }
             if (_n == 0) _bandPass.SetSteadyState(_bandPassState, part[0]);
-            _detector.Process(samples.Slice(offset, m), _detected);
-            if (_quality is not null)
+            if (oneLoop)
             {
+                // The three filters of each sample in one loop (the quality's): the band-passes are written beside it.
+                if (_n == 0) _detector.BandPass.SetSteadyState(_detector.BandPassState, part[0]);
                 part.CopyTo(raw);
-                _detector.CopyBandPassed(_n, qrsBand[..m]);
+                var bands = new BeatBandPasses(_detector.BandPass.SectionSpan, _detector.BandPassState.Z, qrsBand[..m],
+                    _bandPass.SectionSpan, _bandPassState.Z, part);
+                _quality!.Process(raw[..m], bands, blocks ?? Discard<QualityBlock>.Instance, secondBeats ?? Discard<long>.Instance);
+                _detector.ProcessBandPassed(qrsBand[..m], _detected);
             }
-            _bandPass.Process(part, _bandPassState);
-            if (_quality is not null)
-                _quality.Process(raw[..m], qrsBand[..m], blocks ?? Discard<QualityBlock>.Instance, secondBeats ?? Discard<long>.Instance);
+            else
+            {
+                _detector.Process(samples.Slice(offset, m), _detected);
+                if (_quality is not null)
+                {
+                    part.CopyTo(raw);
+                    _detector.CopyBandPassed(_n, qrsBand[..m]);
+                }
+                _bandPass.Process(part, _bandPassState);
+                if (_quality is not null)
+                    _quality.Process(raw[..m], qrsBand[..m], blocks ?? Discard<QualityBlock>.Instance, secondBeats ?? Discard<long>.Instance);
+            }
             for (int i = 0; i < m; i++) _ring[(int)((_n + i) & _ringMask)] = part[i];
             _n += m;
             offset += m;

@@ -184,6 +184,28 @@ public sealed class StreamingLeadQuality
 
     private const int FilterChunk = 256;
 
+    /// <summary>
+    /// <see cref="Process"/> for the owning classifier, with the classifier's and its detector's band-passes of the same
+    /// samples run in the quality's filter loop (<see cref="FilterWithBeatBands"/>): each filter is a recurrence bound by
+    /// its own latency, so side by side they cost little more than the longest alone. The detector's output is the
+    /// 5–15 Hz band the quality reads. Both outputs are written per sample, as each band-pass alone writes them.
+    /// </summary>
+    internal void Process(ReadOnlySpan<float> raw, BeatBandPasses beatBands, ICollection<QualityBlock> blocks, ICollection<long> secondBeats)
+    {
+        if (beatBands.DetectorBand.Length != raw.Length || beatBands.ClassifierBand.Length != raw.Length)
+            throw new ArgumentException("raw and band-passed samples must be as many");
+        if (_n == 0 && raw.Length > 0) ZeroPhase.Steady(_preHighPass, raw[0], out _f[0], out _f[1]);
+        Span<float> preprocessed = stackalloc float[FilterChunk], highPassed = stackalloc float[FilterChunk];
+        Span<double> below1 = stackalloc double[FilterChunk], above5 = stackalloc double[FilterChunk], qrsBandAgain = stackalloc double[FilterChunk];
+        for (int offset = 0; offset < raw.Length; offset += FilterChunk)
+        {
+            int m = Math.Min(FilterChunk, raw.Length - offset);
+            var filtered = new Filtered(preprocessed[..m], highPassed[..m], below1[..m], above5[..m], qrsBandAgain[..m]);
+            FilterWithBeatBands(raw.Slice(offset, m), beatBands.Slice(offset, m), filtered);
+            Decide(filtered, blocks, secondBeats);
+        }
+    }
+
     /// <summary>One chunk's filter outputs, a value per sample each (<see cref="Filter"/>).</summary>
     private readonly ref struct Filtered(Span<float> preprocessed, Span<float> highPassed, Span<double> below1, Span<double> above5, Span<double> qrsBand)
     {
@@ -242,6 +264,75 @@ public sealed class StreamingLeadQuality
         }
         (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
         (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
+    }
+
+    /// <summary>
+    /// <see cref="Filter"/> with the detector's band-pass computed in the loop instead of read, and the classifier's
+    /// beside it: the same operations, in the same order, per filter, so every output is the same to the bit.
+    /// </summary>
+    private void FilterWithBeatBands(ReadOnlySpan<float> raw, BeatBandPasses beatBands, Filtered output)
+    {
+        Biquad ph = _preHighPass, pl = _preLowPass;
+        double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
+        var first = _bands[0];
+        var second = _bands[1];
+        Vector256<double> s1 = _bandState[0], s2 = _bandState[1], s3 = _bandState[2], s4 = _bandState[3];
+        Biquad dp = beatBands.Detector[0], dq = beatBands.Detector[1], cp = beatBands.Classifier[0], cq = beatBands.Classifier[1];
+        Span<double> dz = beatBands.DetectorState, cz = beatBands.ClassifierState;
+        double d1 = dz[0], d2 = dz[1], d3 = dz[2], d4 = dz[3], c1 = cz[0], c2 = cz[1], c3 = cz[2], c4 = cz[3];
+        Span<float> detectorBand = beatBands.DetectorBand, classifierBand = beatBands.ClassifierBand;
+        Span<float> preprocessed = output.Preprocessed, highPassed = output.HighPassed;
+        Span<double> below1 = output.Below1, above5 = output.Above5, band = output.QrsBand;
+        for (int i = 0; i < raw.Length; i++)
+        {
+            double x = Widening.ToDouble(raw[i]);
+            // The detector's and the classifier's band-passes (BiquadCascade's two-section path: each section's output
+            // handed on as float).
+            double dy = dp.B0 * x + d1;
+            d1 = dp.B1 * x - dp.A1 * dy + d2;
+            d2 = dp.B2 * x - dp.A2 * dy;
+            double du = (float)dy;
+            double dv = dq.B0 * du + d3;
+            d3 = dq.B1 * du - dq.A1 * dv + d4;
+            d4 = dq.B2 * du - dq.A2 * dv;
+            float qrsBand = (float)dv;
+            detectorBand[i] = qrsBand;
+            double cy = cp.B0 * x + c1;
+            c1 = cp.B1 * x - cp.A1 * cy + c2;
+            c2 = cp.B2 * x - cp.A2 * cy;
+            double cu = (float)cy;
+            double cv = cq.B0 * cu + c3;
+            c3 = cq.B1 * cu - cq.A1 * cv + c4;
+            c4 = cq.B2 * cu - cq.A2 * cv;
+            classifierBand[i] = (float)cv;
+
+            // From here as Filter.
+            double u = ph.B0 * x + p1;
+            p1 = ph.B1 * x - ph.A1 * u + p2;
+            p2 = ph.B2 * x - ph.A2 * u;
+            double hp = ph.B0 * u + p3;
+            p3 = ph.B1 * u - ph.A1 * hp + p4;
+            p4 = ph.B2 * u - ph.A2 * hp;
+            double v = pl.B0 * hp + p5;
+            p5 = pl.B1 * hp - pl.A1 * v + p6;
+            p6 = pl.B2 * hp - pl.A2 * v;
+            double y = pl.B0 * v + p7;
+            p7 = pl.B1 * v - pl.A1 * y + p8;
+            p8 = pl.B2 * v - pl.A2 * y;
+            var input = Vector256.Create(y, y, qrsBand, 0.0);
+            var w = first.B0 * input + s1;
+            s1 = first.B1 * input - first.A1 * w + s2;
+            s2 = first.B2 * input - first.A2 * w;
+            var bands = second.B0 * w + s3;
+            s3 = second.B1 * w - second.A1 * bands + s4;
+            s4 = second.B2 * w - second.A2 * bands;
+            (below1[i], above5[i], band[i]) = (bands.GetElement(0), bands.GetElement(1), bands.GetElement(2));
+            preprocessed[i] = (float)y;
+            highPassed[i] = (float)hp;
+        }
+        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
+        (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
+        (dz[0], dz[1], dz[2], dz[3], cz[0], cz[1], cz[2], cz[3]) = (d1, d2, d3, d4, c1, c2, c3, c4);
     }
 
     /// <summary>The sums and the second detector over one chunk's filter outputs, with the work <see cref="Run"/> pauses for.</summary>
@@ -507,6 +598,26 @@ public sealed class StreamingLeadQuality
 }
 
 /// <summary>One biquad section per lane (the fourth lane idle): its coefficients as vectors.</summary>
+/// <summary>
+/// The owning classifier's two band-passes for <see cref="StreamingLeadQuality.Process(ReadOnlySpan{float}, BeatBandPasses, ICollection{QualityBlock}, ICollection{long})"/>:
+/// the detector's 5–15 Hz and the classifier's 1–35 Hz, two sections each, their states (continued in place) and the
+/// outputs, one value per input sample.
+/// </summary>
+internal readonly ref struct BeatBandPasses(
+    ReadOnlySpan<Biquad> detector, Span<double> detectorState, Span<float> detectorBand,
+    ReadOnlySpan<Biquad> classifier, Span<double> classifierState, Span<float> classifierBand)
+{
+    public readonly ReadOnlySpan<Biquad> Detector = detector, Classifier = classifier;
+    public readonly Span<double> DetectorState = detectorState, ClassifierState = classifierState;
+    public readonly Span<float> DetectorBand = detectorBand, ClassifierBand = classifierBand;
+
+    /// <summary>Whether both band-passes are two sections, as the loop runs them.</summary>
+    public static bool Fit(BiquadCascade detector, BiquadCascade classifier) => detector.Sections.Count == 2 && classifier.Sections.Count == 2;
+
+    public BeatBandPasses Slice(int start, int length) =>
+        new(Detector, DetectorState, DetectorBand.Slice(start, length), Classifier, ClassifierState, ClassifierBand.Slice(start, length));
+}
+
 internal readonly record struct BandSections(Vector256<double> B0, Vector256<double> B1, Vector256<double> B2, Vector256<double> A1, Vector256<double> A2)
 {
     public static BandSections Of(Biquad lane0, Biquad lane1, Biquad lane2) => new(

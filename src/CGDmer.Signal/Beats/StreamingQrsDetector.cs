@@ -154,6 +154,18 @@ public sealed class StreamingQrsDetector
 
     private float _lastInput;
 
+    /// <summary>The 5–15 Hz band-pass the detector reads, and its state: <see cref="StreamingBeatClassifier"/> runs it in
+    /// its own filter loop and hands the output to <see cref="ProcessBandPassed"/>.</summary>
+    internal BiquadCascade BandPass => _bandPass;
+
+    internal BiquadState BandPassState => _bandPassState;
+
+    /// <summary>
+    /// <see cref="Process"/> after its band-pass: <paramref name="bandPassed"/> is <see cref="BandPass"/>'s output for the
+    /// next samples, run from its steady state for the first sample held finite, as <see cref="Process"/> runs it.
+    /// </summary>
+    internal void ProcessBandPassed(ReadOnlySpan<float> bandPassed, ICollection<DetectedQrs> beats) => Integrate(bandPassed, beats);
+
     /// <summary>Emits the last beat if it is pending (at the end of a stream: nothing after it can move it any more).</summary>
     public void Flush(ICollection<DetectedQrs> beats)
     {

@@ -37,6 +37,9 @@ public sealed class BiquadCascade
 
     public IReadOnlyList<Biquad> Sections { get; }
 
+    /// <summary><see cref="Sections"/> as a span, for filter loops.</summary>
+    internal ReadOnlySpan<Biquad> SectionSpan => (Biquad[])Sections;
+
     public static BiquadCascade operator +(BiquadCascade a, BiquadCascade b) => new([.. a.Sections, .. b.Sections]);
 
     public Complex Response(double frequencyHz, double sampleRateHz)
