@@ -193,6 +193,11 @@ internal static class BenchCommand
                 AnsiConsole.MarkupLineInterpolated($"CPU per window beside the model as it ran in the pipeline (same round): {besideModel[MedianIndex(besideModel)] * 1e6:F0} µs (median of {runs}: {string.Join(" ", besideModel.Select(x => (x * 1e6).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))})");
         }
 
+        // Where the CPU per window goes, by kind of thread: the signal lanes are the signal path (validation aside), the
+        // inference thread the model and what follows it, so a change to one shows there without the others' spread.
+        if (ByThread(dynamicRuns) is { Count: > 0 } byThread)
+            AnsiConsole.MarkupLineInterpolated($"CPU per window by thread (median of {runs} rounds each; the thread clocks tick every 10 ms, ±{1e6 * 0.01 / Math.Max(1, dynamic.Windows):F0} µs a round): {string.Join(", ", byThread.Select(k => $"{k.Kind} {k.Seconds * 1e6:F0} µs"))}");
+
         // 4. End-to-end latency at half of the measured capacity (real-time replay, sped up to load the pipeline to 50 %).
         var latency = LatencyAtHalfCapacity(host.Services, recordings, dynamic.WindowsPerSecond, batch, pr.GetValue(LatencySecondsOption));
 
@@ -235,6 +240,7 @@ internal static class BenchCommand
                 nonModelCpuSecondsPerWindow = nonModelMedian, nonModelCpuSecondsPerWindowPerRound = nonModel,
                 // The calling thread's clock sees only the model's own thread: with more, the figure would be too low.
                 modelCpuSecondsPerWindowInPipelinePerRound = inference.IntraOpThreads == 1 ? dynamicRuns.Select(t => t.ModelCpuSecondsPerWindow).ToArray() : null,
+                cpuSecondsPerWindowByThreadPerRound = dynamicRuns.Select(t => t.CpuSecondsPerWindowByThread).ToArray(),
                 batchingSpeedup = dynamic.WindowsPerSecond / single.WindowsPerSecond,
                 latency, bytesPerPatient, bytesPerTwelveLeadPatient,
             }, new JsonSerializerOptions { WriteIndented = true }));
@@ -351,10 +357,10 @@ internal static class BenchCommand
     /// times, so that filling the pipeline (each patient's first window needs a window's length of ECG) and draining it
     /// at the end do not count; a running service is always in steady state, and the raw ONNX Runtime figure is too.</param>
     /// <param name="WholeRunWindowsPerSecond">All windows over the whole run, fill and drain included.</param>
-    private sealed record Throughput(double WindowsPerSecond, double MeanBatch, long Windows, double AllocatedBytesPerWindow = 0,
+    internal sealed record Throughput(double WindowsPerSecond, double MeanBatch, long Windows, double AllocatedBytesPerWindow = 0,
                                      double Gen0PerThousandWindows = 0, double GcPauseShare = 0, double WholeRunWindowsPerSecond = 0,
                                      double PayloadBytesPerWindow = 0, string Threads = "", double? CpuSecondsPerWindow = null,
-                                     double? ModelCpuSecondsPerWindow = null);
+                                     double? ModelCpuSecondsPerWindow = null, IReadOnlyDictionary<string, double>? CpuSecondsPerWindowByThread = null);
 
     private static Throughput PipelineThroughput(IServiceProvider sp, List<RecordingSegmenter> patients, int batch, IFindingsModel? model = null)
     {
@@ -398,7 +404,24 @@ internal static class BenchCommand
             perWindow(GC.GetTotalAllocatedBytes(precise: false) - allocated0), 1000 * perWindow(GC.CollectionCount(0) - gen0),
             (GC.GetTotalPauseDuration() - paused0) / watch.Elapsed, wholeRun, perWindow(bytes), threads,
             threadSampler.ProcessCpuSeconds is { } cpu ? perWindow(cpu) : null,
-            counting.CpuSecondsPerWindow);
+            counting.CpuSecondsPerWindow, threadSampler.CpuSecondsByKind.ToDictionary(k => k.Key, k => perWindow(k.Value)));
+    }
+
+    /// <summary>
+    /// Each kind of thread's CPU per window, the median over the rounds (0 in a round where it did not run), largest
+    /// first; kinds under 1 µs are summed into "other".
+    /// </summary>
+    internal static List<(string Kind, double Seconds)> ByThread(IReadOnlyList<Throughput> rounds)
+    {
+        var kinds = rounds.SelectMany(r => r.CpuSecondsPerWindowByThread?.Keys ?? []).Distinct().ToList();
+        var medians = kinds.Select(k => (Kind: k, Seconds: Median(rounds.Select(r => r.CpuSecondsPerWindowByThread?.GetValueOrDefault(k) ?? 0).ToArray())))
+            .OrderByDescending(k => k.Seconds).ToList();
+        var shown = medians.Where(k => k.Seconds >= 1e-6).ToList();
+        double rest = medians.Where(k => k.Seconds < 1e-6).Sum(k => k.Seconds);
+        if (rest > 0) shown.Add(("other", rest));
+        return shown;
+
+        static double Median(double[] x) => x[MedianIndex(x)];
     }
 
     public sealed record Latency(double LoadWindowsPerSecond, double P50Ms, double P99Ms, int Windows);

@@ -135,6 +135,9 @@ internal static partial class ThreadCpu
         /// null where /proc is not there.</summary>
         public double? ProcessCpuSeconds { get; private set; }
 
+        /// <summary>CPU seconds per kind of thread over the sampled time (<see cref="Kinds"/>), once stopped.</summary>
+        public IReadOnlyDictionary<string, double> CpuSecondsByKind { get; private set; } = new Dictionary<string, double>();
+
         /// <summary>Stops sampling and describes the threads' busy shares over the sampled time.</summary>
         public string Stop()
         {
@@ -144,7 +147,11 @@ internal static partial class ThreadCpu
             double wall = _wall.Elapsed.TotalSeconds;
             ProcessCpuSeconds = ProcessTicks() - _processStart is { } t ? t / TicksPerSecond : null;
             string process = ProcessCpuSeconds is { } cpu ? $"the process {cpu / wall:F2} cores of {Environment.ProcessorCount}; " : "";
-            lock (_last) return process + Describe(_start, _last, wall);
+            lock (_last)
+            {
+                CpuSecondsByKind = Kinds(_start, _last).ToDictionary(k => k.Key, k => k.Value.Seconds);
+                return process + Describe(_start, _last, wall);
+            }
         }
 
         public void Dispose()
@@ -172,18 +179,29 @@ internal static partial class ThreadCpu
     public static string Describe(Dictionary<int, (string Name, long Ticks)> before, Dictionary<int, (string Name, long Ticks)> after, double wallSeconds)
     {
         if (after.Count == 0 || wallSeconds <= 0) return "per-thread CPU not available on this OS";
-        var kinds = new Dictionary<string, (double Sum, double Max, int Count)>();
+        var kinds = Kinds(before, after);
+        return string.Join(", ", kinds.Where(k => k.Value.Seconds / wallSeconds >= 0.02).OrderByDescending(k => k.Value.Max).Select(k => k.Value.Count == 1
+            ? $"{k.Key} {k.Value.Seconds / wallSeconds:F2}"
+            : $"{k.Key} ×{k.Value.Count} {k.Value.Seconds / wallSeconds:F2} (max {k.Value.Max / wallSeconds:F2})"));
+    }
+
+    /// <summary>
+    /// CPU seconds per kind of thread between two snapshots (a kind is the name without its "-N" number: the signal lanes
+    /// "patient-lane-0", "patient-lane-1" are one kind), with its busiest thread's seconds and its thread count.
+    /// </summary>
+    public static Dictionary<string, (double Seconds, double Max, int Count)> Kinds(Dictionary<int, (string Name, long Ticks)> before,
+        Dictionary<int, (string Name, long Ticks)> after)
+    {
+        var kinds = new Dictionary<string, (double Seconds, double Max, int Count)>();
         foreach (var (tid, (name, ticks)) in after)
         {
-            double busy = (ticks - (before.TryGetValue(tid, out var b) && b.Name == name ? b.Ticks : 0)) / TicksPerSecond / wallSeconds;
-            if (busy <= 0) continue;
+            double seconds = (ticks - (before.TryGetValue(tid, out var b) && b.Name == name ? b.Ticks : 0)) / TicksPerSecond;
+            if (seconds <= 0) continue;
             string kind = Numbered().Replace(name, "");
             var k = kinds.GetValueOrDefault(kind);
-            kinds[kind] = (k.Sum + busy, Math.Max(k.Max, busy), k.Count + 1);
+            kinds[kind] = (k.Seconds + seconds, Math.Max(k.Max, seconds), k.Count + 1);
         }
-        return string.Join(", ", kinds.Where(k => k.Value.Sum >= 0.02).OrderByDescending(k => k.Value.Max).Select(k => k.Value.Count == 1
-            ? $"{k.Key} {k.Value.Sum:F2}"
-            : $"{k.Key} ×{k.Value.Count} {k.Value.Sum:F2} (max {k.Value.Max:F2})"));
+        return kinds;
     }
 
     [GeneratedRegex(@"-\d+$")]

@@ -31,4 +31,21 @@ public class BenchCommandTests
     [InlineData(new[] { 0.2, 0.1, 0.4, 0.3 }, 3)]             // an even count: the upper middle, 0.3
     public void The_median_round_is_the_one_in_the_middle_of_the_sorted_figures(double[] figures, int round) =>
         Assert.Equal(round, BenchCommand.MedianIndex(figures));
+
+    [Fact]
+    public void CPU_by_thread_is_each_kind_s_median_over_the_rounds_largest_first_with_the_small_ones_summed()
+    {
+        // µs per window; a kind missing from a round counts 0 there. Lanes 90 110 100: 100; the model's thread 180 170
+        // 175: 175; the source 9 and 0 (not in round 2) and 11: 9; two small kinds: medians 0.5 and 0.2 µs, "other" 0.7.
+        static BenchCommand.Throughput Round(params (string Kind, double Us)[] kinds) =>
+            new(1000, 16, 1000, CpuSecondsPerWindowByThread: kinds.ToDictionary(k => k.Kind, k => k.Us * 1e-6));
+        var rounds = new[]
+        {
+            Round(("patient-lane", 90), ("cgdmer-infer", 180), ("replay-source", 9), (".NET TP Worker", 0.5), (".NET Timer", 0.2)),
+            Round(("patient-lane", 110), ("cgdmer-infer", 170), (".NET TP Worker", 0.4), (".NET Timer", 0.2)),
+            Round(("patient-lane", 100), ("cgdmer-infer", 175), ("replay-source", 11), (".NET TP Worker", 0.6), (".NET Timer", 0.3)),
+        };
+        var byThread = BenchCommand.ByThread(rounds).Select(k => (k.Kind, Math.Round(k.Seconds * 1e6, 3))).ToList();
+        Assert.Equal([("cgdmer-infer", 175.0), ("patient-lane", 100.0), ("replay-source", 9.0), ("other", 0.7)], byThread);
+    }
 }

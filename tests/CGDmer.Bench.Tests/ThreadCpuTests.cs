@@ -22,6 +22,23 @@ public class ThreadCpuTests
     }
 
     [Fact]
+    public void Each_kind_s_CPU_seconds_sum_its_threads_and_keep_the_busiest()
+    {
+        var before = new Dictionary<int, (string Name, long Ticks)> { [2] = ("patient-lane-0", 50), [7] = ("old-thread", 30) };
+        var after = new Dictionary<int, (string Name, long Ticks)>
+        {
+            [2] = ("patient-lane-0", 130),   // 80 ticks: 0.8 s
+            [3] = ("patient-lane-1", 60),    // new during the run: 0.6 s
+            [7] = ("cgdmer-infer", 25),      // the id of an ended thread, reused: from zero, 0.25 s
+            [8] = ("replay-source", 0),      // no CPU: left out
+        };
+        var kinds = ThreadCpu.Kinds(before, after);
+        Assert.Equal(["cgdmer-infer", "patient-lane"], kinds.Keys.Order());
+        Assert.Equal((1.4, 0.8, 2), (Math.Round(kinds["patient-lane"].Seconds, 9), kinds["patient-lane"].Max, kinds["patient-lane"].Count));
+        Assert.Equal((0.25, 0.25, 1), kinds["cgdmer-infer"]);
+    }
+
+    [Fact]
     public void Many_idle_threads_of_one_kind_show_when_together_they_are_busy()
     {
         // Five thread-pool workers at 0.01 each: none is 2 % busy, together they are 5 %; one lone 1 % thread stays out.
