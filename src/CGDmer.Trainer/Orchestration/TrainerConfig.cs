@@ -82,6 +82,8 @@ public sealed record TrainerConfig
                 throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels names '{key}', which is not among the labels.");
         if (Probe.OwnLayerLabels is { Count: > 0 } && Probe.HeadHidden <= 0)
             throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels needs probe.headHidden (the own layer's width).");
+        if (Probe.AverageLastEpochs < 0 || Probe.AverageLastEpochs > Math.Max(1, Probe.Epochs))
+            throw new InvalidDataException($"Config '{source}': probe.averageLastEpochs must be between 0 and probe.epochs ({Probe.Epochs}), not {Probe.AverageLastEpochs}.");
         if (Probe.EncoderLearningRateScale is not (> 0 and <= 1))
             throw new InvalidDataException($"Config '{source}': probe.encoderLearningRateScale must be above 0 and at most 1, not {Probe.EncoderLearningRateScale}.");
         foreach (var (name, count) in Probe.SourceRepeats ?? [])
