@@ -10,37 +10,15 @@ namespace CGDmer.Trainer.Tests;
 
 public class EncoderLearningRateTests
 {
-    private static readonly CgDmerConfig Tiny = new()
-    {
-        WindowSamples = 100, PatchSize = 50, Dim = 16, Depth = 1, Heads = 2, DecoderDim = 8, TextDim = 16, TextHeads = 2,
-        TextDepth = 1, ProjectionDim = 8,
-    };
+    private static readonly CgDmerConfig Tiny = TinyProbe.Config;
 
-    private static CgDmerModel Pretrained(int seed = 7)
-    {
-        torch.manual_seed(seed);
-        return new CgDmerModel(Tiny, vocabularySize: 40);
-    }
+    private static CgDmerModel Pretrained(int seed = 7) => TinyProbe.Pretrained(seed);
 
-    /// <summary>16 one-lead windows of noise, half of them AF, all annotating sinus rhythm and AF.</summary>
-    private static WindowSet Windows()
-    {
-        var set = new WindowSet(Tiny.WindowSamples, EcgLabels.All, 16);
-        var rng = new Random(3);
-        for (int k = 0; k < 16; k++)
-        {
-            var rows = new float[]?[Leads.Count];
-            rows[(int)Lead.II] = Enumerable.Range(0, Tiny.WindowSamples).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-            var label = k % 2 == 0 ? EcgLabels.SinusRhythm : EcgLabels.AtrialFibrillation;
-            set.Add(rows, [label], [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation], "", $"p{k}", "mitbih", default);
-        }
-        return set;
-    }
+    private static WindowSet Windows() => TinyProbe.Windows();
 
-    private static int[] Columns(WindowSet set) =>
-        [set.Labels.ToList().IndexOf(EcgLabels.SinusRhythm), set.Labels.ToList().IndexOf(EcgLabels.AtrialFibrillation)];
+    private static int[] Columns(WindowSet set) => TinyProbe.Columns(set);
 
-    private static float[] Flat(IEnumerable<Parameter> ps) => ps.SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+    private static float[] Flat(IEnumerable<Parameter> ps) => TinyProbe.Flat(ps);
 
     private static double Distance(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Sum());
 

@@ -10,19 +10,11 @@ namespace CGDmer.Trainer.Tests;
 
 public class WeightAverageTests
 {
-    private static readonly CgDmerConfig Tiny = new()
-    {
-        WindowSamples = 100, PatchSize = 50, Dim = 16, Depth = 1, Heads = 2, DecoderDim = 8, TextDim = 16, TextHeads = 2,
-        TextDepth = 1, ProjectionDim = 8,
-    };
+    private static readonly CgDmerConfig Tiny = TinyProbe.Config;
 
-    private static CgDmerModel Pretrained()
-    {
-        torch.manual_seed(7);
-        return new CgDmerModel(Tiny, vocabularySize: 40);
-    }
+    private static CgDmerModel Pretrained() => TinyProbe.Pretrained();
 
-    private static float[] Flat(IEnumerable<Parameter> ps) => ps.SelectMany(p => p.detach().cpu().data<float>().ToArray()).ToArray();
+    private static float[] Flat(IEnumerable<Parameter> ps) => TinyProbe.Flat(ps);
 
     [Fact]
     public void The_average_is_the_mean_of_the_snapshots_parameter_by_parameter()
@@ -50,27 +42,12 @@ public class WeightAverageTests
         Assert.Throws<InvalidOperationException>(() => average.CopyTo(model));
     }
 
-    /// <summary>16 one-lead windows of noise, half of them AF, all annotating sinus rhythm and AF.</summary>
-    private static WindowSet Windows()
-    {
-        var set = new WindowSet(Tiny.WindowSamples, EcgLabels.All, 16);
-        var rng = new Random(3);
-        for (int k = 0; k < 16; k++)
-        {
-            var rows = new float[]?[Leads.Count];
-            rows[(int)Lead.II] = Enumerable.Range(0, Tiny.WindowSamples).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-            var label = k % 2 == 0 ? EcgLabels.SinusRhythm : EcgLabels.AtrialFibrillation;
-            set.Add(rows, [label], [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation], "", $"p{k}", "mitbih", default);
-        }
-        return set;
-    }
-
     [Fact]
     public void Fine_tuning_keeps_the_averaged_weights_and_one_epoch_s_average_is_the_last_weights()
     {
-        var set = Windows();
+        var set = TinyProbe.Windows();
         int[] train = Enumerable.Range(0, set.Count).ToArray();
-        int[] columns = [set.Labels.ToList().IndexOf(EcgLabels.SinusRhythm), set.Labels.ToList().IndexOf(EcgLabels.AtrialFibrillation)];
+        int[] columns = TinyProbe.Columns(set);
         float[] Trained(int averageLastEpochs) => Flat(Prober.Train(Pretrained(), set, train, columns,
             new ProbeOptions { Mode = "finetune", Epochs = 3, BatchSize = 4, LearningRate = 1e-2, HeadHidden = 8, AverageLastEpochs = averageLastEpochs }).parameters());
 
