@@ -163,23 +163,7 @@ public sealed class StreamingLeadQuality
             throw new ArgumentException("raw and QRS-band samples must be as many");
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(secondBeats);
-        if (_n == 0 && raw.Length > 0)
-        {
-            // The first high-pass from its steady state for the first sample (no step from a DC offset); every later
-            // section reads a signal that starts at rest.
-            ZeroPhase.Steady(_preHighPass, raw[0], out _f[0], out _f[1]);
-        }
-        // Two passes per chunk: the filters (recurrences that depend on nothing else), then the sums and the second
-        // detector over their outputs. Apart, each loop keeps its state in registers; together they did not fit.
-        Span<float> preprocessed = stackalloc float[FilterChunk], highPassed = stackalloc float[FilterChunk];
-        Span<double> below1 = stackalloc double[FilterChunk], above5 = stackalloc double[FilterChunk], qrsBandAgain = stackalloc double[FilterChunk];
-        for (int offset = 0; offset < raw.Length; offset += FilterChunk)
-        {
-            int m = Math.Min(FilterChunk, raw.Length - offset);
-            var filtered = new Filtered(preprocessed[..m], highPassed[..m], below1[..m], above5[..m], qrsBandAgain[..m]);
-            Filter(raw.Slice(offset, m), qrsBand.Slice(offset, m), filtered);
-            Decide(filtered, blocks, secondBeats);
-        }
+        Process(raw, qrsBand, default, fused: false, blocks, secondBeats);
     }
 
     private const int FilterChunk = 256;
@@ -194,14 +178,32 @@ public sealed class StreamingLeadQuality
     {
         if (beatBands.DetectorBand.Length != raw.Length || beatBands.ClassifierBand.Length != raw.Length)
             throw new ArgumentException("raw and band-passed samples must be as many");
-        if (_n == 0 && raw.Length > 0) ZeroPhase.Steady(_preHighPass, raw[0], out _f[0], out _f[1]);
+        Process(raw, default, beatBands, fused: true, blocks, secondBeats);
+    }
+
+    /// <summary>
+    /// Both entries' work: chunk by chunk, the filters (<see cref="Filter"/> reading <paramref name="qrsBand"/>, or
+    /// <see cref="FilterWithBeatBands"/> computing it), then the sums and the second detector over their outputs.
+    /// </summary>
+    private void Process(ReadOnlySpan<float> raw, ReadOnlySpan<float> qrsBand, BeatBandPasses beatBands, bool fused,
+        ICollection<QualityBlock> blocks, ICollection<long> secondBeats)
+    {
+        if (_n == 0 && raw.Length > 0)
+        {
+            // The first high-pass from its steady state for the first sample (no step from a DC offset); every later
+            // section reads a signal that starts at rest.
+            ZeroPhase.Steady(_preHighPass, raw[0], out _f[0], out _f[1]);
+        }
+        // Two passes per chunk: the filters (recurrences that depend on nothing else), then the sums and the second
+        // detector over their outputs. Apart, each loop keeps its state in registers; together they did not fit.
         Span<float> preprocessed = stackalloc float[FilterChunk], highPassed = stackalloc float[FilterChunk];
         Span<double> below1 = stackalloc double[FilterChunk], above5 = stackalloc double[FilterChunk], qrsBandAgain = stackalloc double[FilterChunk];
         for (int offset = 0; offset < raw.Length; offset += FilterChunk)
         {
             int m = Math.Min(FilterChunk, raw.Length - offset);
             var filtered = new Filtered(preprocessed[..m], highPassed[..m], below1[..m], above5[..m], qrsBandAgain[..m]);
-            FilterWithBeatBands(raw.Slice(offset, m), beatBands.Slice(offset, m), filtered);
+            if (fused) FilterWithBeatBands(raw.Slice(offset, m), beatBands.Slice(offset, m), filtered);
+            else Filter(raw.Slice(offset, m), qrsBand.Slice(offset, m), filtered);
             Decide(filtered, blocks, secondBeats);
         }
     }
@@ -597,7 +599,6 @@ public sealed class StreamingLeadQuality
                                     _base2, _blockCount > 0 ? _max - _min : 0));
 }
 
-/// <summary>One biquad section per lane (the fourth lane idle): its coefficients as vectors.</summary>
 /// <summary>
 /// The owning classifier's two band-passes for <see cref="StreamingLeadQuality.Process(ReadOnlySpan{float}, BeatBandPasses, ICollection{QualityBlock}, ICollection{long})"/>:
 /// the detector's 5–15 Hz and the classifier's 1–35 Hz, two sections each, their states (continued in place) and the
@@ -618,6 +619,7 @@ internal readonly ref struct BeatBandPasses(
         new(Detector, DetectorState, DetectorBand.Slice(start, length), Classifier, ClassifierState, ClassifierBand.Slice(start, length));
 }
 
+/// <summary>One biquad section per lane (the fourth lane idle): its coefficients as vectors.</summary>
 internal readonly record struct BandSections(Vector256<double> B0, Vector256<double> B1, Vector256<double> B2, Vector256<double> A1, Vector256<double> A2)
 {
     public static BandSections Of(Biquad lane0, Biquad lane1, Biquad lane2) => new(
