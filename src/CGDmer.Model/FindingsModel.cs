@@ -17,11 +17,20 @@ namespace CGDmer.Model;
 /// finding can depend on the ECG embedding and the rhythm features together (irregular RR with or without P waves),
 /// not only on their sum of logits. Heads listed in <c>ownLayerHeads</c> read the same input through a hidden layer of
 /// their own (shared among them), so that what they learn does not shape the layer the other findings read.
+/// With <c>recordingContexts</c> &gt; 0 the rhythm layer also reads that many context columns after the features
+/// (<see cref="BedsideContext"/>), set by the trainer from each window's source; the export fixes them at the bedside
+/// values (<see cref="RhythmLayerAt"/>), so the exported graph and its contract do not change.
 /// </remarks>
 public sealed class FindingsModel : nn.Module
 {
     /// <summary>Width of the rhythm branch's hidden layer.</summary>
     public const int RhythmHidden = 32;
+
+    /// <summary>
+    /// The recording context a bedside service runs in: context column 0 is 1 for a continuous bedside or Holter
+    /// recording and 0 for any other (a handheld single-lead device, a synthetic resting 12-lead).
+    /// </summary>
+    public static readonly float[] BedsideContext = [1f];
 
     public readonly EcgEncoder encoder;
     /// <summary>The last layer: one logit per label.</summary>
@@ -39,10 +48,14 @@ public sealed class FindingsModel : nn.Module
     public Tensor? PromptEmbeddings { get; private set; }
 
     public FindingsModel(EcgEncoder encoder, int labelCount, int dim, Projection? sharedProjection = null, Tensor? promptEmbeddings = null,
-        int rhythmFeatures = 0, int headHidden = 0, IReadOnlyList<int>? ownLayerHeads = null)
+        int rhythmFeatures = 0, int headHidden = 0, IReadOnlyList<int>? ownLayerHeads = null, int recordingContexts = 0)
         : base("findings")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(headHidden);
+        if (recordingContexts is < 0 or > 1)
+            throw new ArgumentOutOfRangeException(nameof(recordingContexts), recordingContexts, "The only recording context is bedside or not (0 or 1 column).");
+        if (recordingContexts > 0 && rhythmFeatures == 0)
+            throw new ArgumentException("The recording context enters through the rhythm layer; this model has none.", nameof(recordingContexts));
         OwnLayerHeads = ownLayerHeads is { Count: > 0 } own ? [.. own] : [];
         if (OwnLayerHeads.Count > 0 && headHidden == 0)
             throw new ArgumentException("Heads with a layer of their own need a hidden width (headHidden > 0).", nameof(ownLayerHeads));
@@ -50,8 +63,9 @@ public sealed class FindingsModel : nn.Module
             throw new ArgumentException($"Own-layer heads must be distinct head indices below {labelCount}.", nameof(ownLayerHeads));
         this.encoder = encoder;
         RhythmFeatureCount = rhythmFeatures;
+        RecordingContextCount = recordingContexts;
         HeadHiddenWidth = headHidden;
-        if (rhythmFeatures > 0) rhythm = nn.Linear(rhythmFeatures, RhythmHidden);
+        if (rhythmFeatures > 0) rhythm = nn.Linear(rhythmFeatures + recordingContexts, RhythmHidden);
         int headInput = dim + (rhythmFeatures > 0 ? RhythmHidden : 0);
         if (headHidden > 0) this.headHidden = nn.Linear(headInput, headHidden);
         head = nn.Linear(headHidden > 0 ? headHidden : headInput, labelCount);
@@ -67,6 +81,34 @@ public sealed class FindingsModel : nn.Module
 
     /// <summary>Number of rhythm features the model takes (0: none).</summary>
     public int RhythmFeatureCount { get; }
+
+    /// <summary>
+    /// Context columns the rhythm layer reads after the <see cref="RhythmFeatureCount"/> features in training and in
+    /// <see cref="Infer"/> (0: none); the exported graph takes the features alone.
+    /// </summary>
+    public int RecordingContextCount { get; }
+
+    /// <summary>
+    /// The rhythm layer over the features alone, with the context columns fixed at <paramref name="context"/>: weight
+    /// [<see cref="RhythmHidden"/> × features] row-major and bias [<see cref="RhythmHidden"/>], the bias taking
+    /// Σ weight · context. Without context columns it is the layer as it is.
+    /// </summary>
+    public (float[] Weight, float[] Bias) RhythmLayerAt(ReadOnlySpan<float> context)
+    {
+        if (rhythm is null) throw new InvalidOperationException("This model has no rhythm layer.");
+        if (context.Length != RecordingContextCount)
+            throw new ArgumentException($"The model reads {RecordingContextCount} context columns, not {context.Length}.", nameof(context));
+        int f = RhythmFeatureCount, width = f + RecordingContextCount;
+        var all = rhythm.weight!.detach().cpu().data<float>().ToArray();
+        var bias = rhythm.bias!.detach().cpu().data<float>().ToArray();
+        var weight = new float[RhythmHidden * f];
+        for (int o = 0; o < RhythmHidden; o++)
+        {
+            all.AsSpan(o * width, f).CopyTo(weight.AsSpan(o * f, f));
+            for (int c = 0; c < context.Length; c++) bias[o] += all[o * width + f + c] * context[c];
+        }
+        return (weight, bias);
+    }
 
     /// <summary>Width of the heads' hidden layer (0: linear heads).</summary>
     public int HeadHiddenWidth { get; }
@@ -90,7 +132,7 @@ public sealed class FindingsModel : nn.Module
     /// <summary>
     /// ecg [B, L, S] in mV (preprocessed), lead mask [B, L] → probabilities [B, labels], embedding [B, D]. L = 12 in standard
     /// order unless <paramref name="leadIds"/> ([L] int64) names the rows' leads (see <see cref="EcgEncoder.Encode"/>).
-    /// <paramref name="rhythmFeatures"/> [B, F] is required exactly when the model has a rhythm branch.
+    /// <paramref name="rhythmFeatures"/> [B, F + context columns] is required exactly when the model has a rhythm branch.
     /// </summary>
     public (Tensor Probabilities, Tensor Embedding) Infer(Tensor ecg, Tensor leadMask, Tensor? leadIds = null, Tensor? rhythmFeatures = null)
     {

@@ -43,13 +43,12 @@ internal sealed class OnnxFindingsRunner : IDisposable
         int f = RhythmFeatureCount;
         if (f > 0 && set.RhythmFeatureCount != f)
             throw new InvalidDataException($"The model takes {f} rhythm features ('{Metadata.RhythmFeatures}'); the windows carry {set.RhythmFeatureCount}.");
-        var known = new float[batchSize * set.Labels.Count];
         var rhythm = new float[batchSize * f];
         for (int start = 0; start < indices.Length; start += batchSize)
         {
             int n = Math.Min(batchSize, indices.Length - start);
             set.CopyBatch(indices.AsSpan(start, n), ecg, mask, lab);
-            set.CopyAnnotationAndRhythm(indices.AsSpan(start, n), known, rhythm);
+            if (f > 0) Training.Prober.CopyRhythm(set, indices.AsSpan(start, n), rhythm, contexts: 0);
             var probs = Run(ecg, mask, n, rhythm);
             Array.Copy(probs, 0, result, start * labels, n * labels);
         }

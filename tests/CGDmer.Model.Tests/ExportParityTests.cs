@@ -264,6 +264,66 @@ public class ExportParityTests
         Assert.True(MaxAbs(moved, onnxProbs) > 1e-3);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(24)]
+    public void A_model_with_the_recording_context_exports_as_at_the_bedside(int headHidden)
+    {
+        var cfg = CgDmerConfig.Tiny;
+        torch.manual_seed(12);
+        string set = Signal.Beats.RhythmFeatures.Identifier;
+        int f = Signal.Beats.RhythmFeatures.CountOf(set), batch = 5;
+        var model = new FindingsModel(new CgDmerModel(cfg, vocabularySize: 40).ecgEncoder, 3, cfg.Dim, rhythmFeatures: f, headHidden: headHidden, recordingContexts: 1);
+        using (no_grad()) foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.3);
+        model.eval();
+        Assert.Equal(new long[] { FindingsModel.RhythmHidden, f + 1 }, model.rhythm!.weight!.shape);
+        using var session = new InferenceSession(OnnxExporter.Export(model, Metadata(cfg, 3, false) with { RhythmFeatures = set }));
+        Assert.Equal(new[] { batch, f }, session.InputMetadata["rhythm_features"].Dimensions.Select((d, i) => i == 0 ? batch : d).ToArray());
+
+        var rng = new Random(5);
+        long[] ids = [1, 6];
+        var ecg = Enumerable.Range(0, batch * 2 * cfg.WindowSamples).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var mask = Enumerable.Repeat(1f, batch * 2).ToArray();
+        var rhythm = Enumerable.Range(0, batch * f).Select(_ => (float)(rng.NextDouble() * 2)).ToArray();
+        var (onnx, _, _) = RunOnnx(session, ecg, mask, batch, cfg.WindowSamples, ids, rhythm);
+
+        float[] Torch(float context)
+        {
+            var withContext = new float[batch * (f + 1)];
+            for (int b = 0; b < batch; b++)
+            {
+                rhythm.AsSpan(b * f, f).CopyTo(withContext.AsSpan(b * (f + 1), f));
+                withContext[b * (f + 1) + f] = context;
+            }
+            using var _ = no_grad();
+            return model.Infer(tensor(ecg, [batch, 2, cfg.WindowSamples]), tensor(mask, [batch, 2]), tensor(ids), tensor(withContext, [batch, f + 1]))
+                .Probabilities.data<float>().ToArray();
+        }
+        double bedside = MaxAbs(Torch(FindingsModel.BedsideContext[0]), onnx);
+        Assert.True(bedside < 1e-5, $"the export differs from the model at the bedside context by {bedside}");
+        Assert.True(MaxAbs(Torch(0), onnx) > 1e-3, "the export does not fix the context at the bedside value");
+    }
+
+    [Fact]
+    public void Without_context_columns_the_rhythm_layer_is_exported_as_it_is()
+    {
+        var cfg = CgDmerConfig.Tiny;
+        var model = new FindingsModel(new CgDmerModel(cfg, 40).ecgEncoder, 3, cfg.Dim, rhythmFeatures: 4);
+        var (weight, bias) = model.RhythmLayerAt([]);
+        Assert.Equal(model.rhythm!.weight!.data<float>().ToArray(), weight);
+        Assert.Equal(model.rhythm.bias!.data<float>().ToArray(), bias);
+        Assert.Throws<ArgumentException>(() => model.RhythmLayerAt(FindingsModel.BedsideContext));
+    }
+
+    [Fact]
+    public void The_recording_context_needs_a_rhythm_layer_and_is_one_column()
+    {
+        var cfg = CgDmerConfig.Tiny;
+        var enc = new CgDmerModel(cfg, 40).ecgEncoder;
+        Assert.Throws<ArgumentException>(() => new FindingsModel(enc, 3, cfg.Dim, recordingContexts: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FindingsModel(enc, 3, cfg.Dim, rhythmFeatures: 4, recordingContexts: 2));
+    }
+
     [Fact]
     public void Export_refuses_metadata_that_disagrees_with_the_rhythm_input()
     {

@@ -92,6 +92,7 @@ public class OrchestrationTests
     [InlineData("""{ "probe": { "encoderLearningRateScale": 1.5 } }""", "probe.encoderLearningRateScale must be above 0 and at most 1, not 1.5")]
     [InlineData("""{ "probe": { "epochs": 6, "averageLastEpochs": 7 } }""", "probe.averageLastEpochs must be between 0 and probe.epochs (6), not 7")]
     [InlineData("""{ "probe": { "averageLastEpochs": -1 } }""", "probe.averageLastEpochs must be between 0 and probe.epochs")]
+    [InlineData("""{ "probe": { "bedsideContext": true } }""", "probe.bedsideContext enters through the rhythm layer; it needs rhythmFeatures")]
     [InlineData("""{ "labels": [ """, "not valid")]
     public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)
     {

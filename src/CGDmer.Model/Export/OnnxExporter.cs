@@ -91,7 +91,9 @@ public static class OnnxExporter
         if (model.rhythm is { } rhythm)
         {
             using var _ = g.Scope("rhythm");
-            var hidden = g.Gelu(g.Linear(rhythmFeatures!, W(rhythm.weight!), W(rhythm.bias!), FindingsModel.RhythmHidden, model.RhythmFeatureCount));
+            // A model trained with the recording context runs here as at the bedside: the context folds into the bias.
+            var (weight, bias) = model.RhythmLayerAt(model.RecordingContextCount > 0 ? FindingsModel.BedsideContext : []);
+            var hidden = g.Gelu(g.Linear(rhythmFeatures!, weight, bias, FindingsModel.RhythmHidden, model.RhythmFeatureCount));
             headInput = g.Concat([pooled, hidden], 1, "head_input");
             headWidth = d + FindingsModel.RhythmHidden;
         }

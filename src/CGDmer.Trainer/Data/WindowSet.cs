@@ -123,14 +123,11 @@ public sealed class WindowSet
         }
     }
 
-    /// <summary>Copies which labels each window annotates [n·L] and its rhythm features [n·F].</summary>
-    public void CopyAnnotationAndRhythm(ReadOnlySpan<int> indices, Span<float> known, Span<float> rhythm)
+    /// <summary>Copies which labels each window annotates [n·L].</summary>
+    public void CopyAnnotation(ReadOnlySpan<int> indices, Span<float> known)
     {
         for (int b = 0; b < indices.Length; b++)
-        {
             KnownVector(indices[b]).CopyTo(known.Slice(b * Labels.Count, Labels.Count));
-            Rhythm(indices[b]).CopyTo(rhythm.Slice(b * RhythmFeatureCount, RhythmFeatureCount));
-        }
     }
 
     /// <summary>Indices of windows whose patient satisfies <paramref name="predicate"/>.</summary>

@@ -7,4 +7,7 @@ public static class WindowSources
 
     /// <summary>Every source a training set can hold.</summary>
     public static readonly IReadOnlyList<string> All = [MitBih, Cinc2017, Aftdb, PtbXl, Synthetic];
+
+    /// <summary>Whether the source's recordings are continuous bedside or Holter recordings, as the service's are.</summary>
+    public static bool IsBedside(string source) => source is MitBih or Aftdb;
 }

@@ -84,6 +84,8 @@ public sealed record TrainerConfig
             throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels needs probe.headHidden (the own layer's width).");
         if (Probe.AverageLastEpochs < 0 || Probe.AverageLastEpochs > Math.Max(1, Probe.Epochs))
             throw new InvalidDataException($"Config '{source}': probe.averageLastEpochs must be between 0 and probe.epochs ({Probe.Epochs}), not {Probe.AverageLastEpochs}.");
+        if (Probe.BedsideContext && !RhythmFeatures)
+            throw new InvalidDataException($"Config '{source}': probe.bedsideContext enters through the rhythm layer; it needs rhythmFeatures.");
         if (Probe.EncoderLearningRateScale is not (> 0 and <= 1))
             throw new InvalidDataException($"Config '{source}': probe.encoderLearningRateScale must be above 0 and at most 1, not {Probe.EncoderLearningRateScale}.");
         foreach (var (name, count) in Probe.SourceRepeats ?? [])

@@ -45,6 +45,15 @@ public sealed record ProbeOptions
     /// most on the patients none of them saw, and the mean weights cost nothing at inference.
     /// </summary>
     public int AverageLastEpochs { get; init; }
+    /// <summary>
+    /// The rhythm layer also reads whether a window is a bedside (Holter) recording (<see cref="FindingsModel.BedsideContext"/>).
+    /// Handheld CinC windows dominate the labelled windows; with the context the heads can fit their label boundaries
+    /// without moving the bedside windows' with them. The export runs the model as at the bedside.
+    /// </summary>
+    public bool BedsideContext { get; init; }
+
+    /// <summary>The context columns the findings model reads (<see cref="FindingsModel.RecordingContextCount"/>).</summary>
+    public int RecordingContexts => BedsideContext ? 1 : 0;
 
     /// <summary>The heads (indices into <paramref name="headKeys"/>) of <see cref="OwnLayerLabels"/> that are among them.</summary>
     public int[] OwnLayerHeads(IReadOnlyList<string> headKeys)
@@ -73,16 +82,16 @@ public static class Prober
         torch.manual_seed(o.Seed);
         train = WithSourceRepeats(data, train, o.SourceRepeats);
         var cfg = pretrained.Config;
-        int f = data.RhythmFeatureCount, c = labelColumns.Length;
+        int f = data.RhythmFeatureCount, c = labelColumns.Length, ctx = f > 0 ? o.RecordingContexts : 0, fc = f + ctx;
         var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f, headHidden: o.HeadHidden,
-            ownLayerHeads: o.OwnLayerHeads(labelColumns.Select(col => data.Labels[col].Key).ToList()));
+            ownLayerHeads: o.OwnLayerHeads(labelColumns.Select(col => data.Labels[col].Key).ToList()), recordingContexts: ctx);
         var (targets, known) = LabelMatrix(data, train, labelColumns);
         using var pw = tensor(PositiveWeights(targets, known, train.Length, c));
         if (o.Mode == "linear")
         {
             var emb = Embedder.Embed(pretrained.ecgEncoder, data, train, cfg.Dim);
             using var x = tensor(emb, [train.Length, cfg.Dim]);
-            using var r = f > 0 ? tensor(RhythmMatrix(data, train), [train.Length, f]) : null;
+            using var r = f > 0 ? tensor(RhythmMatrix(data, train, ctx), [train.Length, fc]) : null;
             using var y = tensor(targets, [train.Length, c]);
             using var k = tensor(known, [train.Length, c]);
             var opt = optim.AdamW(SplitParameters(model).Heads, 1e-2, weight_decay: o.WeightDecay);
@@ -104,7 +113,7 @@ public static class Prober
             var mask = new float[o.BatchSize * Leads.Count];
             var lab = new float[o.BatchSize * data.Labels.Count];
             var kn = new float[o.BatchSize * data.Labels.Count];
-            var rhythm = new float[o.BatchSize * f];
+            var rhythm = new float[o.BatchSize * fc];
             var y = new float[o.BatchSize * c];
             var yk = new float[o.BatchSize * c];
             int total = o.Epochs * Math.Max(1, train.Length / o.BatchSize), step = 0;
@@ -115,7 +124,8 @@ public static class Prober
                 foreach (var batchIdx in BatchPlan.Make(data, train, o.BatchSize, rng))
                 {
                     data.CopyBatch(batchIdx, ecg, mask, lab);
-                    data.CopyAnnotationAndRhythm(batchIdx, kn, rhythm);
+                    data.CopyAnnotation(batchIdx, kn);
+                    CopyRhythm(data, batchIdx, rhythm, ctx);
                     FlipHandheldPolarity(data, batchIdx, ecg, rng);
                     for (int b = 0; b < o.BatchSize; b++)
                         for (int j = 0; j < c; j++)
@@ -131,7 +141,7 @@ public static class Prober
                     int group = 0;
                     foreach (var g in opt.ParamGroups) g.LearningRate = lr * groupScales[group++];
                     opt.zero_grad();
-                    var logits = model.Logits(e, m, ids, f > 0 ? tensor(rhythm, [o.BatchSize, f]) : null);
+                    var logits = model.Logits(e, m, ids, f > 0 ? tensor(rhythm, [o.BatchSize, fc]) : null);
                     var loss = MaskedLoss(logits, tensor(y, [o.BatchSize, c]), tensor(yk, [o.BatchSize, c]), pw);
                     loss.backward();
                     nn.utils.clip_grad_norm_(model.parameters(), 1.0);
@@ -254,11 +264,11 @@ public static class Prober
     /// <summary>Probabilities [indices.Length × L] from the findings model.</summary>
     public static float[] Predict(FindingsModel model, WindowSet data, int[] indices)
     {
-        int labels = (int)model.head.weight!.shape[0], dim = model.encoder.Config.Dim, f = model.RhythmFeatureCount;
+        int labels = (int)model.head.weight!.shape[0], dim = model.encoder.Config.Dim, f = model.RhythmFeatureCount, ctx = model.RecordingContextCount;
         var emb = Embedder.Embed(model.encoder, data, indices, dim);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var r = f > 0 ? tensor(RhythmMatrix(data, indices), [indices.Length, f]) : null;
+        var r = f > 0 ? tensor(RhythmMatrix(data, indices, ctx), [indices.Length, f + ctx]) : null;
         var probs = sigmoid(model.HeadLogits(tensor(emb, [indices.Length, dim]), r));
         return probs.data<float>().ToArray();
     }
@@ -281,12 +291,27 @@ public static class Prober
         return (y, k);
     }
 
-    public static float[] RhythmMatrix(WindowSet data, int[] indices)
+    /// <summary>The windows' rhythm features, each row followed by <paramref name="contexts"/> context columns (<see cref="CopyRhythm"/>).</summary>
+    public static float[] RhythmMatrix(WindowSet data, int[] indices, int contexts = 0)
     {
-        int f = data.RhythmFeatureCount;
-        var r = new float[indices.Length * f];
-        for (int n = 0; n < indices.Length; n++) data.Rhythm(indices[n]).CopyTo(r.AsSpan(n * f, f));
+        var r = new float[indices.Length * (data.RhythmFeatureCount + contexts)];
+        CopyRhythm(data, indices, r, contexts);
         return r;
+    }
+
+    /// <summary>
+    /// Row b: window indices[b]'s rhythm features, then, with one context column, 1 for a bedside source and 0 for any
+    /// other (<see cref="FindingsModel.BedsideContext"/>, <see cref="WindowSources.IsBedside"/>).
+    /// </summary>
+    internal static void CopyRhythm(WindowSet data, ReadOnlySpan<int> indices, Span<float> rows, int contexts)
+    {
+        if (contexts is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(contexts), contexts, "one context column at most");
+        int f = data.RhythmFeatureCount, width = f + contexts;
+        for (int b = 0; b < indices.Length; b++)
+        {
+            data.Rhythm(indices[b]).CopyTo(rows.Slice(b * width, f));
+            if (contexts == 1) rows[b * width + f] = WindowSources.IsBedside(data.Sources[indices[b]]) ? FindingsModel.BedsideContext[0] : 0f;
+        }
     }
 
     /// <summary>neg/pos per label among annotated windows (capped), so rare findings such as VT are not drowned by sinus windows.</summary>
