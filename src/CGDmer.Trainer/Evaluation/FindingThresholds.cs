@@ -23,8 +23,6 @@ public static class FindingThresholds
     public const string Real = "real", Bedside = "bedside";
     public static readonly IReadOnlyList<string> Populations = [Real, Bedside];
 
-    public static bool IsBedside(string source) => source is WindowSources.MitBih or WindowSources.Aftdb;
-
     /// <summary>
     /// One label's thresholds on the validation windows <paramref name="idx"/>. Balanced: <see cref="Real"/>'s fit, or
     /// Youden's J on every window that annotates the label (synthetic ones too) when the real ones lack a class, or 0.5.
@@ -39,7 +37,7 @@ public static class FindingThresholds
         if (alertSpecificity is { } specificity)
         {
             var negatives = Enumerable.Range(0, idx.Length)
-                .Where(k => set.IsKnown(idx[k], col) && IsBedside(set.Sources[idx[k]]) && !set.HasLabel(idx[k], col))
+                .Where(k => set.IsKnown(idx[k], col) && WindowSources.IsBedside(set.Sources[idx[k]]) && !set.HasLabel(idx[k], col))
                 .Select(k => probabilities[k * labelCount + c]).Order().ToArray();
             if (negatives.Length > 0)
             {
@@ -69,7 +67,7 @@ public static class FindingThresholds
         var real = new List<int>();
         for (int k = 0; k < idx.Length; k++)
             if (set.IsKnown(idx[k], col) && set.Sources[idx[k]] != WindowSources.Synthetic && (include?.Invoke(k) ?? true)) real.Add(k);
-        var bedside = real.Where(k => IsBedside(set.Sources[idx[k]])).ToList();
+        var bedside = real.Where(k => WindowSources.IsBedside(set.Sources[idx[k]])).ToList();
         var use = population == Bedside && BothClasses(set, idx, col, bedside) ? bedside : real;
         if (!BothClasses(set, idx, col, use)) return null;
         var s = use.Select(k => probabilities[k * labelCount + c]).ToArray();
@@ -89,7 +87,7 @@ public static class FindingThresholds
         for (int k = 0; k < idx.Length; k++)
         {
             int i = idx[k];
-            if (!set.IsKnown(i, col) || !IsBedside(set.Sources[i])) continue;
+            if (!set.IsKnown(i, col) || !WindowSources.IsBedside(set.Sources[i])) continue;
             if (!patients.TryGetValue(set.Patients[i], out var ks)) patients[set.Patients[i]] = ks = [];
             ks.Add(k);
         }
