@@ -30,7 +30,7 @@ public sealed class FindingsModel : nn.Module
     /// The recording context a bedside service runs in: context column 0 is 1 for a continuous bedside or Holter
     /// recording and 0 for any other (a handheld single-lead device, a synthetic resting 12-lead).
     /// </summary>
-    public static readonly float[] BedsideContext = [1f];
+    public static ReadOnlySpan<float> BedsideContext => [1f];
 
     public readonly EcgEncoder encoder;
     /// <summary>The last layer: one logit per label.</summary>

@@ -48,7 +48,7 @@ internal sealed class OnnxFindingsRunner : IDisposable
         {
             int n = Math.Min(batchSize, indices.Length - start);
             set.CopyBatch(indices.AsSpan(start, n), ecg, mask, lab);
-            if (f > 0) Training.Prober.CopyRhythm(set, indices.AsSpan(start, n), rhythm, contexts: 0);
+            if (f > 0) set.CopyRhythm(indices.AsSpan(start, n), rhythm, contexts: 0);
             var probs = Run(ecg, mask, n, rhythm);
             Array.Copy(probs, 0, result, start * labels, n * labels);
         }

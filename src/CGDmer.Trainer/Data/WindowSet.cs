@@ -130,6 +130,21 @@ public sealed class WindowSet
             KnownVector(indices[b]).CopyTo(known.Slice(b * Labels.Count, Labels.Count));
     }
 
+    /// <summary>
+    /// Row b: window indices[b]'s rhythm features, then, with one context column, 1 for a bedside source and 0 for any
+    /// other (<see cref="FindingsModel.BedsideContext"/>, <see cref="WindowSources.IsBedside"/>).
+    /// </summary>
+    public void CopyRhythm(ReadOnlySpan<int> indices, Span<float> rows, int contexts)
+    {
+        if (contexts is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(contexts), contexts, "one context column at most");
+        int f = RhythmFeatureCount, width = f + contexts;
+        for (int b = 0; b < indices.Length; b++)
+        {
+            Rhythm(indices[b]).CopyTo(rows.Slice(b * width, f));
+            if (contexts == 1) rows[b * width + f] = WindowSources.IsBedside(_sources[indices[b]]) ? FindingsModel.BedsideContext[0] : 0f;
+        }
+    }
+
     /// <summary>Indices of windows whose patient satisfies <paramref name="predicate"/>.</summary>
     public int[] IndicesWhere(Func<string, bool> predicate)
     {

@@ -125,7 +125,7 @@ public static class Prober
                 {
                     data.CopyBatch(batchIdx, ecg, mask, lab);
                     data.CopyAnnotation(batchIdx, kn);
-                    CopyRhythm(data, batchIdx, rhythm, ctx);
+                    data.CopyRhythm(batchIdx, rhythm, ctx);
                     FlipHandheldPolarity(data, batchIdx, ecg, rng);
                     for (int b = 0; b < o.BatchSize; b++)
                         for (int j = 0; j < c; j++)
@@ -291,27 +291,12 @@ public static class Prober
         return (y, k);
     }
 
-    /// <summary>The windows' rhythm features, each row followed by <paramref name="contexts"/> context columns (<see cref="CopyRhythm"/>).</summary>
+    /// <summary>The windows' rhythm features, each row followed by <paramref name="contexts"/> context columns (<see cref="WindowSet.CopyRhythm"/>).</summary>
     public static float[] RhythmMatrix(WindowSet data, int[] indices, int contexts = 0)
     {
         var r = new float[indices.Length * (data.RhythmFeatureCount + contexts)];
-        CopyRhythm(data, indices, r, contexts);
+        data.CopyRhythm(indices, r, contexts);
         return r;
-    }
-
-    /// <summary>
-    /// Row b: window indices[b]'s rhythm features, then, with one context column, 1 for a bedside source and 0 for any
-    /// other (<see cref="FindingsModel.BedsideContext"/>, <see cref="WindowSources.IsBedside"/>).
-    /// </summary>
-    internal static void CopyRhythm(WindowSet data, ReadOnlySpan<int> indices, Span<float> rows, int contexts)
-    {
-        if (contexts is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(contexts), contexts, "one context column at most");
-        int f = data.RhythmFeatureCount, width = f + contexts;
-        for (int b = 0; b < indices.Length; b++)
-        {
-            data.Rhythm(indices[b]).CopyTo(rows.Slice(b * width, f));
-            if (contexts == 1) rows[b * width + f] = WindowSources.IsBedside(data.Sources[indices[b]]) ? FindingsModel.BedsideContext[0] : 0f;
-        }
     }
 
     /// <summary>neg/pos per label among annotated windows (capped), so rare findings such as VT are not drowned by sinus windows.</summary>
