@@ -73,7 +73,8 @@ public sealed class StreamingLeadQuality
     // The current block's sums.
     private long _blockStart, _blockEnd;
     private int _blockCount, _saturated;
-    private double _sum, _sum2, _sum3, _sum4, _qrs, _above, _base2;
+    private double _sum, _sum2, _sum3, _sum4;
+    private Vector256<double> _bandPowers;   // Σ² of the quality bands, lane by lane as they are filtered: below 1 Hz, above 5 Hz, 5–15 Hz
     private float _min, _max;
 
     // The second detector.
@@ -197,11 +198,11 @@ public sealed class StreamingLeadQuality
         // Two passes per chunk: the filters (recurrences that depend on nothing else), then the sums and the second
         // detector over their outputs. Apart, each loop keeps its state in registers; together they did not fit.
         Span<float> preprocessed = stackalloc float[FilterChunk], highPassed = stackalloc float[FilterChunk];
-        Span<double> below1 = stackalloc double[FilterChunk], above5 = stackalloc double[FilterChunk], qrsBandAgain = stackalloc double[FilterChunk];
+        Span<Vector256<double>> bands = stackalloc Vector256<double>[FilterChunk];
         for (int offset = 0; offset < raw.Length; offset += FilterChunk)
         {
             int m = Math.Min(FilterChunk, raw.Length - offset);
-            var filtered = new Filtered(preprocessed[..m], highPassed[..m], below1[..m], above5[..m], qrsBandAgain[..m]);
+            var filtered = new Filtered(preprocessed[..m], highPassed[..m], bands[..m]);
             if (fused) FilterWithBeatBands(raw.Slice(offset, m), beatBands.Slice(offset, m), filtered);
             else Filter(raw.Slice(offset, m), qrsBand.Slice(offset, m), filtered);
             Decide(filtered, blocks, secondBeats);
@@ -209,14 +210,14 @@ public sealed class StreamingLeadQuality
     }
 
     /// <summary>One chunk's filter outputs, a value per sample each (<see cref="Filter"/>).</summary>
-    private readonly ref struct Filtered(Span<float> preprocessed, Span<float> highPassed, Span<double> below1, Span<double> above5, Span<double> qrsBand)
+    private readonly ref struct Filtered(Span<float> preprocessed, Span<float> highPassed, Span<Vector256<double>> bands)
     {
         /// <summary>The preprocessed signal (the model's band, run twice), as float.</summary>
         public readonly Span<float> Preprocessed = preprocessed;
         /// <summary>Its 0.5 Hz high-pass alone (run twice), as float: the moments read it.</summary>
         public readonly Span<float> HighPassed = highPassed;
-        /// <summary>The quality bands of the preprocessed signal: below 1 Hz and above 5 Hz (each twice), and the detector's band once more.</summary>
-        public readonly Span<double> Below1 = below1, Above5 = above5, QrsBand = qrsBand;
+        /// <summary>The quality bands, one lane each as filtered: the preprocessed signal below 1 Hz and above 5 Hz (each twice), the detector's band once more, and an idle lane (0).</summary>
+        public readonly Span<Vector256<double>> Bands = bands;
     }
 
     /// <summary>
@@ -233,7 +234,7 @@ public sealed class StreamingLeadQuality
         var second = _bands[1];
         Vector256<double> s1 = _bandState[0], s2 = _bandState[1], s3 = _bandState[2], s4 = _bandState[3];
         Span<float> preprocessed = output.Preprocessed, highPassed = output.HighPassed;
-        Span<double> below1 = output.Below1, above5 = output.Above5, band = output.QrsBand;
+        Span<Vector256<double>> bandsOut = output.Bands;
         for (int i = 0; i < raw.Length; i++)
         {
             double x = Widening.ToDouble(raw[i]);
@@ -260,7 +261,7 @@ public sealed class StreamingLeadQuality
             var bands = second.B0 * w + s3;
             s3 = second.B1 * w - second.A1 * bands + s4;
             s4 = second.B2 * w - second.A2 * bands;
-            (below1[i], above5[i], band[i]) = (bands.GetElement(0), bands.GetElement(1), bands.GetElement(2));
+            bandsOut[i] = bands;
             preprocessed[i] = (float)y;
             highPassed[i] = (float)hp;
         }
@@ -270,51 +271,46 @@ public sealed class StreamingLeadQuality
 
     /// <summary>
     /// <see cref="Filter"/> with the detector's band-pass computed in the loop instead of read, and the classifier's
-    /// beside it: the same operations, in the same order, per filter, so every output is the same to the bit.
+    /// beside it: the same operations, in the same order, per filter, so every output is the same to the bit. The three
+    /// filters that read the raw sample run side by side, one vector lane each (the detector's, the classifier's and the
+    /// preprocessing's first sections, then their second sections), in a third of the instructions.
     /// </summary>
     private void FilterWithBeatBands(ReadOnlySpan<float> raw, BeatBandPasses beatBands, Filtered output)
     {
-        Biquad ph = _preHighPass, pl = _preLowPass;
-        double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
+        Biquad pl = _preLowPass;
+        double p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
         var first = _bands[0];
         var second = _bands[1];
         Vector256<double> s1 = _bandState[0], s2 = _bandState[1], s3 = _bandState[2], s4 = _bandState[3];
-        Biquad dp = beatBands.Detector[0], dq = beatBands.Detector[1], cp = beatBands.Classifier[0], cq = beatBands.Classifier[1];
+        // Lanes: the detector's band-pass, the classifier's, the preprocessing's high-pass (its first pass, then its
+        // second), idle.
+        var entry = BandSections.Of(beatBands.Detector[0], beatBands.Classifier[0], _preHighPass);
+        var exit = BandSections.Of(beatBands.Detector[1], beatBands.Classifier[1], _preHighPass);
         Span<double> dz = beatBands.DetectorState, cz = beatBands.ClassifierState;
-        double d1 = dz[0], d2 = dz[1], d3 = dz[2], d4 = dz[3], c1 = cz[0], c2 = cz[1], c3 = cz[2], c4 = cz[3];
+        Vector256<double> e1 = Vector256.Create(dz[0], cz[0], _f[0], 0), e2 = Vector256.Create(dz[1], cz[1], _f[1], 0);
+        Vector256<double> x1 = Vector256.Create(dz[2], cz[2], _f[2], 0), x2 = Vector256.Create(dz[3], cz[3], _f[3], 0);
+        // BiquadCascade hands each section's output on as float (the band-passes); the preprocessing keeps double.
+        var handedOnAsFloat = Vector256.Create(-1L, -1L, 0L, 0L).AsDouble();
         Span<float> detectorBand = beatBands.DetectorBand, classifierBand = beatBands.ClassifierBand;
         Span<float> preprocessed = output.Preprocessed, highPassed = output.HighPassed;
-        Span<double> below1 = output.Below1, above5 = output.Above5, band = output.QrsBand;
+        Span<Vector256<double>> bandsOut = output.Bands;
         for (int i = 0; i < raw.Length; i++)
         {
-            double x = Widening.ToDouble(raw[i]);
-            // The detector's and the classifier's band-passes (BiquadCascade's two-section path: each section's output
-            // handed on as float).
-            double dy = dp.B0 * x + d1;
-            d1 = dp.B1 * x - dp.A1 * dy + d2;
-            d2 = dp.B2 * x - dp.A2 * dy;
-            double du = (float)dy;
-            double dv = dq.B0 * du + d3;
-            d3 = dq.B1 * du - dq.A1 * dv + d4;
-            d4 = dq.B2 * du - dq.A2 * dv;
-            float qrsBand = (float)dv;
+            var x = Vector256.Create(Widening.ToDouble(raw[i]));
+            var a = entry.B0 * x + e1;
+            e1 = entry.B1 * x - entry.A1 * a + e2;
+            e2 = entry.B2 * x - entry.A2 * a;
+            var handed = Vector256.ConditionalSelect(handedOnAsFloat, Vector256.WidenLower(Vector256.Narrow(a, a)), a);
+            var b = exit.B0 * handed + x1;
+            x1 = exit.B1 * handed - exit.A1 * b + x2;
+            x2 = exit.B2 * handed - exit.A2 * b;
+            var asFloat = Vector256.Narrow(b, b);
+            float qrsBand = asFloat.GetElement(0);
             detectorBand[i] = qrsBand;
-            double cy = cp.B0 * x + c1;
-            c1 = cp.B1 * x - cp.A1 * cy + c2;
-            c2 = cp.B2 * x - cp.A2 * cy;
-            double cu = (float)cy;
-            double cv = cq.B0 * cu + c3;
-            c3 = cq.B1 * cu - cq.A1 * cv + c4;
-            c4 = cq.B2 * cu - cq.A2 * cv;
-            classifierBand[i] = (float)cv;
+            classifierBand[i] = asFloat.GetElement(1);
+            double hp = b.GetElement(2);
 
             // From here as Filter.
-            double u = ph.B0 * x + p1;
-            p1 = ph.B1 * x - ph.A1 * u + p2;
-            p2 = ph.B2 * x - ph.A2 * u;
-            double hp = ph.B0 * u + p3;
-            p3 = ph.B1 * u - ph.A1 * hp + p4;
-            p4 = ph.B2 * u - ph.A2 * hp;
             double v = pl.B0 * hp + p5;
             p5 = pl.B1 * hp - pl.A1 * v + p6;
             p6 = pl.B2 * hp - pl.A2 * v;
@@ -328,13 +324,14 @@ public sealed class StreamingLeadQuality
             var bands = second.B0 * w + s3;
             s3 = second.B1 * w - second.A1 * bands + s4;
             s4 = second.B2 * w - second.A2 * bands;
-            (below1[i], above5[i], band[i]) = (bands.GetElement(0), bands.GetElement(1), bands.GetElement(2));
+            bandsOut[i] = bands;
             preprocessed[i] = (float)y;
             highPassed[i] = (float)hp;
         }
-        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
+        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (e1.GetElement(2), e2.GetElement(2), x1.GetElement(2), x2.GetElement(2), p5, p6, p7, p8);
         (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
-        (dz[0], dz[1], dz[2], dz[3], cz[0], cz[1], cz[2], cz[3]) = (d1, d2, d3, d4, c1, c2, c3, c4);
+        (dz[0], dz[1], dz[2], dz[3]) = (e1.GetElement(0), e2.GetElement(0), x1.GetElement(0), x2.GetElement(0));
+        (cz[0], cz[1], cz[2], cz[3]) = (e1.GetElement(1), e2.GetElement(1), x1.GetElement(1), x2.GetElement(1));
     }
 
     /// <summary>The sums and the second detector over one chunk's filter outputs, with the work <see cref="Run"/> pauses for.</summary>
@@ -380,9 +377,9 @@ public sealed class StreamingLeadQuality
     private Pause Run(Filtered filtered, ref int next, out long finalBeat, out double learnedTransform)
     {
         ReadOnlySpan<float> preprocessed = filtered.Preprocessed, highPassed = filtered.HighPassed;
-        ReadOnlySpan<double> below1 = filtered.Below1, above5 = filtered.Above5, qrsBand = filtered.QrsBand;
-        double sum = _sum, sum2 = _sum2, sum3 = _sum3, sum4 = _sum4, qrs = _qrs, abovePower = _above;
-        double base2 = _base2;
+        ReadOnlySpan<Vector256<double>> bands = filtered.Bands;
+        double sum = _sum, sum2 = _sum2, sum3 = _sum3, sum4 = _sum4;
+        var bandPowers = _bandPowers;
         float min = _min, max = _max, last = _lastPreprocessed, lo = _recentMin, hi = _recentMax;
         int saturated = _saturated, flatRun = _flatRun, stillRun = _stillRun, count = _blockCount;
         double saturationMv = _saturationMv, stillStep = _stillStep;
@@ -407,15 +404,13 @@ public sealed class StreamingLeadQuality
             }
             float c = preprocessed[i];
             float k = highPassed[i];
-            double low = below1[i], above = above5[i], band = qrsBand[i];
+            var band = bands[i];
             double c2 = (double)k * k;
             sum += k;
             sum2 += c2;
             sum3 += c2 * k;
             sum4 += c2 * c2;
-            qrs += band * band;
-            abovePower += above * above;
-            base2 += low * low;
+            bandPowers += band * band;   // each lane's Σ², as one sum per band would add it
             min = Math.Min(min, c);
             max = Math.Max(max, c);
 
@@ -472,7 +467,7 @@ public sealed class StreamingLeadQuality
             }
         }
         next = i;
-        (_sum, _sum2, _sum3, _sum4, _qrs, _above, _base2) = (sum, sum2, sum3, sum4, qrs, abovePower, base2);
+        (_sum, _sum2, _sum3, _sum4, _bandPowers) = (sum, sum2, sum3, sum4, bandPowers);
         (_min, _max, _lastPreprocessed) = (min, max, last);
         (_saturated, _flatRun, _stillRun, _blockCount) = (saturated, flatRun, stillRun, count);
         (_transformSum, _level, _peak, _inRun, _runMax) = (transformSum, level, peak, inRun, runMax);
@@ -589,14 +584,16 @@ public sealed class StreamingLeadQuality
         _blockStart = start;
         _blockEnd = (IntegerDivision.FloorDiv(start, (long)_blockSamples) + 1) * _blockSamples;
         _blockCount = _saturated = 0;
-        _sum = _sum2 = _sum3 = _sum4 = _qrs = _above = _base2 = 0;
+        _sum = _sum2 = _sum3 = _sum4 = 0;
+        _bandPowers = Vector256<double>.Zero;
         _min = float.PositiveInfinity;
         _max = float.NegativeInfinity;
     }
 
     private void EmitBlock(ICollection<QualityBlock> blocks) =>
-        blocks.Add(new QualityBlock(_blockStart, _blockCount, _saturated, _sum, _sum2, _sum3, _sum4, _qrs, _above,
-                                    _base2, _blockCount > 0 ? _max - _min : 0));
+        blocks.Add(new QualityBlock(_blockStart, _blockCount, _saturated, _sum, _sum2, _sum3, _sum4,
+                                    QrsBandPower: _bandPowers.GetElement(2), AboveQrsLowPower: _bandPowers.GetElement(1),
+                                    BaselinePower: _bandPowers.GetElement(0), _blockCount > 0 ? _max - _min : 0));
 }
 
 /// <summary>
