@@ -1,4 +1,6 @@
 using CGDmer.Signal;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
 
 namespace CGDmer.Pipeline.Validation;
 
@@ -10,13 +12,36 @@ public readonly record struct SampleIndexRange(int Start, int End)
 }
 
 /// <summary>One validated lead: standard lead, samples in millivolts, lead-off state.</summary>
+/// <remarks>
+/// A lead the validator accepted keeps its wire samples (ADC integers) and converts them where they are read
+/// (<see cref="CopyMillivolts"/>), so a segment costs no array of its own on the way into the window rings;
+/// <see cref="SamplesMv"/> converts the whole lead once when asked. Both give the same values.
+/// </remarks>
 public sealed class EcgLeadData
 {
+    private float[]? _samplesMv;
+    private readonly RepeatedField<int>? _adc;   // the wire message's samples, never written after receipt
+    private readonly double _baseline, _factor;
+
     public EcgLeadData(Lead lead, string sourceName, float[] samplesMv, bool leadOff, IReadOnlyList<SampleIndexRange> leadOffRanges)
     {
         Lead = lead;
         SourceName = sourceName;
-        SamplesMv = samplesMv;
+        _samplesMv = samplesMv ?? throw new ArgumentNullException(nameof(samplesMv));
+        SampleCount = samplesMv.Length;
+        LeadOff = leadOff;
+        LeadOffRanges = leadOffRanges;
+    }
+
+    /// <summary>A lead whose samples are (<paramref name="adc"/>[i] − <paramref name="baseline"/>) · <paramref name="factor"/> mV, converted when read (<see cref="AdcConversion"/>).</summary>
+    internal EcgLeadData(Lead lead, string sourceName, RepeatedField<int> adc, double baseline, double factor, bool leadOff,
+                         IReadOnlyList<SampleIndexRange> leadOffRanges)
+    {
+        Lead = lead;
+        SourceName = sourceName;
+        _adc = adc;
+        (_baseline, _factor) = (baseline, factor);
+        SampleCount = adc.Count;
         LeadOff = leadOff;
         LeadOffRanges = leadOffRanges;
     }
@@ -26,7 +51,28 @@ public sealed class EcgLeadData
     /// <summary>The label as sent by the producer (e.g. "MLII").</summary>
     public string SourceName { get; }
     /// <summary>Physical values in mV: (adc − baseline) / gain in the lead's unit, converted to mV.</summary>
-    public float[] SamplesMv { get; }
+    public float[] SamplesMv
+    {
+        get
+        {
+            if (_samplesMv is { } converted) return converted;
+            var all = new float[SampleCount];
+            CopyMillivolts(0, all);
+            return _samplesMv = all;   // a race converts twice, to the same values
+        }
+    }
+
+    /// <summary>Samples in the lead.</summary>
+    public int SampleCount { get; }
+
+    /// <summary>Writes samples [<paramref name="offset"/>, <paramref name="offset"/> + destination's length) in mV: the values of <see cref="SamplesMv"/>.</summary>
+    public void CopyMillivolts(int offset, Span<float> destination)
+    {
+        if ((uint)offset > (uint)SampleCount || destination.Length > SampleCount - offset)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"samples [{offset}, {offset + destination.Length}) of a lead of {SampleCount}");
+        if (_samplesMv is { } converted) converted.AsSpan(offset, destination.Length).CopyTo(destination);
+        else AdcConversion.Convert(UnsafeCollectionOperations.AsSpan(_adc!).Slice(offset, destination.Length), _baseline, _factor, destination, float.PositiveInfinity);
+    }
     /// <summary>The whole lead is off (masked out of the model input, raises a technical alert).</summary>
     public bool LeadOff { get; }
     /// <summary>Sorted, non-overlapping sample ranges to treat as missing.</summary>

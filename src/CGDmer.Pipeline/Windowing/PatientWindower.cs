@@ -168,7 +168,9 @@ public sealed class PatientWindower : IDisposable
                     var lead = leads[i];
                     if (g.RowOf(lead.Lead) < 0) continue;   // the model has no row for it
                     var ring = _rings[(int)lead.Lead] ??= new LeadRing(layout.Capacity);
-                    chunkWritten += ring.Write(lo, lead.SamplesMv.AsSpan(offset, count), lead.LeadOff, lead.LeadOffRanges, offset);
+                    var samples = _assembler.LeadScratch(count);
+                    lead.CopyMillivolts(offset, samples);
+                    chunkWritten += ring.Write(lo, samples, lead.LeadOff, lead.LeadOffRanges, offset);
                 }
                 if (chunkWritten > 0)
                 {

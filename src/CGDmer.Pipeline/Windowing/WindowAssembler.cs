@@ -18,6 +18,7 @@ internal sealed class WindowAssembler
     private readonly LayoutCache _layouts;
     private readonly Counter.Child? _analyzable, _noSignal, _late, _duplicate;
     private readonly Counter.Child?[] _maskedByLead = new Counter.Child?[Leads.Count];
+    private float[] _leadScratch = [];
     private float[] _native = [];
     private ulong[] _union = [];
 
@@ -62,6 +63,16 @@ internal sealed class WindowAssembler
 
     /// <summary>Layouts held by the cache (for tests: bounded by <see cref="WindowingOptions.MaxCachedSampleRates"/>).</summary>
     internal int CachedLayouts => _layouts.Count;
+
+    /// <summary>
+    /// Room for one lead's samples of the segment being stored, in mV (<see cref="EcgLeadData.CopyMillivolts"/>): the
+    /// assembler's windowers run on one thread, one segment at a time.
+    /// </summary>
+    internal Span<float> LeadScratch(int length)
+    {
+        if (_leadScratch.Length < length) _leadScratch = new float[Math.Max(length, 2 * _leadScratch.Length)];
+        return _leadScratch.AsSpan(0, length);
+    }
 
     /// <summary>
     /// Builds grid window <paramref name="k"/> from <paramref name="rings"/> (indexed by <see cref="Lead"/>, null = never

@@ -66,6 +66,36 @@ public class SegmentValidatorTests
     }
 
     [Fact]
+    public void An_accepted_lead_read_in_pieces_gives_its_conversion_to_the_bit()
+    {
+        // The validator keeps the wire samples; the windower converts each piece it stores. Any piece must equal the
+        // same samples of the whole conversion, which is (adc − baseline) · unit-to-mV / gain rounded once to float.
+        var rng = new Random(17);
+        foreach (var (gain, baseline, unit, factor) in new[] { (200.0, 1024, "mV", 1 / 200.0), (0.2, -7, "uV", 1e-3 / 0.2), (1e3 / 3, 0, "mV", 3e-3) })
+        {
+            var s = Valid();
+            foreach (var l in s.Leads) { l.Gain = gain; l.Baseline = baseline; l.Unit = unit; l.LeadOffRanges.Clear(); }
+            for (int i = 0; i < 10; i++) s.Leads[0].Samples[i] = baseline + rng.Next(-2000, 2000);
+            var lead = Accept(s).Leads[0];
+            var whole = lead.SamplesMv;
+            for (int i = 0; i < whole.Length; i++)
+                Assert.Equal(BitConverter.SingleToInt32Bits((float)((s.Leads[0].Samples[i] - (double)baseline) * factor)), BitConverter.SingleToInt32Bits(whole[i]));
+            foreach (var (offset, length) in new[] { (0, 10), (0, 1), (3, 4), (9, 1), (10, 0) })
+            {
+                var piece = new float[length];
+                Accept(s).Leads[0].CopyMillivolts(offset, piece);   // a lead not yet converted as a whole
+                Assert.Equal(Bits(whole.AsSpan(offset, length).ToArray()), Bits(piece));
+                lead.CopyMillivolts(offset, piece);                 // one that was
+                Assert.Equal(Bits(whole.AsSpan(offset, length).ToArray()), Bits(piece));
+            }
+            Assert.Throws<ArgumentOutOfRangeException>(() => lead.CopyMillivolts(8, new float[3]));
+            Assert.Throws<ArgumentOutOfRangeException>(() => lead.CopyMillivolts(-1, new float[1]));
+        }
+
+        static int[] Bits(float[] x) => Array.ConvertAll(x, BitConverter.SingleToInt32Bits);
+    }
+
+    [Fact]
     public void Start_time_keeps_sub_millisecond_precision()
     {
         var s = Valid();
