@@ -29,7 +29,11 @@ internal static class FhirJsonFastWriter
     private static readonly ModelInspector Inspector = ModelInfo.ModelInspector;
 
     /// <summary>One element of a type: its JSON name, whether it is a choice ([x]) or repeats, and a compiled getter.</summary>
-    private sealed record ElementSlot(string Name, JsonEncodedText EncodedName, bool Choice, bool Repeats, Func<object, object?> Get);
+    private sealed record ElementSlot(string Name, JsonEncodedText EncodedName, bool Choice, bool Repeats, Func<object, object?> Get)
+    {
+        /// <summary>A choice element's JSON name by its value's type ("valueQuantity"), encoded once per type (null: refused).</summary>
+        public readonly ConcurrentDictionary<Type, JsonEncodedText?> ChoiceNames = new();
+    }
 
     // The elements read through their property because Firely's private backing field was not found ("Type.element").
     // Declared before every getter that may fall back: static initialisers run in textual order.
@@ -152,8 +156,11 @@ internal static class FhirJsonFastWriter
     private static void WriteName(ElementSlot slot, Base value, Utf8JsonWriter writer)
     {
         if (!slot.Choice) writer.WritePropertyName(slot.EncodedName);
-        else writer.WritePropertyName(slot.Name + (ChoiceSuffixes.GetOrAdd(value.GetType(), Suffix) ?? throw Refused));
+        else writer.WritePropertyName(slot.ChoiceNames.GetOrAdd(value.GetType(), ChoiceName, slot.Name) ?? throw Refused);
     }
+
+    private static JsonEncodedText? ChoiceName(Type valueType, string element) =>
+        ChoiceSuffixes.GetOrAdd(valueType, Suffix) is { } suffix ? JsonEncodedText.Encode(element + suffix) : null;
 
     private static void WriteObject(Base value, Utf8JsonWriter writer)
     {
