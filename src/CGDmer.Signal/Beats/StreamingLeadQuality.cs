@@ -271,46 +271,51 @@ public sealed class StreamingLeadQuality
 
     /// <summary>
     /// <see cref="Filter"/> with the detector's band-pass computed in the loop instead of read, and the classifier's
-    /// beside it: the same operations, in the same order, per filter, so every output is the same to the bit. The three
-    /// filters that read the raw sample run side by side, one vector lane each (the detector's, the classifier's and the
-    /// preprocessing's first sections, then their second sections), in a third of the instructions.
+    /// beside it: the same operations, in the same order, per filter, so every output is the same to the bit.
     /// </summary>
     private void FilterWithBeatBands(ReadOnlySpan<float> raw, BeatBandPasses beatBands, Filtered output)
     {
-        Biquad pl = _preLowPass;
-        double p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
+        Biquad ph = _preHighPass, pl = _preLowPass;
+        double p1 = _f[0], p2 = _f[1], p3 = _f[2], p4 = _f[3], p5 = _f[4], p6 = _f[5], p7 = _f[6], p8 = _f[7];
         var first = _bands[0];
         var second = _bands[1];
         Vector256<double> s1 = _bandState[0], s2 = _bandState[1], s3 = _bandState[2], s4 = _bandState[3];
-        // Lanes: the detector's band-pass, the classifier's, the preprocessing's high-pass (its first pass, then its
-        // second), idle.
-        var entry = BandSections.Of(beatBands.Detector[0], beatBands.Classifier[0], _preHighPass);
-        var exit = BandSections.Of(beatBands.Detector[1], beatBands.Classifier[1], _preHighPass);
+        Biquad dp = beatBands.Detector[0], dq = beatBands.Detector[1], cp = beatBands.Classifier[0], cq = beatBands.Classifier[1];
         Span<double> dz = beatBands.DetectorState, cz = beatBands.ClassifierState;
-        Vector256<double> e1 = Vector256.Create(dz[0], cz[0], _f[0], 0), e2 = Vector256.Create(dz[1], cz[1], _f[1], 0);
-        Vector256<double> x1 = Vector256.Create(dz[2], cz[2], _f[2], 0), x2 = Vector256.Create(dz[3], cz[3], _f[3], 0);
-        // BiquadCascade hands each section's output on as float (the band-passes); the preprocessing keeps double.
-        var handedOnAsFloat = Vector256.Create(-1L, -1L, 0L, 0L).AsDouble();
+        double d1 = dz[0], d2 = dz[1], d3 = dz[2], d4 = dz[3], c1 = cz[0], c2 = cz[1], c3 = cz[2], c4 = cz[3];
         Span<float> detectorBand = beatBands.DetectorBand, classifierBand = beatBands.ClassifierBand;
         Span<float> preprocessed = output.Preprocessed, highPassed = output.HighPassed;
         Span<Vector256<double>> bandsOut = output.Bands;
         for (int i = 0; i < raw.Length; i++)
         {
-            var x = Vector256.Create(Widening.ToDouble(raw[i]));
-            var a = entry.B0 * x + e1;
-            e1 = entry.B1 * x - entry.A1 * a + e2;
-            e2 = entry.B2 * x - entry.A2 * a;
-            var handed = Vector256.ConditionalSelect(handedOnAsFloat, Vector256.WidenLower(Vector256.Narrow(a, a)), a);
-            var b = exit.B0 * handed + x1;
-            x1 = exit.B1 * handed - exit.A1 * b + x2;
-            x2 = exit.B2 * handed - exit.A2 * b;
-            var asFloat = Vector256.Narrow(b, b);
-            float qrsBand = asFloat.GetElement(0);
+            double x = Widening.ToDouble(raw[i]);
+            // The detector's and the classifier's band-passes (BiquadCascade's two-section path: each section's output
+            // handed on as float).
+            double dy = dp.B0 * x + d1;
+            d1 = dp.B1 * x - dp.A1 * dy + d2;
+            d2 = dp.B2 * x - dp.A2 * dy;
+            double du = (float)dy;
+            double dv = dq.B0 * du + d3;
+            d3 = dq.B1 * du - dq.A1 * dv + d4;
+            d4 = dq.B2 * du - dq.A2 * dv;
+            float qrsBand = (float)dv;
             detectorBand[i] = qrsBand;
-            classifierBand[i] = asFloat.GetElement(1);
-            double hp = b.GetElement(2);
+            double cy = cp.B0 * x + c1;
+            c1 = cp.B1 * x - cp.A1 * cy + c2;
+            c2 = cp.B2 * x - cp.A2 * cy;
+            double cu = (float)cy;
+            double cv = cq.B0 * cu + c3;
+            c3 = cq.B1 * cu - cq.A1 * cv + c4;
+            c4 = cq.B2 * cu - cq.A2 * cv;
+            classifierBand[i] = (float)cv;
 
             // From here as Filter.
+            double u = ph.B0 * x + p1;
+            p1 = ph.B1 * x - ph.A1 * u + p2;
+            p2 = ph.B2 * x - ph.A2 * u;
+            double hp = ph.B0 * u + p3;
+            p3 = ph.B1 * u - ph.A1 * hp + p4;
+            p4 = ph.B2 * u - ph.A2 * hp;
             double v = pl.B0 * hp + p5;
             p5 = pl.B1 * hp - pl.A1 * v + p6;
             p6 = pl.B2 * hp - pl.A2 * v;
@@ -328,10 +333,9 @@ public sealed class StreamingLeadQuality
             preprocessed[i] = (float)y;
             highPassed[i] = (float)hp;
         }
-        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (e1.GetElement(2), e2.GetElement(2), x1.GetElement(2), x2.GetElement(2), p5, p6, p7, p8);
+        (_f[0], _f[1], _f[2], _f[3], _f[4], _f[5], _f[6], _f[7]) = (p1, p2, p3, p4, p5, p6, p7, p8);
         (_bandState[0], _bandState[1], _bandState[2], _bandState[3]) = (s1, s2, s3, s4);
-        (dz[0], dz[1], dz[2], dz[3]) = (e1.GetElement(0), e2.GetElement(0), x1.GetElement(0), x2.GetElement(0));
-        (cz[0], cz[1], cz[2], cz[3]) = (e1.GetElement(1), e2.GetElement(1), x1.GetElement(1), x2.GetElement(1));
+        (dz[0], dz[1], dz[2], dz[3], cz[0], cz[1], cz[2], cz[3]) = (d1, d2, d3, d4, c1, c2, c3, c4);
     }
 
     /// <summary>The sums and the second detector over one chunk's filter outputs, with the work <see cref="Run"/> pauses for.</summary>
