@@ -51,8 +51,6 @@ internal static class FhirJsonFastWriter
 
     // Elements frozen by their owner, with their JSON written once (Freeze).
     private static readonly ConditionalWeakTable<Base, byte[]> FrozenJson = new();
-    // Value type → its FHIR type name with the first letter upper-cased, the suffix of a choice element ("String", "Quantity").
-    private static readonly ConcurrentDictionary<Type, string?> ChoiceSuffixes = new();
 
     /// <summary>A shape this writer does not cover; the caller falls back to Firely.</summary>
     private sealed class Unsupported : Exception;
@@ -160,7 +158,7 @@ internal static class FhirJsonFastWriter
     }
 
     private static JsonEncodedText? ChoiceName(Type valueType, string element) =>
-        ChoiceSuffixes.GetOrAdd(valueType, Suffix) is { } suffix ? JsonEncodedText.Encode(element + suffix) : null;
+        Suffix(valueType) is { } suffix ? JsonEncodedText.Encode(element + suffix) : null;
 
     private static void WriteObject(Base value, Utf8JsonWriter writer)
     {
@@ -258,6 +256,7 @@ internal static class FhirJsonFastWriter
         return Linq.Expression.Lambda<Func<object, object?>>(Linq.Expression.Convert(call, typeof(object)), instance).Compile();
     }
 
+    /// <summary>A value type's FHIR type name with the first letter upper-cased: the suffix of a choice element ("String", "Quantity").</summary>
     private static string? Suffix(Type valueType) =>
         Inspector.FindClassMapping(valueType)?.Name is { Length: > 0 } name ? char.ToUpperInvariant(name[0]) + name[1..] : null;
 }

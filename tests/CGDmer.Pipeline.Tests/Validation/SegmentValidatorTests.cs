@@ -71,8 +71,9 @@ public class SegmentValidatorTests
         // The validator keeps the wire samples; the windower converts each piece it stores. Any piece must equal the
         // same samples of the whole conversion, which is (adc − baseline) · unit-to-mV / gain rounded once to float.
         var rng = new Random(17);
-        foreach (var (gain, baseline, unit, factor) in new[] { (200.0, 1024, "mV", 1 / 200.0), (0.2, -7, "uV", 1e-3 / 0.2), (1e3 / 3, 0, "mV", 3e-3) })
+        foreach (var (gain, baseline, unit, unitToMv) in new[] { (200.0, 1024, "mV", 1.0), (0.2, -7, "uV", 1e-3), (1e3 / 3, 0, "mV", 1.0) })
         {
+            double factor = unitToMv / gain;   // as the validator forms it
             var s = Valid();
             foreach (var l in s.Leads) { l.Gain = gain; l.Baseline = baseline; l.Unit = unit; l.LeadOffRanges.Clear(); }
             for (int i = 0; i < 10; i++) s.Leads[0].Samples[i] = baseline + rng.Next(-2000, 2000);
