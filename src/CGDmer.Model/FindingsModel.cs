@@ -16,7 +16,8 @@ namespace CGDmer.Model;
 /// With <c>headHidden</c> &gt; 0 the heads are one GELU layer of that width followed by the linear layer, so that a
 /// finding can depend on the ECG embedding and the rhythm features together (irregular RR with or without P waves),
 /// not only on their sum of logits. Heads listed in <c>ownLayerHeads</c> read the same input through a hidden layer of
-/// their own (shared among them), so that what they learn does not shape the layer the other findings read.
+/// their own (shared among them, <c>ownHiddenWidth</c> wide, by default <c>headHidden</c>), so that what they learn does not
+/// shape the layer the other findings read; the shared heads may then be linear.
 /// With <c>recordingContexts</c> &gt; 0 the rhythm layer also reads that many context columns after the features
 /// (<see cref="BedsideContext"/>), set by the trainer from each window's source; the export fixes them at the bedside
 /// values (<see cref="RhythmLayerAt"/>), so the exported graph and its contract do not change.
@@ -48,17 +49,19 @@ public sealed class FindingsModel : nn.Module
     public Tensor? PromptEmbeddings { get; private set; }
 
     public FindingsModel(EcgEncoder encoder, int labelCount, int dim, Projection? sharedProjection = null, Tensor? promptEmbeddings = null,
-        int rhythmFeatures = 0, int headHidden = 0, IReadOnlyList<int>? ownLayerHeads = null, int recordingContexts = 0)
+        int rhythmFeatures = 0, int headHidden = 0, IReadOnlyList<int>? ownLayerHeads = null, int recordingContexts = 0, int ownHiddenWidth = 0)
         : base("findings")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(headHidden);
+        ArgumentOutOfRangeException.ThrowIfNegative(ownHiddenWidth);
         if (recordingContexts is < 0 or > 1)
             throw new ArgumentOutOfRangeException(nameof(recordingContexts), recordingContexts, "The only recording context is bedside or not (0 or 1 column).");
         if (recordingContexts > 0 && rhythmFeatures == 0)
             throw new ArgumentException("The recording context enters through the rhythm layer; this model has none.", nameof(recordingContexts));
         OwnLayerHeads = ownLayerHeads is { Count: > 0 } own ? [.. own] : [];
-        if (OwnLayerHeads.Count > 0 && headHidden == 0)
-            throw new ArgumentException("Heads with a layer of their own need a hidden width (headHidden > 0).", nameof(ownLayerHeads));
+        OwnHiddenWidth = OwnLayerHeads.Count == 0 ? 0 : ownHiddenWidth > 0 ? ownHiddenWidth : headHidden;
+        if (OwnLayerHeads.Count > 0 && OwnHiddenWidth == 0)
+            throw new ArgumentException("Heads with a layer of their own need a hidden width (ownHiddenWidth or headHidden > 0).", nameof(ownLayerHeads));
         if (OwnLayerHeads.Any(h => h < 0 || h >= labelCount) || OwnLayerHeads.Distinct().Count() != OwnLayerHeads.Count)
             throw new ArgumentException($"Own-layer heads must be distinct head indices below {labelCount}.", nameof(ownLayerHeads));
         this.encoder = encoder;
@@ -71,8 +74,8 @@ public sealed class FindingsModel : nn.Module
         head = nn.Linear(headHidden > 0 ? headHidden : headInput, labelCount);
         if (OwnLayerHeads.Count > 0)
         {
-            ownHidden = nn.Linear(headInput, headHidden);
-            ownHead = nn.Linear(headHidden, OwnLayerHeads.Count);
+            ownHidden = nn.Linear(headInput, OwnHiddenWidth);
+            ownHead = nn.Linear(OwnHiddenWidth, OwnLayerHeads.Count);
         }
         this.sharedProjection = sharedProjection;
         RegisterComponents();
@@ -112,6 +115,9 @@ public sealed class FindingsModel : nn.Module
 
     /// <summary>Width of the heads' hidden layer (0: linear heads).</summary>
     public int HeadHiddenWidth { get; }
+
+    /// <summary>Width of the own-layer heads' hidden layer (0: there are none).</summary>
+    public int OwnHiddenWidth { get; }
 
     /// <summary>The heads (indices in label order) that read their own hidden layer instead of the shared one.</summary>
     public IReadOnlyList<int> OwnLayerHeads { get; }
@@ -155,13 +161,20 @@ public sealed class FindingsModel : nn.Module
     {
         var input = HeadInput(pooled, rhythmFeatures);
         var logits = head.forward(headHidden is null ? input : nn.functional.gelu(headHidden.forward(input)));
-        if (ownHidden is null || ownHead is null) return logits;
+        if (OwnLayerHeads.Count == 0) return logits;
         var (keep, scatter) = OwnLayerPlacement();
-        var own = ownHead.forward(nn.functional.gelu(ownHidden.forward(input)));
-        return logits * tensor(keep) + matmul(own, tensor(scatter, [OwnLayerHeads.Count, keep.Length]));
+        return logits * tensor(keep) + matmul(OwnHeadLogits(input), tensor(scatter, [OwnLayerHeads.Count, keep.Length]));
     }
 
-    private Tensor HeadInput(Tensor pooled, Tensor? rhythmFeatures)
+    /// <summary>The own-layer heads' logits [B, own heads] from the heads' input (<see cref="HeadInput"/>).</summary>
+    public Tensor OwnHeadLogits(Tensor headInput)
+    {
+        if (ownHidden is null || ownHead is null) throw new InvalidOperationException("This model has no own-layer heads.");
+        return ownHead.forward(nn.functional.gelu(ownHidden.forward(headInput)));
+    }
+
+    /// <summary>What every head reads: [pooled, rhythm layer] with rhythm features, the pooled embedding alone without.</summary>
+    public Tensor HeadInput(Tensor pooled, Tensor? rhythmFeatures)
     {
         if (rhythm is null) return pooled;
         if (rhythmFeatures is null) throw new ArgumentException("This model takes rhythm features; none were given.", nameof(rhythmFeatures));

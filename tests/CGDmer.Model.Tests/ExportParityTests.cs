@@ -223,18 +223,20 @@ public class ExportParityTests
 
     /// <summary>Runs the exported graph; <paramref name="leadIds"/> null means all 12 rows in standard order.</summary>
     [Theory]
-    [InlineData(1, 0, -1)]
-    [InlineData(7, 0, -1)]
-    [InlineData(1, 24, -1)]
-    [InlineData(7, 24, -1)]
-    [InlineData(7, 24, 1)]
-    public void Onnx_runtime_matches_torchsharp_with_rhythm_features(int batch, int headHidden, int ownLayerHead)
+    [InlineData(1, 0, -1, 0)]
+    [InlineData(7, 0, -1, 0)]
+    [InlineData(1, 24, -1, 0)]
+    [InlineData(7, 24, -1, 0)]
+    [InlineData(7, 24, 1, 0)]
+    [InlineData(7, 24, 1, 10)]
+    [InlineData(7, 0, 2, 10)]
+    public void Onnx_runtime_matches_torchsharp_with_rhythm_features(int batch, int headHidden, int ownLayerHead, int ownWidth)
     {
         var cfg = CgDmerConfig.Tiny;
         torch.manual_seed(11);
         var pre = new CgDmerModel(cfg, vocabularySize: 40);
         var model = new FindingsModel(pre.ecgEncoder, 3, cfg.Dim, rhythmFeatures: Signal.Beats.RhythmFeatures.CountOf(Signal.Beats.RhythmFeatures.Identifier),
-            headHidden: headHidden, ownLayerHeads: ownLayerHead >= 0 ? [ownLayerHead] : null);
+            headHidden: headHidden, ownLayerHeads: ownLayerHead >= 0 ? [ownLayerHead] : null, ownHiddenWidth: ownWidth);
         Assert.Equal(headHidden > 0, model.headHidden is not null);
         Assert.Equal(ownLayerHead >= 0, model.ownHidden is not null);
         using (no_grad()) foreach (var p in model.parameters()) p.add_(randn_like(p) * 0.3);

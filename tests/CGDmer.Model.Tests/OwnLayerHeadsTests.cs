@@ -50,7 +50,20 @@ public class OwnLayerHeadsTests
         var cfg = CgDmerConfig.Tiny;
         var enc = new CgDmerModel(cfg, 40).ecgEncoder;
         Assert.Throws<ArgumentException>(() => new FindingsModel(enc, 3, cfg.Dim, headHidden: 0, ownLayerHeads: [1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FindingsModel(enc, 3, cfg.Dim, headHidden: 8, ownLayerHeads: [1], ownHiddenWidth: -1));
         Assert.Throws<ArgumentException>(() => new FindingsModel(enc, 3, cfg.Dim, headHidden: 8, ownLayerHeads: [3]));
         Assert.Throws<ArgumentException>(() => new FindingsModel(enc, 3, cfg.Dim, headHidden: 8, ownLayerHeads: [1, 1]));
+    }
+
+    [Fact]
+    public void Own_layer_heads_beside_linear_heads_take_their_own_width()
+    {
+        var cfg = CgDmerConfig.Tiny;
+        var model = new FindingsModel(new CgDmerModel(cfg, 40).ecgEncoder, 3, cfg.Dim, rhythmFeatures: 4, ownLayerHeads: [2], ownHiddenWidth: 6);
+        Assert.Null(model.headHidden);
+        Assert.Equal(6, model.OwnHiddenWidth);
+        Assert.Equal(new long[] { 6, cfg.Dim + FindingsModel.RhythmHidden }, model.ownHidden!.weight!.shape);
+        var widthOfShared = new FindingsModel(new CgDmerModel(cfg, 40).ecgEncoder, 3, cfg.Dim, headHidden: 8, ownLayerHeads: [2]);
+        Assert.Equal(8, widthOfShared.OwnHiddenWidth);
     }
 }

@@ -111,8 +111,8 @@ public static class OnnxExporter
             // As FindingsModel.HeadLogits: the own-layer heads' logits replace the shared ones at their labels.
             using var _ = g.Scope("own_heads");
             int k = model.OwnLayerHeads.Count;
-            var own = g.Linear(g.Gelu(g.Linear(sharedInput, W(ownHidden.weight!), W(ownHidden.bias!), model.HeadHiddenWidth, sharedWidth)),
-                W(ownHead.weight!), W(ownHead.bias!), k, model.HeadHiddenWidth);
+            var own = g.Linear(g.Gelu(g.Linear(sharedInput, W(ownHidden.weight!), W(ownHidden.bias!), model.OwnHiddenWidth, sharedWidth)),
+                W(ownHead.weight!), W(ownHead.bias!), k, model.OwnHiddenWidth);
             var (sharedKeep, ownScatter) = model.OwnLayerPlacement();
             logits = g.Add(g.Mul(logits, g.AddInitializer("own_keep", sharedKeep, labels)), g.MatMul(own, g.AddInitializer("own_scatter", ownScatter, k, labels)));
         }

@@ -143,7 +143,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
         var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts,
             config.EffectiveRhythmFeatureSet is { } features ? RhythmFeatures.CountOf(features) : 0, config.Probe.HeadHidden,
-            config.Probe.OwnLayerHeads(info.Labels), config.Probe.RecordingContexts);
+            config.Probe.OwnLayerHeads(info.Labels), config.Probe.RecordingContexts, config.Probe.OwnLayerWidth);
         model.load(run.FindingsWeights);
         model.eval();
         return (model, info, pre);

@@ -80,8 +80,14 @@ public sealed record TrainerConfig
         foreach (var key in Probe.OwnLayerLabels ?? [])
             if (!Labels.Contains(key))
                 throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels names '{key}', which is not among the labels.");
-        if (Probe.OwnLayerLabels is { Count: > 0 } && Probe.HeadHidden <= 0)
-            throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels needs probe.headHidden (the own layer's width).");
+        if (Probe.OwnLayerWidth < 0)
+            throw new InvalidDataException($"Config '{source}': probe.ownLayerWidth must be 0 (probe.headHidden's) or a positive width, not {Probe.OwnLayerWidth}.");
+        if (Probe.OwnLayerLabels is { Count: > 0 } && Probe.HeadHidden <= 0 && Probe.OwnLayerWidth <= 0)
+            throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels needs probe.ownLayerWidth or probe.headHidden (the own layer's width).");
+        if (Probe.OwnLayerTraining is not (ProbeOptions.OwnLayerWithEncoder or ProbeOptions.OwnLayerOnFrozenModel))
+            throw new InvalidDataException($"Config '{source}': probe.ownLayerTraining '{Probe.OwnLayerTraining}' is not {ProbeOptions.OwnLayerWithEncoder} or {ProbeOptions.OwnLayerOnFrozenModel}.");
+        if (Probe.OwnLayerEpochs < 1)
+            throw new InvalidDataException($"Config '{source}': probe.ownLayerEpochs must be at least 1, not {Probe.OwnLayerEpochs}.");
         if (Probe.AverageLastEpochs < 0 || Probe.AverageLastEpochs > Math.Max(1, Probe.Epochs))
             throw new InvalidDataException($"Config '{source}': probe.averageLastEpochs must be between 0 and probe.epochs ({Probe.Epochs}), not {Probe.AverageLastEpochs}.");
         if (Probe.BedsideContext && !RhythmFeatures)

@@ -39,6 +39,18 @@ public sealed record ProbeOptions
     /// so that what they learn does not shape the layer the other findings read (<see cref="FindingsModel.OwnLayerHeads"/>).
     /// </summary>
     public List<string>? OwnLayerLabels { get; init; }
+    /// <summary>Width of the own-layer heads' hidden layer (0: <see cref="HeadHidden"/>'s).</summary>
+    public int OwnLayerWidth { get; init; }
+    /// <summary>
+    /// How the own-layer heads train: <see cref="OwnLayerWithEncoder"/> (together with the encoder and the other heads) or
+    /// <see cref="OwnLayerOnFrozenModel"/> (afterwards, on the trained model held fixed: every other head's output stays
+    /// exactly what the recipe without them gives, so a finding the service publishes cannot move with them).
+    /// </summary>
+    public string OwnLayerTraining { get; init; } = OwnLayerWithEncoder;
+    /// <summary><see cref="OwnLayerOnFrozenModel"/> only: epochs over the training windows' head inputs.</summary>
+    public int OwnLayerEpochs { get; init; } = 20;
+
+    public const string OwnLayerWithEncoder = "withEncoder", OwnLayerOnFrozenModel = "onFrozenModel";
     /// <summary>
     /// Fine-tuning only: the model keeps the mean of its weights at the ends of the last this many epochs (0 or 1: the
     /// last weights). Averaging along the end of the trajectory is a cheap ensemble: the seeds of one recipe disagreed
@@ -83,8 +95,10 @@ public static class Prober
         train = WithSourceRepeats(data, train, o.SourceRepeats);
         var cfg = pretrained.Config;
         int f = data.RhythmFeatureCount, c = labelColumns.Length, ctx = f > 0 ? o.RecordingContexts : 0, fc = f + ctx;
+        var ownHeads = o.OwnLayerHeads(labelColumns.Select(col => data.Labels[col].Key).ToList());
+        bool ownLayerAfterwards = o.OwnLayerTraining == ProbeOptions.OwnLayerOnFrozenModel && ownHeads.Length > 0;
         var model = new FindingsModel(pretrained.ecgEncoder, c, cfg.Dim, pretrained.ecgShared, rhythmFeatures: f, headHidden: o.HeadHidden,
-            ownLayerHeads: o.OwnLayerHeads(labelColumns.Select(col => data.Labels[col].Key).ToList()), recordingContexts: ctx);
+            ownLayerHeads: ownLayerAfterwards ? null : ownHeads, recordingContexts: ctx, ownHiddenWidth: o.OwnLayerWidth);
         var (targets, known) = LabelMatrix(data, train, labelColumns);
         using var pw = tensor(PositiveWeights(targets, known, train.Length, c));
         if (o.Mode == "linear")
@@ -154,7 +168,66 @@ public static class Prober
         }
         else throw new ArgumentException($"Unknown probe mode '{o.Mode}'. Use linear or finetune.");
         model.eval();
+        return ownLayerAfterwards ? TrainOwnLayerOnFrozenModel(model, data, train, labelColumns, ownHeads, o, progress) : model;
+    }
+
+    /// <summary>
+    /// The trained model with the own-layer heads added and trained on it held fixed
+    /// (<see cref="ProbeOptions.OwnLayerOnFrozenModel"/>): the heads' inputs are computed once, without augmentation, and
+    /// only the own layer and its heads learn, so every other output equals <paramref name="trained"/>'s.
+    /// </summary>
+    internal static FindingsModel TrainOwnLayerOnFrozenModel(FindingsModel trained, WindowSet data, int[] train, int[] labelColumns,
+        int[] ownHeads, ProbeOptions o, Action<ProbeProgress>? progress = null)
+    {
+        const int BatchSize = 256;
+        torch.manual_seed(o.Seed);
+        int dim = trained.encoder.Config.Dim, f = trained.RhythmFeatureCount, ctx = trained.RecordingContextCount;
+        var model = new FindingsModel(trained.encoder, labelColumns.Length, dim, trained.sharedProjection, rhythmFeatures: f,
+            headHidden: o.HeadHidden, ownLayerHeads: ownHeads, recordingContexts: ctx, ownHiddenWidth: o.OwnLayerWidth);
+        var (missing, unexpected) = model.load_state_dict(trained.state_dict(), strict: false);
+        if (unexpected.Count > 0 || missing.Any(k => !k.StartsWith("ownHidden.", StringComparison.Ordinal) && !k.StartsWith("ownHead.", StringComparison.Ordinal)))
+            throw new InvalidOperationException($"The trained model's weights do not fit the model with own-layer heads (missing: {string.Join(", ", missing)}; unexpected: {string.Join(", ", unexpected)}).");
+        model.eval();
+
+        int n = train.Length, k = ownHeads.Length;
+        using var input = HeadInputs(model, data, train);
+        var (targets, known) = LabelMatrix(data, train, ownHeads.Select(h => labelColumns[h]).ToArray());
+        using var y = tensor(targets, [n, k]);
+        using var yk = tensor(known, [n, k]);
+        using var pw = tensor(PositiveWeights(targets, known, n, k));
+        var parameters = model.ownHidden!.parameters().Concat(model.ownHead!.parameters()).ToList();
+        var opt = optim.AdamW(parameters, o.LearningRate, weight_decay: o.WeightDecay);
+        var order = Enumerable.Range(0, n).ToArray();
+        int perEpoch = (n + BatchSize - 1) / BatchSize, total = o.OwnLayerEpochs * perEpoch, step = 0;
+        for (int epoch = 0; epoch < o.OwnLayerEpochs; epoch++)
+        {
+            new Random(o.Seed * 31 + 1000 + epoch).Shuffle(order);
+            for (int start = 0; start < n; start += BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var rows = tensor(order.AsSpan(start, Math.Min(BatchSize, n - start)).ToArray().Select(i => (long)i).ToArray());
+                double lr = Pretrainer.LearningRateAt(step, total, new PretrainOptions { LearningRate = o.LearningRate });
+                foreach (var g in opt.ParamGroups) g.LearningRate = lr;
+                opt.zero_grad();
+                var loss = MaskedLoss(model.OwnHeadLogits(input.index_select(0, rows)), y.index_select(0, rows), yk.index_select(0, rows), pw);
+                loss.backward();
+                opt.step();
+                progress?.Invoke(new ProbeProgress(++step, total, loss.item<float>()));
+            }
+        }
+        model.eval();
         return model;
+    }
+
+    /// <summary>What the heads read for each window [indices.Length × head input], from the model held fixed.</summary>
+    private static Tensor HeadInputs(FindingsModel model, WindowSet data, int[] indices)
+    {
+        int dim = model.encoder.Config.Dim, f = model.RhythmFeatureCount, ctx = model.RecordingContextCount;
+        var emb = Embedder.Embed(model.encoder, data, indices, dim);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var r = f > 0 ? tensor(RhythmMatrix(data, indices, ctx), [indices.Length, f + ctx]) : null;
+        return model.HeadInput(tensor(emb, [indices.Length, dim]), r).detach().MoveToOuterDisposeScope();
     }
 
     /// <summary>The running mean of a model's parameters over the snapshots added (<see cref="ProbeOptions.AverageLastEpochs"/>).</summary>
