@@ -16,8 +16,12 @@ public class OrchestrationTests
         return path;
     }
 
-    [Fact]
-    public void End_to_end_pretrain_probe_evaluate_export_on_real_and_synthetic_windows()
+    /// <param name="ownLayer">The probe's own-layer options: AF's head on a layer of its own, trained with the other heads
+    /// beside a shared hidden layer, or afterwards on the probed model held fixed beside linear heads.</param>
+    [Theory]
+    [InlineData("\"headHidden\": 8, \"ownLayerLabels\": [\"atrial_fibrillation\"]", 8, 8)]
+    [InlineData("\"ownLayerLabels\": [\"atrial_fibrillation\"], \"ownLayerWidth\": 6, \"ownLayerTraining\": \"onFrozenModel\", \"ownLayerEpochs\": 3", 0, 6)]
+    public void End_to_end_pretrain_probe_evaluate_export_on_real_and_synthetic_windows(string ownLayer, int headHidden, int ownWidth)
     {
         string dir = Path.Combine(Path.GetTempPath(), "cgdmer-e2e-" + Guid.NewGuid().ToString("N"));
         try
@@ -38,7 +42,7 @@ public class OrchestrationTests
                 "cinc2017": { "dir": "{{cinc}}", "testList": "cinc-test.txt", "validationList": "cinc-validation.txt" }
               },
               "pretrain": { "epochs": 1, "batchSize": 16 },
-              "probe": { "linearIterations": 50, "headHidden": 8, "sourceRepeats": { "mitbih": 2 }, "ownLayerLabels": ["atrial_fibrillation"] },
+              "probe": { "linearIterations": 50, "sourceRepeats": { "mitbih": 2 }, {{ownLayer}} },
               "labels": ["sinus_rhythm", "atrial_fibrillation", "lvh"]
             }
             """);
@@ -58,10 +62,12 @@ public class OrchestrationTests
             Assert.True(File.Exists(Path.Combine(run.Evaluation, "pretrain-loss.png")));
             var onnx = stages.Export();
             using var session = new InferenceSession(onnx);
-            // The probed heads' hidden layer is reloaded for export and is in the graph.
-            Assert.Equal(8, stages.LoadFindings().Model.HeadHiddenWidth);
+            // The probed heads' hidden layer (if any) is reloaded for export and is in the graph.
+            var reloaded = stages.LoadFindings().Model;
+            Assert.Equal(headHidden, reloaded.HeadHiddenWidth);
             // So is the AF head's own layer, at AF's head.
-            Assert.Equal([info.Labels.IndexOf("atrial_fibrillation")], stages.LoadFindings().Model.OwnLayerHeads);
+            Assert.Equal([info.Labels.IndexOf("atrial_fibrillation")], reloaded.OwnLayerHeads);
+            Assert.Equal(ownWidth, reloaded.OwnHiddenWidth);
             var meta = ModelMetadata.FromProperties(session.ModelMetadata.CustomMetadataMap, onnx);
             Assert.Equal(info.Labels, meta.Labels.Select(l => l.Key));
             Assert.Equal(100, meta.SampleRateHz);
