@@ -59,6 +59,8 @@ public class OrchestrationTests
             Assert.Contains(metrics, m => m.Label == "atrial_fibrillation" && m.Source == "mitbih" && !double.IsNaN(m.Auroc));
             Assert.Contains(stages.Data.Test, i => stages.Data.Set.Patients[i] == "cinc-A00225");
             Assert.True(File.Exists(Path.Combine(run.Evaluation, "roc.png")));
+            // Every scored window's probabilities, for offline study: a header and a row per test window.
+            Assert.Equal(stages.Data.Test.Length + 1, File.ReadLines(run.Predictions).Count());
             Assert.True(File.Exists(Path.Combine(run.Evaluation, "pretrain-loss.png")));
             var onnx = stages.Export();
             using var session = new InferenceSession(onnx);

@@ -27,6 +27,9 @@ public sealed record RunFolder(string Root)
     public string Evaluation => Path.Combine(Root, "evaluation");
     public string Metrics => Path.Combine(Evaluation, "metrics.json");
     public string ValidationMetrics => Path.Combine(Evaluation, "validation-metrics.json");
+    /// <summary>Each scored window's probabilities and labels (<see cref="Trainer.Evaluation.WindowPredictions"/>).</summary>
+    public string Predictions => Path.Combine(Evaluation, "predictions.csv");
+    public string ValidationPredictions => Path.Combine(Evaluation, "validation-predictions.csv");
     public string Onnx => Path.Combine(Root, "model.onnx");
     public void Create() { Directory.CreateDirectory(Root); Directory.CreateDirectory(Evaluation); }
 }
@@ -181,6 +184,9 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         if (test.Length == 0)
             throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
         var probs = Prober.Predict(model, set, test);
+        Directory.CreateDirectory(run.Evaluation);
+        using (var predictions = new StreamWriter(onValidation ? run.ValidationPredictions : run.Predictions))
+            WindowPredictions.Write(predictions, set, test, probs, info.Labels);
         // The balanced thresholds score the challenge; the fitted decision is scored beside them, on validation by
         // cross-validation (it was fitted on these recordings).
         var (scored, challenge) = RealPatientEvaluation.Run(set, test, probs, info.Labels, info.BalancedThresholds ?? info.Thresholds, bootstrap,

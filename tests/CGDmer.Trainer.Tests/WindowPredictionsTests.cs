@@ -1,0 +1,48 @@
+using CGDmer.Signal;
+using CGDmer.Signal.Beats;
+using CGDmer.Trainer.Data;
+using CGDmer.Trainer.Evaluation;
+
+namespace CGDmer.Trainer.Tests;
+
+public class WindowPredictionsTests
+{
+    private static readonly string FeatureSet = RhythmFeatures.Identifier;
+    private static readonly int F = RhythmFeatures.CountOf(FeatureSet);
+
+    private static WindowSet TwoWindows()
+    {
+        var set = new WindowSet(TinyProbe.Config.WindowSamples, EcgLabels.All, 4, F, FeatureSet);
+        var rows = new float[]?[Leads.Count];
+        rows[(int)Lead.II] = new float[TinyProbe.Config.WindowSamples];
+        var features = new float[F];
+        features[WindowRhythm.IrregularityFeature] = 0.25f;
+        set.Add(rows, [EcgLabels.AtrialFibrillation], [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation], "", "mitbih-201", WindowSources.MitBih, features);
+        features[WindowRhythm.IrregularityFeature] = 1.5f;
+        set.Add(rows, [EcgLabels.SinusRhythm], [EcgLabels.SinusRhythm], "", "cinc-A00001,b", WindowSources.Cinc2017, features);
+        return set;
+    }
+
+    [Fact]
+    public void Each_window_gets_its_probabilities_and_the_labels_its_source_annotates()
+    {
+        var set = TwoWindows();
+        var writer = new StringWriter { NewLine = "\n" };
+        WindowPredictions.Write(writer, set, [1, 0], [0.9f, 0.125f, 0.1f, 0.75f], ["sinus_rhythm", "atrial_fibrillation"]);
+        Assert.Equal(
+            "window,patient,source,rr_irregularity,p_sinus_rhythm,y_sinus_rhythm,p_atrial_fibrillation,y_atrial_fibrillation\n" +
+            "1,\"cinc-A00001,b\",cinc2017,1.5,0.900000,1,0.125000,\n" +
+            "0,mitbih-201,mitbih,0.25,0.100000,0,0.750000,1\n",
+            writer.ToString());
+    }
+
+    [Fact]
+    public void A_probability_table_of_the_wrong_size_or_an_unknown_label_is_named()
+    {
+        var set = TwoWindows();
+        var e = Assert.Throws<ArgumentException>(() => WindowPredictions.Write(TextWriter.Null, set, [0, 1], [0.5f], ["sinus_rhythm"]));
+        Assert.Contains("needs 2 × 1 probabilities, has 1", e.Message);
+        e = Assert.Throws<ArgumentException>(() => WindowPredictions.Write(TextWriter.Null, set, [0], [0.5f], ["no_such_label"]));
+        Assert.Contains("'no_such_label'", e.Message);
+    }
+}
