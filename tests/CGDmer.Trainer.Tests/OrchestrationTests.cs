@@ -98,6 +98,7 @@ public class OrchestrationTests
     [InlineData("""{ "probe": { "ownLayerWidth": -2 } }""", "probe.ownLayerWidth must be 0 (probe.headHidden's) or a positive width, not -2")]
     [InlineData("""{ "probe": { "ownLayerTraining": "later" } }""", "probe.ownLayerTraining 'later' is not withEncoder or onFrozenModel")]
     [InlineData("""{ "probe": { "ownLayerEpochs": 0 } }""", "probe.ownLayerEpochs must be at least 1, not 0")]
+    [InlineData("""{ "probe": { "ownLayerTraining": "onFrozenModel" } }""", "probe.ownLayerTraining 'onFrozenModel' trains the heads of probe.ownLayerLabels, and it names none")]
     [InlineData("""{ "thresholdPopulation": "ward" }""", "thresholdPopulation 'ward' is not one of real, bedside")]
     [InlineData("""{ "probe": { "encoderLearningRateScale": 0 } }""", "probe.encoderLearningRateScale must be above 0 and at most 1, not 0")]
     [InlineData("""{ "probe": { "encoderLearningRateScale": 1.5 } }""", "probe.encoderLearningRateScale must be above 0 and at most 1, not 1.5")]

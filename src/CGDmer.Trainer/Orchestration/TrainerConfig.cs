@@ -86,6 +86,8 @@ public sealed record TrainerConfig
             throw new InvalidDataException($"Config '{source}': probe.ownLayerLabels needs probe.ownLayerWidth or probe.headHidden (the own layer's width).");
         if (Probe.OwnLayerTraining is not (ProbeOptions.OwnLayerWithEncoder or ProbeOptions.OwnLayerOnFrozenModel))
             throw new InvalidDataException($"Config '{source}': probe.ownLayerTraining '{Probe.OwnLayerTraining}' is not {ProbeOptions.OwnLayerWithEncoder} or {ProbeOptions.OwnLayerOnFrozenModel}.");
+        if (Probe.OwnLayerTraining == ProbeOptions.OwnLayerOnFrozenModel && Probe.OwnLayerLabels is not { Count: > 0 })
+            throw new InvalidDataException($"Config '{source}': probe.ownLayerTraining '{ProbeOptions.OwnLayerOnFrozenModel}' trains the heads of probe.ownLayerLabels, and it names none.");
         if (Probe.OwnLayerEpochs < 1)
             throw new InvalidDataException($"Config '{source}': probe.ownLayerEpochs must be at least 1, not {Probe.OwnLayerEpochs}.");
         if (Probe.AverageLastEpochs < 0 || Probe.AverageLastEpochs > Math.Max(1, Probe.Epochs))
