@@ -1,6 +1,5 @@
 using CGDmer.Model;
 using CGDmer.Signal;
-using CGDmer.Signal.Beats;
 using CGDmer.Trainer.Data;
 using CGDmer.Trainer.Training;
 
@@ -8,13 +7,12 @@ namespace CGDmer.Trainer.Tests;
 
 public class BedsideContextTests
 {
-    private static readonly string FeatureSet = RhythmFeatures.Identifier;
-    private static readonly int F = RhythmFeatures.CountOf(FeatureSet);
+    private static readonly int F = TinyProbe.RhythmFeatureCount;
 
     /// <summary>The same window (samples and features) once from each source, sinus rhythm, annotating sinus rhythm and AF.</summary>
     private static WindowSet OneWindowPerSource(params string[] sources)
     {
-        var set = new WindowSet(TinyProbe.Config.WindowSamples, EcgLabels.All, 8, F, FeatureSet);
+        var set = TinyProbe.WindowsWithRhythm(8);
         var rng = new Random(4);
         var lead = Enumerable.Range(0, TinyProbe.Config.WindowSamples).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
         var features = Enumerable.Range(0, F).Select(i => 0.1f * i).ToArray();

@@ -36,6 +36,13 @@ internal static class TinyProbe
         return set;
     }
 
+    /// <summary>How many rhythm features the current set (<see cref="CGDmer.Signal.Beats.RhythmFeatures.Identifier"/>) has.</summary>
+    public static int RhythmFeatureCount => CGDmer.Signal.Beats.RhythmFeatures.CountOf(CGDmer.Signal.Beats.RhythmFeatures.Identifier);
+
+    /// <summary>An empty window set of the tiny model's window length that carries the current rhythm features.</summary>
+    public static WindowSet WindowsWithRhythm(int capacity) =>
+        new(Config.WindowSamples, EcgLabels.All, capacity, RhythmFeatureCount, CGDmer.Signal.Beats.RhythmFeatures.Identifier);
+
     /// <summary>The sinus-rhythm and AF columns of <paramref name="set"/>'s labels, in head order.</summary>
     public static int[] Columns(WindowSet set) =>
         [set.Labels.ToList().IndexOf(EcgLabels.SinusRhythm), set.Labels.ToList().IndexOf(EcgLabels.AtrialFibrillation)];

@@ -1,5 +1,4 @@
 using CGDmer.Signal;
-using CGDmer.Signal.Beats;
 using CGDmer.Trainer.Data;
 using CGDmer.Trainer.Evaluation;
 
@@ -7,12 +6,11 @@ namespace CGDmer.Trainer.Tests;
 
 public class WindowPredictionsTests
 {
-    private static readonly string FeatureSet = RhythmFeatures.Identifier;
-    private static readonly int F = RhythmFeatures.CountOf(FeatureSet);
+    private static readonly int F = TinyProbe.RhythmFeatureCount;
 
     private static WindowSet TwoWindows()
     {
-        var set = new WindowSet(TinyProbe.Config.WindowSamples, EcgLabels.All, 4, F, FeatureSet);
+        var set = TinyProbe.WindowsWithRhythm(4);
         var rows = new float[]?[Leads.Count];
         rows[(int)Lead.II] = new float[TinyProbe.Config.WindowSamples];
         var features = new float[F];
