@@ -204,7 +204,6 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             var s = idx.Select(k => probs[k * info.Labels.Count + c]).ToArray();
             curves.Add((info.Labels[c], Auroc.Curve(s, y), Auroc.Compute(s, y)));
         }
-        Directory.CreateDirectory(run.Evaluation);
         if (!onValidation) Plots.RocCurves(curves, Path.Combine(run.Evaluation, "roc.png"), "ROC on held-out real patients (all real sources pooled)");
         var validated = Validated(info.Labels, scored);
         // Validation only: where the findings' thresholds would best be fitted, each bedside patient held out in turn.
