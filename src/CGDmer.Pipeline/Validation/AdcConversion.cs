@@ -47,4 +47,39 @@ internal static class AdcConversion
         }
         return within;
     }
+
+    /// <summary>The conversion of one sample: <see cref="Convert"/>'s value for it, to the bit.</summary>
+    public static float Convert(int adc, double baseline, double factor) => (float)((adc - baseline) * factor);
+
+    /// <summary>The smallest and the largest of <paramref name="adc"/> (not empty).</summary>
+    public static (int Min, int Max) Range(ReadOnlySpan<int> adc)
+    {
+        if (adc.IsEmpty) throw new ArgumentException("no samples", nameof(adc));
+        ref int src = ref MemoryMarshal.GetReference(adc);
+        int n = adc.Length, i = 0;
+        int min = int.MaxValue, max = int.MinValue;
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<int>.Count)
+        {
+            var lo = Vector256.Create(int.MaxValue);
+            var hi = Vector256.Create(int.MinValue);
+            for (; i <= n - Vector256<int>.Count; i += Vector256<int>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref src, (nuint)i);
+                lo = Vector256.Min(lo, v);
+                hi = Vector256.Max(hi, v);
+            }
+            for (int k = 0; k < Vector256<int>.Count; k++)
+            {
+                min = Math.Min(min, lo.GetElement(k));
+                max = Math.Max(max, hi.GetElement(k));
+            }
+        }
+        for (; i < n; i++)
+        {
+            int v = Unsafe.Add(ref src, i);
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        return (min, max);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using Google.Protobuf;
 using CGDmer.Contracts.Telemetry.V1;
@@ -165,33 +164,29 @@ public class SegmentValidator
             }
         }
 
-        // Second pass: convert, to check the values; a non-finite result (float overflow) rejects the segment. The lead
-        // keeps its wire samples and is converted again, to the same values, where the windower reads it.
+        // Second pass: the values. The conversion is monotone in the ADC value (integer baseline, factor ≥ 0, one
+        // rounding at a time), so the extremes' conversions bound every sample's, and a non-finite one (float overflow)
+        // is among them: the same verdict and reason as converting every sample, without a sample array. The lead keeps
+        // its wire samples and is converted where the windower reads it.
         var data = new EcgLeadData[leads.Count];
-        var scratch = ArrayPool<float>.Shared.Rent(count);
-        try
+        float limit = (float)MaxAbsSampleMillivolts;
+        for (int li = 0; li < leads.Count; li++)
         {
-            for (int li = 0; li < leads.Count; li++)
-            {
-                var l = leads[li];
-                var mv = scratch.AsSpan(0, count);
-                if (!AdcConversion.Convert(UnsafeCollectionOperations.AsSpan(l.Samples), l.Baseline, factors[li], mv, (float)MaxAbsSampleMillivolts))
-                {
-                    // A non-finite value (float overflow) names that reason before an out-of-range one.
-                    foreach (float v in mv)
-                        if (!float.IsFinite(v))
-                            return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({mapped[li]}): a sample converts to a non-finite mV value (gain {Fmt(l.Gain)} {l.Unit})");
-                    return Fail(RejectionReason.SampleOutOfRange,
-                        $"leads[{li}] ({mapped[li]}): a sample converts to more than {Fmt(MaxAbsSampleMillivolts)} mV in magnitude (gain {Fmt(l.Gain)} {l.Unit})");
-                }
+            var l = leads[li];
+            var (min, max) = AdcConversion.Range(UnsafeCollectionOperations.AsSpan(l.Samples));
+            float low = AdcConversion.Convert(min, l.Baseline, factors[li]), high = AdcConversion.Convert(max, l.Baseline, factors[li]);
+            // A non-finite value names that reason before an out-of-range one.
+            if (!float.IsFinite(low) || !float.IsFinite(high))
+                return Fail(RejectionReason.NonFiniteValue, $"leads[{li}] ({mapped[li]}): a sample converts to a non-finite mV value (gain {Fmt(l.Gain)} {l.Unit})");
+            if (!(Math.Abs(low) <= limit && Math.Abs(high) <= limit))
+                return Fail(RejectionReason.SampleOutOfRange,
+                    $"leads[{li}] ({mapped[li]}): a sample converts to more than {Fmt(MaxAbsSampleMillivolts)} mV in magnitude (gain {Fmt(l.Gain)} {l.Unit})");
 
-                SampleIndexRange[] offRanges = l.LeadOffRanges.Count == 0 ? [] : new SampleIndexRange[l.LeadOffRanges.Count];
-                for (int ri = 0; ri < offRanges.Length; ri++)
-                    offRanges[ri] = new SampleIndexRange((int)l.LeadOffRanges[ri].Start, (int)l.LeadOffRanges[ri].End);
-                data[li] = new EcgLeadData(mapped[li], l.Lead!, l.Samples, l.Baseline, factors[li], l.LeadOff, offRanges);
-            }
+            SampleIndexRange[] offRanges = l.LeadOffRanges.Count == 0 ? [] : new SampleIndexRange[l.LeadOffRanges.Count];
+            for (int ri = 0; ri < offRanges.Length; ri++)
+                offRanges[ri] = new SampleIndexRange((int)l.LeadOffRanges[ri].Start, (int)l.LeadOffRanges[ri].End);
+            data[li] = new EcgLeadData(mapped[li], l.Lead!, l.Samples, l.Baseline, factors[li], l.LeadOff, offRanges);
         }
-        finally { ArrayPool<float>.Shared.Return(scratch); }
 
         return ValidationResult.Accept(segment,
             new EcgSegmentData(patient, device, seq, start, subTickNanos, rate, count, data));

@@ -63,4 +63,26 @@ public class AdcConversionTests
         Assert.False(AdcConversion.Convert(adc, 0, 1e34, mv, float.MaxValue));
         Assert.True(float.IsPositiveInfinity(mv[position]));
     }
+
+    [Property(MaxTest = 2000)]
+    public bool The_range_is_the_smallest_and_largest_sample(int[] adc, bool extremes, byte extremeAt)
+    {
+        if (adc is null || adc.Length == 0) return true;
+        if (extremes) adc[extremeAt % adc.Length] = (extremeAt & 1) == 0 ? int.MinValue : int.MaxValue;
+        var (min, max) = AdcConversion.Range(adc);
+        return min == adc.Min() && max == adc.Max();
+    }
+
+    [Fact]
+    public void The_one_sample_conversion_is_the_span_conversion()
+    {
+        int[] adc = [int.MinValue, -3, 0, 7, 1_000_001, int.MaxValue];
+        var mv = new float[adc.Length];
+        foreach (double factor in Factors)
+        {
+            AdcConversion.Convert(adc, 12.5, factor, mv, float.MaxValue);
+            for (int i = 0; i < adc.Length; i++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(mv[i]), BitConverter.SingleToInt32Bits(AdcConversion.Convert(adc[i], 12.5, factor)));
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using CGDmer.Contracts.Telemetry.V1;
+using FsCheck.Xunit;
 using CGDmer.Pipeline.Validation;
 using CGDmer.Signal;
 using Google.Protobuf.WellKnownTypes;
@@ -450,6 +451,52 @@ public class SegmentValidatorTests
         s.Leads[0].Samples[1] = 1;
         s.Leads[0].Samples[9] = 100_000;
         Reject(s, RejectionReason.NonFiniteValue);
+    }
+
+    private static readonly double[] PropertyGains = [1, 200, 1e-3, 1e-34, 1.2765059055394226E-42, 10_000, 1e-300, 3e-40];
+    private static readonly string[] PropertyUnits = ["mV", "uV", "V", "nV"];
+    private static readonly int[] PropertyScales = [1, 1000, 1_000_003, 20_000_011];
+
+    /// <summary>
+    /// The validator checks only the extremes' conversions. Its verdict, reason and values must be those of converting
+    /// every sample: a non-finite one rejects as such before an out-of-range one, any out-of-range one rejects.
+    /// </summary>
+    [Property(MaxTest = 3000)]
+    public bool The_range_check_decides_as_converting_every_sample(int[] samples, int baseline, byte gainIndex, byte unitIndex, byte scaleIndex, bool extremes)
+    {
+        if (samples is null || samples.Length == 0) return true;
+        int scale = PropertyScales[scaleIndex % PropertyScales.Length];
+        var adc = samples.Select(x => unchecked(x * scale)).ToArray();
+        if (extremes) { adc[0] = int.MinValue; adc[^1] = int.MaxValue; }
+        double gain = PropertyGains[gainIndex % PropertyGains.Length];
+        string unit = PropertyUnits[unitIndex % PropertyUnits.Length];
+        var s = OneLead(500, adc.Length);
+        s.Leads[0].Samples.Clear();
+        s.Leads[0].Samples.Add(adc);
+        s.Leads[0].Baseline = baseline;
+        s.Leads[0].Gain = gain;
+        s.Leads[0].Unit = unit;
+
+        var r = _validator.Validate(s, Now);
+        Assert.True(MillivoltConversion.TryGetFactor(unit, out double unitToMv));
+        double factor = unitToMv / gain;
+        if (!double.IsFinite(factor)) return !r.IsAccepted && r.Rejection!.Reason == RejectionReason.NonFiniteValue;
+        // Every sample, one at a time.
+        var expected = new float[adc.Length];
+        bool nonFinite = false, outOfRange = false;
+        for (int i = 0; i < adc.Length; i++)
+        {
+            expected[i] = (float)((adc[i] - (double)baseline) * factor);
+            nonFinite |= !float.IsFinite(expected[i]);
+            outOfRange |= !(Math.Abs(expected[i]) <= (float)SegmentValidator.MaxAbsSampleMillivolts);
+        }
+        if (nonFinite) return !r.IsAccepted && r.Rejection!.Reason == RejectionReason.NonFiniteValue;
+        if (outOfRange) return !r.IsAccepted && r.Rejection!.Reason == RejectionReason.SampleOutOfRange;
+        if (!r.IsAccepted) return false;
+        var actual = r.Segment!.Leads[0].SamplesMv;
+        for (int i = 0; i < adc.Length; i++)
+            if (BitConverter.SingleToInt32Bits(actual[i]) != BitConverter.SingleToInt32Bits(expected[i])) return false;
+        return true;
     }
 
     [Fact]
