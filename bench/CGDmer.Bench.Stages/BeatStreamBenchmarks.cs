@@ -8,7 +8,7 @@ namespace CGDmer.Bench.Stages;
 /// The streaming beat path per lead: <see cref="StreamingQrsDetector"/> alone, and with <see cref="StreamingBeatClassifier"/>
 /// around it, over MIT-BIH 201's lead 0 (360 Hz) fed 1 s at a time; and the window stage's beat stream, the same lead
 /// resampled to 100 Hz and fed to an <see cref="EpochAnchoredBeatStream"/> (60 s epochs, 10 s warm-up) one hop at a time,
-/// as the window stage feeds it. One operation = 5 s of one lead, one window hop.
+/// as the window stage feeds it, without and with each lead's quality. One operation = 5 s of one lead, one window hop.
 /// </summary>
 [MemoryDiagnoser]
 public class BeatStreamBenchmarks
@@ -18,6 +18,8 @@ public class BeatStreamBenchmarks
     private double _fs;
     private readonly List<DetectedQrs> _detected = new(1024);
     private readonly List<ClassifiedBeat> _classified = new(1024);
+    private readonly List<QualityBlock> _blocks = new(1024);
+    private readonly List<long> _secondBeats = new(1024);
 
     [GlobalSetup]
     public void Setup()
@@ -58,5 +60,19 @@ public class BeatStreamBenchmarks
         int hop = HopSeconds * ModelRateHz;
         for (int i = 0; i < _model.Length; i += hop) stream.Feed(i, _model.AsSpan(i, Math.Min(hop, _model.Length - i)), _classified);
         return _classified.Count;
+    }
+
+    /// <summary>As the window stage runs it: with each lead's quality (its filters, sums and second detector).</summary>
+    [Benchmark(OperationsPerInvoke = Seconds / HopSeconds)]
+    public int EpochAnchoredWithQualityAtModelRate()
+    {
+        var stream = new EpochAnchoredBeatStream(ModelRateHz, 60 * ModelRateHz, 10 * ModelRateHz, quality: true);
+        _classified.Clear();
+        _blocks.Clear();
+        _secondBeats.Clear();
+        int hop = HopSeconds * ModelRateHz;
+        for (int i = 0; i < _model.Length; i += hop)
+            stream.Feed(i, _model.AsSpan(i, Math.Min(hop, _model.Length - i)), _classified, _blocks, _secondBeats);
+        return _classified.Count + _blocks.Count + _secondBeats.Count;
     }
 }
