@@ -16,6 +16,12 @@ public static class WindowRhythm
     /// <summary>Index of the pattern-tolerant RR irregularity among the features: the service's own AF indicator, the baseline of every evaluation.</summary>
     public static int IrregularityFeature { get; } = RhythmFeatures.Names.ToList().IndexOf("rr_irregularity");
 
+    /// <summary>Index of the analysis lead's signal quality (SQI, 0–1) among the features: what the service's interpretation calls poor.</summary>
+    public static int SignalQualityFeature { get; } = RhythmFeatures.Names.ToList().IndexOf("signal_quality");
+
+    /// <summary>Index of the analysis lead's beat agreement (bSQI, 0–1) among the features.</summary>
+    public static int BeatAgreementFeature { get; } = RhythmFeatures.Names.ToList().IndexOf("beat_agreement");
+
     /// <summary>
     /// Writes the features of set <see cref="RhythmFeatures.Identifier"/> (<see cref="RhythmFeatures.ComputeSet"/>) of a
     /// window given as 12 rows (null = absent lead), preprocessed, at <paramref name="sampleRateHz"/>. A set that reads the
