@@ -95,4 +95,107 @@ public class ChallengeDecisionTests
         Assert.Equal(plain.MeanF1, validation!.MeanF1, 12);
         Assert.NotNull(validation.FittedCrossValidatedMeanF1);
     }
+
+    [Fact]
+    public void The_service_poor_signal_rule_is_the_interpretation_default()
+    {
+        Assert.Equal(RealPatientEvaluation.ServicePoorSignalQuality, new CGDmer.Pipeline.Interpretation.InterpretationOptions().PoorSignalQuality);
+    }
+
+    [Fact]
+    public void A_silent_recording_is_a_miss_for_its_class_and_never_a_prediction()
+    {
+        var recordings = Separable().ToList();
+        var decision = ChallengeDecision.Fit(recordings)!;
+        double whole = ChallengeDecision.MeanF1(ChallengeDecision.Confusion(recordings, decision.Classify));
+        // One O recording silent, with probabilities that would otherwise be called N.
+        recordings[2] = new ChallengeRecording(double.NaN, double.NaN, double.NaN, 2, Silent: true);
+        var alone = ChallengeDecision.Confusion([recordings[2]], (_, _, _) => throw new InvalidOperationException("a silent recording is not decided"));
+        Assert.Equal(1, alone[2][ChallengeRecording.NoFinding]);
+        Assert.Equal(1, alone.Sum(row => row.Sum()));
+        var confusion = ChallengeDecision.Confusion(recordings, decision.Classify);
+        Assert.Equal(29, confusion[2][2]);
+        Assert.Equal(30, confusion[0][0] + confusion[1][0] + confusion[2][0] + confusion[3][0]);   // not predicted N
+        // O's F1 loses one true positive: 2·29 / (29 + 30); N and A keep theirs.
+        Assert.Equal(2.0 * 29 / 59, ChallengeDecision.F1(confusion, 2), 12);
+        Assert.Equal(whole - (1 - 2.0 * 29 / 59) / 3, ChallengeDecision.MeanF1(confusion), 12);
+    }
+
+    [Fact]
+    public void Cross_validation_can_score_the_recordings_as_the_service_sees_them()
+    {
+        var recordings = Separable();
+        Assert.Equal(ChallengeDecision.CrossValidatedScore(recordings), ChallengeDecision.CrossValidatedScore(recordings, scoredAs: recordings), 12);
+        var seen = recordings.Select(r => r.Truth == 1 ? new ChallengeRecording(double.NaN, double.NaN, double.NaN, 1, Silent: true) : r).ToArray();
+        // Every AF recording silent: A's F1 is 0, N's and O's as before.
+        Assert.Equal(2.0 / 3, ChallengeDecision.CrossValidatedScore(recordings, scoredAs: seen), 2);
+        var e = Assert.Throws<ArgumentException>(() => ChallengeDecision.CrossValidatedScore(recordings, scoredAs: seen.Reverse().ToArray()));
+        Assert.Contains("another class", e.Message);
+    }
+
+    [Fact]
+    public void The_service_score_reads_only_the_windows_the_service_analyses()
+    {
+        // Two windows per recording: a clean one with the recording's probabilities, and a poor one (signal quality 0.25)
+        // that says AF. Read over every window the poor ones pull N and O towards AF; the service never reads them. The
+        // first O recording has only poor windows: the service finds nothing in it.
+        var recordings = Separable();
+        var set = TinyProbe.WindowsWithRhythm(2 * recordings.Length);
+        var rows = new float[]?[Leads.Count];
+        rows[(int)Lead.II] = new float[TinyProbe.Config.WindowSamples];
+        string[] labels = [EcgLabels.SinusRhythm.Key, EcgLabels.AtrialFibrillation.Key, EcgLabels.OtherRhythm.Key];
+        EcgLabel[] annotated = [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation, EcgLabels.OtherRhythm];
+        var probabilities = new List<float>();
+        var features = new float[TinyProbe.RhythmFeatureCount];
+        for (int k = 0; k < recordings.Length; k++)
+        {
+            var r = recordings[k];
+            EcgLabel[] truth = r.Truth switch { 0 => [EcgLabels.SinusRhythm], 1 => [EcgLabels.AtrialFibrillation], 2 => [EcgLabels.OtherRhythm], _ => [] };
+            features[WindowRhythm.SignalQualityFeature] = k == 2 ? 0.25f : 0.9f;
+            set.Add(rows, truth, annotated, "", $"cinc-{k:D3}", "cinc2017", features);
+            probabilities.AddRange([(float)r.Sinus, (float)r.Af, (float)r.Other]);
+            features[WindowRhythm.SignalQualityFeature] = k == 3 ? float.NaN : 0.25f;   // an unmeasured quality is poor too
+            set.Add(rows, truth, annotated, "", $"cinc-{k:D3}", "cinc2017", features);
+            probabilities.AddRange([0.05f, 0.99f, 0.05f]);
+        }
+        var test = Enumerable.Range(0, 2 * recordings.Length).ToArray();
+        var decision = ChallengeDecision.Fit(recordings)!;
+        double[] thresholds = [0.5, 0.5, 0.5];
+
+        var (_, challenge) = RealPatientEvaluation.Run(set, test, probabilities.ToArray(), labels, thresholds, bootstrap: 20, decision);
+        var service = challenge!.Service!;
+        Assert.Equal([0, 0, 1, 0], service.SilentRecordings);
+        Assert.Equal(1, service.Confusion[2][ChallengeRecording.NoFinding]);
+        // The fitted decision on the clean windows alone, the silent recording a miss.
+        var seen = recordings.Select((r, k) => k == 2 ? new ChallengeRecording(double.NaN, double.NaN, double.NaN, 2, Silent: true) : r).ToArray();
+        Assert.Equal(ChallengeDecision.MeanF1(ChallengeDecision.Confusion(seen, decision.Classify)), service.FittedMeanF1!.Value, 12);
+        Assert.Equal(29, service.Confusion[2].Take(3).Sum());
+        Assert.True(challenge.FittedMeanF1 < service.FittedMeanF1 - 0.1, $"all windows {challenge.FittedMeanF1:F3}, as the service reads them {service.FittedMeanF1:F3}");
+
+        var (_, validation) = RealPatientEvaluation.Run(set, test, probabilities.ToArray(), labels, thresholds, bootstrap: 20, crossValidateDecision: true);
+        Assert.NotNull(validation!.Service!.FittedCrossValidatedMeanF1);
+        Assert.Null(validation.Service.FittedMeanF1);
+    }
+
+    [Fact]
+    public void Without_rhythm_features_there_is_no_service_score()
+    {
+        var recordings = Separable();
+        var set = new WindowSet(10, EcgLabels.All, recordings.Length);
+        var rows = new float[]?[Leads.Count];
+        rows[(int)Lead.I] = new float[10];
+        string[] labels = [EcgLabels.SinusRhythm.Key, EcgLabels.AtrialFibrillation.Key, EcgLabels.OtherRhythm.Key];
+        EcgLabel[] annotated = [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation, EcgLabels.OtherRhythm];
+        var probabilities = new float[recordings.Length * 3];
+        for (int k = 0; k < recordings.Length; k++)
+        {
+            var r = recordings[k];
+            EcgLabel[] truth = r.Truth switch { 0 => [EcgLabels.SinusRhythm], 1 => [EcgLabels.AtrialFibrillation], 2 => [EcgLabels.OtherRhythm], _ => [] };
+            set.Add(rows, truth, annotated, "", $"cinc-{k:D3}", "cinc2017", default);
+            (probabilities[k * 3], probabilities[k * 3 + 1], probabilities[k * 3 + 2]) = ((float)r.Sinus, (float)r.Af, (float)r.Other);
+        }
+        var (_, challenge) = RealPatientEvaluation.Run(set, Enumerable.Range(0, recordings.Length).ToArray(), probabilities, labels, [0.5, 0.5, 0.5], bootstrap: 20);
+        Assert.Null(challenge!.Service);
+        Assert.Throws<ArgumentException>(() => RealPatientEvaluation.CincRecordings(set, [0], probabilities, labels, minSignalQuality: 0.5));
+    }
 }

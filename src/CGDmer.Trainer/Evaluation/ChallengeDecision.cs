@@ -2,7 +2,14 @@ namespace CGDmer.Trainer.Evaluation;
 
 /// <summary>One CinC 2017 recording at the challenge's level: the means of its windows' sinus, AF and other-rhythm
 /// probabilities, and its class (0 N, 1 A, 2 O, 3 noisy).</summary>
-public readonly record struct ChallengeRecording(double Sinus, double Af, double Other, int Truth);
+/// <param name="Silent">The service would find nothing in it: none of its windows passes the service's poor-signal rule
+/// (<see cref="RealPatientEvaluation.ServicePoorSignalQuality"/>); the probabilities are then NaN. Every decision gives
+/// such a recording <see cref="NoFinding"/>.</param>
+public readonly record struct ChallengeRecording(double Sinus, double Af, double Other, int Truth, bool Silent = false)
+{
+    /// <summary>The decision column of a silent recording: no class, so a miss for N, A or O and nothing for a noisy one.</summary>
+    public const int NoFinding = 3;
+}
 
 /// <summary>
 /// The challenge class of a CinC 2017 recording from its mean probabilities, fitted to the challenge's score on the
@@ -47,11 +54,17 @@ public sealed record ChallengeDecision(double AfThreshold, double OtherToSinus)
 
     /// <summary>
     /// The mean F1 of a decision fitted on the other folds and scored on each fold's recordings, the folds' confusion
-    /// pooled: <paramref name="folds"/> folds stratified by class, from a fixed shuffle.
+    /// pooled: <paramref name="folds"/> folds stratified by class, from a fixed shuffle. <paramref name="scoredAs"/>: the
+    /// same recordings, in the same order, as they are scored (the service's view of them); null: as fitted.
     /// </summary>
-    public static double CrossValidatedScore(IReadOnlyList<ChallengeRecording> recordings, int folds = 5, int seed = 7)
+    public static double CrossValidatedScore(IReadOnlyList<ChallengeRecording> recordings, int folds = 5, int seed = 7,
+        IReadOnlyList<ChallengeRecording>? scoredAs = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(folds, 2);
+        var scored = scoredAs ?? recordings;
+        if (scored.Count != recordings.Count) throw new ArgumentException($"needs {recordings.Count} recordings to score, has {scored.Count}", nameof(scoredAs));
+        for (int i = 0; i < scored.Count; i++)
+            if (scored[i].Truth != recordings[i].Truth) throw new ArgumentException($"recording {i} has another class where it is scored", nameof(scoredAs));
         var fold = new int[recordings.Count];
         var rng = new Random(seed);
         for (int c = 0; c < 4; c++)
@@ -68,18 +81,18 @@ public sealed record ChallengeDecision(double AfThreshold, double OtherToSinus)
             for (int i = 0; i < recordings.Count; i++)
                 if (fold[i] == f)
                 {
-                    var r = recordings[i];
-                    pooled[r.Truth][decision.Classify(r.Sinus, r.Af, r.Other)]++;
+                    var s = scored[i];
+                    pooled[s.Truth][s.Silent ? ChallengeRecording.NoFinding : decision.Classify(s.Sinus, s.Af, s.Other)]++;
                 }
         }
         return MeanF1(pooled);
     }
 
-    /// <summary>Rows: truth 0 N, 1 A, 2 O, 3 noisy; columns: the decision, 0 N, 1 A, 2 O.</summary>
+    /// <summary>Rows: truth 0 N, 1 A, 2 O, 3 noisy; columns: the decision, 0 N, 1 A, 2 O, 3 no finding (a silent recording).</summary>
     public static int[][] Confusion(IEnumerable<ChallengeRecording> recordings, Func<double, double, double, int> decide)
     {
         var confusion = NewConfusion();
-        foreach (var r in recordings) confusion[r.Truth][decide(r.Sinus, r.Af, r.Other)]++;
+        foreach (var r in recordings) confusion[r.Truth][r.Silent ? ChallengeRecording.NoFinding : decide(r.Sinus, r.Af, r.Other)]++;
         return confusion;
     }
 
@@ -98,7 +111,7 @@ public sealed record ChallengeDecision(double AfThreshold, double OtherToSinus)
     private static int[][] NewConfusion()
     {
         var confusion = new int[4][];
-        for (int t = 0; t < 4; t++) confusion[t] = new int[3];
+        for (int t = 0; t < 4; t++) confusion[t] = new int[4];
         return confusion;
     }
 }

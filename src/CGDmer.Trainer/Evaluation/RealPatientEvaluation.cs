@@ -18,8 +18,25 @@ public sealed record ScoredMetric(
 /// (docs/measurements/2026-12-06-challenge-decision-rule.txt) did not adopt it.</param>
 /// <param name="FittedCrossValidatedMeanF1">On the validation split: the score of a decision fitted to four fifths of its
 /// recordings on the fifth it did not see, over five folds (<see cref="ChallengeDecision.CrossValidatedScore"/>).</param>
+/// <param name="Service">The same decisions on the recordings as the service would publish them (with rhythm features,
+/// which carry each window's signal quality; null without).</param>
 public sealed record ChallengeScore(int Recordings, double F1Normal, double F1Af, double F1Other, double MeanF1,
-    double RrBaselineMeanF1, int[][] Confusion, double? FittedMeanF1 = null, double? FittedCrossValidatedMeanF1 = null);
+    double RrBaselineMeanF1, int[][] Confusion, double? FittedMeanF1 = null, double? FittedCrossValidatedMeanF1 = null,
+    ServiceChallengeScore? Service = null);
+
+/// <summary>
+/// The challenge score as the service would publish it: it finds nothing in a window whose signal quality is below
+/// <see cref="RealPatientEvaluation.ServicePoorSignalQuality"/>, so a recording is the mean of its other windows, and a
+/// recording with none gets no class (<see cref="ChallengeRecording.Silent"/>). The decisions are the model's, unchanged:
+/// the service has no other thresholds for such recordings.
+/// </summary>
+/// <param name="SilentRecordings">Recordings with no window the service analyses, by class (N, A, O, noisy).</param>
+/// <param name="MeanF1">The balanced decision's score.</param>
+/// <param name="FittedMeanF1">The fitted decision's score (on the test split).</param>
+/// <param name="FittedCrossValidatedMeanF1">On the validation split: decisions fitted on four fifths of the recordings
+/// (read over all their windows, as they are fitted), scored on the fifth as the service sees it.</param>
+public sealed record ServiceChallengeScore(int[] SilentRecordings, double MeanF1, int[][] Confusion, double? FittedMeanF1 = null,
+    double? FittedCrossValidatedMeanF1 = null);
 
 /// <summary>
 /// AF at the shipped alert threshold on the held-out bedside (Holter) windows, the operating point the service alerts at:
@@ -39,6 +56,12 @@ public sealed record BedsideAlertScore(double Threshold, double? AftdbSensitivit
 public static class RealPatientEvaluation
 {
     public const string Window = "window", Recording = "recording";
+
+    /// <summary>
+    /// The service finds nothing in a window whose analysis lead's signal quality is below this: the default of its
+    /// <c>InterpretationOptions.PoorSignalQuality</c> (the trainer does not reference the pipeline; a test holds them equal).
+    /// </summary>
+    public const double ServicePoorSignalQuality = 0.5;
     /// <summary>The source name of all real held-out windows together.</summary>
     public const string RealPooled = "real";
 
@@ -132,9 +155,13 @@ public static class RealPatientEvaluation
     /// other-rhythm probabilities (<paramref name="probabilities"/>: [indices.Length × labels.Count]) and RR irregularity,
     /// in recording-id order; null when the labels lack one of the three.
     /// </summary>
+    /// <param name="minSignalQuality">Only windows whose signal quality (the rhythm features') reaches it count, as the
+    /// service reads them; a recording with none is <see cref="ChallengeRecording.Silent"/>. Null: every window.</param>
     public static (string[] Ids, ChallengeRecording[] Recordings, double[] Irregularity)? CincRecordings(WindowSet set, int[] indices,
-        float[] probabilities, IReadOnlyList<string> labels)
+        float[] probabilities, IReadOnlyList<string> labels, double? minSignalQuality = null)
     {
+        if (minSignalQuality is not null && set.RhythmFeatureCount == 0)
+            throw new ArgumentException("the signal quality needs rhythm features", nameof(minSignalQuality));
         int nl = labels.Count;
         int sr = labels.ToList().IndexOf(EcgLabels.SinusRhythm.Key), af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key),
             other = labels.ToList().IndexOf(EcgLabels.OtherRhythm.Key);
@@ -149,13 +176,19 @@ public static class RealPatientEvaluation
             // Truth: 0 N, 1 A, 2 O, 3 noisy (nothing annotated).
             int truth = set.HasLabel(i, afCol) ? 1 : set.HasLabel(i, srCol) ? 0 : set.HasLabel(i, otherCol) ? 2 : 3;
             var r = recordings.GetValueOrDefault(set.Patients[i]);
+            // NaN fails the comparison, as the service's does.
+            if (minSignalQuality is { } min && !(set.Rhythm(i)[WindowRhythm.SignalQualityFeature] >= min))
+            {
+                recordings[set.Patients[i]] = r with { Truth = truth };
+                continue;
+            }
             float irr = set.RhythmFeatureCount > 0 ? set.Rhythm(i)[WindowRhythm.IrregularityFeature] : 0;
             recordings[set.Patients[i]] = (r.Sr + probabilities[k * nl + sr], r.Af + probabilities[k * nl + af],
                 r.Other + probabilities[k * nl + other], r.Irr + irr, r.N + 1, truth);
         }
         var ids = recordings.Keys.Order().ToArray();
         var rec = ids.Select(id => recordings[id]).ToArray();
-        return (ids, rec.Select(r => new ChallengeRecording(r.Sr / r.N, r.Af / r.N, r.Other / r.N, r.Truth)).ToArray(),
+        return (ids, rec.Select(r => new ChallengeRecording(r.Sr / r.N, r.Af / r.N, r.Other / r.N, r.Truth, Silent: r.N == 0)).ToArray(),
             rec.Select(r => r.Irr / r.N).ToArray());
     }
 
@@ -178,16 +211,28 @@ public static class RealPatientEvaluation
         // Balanced: the highest of N, A, O relative to its own validation threshold (the sigmoids are independent and not
         // calibrated against each other). Noisy recordings count in the confusion matrix as truth only.
         double tSr = thresholds[sr], tAf = thresholds[af], tOther = thresholds[other];
-        var balanced = ChallengeDecision.Confusion(rec, (n, a, o) =>
+        int Balanced(double n, double a, double o)
         {
             (n, a, o) = (n / tSr, a / tAf, o / tOther);
             return a >= n && a >= o ? 1 : n >= o ? 0 : 2;
-        });
+        }
+        var balanced = ChallengeDecision.Confusion(rec, Balanced);
         double fn = ChallengeDecision.F1(balanced, 0), fa = ChallengeDecision.F1(balanced, 1), fo = ChallengeDecision.F1(balanced, 2);
         double rrBaseline = RrBaselineF1(irregularity.Zip(rec, (irr, r) => (irr, r.Truth)).ToArray());
+
+        ServiceChallengeScore? service = null;
+        if (set.RhythmFeatureCount > 0 && CincRecordings(set, test, probabilities, labels, ServicePoorSignalQuality) is var (_, seen, _))
+        {
+            var silent = new int[4];
+            foreach (var r in seen) if (r.Silent) silent[r.Truth]++;
+            var serviceBalanced = ChallengeDecision.Confusion(seen, Balanced);
+            service = new ServiceChallengeScore(silent, ChallengeDecision.MeanF1(serviceBalanced), serviceBalanced,
+                decision is null ? null : ChallengeDecision.MeanF1(ChallengeDecision.Confusion(seen, decision.Classify)),
+                crossValidateDecision ? ChallengeDecision.CrossValidatedScore(rec, scoredAs: seen) : null);
+        }
         return new ChallengeScore(rec.Length, fn, fa, fo, (fn + fa + fo) / 3, rrBaseline, balanced,
             decision is null ? null : ChallengeDecision.MeanF1(ChallengeDecision.Confusion(rec, decision.Classify)),
-            crossValidateDecision ? ChallengeDecision.CrossValidatedScore(rec) : null);
+            crossValidateDecision ? ChallengeDecision.CrossValidatedScore(rec) : null, service);
     }
 
     /// <summary>
