@@ -21,6 +21,28 @@ public class ChallengeDecisionTests
         return list.ToArray();
     }
 
+    private static readonly string[] Labels = [EcgLabels.SinusRhythm.Key, EcgLabels.AtrialFibrillation.Key, EcgLabels.OtherRhythm.Key];
+    private static readonly EcgLabel[] Annotated = [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation, EcgLabels.OtherRhythm];
+
+    private static EcgLabel[] Truth(ChallengeRecording r) =>
+        r.Truth switch { 0 => [EcgLabels.SinusRhythm], 1 => [EcgLabels.AtrialFibrillation], 2 => [EcgLabels.OtherRhythm], _ => [] };
+
+    /// <summary>One CinC window per recording, without rhythm features, with the recording's probabilities (<see cref="Labels"/> order).</summary>
+    private static (WindowSet Set, float[] Probabilities) OneWindowEach(ChallengeRecording[] recordings)
+    {
+        var set = new WindowSet(10, EcgLabels.All, recordings.Length);
+        var rows = new float[]?[Leads.Count];
+        rows[(int)Lead.I] = new float[10];
+        var probabilities = new float[recordings.Length * Labels.Length];
+        for (int k = 0; k < recordings.Length; k++)
+        {
+            var r = recordings[k];
+            set.Add(rows, Truth(r), Annotated, "", $"cinc-{k:D3}", "cinc2017", default);
+            (probabilities[k * 3], probabilities[k * 3 + 1], probabilities[k * 3 + 2]) = ((float)r.Sinus, (float)r.Af, (float)r.Other);
+        }
+        return (set, probabilities);
+    }
+
     [Fact]
     public void Fit_finds_the_sequential_decision_that_separates_the_classes()
     {
@@ -64,26 +86,14 @@ public class ChallengeDecisionTests
     public void The_challenge_score_keeps_the_balanced_decision_and_reports_the_fitted_one_beside_it()
     {
         var recordings = Separable();
-        var set = new WindowSet(10, EcgLabels.All, recordings.Length);
-        var rows = new float[]?[Leads.Count];
-        rows[(int)Lead.I] = new float[10];
-        string[] labels = [EcgLabels.SinusRhythm.Key, EcgLabels.AtrialFibrillation.Key, EcgLabels.OtherRhythm.Key];
-        EcgLabel[] annotated = [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation, EcgLabels.OtherRhythm];
-        var probabilities = new float[recordings.Length * labels.Length];
-        for (int k = 0; k < recordings.Length; k++)
-        {
-            var r = recordings[k];
-            EcgLabel[] truth = r.Truth switch { 0 => [EcgLabels.SinusRhythm], 1 => [EcgLabels.AtrialFibrillation], 2 => [EcgLabels.OtherRhythm], _ => [] };
-            set.Add(rows, truth, annotated, "", $"cinc-{k:D3}", "cinc2017", default);
-            (probabilities[k * 3], probabilities[k * 3 + 1], probabilities[k * 3 + 2]) = ((float)r.Sinus, (float)r.Af, (float)r.Other);
-        }
+        var (set, probabilities) = OneWindowEach(recordings);
         var test = Enumerable.Range(0, recordings.Length).ToArray();
         double[] balanced = [0.5, 0.5, 0.5];   // other rhythm never reaches the sinus mean: every O recording is called N
         var decision = ChallengeDecision.Fit(recordings)!;
 
-        var (_, plain) = RealPatientEvaluation.Run(set, test, probabilities, labels, balanced, bootstrap: 20);
-        var (_, fitted) = RealPatientEvaluation.Run(set, test, probabilities, labels, balanced, bootstrap: 20, decision);
-        var (_, validation) = RealPatientEvaluation.Run(set, test, probabilities, labels, balanced, bootstrap: 20, crossValidateDecision: true);
+        var (_, plain) = RealPatientEvaluation.Run(set, test, probabilities, Labels, balanced, bootstrap: 20);
+        var (_, fitted) = RealPatientEvaluation.Run(set, test, probabilities, Labels, balanced, bootstrap: 20, decision);
+        var (_, validation) = RealPatientEvaluation.Run(set, test, probabilities, Labels, balanced, bootstrap: 20, crossValidateDecision: true);
 
         Assert.Equal(0, plain!.Confusion[2][2]);
         Assert.Null(plain.FittedMeanF1);
@@ -143,26 +153,23 @@ public class ChallengeDecisionTests
         var set = TinyProbe.WindowsWithRhythm(2 * recordings.Length);
         var rows = new float[]?[Leads.Count];
         rows[(int)Lead.II] = new float[TinyProbe.Config.WindowSamples];
-        string[] labels = [EcgLabels.SinusRhythm.Key, EcgLabels.AtrialFibrillation.Key, EcgLabels.OtherRhythm.Key];
-        EcgLabel[] annotated = [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation, EcgLabels.OtherRhythm];
         var probabilities = new List<float>();
         var features = new float[TinyProbe.RhythmFeatureCount];
         for (int k = 0; k < recordings.Length; k++)
         {
             var r = recordings[k];
-            EcgLabel[] truth = r.Truth switch { 0 => [EcgLabels.SinusRhythm], 1 => [EcgLabels.AtrialFibrillation], 2 => [EcgLabels.OtherRhythm], _ => [] };
             features[WindowRhythm.SignalQualityFeature] = k == 2 ? 0.25f : 0.9f;
-            set.Add(rows, truth, annotated, "", $"cinc-{k:D3}", "cinc2017", features);
+            set.Add(rows, Truth(r), Annotated, "", $"cinc-{k:D3}", "cinc2017", features);
             probabilities.AddRange([(float)r.Sinus, (float)r.Af, (float)r.Other]);
             features[WindowRhythm.SignalQualityFeature] = k == 3 ? float.NaN : 0.25f;   // an unmeasured quality is poor too
-            set.Add(rows, truth, annotated, "", $"cinc-{k:D3}", "cinc2017", features);
+            set.Add(rows, Truth(r), Annotated, "", $"cinc-{k:D3}", "cinc2017", features);
             probabilities.AddRange([0.05f, 0.99f, 0.05f]);
         }
         var test = Enumerable.Range(0, 2 * recordings.Length).ToArray();
         var decision = ChallengeDecision.Fit(recordings)!;
         double[] thresholds = [0.5, 0.5, 0.5];
 
-        var (_, challenge) = RealPatientEvaluation.Run(set, test, probabilities.ToArray(), labels, thresholds, bootstrap: 20, decision);
+        var (_, challenge) = RealPatientEvaluation.Run(set, test, probabilities.ToArray(), Labels, thresholds, bootstrap: 20, decision);
         var service = challenge!.Service!;
         Assert.Equal([0, 0, 1, 0], service.SilentRecordings);
         Assert.Equal(1, service.Confusion[2][ChallengeRecording.NoFinding]);
@@ -172,7 +179,7 @@ public class ChallengeDecisionTests
         Assert.Equal(29, service.Confusion[2].Take(3).Sum());
         Assert.True(challenge.FittedMeanF1 < service.FittedMeanF1 - 0.1, $"all windows {challenge.FittedMeanF1:F3}, as the service reads them {service.FittedMeanF1:F3}");
 
-        var (_, validation) = RealPatientEvaluation.Run(set, test, probabilities.ToArray(), labels, thresholds, bootstrap: 20, crossValidateDecision: true);
+        var (_, validation) = RealPatientEvaluation.Run(set, test, probabilities.ToArray(), Labels, thresholds, bootstrap: 20, crossValidateDecision: true);
         Assert.NotNull(validation!.Service!.FittedCrossValidatedMeanF1);
         Assert.Null(validation.Service.FittedMeanF1);
     }
@@ -181,21 +188,9 @@ public class ChallengeDecisionTests
     public void Without_rhythm_features_there_is_no_service_score()
     {
         var recordings = Separable();
-        var set = new WindowSet(10, EcgLabels.All, recordings.Length);
-        var rows = new float[]?[Leads.Count];
-        rows[(int)Lead.I] = new float[10];
-        string[] labels = [EcgLabels.SinusRhythm.Key, EcgLabels.AtrialFibrillation.Key, EcgLabels.OtherRhythm.Key];
-        EcgLabel[] annotated = [EcgLabels.SinusRhythm, EcgLabels.AtrialFibrillation, EcgLabels.OtherRhythm];
-        var probabilities = new float[recordings.Length * 3];
-        for (int k = 0; k < recordings.Length; k++)
-        {
-            var r = recordings[k];
-            EcgLabel[] truth = r.Truth switch { 0 => [EcgLabels.SinusRhythm], 1 => [EcgLabels.AtrialFibrillation], 2 => [EcgLabels.OtherRhythm], _ => [] };
-            set.Add(rows, truth, annotated, "", $"cinc-{k:D3}", "cinc2017", default);
-            (probabilities[k * 3], probabilities[k * 3 + 1], probabilities[k * 3 + 2]) = ((float)r.Sinus, (float)r.Af, (float)r.Other);
-        }
-        var (_, challenge) = RealPatientEvaluation.Run(set, Enumerable.Range(0, recordings.Length).ToArray(), probabilities, labels, [0.5, 0.5, 0.5], bootstrap: 20);
+        var (set, probabilities) = OneWindowEach(recordings);
+        var (_, challenge) = RealPatientEvaluation.Run(set, Enumerable.Range(0, recordings.Length).ToArray(), probabilities, Labels, [0.5, 0.5, 0.5], bootstrap: 20);
         Assert.Null(challenge!.Service);
-        Assert.Throws<ArgumentException>(() => RealPatientEvaluation.CincRecordings(set, [0], probabilities, labels, minSignalQuality: 0.5));
+        Assert.Throws<ArgumentException>(() => RealPatientEvaluation.CincRecordings(set, [0], probabilities, Labels, minSignalQuality: 0.5));
     }
 }
