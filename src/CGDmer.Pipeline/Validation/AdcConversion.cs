@@ -13,39 +13,27 @@ namespace CGDmer.Pipeline.Validation;
 internal static class AdcConversion
 {
     /// <summary>
-    /// Writes <paramref name="converted"/>[i] = (float)((adc[i] − baseline) · factor) and returns whether every value lies
-    /// within ±<paramref name="limit"/>; a NaN or an infinity does not.
+    /// Writes <paramref name="converted"/>[i] = (float)((adc[i] − baseline) · factor). The range check is the validator's,
+    /// on the lead's extremes (<see cref="Range"/>), so this hot path converts only.
     /// </summary>
-    public static bool Convert(ReadOnlySpan<int> adc, double baseline, double factor, Span<float> converted, float limit)
+    public static void Convert(ReadOnlySpan<int> adc, double baseline, double factor, Span<float> converted)
     {
         int n = adc.Length;
         if (converted.Length < n) throw new ArgumentException($"needs {n} samples, has {converted.Length}", nameof(converted));
         ref int src = ref MemoryMarshal.GetReference(adc);
         ref float dst = ref MemoryMarshal.GetReference(converted);
         int i = 0;
-        bool within = true;
         if (Avx.IsSupported && n >= 4)
         {
             var b = Vector256.Create(baseline);
             var f = Vector256.Create(factor);
-            var lim = Vector128.Create(limit);
-            var all = Vector128<float>.AllBitsSet;
             for (; i <= n - 4; i += 4)
             {
                 var raw = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref src, (nuint)i));
-                var v = Avx.ConvertToVector128Single((raw - b) * f);
-                v.StoreUnsafe(ref dst, (nuint)i);
-                all &= Vector128.LessThanOrEqual(Vector128.Abs(v), lim);   // false for NaN
+                Avx.ConvertToVector128Single((raw - b) * f).StoreUnsafe(ref dst, (nuint)i);
             }
-            within = all.ExtractMostSignificantBits() == 0b1111;
         }
-        for (; i < n; i++)
-        {
-            float v = (float)((Unsafe.Add(ref src, i) - baseline) * factor);
-            Unsafe.Add(ref dst, i) = v;
-            within &= Math.Abs(v) <= limit;
-        }
-        return within;
+        for (; i < n; i++) Unsafe.Add(ref dst, i) = Convert(Unsafe.Add(ref src, i), baseline, factor);
     }
 
     /// <summary>The conversion of one sample: <see cref="Convert"/>'s value for it, to the bit.</summary>

@@ -71,7 +71,7 @@ public sealed class EcgLeadData
         if ((uint)offset > (uint)SampleCount || destination.Length > SampleCount - offset)
             throw new ArgumentOutOfRangeException(nameof(offset), $"samples [{offset}, {offset + destination.Length}) of a lead of {SampleCount}");
         if (_samplesMv is { } converted) converted.AsSpan(offset, destination.Length).CopyTo(destination);
-        else AdcConversion.Convert(UnsafeCollectionOperations.AsSpan(_adc!).Slice(offset, destination.Length), _baseline, _factor, destination, float.PositiveInfinity);
+        else AdcConversion.Convert(UnsafeCollectionOperations.AsSpan(_adc!).Slice(offset, destination.Length), _baseline, _factor, destination);
     }
     /// <summary>The whole lead is off (masked out of the model input, raises a technical alert).</summary>
     public bool LeadOff { get; }
