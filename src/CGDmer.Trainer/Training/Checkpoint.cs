@@ -19,6 +19,12 @@ public sealed record TrainingState
     public int TotalSteps { get; init; }
     public List<StepRecord> History { get; init; } = new();
     public string DataSummary { get; init; } = "";
+    /// <summary>
+    /// Parameters that hold a gradient tensor when the checkpoint is written. A step that does not reach a parameter
+    /// leaves its gradient zero, not absent, so AdamW still decays it and moves it by its momentum; a resumed run must
+    /// hold the same zero gradients to take the same steps. Null in checkpoints written before it was kept.
+    /// </summary>
+    public List<string>? ParametersWithGradient { get; init; }
 }
 
 /// <summary>
@@ -37,7 +43,8 @@ public static class Checkpoint
         model.save(Path.Combine(tmp, "model.bin"));
         if (optimizer is TorchSharp.Modules.OptimizerHelper helper) helper.save_state_dict(Path.Combine(tmp, "optimizer.bin"));
         tokenizer.Save(Path.Combine(tmp, "tokenizer.json"));
-        File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state, Json));
+        var withGradient = model.named_parameters().Where(p => p.parameter.grad is not null).Select(p => p.name).ToList();
+        File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state with { ParametersWithGradient = withGradient }, Json));
         if (Directory.Exists(dir)) Directory.Delete(dir, true);
         Directory.Move(tmp, dir);
     }
@@ -59,5 +66,18 @@ public static class Checkpoint
     {
         string p = Path.Combine(dir, "optimizer.bin");
         if (File.Exists(p) && optimizer is TorchSharp.Modules.OptimizerHelper helper) helper.load_state_dict(p);
+    }
+
+    /// <summary>Gives the parameters that held a gradient at the checkpoint a zero one, as the uninterrupted run has.</summary>
+    public static void RestoreGradients(CgDmerModel model, TrainingState state)
+    {
+        if (state.ParametersWithGradient is not { } names) return;
+        var byName = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var name in names)
+        {
+            if (!byName.TryGetValue(name, out var parameter))
+                throw new InvalidDataException($"The checkpoint names a parameter '{name}' that the model does not have.");
+            parameter.grad = torch.zeros_like(parameter);
+        }
     }
 }

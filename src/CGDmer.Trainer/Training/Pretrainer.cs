@@ -62,7 +62,11 @@ public sealed class Pretrainer
         }
         model.train();
         var optimizer = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
-        if (resuming) Checkpoint.LoadOptimizer(o.CheckpointDir!, optimizer);
+        if (resuming)
+        {
+            Checkpoint.LoadOptimizer(o.CheckpointDir!, optimizer);
+            Checkpoint.RestoreGradients(model, state);
+        }
 
         var masker = new SpatialTemporalMasker(Signal.Leads.Count, config.PatchesPerLead, o.MaskRatio);
         int b = o.BatchSize, s = config.WindowSamples, leads = Signal.Leads.Count, t = config.PatchesPerLead, l = config.TextMaxTokens;
