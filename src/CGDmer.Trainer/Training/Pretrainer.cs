@@ -65,6 +65,9 @@ public sealed class Pretrainer
         if (resuming)
         {
             Checkpoint.LoadOptimizer(o.CheckpointDir!, optimizer);
+            if (state.ParametersWithGradient is null && state.Step > 0)
+                Console.Error.WriteLine($"warning: the checkpoint in '{o.CheckpointDir}' predates the list of parameters with a gradient; " +
+                                        "the resumed run may differ from an uninterrupted one.");
             Checkpoint.RestoreGradients(model, state);
         }
 
