@@ -15,7 +15,12 @@ public static class BatchPlan
 {
     private const int ReportBit = 1 << 12;
 
-    public static List<int[]> Make(WindowSet data, IReadOnlyList<int> indices, int batchSize, Random rng)
+    /// <param name="handheldRecordingsTogether">
+    /// The windows of each handheld (CinC 2017) recording stay next to each other (the recordings are shuffled, not their
+    /// windows), so that a batch holds whole recordings, bar one at each cut, for a loss over the recording
+    /// (<see cref="Training.ProbeOptions.PoolHandheldRecordings"/>).
+    /// </param>
+    public static List<int[]> Make(WindowSet data, IReadOnlyList<int> indices, int batchSize, Random rng, bool handheldRecordingsTogether = false)
     {
         var groups = new Dictionary<int, List<int>>();
         foreach (int i in indices)
@@ -32,7 +37,8 @@ public static class BatchPlan
         foreach (var sig in groups.Keys.Order())
         {
             var list = groups[sig].ToArray();
-            rng.Shuffle(list);
+            if (handheldRecordingsTogether && list.Any(i => data.Sources[i] == WindowSources.Cinc2017)) ShuffleByRecording(data, list, rng);
+            else rng.Shuffle(list);
             int full = list.Length / batchSize;
             for (int k = 0; k < full; k++) batches.Add(list[(k * batchSize)..((k + 1) * batchSize)]);
             rest[(sig & ReportBit) != 0 ? 1 : 0].AddRange(list[(full * batchSize)..]);
@@ -46,5 +52,21 @@ public static class BatchPlan
         var arr = batches.ToArray();
         rng.Shuffle(arr);
         return arr.ToList();
+    }
+
+    /// <summary>Shuffles the recordings of <paramref name="windows"/>, each recording's windows kept together in their order.</summary>
+    private static void ShuffleByRecording(WindowSet data, int[] windows, Random rng)
+    {
+        var recordings = new List<List<int>>();
+        var byRecording = new Dictionary<string, List<int>>();
+        foreach (int i in windows)
+        {
+            if (!byRecording.TryGetValue(data.Patients[i], out var list)) recordings.Add(byRecording[data.Patients[i]] = list = []);
+            list.Add(i);
+        }
+        var order = recordings.ToArray();
+        rng.Shuffle(order);
+        int k = 0;
+        foreach (var recording in order) foreach (int i in recording) windows[k++] = i;
     }
 }

@@ -64,6 +64,16 @@ public sealed record ProbeOptions
     /// </summary>
     public bool BedsideContext { get; init; }
 
+    /// <summary>
+    /// Fine-tuning only: a handheld (CinC 2017) recording's label is scored on the recording, not on each of its windows.
+    /// Its label says what the whole recording shows, and an "other rhythm" may be a few ectopic beats in one window, so
+    /// every window of such a recording labelled "other" teaches the model that plain windows are abnormal. With this, the
+    /// windows of a recording in a batch are pooled per label before the loss: sinus rhythm by a soft minimum (the
+    /// recording is sinus only if every window is), every other label by a soft maximum (one window can show it). Bedside
+    /// windows keep their own labels (annotated beat by beat). Batches keep each recording's windows together.
+    /// </summary>
+    public bool PoolHandheldRecordings { get; init; }
+
     /// <summary>The context columns the findings model reads (<see cref="FindingsModel.RecordingContextCount"/>).</summary>
     public int RecordingContexts => BedsideContext ? 1 : 0;
 
@@ -131,11 +141,12 @@ public static class Prober
             var y = new float[o.BatchSize * c];
             var yk = new float[o.BatchSize * c];
             int total = o.Epochs * Math.Max(1, train.Length / o.BatchSize), step = 0;
+            int sinusHead = Array.FindIndex(labelColumns, col => data.Labels[col].Key == EcgLabels.SinusRhythm.Key);
             using var average = o.AverageLastEpochs > 1 ? new WeightAverage(model) : null;
             for (int epoch = 0; epoch < o.Epochs; epoch++)
             {
                 var rng = new Random(o.Seed * 31 + epoch);
-                foreach (var batchIdx in BatchPlan.Make(data, train, o.BatchSize, rng))
+                foreach (var batchIdx in BatchPlan.Make(data, train, o.BatchSize, rng, o.PoolHandheldRecordings))
                 {
                     data.CopyBatch(batchIdx, ecg, mask, lab);
                     data.CopyAnnotation(batchIdx, kn);
@@ -156,7 +167,9 @@ public static class Prober
                     foreach (var g in opt.ParamGroups) g.LearningRate = lr * groupScales[group++];
                     opt.zero_grad();
                     var logits = model.Logits(e, m, ids, f > 0 ? tensor(rhythm, [o.BatchSize, fc]) : null);
-                    var loss = MaskedLoss(logits, tensor(y, [o.BatchSize, c]), tensor(yk, [o.BatchSize, c]), pw);
+                    var loss = o.PoolHandheldRecordings
+                        ? RecordingLoss(logits, data, batchIdx, y, yk, c, sinusHead, pw)
+                        : MaskedLoss(logits, tensor(y, [o.BatchSize, c]), tensor(yk, [o.BatchSize, c]), pw);
                     loss.backward();
                     nn.utils.clip_grad_norm_(model.parameters(), 1.0);
                     opt.step();
@@ -325,6 +338,51 @@ public static class Prober
             if (data.Sources[batch[b]] != WindowSources.Cinc2017 || rng.NextDouble() >= 0.5) continue;
             foreach (ref float v in ecg.AsSpan(b * data.WindowStride, data.WindowStride)) v = -v;
         }
+    }
+
+    /// <summary>
+    /// <see cref="MaskedLoss"/> over recordings (<see cref="ProbeOptions.PoolHandheldRecordings"/>): consecutive rows of
+    /// <paramref name="batch"/> from one handheld recording form one bag, every other row a bag of its own. A bag's logit
+    /// per label is the log of the mean of its windows' exp(logit) (a soft maximum), and for the sinus head
+    /// (<paramref name="sinusHead"/>, −1: none) minus that of the negated logits (a soft minimum); a bag of one window
+    /// keeps its logit. Targets and the annotated mask are the bag's first window's (a recording's are all the same).
+    /// </summary>
+    internal static Tensor RecordingLoss(Tensor logits, WindowSet data, int[] batch, float[] y, float[] known, int labels, int sinusHead, Tensor posWeight)
+    {
+        int n = batch.Length;
+        var bagOf = new long[n];
+        var firstRows = new List<int>();
+        for (int b = 0; b < n; b++)
+        {
+            bool continues = b > 0 && data.Sources[batch[b]] == WindowSources.Cinc2017 && data.Sources[batch[b - 1]] == WindowSources.Cinc2017
+                             && data.Patients[batch[b]] == data.Patients[batch[b - 1]];
+            if (!continues) firstRows.Add(b);
+            bagOf[b] = firstRows.Count - 1;
+        }
+        int bags = firstRows.Count;
+        var membership = new float[bags * n];
+        for (int b = 0; b < n; b++) membership[bagOf[b] * n + b] = 1;
+        var by = new float[bags * labels];
+        var bk = new float[bags * labels];
+        for (int g = 0; g < bags; g++)
+        {
+            Array.Copy(y, firstRows[g] * labels, by, g * labels, labels);
+            Array.Copy(known, firstRows[g] * labels, bk, g * labels, labels);
+        }
+        using var scope = NewDisposeScope();
+        var member = tensor(membership, [bags, n]);
+        var logCount = member.sum(1, keepdim: true).log();                                   // [bags, 1]
+        var logMember = member.log().unsqueeze(-1);                                           // [bags, n, 1]: 0 or −∞
+        var softMax = (logits.unsqueeze(0) + logMember).logsumexp(1) - logCount;             // [bags, labels]
+        var pooled = softMax;
+        if (sinusHead >= 0)
+        {
+            var softMin = -((-logits).unsqueeze(0) + logMember).logsumexp(1) + logCount;
+            var isSinus = zeros(labels, dtype: ScalarType.Bool);
+            isSinus[sinusHead] = tensor(true);
+            pooled = where(isSinus, softMin, softMax);
+        }
+        return MaskedLoss(pooled, tensor(by, [bags, labels]), tensor(bk, [bags, labels]), posWeight).MoveToOuterDisposeScope();
     }
 
     /// <summary>Weighted BCE over the annotated entries only (mean over them).</summary>
