@@ -92,6 +92,8 @@ public sealed record TrainerConfig
             throw new InvalidDataException($"Config '{source}': probe.ownLayerEpochs must be at least 1, not {Probe.OwnLayerEpochs}.");
         if (Probe.AverageLastEpochs < 0 || Probe.AverageLastEpochs > Math.Max(1, Probe.Epochs))
             throw new InvalidDataException($"Config '{source}': probe.averageLastEpochs must be between 0 and probe.epochs ({Probe.Epochs}), not {Probe.AverageLastEpochs}.");
+        if (Probe.PoolHandheldRecordings && Probe.Mode != "finetune")
+            throw new InvalidDataException($"Config '{source}': probe.poolHandheldRecordings pools the windows' logits while the encoder trains; it needs probe.mode finetune, not {Probe.Mode}.");
         if (Probe.BedsideContext && !RhythmFeatures)
             throw new InvalidDataException($"Config '{source}': probe.bedsideContext enters through the rhythm layer; it needs rhythmFeatures.");
         if (Probe.EncoderLearningRateScale is not (> 0 and <= 1))
