@@ -105,6 +105,7 @@ public class OrchestrationTests
     [InlineData("""{ "probe": { "epochs": 6, "averageLastEpochs": 7 } }""", "probe.averageLastEpochs must be between 0 and probe.epochs (6), not 7")]
     [InlineData("""{ "probe": { "averageLastEpochs": -1 } }""", "probe.averageLastEpochs must be between 0 and probe.epochs")]
     [InlineData("""{ "probe": { "bedsideContext": true } }""", "probe.bedsideContext enters through the rhythm layer; it needs rhythmFeatures")]
+    [InlineData("""{ "pretrain": { "reportRepeats": 0 } }""", "pretrain.reportRepeats must be between 1 and 20, not 0")]
     [InlineData("""{ "probe": { "mode": "linear", "poolHandheldRecordings": true } }""", "probe.poolHandheldRecordings pools the windows' logits while the encoder trains; it needs probe.mode finetune, not linear")]
     [InlineData("""{ "labels": [ """, "not valid")]
     public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)

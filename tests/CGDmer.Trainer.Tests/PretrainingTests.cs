@@ -70,6 +70,46 @@ public class PretrainingTests(ITestOutputHelper output)
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void Report_repeats_add_contrastive_steps_and_resume_exactly()
+    {
+        torch.set_num_threads(1);
+        var cfg = CgDmerConfig.Tiny;
+        var set = TestData.Synthetic(32, cfg);
+        var rng = new Random(11);
+        for (int k = 0; k < 32; k++)
+        {
+            var rows = new float[]?[Leads.Count];
+            rows[(int)Lead.II] = Enumerable.Range(0, cfg.WindowSamples).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            set.Add(rows, [EcgLabels.SinusRhythm], "", $"recording-{k}", "mitbih");
+        }
+        var tok = ReportTokenizer.Build(set.Reports.Where(r => r.Length > 0).ToList());
+        var o = new PretrainOptions { Epochs = 2, BatchSize = 8, Seed = 3 };
+        var (_, once) = new Pretrainer(o).Run(cfg, tok, set, set.AllIndices(), "t");
+        var (thrice, s1) = new Pretrainer(o with { ReportRepeats = 3 }).Run(cfg, tok, set, set.AllIndices(), "t");
+        int ContrastiveSteps(TrainingState s) => s.History.Count(h => h.Contrastive > 0);
+        int MaskedOnlySteps(TrainingState s) => s.History.Count(h => h.Contrastive == 0);
+        // The report windows' batches come twice more per epoch; the others as often as before.
+        Assert.Equal(3 * ContrastiveSteps(once), ContrastiveSteps(s1));
+        Assert.Equal(MaskedOnlySteps(once), MaskedOnlySteps(s1));
+        Assert.Equal(s1.TotalSteps, s1.History.Count);
+
+        string dir = Path.Combine(Path.GetTempPath(), "cgdmer-resume-repeats-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            int perEpoch = s1.History.Count / 2;
+            using var cts = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => new Pretrainer(o with { ReportRepeats = 3, CheckpointDir = dir })
+                .Run(cfg, tok, set, set.AllIndices(), "t", p => { if (p.Step == perEpoch) cts.Cancel(); }, cts.Token));
+            var (resumed, s2) = new Pretrainer(o with { ReportRepeats = 3, CheckpointDir = dir, Resume = true }).Run(cfg, tok, set, set.AllIndices(), "t");
+            Assert.Equal(s1.History.Select(h => h.Total), s2.History.Select(h => h.Total));
+            var a = thrice.parameters().Select(p => p.data<float>().ToArray()).ToList();
+            var b = resumed.parameters().Select(p => p.data<float>().ToArray()).ToList();
+            for (int i = 0; i < a.Count; i++) Assert.Equal(a[i], b[i]);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
     /// <summary>
     /// As the real recipe mixes them: windows with a report (every arm trains) and recordings without (the masked arm
     /// only, so the report arm's parameters get no gradient in those steps). A resumed run must still be the same run.

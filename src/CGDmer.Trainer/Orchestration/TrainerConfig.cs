@@ -105,6 +105,8 @@ public sealed record TrainerConfig
             if (count is < 1 or > ProbeOptions.MaxSourceRepeats)
                 throw new InvalidDataException($"Config '{source}': probe.sourceRepeats.{name} must be 1 to {ProbeOptions.MaxSourceRepeats}, not {count}.");
         }
+        if (Pretrain.ReportRepeats is < 1 or > 20)
+            throw new InvalidDataException($"Config '{source}': pretrain.reportRepeats must be between 1 and 20, not {Pretrain.ReportRepeats}.");
         if (Pretrain.BatchSize < 2) throw new InvalidDataException($"Config '{source}': pretrain.batchSize must be at least 2 (contrastive pairs).");
         if (Data.MitBih?.Dir is { } d && !Directory.Exists(d))
             throw new InvalidDataException($"Config '{source}': data.mitBih.dir '{d}' does not exist.");

@@ -23,6 +23,12 @@ public sealed record PretrainOptions
     /// <summary>Resume from <see cref="CheckpointDir"/> if a checkpoint is there.</summary>
     public bool Resume { get; init; }
     public int? MaxSteps { get; init; }
+    /// <summary>
+    /// How many times per epoch each window with a report is seen (at least 1). Only those windows train the ECG–report
+    /// arm, and they are few beside the real recordings; each repeat is a plan of its own, so no batch holds a window
+    /// twice (a contrastive batch must not hold a pair twice, which would make it its own negative).
+    /// </summary>
+    public int ReportRepeats { get; init; } = 1;
 }
 
 /// <summary>Progress of one optimisation step, for progress bars and logs.</summary>
@@ -45,7 +51,10 @@ public sealed class Pretrainer
         torch.manual_seed(o.Seed);
         CgDmerModel model;
         TrainingState state;
-        int stepsPerEpoch = Math.Max(1, trainIndices.Length / o.BatchSize);
+        int[] reportIndices = o.ReportRepeats > 1 ? trainIndices.Where(data.HasReport).ToArray() : [];
+        // A plan's batch count depends on the groups' sizes only, not on the shuffle.
+        int stepsPerEpoch = Math.Max(1, trainIndices.Length / o.BatchSize)
+                            + (o.ReportRepeats - 1) * (reportIndices.Length > 0 ? BatchPlan.Make(data, reportIndices, o.BatchSize, new Random(0)).Count : 0);
         int totalSteps = Math.Min(o.MaxSteps ?? int.MaxValue, stepsPerEpoch * o.Epochs);
 
         bool resuming = o.Resume && o.CheckpointDir is not null && Checkpoint.Exists(o.CheckpointDir);
@@ -93,6 +102,13 @@ public sealed class Pretrainer
             // Shuffle and masks depend on (seed, epoch) only, so a resumed run sees the same data order it would have.
             var rng = new Random(o.Seed * 7919 + epoch);
             var plan = BatchPlan.Make(data, trainIndices, b, rng);
+            if (o.ReportRepeats > 1)
+            {
+                for (int r = 1; r < o.ReportRepeats; r++) plan.AddRange(BatchPlan.Make(data, reportIndices, b, rng));
+                var shuffled = plan.ToArray();
+                rng.Shuffle(shuffled);
+                plan = shuffled.ToList();
+            }
             int stepInEpoch = step - epoch * stepsPerEpoch;
             for (int k = Math.Max(0, stepInEpoch); k < Math.Min(stepsPerEpoch, plan.Count) && step < totalSteps; k++)
             {
