@@ -1,5 +1,6 @@
 using CGDmer.Signal;
 using CGDmer.Model.Text;
+using CGDmer.Trainer.Data;
 using CGDmer.Trainer.Training;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -70,11 +71,9 @@ public class PretrainingTests(ITestOutputHelper output)
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
-    [Fact]
-    public void Report_repeats_add_contrastive_steps_and_resume_exactly()
+    /// <summary>32 synthetic windows with reports and 32 one-lead recordings without, and the reports' tokenizer.</summary>
+    private static (WindowSet Set, ReportTokenizer Tokenizer) WithAndWithoutReports(CgDmerConfig cfg)
     {
-        torch.set_num_threads(1);
-        var cfg = CgDmerConfig.Tiny;
         var set = TestData.Synthetic(32, cfg);
         var rng = new Random(11);
         for (int k = 0; k < 32; k++)
@@ -83,7 +82,15 @@ public class PretrainingTests(ITestOutputHelper output)
             rows[(int)Lead.II] = Enumerable.Range(0, cfg.WindowSamples).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
             set.Add(rows, [EcgLabels.SinusRhythm], "", $"recording-{k}", "mitbih");
         }
-        var tok = ReportTokenizer.Build(set.Reports.Where(r => r.Length > 0).ToList());
+        return (set, ReportTokenizer.Build(set.Reports.Where(r => r.Length > 0).ToList()));
+    }
+
+    [Fact]
+    public void Report_repeats_add_contrastive_steps_and_resume_exactly()
+    {
+        torch.set_num_threads(1);
+        var cfg = CgDmerConfig.Tiny;
+        var (set, tok) = WithAndWithoutReports(cfg);
         var o = new PretrainOptions { Epochs = 2, BatchSize = 8, Seed = 3 };
         var (_, once) = new Pretrainer(o).Run(cfg, tok, set, set.AllIndices(), "t");
         var (thrice, s1) = new Pretrainer(o with { ReportRepeats = 3 }).Run(cfg, tok, set, set.AllIndices(), "t");
@@ -119,15 +126,7 @@ public class PretrainingTests(ITestOutputHelper output)
     {
         torch.set_num_threads(1);
         var cfg = CgDmerConfig.Tiny;
-        var set = TestData.Synthetic(32, cfg);
-        var rng = new Random(11);
-        for (int k = 0; k < 32; k++)
-        {
-            var rows = new float[]?[Leads.Count];
-            rows[(int)Lead.II] = Enumerable.Range(0, cfg.WindowSamples).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-            set.Add(rows, [EcgLabels.SinusRhythm], "", $"recording-{k}", "mitbih");
-        }
-        var tok = ReportTokenizer.Build(set.Reports.Where(r => r.Length > 0).ToList());
+        var (set, tok) = WithAndWithoutReports(cfg);
         string dir = Path.Combine(Path.GetTempPath(), "cgdmer-resume-mixed-" + Guid.NewGuid().ToString("N"));
         try
         {
