@@ -62,6 +62,7 @@ public class HandheldRecordingLossTests
     {
         var windows = new List<(string, string)>();
         for (int r = 0; r < 40; r++) for (int w = 0; w < 1 + r % 5; w++) windows.Add(("cinc2017", $"A{r:D3}"));
+        for (int w = 0; w < 40; w++) windows.Add(("mitbih", "100"));   // one bedside patient, the same leads: the same group
         var set = Set(windows.ToArray());
         var plan = BatchPlan.Make(set, set.AllIndices(), 8, new Random(4), handheldRecordingsTogether: true);
         Assert.Equal(set.Count - set.Count % 8, plan.Sum(b => b.Length));
@@ -74,12 +75,17 @@ public class HandheldRecordingLossTests
             for (int k = 0; k < b.Length; k++)
             {
                 string recording = set.Patients[b[k]];
+                if (set.Sources[b[k]] != WindowSources.Cinc2017) continue;
                 if (k > 0 && set.Patients[b[k - 1]] == recording) { Assert.True(b[k] > b[k - 1]); continue; }
                 Assert.True(inBatch.Add(recording), $"recording {recording} split inside a batch");
                 batchesOf[recording] = batchesOf.GetValueOrDefault(recording) + 1;
             }
         }
         Assert.All(batchesOf.Values, n => Assert.True(n <= 2));
+        // The bedside patient's windows are shuffled one by one, not kept together.
+        var order = plan.SelectMany(b => b).ToList();
+        int bedsideRuns = Enumerable.Range(0, order.Count).Count(k => set.Patients[order[k]] == "100" && (k == 0 || set.Patients[order[k - 1]] != "100"));
+        Assert.True(bedsideRuns > 10, $"the bedside windows came in {bedsideRuns} runs");
         Assert.True(batchesOf.Values.Count(n => n == 2) <= plan.Count);
         // Without the option the same windows are shuffled one by one.
         var loose = BatchPlan.Make(set, set.AllIndices(), 8, new Random(4)).SelectMany(b => b).ToList();

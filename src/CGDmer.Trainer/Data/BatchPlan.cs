@@ -54,13 +54,17 @@ public static class BatchPlan
         return arr.ToList();
     }
 
-    /// <summary>Shuffles the recordings of <paramref name="windows"/>, each recording's windows kept together in their order.</summary>
+    /// <summary>
+    /// Shuffles the handheld recordings of <paramref name="windows"/>, each one's windows kept together in their order,
+    /// with every other window on its own (a bedside patient's hours stay spread over the epoch).
+    /// </summary>
     private static void ShuffleByRecording(WindowSet data, int[] windows, Random rng)
     {
         var recordings = new List<List<int>>();
         var byRecording = new Dictionary<string, List<int>>();
         foreach (int i in windows)
         {
+            if (data.Sources[i] != WindowSources.Cinc2017) { recordings.Add([i]); continue; }
             if (!byRecording.TryGetValue(data.Patients[i], out var list)) recordings.Add(byRecording[data.Patients[i]] = list = []);
             list.Add(i);
         }
