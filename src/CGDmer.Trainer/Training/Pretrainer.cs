@@ -105,9 +105,7 @@ public sealed class Pretrainer
             if (o.ReportRepeats > 1)
             {
                 for (int r = 1; r < o.ReportRepeats; r++) plan.AddRange(BatchPlan.Make(data, reportIndices, b, rng));
-                var shuffled = plan.ToArray();
-                rng.Shuffle(shuffled);
-                plan = shuffled.ToList();
+                rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plan));
             }
             int stepInEpoch = step - epoch * stepsPerEpoch;
             for (int k = Math.Max(0, stepInEpoch); k < Math.Min(stepsPerEpoch, plan.Count) && step < totalSteps; k++)
