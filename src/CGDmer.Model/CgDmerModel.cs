@@ -92,6 +92,9 @@ public sealed record PretrainBatch(Tensor Ecg, Tensor LeadMask, Tensor HiddenPat
 
 public static class CgDmerObjective
 {
+    /// <summary>float log 100: the InfoNCE inverse temperature is clamped at 100.</summary>
+    private static readonly Scalar MaxLogLogitScale = ((float)Math.Log(100)).ToScalar();
+
     /// <summary>
     /// Computes the weighted CG-DMER loss. A term whose weight is zero is skipped (reported as 0), so an ablation run
     /// pays only for the arms it trains.
@@ -109,8 +112,8 @@ public static class CgDmerObjective
             var recon = model.decoder.Reconstruct(tokens, keep, batch.LeadIds);
             var target = model.ecgEncoder.Patchify(batch.Ecg);
             var hidden = batch.HiddenPatches.to_type(ScalarType.Float32) * batch.LeadMask.to_type(ScalarType.Float32).unsqueeze(-1);
-            var perPatch = (recon - target).pow(2).mean([-1]);
-            masked = (perPatch * hidden).sum() / hidden.sum().clamp_min(1f);
+            var perPatch = (recon - target).pow(Scalars.Two).mean([-1]);
+            masked = (perPatch * hidden).sum() / hidden.sum().clamp_min(Scalars.OneF);
         }
         else masked = zeros(1).squeeze();
 
@@ -126,8 +129,8 @@ public static class CgDmerObjective
             contrastive = InfoNce(eSh, tSh, model.logitScale);
             // Orthogonality of specific vs shared within each modality, and of each specific part vs the other
             // modality's shared part (the specific parts must not carry what the pair agrees on).
-            disentangle = (eSp * eSh).sum(-1).pow(2).mean() + (tSp * tSh).sum(-1).pow(2).mean()
-                          + (eSp * tSh).sum(-1).pow(2).mean() + (tSp * eSh).sum(-1).pow(2).mean();
+            disentangle = (eSp * eSh).sum(-1).pow(Scalars.Two).mean().Plus((tSp * tSh).sum(-1).pow(Scalars.Two).mean())
+                          .Plus((eSp * tSh).sum(-1).pow(Scalars.Two).mean()).Plus((tSp * eSh).sum(-1).pow(Scalars.Two).mean());
         }
         else
         {
@@ -135,7 +138,10 @@ public static class CgDmerObjective
             disentangle = zeros(1).squeeze();
         }
 
-        var total = masked * w.Masked + contrastive * w.Contrastive + disentangle * w.Disentangle;
+        using var wMasked = w.Masked.ToScalar();
+        using var wContrastive = w.Contrastive.ToScalar();
+        using var wDisentangle = w.Disentangle.ToScalar();
+        var total = masked.mul(wMasked).Plus(contrastive.mul(wContrastive)).Plus(disentangle.mul(wDisentangle));
         var terms = new LossTerms(total.item<float>(), masked.item<float>(), contrastive.item<float>(), disentangle.item<float>());
         return (total.MoveToOuterDisposeScope(), terms);
     }
@@ -143,9 +149,10 @@ public static class CgDmerObjective
     /// <summary>Symmetric InfoNCE over a batch of L2-normalised pairs: row i of a matches row i of b.</summary>
     public static Tensor InfoNce(Tensor a, Tensor b, Tensor logitScale)
     {
-        var scale = logitScale.clamp_max((float)Math.Log(100)).exp();
+        var scale = logitScale.clamp_max(MaxLogLogitScale).exp();
         var logits = matmul(a, b.t()) * scale;
-        var targets = arange(a.shape[0], dtype: ScalarType.Int64, device: a.device);
-        return (nn.functional.cross_entropy(logits, targets) + nn.functional.cross_entropy(logits.t(), targets)) / 2;
+        using var rows = a.shape[0].ToScalar();
+        var targets = arange(Scalars.Zero, rows, Scalars.One, dtype: ScalarType.Int64, device: a.device);
+        return nn.functional.cross_entropy(logits, targets).Plus(nn.functional.cross_entropy(logits.t(), targets)).div(Scalars.Two);
     }
 }

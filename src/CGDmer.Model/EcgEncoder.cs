@@ -27,8 +27,8 @@ public sealed class EcgEncoder : nn.Module
         _config = config;
         int d = config.Dim;
         patchProjection = nn.Linear(config.PatchSize, d);
-        leadEmbedding = nn.Parameter(randn(Signal.Leads.Count, d) * 0.02);
-        positionEmbedding = nn.Parameter(randn(config.PatchesPerLead, d) * 0.02);
+        leadEmbedding = nn.Parameter(randn(Signal.Leads.Count, d).mul(Scalars.EmbeddingInitStd));
+        positionEmbedding = nn.Parameter(randn(config.PatchesPerLead, d).mul(Scalars.EmbeddingInitStd));
         maskToken = nn.Parameter(zeros(d));
         layers = new ModuleList<TransformerLayer>();
         for (int i = 0; i < config.Depth; i++) layers.Add(new TransformerLayer($"layer{i}", d, config.Heads, config.MlpRatio));
@@ -62,7 +62,7 @@ public sealed class EcgEncoder : nn.Module
         if (hiddenPatches is not null)
             x = where(hiddenPatches.unsqueeze(-1), maskToken.view(1, 1, 1, d), x);
         var leadEmb = leadIds is null ? leadEmbedding : leadEmbedding.index_select(0, leadIds);
-        x = x + leadEmb.view(1, leads, 1, d) + positionEmbedding.view(1, 1, _config.PatchesPerLead, d);
+        x = x.Plus(leadEmb.view(1, leads, 1, d)).Plus(positionEmbedding.view(1, 1, _config.PatchesPerLead, d));
         x = x.reshape(b, -1, d);
         var keep = TokenKeepMask(leadMask);
         var additive = Masks.ToAdditiveKeyMask(keep);
@@ -93,8 +93,8 @@ public sealed class MaskedPatchDecoder : nn.Module
         _config = config;
         int dd = config.DecoderDim;
         embed = nn.Linear(config.Dim, dd);
-        leadEmbedding = nn.Parameter(randn(Signal.Leads.Count, dd) * 0.02);
-        positionEmbedding = nn.Parameter(randn(config.PatchesPerLead, dd) * 0.02);
+        leadEmbedding = nn.Parameter(randn(Signal.Leads.Count, dd).mul(Scalars.EmbeddingInitStd));
+        positionEmbedding = nn.Parameter(randn(config.PatchesPerLead, dd).mul(Scalars.EmbeddingInitStd));
         layers = new ModuleList<TransformerLayer>();
         for (int i = 0; i < config.DecoderDepth; i++) layers.Add(new TransformerLayer($"layer{i}", dd, Math.Max(1, config.Heads / 2), config.MlpRatio));
         norm = nn.LayerNorm(dd, eps: 1e-5);
@@ -112,7 +112,7 @@ public sealed class MaskedPatchDecoder : nn.Module
         long leads = tokens.shape[1] / t;
         var x = embed.forward(tokens).view(b, leads, t, dd);
         var leadEmb = leadIds is null ? leadEmbedding : leadEmbedding.index_select(0, leadIds);
-        x = (x + leadEmb.view(1, leads, 1, dd) + positionEmbedding.view(1, 1, t, dd)).reshape(b, -1, dd);
+        x = x.Plus(leadEmb.view(1, leads, 1, dd)).Plus(positionEmbedding.view(1, 1, t, dd)).reshape(b, -1, dd);
         var additive = Masks.ToAdditiveKeyMask(tokenKeep);
         foreach (var layer in layers) x = layer.forward(x, additive);
         var patches = toPatch.forward(norm.forward(x)).view(b, leads, t, _config.PatchSize);

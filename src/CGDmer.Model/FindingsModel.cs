@@ -163,7 +163,7 @@ public sealed class FindingsModel : nn.Module
         var logits = head.forward(headHidden is null ? input : nn.functional.gelu(headHidden.forward(input)));
         if (OwnLayerHeads.Count == 0) return logits;
         var (keep, scatter) = OwnLayerPlacement();
-        return logits * tensor(keep) + matmul(OwnHeadLogits(input), tensor(scatter, [OwnLayerHeads.Count, keep.Length]));
+        return (logits * tensor(keep)).Plus(matmul(OwnHeadLogits(input), tensor(scatter, [OwnLayerHeads.Count, keep.Length])));
     }
 
     /// <summary>The own-layer heads' logits [B, own heads] from the heads' input (<see cref="HeadInput"/>).</summary>

@@ -14,11 +14,14 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
     public readonly Linear proj;
     public int Heads { get; }
     private readonly int _dim;
+    /// <summary>double 1/√(head dim), held for the module's lifetime (see <see cref="Scalars"/>).</summary>
+    private readonly Scalar _scale;
 
     public SelfAttention(string name, int dim, int heads) : base(name)
     {
         _dim = dim;
         Heads = heads;
+        _scale = (1.0 / Math.Sqrt(dim / heads)).ToScalar();
         qkv = nn.Linear(dim, 3 * dim);
         proj = nn.Linear(dim, dim);
         RegisterComponents();
@@ -35,8 +38,8 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         var q = qkvOut[0];
         var k = qkvOut[1];
         var v = qkvOut[2];
-        var scores = matmul(q, k.transpose(-2, -1)) * (1.0 / Math.Sqrt(hd));
-        if (additiveKeyMask is not null) scores = scores + additiveKeyMask;
+        var scores = matmul(q, k.transpose(-2, -1)).mul(_scale);
+        if (additiveKeyMask is not null) scores = scores.Plus(additiveKeyMask);
         var attn = nn.functional.softmax(scores, -1);
         var ctx = matmul(attn, v).transpose(1, 2).reshape(b, t, _dim);
         return proj.forward(ctx).MoveToOuterDisposeScope();
@@ -65,8 +68,8 @@ public sealed class TransformerLayer : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor x, Tensor? additiveKeyMask)
     {
         using var scope = NewDisposeScope();
-        var h = x + attn.forward(norm1.forward(x), additiveKeyMask);
-        var y = h + fc2.forward(nn.functional.gelu(fc1.forward(norm2.forward(h))));
+        var h = x.Plus(attn.forward(norm1.forward(x), additiveKeyMask));
+        var y = h.Plus(fc2.forward(nn.functional.gelu(fc1.forward(norm2.forward(h)))));
         return y.MoveToOuterDisposeScope();
     }
 }
@@ -75,15 +78,16 @@ public static class Masks
 {
     /// <summary>Large but finite, so a row with every key masked still gives a defined (uniform) softmax, not NaN.</summary>
     public const float MaskedLogit = -1e9f;
+    private static readonly Scalar MaskedLogitScalar = MaskedLogit.ToScalar();
 
     /// <summary>[B, T] keep mask (1 keep, 0 drop) → additive [B, 1, 1, T] attention mask.</summary>
     public static Tensor ToAdditiveKeyMask(Tensor keep) =>
-        ((1.0f - keep.to_type(ScalarType.Float32)) * MaskedLogit).unsqueeze(1).unsqueeze(1);
+        keep.to_type(ScalarType.Float32).negative().add(Scalars.OneF, Scalars.One).mul(MaskedLogitScalar).unsqueeze(1).unsqueeze(1);
 
     /// <summary>Mean over tokens where keep = 1; [B, T, D] x [B, T] → [B, D]. Count clamped to 1 so empty rows give 0.</summary>
     public static Tensor MaskedMean(Tensor x, Tensor keep)
     {
         var k = keep.to_type(ScalarType.Float32).unsqueeze(-1);
-        return (x * k).sum(1) / k.sum(1).clamp_min(1.0f);
+        return (x * k).sum(1) / k.sum(1).clamp_min(Scalars.OneF);
     }
 }

@@ -12,11 +12,12 @@ public sealed class ReportEncoder : nn.Module
     public readonly Parameter positionEmbedding;
     public readonly ModuleList<TransformerLayer> layers;
     public readonly LayerNorm norm;
+    private static readonly Scalar PadId = ReportTokenizer.Pad.ToScalar();
 
     public ReportEncoder(string name, int vocabularySize, CgDmerConfig config) : base(name)
     {
         tokenEmbedding = nn.Embedding(vocabularySize, config.TextDim);
-        positionEmbedding = nn.Parameter(randn(config.TextMaxTokens, config.TextDim) * 0.02);
+        positionEmbedding = nn.Parameter(randn(config.TextMaxTokens, config.TextDim).mul(Scalars.EmbeddingInitStd));
         layers = new ModuleList<TransformerLayer>();
         for (int i = 0; i < config.TextDepth; i++) layers.Add(new TransformerLayer($"layer{i}", config.TextDim, config.TextHeads, config.MlpRatio));
         norm = nn.LayerNorm(config.TextDim, eps: 1e-5);
@@ -28,8 +29,8 @@ public sealed class ReportEncoder : nn.Module
     {
         using var scope = NewDisposeScope();
         long l = tokenIds.shape[1];
-        var keep = tokenIds.ne(ReportTokenizer.Pad).to_type(ScalarType.Float32);
-        var x = tokenEmbedding.forward(tokenIds) + positionEmbedding.narrow(0, 0, l).unsqueeze(0);
+        var keep = tokenIds.ne(PadId).to_type(ScalarType.Float32);
+        var x = tokenEmbedding.forward(tokenIds).Plus(positionEmbedding.narrow(0, 0, l).unsqueeze(0));
         var additive = Masks.ToAdditiveKeyMask(keep);
         foreach (var layer in layers) x = layer.forward(x, additive);
         return Masks.MaskedMean(norm.forward(x), keep).MoveToOuterDisposeScope();

@@ -262,7 +262,7 @@ public static class Prober
             using var _ = no_grad();
             using var scope = NewDisposeScope();
             int i = 0;
-            foreach (var p in model.parameters()) _sums[i++].add_(p.to(float64));
+            foreach (var p in model.parameters()) _sums[i++].add_(p.to(float64), Scalars.One);
             _count++;
         }
 
@@ -272,8 +272,9 @@ public static class Prober
             if (_count == 0) throw new InvalidOperationException("no weights were added to the average");
             using var _ = no_grad();
             using var scope = NewDisposeScope();
+            using var count = _count.ToScalar();
             int i = 0;
-            foreach (var p in model.parameters()) p.copy_((_sums[i++] / _count).to(p.dtype));
+            foreach (var p in model.parameters()) p.copy_(_sums[i++].div(count).to(p.dtype));
         }
 
         public void Dispose()
@@ -373,11 +374,11 @@ public static class Prober
         var member = tensor(membership, [bags, n]);
         var logCount = member.sum(1, keepdim: true).log();                                   // [bags, 1]
         var logMember = member.log().unsqueeze(-1);                                           // [bags, n, 1]: 0 or −∞
-        var softMax = (logits.unsqueeze(0) + logMember).logsumexp(1) - logCount;             // [bags, labels]
+        var softMax = logits.unsqueeze(0).Plus(logMember).logsumexp(1) - logCount;           // [bags, labels]
         var pooled = softMax;
         if (sinusHead >= 0)
         {
-            var softMin = -((-logits).unsqueeze(0) + logMember).logsumexp(1) + logCount;
+            var softMin = (-(-logits).unsqueeze(0).Plus(logMember).logsumexp(1)).Plus(logCount);
             var isSinus = zeros(labels, dtype: ScalarType.Bool);
             isSinus[sinusHead] = tensor(true);
             pooled = where(isSinus, softMin, softMax);
@@ -389,7 +390,7 @@ public static class Prober
     private static Tensor MaskedLoss(Tensor logits, Tensor y, Tensor known, Tensor posWeight)
     {
         var perEntry = nn.functional.binary_cross_entropy_with_logits(logits, y, pos_weights: posWeight, reduction: nn.Reduction.None);
-        return (perEntry * known).sum() / known.sum().clamp_min(1f);
+        return (perEntry * known).sum() / known.sum().clamp_min(Scalars.OneF);
     }
 
     /// <summary>Probabilities [indices.Length × L] from the findings model.</summary>

@@ -1,0 +1,73 @@
+using System.Reflection;
+using System.Reflection.Emit;
+using CGDmer.Trainer.Training;
+using TorchSharp;
+
+namespace CGDmer.Model.Tests;
+
+/// <summary>
+/// The model and the training code pass TorchSharp no implicit Scalar: one made from a bare number is left to the
+/// finalizer, which can free it while libtorch still reads it (TorchSharp #1434). Reads the IL for calls that make one,
+/// in our code or inside the TorchSharp member called (<c>tensor + tensor</c> passes an implicit alpha of 1).
+/// </summary>
+public class ImplicitScalarTests
+{
+    private const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields()
+        .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
+    private readonly Dictionary<MethodBase, bool> _makesImplicit = new();
+
+    [Fact]
+    public void Model_and_training_code_make_no_implicit_scalar()
+    {
+        var types = typeof(CgDmerModel).Assembly.GetTypes()
+            .Concat(typeof(Prober).Assembly.GetTypes().Where(t => t.Namespace == typeof(Prober).Namespace));
+        var offenders = (
+            from type in types
+            from method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared))
+            from callee in Calls(method)
+            where IsImplicitScalar(callee) || (IsTorchSharp(callee) && MakesImplicitScalar(callee, 0))
+            select $"{type.FullName}.{method.Name} calls {callee.DeclaringType?.Name}.{callee}").Distinct().ToList();
+        Assert.Empty(offenders);
+    }
+
+    private static bool IsImplicitScalar(MethodBase m) => m.DeclaringType == typeof(Scalar) && m.Name == "op_Implicit";
+
+    private static bool IsTorchSharp(MethodBase m) => m.DeclaringType?.Assembly == typeof(Scalar).Assembly;
+
+    private bool MakesImplicitScalar(MethodBase m, int depth)
+    {
+        if (_makesImplicit.TryGetValue(m, out bool known)) return known;
+        _makesImplicit[m] = false;
+        bool makes = depth < 4 && Calls(m).Any(c => IsImplicitScalar(c) || (IsTorchSharp(c) && MakesImplicitScalar(c, depth + 1)));
+        return _makesImplicit[m] = makes;
+    }
+
+    /// <summary>The methods and constructors a method's IL calls.</summary>
+    private static IEnumerable<MethodBase> Calls(MethodBase method)
+    {
+        var il = method.GetMethodBody()?.GetILAsByteArray();
+        if (il is null) yield break;
+        for (int i = 0; i < il.Length;)
+        {
+            short value = il[i] == 0xFE ? (short)(0xFE00 | il[i + 1]) : il[i];
+            i += value > 0xFF || value < 0 ? 2 : 1;
+            var op = OpCodesByValue[value];
+            if (op.OperandType == OperandType.InlineMethod)
+            {
+                var generic = method.DeclaringType is { IsGenericType: true } t ? t.GetGenericArguments() : null;
+                var callee = method.Module.ResolveMethod(BitConverter.ToInt32(il, i), generic, method.IsGenericMethod ? method.GetGenericArguments() : null);
+                if (callee is not null) yield return callee;
+            }
+            i += op.OperandType switch
+            {
+                OperandType.InlineNone => 0,
+                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
+                OperandType.InlineVar => 2,
+                OperandType.InlineI8 or OperandType.InlineR => 8,
+                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, i),
+                _ => 4,
+            };
+        }
+    }
+}
