@@ -450,7 +450,7 @@ public sealed class RhythmInputTests : IDisposable
     {
         using var s = new OnnxFindingsSession(Path.Combine(AppContext.BaseDirectory, "assets", "cgdmer-small.onnx"), Cpu(maxBatch: 2));
         Assert.Equal("3", s.Metadata.SourceContractVersion);
-        // The set its recipe names (configs/real-fold-1.json, "rhythmFeatureSet").
+        // The set its recipe names (configs/head-hidden-12-average-bedside-refit.json, "rhythmFeatureSet").
         Assert.Equal(RhythmFeatures.StreamQualityIdentifier, s.Metadata.RhythmFeatures);
         Assert.Equal(2 * RhythmFeatures.CountOf(RhythmFeatures.StreamQualityIdentifier), s.RhythmFeaturesInput.Length);
         Assert.True(RhythmFeatures.MeasuresOnBeatStream(s.Metadata.RhythmFeatures));   // so the service runs the beat stream,
