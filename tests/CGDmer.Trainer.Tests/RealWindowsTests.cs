@@ -129,4 +129,19 @@ public class RealWindowsTests
         Assert.Equal(20, aftdb.Count(kv => kv.Value == "test"));
         Assert.All(aftdb.Where(kv => kv.Value == "test"), kv => Assert.StartsWith("test-set-b/", kv.Key));
     }
+
+    [Fact]
+    public void The_refit_split_keeps_every_fold_s_validation_records_out_of_training_and_122_out_of_thresholds()
+    {
+        // The shipped model's split: fold 1's validation records validate, fold 2's are its test, every other DS1 record trains.
+        var splits = Path.Combine(TestData.RepoRoot, "configs", "splits");
+        var (_, val1) = SplitFiles.MitBihFold(Path.Combine(splits, "mitbih-ds1-folds.txt"), 1);
+        var (_, val2) = SplitFiles.MitBihFold(Path.Combine(splits, "mitbih-ds1-folds.txt"), 2);
+        var (test, validation) = SplitFiles.MitBihFold(Path.Combine(splits, "mitbih-ds1-refit.txt"), 1);
+        Assert.Equal(val1.Order(), validation.Order());
+        Assert.Equal(val2.Order(), test.Order());
+        Assert.Contains("122", test);
+        Assert.DoesNotContain("201", test.Concat(validation));
+        Assert.DoesNotContain("203", test.Concat(validation));
+    }
 }
