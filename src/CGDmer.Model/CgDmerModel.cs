@@ -129,8 +129,8 @@ public static class CgDmerObjective
             contrastive = InfoNce(eSh, tSh, model.logitScale);
             // Orthogonality of specific vs shared within each modality, and of each specific part vs the other
             // modality's shared part (the specific parts must not carry what the pair agrees on).
-            disentangle = (eSp * eSh).sum(-1).pow(Scalars.Two).mean().Plus((tSp * tSh).sum(-1).pow(Scalars.Two).mean())
-                          .Plus((eSp * tSh).sum(-1).pow(Scalars.Two).mean()).Plus((tSp * eSh).sum(-1).pow(Scalars.Two).mean());
+            disentangle = MeanSquaredDot(eSp, eSh).Plus(MeanSquaredDot(tSp, tSh))
+                          .Plus(MeanSquaredDot(eSp, tSh)).Plus(MeanSquaredDot(tSp, eSh));
         }
         else
         {
@@ -145,6 +145,9 @@ public static class CgDmerObjective
         var terms = new LossTerms(total.item<float>(), masked.item<float>(), contrastive.item<float>(), disentangle.item<float>());
         return (total.MoveToOuterDisposeScope(), terms);
     }
+
+    /// <summary>Mean over the batch of the squared row-wise dot product of two [B, D] parts.</summary>
+    private static Tensor MeanSquaredDot(Tensor a, Tensor b) => (a * b).sum(-1).pow(Scalars.Two).mean();
 
     /// <summary>Symmetric InfoNCE over a batch of L2-normalised pairs: row i of a matches row i of b.</summary>
     public static Tensor InfoNce(Tensor a, Tensor b, Tensor logitScale)

@@ -9,9 +9,9 @@ namespace CGDmer.Model;
 /// </summary>
 public static class Scalars
 {
-    /// <summary>int 0 and 1: arange's default start and step.</summary>
+    /// <summary>int 0: arange's default start.</summary>
     public static readonly Scalar Zero = 0.ToScalar();
-    /// <summary>int 1, also the alpha that <c>tensor + tensor</c> passes implicitly (<see cref="Plus"/>).</summary>
+    /// <summary>int 1: arange's default step, and the alpha that <c>tensor + tensor</c> passes implicitly (<see cref="Plus"/>).</summary>
     public static readonly Scalar One = 1.ToScalar();
     public static readonly Scalar Two = 2.ToScalar();
     public static readonly Scalar OneF = 1f.ToScalar();

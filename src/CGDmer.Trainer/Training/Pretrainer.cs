@@ -1,5 +1,6 @@
 using CGDmer.Model;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using CGDmer.Trainer.Data;
 using CGDmer.Model.Text;
 using TorchSharp;
@@ -105,7 +106,7 @@ public sealed class Pretrainer
             if (o.ReportRepeats > 1)
             {
                 for (int r = 1; r < o.ReportRepeats; r++) plan.AddRange(BatchPlan.Make(data, reportIndices, b, rng));
-                rng.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(plan));
+                rng.Shuffle(CollectionsMarshal.AsSpan(plan));
             }
             int stepInEpoch = step - epoch * stepsPerEpoch;
             for (int k = Math.Max(0, stepInEpoch); k < Math.Min(stepsPerEpoch, plan.Count) && step < totalSteps; k++)
