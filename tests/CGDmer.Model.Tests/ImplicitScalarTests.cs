@@ -28,7 +28,25 @@ public class ImplicitScalarTests
             from callee in Calls(method)
             where IsImplicitScalar(callee) || (IsTorchSharp(callee) && MakesImplicitScalar(callee, 0))
             select $"{type.FullName}.{method.Name} calls {callee.DeclaringType?.Name}.{callee}").Distinct().ToList();
-        Assert.Empty(offenders);
+        Assert.True(offenders.Count == 0, string.Join("\n", offenders));
+    }
+
+    [Fact]
+    public void Training_code_builds_no_optimizer_whose_step_makes_implicit_scalars()
+    {
+        // C# calls an override through the virtual's first declaration (Optimizer.step), so the scan above never reads
+        // an optimizer's own step: each optimizer the training code builds is checked here, by the type it builds.
+        var offenders = (
+            from type in typeof(Prober).Assembly.GetTypes()
+            from method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared))
+            from callee in Calls(method)
+            let built = callee is ConstructorInfo ? callee.DeclaringType : (callee as MethodInfo)?.ReturnType
+            where built is not null && typeof(torch.optim.Optimizer).IsAssignableFrom(built)
+            where !(method is ConstructorInfo && callee is ConstructorInfo && callee.DeclaringType == method.DeclaringType!.BaseType)
+            let step = built.GetMethod("step", [typeof(Func<torch.Tensor>)])
+            where step is null || IsTorchSharp(step) && MakesImplicitScalar(step, 0)
+            select $"{type.FullName}.{method.Name} builds {built.FullName}").Distinct().ToList();
+        Assert.True(offenders.Count == 0, string.Join("\n", offenders));
     }
 
     private static bool IsImplicitScalar(MethodBase m) => m.DeclaringType == typeof(Scalar) && m.Name == "op_Implicit";

@@ -71,7 +71,7 @@ public sealed class Pretrainer
             state = new TrainingState { Config = config, Objective = o.Objective, Seed = o.Seed, TotalSteps = totalSteps, DataSummary = dataSummary };
         }
         model.train();
-        var optimizer = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
+        var optimizer = new AdamW(model.parameters(), o.LearningRate, o.WeightDecay);
         if (resuming)
         {
             Checkpoint.LoadOptimizer(o.CheckpointDir!, optimizer);

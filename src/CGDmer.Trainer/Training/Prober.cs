@@ -118,7 +118,7 @@ public static class Prober
             using var r = f > 0 ? tensor(RhythmMatrix(data, train, ctx), [train.Length, fc]) : null;
             using var y = tensor(targets, [train.Length, c]);
             using var k = tensor(known, [train.Length, c]);
-            var opt = optim.AdamW(SplitParameters(model).Heads, 1e-2, weight_decay: o.WeightDecay);
+            var opt = new AdamW(SplitParameters(model).Heads, 1e-2, o.WeightDecay);
             for (int it = 0; it < o.LinearIterations; it++)
             {
                 using var scope = NewDisposeScope();
@@ -209,7 +209,7 @@ public static class Prober
         using var yk = tensor(known, [n, k]);
         using var pw = tensor(PositiveWeights(targets, known, n, k));
         var parameters = model.ownHidden!.parameters().Concat(model.ownHead!.parameters()).ToList();
-        var opt = optim.AdamW(parameters, o.LearningRate, weight_decay: o.WeightDecay);
+        var opt = new AdamW(parameters, o.LearningRate, o.WeightDecay);
         var order = Enumerable.Range(0, n).ToArray();
         int perEpoch = (n + BatchSize - 1) / BatchSize, total = o.OwnLayerEpochs * perEpoch, step = 0;
         for (int epoch = 0; epoch < o.OwnLayerEpochs; epoch++)
@@ -295,7 +295,7 @@ public static class Prober
             new AdamW.ParamGroup(encoder, lr: o.LearningRate * o.EncoderLearningRateScale, weight_decay: o.WeightDecay),
             new AdamW.ParamGroup(heads, lr: o.LearningRate, weight_decay: o.WeightDecay),
         };
-        return (optim.AdamW(groups, o.LearningRate, weight_decay: o.WeightDecay), [o.EncoderLearningRateScale, 1]);
+        return (new AdamW(groups, o.LearningRate, o.WeightDecay), [o.EncoderLearningRateScale, 1]);
     }
 
     /// <summary>
