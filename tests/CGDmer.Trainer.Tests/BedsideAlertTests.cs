@@ -56,4 +56,34 @@ public class BedsideAlertTests
         Assert.Null(score.MitBihFalsePositiveRate);
         Assert.Null(RealPatientEvaluation.BedsideAlert(set, [0], [0.9f], [EcgLabels.SinusRhythm.Key], [0.5]));
     }
+
+    [Fact]
+    public void Each_operating_point_lets_at_most_its_share_of_non_AF_windows_reach_it_and_counts_the_AF_windows_that_do()
+    {
+        var set = new WindowSet(10, EcgLabels.All, 32);
+        var rows = new float[]?[Leads.Count];
+        rows[(int)Lead.II] = new float[10];
+        string[] labels = [EcgLabels.AtrialFibrillation.Key];
+        var probabilities = new List<float>();
+        void Add(EcgLabel[] l, string source, float p) { set.Add(rows, l, null, "", $"w{probabilities.Count}", source, default); probabilities.Add(p); }
+        // 200 MIT-BIH windows without AF: 0.000..0.995; the top two tie at 0.999.
+        for (int n = 0; n < 198; n++) Add(None, "mitbih", n / 200f);
+        Add(None, "mitbih", 0.999f); Add(None, "mitbih", 0.999f);
+        foreach (float p in new[] { 0.9995f, 0.999f, 0.995f, 0.98f, 0.95f, 0.5f }) Add(Af, "mitbih", p);
+        Add(Af, "aftdb", 0.0f);            // not MIT-BIH: not counted
+        Add(None, "cinc2017", 1.0f);
+
+        var points = RealPatientEvaluation.BedsideOperatingPoints(set, Enumerable.Range(0, probabilities.Count).ToArray(), probabilities.ToArray(), labels);
+
+        Assert.Equal(RealPatientEvaluation.OperatingFalsePositiveRates, points.Select(p => p.FalsePositiveRate));
+        Assert.All(points, p => { Assert.Equal(6, p.AfWindows); Assert.Equal(200, p.NonAfWindows); Assert.Null(p.RrThreshold); });
+        // 0.5 % of 200 = 1 window may reach it, but the top two tie at 0.999: neither may, so only 0.9995 does.
+        Assert.Equal(1 / 6.0, points[0].ModelSensitivity, 9);
+        Assert.True(points[0].ModelThreshold > 0.999f);
+        // 1 % = 2: the threshold sits just above the third highest (0.985), so 0.999 and 0.995 reach it as well;
+        // 2 % = 4: just above 0.975, so 0.98 too; 5 % = 10: just above 0.945, so 0.95 too.
+        Assert.Equal(3 / 6.0, points[1].ModelSensitivity, 9);
+        Assert.Equal(4 / 6.0, points[2].ModelSensitivity, 9);
+        Assert.Equal(5 / 6.0, points[3].ModelSensitivity, 9);
+    }
 }

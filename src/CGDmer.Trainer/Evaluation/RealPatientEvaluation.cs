@@ -48,6 +48,15 @@ public sealed record BedsideAlertScore(double Threshold, double? AftdbSensitivit
     int MitBihAfWindows, double? MitBihFalsePositiveRate, int MitBihNonAfWindows);
 
 /// <summary>
+/// One operating point on the held-out MIT-BIH windows whose AF is annotated: the lowest threshold at which at most
+/// <see cref="FalsePositiveRate"/> of the windows without AF reach it, and the share of AF windows that do, for the
+/// model's AF probability and for the RR-irregularity baseline on the same windows. Tells whether any alert threshold
+/// could give the alarm targets on these patients, whatever validation chose.
+/// </summary>
+public sealed record BedsideOperatingPoint(double FalsePositiveRate, double ModelThreshold, double ModelSensitivity,
+    double? RrThreshold, double? RrSensitivity, int AfWindows, int NonAfWindows);
+
+/// <summary>
 /// Scores a model's held-out windows per source, as the model card reports them: window-level AUROC with a patient
 /// bootstrap for every annotated label, the RR-irregularity baseline beside AF, CinC 2017 at recording level (mean of its
 /// windows) with the challenge's F1, and AFTDB's AF windows against the held-out MIT-BIH windows without AF (AFTDB has
@@ -145,6 +154,49 @@ public static class RealPatientEvaluation
         }
         static double? Share(int part, int whole) => whole == 0 ? null : (double)part / whole;
         return new BedsideAlertScore(alertThreshold, Share(aftdbAbove, aftdb), aftdb, Share(mitAfAbove, mitAf), mitAf, Share(mitNonAbove, mitNon), mitNon);
+    }
+
+    /// <summary>The window false-positive rates of <see cref="BedsideOperatingPoints"/>.</summary>
+    public static readonly IReadOnlyList<double> OperatingFalsePositiveRates = [0.005, 0.01, 0.02, 0.05];
+
+    /// <summary>
+    /// AF on the held-out MIT-BIH windows at each of <see cref="OperatingFalsePositiveRates"/> (empty without AF among
+    /// the labels or without MIT-BIH windows of both kinds). Test figures: they report, and choose nothing.
+    /// </summary>
+    public static IReadOnlyList<BedsideOperatingPoint> BedsideOperatingPoints(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels)
+    {
+        int nl = labels.Count, af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key);
+        int afCol = set.Labels.ToList().FindIndex(l => l.Key == EcgLabels.AtrialFibrillation.Key);
+        if (af < 0 || afCol < 0) return [];
+        int rr = set.RhythmFeatureCount > 0 ? WindowRhythm.IrregularityFeature : -1;
+        var (modelAf, modelNon, rrAf, rrNon) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        for (int k = 0; k < test.Length; k++)
+        {
+            int i = test[k];
+            if (set.Sources[i] != WindowSources.MitBih || !set.IsKnown(i, afCol)) continue;
+            bool positive = set.HasLabel(i, afCol);
+            (positive ? modelAf : modelNon).Add(probabilities[k * nl + af]);
+            if (rr >= 0) (positive ? rrAf : rrNon).Add(set.Rhythm(i)[rr]);
+        }
+        if (modelAf.Count == 0 || modelNon.Count == 0) return [];
+        return OperatingFalsePositiveRates.Select(rate =>
+        {
+            var (t, se) = AtFalsePositiveRate(modelAf, modelNon, rate);
+            (double T, double Se)? baseline = rr >= 0 ? AtFalsePositiveRate(rrAf, rrNon, rate) : null;
+            return new BedsideOperatingPoint(rate, t, se, baseline?.T, baseline?.Se, modelAf.Count, modelNon.Count);
+        }).ToList();
+    }
+
+    /// <summary>
+    /// The lowest threshold that at most <paramref name="rate"/> of <paramref name="negatives"/> reach (a score counts at or
+    /// above it; ties with the first negative left out stay below), and the share of <paramref name="positives"/> that reach it.
+    /// </summary>
+    internal static (double Threshold, double Sensitivity) AtFalsePositiveRate(List<double> positives, List<double> negatives, double rate)
+    {
+        var descending = negatives.OrderByDescending(v => v).ToArray();
+        int allowed = (int)Math.Floor(rate * descending.Length + 1e-9);
+        double threshold = allowed >= descending.Length ? double.NegativeInfinity : Math.BitIncrement(descending[allowed]);
+        return (threshold, positives.Count(v => v >= threshold) / (double)positives.Count);
     }
 
     private static ScoredMetric Metric(string label, string source, string level, AurocEstimate e, AurocEstimate? b) =>

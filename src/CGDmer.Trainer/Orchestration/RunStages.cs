@@ -216,6 +216,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             labels = scored,
             challenge,
             bedside_af_alert = bedside,
+            bedside_af_operating_points = RealPatientEvaluation.BedsideOperatingPoints(set, test, probs, info.Labels),
             threshold_populations = thresholdPopulations,
             validated,
             macro_auroc_by_source = metrics.Select(m => m.Source).Distinct().ToDictionary(s => s, s => MacroAuroc(metrics, s)),
