@@ -37,7 +37,7 @@ public static class BatchPlan
         foreach (var sig in groups.Keys.Order())
         {
             var list = groups[sig].ToArray();
-            if (handheldRecordingsTogether && list.Any(i => data.Sources[i] == WindowSources.Cinc2017)) ShuffleByRecording(data, list, rng);
+            if (handheldRecordingsTogether && list.Any(i => WindowSources.HandheldRecordingOf(data, i) is not null)) ShuffleByRecording(data, list, rng);
             else rng.Shuffle(list);
             int full = list.Length / batchSize;
             for (int k = 0; k < full; k++) batches.Add(list[(k * batchSize)..((k + 1) * batchSize)]);
@@ -64,8 +64,8 @@ public static class BatchPlan
         var byRecording = new Dictionary<string, List<int>>();
         foreach (int i in windows)
         {
-            if (data.Sources[i] != WindowSources.Cinc2017) { recordings.Add([i]); continue; }
-            if (!byRecording.TryGetValue(data.Patients[i], out var list)) recordings.Add(byRecording[data.Patients[i]] = list = []);
+            if (WindowSources.HandheldRecordingOf(data, i) is not { } recording) { recordings.Add([i]); continue; }
+            if (!byRecording.TryGetValue(recording, out var list)) recordings.Add(byRecording[recording] = list = []);
             list.Add(i);
         }
         var order = recordings.ToArray();

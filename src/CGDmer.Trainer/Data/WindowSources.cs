@@ -10,4 +10,11 @@ public static class WindowSources
 
     /// <summary>Whether the source's recordings are continuous bedside or Holter recordings, as the service's are.</summary>
     public static bool IsBedside(string source) => source is MitBih or Aftdb;
+
+    /// <summary>
+    /// The handheld recording window <paramref name="i"/> of <paramref name="data"/> belongs to (a CinC 2017 recording: its
+    /// label says what the whole recording shows), or null for every other window. Two windows are of one recording when
+    /// both give the same id.
+    /// </summary>
+    public static string? HandheldRecordingOf(WindowSet data, int i) => data.Sources[i] == Cinc2017 ? data.Patients[i] : null;
 }

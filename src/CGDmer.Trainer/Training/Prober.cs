@@ -355,8 +355,8 @@ public static class Prober
         var firstRows = new List<int>();
         for (int b = 0; b < n; b++)
         {
-            bool continues = b > 0 && data.Sources[batch[b]] == WindowSources.Cinc2017 && data.Sources[batch[b - 1]] == WindowSources.Cinc2017
-                             && data.Patients[batch[b]] == data.Patients[batch[b - 1]];
+            bool continues = b > 0 && WindowSources.HandheldRecordingOf(data, batch[b]) is { } recording
+                             && recording == WindowSources.HandheldRecordingOf(data, batch[b - 1]);
             if (!continues) firstRows.Add(b);
             bagOf[b] = firstRows.Count - 1;
         }
