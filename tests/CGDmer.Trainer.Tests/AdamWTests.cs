@@ -33,8 +33,9 @@ public class AdamWTests
 
     /// <summary>
     /// Steps with a learning rate changed before each, as the schedules do. The loss is elementwise (Σ c·p², so each
-    /// gradient is 2·c·p to the bit): a matrix product's rounding can depend on where its buffers lie, and two runs of
-    /// TorchSharp's own AdamW through a linear layer differed in the last bit. The unused layer gets no gradient.
+    /// gradient is 2·c·p to the bit) rather than through the layers: with a forward pass through them, two runs of
+    /// TorchSharp's own AdamW on identical nets in one process differed in the last bit (the first against the second),
+    /// which would make the comparison say nothing. The unused layer gets no gradient.
     /// </summary>
     private static void Train(Net net, optim.Optimizer opt, int steps, int offset = 0)
     {
