@@ -23,11 +23,9 @@ public class ImplicitScalarTests
         var types = typeof(CgDmerModel).Assembly.GetTypes()
             .Concat(typeof(Prober).Assembly.GetTypes().Where(t => t.Namespace == typeof(Prober).Namespace));
         var offenders = (
-            from type in types
-            from method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared))
-            from callee in Calls(method)
-            where IsImplicitScalar(callee) || (IsTorchSharp(callee) && MakesImplicitScalar(callee, 0))
-            select $"{type.FullName}.{method.Name} calls {callee.DeclaringType?.Name}.{callee}").Distinct().ToList();
+            from c in CallsIn(types)
+            where IsImplicitScalar(c.Callee) || (IsTorchSharp(c.Callee) && MakesImplicitScalar(c.Callee, 0))
+            select $"{c.Type.FullName}.{c.Method.Name} calls {c.Callee.DeclaringType?.Name}.{c.Callee}").Distinct().ToList();
         Assert.True(offenders.Count == 0, string.Join("\n", offenders));
     }
 
@@ -37,17 +35,22 @@ public class ImplicitScalarTests
         // C# calls an override through the virtual's first declaration (Optimizer.step), so the scan above never reads
         // an optimizer's own step: each optimizer the training code builds is checked here, by the type it builds.
         var offenders = (
-            from type in typeof(Prober).Assembly.GetTypes()
-            from method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared))
-            from callee in Calls(method)
-            let built = callee is ConstructorInfo ? callee.DeclaringType : (callee as MethodInfo)?.ReturnType
+            from c in CallsIn(typeof(Prober).Assembly.GetTypes())
+            let built = c.Callee is ConstructorInfo ? c.Callee.DeclaringType : (c.Callee as MethodInfo)?.ReturnType
             where built is not null && typeof(torch.optim.Optimizer).IsAssignableFrom(built)
-            where !(method is ConstructorInfo && callee is ConstructorInfo && callee.DeclaringType == method.DeclaringType!.BaseType)
+            where !(c.Method is ConstructorInfo && c.Callee is ConstructorInfo && c.Callee.DeclaringType == c.Method.DeclaringType!.BaseType)
             let step = built.GetMethod("step", [typeof(Func<torch.Tensor>)])
             where step is null || IsTorchSharp(step) && MakesImplicitScalar(step, 0)
-            select $"{type.FullName}.{method.Name} builds {built.FullName}").Distinct().ToList();
+            select $"{c.Type.FullName}.{c.Method.Name} builds {built.FullName}").Distinct().ToList();
         Assert.True(offenders.Count == 0, string.Join("\n", offenders));
     }
+
+    /// <summary>Every call in the methods and constructors declared by <paramref name="types"/>.</summary>
+    private static IEnumerable<(Type Type, MethodBase Method, MethodBase Callee)> CallsIn(IEnumerable<Type> types) =>
+        from type in types
+        from method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared))
+        from callee in Calls(method)
+        select (type, method, callee);
 
     private static bool IsImplicitScalar(MethodBase m) => m.DeclaringType == typeof(Scalar) && m.Name == "op_Implicit";
 

@@ -135,8 +135,8 @@ public static class RealPatientEvaluation
     public static BedsideAlertScore? BedsideAlert(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels,
         IReadOnlyList<double> shippedThresholds)
     {
-        int nl = labels.Count, af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key);
-        int afCol = set.Labels.ToList().FindIndex(l => l.Key == EcgLabels.AtrialFibrillation.Key);
+        int nl = labels.Count;
+        var (af, afCol) = AfColumns(set, labels);
         if (af < 0 || afCol < 0) return null;
         double alertThreshold = shippedThresholds[af];
         int aftdb = 0, aftdbAbove = 0, mitAf = 0, mitAfAbove = 0, mitNon = 0, mitNonAbove = 0;
@@ -156,6 +156,10 @@ public static class RealPatientEvaluation
         return new BedsideAlertScore(alertThreshold, Share(aftdbAbove, aftdb), aftdb, Share(mitAfAbove, mitAf), mitAf, Share(mitNonAbove, mitNon), mitNon);
     }
 
+    /// <summary>AF's index among <paramref name="labels"/> and its column in <paramref name="set"/> (−1 where absent).</summary>
+    private static (int Label, int Column) AfColumns(WindowSet set, IReadOnlyList<string> labels) =>
+        (labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key), set.Labels.ToList().FindIndex(l => l.Key == EcgLabels.AtrialFibrillation.Key));
+
     /// <summary>The window false-positive rates of <see cref="BedsideOperatingPoints"/>.</summary>
     public static readonly IReadOnlyList<double> OperatingFalsePositiveRates = [0.005, 0.01, 0.02, 0.05];
 
@@ -165,8 +169,8 @@ public static class RealPatientEvaluation
     /// </summary>
     public static IReadOnlyList<BedsideOperatingPoint> BedsideOperatingPoints(WindowSet set, int[] test, float[] probabilities, IReadOnlyList<string> labels)
     {
-        int nl = labels.Count, af = labels.ToList().IndexOf(EcgLabels.AtrialFibrillation.Key);
-        int afCol = set.Labels.ToList().FindIndex(l => l.Key == EcgLabels.AtrialFibrillation.Key);
+        int nl = labels.Count;
+        var (af, afCol) = AfColumns(set, labels);
         if (af < 0 || afCol < 0) return [];
         int rr = set.RhythmFeatureCount > 0 ? WindowRhythm.IrregularityFeature : -1;
         var (modelAf, modelNon, rrAf, rrNon) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
