@@ -1,3 +1,4 @@
+using CGDmer.Model.Layers;
 using CGDmer.Model.Text;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -113,7 +114,7 @@ public static class CgDmerObjective
             var target = model.ecgEncoder.Patchify(batch.Ecg);
             var hidden = batch.HiddenPatches.to_type(ScalarType.Float32) * batch.LeadMask.to_type(ScalarType.Float32).unsqueeze(-1);
             var perPatch = (recon - target).pow(Scalars.Two).mean([-1]);
-            masked = (perPatch * hidden).sum() / hidden.sum().clamp_min(Scalars.OneF);
+            masked = Masks.MeanOfKept(perPatch, hidden);
         }
         else masked = zeros(1).squeeze();
 

@@ -90,4 +90,8 @@ public static class Masks
         var k = keep.to_type(ScalarType.Float32).unsqueeze(-1);
         return (x * k).sum(1) / k.sum(1).clamp_min(Scalars.OneF);
     }
+
+    /// <summary>Mean over every entry where <paramref name="keep"/> = 1 (same shape, 0/1 floats) → a scalar; the count is
+    /// clamped to 1, so nothing kept gives 0. The losses over masked patches and annotated labels.</summary>
+    public static Tensor MeanOfKept(Tensor values, Tensor keep) => (values * keep).sum() / keep.sum().clamp_min(Scalars.OneF);
 }

@@ -1,4 +1,5 @@
 using CGDmer.Model;
+using CGDmer.Model.Layers;
 using CGDmer.Trainer.Data;
 using CGDmer.Signal;
 using TorchSharp;
@@ -390,7 +391,7 @@ public static class Prober
     private static Tensor MaskedLoss(Tensor logits, Tensor y, Tensor known, Tensor posWeight)
     {
         var perEntry = nn.functional.binary_cross_entropy_with_logits(logits, y, pos_weights: posWeight, reduction: nn.Reduction.None);
-        return (perEntry * known).sum() / known.sum().clamp_min(Scalars.OneF);
+        return Masks.MeanOfKept(perEntry, known);
     }
 
     /// <summary>Probabilities [indices.Length × L] from the findings model.</summary>
