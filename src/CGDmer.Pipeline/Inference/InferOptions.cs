@@ -5,10 +5,11 @@ public sealed class InferOptions
 {
     /// <summary>
     /// Batches accepted but not yet analysed (queued or running). When that many are in flight the stage blocks its
-    /// upstream: the source stops reading (consumer lag grows) instead of memory. 2 keeps the model busy while the next
-    /// batch forms.
+    /// upstream: the source stops reading (consumer lag grows) instead of memory. The blocked lanes resume when half of
+    /// them are done, so the bound sets how many batches they refill per wake-up: with 2 they refilled one, and the
+    /// model often waited for it on a small host; 8 lets them refill four (docs/performance.md).
     /// </summary>
-    public int MaxBatchesInFlight { get; set; } = 2;
+    public int MaxBatchesInFlight { get; set; } = 8;
 
     /// <summary>
     /// Copy each analysed window's present leads before its buffer goes back to the pool, so that the publish stage can
