@@ -86,4 +86,35 @@ public class BedsideAlertTests
         Assert.Equal(4 / 6.0, points[2].ModelSensitivity, 9);
         Assert.Equal(5 / 6.0, points[3].ModelSensitivity, 9);
     }
+
+    [Fact]
+    public void The_RR_baseline_is_scored_on_the_same_windows_from_their_RR_irregularity()
+    {
+        int features = CGDmer.Signal.Beats.RhythmFeatures.CountOf(CGDmer.Signal.Beats.RhythmFeatures.Identifier);
+        var set = new WindowSet(10, EcgLabels.All, 32, rhythmFeatureCount: features);
+        var rows = new float[]?[Leads.Count];
+        rows[(int)Lead.II] = new float[10];
+        var probabilities = new List<float>();
+        void Add(EcgLabel[] l, string source, float rr)
+        {
+            // Every other feature equals the irregularity's opposite: a wrong column gives the reverse ranking.
+            var rhythm = Enumerable.Repeat(1 - rr, features).ToArray();
+            rhythm[WindowRhythm.IrregularityFeature] = rr;
+            set.Add(rows, l, null, "", $"w{probabilities.Count}", source, rhythm);
+            probabilities.Add(0.5f);
+        }
+        for (int n = 0; n < 100; n++) Add(None, "mitbih", n / 1000f);   // 0.000..0.099
+        foreach (float rr in new[] { 0.5f, 0.2f, 0.098f, 0.05f }) Add(Af, "mitbih", rr);
+        Add(None, "aftdb", 0.9f);                                            // not MIT-BIH: not counted
+
+        var points = RealPatientEvaluation.BedsideOperatingPoints(set, Enumerable.Range(0, probabilities.Count).ToArray(),
+            probabilities.ToArray(), [EcgLabels.AtrialFibrillation.Key]);
+
+        // 1 % of 100 = 1 window may reach it: just above 0.098, so 0.5 and 0.2 do; 5 % = 5: just above 0.094, so 0.098 too.
+        Assert.Equal(2 / 4.0, points[1].RrSensitivity!.Value, 9);
+        Assert.InRange(points[1].RrThreshold!.Value, 0.0979, 0.0981);
+        Assert.Equal(3 / 4.0, points[3].RrSensitivity!.Value, 9);
+        // The model's equal scores: no threshold lets only some of them through, so none of its AF windows reaches it.
+        Assert.All(points, p => Assert.Equal(0, p.ModelSensitivity));
+    }
 }
