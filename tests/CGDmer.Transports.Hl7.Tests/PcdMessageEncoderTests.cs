@@ -48,6 +48,22 @@ public class PcdMessageEncoderTests
     }
 
     [Fact]
+    public void A_window_whose_only_finding_awaits_confirmation_says_so_instead_of_no_finding()
+    {
+        var window = TestOutputs.Windows(40).First(w => w.Observations.Count == 2 && w.Alerts.Count == 0);
+        var findings = window.Interpreted.Findings.Select(f => f with { Present = false }).ToArray();
+        int af = findings.ToList().FindIndex(f => f.Label.Key == "atrial_fibrillation");
+        var impression = Obx(window with { Interpreted = window.Interpreted with { Findings = findings } });
+        Assert.StartsWith("no-finding-above-threshold^", impression[5], StringComparison.Ordinal);
+        findings[af] = findings[af] with { Unconfirmed = true };
+        impression = Obx(window with { Interpreted = window.Interpreted with { Findings = findings } });
+        Assert.StartsWith("finding-awaiting-confirmation^Finding awaiting confirmation^", impression[5], StringComparison.Ordinal);
+
+        string[] Obx(CGDmer.Pipeline.Publishing.PublishedWindow w) =>
+            Fields(Assert.Single(Segments(Encoder.Observations(w)!), x => x.Contains("|8601-7^EKG impression^LN|", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void An_alert_event_becomes_a_PCD_04_with_its_five_facets()
     {
         var window = TestOutputs.Windows(40).First(w => w.Alerts.Any(a => a.Kind == "clinical"));

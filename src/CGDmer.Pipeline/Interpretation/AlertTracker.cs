@@ -210,6 +210,33 @@ public sealed class AlertTracker
     }
 
     /// <summary>
+    /// The window's findings as published (<see cref="InterpretationOptions.ConfirmAlertingFindings"/>): call after
+    /// <see cref="Track(AnalyzedWindow, WindowAssessment, out AlertCheckpoint?)"/> for the same window. A present finding
+    /// of an alerting label stays present only when its condition is confirmed: its alert is active, or its run has lasted
+    /// the alert's onset windows (an onset held back by the refractory period still confirms). Otherwise it is marked
+    /// <see cref="Finding.Unconfirmed"/> and not present. Returns <paramref name="findings"/> itself when nothing changes.
+    /// </summary>
+    public IReadOnlyList<Finding> Confirm(string patientId, IReadOnlyList<Finding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(patientId);
+        ArgumentNullException.ThrowIfNull(findings);
+        if (!_o.ConfirmAlertingFindings || findings.Count == 0) return findings;
+        _patients.TryGetValue(patientId, out var ps);
+        Finding[]? published = null;
+        foreach (var policy in _alerting)
+        {
+            if (policy.Index >= findings.Count) continue;
+            var f = findings[policy.Index];
+            int slot = FirstClinicalSlot + policy.Index;
+            if (!f.Present || Find(ps, slot) is { } st && (st.Phase == Phase.Active || st.Phase == Phase.Pending && st.RunCount >= OnsetWindows(slot)))
+                continue;
+            published ??= [.. findings];
+            published[policy.Index] = f with { Present = false, Unconfirmed = true };
+        }
+        return published ?? findings;
+    }
+
+    /// <summary>
     /// The heart-rate meter's conditions in one window (see <see cref="InterpretationOptions.HeartRateAlarms"/>), with the
     /// rate each alarm reports. They need the beats, not the model: a window whose inference failed still counts. A lead's
     /// beats are trusted when its quality is good or its two detectors agree; a rate alarm needs every trusted lead that

@@ -42,10 +42,12 @@ public static class InterpretOperator
         WindowAssessment assessment;
         IReadOnlyList<AlertEvent> alerts;
         AlertCheckpoint? checkpoint;
+        IReadOnlyList<Finding> findings;
         try
         {
             assessment = interpreter.Assess(window);
             alerts = tracker.Track(window, assessment, out checkpoint);
+            findings = tracker.Confirm(window.Window.PatientId, assessment.Findings);
         }
         catch (Exception) when (window is not null)
         {
@@ -54,6 +56,6 @@ public static class InterpretOperator
         }
         if (metrics is not null)
             foreach (var a in alerts) metrics.Alerts.WithLabels(a.Kind, a.Code, a.Event).Inc();
-        return new InterpretedWindow(window, assessment.Findings, alerts, assessment.SuppressedReason) { Checkpoint = checkpoint };
+        return new InterpretedWindow(window, findings, alerts, assessment.SuppressedReason) { Checkpoint = checkpoint };
     }
 }

@@ -125,6 +125,15 @@ public sealed class InterpretationOptions
     public int OnsetWindows { get; set; } = 2;
 
     /// <summary>
+    /// An alerting label is coded present in the EKG impression only once its condition is confirmed: it has held in
+    /// <see cref="OnsetWindows"/> consecutive counted windows (as its alert needs to start), or its alert is active.
+    /// Until then the window reports it as indeterminate, not present (<see cref="Finding.Unconfirmed"/>): a single
+    /// window's call is one the alarms never confirm, and a monitor does not print it as the patient's rhythm. Labels
+    /// that do not alert are decided per window. On by default; false decides every label per window.
+    /// </summary>
+    public bool ConfirmAlertingFindings { get; set; } = true;
+
+    /// <summary>
     /// Largest onset or end persistence, in windows (an hour of 5 s windows): an alert that needs longer than that
     /// never sounds, which would silence it without a word.
     /// </summary>

@@ -24,14 +24,18 @@ public enum FindingBasis
 /// One label of the model for one window: its probability and whether it is a present finding, as decided by
 /// <paramref name="Basis"/> (for <see cref="FindingBasis.Model"/>: whether it passes the label's threshold).
 /// </summary>
-public sealed record Finding(LabelMetadata Label, float Probability, bool Present, FindingBasis Basis = FindingBasis.Model);
+/// <param name="Unconfirmed">The window alone would make it present, but its alert's persistence has not confirmed it
+/// yet (<see cref="InterpretationOptions.ConfirmAlertingFindings"/>): not present, reported as indeterminate.</param>
+public sealed record Finding(LabelMetadata Label, float Probability, bool Present, FindingBasis Basis = FindingBasis.Model,
+                             bool Unconfirmed = false);
 
 /// <summary>
 /// A window after the interpret stage: per-label findings (empty when the window had no probabilities or clinical
 /// interpretation was suppressed for poor signal) and the alert events this window caused (onset, update, end), both
 /// clinical and technical. Input of the publish stage.
 /// </summary>
-/// <param name="Findings">One entry per model label, in the model's order (empty when there is nothing to report).</param>
+/// <param name="Findings">One entry per model label, in the model's order (empty when there is nothing to report), as
+/// published: an alerting label's finding is present only when its persistence confirms it.</param>
 /// <param name="ClinicalSuppressedReason">Why findings were withheld although the model ran (e.g. "poor_signal"), else null.</param>
 public sealed record InterpretedWindow(
     AnalyzedWindow Analyzed,

@@ -29,8 +29,9 @@ public sealed record PublishedObservation(string Kind, Observation Resource)
 /// window is not charted as a vital sign. It conforms to the heart-rate profile, so it has no components.</item>
 /// <item>EKG impression (LOINC 8601-7) when the window has findings: the present findings' SNOMED CT codes (each followed by its MDC event code where IEEE 11073-10101 has one) as the value
 /// (or the project code <c>no-finding-above-threshold</c> when none passes its threshold: the model did give a result,
-/// so this is a value, not an absent one), and one component per model label with its probability (UCUM "1") and
-/// DET/ND interpretation, in the model's label order, followed by the measurement components (project codes: signal
+/// so this is a value, not an absent one; <c>finding-awaiting-confirmation</c> when one passed in this window but its
+/// persistence has not confirmed it), and one component per model label with its probability (UCUM "1") and
+/// DET/ND interpretation (IND for a finding awaiting confirmation), in the model's label order, followed by the measurement components (project codes: signal
 /// quality index, beat count, RR irregularity, analysis lead) that qualify the interpretation. Only present findings are
 /// coded in the value: a label withheld as unvalidated never is, and its component has its probability but no DET/ND;
 /// a heart-rate finding (sinus brady-/tachycardia) is DET/ND by the measured rate, next to the model's probability.</item>
@@ -57,6 +58,8 @@ public sealed class ObservationFactory
     public static class ProjectCodes
     {
         public const string NoFinding = "no-finding-above-threshold";
+        /// <summary>No present finding, but an alerting one passed its threshold in this window alone (not yet confirmed).</summary>
+        public const string AwaitingConfirmation = "finding-awaiting-confirmation";
         public const string SignalQuality = "signal-quality-index";
         public const string RrIrregularity = "rr-irregularity";
         public const string BeatCount = "beat-count";
@@ -88,8 +91,9 @@ public sealed class ObservationFactory
     private readonly CodeableConcept _methodConcept;
     private readonly CodeableConcept _detected = Shared(new CodeableConcept(InterpretationSystem, "DET", "Detected"));
     private readonly CodeableConcept _notDetected = Shared(new CodeableConcept(InterpretationSystem, "ND", "Not detected"));
+    private readonly CodeableConcept _indeterminate = Shared(new CodeableConcept(InterpretationSystem, "IND", "Indeterminate"));
     private readonly CodeableConcept _notANumber = Shared(new CodeableConcept(DataAbsentReasonSystem, "not-a-number", "Not a Number (NaN)"));
-    private readonly Coding _noFinding;
+    private readonly Coding _noFinding, _awaitingConfirmation;
     private readonly BoundedCache<string, ResourceReference> _subjects, _monitors;
     private readonly CodeableConcept _signalQualityCode, _beatCountCode, _rrIrregularityCode, _analysisLeadCode;
     // Per model label (in the model's order): the finding's SNOMED CT coding and its component code.
@@ -114,6 +118,8 @@ public sealed class ObservationFactory
         _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";
         _methodConcept = Shared(new CodeableConcept { Text = _method });
         _noFinding = Shared(new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, "No finding above its decision threshold"));
+        _awaitingConfirmation = Shared(new Coding(_options.ProjectCodeSystem, ProjectCodes.AwaitingConfirmation,
+                                                  "A finding passed its threshold in this window but is not yet confirmed by persistence"));
         _signalQualityCode = ProjectCode(ProjectCodes.SignalQuality, "Signal quality index (0 unusable .. 1 clean)");
         _beatCountCode = ProjectCode(ProjectCodes.BeatCount, "QRS complexes detected in the window");
         _rrIrregularityCode = ProjectCode(ProjectCodes.RrIrregularity, "RR interval irregularity");
@@ -209,16 +215,22 @@ public sealed class ObservationFactory
         var obs = ImpressionBase(window);
 
         var value = new CodeableConcept();
-        string? text = null;
+        string? text = null, awaiting = null;
         foreach (var f in window.Findings)
         {
+            if (f.Unconfirmed) awaiting = awaiting is null ? f.Label.Display : awaiting + "; " + f.Label.Display;
             if (!f.Present) continue;
             value.Coding.Add(LabelCodes(f.Label).Finding);
             // The same finding's IEEE 11073-10101 event code, where the nomenclature has one (AF, flutter, sinus brady-/tachycardia).
             if (MdcFinding(f.Label) is { } mdc) value.Coding.Add(mdc);
             text = text is null ? f.Label.Display : text + "; " + f.Label.Display;
         }
-        if (value.Coding.Count == 0)
+        if (value.Coding.Count == 0 && awaiting is not null)
+        {
+            value.Coding.Add(_awaitingConfirmation);
+            text = "Awaiting confirmation: " + awaiting;
+        }
+        else if (value.Coding.Count == 0)
         {
             value.Coding.Add(_noFinding);
             text = _noFinding.Display;
@@ -332,7 +344,8 @@ public sealed class ObservationFactory
             c.Value = Probability(f.Probability);
             // A label withheld as unvalidated keeps its probability but is neither detected nor ruled out: the service
             // makes no claim about it (it is never in the value either, since it is never present).
-            if (f.Basis != FindingBasis.Withheld) c.Interpretation = [f.Present ? _detected : _notDetected];
+            // A finding its persistence has not confirmed yet is neither detected nor ruled out: indeterminate.
+            if (f.Basis != FindingBasis.Withheld) c.Interpretation = [f.Present ? _detected : f.Unconfirmed ? _indeterminate : _notDetected];
         }
         else
         {

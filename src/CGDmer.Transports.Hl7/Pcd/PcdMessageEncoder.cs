@@ -94,7 +94,9 @@ public sealed class PcdMessageEncoder
                 }
                 if (!any)
                     message.Add(Obx(++set, "CWE", EkgImpression, $"1.1.1.{++metric}",
-                            [ObservationFactory.ProjectCodes.NoFinding, "No finding above threshold", LocalCodingSystem], observed)
+                            interpreted.Findings.Any(f => f.Unconfirmed)
+                                ? [ObservationFactory.ProjectCodes.AwaitingConfirmation, "Finding awaiting confirmation", LocalCodingSystem]
+                                : [ObservationFactory.ProjectCodes.NoFinding, "No finding above threshold", LocalCodingSystem], observed)
                         .Field(11, ResultStatus).Field(14, observed).Field(17, AutoMeasurement));
             }
         }

@@ -29,7 +29,10 @@ public class InterpretOperatorTests
 
         Assert.Equal(input, output.Select(o => o.Analyzed));
         Assert.Equal(Metadata().Labels.Count, output[0].Findings.Count);
-        Assert.Equal([Af], output[0].PresentFindings.Where(f => f.Label.Key == Af).Select(f => f.Label.Key));
+        // The first AF window awaits confirmation; the second confirms it (and starts the alert).
+        Assert.True(output[0].Findings[IndexOf(Af)].Unconfirmed);
+        Assert.DoesNotContain(output[0].PresentFindings, f => f.Label.Key == Af);
+        Assert.Equal([Af], output[2].PresentFindings.Where(f => f.Label.Key == Af).Select(f => f.Label.Key));
         Assert.Equal("onset", Assert.Single(output[2].Alerts).Event);
         Assert.Empty(output[3].Findings);
         Assert.Equal(SuppressionReasons.PoorSignal, output[3].ClinicalSuppressedReason);

@@ -200,6 +200,34 @@ public class ObservationFactoryTests
     }
 
     [Fact]
+    public void A_finding_awaiting_confirmation_is_indeterminate_and_not_in_the_value()
+    {
+        var model = Model();
+        int af = model.Labels.ToList().FindIndex(l => l.Key == "atrial_fibrillation");
+        var w = Interpreted(model, present: ["sinus_rhythm"]);
+        var findings = w.Findings.ToArray();
+        findings[af] = findings[af] with { Unconfirmed = true };
+        var ecg = Single(Factory(model).Create(w with { Findings = findings }), "ecg");
+        // Sinus rhythm is present and coded; AF is neither detected nor ruled out.
+        Assert.Equal(["426783006"], Assert.IsType<CodeableConcept>(ecg.Value).Coding.Select(c => c.Code));
+        Assert.Equal("IND", ecg.Component[af].Interpretation.Single().Coding.Single().Code);
+        AssertValid(ecg);
+
+        // Nothing present: the value says a finding awaits confirmation, and which.
+        findings = Interpreted(model, present: []).Findings.ToArray();
+        findings[af] = findings[af] with { Unconfirmed = true };
+        ecg = Single(Factory(model).Create(w with { Findings = findings }), "ecg");
+        var value = Assert.IsType<CodeableConcept>(ecg.Value);
+        Assert.Equal(("urn:cgdmer:codesystem", ObservationFactory.ProjectCodes.AwaitingConfirmation),
+                     (value.Coding.Single().System, value.Coding.Single().Code));
+        Assert.Equal("Awaiting confirmation: Atrial fibrillation", value.Text);
+        Assert.Equal("IND", ecg.Component[af].Interpretation.Single().Coding.Single().Code);
+        Assert.Equal(model.Labels.Count - 1,
+                     ecg.Component.Take(model.Labels.Count).Count(c => c.Interpretation.Single().Coding.Single().Code == "ND"));
+        AssertValid(ecg);
+    }
+
+    [Fact]
     public void No_heart_rate_means_no_heart_rate_observation()
     {
         var model = Model();
