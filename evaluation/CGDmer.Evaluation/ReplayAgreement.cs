@@ -4,9 +4,11 @@ using CGDmer.Signal.Wfdb;
 namespace CGDmer.Evaluation;
 
 /// <summary>
-/// The reference annotations of a replayed WFDB record on the replay's clock: annotated beats (for the heart-rate error)
-/// and rhythm episodes (for the AF alert check). Read from the record's <c>.atr</c> file when it has one; for an AFTDB
-/// record, from its <c>.qrs</c> beat marks (automatic, unaudited) with AF over the whole record, as the dataset defines.
+/// The reference annotations of a replayed WFDB record on the replay's clock: annotated beats (for the heart-rate error
+/// and QRS agreement) and rhythm episodes (for the AF alert check). Read from the record's <c>.atr</c> file when it has
+/// one; for an AFTDB record, from its <c>.qrs</c> beat marks (automatic, unaudited) with AF over the whole record, as the
+/// dataset defines. An <c>.atr</c> with rhythm annotations but no beats (as the MIT-BIH AF Database's) is a rhythm
+/// reference only: the AF figures are compared, the beat figures are not (<see cref="HasBeats"/>).
 /// </summary>
 public sealed class RecordReference
 {
@@ -25,6 +27,8 @@ public sealed class RecordReference
     /// <summary>Annotated atrial fibrillation episodes ("(AFIB").</summary>
     public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> AfEpisodes { get; }
     public int BeatCount => _beatTicks.Length;
+    /// <summary>Whether the reference annotates beats; without them there is no heart-rate or QRS reference.</summary>
+    public bool HasBeats { get; private init; } = true;
 
     /// <summary>The reference of record <paramref name="recordPath"/> replayed from <paramref name="start"/>, or null without an .atr file.</summary>
     public static RecordReference? TryLoad(string recordPath, double sampleRateHz, long recordLength, DateTimeOffset start) =>
@@ -53,15 +57,17 @@ public sealed class RecordReference
             var annotations = AnnotationReader.Read(atr);
             // An empty or garbled file would compare the replay with nothing and print a false agreement table.
             var annotated = AnnotationReader.Beats(annotations).ToList();
-            if (annotated.Count == 0) throw new WfdbFormatException(atr, "holds no beat annotations, so there is no reference to compare with.");
+            var rhythms = AnnotationReader.RhythmEpisodes(annotations, recordLength);
+            if (annotated.Count == 0 && rhythms.Count == 0)
+                throw new WfdbFormatException(atr, "holds no beat or rhythm annotations to compare with.");
             if (annotations.FirstOrDefault(a => a.Sample < 0 || a.Sample > recordLength) is { } outside)
                 throw new WfdbFormatException(atr, $"annotation at sample {outside.Sample} lies outside the record's {recordLength} samples.");
             var beats = annotated.Select(b => Ticks(b.Sample)).ToArray();
-            var af = AnnotationReader.RhythmEpisodes(annotations, recordLength)
+            var af = rhythms
                 .Where(e => e.Rhythm == "(AFIB")
                 .Select(e => (new DateTimeOffset(Ticks(e.Start), TimeSpan.Zero), new DateTimeOffset(Ticks(e.End), TimeSpan.Zero)))
                 .ToList();
-            return new RecordReference(beats, af, start, end);
+            return new RecordReference(beats, af, start, end) { HasBeats = beats.Length > 0 };
         }
         if (dataset == WfdbDataset.Aftdb && File.Exists(recordPath + "." + Aftdb.BeatAnnotator))
         {
@@ -112,7 +118,7 @@ public sealed class RecordReference
         if (end < Start) end = Start;
         var beats = _beatTicks[..LowerBound(end.UtcTicks)];
         var af = AfEpisodes.Where(e => e.Start < end).Select(e => (e.Start, e.End < end ? e.End : end)).ToList();
-        return new RecordReference(beats, af, Start, end);
+        return new RecordReference(beats, af, Start, end) { HasBeats = HasBeats };
     }
 
     /// <summary>Seconds of annotated AF within [start, end).</summary>
@@ -177,7 +183,8 @@ public sealed record RecordAgreement(
         IReadOnlyList<(DateTimeOffset Onset, DateTimeOffset End)> afAlerts, IReadOnlyList<DateTimeOffset>? afRaisedAt = null,
         (IReadOnlyList<long> Ticks, DateTimeOffset From, DateTimeOffset To)? beats = null)
     {
-        var qrs = beats is { } b ? reference.MatchBeats(b.Ticks, b.From, b.To, TimeSpan.FromMilliseconds(150)) : default;
+        // Without reference beats nothing is compared: the service's beats would read as all false positives.
+        var qrs = beats is { } b && reference.HasBeats ? reference.MatchBeats(b.Ticks, b.From, b.To, TimeSpan.FromMilliseconds(150)) : default;
         // Time to alarm is AlarmTiming's, on the tick clock: an alert without a raise time counts from its onset.
         static Ec57.Episode Ticks(DateTimeOffset start, DateTimeOffset end) => new(start.UtcTicks, end.UtcTicks);
         var timing = Ec57.AlarmTiming.Compare("", "(AFIB", reference.AfEpisodes.Select(e => Ticks(e.Start, e.End)),

@@ -265,6 +265,7 @@ public static class ReplayJob
         if (!(segmentSeconds > 0 && segmentSeconds <= 30)) throw new ArgumentException($"--segment-seconds must be in (0, 30], got {segmentSeconds}");
         if (!(request.Speed > 0) || !double.IsFinite(request.Speed)) throw new ArgumentException($"--speed must be finite and > 0, got {request.Speed}");
         var patients = new List<RecordingSegmenter>();
+        var recordOf = new Dictionary<string, string>(StringComparer.Ordinal);   // patient id → the record it came from
         int n = 0;
         foreach (var path in records)
         {
@@ -274,6 +275,8 @@ public static class ReplayJob
                 throw new InvalidDataException(
                     $"WFDB record '{path}': sample rate {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} Hz is outside the accepted [{validation.MinSampleRateHz}, {validation.MaxSampleRateHz}] Hz (Validation:MinSampleRateHz, Validation:MaxSampleRateHz).");
             if (recording.Length == 0) throw new InvalidDataException($"WFDB record '{path}' holds no samples: there is nothing to replay.");
+            if (recording.AssumedLeads.Count > 0)
+                AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] record {recording.Name} names no lead; replayed with {string.Join(", ", recording.AssumedLeads)} (a two-lead Holter's usual montage)");
             string prefix = dataset switch
             {
                 WfdbDataset.Cinc2017 => "cinc2017",
@@ -285,6 +288,9 @@ public static class ReplayJob
                 // Copies start a little apart (a prime number of milliseconds) so they do not share window boundaries.
                 var start = ReplayCommand.DefaultStart.AddMilliseconds(c * 137);
                 string patient = copies == 1 ? $"{prefix}-{recording.Name}" : $"{prefix}-{recording.Name}-{c + 1}";
+                // Two records of one name would be one patient's interleaved streams: refuse rather than mix them.
+                if (!recordOf.TryAdd(patient, path))
+                    throw new ArgumentException($"--record '{path}' and '{recordOf[patient]}' would both be patient '{patient}' (records of one name); replay them apart, or one record with --copies");
                 patients.Add(new RecordingSegmenter(recording, patient, $"replay-monitor-{n + 1:D3}", start, segmentSeconds));
                 if (RecordReference.TryLoad(path, dataset, recording.SampleRateHz, recording.Length, start) is { } reference)
                     references[patient] = reference;

@@ -51,6 +51,42 @@ public class RecordAgreementTests
     }
 
     [Fact]
+    public void An_atr_with_rhythms_but_no_beats_is_a_rhythm_reference_only()
+    {
+        // As the MIT-BIH AF Database's .atr files: 201's rhythm annotations without its beats.
+        var dir = Directory.CreateTempSubdirectory("cgdmer-rhythm-").FullName;
+        try
+        {
+            var all = CGDmer.Signal.Wfdb.AnnotationReader.Read(Asset("mitbih", "201") + ".atr");
+            CGDmer.Signal.Wfdb.AnnotationWriter.Write(Path.Combine(dir, "201.atr"), all.Where(x => x.Rhythm is not null));
+            var full = RecordReference.TryLoad(Asset("mitbih", "201"), 360, 650000, T0)!;
+            var rhythms = RecordReference.TryLoad(Path.Combine(dir, "201"), 360, 650000, T0)!;
+            Assert.False(rhythms.HasBeats);
+            Assert.True(full.HasBeats);
+            Assert.Equal(full.AfEpisodes, rhythms.AfEpisodes);
+            Assert.Null(rhythms.HeartRate(T0.AddSeconds(10), T0.AddSeconds(20)));
+
+            // The AF figures are compared; the service's beats and rates are not (no false positives, no +P of 0).
+            var (afStart, afEnd) = rhythms.AfEpisodes[0];
+            var beats = (Ticks: (IReadOnlyList<long>)[T0.AddSeconds(1).UtcTicks, T0.AddSeconds(2).UtcTicks], From: T0, To: T0.AddSeconds(60));
+            var a = RecordAgreement.Compute(rhythms, [(T0, T0.AddSeconds(10), 80.0)], [(afStart, afEnd)], null, beats);
+            Assert.Equal((afEnd - afStart).TotalSeconds, a.AfAlertedSecondsInAf, 6);
+            Assert.Equal((0, 0, 0), (a.QrsReferenceBeats, a.QrsMatched, a.QrsDetected));
+            Assert.Null(a.QrsPositivePredictivity);
+            Assert.Equal(0, a.HeartRateWindows);
+            Assert.Equal(0, rhythms.Until(T0.AddMinutes(1)).BeatCount);
+            Assert.False(rhythms.Until(T0.AddMinutes(1)).HasBeats);
+
+            // A file with neither beats nor rhythms is still an error that names it.
+            CGDmer.Signal.Wfdb.AnnotationWriter.Write(Path.Combine(dir, "empty.atr"), all.Where(x => !x.IsBeat && x.Rhythm is null).Take(1));
+            var e = Assert.Throws<InvalidDataException>(() => RecordReference.TryLoad(Path.Combine(dir, "empty"), 360, 650000, T0));
+            Assert.Contains("no beat or rhythm annotations", e.Message);
+            Assert.Contains("empty.atr", e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void A_record_without_annotations_has_no_reference()
     {
         Assert.Null(RecordReference.TryLoad("/nonexistent/record", 360, 1000, T0));

@@ -69,7 +69,7 @@ public class BadInputTests
             var record = Record201(dir, atr: []);
             var e = Assert.Throws<InvalidDataException>(() => ReplayJob.BuildPatients(Request(record, dir), out _));
             Assert.Contains(record + ".atr", e.Message);
-            Assert.Contains("no beat annotations", e.Message);
+            Assert.Contains("no beat or rhythm annotations", e.Message);
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -74,6 +74,61 @@ public class ReplayDatasetTests
     }
 
     [Fact]
+    public void A_record_whose_signals_are_only_called_ECG_with_rhythm_annotations_only_replays_on_II_and_V1()
+    {
+        // As a MIT-BIH AF Database record: signals "ECG1" and "ECG2", an .atr with rhythm annotations and no beats.
+        // Built from the first two minutes of 201.
+        var dir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "afdb-like-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            const int frames = 360 * 120;
+            File.WriteAllBytes(Path.Combine(dir, "04015.dat"), File.ReadAllBytes(HostFixture.Asset("mitbih", "201.dat"))[..(3 * frames)]);
+            string Header(short sum1, short sum2) =>
+                $"04015 2 360 {frames}\n04015.dat 212 200 11 1024 972 {sum1} 0 ECG1\n04015.dat 212 200 11 1024 982 {sum2} 0 ECG2\n";
+            File.WriteAllText(Path.Combine(dir, "04015.hea"), Header(0, 0));
+            // The header's checksums are verified: give the truncated signals theirs.
+            var raw = CGDmer.Signal.Wfdb.WfdbReader.Read(Path.Combine(dir, "04015"), CGDmer.Signal.Wfdb.WfdbReadOptions.Unverified);
+            short Sum(int signal) { int sum = 0; foreach (short v in raw.RawSamples(signal).Span) sum += v; return unchecked((short)sum); }
+            File.WriteAllText(Path.Combine(dir, "04015.hea"), Header(Sum(0), Sum(1)));
+            var rhythms = CGDmer.Signal.Wfdb.AnnotationReader.Read(HostFixture.Asset("mitbih", "201.atr")).Where(x => x.Rhythm is not null && x.Sample < frames);
+            CGDmer.Signal.Wfdb.AnnotationWriter.Write(Path.Combine(dir, "04015.atr"), rhythms);
+            var request = new ReplayRequest([Path.Combine(dir, "04015")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, dir);
+            var patients = ReplayJob.BuildPatients(request, out var references);
+            var recording = Assert.Single(patients).Recording;
+            Assert.Equal(["II", "V1"], recording.Leads.Select(l => l.Name));
+            Assert.Equal(["ECG1 as II", "ECG2 as V1"], recording.AssumedLeads);
+            Assert.False(references["mitbih-04015"].HasBeats);
+
+            using var host = HostFixture.Build();
+            var summary = ReplayJob.Run(host.Services, request, patients, references, print: false);
+            Assert.True(summary.WindowCount("mitbih-04015") >= 20, $"{summary.WindowCount("mitbih-04015")} windows of 2 minutes");
+            var a = summary.Agreements["mitbih-04015"];
+            Assert.Equal(120.0, a.AfAnnotatedSeconds + a.NonAfSeconds, 6);
+            Assert.Equal((0, 0), (a.QrsReferenceBeats, a.QrsDetected));   // no beat reference: no QRS or heart-rate figures
+            Assert.Equal(0, a.HeartRateWindows);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void Two_records_of_one_name_are_refused_rather_than_mixed_into_one_patient()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "same-name-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            foreach (var ext in new[] { ".hea", ".mat" }) File.Copy(HostFixture.Asset("cinc2017", "A00225" + ext), Path.Combine(dir, "A00225" + ext));
+            var request = new ReplayRequest([HostFixture.Asset("cinc2017", "A00225"), Path.Combine(dir, "A00225")],
+                                            0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, dir);
+            var e = Assert.Throws<ArgumentException>(() => ReplayJob.BuildPatients(request, out _));
+            Assert.Contains("would both be patient 'cinc2017-A00225'", e.Message);
+            Assert.Contains(Path.Combine(dir, "A00225"), e.Message);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void A_record_that_cannot_be_read_is_an_error_naming_it()
     {
         var dir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "bad-" + Guid.NewGuid().ToString("N")[..8]);

@@ -17,7 +17,7 @@ public enum WfdbDataset
 /// Reads a WFDB record of any dataset this project knows, recognising it by its header (<see cref="Identify(WfdbHeader)"/>),
 /// so that tools taking a record path (replay, simulate, bench) need no dataset flag.
 /// </summary>
-public static class WfdbDatasets
+public static partial class WfdbDatasets
 {
     /// <summary>The dataset a header belongs to, by the header's form alone (<see cref="Cinc2017.IsCinc2017Header"/>, <see cref="Aftdb.IsAftdbHeader"/>).</summary>
     public static WfdbDataset Identify(WfdbHeader header) =>
@@ -28,7 +28,10 @@ public static class WfdbDatasets
     /// <summary>The dataset of the record at <paramref name="recordPathWithoutExtension"/> (reads its header only).</summary>
     public static WfdbDataset Identify(string recordPathWithoutExtension) => Identify(WfdbReader.ReadHeader(recordPathWithoutExtension));
 
-    /// <summary>Reads a record through its dataset's loader, so its channels carry their leads; <see cref="WfdbReader.Read(string)"/> for others.</summary>
+    /// <summary>
+    /// Reads a record through its dataset's loader, so its channels carry their leads; for others
+    /// <see cref="WfdbReader.Read(string)"/>, with unnamed ECG signals placed by <see cref="PlaceUnnamedEcg"/>.
+    /// </summary>
     public static WfdbRecord Read(string recordPathWithoutExtension, out WfdbDataset dataset)
     {
         dataset = Identify(recordPathWithoutExtension);
@@ -36,7 +39,36 @@ public static class WfdbDatasets
         {
             WfdbDataset.Cinc2017 => Cinc2017.ReadRecord(recordPathWithoutExtension),
             WfdbDataset.Aftdb => Aftdb.ReadRecord(recordPathWithoutExtension),
-            _ => WfdbReader.Read(recordPathWithoutExtension),
+            _ => PlaceUnnamedEcg(WfdbReader.Read(recordPathWithoutExtension)),
         };
     }
+
+    /// <summary>Where <see cref="PlaceUnnamedEcg"/> puts a record's first and second unnamed ECG signal.</summary>
+    public static IReadOnlyList<Lead> UnnamedEcgLeads { get; } = [Lead.II, Lead.V1];
+
+    /// <summary>
+    /// A record none of whose signals names a lead, but some of which are described only as an ECG ("ECG", "ECG1",
+    /// "ECG 2": the MIT-BIH AF, Normal Sinus Rhythm and Supraventricular Arrhythmia databases, the Long-Term AF database):
+    /// its first two such signals are placed on <see cref="UnnamedEcgLeads"/>, the usual two-lead Holter montage, as
+    /// AFTDB's are. An assumption: the placed channels keep their recorded label, so a caller can report it. A record
+    /// with a named lead is returned as it is.
+    /// </summary>
+    public static WfdbRecord PlaceUnnamedEcg(WfdbRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var channels = record.Ecg.Channels;
+        foreach (var c in channels)
+            if (c.Lead is not null) return record;
+        var leads = new Lead?[channels.Count];
+        int placed = 0;
+        for (int i = 0; i < channels.Count && placed < UnnamedEcgLeads.Count; i++)
+            if (IsUnnamedEcg(record.Signal(i).Description)) leads[i] = UnnamedEcgLeads[placed++];
+        return placed == 0 ? record : record.WithLeads(leads);
+    }
+
+    /// <summary>"ECG", optionally followed by a space and a number ("ECG1", "ECG 2"), in any case.</summary>
+    public static bool IsUnnamedEcg(string? description) => description is not null && UnnamedEcg().IsMatch(description);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^ECG ?[0-9]?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex UnnamedEcg();
 }

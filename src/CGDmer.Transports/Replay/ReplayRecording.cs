@@ -33,6 +33,12 @@ public sealed class ReplayRecording
     public double SampleRateHz { get; }
     public IReadOnlyList<ReplayLead> Leads { get; }
     public int Length => Leads[0].Adc.Length;
+
+    /// <summary>
+    /// Signals whose lead the record does not name and the replay assumed (<see cref="WfdbDatasets.PlaceUnnamedEcg"/>),
+    /// as "ECG1 as II"; empty when every lead is named or the dataset defines it (CinC 2017, AFTDB).
+    /// </summary>
+    public IReadOnlyList<string> AssumedLeads { get; private init; } = [];
     public TimeSpan Duration => TimeSpan.FromSeconds(Length / SampleRateHz);
 
     /// <summary>The first <paramref name="duration"/> of the recording (all of it when it is shorter).</summary>
@@ -52,7 +58,8 @@ public sealed class ReplayRecording
     /// <summary>
     /// A WFDB record (path without extension), raw ADC as stored, with the header's gain, baseline and unit. The record is
     /// read through its dataset's loader (<see cref="WfdbDatasets"/>): MIT-BIH-style records keep their signal names (e.g.
-    /// MLII), a CinC 2017 recording is sent as lead I and an AFTDB record as II and V1. Signals on no standard lead are
+    /// MLII), a CinC 2017 recording is sent as lead I and an AFTDB record as II and V1, and a record whose signals are
+    /// only called ECG ("ECG1", "ECG2") as II and V1 (<see cref="AssumedLeads"/>). Signals on no standard lead are
     /// skipped; a record with none, or one that cannot be read, is an error that names the file.
     /// </summary>
     public static ReplayRecording FromWfdb(string recordPath) => FromWfdb(recordPath, out _);
@@ -70,12 +77,14 @@ public sealed class ReplayRecording
             throw new InvalidDataException($"Cannot read WFDB record '{recordPath}': {e.Message}", e);
         }
         var leads = new List<ReplayLead>();
+        var assumed = new List<string>();
         for (int s = 0; s < record.SignalCount; s++)
         {
             var spec = record.Signal(s);
             if (record.Ecg.Channels[s].Lead is not { } lead) continue;
             // A description that already names a lead is sent as recorded; an unnamed one ("ECG") under its mapped lead.
             string name = Signal.Leads.TryParse(spec.Description, out _) ? spec.Description : Signal.Leads.Name(lead);
+            if (dataset == WfdbDataset.Other && name != spec.Description) assumed.Add($"{spec.Description} as {name}");
             var raw = record.RawSamples(s).Span;
             var adc = new int[raw.Length];
             var invalid = new List<(int, int)>();
@@ -94,6 +103,6 @@ public sealed class ReplayRecording
         }
         if (leads.Count == 0)
             throw new InvalidDataException($"WFDB record '{recordPath}' has no signal named like an ECG lead (e.g. MLII, V1).");
-        return new ReplayRecording(record.Name, record.SampleRateHz, leads);
+        return new ReplayRecording(record.Name, record.SampleRateHz, leads) { AssumedLeads = assumed };
     }
 }
