@@ -35,16 +35,12 @@ internal static class EvaluateOnnxCommand
                     int added = MitBihWindows.AddRecord(set, Path.Combine(dir, r!), meta.SampleRateHz, 10, TrainingData.StableSeed(r!));
                     AnsiConsole.MarkupLineInterpolated($"[grey]{r}: {added} windows[/]");
                 }
-                var idx = set.AllIndices();
-                var probs = runner.Predict(set, idx);
+                var probs = runner.Predict(set, set.AllIndices());
                 var t = new Table().AddColumns("label", "AUROC", "95% CI (patient bootstrap)", "pos", "neg", "records");
-                var all = set.Labels.ToList();
+                var estimates = Score(set, probs, meta.Labels.Select(l => l.Key).ToArray());
                 for (int c = 0; c < meta.Labels.Count; c++)
                 {
-                    int col = all.FindIndex(l => l.Key == meta.Labels[c].Key);
-                    var s = idx.Select(k => probs[k * meta.Labels.Count + c]).ToArray();
-                    var y = idx.Select(k => set.HasLabel(k, col)).ToArray();
-                    var est = PatientBootstrap.Estimate(s, y, idx.Select(k => set.Patients[k]).ToArray());
+                    var est = estimates[c];
                     t.AddRow(meta.Labels[c].Key, double.IsNaN(est.Auroc) ? "n/a" : est.Auroc.ToString("F3"),
                         double.IsNaN(est.Lower) ? "n/a" : $"{est.Lower:F3}–{est.Upper:F3}", est.Positives.ToString(), est.Negatives.ToString(), est.Patients.ToString());
                 }
@@ -58,5 +54,25 @@ internal static class EvaluateOnnxCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// Each model label's AUROC over the windows of <paramref name="set"/> whose reference annotates it (a rhythm-only
+    /// <c>.atr</c> decides no beat label), from <paramref name="probabilities"/> (window-major, the model's label order).
+    /// </summary>
+    internal static AurocEstimate[] Score(WindowSet set, float[] probabilities, IReadOnlyList<string> modelLabels)
+    {
+        var all = set.Labels.ToList();
+        var estimates = new AurocEstimate[modelLabels.Count];
+        for (int c = 0; c < modelLabels.Count; c++)
+        {
+            int col = all.FindIndex(l => l.Key == modelLabels[c]);
+            var scored = Enumerable.Range(0, set.Count).Where(k => set.IsKnown(k, col)).ToArray();
+            estimates[c] = PatientBootstrap.Estimate(
+                scored.Select(k => probabilities[k * modelLabels.Count + c]).ToArray(),
+                scored.Select(k => set.HasLabel(k, col)).ToArray(),
+                scored.Select(k => set.Patients[k]).ToArray());
+        }
+        return estimates;
     }
 }

@@ -37,6 +37,42 @@ public class MitBihWindowTests
     }
 
     [Fact]
+    public void A_record_with_rhythm_annotations_only_scores_the_rhythm_labels_and_places_unnamed_ECG_signals()
+    {
+        // As a MIT-BIH AF Database record: 201's samples under signals called "ECG1"/"ECG2", its .atr without beats.
+        var dir = Directory.CreateTempSubdirectory("cgdmer-afdb-like-").FullName;
+        try
+        {
+            var src = TestData.MitBih("201");
+            File.Copy(src + ".dat", Path.Combine(dir, "rec.dat"));
+            File.WriteAllText(Path.Combine(dir, "rec.hea"), File.ReadAllText(src + ".hea").Replace("201", "rec").Replace(" MLII", " ECG1").Replace(" V1", " ECG2"));
+            var all = AnnotationReader.Read(src + ".atr");
+            AnnotationWriter.Write(Path.Combine(dir, "rec.atr"), all.Where(x => x.Rhythm is not null));
+
+            var full = new WindowSet(1000, EcgLabels.All);
+            var rhythms = new WindowSet(1000, EcgLabels.All);
+            int n = MitBihWindows.AddRecord(full, src, 100, 10, 1, maxSeconds: 600);
+            Assert.Equal(n, MitBihWindows.AddRecord(rhythms, Path.Combine(dir, "rec"), 100, 10, 1, maxSeconds: 600));
+            var labels = EcgLabels.All.ToList();
+            for (int w = 0; w < n; w++)
+            {
+                Assert.Equal(full.LeadMask(w).ToArray(), rhythms.LeadMask(w).ToArray());   // ECG1 on II, ECG2 on V1, as MLII and V1
+                foreach (var label in MitBihWindows.RhythmAnnotated)
+                {
+                    int k = labels.IndexOf(label);
+                    Assert.True(rhythms.IsKnown(w, k));
+                    Assert.Equal(full.HasLabel(w, k), rhythms.HasLabel(w, k));
+                }
+                // Beat labels are not decided without beats; a present one would have been learnt from nothing.
+                foreach (var label in new[] { EcgLabels.PrematureVentricularContractions, EcgLabels.SinusBradycardia, EcgLabels.SinusPause })
+                    Assert.False(rhythms.IsKnown(w, labels.IndexOf(label)), $"{label.Key} in window {w}");
+            }
+            Assert.Contains(Enumerable.Range(0, n), w => full.HasLabel(w, labels.IndexOf(EcgLabels.AtrialFibrillation)));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void Annotate_derives_rate_pvc_and_pause_from_beats()
     {
         var fs = 360.0;

@@ -22,9 +22,17 @@ public static class MitBihWindows
     /// <summary>The labels the reference annotations decide: all but "other rhythm", which MIT-BIH's rhythm codes do not map onto.</summary>
     public static readonly EcgLabel[] Annotated = EcgLabels.All.Where(l => l != EcgLabels.OtherRhythm).ToArray();
 
+    /// <summary>
+    /// The labels that rhythm annotations alone decide: those of a record whose reference has no beat annotations (the
+    /// MIT-BIH AF Database's <c>.atr</c>). Rate, ectopy, block and pause labels need the beats, so they are not scored there.
+    /// </summary>
+    public static readonly EcgLabel[] RhythmAnnotated =
+        [EcgLabels.AtrialFibrillation, EcgLabels.AtrialFlutter, EcgLabels.VentricularTachycardia, EcgLabels.SinusRhythm];
+
     public static int AddRecord(WindowSet set, string recordPath, int sampleRateHz, double strideSeconds, int reportSeed, double maxSeconds = 0)
     {
-        var rec = WfdbReader.Read(recordPath);
+        // Signals called only "ECG" (AFDB, NSRDB, SVDB) go on II and V1, as the replay sends them.
+        var rec = CGDmer.Signal.Datasets.WfdbDatasets.PlaceUnnamedEcg(WfdbReader.Read(recordPath));
         var ann = AnnotationReader.Read(recordPath + ".atr");
         return AddRecord(set, rec, ann, sampleRateHz, strideSeconds, reportSeed, maxSeconds);
     }
@@ -44,6 +52,7 @@ public static class MitBihWindows
         if (maxSeconds > 0) length = Math.Min(length, (int)(maxSeconds * sampleRateHz));
         var episodes = AnnotationReader.RhythmEpisodes(annotations, ecg.Length);
         var beats = AnnotationReader.Beats(annotations);
+        var annotated = beats.Count > 0 ? Annotated : RhythmAnnotated;
         int win = set.WindowSamples, stride = Math.Max(1, (int)Math.Round(strideSeconds * sampleRateHz));
         var window = new float[]?[Leads.Count];
         var rhythm = new float[set.RhythmFeatureCount];
@@ -63,7 +72,7 @@ public static class MitBihWindows
             }
             string report = ReportWriter.Write(a.Labels, reportSeed + start, a.HeartRateBpm);
             if (rhythm.Length > 0) WindowRhythm.Compute(window, sampleRateHz, rhythm, stream, start, set.RhythmFeatureSet);
-            set.Add(window, a.Labels, Annotated, report, patient, WindowSources.MitBih, rhythm);
+            set.Add(window, a.Labels, annotated, report, patient, WindowSources.MitBih, rhythm);
             added++;
         }
         return added;
