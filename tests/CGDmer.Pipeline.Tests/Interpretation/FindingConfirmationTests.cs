@@ -113,3 +113,41 @@ public class FindingConfirmationTests
         Assert.False(InterpretOperator.InterpretWindow(windows[1], fresh.Interpreter, fresh, null).Findings[AfIndex].Present);
     }
 }
+
+public class FindingConfirmationPropertyTests
+{
+    /// <summary>
+    /// Over flapping windows (AF and VT, held windows among them), an alerting finding is published exactly when the
+    /// window alone makes it present and either its run of present windows (held ones skipped) has reached the onset
+    /// count or its alert is on (it ends after two windows under 0.75 × the threshold).
+    /// </summary>
+    [FsCheck.Xunit.Property(MaxTest = 300)]
+    public void A_finding_is_published_when_its_run_reached_the_onset_count_or_its_alert_is_on(int[] xs, bool threeWindows)
+    {
+        int onset = threeWindows ? 3 : 2;
+        var tracker = Tracker(Options(o => { o.OnsetWindows = onset; o.ClinicalRefractory = TimeSpan.Zero; }));
+        var state = new Dictionary<string, (int Run, bool Active, int Below)>();
+        foreach (var w in FlappingWindows(xs ?? []))
+        {
+            var published = InterpretOperator.InterpretWindow(w, tracker.Interpreter, tracker, null).Findings;
+            if (published.Count == 0) continue;                       // a held window: nothing published, nothing moves
+            foreach (var key in new[] { Af, Vt })
+            {
+                float p = w.Probabilities![IndexOf(key)];
+                var (run, active, below) = state.GetValueOrDefault(key);
+                bool present = p >= 0.5f;
+                if (!active)
+                {
+                    run = present ? run + 1 : 0;
+                    if (run >= onset) { active = true; below = 0; }
+                }
+                else if (p < 0.375f && ++below >= 2) (run, active, below) = (0, false, 0);
+                else if (p >= 0.375f) below = 0;
+                state[key] = (run, active, below);
+                var f = published[IndexOf(key)];
+                Assert.Equal(present && active, f.Present);
+                Assert.Equal(present && !active, f.Unconfirmed);
+            }
+        }
+    }
+}
