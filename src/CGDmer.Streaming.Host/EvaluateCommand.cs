@@ -81,8 +81,12 @@ internal static class EvaluateCommand
         foreach (var path in request.Records)
         {
             var scored = ScoreBeats(path, request);
-            beats.Add(scored.Beats);
-            rates.Add(scored.HeartRate);
+            if (scored.Beats is not null && scored.HeartRate is not null)
+            {
+                beats.Add(scored.Beats);
+                rates.Add(scored.HeartRate);
+            }
+            else AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {path}.atr has no beat annotations (rhythms only): its beats and heart rate are not scored");
             runs.Add(scored.Runs);
             timing.Add(scored.RunTiming);
         }
@@ -120,13 +124,15 @@ internal static class EvaluateCommand
     /// The streaming detector and beat classifier over the record's monitoring lead, fed 1 s at a time; its beats as a
     /// .qrs file (N or V) and scored, QRS and VEB.
     /// The ventricular runs among the classified beats are scored against the reference VT episodes, and timed from each
-    /// episode's onset to when its run was known (its third ventricular beat, plus the classifier's look-ahead).
+    /// episode's onset to when its run was known (its third ventricular beat, plus the classifier's look-ahead). A
+    /// reference with rhythm annotations only (the MIT-BIH AF Database's) scores no beats or heart rate: those are null.
     /// </summary>
-    internal static (BeatByBeatResult Beats, HeartRateResult HeartRate, EpisodeResult Runs, AlarmTimingResult RunTiming) ScoreBeats(
+    internal static (BeatByBeatResult? Beats, HeartRateResult? HeartRate, EpisodeResult Runs, AlarmTimingResult RunTiming) ScoreBeats(
         string path, EvaluateRequest request)
     {
-        var record = WfdbReader.Read(path);
+        var record = CGDmer.Signal.Datasets.WfdbDatasets.PlaceUnnamedEcg(WfdbReader.Read(path));
         var reference = AnnotationReader.Read(path + ".atr");
+        bool beatReference = reference.Any(a => a.IsBeat);
         var channel = MonitoringLead(record.Ecg);
         double fs = record.SampleRateHz;
         var detected = DetectStreaming(channel.Samples, fs);
@@ -135,8 +141,8 @@ internal static class EvaluateCommand
         long lookAhead = (long)Math.Ceiling(new StreamingBeatClassifier(fs).LookAheadSeconds * fs);
         var runs = VentricularRuns.Find(detected, fs)
             .Select(r => (Extent: new Episode(r.FirstSample, r.LastSample + 1), RaisedAt: r.ConfirmedAtSample + lookAhead)).ToList();
-        return (BeatByBeat.Compare(record.Name, reference, annotations, fs, record.Length, request.Options),
-                HeartRateComparison.Compare(record.Name, reference, detected.Select(b => b.Sample).ToArray(), fs, record.Length, request.Options),
+        return (beatReference ? BeatByBeat.Compare(record.Name, reference, annotations, fs, record.Length, request.Options) : null,
+                beatReference ? HeartRateComparison.Compare(record.Name, reference, detected.Select(b => b.Sample).ToArray(), fs, record.Length, request.Options) : null,
                 EpisodeComparison.Compare(record.Name, VtRhythm, reference, runs.Select(r => r.Extent), fs, record.Length, request.Options),
                 AlarmTiming.Compare(record.Name, "VT:runs", EpisodeComparison.ReferenceEpisodes(reference, VtRhythm, record.Length), runs, fs));
     }
@@ -156,8 +162,9 @@ internal static class EvaluateCommand
         var rates = new List<HeartRateResult>();
         foreach (var path in request.Records)
         {
-            var record = WfdbReader.Read(path);
+            var record = CGDmer.Signal.Datasets.WfdbDatasets.PlaceUnnamedEcg(WfdbReader.Read(path));
             var reference = AnnotationReader.Read(path + ".atr");
+            if (!reference.Any(a => a.IsBeat)) continue;   // rhythms only: no beats to score
             var detected = StreamAsTheServiceDoes(MonitoringLead(record.Ecg).Samples, record.SampleRateHz, rate, windowing);
             var annotations = QrsAnnotations(detected);
             AnnotationWriter.Write(Path.Combine(request.OutputDirectory, record.Name + ".stm"), annotations);

@@ -22,6 +22,8 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(detected.Select(b => b.Sample), written.Select(a => a.Sample));
         Assert.Equal(detected.Select(b => b.Type == CGDmer.Signal.Beats.BeatType.Ventricular ? "V" : "N"), written.Select(a => a.Symbol));
         Assert.Contains(written, a => a.Symbol == "V");
+        Assert.NotNull(beats);
+        Assert.NotNull(rate);
         Assert.True(beats.Qrs.Sensitivity > 0.97 && beats.Qrs.PositivePredictivity > 0.99, $"{beats.Qrs}");
         // The beat classes are scored as bxb scores them: 201's PVCs.
         Assert.NotNull(beats.Veb);
@@ -42,6 +44,26 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.True(runs.ReferenceEpisodesDetected > runs.ReferenceEpisodes / 2, $"{runs}");
         Assert.True(timing.Alarmed > 0 && timing.WorstSeconds < 11, $"{timing.Alarmed} of {timing.Episodes}, worst {timing.WorstSeconds} s");
         Assert.Contains("(VT", EvaluateCommand.FormatRuns([runs]));
+    }
+
+    [Fact]
+    public void A_reference_with_rhythms_only_scores_the_episodes_but_no_beats_or_heart_rate()
+    {
+        // As a MIT-BIH AF Database record: 203's .atr without its beats (its VT episodes are rhythm annotations).
+        var dir = Directory.CreateTempSubdirectory("cgdmer-rhythms-").FullName;
+        try
+        {
+            foreach (var ext in new[] { ".hea", ".dat" }) File.Copy(Record("203") + ext, Path.Combine(dir, "203" + ext));
+            AnnotationWriter.Write(Path.Combine(dir, "203.atr"), AnnotationReader.Read(Record("203") + ".atr").Where(a => a.Rhythm is not null));
+            var request = new EvaluateRequest([Path.Combine(dir, "203")], _out, Ec57Options.Default, Alarms: false);
+            var (beats, rate, runs, _) = EvaluateCommand.ScoreBeats(Path.Combine(dir, "203"), request);
+            Assert.Null(beats);   // not a +P of 0 against no reference
+            Assert.Null(rate);
+            var full = EvaluateCommand.ScoreBeats(Record("203"), request with { Records = [Record("203")] }).Runs;
+            Assert.Equal(full.ReferenceEpisodes, runs.ReferenceEpisodes);
+            Assert.Equal(full.ReferenceEpisodesDetected, runs.ReferenceEpisodesDetected);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]
