@@ -31,8 +31,9 @@ public sealed record PublishedObservation(string Kind, Observation Resource)
 /// (or the project code <c>no-finding-above-threshold</c> when none passes its threshold: the model did give a result,
 /// so this is a value, not an absent one; <c>finding-awaiting-confirmation</c> when one passed in this window but its
 /// persistence has not confirmed it), and one component per model label with its probability (UCUM "1") and
-/// DET/ND interpretation (IND for a finding awaiting confirmation), in the model's label order, followed by the measurement components (project codes: signal
-/// quality index, beat count, RR irregularity, analysis lead) that qualify the interpretation. Only present findings are
+/// DET/ND interpretation (IND for a finding awaiting confirmation), in the model's label order, followed by the
+/// measurement components (project codes: signal quality index, beat count, RR irregularity, analysis lead) that
+/// qualify the interpretation. Only present findings are
 /// coded in the value: a label withheld as unvalidated never is, and its component has its probability but no DET/ND;
 /// a heart-rate finding (sinus brady-/tachycardia) is DET/ND by the measured rate, next to the model's probability.</item>
 /// <item>When findings were suppressed (poor signal) and <see cref="PublishingOptions.PublishSuppressedFindings"/>:
