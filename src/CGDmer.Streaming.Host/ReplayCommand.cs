@@ -275,8 +275,7 @@ public static class ReplayJob
                 throw new InvalidDataException(
                     $"WFDB record '{path}': sample rate {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} Hz is outside the accepted [{validation.MinSampleRateHz}, {validation.MaxSampleRateHz}] Hz (Validation:MinSampleRateHz, Validation:MaxSampleRateHz).");
             if (recording.Length == 0) throw new InvalidDataException($"WFDB record '{path}' holds no samples: there is nothing to replay.");
-            if (recording.AssumedLeads.Count > 0)
-                AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] record {recording.Name} names no lead; replayed with {string.Join(", ", recording.AssumedLeads)} (a two-lead Holter's usual montage)");
+            if (recording.AssumedLeadsNote is { } note) AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {note}");
             string prefix = dataset switch
             {
                 WfdbDataset.Cinc2017 => "cinc2017",

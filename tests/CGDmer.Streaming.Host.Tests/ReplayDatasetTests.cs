@@ -34,6 +34,8 @@ public class ReplayDatasetTests
         Assert.Equal(1, cinc.Leads[0].Adc.Span[0]); // the samples, not the header's stale initial value (85)
         var aftdb = patients[1].Recording;
         Assert.Equal(["II", "V1"], aftdb.Leads.Select(l => l.Name));
+        Assert.Null(aftdb.AssumedLeadsNote);   // the dataset defines its leads: nothing to note
+        Assert.Null(cinc.AssumedLeadsNote);
         Assert.Equal(128.0, aftdb.SampleRateHz);
         Assert.Equal(7680, aftdb.Length);
     }
@@ -98,6 +100,8 @@ public class ReplayDatasetTests
             var recording = Assert.Single(patients).Recording;
             Assert.Equal(["II", "V1"], recording.Leads.Select(l => l.Name));
             Assert.Equal(["ECG1 as II", "ECG2 as V1"], recording.AssumedLeads);
+            Assert.Equal("record 04015 names no lead; sent with ECG1 as II, ECG2 as V1 (a two-lead Holter's usual montage)", recording.AssumedLeadsNote);
+            Assert.Equal(recording.AssumedLeads, recording.Take(TimeSpan.FromSeconds(30)).AssumedLeads);
             Assert.False(references["mitbih-04015"].HasBeats);
 
             using var host = HostFixture.Build();

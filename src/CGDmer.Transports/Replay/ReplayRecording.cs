@@ -39,6 +39,10 @@ public sealed class ReplayRecording
     /// as "ECG1 as II"; empty when every lead is named or the dataset defines it (CinC 2017, AFTDB).
     /// </summary>
     public IReadOnlyList<string> AssumedLeads { get; private init; } = [];
+
+    /// <summary>What a tool says of <see cref="AssumedLeads"/>, or null when there is nothing to say.</summary>
+    public string? AssumedLeadsNote => AssumedLeads.Count == 0 ? null
+        : $"record {Name} names no lead; sent with {string.Join(", ", AssumedLeads)} (a two-lead Holter's usual montage)";
     public TimeSpan Duration => TimeSpan.FromSeconds(Length / SampleRateHz);
 
     /// <summary>The first <paramref name="duration"/> of the recording (all of it when it is shorter).</summary>
@@ -52,7 +56,7 @@ public sealed class ReplayRecording
             Adc = l.Adc[..n],
             LeadOff = l.LeadOff.Where(r => r.Start < n).Select(r => (r.Start, Math.Min(r.End, n))).ToList(),
         }).ToList();
-        return new ReplayRecording(Name, SampleRateHz, leads);
+        return new ReplayRecording(Name, SampleRateHz, leads) { AssumedLeads = AssumedLeads };
     }
 
     /// <summary>
