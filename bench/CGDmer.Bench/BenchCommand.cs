@@ -103,12 +103,7 @@ internal static class BenchCommand
             ? Enumerable.Range(0, syntheticRecordings)
                 .Select(i => SyntheticRecording.From(new DatasetSampler(new ConditionMix(), minutes.TotalSeconds, 500).Generate(200 + i), $"synthetic-12-lead-{i + 1}"))
                 .ToList()
-            : records.Select(p =>
-            {
-                var recording = ReplayRecording.FromWfdb(p);
-                if (recording.AssumedLeadsNote is { } note) AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {note}");
-                return recording.Take(minutes);
-            }).ToList();
+            : records.Select(p => ReplayJob.LoadRecord(p, out _).Take(minutes)).ToList();
         List<RecordingSegmenter> Patients(int n) => Enumerable.Range(0, n)
             .Select(i => new RecordingSegmenter(recordings[i % recordings.Count], $"bench-{i:D4}", $"bench-monitor-{i:D4}",
                 ReplayCommand.DefaultStart.AddMilliseconds(i * 137), 1.0))

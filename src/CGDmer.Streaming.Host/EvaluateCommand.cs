@@ -130,7 +130,7 @@ internal static class EvaluateCommand
     internal static (BeatByBeatResult? Beats, HeartRateResult? HeartRate, EpisodeResult Runs, AlarmTimingResult RunTiming) ScoreBeats(
         string path, EvaluateRequest request)
     {
-        var record = CGDmer.Signal.Datasets.WfdbDatasets.PlaceUnnamedEcg(WfdbReader.Read(path));
+        var record = CGDmer.Signal.Datasets.WfdbDatasets.Read(path, out _);
         var reference = AnnotationReader.Read(path + ".atr");
         bool beatReference = reference.Any(a => a.IsBeat);
         var channel = MonitoringLead(record.Ecg);
@@ -162,7 +162,7 @@ internal static class EvaluateCommand
         var rates = new List<HeartRateResult>();
         foreach (var path in request.Records)
         {
-            var record = CGDmer.Signal.Datasets.WfdbDatasets.PlaceUnnamedEcg(WfdbReader.Read(path));
+            var record = CGDmer.Signal.Datasets.WfdbDatasets.Read(path, out _);
             var reference = AnnotationReader.Read(path + ".atr");
             if (!reference.Any(a => a.IsBeat)) continue;   // rhythms only: no beats to score
             var detected = StreamAsTheServiceDoes(MonitoringLead(record.Ecg).Samples, record.SampleRateHz, rate, windowing);

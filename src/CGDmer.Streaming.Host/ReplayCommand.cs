@@ -179,6 +179,17 @@ public sealed record ReplayRequest(
 /// <summary>The replay itself, callable without the CLI (tests use it).</summary>
 public static class ReplayJob
 {
+    /// <summary>
+    /// A WFDB record as the replay, the simulator and the benchmark send it (<see cref="ReplayRecording.FromWfdb(string, out WfdbDataset)"/>),
+    /// saying on the console which leads it assumed for signals the record does not name.
+    /// </summary>
+    internal static ReplayRecording LoadRecord(string path, out WfdbDataset dataset)
+    {
+        var recording = ReplayRecording.FromWfdb(path, out dataset);
+        if (recording.AssumedLeadsNote is { } note) AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {note}");
+        return recording;
+    }
+
     /// <summary>How long a replay waits at its end for the second sink's acknowledgements.</summary>
     public static readonly TimeSpan AlsoToDrainTimeout = TimeSpan.FromMinutes(2);
 
@@ -269,13 +280,12 @@ public static class ReplayJob
         int n = 0;
         foreach (var path in records)
         {
-            var recording = ReplayRecording.FromWfdb(path, out var dataset);
+            var recording = LoadRecord(path, out var dataset);
             double rate = recording.SampleRateHz;
             if (!(rate >= validation.MinSampleRateHz && rate <= validation.MaxSampleRateHz))
                 throw new InvalidDataException(
                     $"WFDB record '{path}': sample rate {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} Hz is outside the accepted [{validation.MinSampleRateHz}, {validation.MaxSampleRateHz}] Hz (Validation:MinSampleRateHz, Validation:MaxSampleRateHz).");
             if (recording.Length == 0) throw new InvalidDataException($"WFDB record '{path}' holds no samples: there is nothing to replay.");
-            if (recording.AssumedLeadsNote is { } note) AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {note}");
             string prefix = dataset switch
             {
                 WfdbDataset.Cinc2017 => "cinc2017",

@@ -140,12 +140,7 @@ internal static class SimulateCommand
     public static BedsideSimulator BuildSimulator(SimulateRequest request)
     {
         if (request.Records.Count == 0) return BedsideSimulator.Synthetic(request.Settings, request.Monitors);
-        var signals = request.Records.Select(path =>
-        {
-            var recording = ReplayRecording.FromWfdb(path);
-            if (recording.AssumedLeadsNote is { } note) AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {note}");
-            return MonitorSignal.FromRecording(recording);
-        }).ToList();
+        var signals = request.Records.Select(path => MonitorSignal.FromRecording(ReplayJob.LoadRecord(path, out _))).ToList();
         return new BedsideSimulator(request.Settings, Enumerable.Range(0, request.Monitors).Select(i => signals[i % signals.Count]).ToList());
     }
 

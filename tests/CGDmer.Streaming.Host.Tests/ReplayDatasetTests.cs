@@ -8,8 +8,13 @@ namespace CGDmer.Streaming.Host.Tests;
 /// Replay of the real recordings beside MIT-BIH, from the fixtures shipped in data/: a CinC 2017 recording is one monitor
 /// lead (I), an AFTDB record two (II and V1), and the AFTDB record's beat marks and whole-record AF serve as its reference.
 /// </summary>
-public class ReplayDatasetTests
+public sealed class ReplayDatasetTests : IDisposable
 {
+    /// <summary>A folder of this test's own for the records it builds.</summary>
+    private readonly string _dir = Directory.CreateTempSubdirectory("cgdmer-replay-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     private static readonly Lazy<(ReplaySummary Summary, string Out, List<RecordingSegmenter> Patients)> Run = new(() =>
     {
         var outDir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "datasets-" + Guid.NewGuid().ToString("N")[..8]);
@@ -80,72 +85,57 @@ public class ReplayDatasetTests
     {
         // As a MIT-BIH AF Database record: signals "ECG1" and "ECG2", an .atr with rhythm annotations and no beats.
         // Built from the first two minutes of 201.
-        var dir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "afdb-like-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            const int frames = 360 * 120;
-            File.WriteAllBytes(Path.Combine(dir, "04015.dat"), File.ReadAllBytes(HostFixture.Asset("mitbih", "201.dat"))[..(3 * frames)]);
-            string Header(short sum1, short sum2) =>
-                $"04015 2 360 {frames}\n04015.dat 212 200 11 1024 972 {sum1} 0 ECG1\n04015.dat 212 200 11 1024 982 {sum2} 0 ECG2\n";
-            File.WriteAllText(Path.Combine(dir, "04015.hea"), Header(0, 0));
-            // The header's checksums are verified: give the truncated signals theirs.
-            var raw = CGDmer.Signal.Wfdb.WfdbReader.Read(Path.Combine(dir, "04015"), CGDmer.Signal.Wfdb.WfdbReadOptions.Unverified);
-            short Sum(int signal) { int sum = 0; foreach (short v in raw.RawSamples(signal).Span) sum += v; return unchecked((short)sum); }
-            File.WriteAllText(Path.Combine(dir, "04015.hea"), Header(Sum(0), Sum(1)));
-            var rhythms = CGDmer.Signal.Wfdb.AnnotationReader.Read(HostFixture.Asset("mitbih", "201.atr")).Where(x => x.Rhythm is not null && x.Sample < frames);
-            CGDmer.Signal.Wfdb.AnnotationWriter.Write(Path.Combine(dir, "04015.atr"), rhythms);
-            var request = new ReplayRequest([Path.Combine(dir, "04015")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, dir);
-            var patients = ReplayJob.BuildPatients(request, out var references);
-            var recording = Assert.Single(patients).Recording;
-            Assert.Equal(["II", "V1"], recording.Leads.Select(l => l.Name));
-            Assert.Equal(["ECG1 as II", "ECG2 as V1"], recording.AssumedLeads);
-            Assert.Equal("record 04015 names no lead; sent with ECG1 as II, ECG2 as V1 (a two-lead Holter's usual montage)", recording.AssumedLeadsNote);
-            Assert.Equal(recording.AssumedLeads, recording.Take(TimeSpan.FromSeconds(30)).AssumedLeads);
-            Assert.False(references["mitbih-04015"].HasBeats);
+        const int frames = 360 * 120;
+        File.WriteAllBytes(Path.Combine(_dir, "04015.dat"), File.ReadAllBytes(HostFixture.Asset("mitbih", "201.dat"))[..(3 * frames)]);
+        string Header(short sum1, short sum2) =>
+            $"04015 2 360 {frames}\n04015.dat 212 200 11 1024 972 {sum1} 0 ECG1\n04015.dat 212 200 11 1024 982 {sum2} 0 ECG2\n";
+        File.WriteAllText(Path.Combine(_dir, "04015.hea"), Header(0, 0));
+        // The header's checksums are verified: give the truncated signals theirs.
+        var raw = CGDmer.Signal.Wfdb.WfdbReader.Read(Path.Combine(_dir, "04015"), CGDmer.Signal.Wfdb.WfdbReadOptions.Unverified);
+        short Sum(int signal) { int sum = 0; foreach (short v in raw.RawSamples(signal).Span) sum += v; return unchecked((short)sum); }
+        File.WriteAllText(Path.Combine(_dir, "04015.hea"), Header(Sum(0), Sum(1)));
+        var rhythms = CGDmer.Signal.Wfdb.AnnotationReader.Read(HostFixture.Asset("mitbih", "201.atr")).Where(x => x.Rhythm is not null && x.Sample < frames);
+        CGDmer.Signal.Wfdb.AnnotationWriter.Write(Path.Combine(_dir, "04015.atr"), rhythms);
+        var request = new ReplayRequest([Path.Combine(_dir, "04015")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, _dir);
+        var patients = ReplayJob.BuildPatients(request, out var references);
+        var recording = Assert.Single(patients).Recording;
+        Assert.Equal(["II", "V1"], recording.Leads.Select(l => l.Name));
+        Assert.Equal(["ECG1 as II", "ECG2 as V1"], recording.AssumedLeads);
+        Assert.Equal("record 04015 names no lead; sent with ECG1 as II, ECG2 as V1 (a two-lead Holter's usual montage)", recording.AssumedLeadsNote);
+        Assert.Equal(recording.AssumedLeads, recording.Take(TimeSpan.FromSeconds(30)).AssumedLeads);
+        Assert.False(references["mitbih-04015"].HasBeats);
 
-            using var host = HostFixture.Build();
-            var summary = ReplayJob.Run(host.Services, request, patients, references, print: false);
-            Assert.True(summary.WindowCount("mitbih-04015") >= 20, $"{summary.WindowCount("mitbih-04015")} windows of 2 minutes");
-            var a = summary.Agreements["mitbih-04015"];
-            Assert.Equal(120.0, a.AfAnnotatedSeconds + a.NonAfSeconds, 6);
-            Assert.Equal((0, 0), (a.QrsReferenceBeats, a.QrsDetected));   // no beat reference: no QRS or heart-rate figures
-            Assert.Equal(0, a.HeartRateWindows);
-        }
-        finally { Directory.Delete(dir, true); }
+        using var host = HostFixture.Build();
+        var summary = ReplayJob.Run(host.Services, request, patients, references, print: false);
+        Assert.True(summary.WindowCount("mitbih-04015") >= 20, $"{summary.WindowCount("mitbih-04015")} windows of 2 minutes");
+        var a = summary.Agreements["mitbih-04015"];
+        // The rhythm-only reference gives the AF time the full one gives over the same two minutes.
+        var full = CGDmer.Evaluation.RecordReference.TryLoad(HostFixture.Asset("mitbih", "201"), 360, 650000, ReplayCommand.DefaultStart)!;
+        Assert.Equal(full.AfSeconds(ReplayCommand.DefaultStart, ReplayCommand.DefaultStart.AddSeconds(120)), a.AfAnnotatedSeconds, 6);
+        Assert.Equal(120.0 - a.AfAnnotatedSeconds, a.NonAfSeconds, 6);
+        Assert.Equal((0, 0), (a.QrsReferenceBeats, a.QrsDetected));   // no beat reference: no QRS or heart-rate figures
+        Assert.Equal(0, a.HeartRateWindows);
     }
 
     [Fact]
     public void Two_records_of_one_name_are_refused_rather_than_mixed_into_one_patient()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "same-name-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            foreach (var ext in new[] { ".hea", ".mat" }) File.Copy(HostFixture.Asset("cinc2017", "A00225" + ext), Path.Combine(dir, "A00225" + ext));
-            var request = new ReplayRequest([HostFixture.Asset("cinc2017", "A00225"), Path.Combine(dir, "A00225")],
-                                            0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, dir);
-            var e = Assert.Throws<ArgumentException>(() => ReplayJob.BuildPatients(request, out _));
-            Assert.Contains("would both be patient 'cinc2017-A00225'", e.Message);
-            Assert.Contains(Path.Combine(dir, "A00225"), e.Message);
-        }
-        finally { Directory.Delete(dir, true); }
+        foreach (var ext in new[] { ".hea", ".mat" }) File.Copy(HostFixture.Asset("cinc2017", "A00225" + ext), Path.Combine(_dir, "A00225" + ext));
+        var request = new ReplayRequest([HostFixture.Asset("cinc2017", "A00225"), Path.Combine(_dir, "A00225")],
+                                        0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, _dir);
+        var e = Assert.Throws<ArgumentException>(() => ReplayJob.BuildPatients(request, out _));
+        Assert.Contains("would both be patient 'cinc2017-A00225'", e.Message);
+        Assert.Contains(Path.Combine(_dir, "A00225"), e.Message);
     }
 
     [Fact]
     public void A_record_that_cannot_be_read_is_an_error_naming_it()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "cgdmer-replay-tests", "bad-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            File.Copy(HostFixture.Asset("cinc2017", "A00225.hea"), Path.Combine(dir, "A00225.hea"));
-            File.WriteAllBytes(Path.Combine(dir, "A00225.mat"), File.ReadAllBytes(HostFixture.Asset("cinc2017", "A00225.mat"))[..1000]);
-            var request = new ReplayRequest([Path.Combine(dir, "A00225")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, dir);
-            var e = Assert.Throws<InvalidDataException>(() => ReplayJob.BuildPatients(request, out _));
-            Assert.Contains(Path.Combine(dir, "A00225.mat"), e.Message);
-            Assert.Contains("truncated", e.Message);
-        }
-        finally { Directory.Delete(dir, true); }
+        File.Copy(HostFixture.Asset("cinc2017", "A00225.hea"), Path.Combine(_dir, "A00225.hea"));
+        File.WriteAllBytes(Path.Combine(_dir, "A00225.mat"), File.ReadAllBytes(HostFixture.Asset("cinc2017", "A00225.mat"))[..1000]);
+        var request = new ReplayRequest([Path.Combine(_dir, "A00225")], 0, 0, 1, 1, ReplayPace.AsFastAsPossible, 1, 1, _dir);
+        var e = Assert.Throws<InvalidDataException>(() => ReplayJob.BuildPatients(request, out _));
+        Assert.Contains(Path.Combine(_dir, "A00225.mat"), e.Message);
+        Assert.Contains("truncated", e.Message);
     }
 }

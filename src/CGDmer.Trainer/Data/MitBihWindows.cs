@@ -31,8 +31,8 @@ public static class MitBihWindows
 
     public static int AddRecord(WindowSet set, string recordPath, int sampleRateHz, double strideSeconds, int reportSeed, double maxSeconds = 0)
     {
-        // Signals called only "ECG" (AFDB, NSRDB, SVDB) go on II and V1, as the replay sends them.
-        var rec = CGDmer.Signal.Datasets.WfdbDatasets.PlaceUnnamedEcg(WfdbReader.Read(recordPath));
+        // As the replay reads it: signals called only "ECG" (AFDB, NSRDB, SVDB) go on II and V1.
+        var rec = CGDmer.Signal.Datasets.WfdbDatasets.Read(recordPath, out _);
         var ann = AnnotationReader.Read(recordPath + ".atr");
         return AddRecord(set, rec, ann, sampleRateHz, strideSeconds, reportSeed, maxSeconds);
     }
