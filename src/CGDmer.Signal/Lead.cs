@@ -23,7 +23,10 @@ public static class Leads
     /// <summary>
     /// Maps a signal description from a header (e.g. "MLII", "V1", "ML II", "lead II", "AVF") onto a standard lead.
     /// Modified limb leads (Mason-Likar: MLI, MLII, MLIII) are placed on the limb lead they approximate, which is how
-    /// monitoring data is normally compared with resting 12-lead ECGs. Returns false for anything else.
+    /// monitoring data is normally compared with resting 12-lead ECGs; modified chest leads (MV1..MV6, and the
+    /// telemetry's MCL1..MCL6) on the chest lead. After ML or a "lead" prefix a limb lead may be written in digits
+    /// (ML2, "ECG lead 2"), as long-term Holter databases do; a bare digit is refused, since "ECG1" and "ECG2" number
+    /// the recorder's channels, not leads. Returns false for anything else.
     /// </summary>
     public static bool TryParse(string? description, out Lead lead)
     {
@@ -40,11 +43,14 @@ public static class Leads
             buf[n++] = char.ToUpperInvariant(c);
         }
         ReadOnlySpan<char> s = buf[..n];
-        if (s.StartsWith("LEAD")) s = s[4..];
+        bool prefixed = false;                        // whether a prefix says that a digit names a limb lead
+        if (s.StartsWith("ECGLEAD")) s = s[3..];      // "ECG lead II"
+        if (s.StartsWith("LEAD")) { s = s[4..]; prefixed = true; }
         if (s.StartsWith("ML"))                       // Mason-Likar / modified limb lead: MLI, MLII, MLIII, MLaVR …
         {
             s = s[2..];
-            if (s.StartsWith("V")) return false;      // "MLV1" names no lead: chest leads are modified as MV1..MV6
+            prefixed = true;
+            if (s.StartsWith("V") || s.StartsWith("MCL")) return false; // "MLV1" names no lead: chest leads are modified as MV1..MV6
         }
         else if (s.StartsWith("M") && s.Length > 1 && s[1] == 'V') s = s[1..]; // MV1..MV6: modified chest leads
         switch (s)
@@ -52,15 +58,18 @@ public static class Leads
             case "I": lead = Lead.I; return true;
             case "II": lead = Lead.II; return true;
             case "III": lead = Lead.III; return true;
+            case "1" when prefixed: lead = Lead.I; return true;
+            case "2" when prefixed: lead = Lead.II; return true;
+            case "3" when prefixed: lead = Lead.III; return true;
             case "AVR": lead = Lead.aVR; return true;
             case "AVL": lead = Lead.aVL; return true;
             case "AVF": lead = Lead.aVF; return true;
-            case "V1": lead = Lead.V1; return true;
-            case "V2": lead = Lead.V2; return true;
-            case "V3": lead = Lead.V3; return true;
-            case "V4": lead = Lead.V4; return true;
-            case "V5": lead = Lead.V5; return true;
-            case "V6": lead = Lead.V6; return true;
+            case "V1" or "MCL1": lead = Lead.V1; return true;
+            case "V2" or "MCL2": lead = Lead.V2; return true;
+            case "V3" or "MCL3": lead = Lead.V3; return true;
+            case "V4" or "MCL4": lead = Lead.V4; return true;
+            case "V5" or "MCL5": lead = Lead.V5; return true;
+            case "V6" or "MCL6": lead = Lead.V6; return true;
             default: return false;
         }
     }
