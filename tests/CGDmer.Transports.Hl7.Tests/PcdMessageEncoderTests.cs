@@ -54,10 +54,12 @@ public class PcdMessageEncoderTests
         var findings = window.Interpreted.Findings.Select(f => f with { Present = false }).ToArray();
         int af = findings.ToList().FindIndex(f => f.Label.Key == "atrial_fibrillation");
         var impression = Obx(window with { Interpreted = window.Interpreted with { Findings = findings } });
-        Assert.StartsWith("no-finding-above-threshold^", impression[5], StringComparison.Ordinal);
+        // Code and display as the FHIR impression's value has them (one choice, ObservationFactory.ProjectCodes).
+        Assert.StartsWith("no-finding-above-threshold^No finding above its decision threshold^", impression[5], StringComparison.Ordinal);
         findings[af] = findings[af] with { Unconfirmed = true };
         impression = Obx(window with { Interpreted = window.Interpreted with { Findings = findings } });
-        Assert.StartsWith("finding-awaiting-confirmation^Finding awaiting confirmation^", impression[5], StringComparison.Ordinal);
+        Assert.StartsWith("finding-awaiting-confirmation^A finding passed its threshold in this window but is not yet confirmed by persistence^",
+                          impression[5], StringComparison.Ordinal);
 
         string[] Obx(CGDmer.Pipeline.Publishing.PublishedWindow w) =>
             Fields(Assert.Single(Segments(Encoder.Observations(w)!), x => x.Contains("|8601-7^EKG impression^LN|", StringComparison.Ordinal)));

@@ -55,7 +55,10 @@ public sealed class ObservationFactory
     public const string HeartRateMdc = "147842";
     public const string EkgImpressionLoinc = "8601-7";
 
-    /// <summary>Codes of the project code system (<see cref="PublishingOptions.ProjectCodeSystem"/>).</summary>
+    /// <summary>
+    /// Codes of the project code system (<see cref="PublishingOptions.ProjectCodeSystem"/>), with their displays: the
+    /// FHIR Observations and the HL7 v2 messages code the same things the same way.
+    /// </summary>
     public static class ProjectCodes
     {
         public const string NoFinding = "no-finding-above-threshold";
@@ -65,6 +68,30 @@ public sealed class ObservationFactory
         public const string RrIrregularity = "rr-irregularity";
         public const string BeatCount = "beat-count";
         public const string AnalysisLead = "analysis-lead";
+
+        /// <summary>The display of a code above.</summary>
+        /// <exception cref="ArgumentException"><paramref name="code"/> is not one of them.</exception>
+        public static string Display(string code) => code switch
+        {
+            NoFinding => "No finding above its decision threshold",
+            AwaitingConfirmation => "A finding passed its threshold in this window but is not yet confirmed by persistence",
+            SignalQuality => "Signal quality index (0 unusable .. 1 clean)",
+            RrIrregularity => "RR interval irregularity",
+            BeatCount => "QRS complexes detected in the window",
+            AnalysisLead => "Lead the beats were detected in",
+            _ => throw new ArgumentException($"'{code}' is not a code of the project code system", nameof(code)),
+        };
+
+        /// <summary>
+        /// The EKG impression's value when none of <paramref name="findings"/> is present: awaiting confirmation when one
+        /// passed its threshold unconfirmed, otherwise no finding.
+        /// </summary>
+        public static string EmptyImpression(IReadOnlyList<Finding> findings)
+        {
+            foreach (var f in findings)
+                if (f.Unconfirmed) return AwaitingConfirmation;
+            return NoFinding;
+        }
     }
 
     private readonly PublishingOptions _options;
@@ -118,20 +145,24 @@ public sealed class ObservationFactory
         _modelDevice = Shared(new ResourceReference("Device/" + ModelDevice.Id, $"{model.ModelName} {model.ModelVersion}"));
         _method = $"Automated ECG interpretation by the AI model {model.ModelName} {model.ModelVersion}; not reviewed by a clinician.";
         _methodConcept = Shared(new CodeableConcept { Text = _method });
-        _noFinding = Shared(new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, "No finding above its decision threshold"));
+        _noFinding = Shared(new Coding(_options.ProjectCodeSystem, ProjectCodes.NoFinding, ProjectCodes.Display(ProjectCodes.NoFinding)));
         _awaitingConfirmation = Shared(new Coding(_options.ProjectCodeSystem, ProjectCodes.AwaitingConfirmation,
-                                                  "A finding passed its threshold in this window but is not yet confirmed by persistence"));
-        _signalQualityCode = ProjectCode(ProjectCodes.SignalQuality, "Signal quality index (0 unusable .. 1 clean)");
-        _beatCountCode = ProjectCode(ProjectCodes.BeatCount, "QRS complexes detected in the window");
-        _rrIrregularityCode = ProjectCode(ProjectCodes.RrIrregularity, "RR interval irregularity");
-        _analysisLeadCode = ProjectCode(ProjectCodes.AnalysisLead, "Lead the beats were detected in");
+                                                  ProjectCodes.Display(ProjectCodes.AwaitingConfirmation)));
+        _signalQualityCode = ProjectCode(ProjectCodes.SignalQuality);
+        _beatCountCode = ProjectCode(ProjectCodes.BeatCount);
+        _rrIrregularityCode = ProjectCode(ProjectCodes.RrIrregularity);
+        _analysisLeadCode = ProjectCode(ProjectCodes.AnalysisLead);
         // Keyed by the label record (value equality): the findings carry the model's labels.
         _labels = new Dictionary<LabelMetadata, (Coding, CodeableConcept)>();
         foreach (var l in model.Labels)
             _labels.TryAdd(l, (Shared(new Coding(SnomedCt, l.SnomedCt, l.Display)), Shared(new CodeableConcept(SnomedCt, l.SnomedCt, l.Display, l.Display))));
     }
 
-    private CodeableConcept ProjectCode(string code, string display) => Shared(new CodeableConcept(_options.ProjectCodeSystem, code, display, display));
+    private CodeableConcept ProjectCode(string code)
+    {
+        string display = ProjectCodes.Display(code);
+        return Shared(new CodeableConcept(_options.ProjectCodeSystem, code, display, display));
+    }
 
     private static T Shared<T>(T element) where T : Base => FhirJsonFastWriter.Freeze(element);
 
@@ -226,15 +257,11 @@ public sealed class ObservationFactory
             if (MdcFinding(f.Label) is { } mdc) value.Coding.Add(mdc);
             text = text is null ? f.Label.Display : text + "; " + f.Label.Display;
         }
-        if (value.Coding.Count == 0 && awaiting is not null)
+        if (value.Coding.Count == 0)
         {
-            value.Coding.Add(_awaitingConfirmation);
-            text = "Awaiting confirmation: " + awaiting;
-        }
-        else if (value.Coding.Count == 0)
-        {
-            value.Coding.Add(_noFinding);
-            text = _noFinding.Display;
+            var empty = ProjectCodes.EmptyImpression(window.Findings) == ProjectCodes.AwaitingConfirmation ? _awaitingConfirmation : _noFinding;
+            value.Coding.Add(empty);
+            text = awaiting is null ? empty.Display : "Awaiting confirmation: " + awaiting;
         }
         value.Text = text;
         obs.Value = value;

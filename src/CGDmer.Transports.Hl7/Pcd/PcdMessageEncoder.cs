@@ -93,11 +93,13 @@ public sealed class PcdMessageEncoder
                         .Field(11, ResultStatus).Field(14, observed).Field(17, AutoMeasurement));
                 }
                 if (!any)
+                {
+                    // The FHIR impression's value for the same window: one choice, in the project code system.
+                    string empty = ObservationFactory.ProjectCodes.EmptyImpression(interpreted.Findings);
                     message.Add(Obx(++set, "CWE", EkgImpression, $"1.1.1.{++metric}",
-                            interpreted.Findings.Any(f => f.Unconfirmed)
-                                ? [ObservationFactory.ProjectCodes.AwaitingConfirmation, "Finding awaiting confirmation", LocalCodingSystem]
-                                : [ObservationFactory.ProjectCodes.NoFinding, "No finding above threshold", LocalCodingSystem], observed)
+                            [empty, ObservationFactory.ProjectCodes.Display(empty), LocalCodingSystem], observed)
                         .Field(11, ResultStatus).Field(14, observed).Field(17, AutoMeasurement));
+                }
             }
         }
         var measurement = interpreted.Analyzed.Measurement;

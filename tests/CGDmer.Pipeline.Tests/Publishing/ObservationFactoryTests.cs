@@ -193,6 +193,7 @@ public class ObservationFactoryTests
         var ecg = Single(Factory(model).Create(Interpreted(model, present: [])), "ecg");
         var coding = Assert.Single(Assert.IsType<CodeableConcept>(ecg.Value).Coding);
         Assert.Equal(("urn:cgdmer:codesystem", ObservationFactory.ProjectCodes.NoFinding), (coding.System, coding.Code));
+        Assert.Equal("No finding above its decision threshold", coding.Display);   // as PCD-01 displays it
         Assert.Null(ecg.DataAbsentReason);
         Assert.All(ecg.Component.Where(c => c.Code.Coding[0].System == "http://snomed.info/sct"),
                    c => Assert.Equal("ND", c.Interpretation.Single().Coding.Single().Code));
