@@ -286,11 +286,13 @@ public static class ReplayJob
                 throw new InvalidDataException(
                     $"WFDB record '{path}': sample rate {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} Hz is outside the accepted [{validation.MinSampleRateHz}, {validation.MaxSampleRateHz}] Hz (Validation:MinSampleRateHz, Validation:MaxSampleRateHz).");
             if (recording.Length == 0) throw new InvalidDataException($"WFDB record '{path}' holds no samples: there is nothing to replay.");
+            // The patient id names the record's source, so a FHIR consumer can tell the replays apart.
             string prefix = dataset switch
             {
                 WfdbDataset.Cinc2017 => "cinc2017",
                 WfdbDataset.Aftdb => "aftdb",
-                _ => "mitbih",
+                _ when WfdbDatasets.IsMitBihArrhythmiaRecord(recording.Name, recording.SampleRateHz) => "mitbih",
+                _ => "wfdb",
             };
             for (int c = 0; c < copies; c++, n++)
             {

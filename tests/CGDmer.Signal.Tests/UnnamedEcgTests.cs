@@ -47,4 +47,19 @@ public class UnnamedEcgTests
     [InlineData(null, false)]
     public void An_unnamed_ECG_is_ECG_with_at_most_one_digit(string? description, bool unnamed) =>
         Assert.Equal(unnamed, WfdbDatasets.IsUnnamedEcg(description));
+
+    [Theory]
+    [InlineData("100", 360, true)]
+    [InlineData("124", 360, true)]
+    [InlineData("200", 360, true)]
+    [InlineData("234", 360, true)]
+    [InlineData("125", 360, false)]      // the database's names end at 124 and 234
+    [InlineData("235", 360, false)]
+    [InlineData("099", 360, false)]
+    [InlineData("201", 250, false)]      // another rate: another database
+    [InlineData("04015", 250, false)]    // AFDB
+    [InlineData("118e24", 360, false)]   // the noise stress test's records are built from MIT-BIH, not of it
+    [InlineData("+12", 360, false)]
+    public void An_MIT_BIH_Arrhythmia_Database_record_is_named_100_to_124_or_200_to_234_at_360_Hz(string name, double rate, bool mitBih) =>
+        Assert.Equal(mitBih, WfdbDatasets.IsMitBihArrhythmiaRecord(name, rate));
 }

@@ -103,12 +103,13 @@ public sealed class ReplayDatasetTests : IDisposable
         Assert.Equal(["ECG1 as II", "ECG2 as V1"], recording.AssumedLeads);
         Assert.Equal("record 04015 names no lead; sent with ECG1 as II, ECG2 as V1 (a two-lead Holter's usual montage)", recording.AssumedLeadsNote);
         Assert.Equal(recording.AssumedLeads, recording.Take(TimeSpan.FromSeconds(30)).AssumedLeads);
-        Assert.False(references["mitbih-04015"].HasBeats);
+        Assert.Equal("wfdb-04015", Assert.Single(patients).PatientId);   // not an MIT-BIH Arrhythmia Database record
+        Assert.False(references["wfdb-04015"].HasBeats);
 
         using var host = HostFixture.Build();
         var summary = ReplayJob.Run(host.Services, request, patients, references, print: false);
-        Assert.True(summary.WindowCount("mitbih-04015") >= 20, $"{summary.WindowCount("mitbih-04015")} windows of 2 minutes");
-        var a = summary.Agreements["mitbih-04015"];
+        Assert.True(summary.WindowCount("wfdb-04015") >= 20, $"{summary.WindowCount("wfdb-04015")} windows of 2 minutes");
+        var a = summary.Agreements["wfdb-04015"];
         // The rhythm-only reference gives the AF time the full one gives over the same two minutes.
         var full = CGDmer.Evaluation.RecordReference.TryLoad(HostFixture.Asset("mitbih", "201"), 360, 650000, ReplayCommand.DefaultStart)!;
         Assert.Equal(full.AfSeconds(ReplayCommand.DefaultStart, ReplayCommand.DefaultStart.AddSeconds(120)), a.AfAnnotatedSeconds, 6);

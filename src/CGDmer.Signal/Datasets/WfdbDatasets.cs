@@ -25,6 +25,15 @@ public static partial class WfdbDatasets
         : Aftdb.IsAftdbHeader(header) ? WfdbDataset.Aftdb
         : WfdbDataset.Other;
 
+    /// <summary>
+    /// Whether a record of <see cref="WfdbDataset.Other"/> is one of the MIT-BIH Arrhythmia Database's: those are
+    /// sampled at 360 Hz and named 100 to 124 and 200 to 234. Records of other databases (AFDB, NSRDB, LTAFDB ...) are
+    /// named otherwise or sampled at other rates.
+    /// </summary>
+    public static bool IsMitBihArrhythmiaRecord(string recordName, double sampleRateHz) =>
+        sampleRateHz == 360 && recordName.Length == 3 && int.TryParse(recordName, System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 100 and <= 124 or >= 200 and <= 234;
+
     /// <summary>The dataset of the record at <paramref name="recordPathWithoutExtension"/> (reads its header only).</summary>
     public static WfdbDataset Identify(string recordPathWithoutExtension) => Identify(WfdbReader.ReadHeader(recordPathWithoutExtension));
 
