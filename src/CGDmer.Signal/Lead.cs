@@ -50,7 +50,7 @@ public static class Leads
         {
             s = s[2..];
             prefixed = true;
-            if (s.StartsWith("V") || s.StartsWith("MCL")) return false; // "MLV1" names no lead: chest leads are modified as MV1..MV6
+            if (s.StartsWith("V") || s.StartsWith("MCL")) return false; // "MLV1", "MLMCL1" name no lead: ML modifies limb leads
         }
         else if (s.StartsWith("M") && s.Length > 1 && s[1] == 'V') s = s[1..]; // MV1..MV6: modified chest leads
         switch (s)
