@@ -19,8 +19,9 @@ RUN if ! command -v dotnet >/dev/null 2>&1; then \
 # A non-root user: the .NET images' own `app` (uid 1654); a CUDA base has none, so it is created with the same uid.
 RUN id -u app >/dev/null 2>&1 || useradd --uid 1654 --user-group --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /work
+# The publish output holds the default model and records (models/, data/mitbih/) beside the program; the project's
+# other example records (CinC 2017, AFTDB) go to the working directory, for `replay --record data/...`.
 COPY --from=build /app /app
-COPY models /work/models
 COPY data /work/data
 # Replay and the simulated ward write under /work/runs (or the --out given): owned by the service's user.
 RUN mkdir -p /work/runs && chown app:app /work/runs

@@ -59,7 +59,12 @@ internal static class EvaluateCommand
             if (!dir.Exists) throw new DirectoryNotFoundException($"--records-dir '{dir.FullName}' does not exist.");
             records.AddRange(Annotated(dir.FullName));
         }
-        if (records.Count == 0) records.AddRange(Annotated(Path.Combine("data", "mitbih")));
+        if (records.Count == 0)
+        {
+            var shipped = BundledFiles.Resolve(BundledFiles.DefaultRecordsFolder, Directory.Exists);
+            if (!Directory.Exists(shipped)) throw new DirectoryNotFoundException($"no --record or --records-dir, and the default records are not at {BundledFiles.Places(shipped)}.");
+            records.AddRange(Annotated(shipped));
+        }
         foreach (var r in records)
             foreach (var ext in new[] { ".hea", ".atr" })
                 if (!File.Exists(r + ext)) throw new FileNotFoundException($"record '{r}' has no {ext} file: evaluate needs the record and its reference annotations.", r + ext);

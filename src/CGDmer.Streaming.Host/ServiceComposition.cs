@@ -59,6 +59,7 @@ public static class ServiceComposition
         var services = builder.Services;
         var config = builder.Configuration;
         AddValidated<ModelOptions>(services, config, "Model", o => o.Validate());
+        services.PostConfigure<ModelOptions>(o => o.UseBundledDefault());
         AddValidated<PipelineOptions>(services, config, "Pipeline", o => o.Validate());
         AddValidated<SegmentValidationOptions>(services, config, "Validation", o => o.Validate());
         AddValidated<SequenceOptions>(services, config, "Sequence", o => o.Validate());

@@ -5,12 +5,34 @@ namespace CGDmer.Streaming.Host;
 /// <summary>Which model file the service runs. Everything else about the model (labels, rate, window, leads) is read from the file.</summary>
 public sealed class ModelOptions
 {
-    public string Path { get; set; } = "models/cgdmer-small.onnx";
+    /// <summary>The ONNX file. The default, <c>models/cgdmer-small.onnx</c>, is looked for in the working directory, then beside the program.</summary>
+    public string Path { get; set; } = BundledFiles.DefaultModel;
+
+    /// <summary>Whether <see cref="Path"/> names the shipped model's default place (as written in appsettings.json).</summary>
+    public bool IsDefault
+    {
+        get
+        {
+            var path = Path.Replace('\\', '/');
+            while (path.StartsWith("./", StringComparison.Ordinal)) path = path[2..];
+            return path == BundledFiles.DefaultModel.Replace('\\', '/');
+        }
+    }
+
+    /// <summary>Points the default path at the program's own copy when the working directory has none (a published build run elsewhere).</summary>
+    public ModelOptions UseBundledDefault(string? programDirectory = null)
+    {
+        if (IsDefault) Path = BundledFiles.Resolve(Path, File.Exists, programDirectory);
+        return this;
+    }
 
     public ModelOptions Validate()
     {
         if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("must name an ONNX file", nameof(Path));
-        if (!File.Exists(Path)) throw new ArgumentException($"model file '{System.IO.Path.GetFullPath(Path)}' does not exist", nameof(Path));
+        if (!File.Exists(Path))
+            throw new ArgumentException(IsDefault
+                ? $"the default model file is not at {BundledFiles.Places(Path)}: name one with --model"
+                : $"model file '{System.IO.Path.GetFullPath(Path)}' does not exist", nameof(Path));
         return this;
     }
 }

@@ -97,6 +97,29 @@ public class CliProcessTests
     }
 
     [Fact]
+    public void Run_from_another_directory_the_default_model_and_records_come_from_beside_the_program()
+    {
+        var dir = TempDir();
+        try
+        {
+            var replay = Run(dir, ["replay", "--out", Path.Combine(dir, "replay")]);
+            Assert.True(replay.ExitCode == 0, replay.Output);
+            using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "replay", "summary.json"))))
+                Assert.Contains("mitbih-201", summary.RootElement.GetRawText());
+            Assert.NotEmpty(File.ReadAllLines(Path.Combine(dir, "replay", "observations.ndjson")));
+
+            var evaluate = Run(dir, ["evaluate", "--no-alarms", "--out", Path.Combine(dir, "ec57")]);
+            Assert.True(evaluate.ExitCode == 0, evaluate.Output);
+            Assert.Equal(["122.qrs", "201.qrs", "203.qrs"], Directory.GetFiles(Path.Combine(dir, "ec57"), "*.qrs").Select(Path.GetFileName).Order());
+
+            // Only the default falls back: a model path the user names is read from the working directory.
+            AssertOneErrorLine(Run(dir, ["replay", "--out", dir, "--set", "Model:Path=models/other.onnx"]), Path.Combine(dir, "models", "other.onnx"));
+            AssertOneErrorLine(Run(dir, ["replay", "--out", dir, "--set", "Model:Path=data/../models/cgdmer-small.onnx"]), Path.Combine(dir, "models", "cgdmer-small.onnx"));   // there beside the program, but not the default
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void A_misspelt_section_in_an_environment_variable_is_one_line_and_exit_2()
     {
         var dir = TempDir();
