@@ -91,6 +91,47 @@ public class RealWindowsTests
     }
 
     [Fact]
+    public void With_single_lead_copies_an_aftdb_record_also_trains_as_each_lead_alone()
+    {
+        var set = NewSet();
+        var info = Aftdb.Enumerate(Path.Combine(TestData.RepoRoot, "data", "aftdb")).Single(r => r.RecordId == "b01");
+        Assert.Equal(33, RealWindows.AddAftdb(set, info, 100, 5, singleLeadCopies: true));   // as recorded, II alone, V1 alone
+        (bool II, bool V1) Leads(int i) => (set.LeadMask(i)[(int)Lead.II] > 0, set.LeadMask(i)[(int)Lead.V1] > 0);
+        Assert.All(Enumerable.Range(0, 11), i => Assert.Equal((true, true), Leads(i)));
+        Assert.All(Enumerable.Range(11, 11), i => Assert.Equal((true, false), Leads(i)));
+        Assert.All(Enumerable.Range(22, 11), i => Assert.Equal((false, true), Leads(i)));
+        Assert.All(Enumerable.Range(0, 33), i =>
+        {
+            Assert.Equal("aftdb-b01", set.Patients[i]);   // one patient: the copies stay in its split
+            Assert.True(set.HasLabel(i, Col(EcgLabels.AtrialFibrillation)));
+        });
+        // Each copy's rhythm features are its own stream's: the lead-off windows measure one lead, not both.
+        Assert.Contains(Enumerable.Range(0, 11), i => !set.Rhythm(i).SequenceEqual(set.Rhythm(i + 11)));
+    }
+
+    [Fact]
+    public void Single_lead_copies_are_made_of_training_records_only()
+    {
+        var mitbih = Path.Combine(TestData.RepoRoot, "data", "mitbih");
+        TrainingData Build(bool copies) => TrainingData.Build(new TrainerConfig
+        {
+            Data = new DataConfig
+            {
+                Synthetic = new SyntheticData { Count = 0 },
+                MitBih = new MitBihData { Dir = mitbih, Records = ["201", "203"], TestRecords = ["201"], StrideSeconds = 5, MaxSecondsPerRecord = 60 },
+                SingleLeadCopies = copies,
+            },
+        });
+        var plain = Build(false);
+        var copied = Build(true);
+        Assert.Equal(3 * plain.Train.Length, copied.Train.Length);   // 203 as recorded, II alone, V1 alone
+        Assert.Equal(plain.Test.Length, copied.Test.Length);          // 201 (test) as recorded only
+        Assert.All(copied.Test, i => Assert.Equal(2, set(copied).LeadMask(i).ToArray().Count(m => m > 0)));
+        Assert.Equal(2 * plain.Train.Length, copied.Train.Count(i => set(copied).LeadMask(i).ToArray().Count(m => m > 0) == 1));
+        static WindowSet set(TrainingData d) => d.Set;
+    }
+
+    [Fact]
     public void Batches_never_mix_windows_with_and_without_reports()
     {
         var cfg = CgDmerConfig.Tiny;

@@ -39,16 +39,20 @@ public static class MitBihWindows
 
     /// <param name="maxSeconds">Use only the first seconds of the record (0 = all).</param>
     public static int AddRecord(WindowSet set, WfdbRecord rec, IReadOnlyList<Annotation> annotations, int sampleRateHz, double strideSeconds,
-        int reportSeed, double maxSeconds = 0)
+        int reportSeed, double maxSeconds = 0) =>
+        AddRecord(set, rec.Ecg, rec.Name, annotations, sampleRateHz, strideSeconds, reportSeed, maxSeconds);
+
+    /// <summary>As above for the channels of <paramref name="ecg"/> (a record's, or a subset of them) of the record <paramref name="name"/>.</summary>
+    public static int AddRecord(WindowSet set, EcgRecord ecg, string name, IReadOnlyList<Annotation> annotations, int sampleRateHz,
+        double strideSeconds, int reportSeed, double maxSeconds = 0)
     {
-        var ecg = rec.Ecg;
         double fsIn = ecg.SampleRateHz;
         var leads = new float[]?[Leads.Count];
         foreach (var ch in ecg.Channels)
             if (ch.Lead is { } l && leads[(int)l] is null)
                 leads[(int)l] = Resampler.Resample(ch.Samples, fsIn, sampleRateHz);
         int length = leads.FirstOrDefault(x => x is not null)?.Length
-                     ?? throw new InvalidDataException($"Record '{rec.Name}' has no channel on a known ECG lead.");
+                     ?? throw new InvalidDataException($"Record '{name}' has no channel on a known ECG lead.");
         if (maxSeconds > 0) length = Math.Min(length, (int)(maxSeconds * sampleRateHz));
         var episodes = AnnotationReader.RhythmEpisodes(annotations, ecg.Length);
         var beats = AnnotationReader.Beats(annotations);
@@ -58,7 +62,7 @@ public static class MitBihWindows
         var rhythm = new float[set.RhythmFeatureCount];
         var stream = new RecordBeatStream(leads, sampleRateHz, length, win, quality: CGDmer.Signal.Beats.RhythmFeatures.MeasuresQualityOnStream(set.RhythmFeatureSet));
         int added = 0;
-        string patient = "mitbih-" + rec.Name;
+        string patient = "mitbih-" + name;
         for (int start = 0; start + win <= length; start += stride)
         {
             long s0 = (long)Math.Round(start * fsIn / sampleRateHz), s1 = (long)Math.Round((start + win) * fsIn / sampleRateHz);

@@ -37,12 +37,29 @@ public static class RealWindows
         return AddRecord(set, rec.Ecg, sampleRateHz, strideSeconds, "cinc-" + entry.RecordId, WindowSources.Cinc2017, (_, _) => (present, annotated), padShort: true);
     }
 
-    /// <summary>Adds one AFTDB record; returns the number of windows.</summary>
-    public static int AddAftdb(WindowSet set, AftdbRecordInfo info, int sampleRateHz, double strideSeconds)
+    /// <summary>
+    /// Adds one AFTDB record; returns the number of windows. With <paramref name="singleLeadCopies"/>, each of its leads
+    /// also alone (<see cref="SingleLeadViews"/>).
+    /// </summary>
+    public static int AddAftdb(WindowSet set, AftdbRecordInfo info, int sampleRateHz, double strideSeconds, bool singleLeadCopies = false)
     {
         var rec = Aftdb.ReadRecord(info.Path);
-        return AddRecord(set, rec.Ecg, sampleRateHz, strideSeconds, "aftdb-" + info.RecordId, WindowSources.Aftdb,
-            (_, _) => ([EcgLabels.AtrialFibrillation], AftdbAnnotated), padShort: false);
+        int added = 0;
+        foreach (var view in singleLeadCopies ? [rec.Ecg, .. SingleLeadViews(rec.Ecg)] : new[] { rec.Ecg })
+            added += AddRecord(set, view, sampleRateHz, strideSeconds, "aftdb-" + info.RecordId, WindowSources.Aftdb,
+                (_, _) => ([EcgLabels.AtrialFibrillation], AftdbAnnotated), padShort: false);
+        return added;
+    }
+
+    /// <summary>
+    /// A bedside record as a monitor sends it with all but one lead off, for each of its leads: the service then measures
+    /// and classifies that lead alone, and the model must too. Empty for a record of one lead.
+    /// </summary>
+    public static IEnumerable<EcgRecord> SingleLeadViews(EcgRecord ecg)
+    {
+        var leads = ecg.Channels.Where(c => c.Lead is not null).ToList();
+        if (leads.Count < 2) yield break;
+        foreach (var c in leads) yield return new EcgRecord(ecg.Id, ecg.SampleRateHz, [c], ecg.StartTime);
     }
 
     /// <summary>

@@ -141,6 +141,13 @@ public sealed record DataConfig
     public Cinc2017Data? Cinc2017 { get; init; }
     public AftdbData? Aftdb { get; init; }
 
+    /// <summary>
+    /// Each bedside training record (MIT-BIH, AFTDB; validation and test ones never) also trains as each of its leads
+    /// alone, as a two-lead monitor sends it with the other lead off (or a one-lead monitor). Without them the model has
+    /// seen bedside windows only as II with V1, and reads a lead-off window as another rhythm.
+    /// </summary>
+    public bool SingleLeadCopies { get; init; }
+
     public DataConfig ResolvePaths(string baseDir) => this with
     {
         MitBih = MitBih is null ? null : MitBih with

@@ -56,8 +56,9 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
             {
                 string path = Path.Combine(mb.Dir, r!);
                 if (!File.Exists(path + ".hea")) throw new FileNotFoundException($"MIT-BIH record '{r}' not found in '{mb.Dir}'.", path + ".hea");
-                int n = AddMitBih(set, path, cfg.Model.SampleRateHz, mb);
-                split["mitbih-" + r] = mb.TestRecords.Contains(r!) ? 2 : mb.ValidationRecords.Contains(r!) ? 1 : 0;
+                int role = mb.TestRecords.Contains(r!) ? 2 : mb.ValidationRecords.Contains(r!) ? 1 : 0;
+                int n = AddMitBih(set, path, cfg.Model.SampleRateHz, mb, singleLeadCopies: role == 0 && cfg.Data.SingleLeadCopies);
+                split["mitbih-" + r] = role;
                 log?.Invoke($"MIT-BIH {r}: {n} windows");
             }
         }
@@ -84,8 +85,9 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
             foreach (var info in records)
             {
                 string key = $"{Aftdb.FolderName(info.Set)}/{info.RecordId}";
-                windows += RealWindows.AddAftdb(set, info, cfg.Model.SampleRateHz, af.StrideSeconds);
-                split["aftdb-" + info.RecordId] = roles.GetValueOrDefault(key) switch { "test" => 2, "validation" => 1, _ => 0 };
+                int role = roles.GetValueOrDefault(key) switch { "test" => 2, "validation" => 1, _ => 0 };
+                windows += RealWindows.AddAftdb(set, info, cfg.Model.SampleRateHz, af.StrideSeconds, singleLeadCopies: role == 0 && cfg.Data.SingleLeadCopies);
+                split["aftdb-" + info.RecordId] = role;
             }
             log?.Invoke($"AFTDB: {records.Count} records, {windows} windows");
         }
@@ -112,11 +114,15 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
         return (int)(h & 0x7fffffff);
     }
 
-    private static int AddMitBih(WindowSet set, string path, int rate, MitBihData mb)
+    private static int AddMitBih(WindowSet set, string path, int rate, MitBihData mb, bool singleLeadCopies)
     {
         var rec = Signal.Wfdb.WfdbReader.Read(path);
         var ann = Signal.Wfdb.AnnotationReader.Read(path + ".atr");
-        return MitBihWindows.AddRecord(set, rec, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
+        int n = MitBihWindows.AddRecord(set, rec, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
+        if (singleLeadCopies)
+            foreach (var view in RealWindows.SingleLeadViews(rec.Ecg))
+                n += MitBihWindows.AddRecord(set, view, rec.Name, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
+        return n;
     }
 }
 
