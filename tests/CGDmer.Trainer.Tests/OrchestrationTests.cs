@@ -107,6 +107,8 @@ public class OrchestrationTests
     [InlineData("""{ "probe": { "bedsideContext": true } }""", "probe.bedsideContext enters through the rhythm layer; it needs rhythmFeatures")]
     [InlineData("""{ "pretrain": { "reportRepeats": 0 } }""", "pretrain.reportRepeats must be between 1 and 20, not 0")]
     [InlineData("""{ "probe": { "mode": "linear", "poolHandheldRecordings": true } }""", "probe.poolHandheldRecordings pools the windows' logits while the encoder trains; it needs probe.mode finetune, not linear")]
+    [InlineData("""{ "data": { "singleLeadCopies": ["II", "X9"] } }""", "data.singleLeadCopies names 'X9', which is not an ECG lead")]
+    [InlineData("""{ "data": { "singleLeadCopies": ["all", "II"] } }""", "data.singleLeadCopies names 'all'")]
     [InlineData("""{ "labels": [ """, "not valid")]
     public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)
     {

@@ -80,7 +80,7 @@ public class RealWindowsTests
     {
         var set = NewSet();
         var info = Aftdb.Enumerate(Path.Combine(TestData.RepoRoot, "data", "aftdb")).Single(r => r.RecordId == "b01");
-        int n = RealWindows.AddAftdb(set, info, 100, 5);
+        int n = RealWindows.AddAftdb(set, info, 100, 5, singleLeadCopies: []);
         Assert.Equal(11, n); // 60 s at a 5 s stride
         Assert.All(Enumerable.Range(0, n), i =>
         {
@@ -95,7 +95,7 @@ public class RealWindowsTests
     {
         var set = NewSet();
         var info = Aftdb.Enumerate(Path.Combine(TestData.RepoRoot, "data", "aftdb")).Single(r => r.RecordId == "b01");
-        Assert.Equal(33, RealWindows.AddAftdb(set, info, 100, 5, singleLeadCopies: true));   // as recorded, II alone, V1 alone
+        Assert.Equal(33, RealWindows.AddAftdb(set, info, 100, 5, singleLeadCopies: null));   // as recorded, II alone, V1 alone
         (bool II, bool V1) Leads(int i) => (set.LeadMask(i)[(int)Lead.II] > 0, set.LeadMask(i)[(int)Lead.V1] > 0);
         Assert.All(Enumerable.Range(0, 11), i => Assert.Equal((true, true), Leads(i)));
         Assert.All(Enumerable.Range(11, 11), i => Assert.Equal((true, false), Leads(i)));
@@ -107,6 +107,10 @@ public class RealWindowsTests
         });
         // Each copy's rhythm features are its own stream's: the lead-off windows measure one lead, not both.
         Assert.Contains(Enumerable.Range(0, 11), i => !set.Rhythm(i).SequenceEqual(set.Rhythm(i + 11)));
+
+        var named = NewSet();   // only the leads named: V1 alone
+        Assert.Equal(22, RealWindows.AddAftdb(named, info, 100, 5, singleLeadCopies: [Lead.V1]));
+        Assert.All(Enumerable.Range(11, 11), i => Assert.Equal((false, true), (named.LeadMask(i)[(int)Lead.II] > 0, named.LeadMask(i)[(int)Lead.V1] > 0)));
     }
 
     [Fact]
@@ -119,7 +123,7 @@ public class RealWindowsTests
             {
                 Synthetic = new SyntheticData { Count = 0 },
                 MitBih = new MitBihData { Dir = mitbih, Records = ["201", "203"], TestRecords = ["201"], StrideSeconds = 5, MaxSecondsPerRecord = 60 },
-                SingleLeadCopies = copies,
+                SingleLeadCopies = copies ? ["all"] : [],
             },
         });
         var plain = Build(false);

@@ -38,28 +38,30 @@ public static class RealWindows
     }
 
     /// <summary>
-    /// Adds one AFTDB record; returns the number of windows. With <paramref name="singleLeadCopies"/>, each of its leads
-    /// also alone (<see cref="SingleLeadViews"/>).
+    /// Adds one AFTDB record; returns the number of windows. Each lead of <paramref name="singleLeadCopies"/> it has also
+    /// trains alone (<see cref="SingleLeadViews"/>).
     /// </summary>
-    public static int AddAftdb(WindowSet set, AftdbRecordInfo info, int sampleRateHz, double strideSeconds, bool singleLeadCopies = false)
+    public static int AddAftdb(WindowSet set, AftdbRecordInfo info, int sampleRateHz, double strideSeconds, IReadOnlyList<Lead>? singleLeadCopies)
     {
         var rec = Aftdb.ReadRecord(info.Path);
         int added = 0;
-        foreach (var view in singleLeadCopies ? [rec.Ecg, .. SingleLeadViews(rec.Ecg)] : new[] { rec.Ecg })
+        foreach (var view in (EcgRecord[])[rec.Ecg, .. SingleLeadViews(rec.Ecg, singleLeadCopies)])
             added += AddRecord(set, view, sampleRateHz, strideSeconds, "aftdb-" + info.RecordId, WindowSources.Aftdb,
                 (_, _) => ([EcgLabels.AtrialFibrillation], AftdbAnnotated), padShort: false);
         return added;
     }
 
     /// <summary>
-    /// A bedside record as a monitor sends it with all but one lead off, for each of its leads: the service then measures
-    /// and classifies that lead alone, and the model must too. Empty for a record of one lead.
+    /// A bedside record as a monitor sends it with all but one lead off, for each of <paramref name="leads"/> it has
+    /// (null: each of its leads, in its order): the service then measures and classifies that lead alone, and the model
+    /// must too. Empty for a record of one lead.
     /// </summary>
-    public static IEnumerable<EcgRecord> SingleLeadViews(EcgRecord ecg)
+    public static IEnumerable<EcgRecord> SingleLeadViews(EcgRecord ecg, IReadOnlyList<Lead>? leads)
     {
-        var leads = ecg.Channels.Where(c => c.Lead is not null).ToList();
-        if (leads.Count < 2) yield break;
-        foreach (var c in leads) yield return new EcgRecord(ecg.Id, ecg.SampleRateHz, [c], ecg.StartTime);
+        var placed = ecg.Channels.Where(c => c.Lead is not null).ToList();
+        if (placed.Count < 2) yield break;
+        foreach (var c in leads is null ? placed : leads.Select(ecg.Channel).OfType<EcgChannel>())
+            yield return new EcgRecord(ecg.Id, ecg.SampleRateHz, [c], ecg.StartTime);
     }
 
     /// <summary>

@@ -98,6 +98,8 @@ public sealed record TrainerConfig
             throw new InvalidDataException($"Config '{source}': probe.bedsideContext enters through the rhythm layer; it needs rhythmFeatures.");
         if (Probe.EncoderLearningRateScale is not (> 0 and <= 1))
             throw new InvalidDataException($"Config '{source}': probe.encoderLearningRateScale must be above 0 and at most 1, not {Probe.EncoderLearningRateScale}.");
+        try { _ = Data.SingleLeadCopyLeads; }
+        catch (InvalidDataException e) { throw new InvalidDataException($"Config '{source}': {e.Message}"); }
         foreach (var (name, count) in Probe.SourceRepeats ?? [])
         {
             if (!WindowSources.All.Contains(name))
@@ -142,11 +144,16 @@ public sealed record DataConfig
     public AftdbData? Aftdb { get; init; }
 
     /// <summary>
-    /// Each bedside training record (MIT-BIH, AFTDB; validation and test ones never) also trains as each of its leads
-    /// alone, as a two-lead monitor sends it with the other lead off (or a one-lead monitor). Without them the model has
-    /// seen bedside windows only as II with V1, and reads a lead-off window as another rhythm.
+    /// Leads (e.g. <c>["II"]</c>, or <c>["all"]</c>: each lead of the record) on which each bedside training record
+    /// (MIT-BIH, AFTDB; validation and test ones never) also trains alone, as a two-lead monitor sends it with its other
+    /// lead off (or a one-lead monitor). Without them the model has seen bedside windows only as II with V1, and reads a
+    /// lead-off window as another rhythm. Empty: none.
     /// </summary>
-    public bool SingleLeadCopies { get; init; }
+    public List<string> SingleLeadCopies { get; init; } = [];
+
+    /// <summary><see cref="SingleLeadCopies"/> as leads; null for "all".</summary>
+    public IReadOnlyList<Lead>? SingleLeadCopyLeads => SingleLeadCopies is ["all"] ? null : SingleLeadCopies.Select(n => Leads.TryParse(n, out var l) ? l
+        : throw new InvalidDataException($"data.singleLeadCopies names '{n}', which is not an ECG lead (or \"all\" alone).")).ToList();
 
     public DataConfig ResolvePaths(string baseDir) => this with
     {

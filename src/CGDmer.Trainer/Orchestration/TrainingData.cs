@@ -57,7 +57,7 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
                 string path = Path.Combine(mb.Dir, r!);
                 if (!File.Exists(path + ".hea")) throw new FileNotFoundException($"MIT-BIH record '{r}' not found in '{mb.Dir}'.", path + ".hea");
                 int role = mb.TestRecords.Contains(r!) ? 2 : mb.ValidationRecords.Contains(r!) ? 1 : 0;
-                int n = AddMitBih(set, path, cfg.Model.SampleRateHz, mb, singleLeadCopies: role == 0 && cfg.Data.SingleLeadCopies);
+                int n = AddMitBih(set, path, cfg.Model.SampleRateHz, mb, role == 0 ? cfg.Data.SingleLeadCopyLeads : []);
                 split["mitbih-" + r] = role;
                 log?.Invoke($"MIT-BIH {r}: {n} windows");
             }
@@ -86,7 +86,7 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
             {
                 string key = $"{Aftdb.FolderName(info.Set)}/{info.RecordId}";
                 int role = roles.GetValueOrDefault(key) switch { "test" => 2, "validation" => 1, _ => 0 };
-                windows += RealWindows.AddAftdb(set, info, cfg.Model.SampleRateHz, af.StrideSeconds, singleLeadCopies: role == 0 && cfg.Data.SingleLeadCopies);
+                windows += RealWindows.AddAftdb(set, info, cfg.Model.SampleRateHz, af.StrideSeconds, role == 0 ? cfg.Data.SingleLeadCopyLeads : []);
                 split["aftdb-" + info.RecordId] = role;
             }
             log?.Invoke($"AFTDB: {records.Count} records, {windows} windows");
@@ -114,13 +114,12 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
         return (int)(h & 0x7fffffff);
     }
 
-    private static int AddMitBih(WindowSet set, string path, int rate, MitBihData mb, bool singleLeadCopies)
+    private static int AddMitBih(WindowSet set, string path, int rate, MitBihData mb, IReadOnlyList<Lead>? singleLeadCopies)
     {
         var rec = Signal.Wfdb.WfdbReader.Read(path);
         var ann = Signal.Wfdb.AnnotationReader.Read(path + ".atr");
         int n = MitBihWindows.AddRecord(set, rec, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
-        if (singleLeadCopies)
-            foreach (var view in RealWindows.SingleLeadViews(rec.Ecg))
+        foreach (var view in RealWindows.SingleLeadViews(rec.Ecg, singleLeadCopies))
                 n += MitBihWindows.AddRecord(set, view, rec.Name, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
         return n;
     }
