@@ -1,3 +1,4 @@
+using CGDmer.Signal;
 using CGDmer.Evaluation;
 using CGDmer.Simulation;
 using CGDmer.Pipeline.OnnxRuntime;
@@ -45,6 +46,10 @@ public static class ReplayCommand
     private static readonly Option<double> SpeedOption = new("--speed") { Description = "Speed factor of a realtime replay.", DefaultValueFactory = _ => 1 };
     private static readonly Option<double> SegmentOption = new("--segment-seconds") { Description = "Length of each segment a device sends.", DefaultValueFactory = _ => 1 };
     private static readonly Option<DirectoryInfo> OutOption = new("--out", "-o") { Description = "Output folder for the NDJSON files.", DefaultValueFactory = _ => new DirectoryInfo("runs/replay") };
+    private static readonly Option<string?> LeadsOption = new("--leads")
+    {
+        Description = "Send only these leads of each WFDB record (comma-separated, e.g. II): a monitor with its other leads off, or a one-lead monitor.",
+    };
     private static readonly Option<bool> QrsOption = new("--qrs") { Description = "Also write each WFDB record's beats as WFDB annotations (for bxb or evaluate): <record>.qrs from the streaming detector, <record>.svc the beats the service's windows counted." };
 
     public static Command Create()
@@ -53,12 +58,21 @@ public static class ReplayCommand
                                         + "SIGINT or SIGTERM stops it cleanly (complete lines, summary of what was replayed) with exit code 130 or 143; "
                                         + "a bad record file or option is one line and exit 2.")
         {
-            RecordOption, SyntheticOption, SyntheticSecondsOption, SeedOption, CopiesOption, PaceOption, SpeedOption, SegmentOption, OutOption, QrsOption,
+            RecordOption, SyntheticOption, SyntheticSecondsOption, SeedOption, CopiesOption, PaceOption, SpeedOption, SegmentOption, OutOption, LeadsOption, QrsOption,
             CommonOptions.Hl7Option,
         };
         CommonOptions.AddTo(cmd);
         cmd.SetAction(pr => CommonOptions.Guard(() => Run(pr)));
         return cmd;
+    }
+
+    /// <summary>The leads of <c>--leads</c> (comma-separated lead names, as a record or a segment may write them).</summary>
+    internal static IReadOnlyList<Lead> ParseLeads(string value)
+    {
+        var leads = new List<Lead>();
+        foreach (var name in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            leads.Add(Leads.TryParse(name, out var lead) ? lead : throw new ArgumentException($"--leads: '{name}' is not an ECG lead (e.g. II, V1)"));
+        return leads.Count > 0 ? leads : throw new ArgumentException("--leads names no lead");
     }
 
     private static int Run(ParseResult pr)
@@ -71,7 +85,10 @@ public static class ReplayCommand
         };
         var request = new ReplayRequest(
             pr.GetValue(RecordOption) ?? [], pr.GetValue(SyntheticOption), pr.GetValue(SyntheticSecondsOption), pr.GetValue(SeedOption),
-            pr.GetValue(CopiesOption), pace, pr.GetValue(SpeedOption), pr.GetValue(SegmentOption), pr.GetValue(OutOption)!.FullName);
+            pr.GetValue(CopiesOption), pace, pr.GetValue(SpeedOption), pr.GetValue(SegmentOption), pr.GetValue(OutOption)!.FullName)
+        {
+            Leads = pr.GetValue(LeadsOption) is { } leads ? ParseLeads(leads) : null,
+        };
         // SIGINT and SIGTERM end the replay as if its records ended: the pipeline drains, the files end in complete
         // lines and the summary is written; a second signal ends the process at once.
         using var interrupt = new ReplayInterrupt();
@@ -174,7 +191,11 @@ internal sealed class ReplayInterrupt : IDisposable
 /// <summary>What to replay and where to write it.</summary>
 public sealed record ReplayRequest(
     IReadOnlyList<string> Records, int Synthetic, double SyntheticSeconds, int Seed, int Copies,
-    ReplayPace Pace, double Speed, double SegmentSeconds, string OutputDirectory);
+    ReplayPace Pace, double Speed, double SegmentSeconds, string OutputDirectory)
+{
+    /// <summary>The only leads each WFDB record's monitor sends (<c>--leads</c>); null: all of them.</summary>
+    public IReadOnlyList<Lead>? Leads { get; init; }
+}
 
 /// <summary>The replay itself, callable without the CLI (tests use it).</summary>
 public static class ReplayJob
@@ -281,6 +302,7 @@ public static class ReplayJob
         foreach (var path in records)
         {
             var recording = LoadRecord(path, out var dataset);
+            if (request.Leads is { } only) recording = recording.OnlyLeads(only);
             double rate = recording.SampleRateHz;
             if (!(rate >= validation.MinSampleRateHz && rate <= validation.MaxSampleRateHz))
                 throw new InvalidDataException(

@@ -114,6 +114,14 @@ public class CliProcessTests
 
             // Only the default falls back: a model path the user names is read from the working directory.
             AssertOneErrorLine(Run(dir, ["replay", "--out", dir, "--set", "Model:Path=models/other.onnx"]), Path.Combine(dir, "models", "other.onnx"));
+            // --leads: the monitor sends II alone (V1 off), and the impressions say which lead they analysed.
+            var leadOff = Run(dir, ["replay", "--out", Path.Combine(dir, "ii"), "--leads", "II"]);
+            Assert.True(leadOff.ExitCode == 0, leadOff.Output);
+            var notes = File.ReadAllLines(Path.Combine(dir, "ii", "observations.ndjson")).Where(l => l.Contains("Leads analysed")).ToList();
+            Assert.NotEmpty(notes);
+            Assert.All(notes, l => Assert.Contains("Leads analysed: II.", l));
+            AssertOneErrorLine(Run(dir, ["replay", "--out", dir, "--leads", "II,V7"]), "--leads", "'V7'");
+            AssertOneErrorLine(Run(dir, ["replay", "--out", dir, "--leads", "V5"]), "none of the leads V5", "MLII, V1");
             AssertOneErrorLine(Run(dir, ["replay", "--out", dir, "--set", "Model:Path=data/../models/cgdmer-small.onnx"]), Path.Combine(dir, "models", "cgdmer-small.onnx"));   // there beside the program, but not the default
         }
         finally { Directory.Delete(dir, true); }

@@ -42,6 +42,23 @@ public class ReplayTests
     }
 
     [Fact]
+    public void Only_the_named_leads_are_sent_and_a_record_without_them_is_an_error_naming_its_leads()
+    {
+        var recording = ReplayRecording.FromWfdb(Record201);
+        var onlyII = recording.OnlyLeads([Lead.II]);
+        Assert.Equal(["MLII"], onlyII.Leads.Select(l => l.Name));
+        Assert.Equal(recording.Leads[0].Adc.ToArray(), onlyII.Leads[0].Adc.ToArray());
+        var segment = new RecordingSegmenter(onlyII, "p1", "d1", T0, segmentSeconds: 1.0).Segment(3);
+        Assert.Equal(["MLII"], segment.Leads.Select(l => l.Lead));
+
+        Assert.Equal(["V1"], recording.OnlyLeads([Lead.V1, Lead.V5]).Leads.Select(l => l.Name));
+        Assert.Same(recording, recording.OnlyLeads([Lead.V1, Lead.II]));
+        var e = Assert.Throws<InvalidDataException>(() => recording.OnlyLeads([Lead.V5]));
+        Assert.Contains("none of the leads V5", e.Message);
+        Assert.Contains("MLII, V1", e.Message);
+    }
+
+    [Fact]
     public void Lead_off_ranges_are_clipped_merged_and_a_whole_segment_off_is_a_flag()
     {
         var adc = new int[100];

@@ -60,6 +60,21 @@ public sealed class ReplayRecording
     }
 
     /// <summary>
+    /// The recording as a monitor sends it with only <paramref name="leads"/> attached (or a monitor of fewer leads): the
+    /// other leads are not sent at all. A recording with none of them is an error that names the leads it has.
+    /// </summary>
+    public ReplayRecording OnlyLeads(IReadOnlyCollection<Lead> leads)
+    {
+        var kept = Leads.Where(l => Signal.Leads.TryParse(l.Name, out var lead) && leads.Contains(lead)).ToList();
+        if (kept.Count == 0)
+            throw new InvalidDataException($"Recording '{Name}' has none of the leads {string.Join(", ", leads.Select(Signal.Leads.Name))}; it has {string.Join(", ", Leads.Select(l => l.Name))}.");
+        return kept.Count == Leads.Count ? this : new ReplayRecording(Name, SampleRateHz, kept)
+        {
+            AssumedLeads = AssumedLeads.Where(a => kept.Exists(k => a.EndsWith(" as " + k.Name, StringComparison.Ordinal))).ToList(),
+        };
+    }
+
+    /// <summary>
     /// A WFDB record (path without extension), raw ADC as stored, with the header's gain, baseline and unit. The record is
     /// read through its dataset's loader (<see cref="WfdbDatasets"/>): MIT-BIH-style records keep their signal names (e.g.
     /// MLII), a CinC 2017 recording is sent as lead I and an AFTDB record as II and V1, and a record whose signals are
