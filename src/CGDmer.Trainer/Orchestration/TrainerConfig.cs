@@ -152,6 +152,7 @@ public sealed record DataConfig
     public List<string> SingleLeadCopies { get; init; } = [];
 
     /// <summary><see cref="SingleLeadCopies"/> as leads; null for "all".</summary>
+    [JsonIgnore]
     public IReadOnlyList<Lead>? SingleLeadCopyLeads => SingleLeadCopies is ["all"] ? null : SingleLeadCopies.Select(n => Leads.TryParse(n, out var l) ? l
         : throw new InvalidDataException($"data.singleLeadCopies names '{n}', which is not an ECG lead (or \"all\" alone).")).ToList();
 
