@@ -214,9 +214,11 @@ public sealed class AlertTracker
     /// <see cref="Track(AnalyzedWindow, WindowAssessment, out AlertCheckpoint?)"/> for the same window. A present finding
     /// of an alerting label stays present only when its condition is confirmed: its alert is active, or its run has lasted
     /// the alert's onset windows (an onset held back by the refractory period still confirms). Otherwise it is marked
-    /// <see cref="Finding.Unconfirmed"/> and not present. Returns <paramref name="findings"/> itself when nothing changes.
+    /// <see cref="Finding.Unconfirmed"/> and not present. A window older than the run (delivered again after a restart,
+    /// or late, and so left out by the tracker) is never confirmed by it. Returns <paramref name="findings"/> itself
+    /// when nothing changes.
     /// </summary>
-    public IReadOnlyList<Finding> Confirm(string patientId, IReadOnlyList<Finding> findings)
+    public IReadOnlyList<Finding> Confirm(string patientId, DateTimeOffset windowStart, IReadOnlyList<Finding> findings)
     {
         ArgumentNullException.ThrowIfNull(patientId);
         ArgumentNullException.ThrowIfNull(findings);
@@ -228,7 +230,8 @@ public sealed class AlertTracker
             if (policy.Index >= findings.Count) continue;
             var f = findings[policy.Index];
             int slot = FirstClinicalSlot + policy.Index;
-            if (!f.Present || Find(ps, slot) is { } st && (st.Phase == Phase.Active || st.Phase == Phase.Pending && st.RunCount >= OnsetWindows(slot)))
+            if (!f.Present || Find(ps, slot) is { } st && st.RunStart <= windowStart
+                              && (st.Phase == Phase.Active || st.Phase == Phase.Pending && st.RunCount >= OnsetWindows(slot)))
                 continue;
             published ??= [.. findings];
             published[policy.Index] = f with { Present = false, Unconfirmed = true };

@@ -47,7 +47,7 @@ public static class InterpretOperator
         {
             assessment = interpreter.Assess(window);
             alerts = tracker.Track(window, assessment, out checkpoint);
-            findings = tracker.Confirm(window.Window.PatientId, assessment.Findings);
+            findings = tracker.Confirm(window.Window.PatientId, window.Window.Start, assessment.Findings);
         }
         catch (Exception) when (window is not null)
         {

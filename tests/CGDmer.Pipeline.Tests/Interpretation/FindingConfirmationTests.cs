@@ -33,6 +33,18 @@ public class FindingConfirmationTests
     }
 
     [Fact]
+    public void A_window_delivered_again_from_before_the_run_is_not_confirmed_by_it()
+    {
+        var tracker = Tracker();
+        var windows = Series(Af, [0.1f, 0.9f, 0.1f, 0.9f, 0.9f, 0.9f]).ToList();
+        Assert.Equal([false, false, false, false, true, true], AfPresent(Publish(tracker, windows)));
+        // The run (windows 3 on) is alerting now. Window 1 came before it (alone, unconfirmed then) and window 4 is in it.
+        var again = Publish(tracker, [windows[1], windows[4]]);
+        Assert.Equal([false, true], AfPresent(again));
+        Assert.True(again[0][AfIndex].Unconfirmed);
+    }
+
+    [Fact]
     public void The_onset_window_count_sets_the_delay()
     {
         var three = Publish(Tracker(Options(o => o.OnsetWindows = 3)), Series(Af, [0.9f, 0.9f, 0.9f, 0.9f]));
