@@ -97,7 +97,7 @@ internal static class BenchCommand
         var model = host.Services.GetRequiredService<IFindingsModel>();
         var provider = (model as OnnxFindingsSession)?.ExecutionProvider ?? "?";
 
-        var records = pr.GetValue(RecordOption) is { Length: > 0 } r ? r : [BundledFiles.ResolveRecord(Path.Combine(BundledFiles.DefaultRecordsFolder, "201")), BundledFiles.ResolveRecord(Path.Combine(BundledFiles.DefaultRecordsFolder, "203"))];
+        var records = pr.GetValue(RecordOption) is { Length: > 0 } r ? r : [BundledFiles.MitBihRecord("201"), BundledFiles.MitBihRecord("203")];
         var minutes = TimeSpan.FromMinutes(pr.GetValue(MinutesOption));
         var recordings = syntheticRecordings > 0
             ? Enumerable.Range(0, syntheticRecordings)

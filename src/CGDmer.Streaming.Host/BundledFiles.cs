@@ -31,6 +31,9 @@ public static class BundledFiles
     public static string ResolveRecord(string relativeRecord, string? programDirectory = null) =>
         Resolve(relativeRecord, r => File.Exists(r + ".hea"), programDirectory);
 
+    /// <summary>One of the shipped MIT-BIH records (e.g. "201"), resolved as <see cref="ResolveRecord"/> does.</summary>
+    public static string MitBihRecord(string name) => ResolveRecord(Path.Combine(DefaultRecordsFolder, name));
+
     /// <summary>Where a default is looked for, for an error message: the working directory's path, then the program's.</summary>
     public static string Places(string relativePath, string? programDirectory = null) =>
         $"'{Path.GetFullPath(relativePath)}' or beside the program, '{Path.Combine(programDirectory ?? AppContext.BaseDirectory, relativePath)}'";

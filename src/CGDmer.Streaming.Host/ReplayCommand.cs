@@ -215,7 +215,7 @@ public static class ReplayJob
     public static readonly TimeSpan AlsoToDrainTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>The record replayed when none is named: MIT-BIH 201, shipped in data/mitbih (the working directory's, else the program's).</summary>
-    public static string DefaultRecord => BundledFiles.ResolveRecord(Path.Combine(BundledFiles.DefaultRecordsFolder, "201"));
+    public static string DefaultRecord => BundledFiles.MitBihRecord("201");
 
     /// <summary>Most patients one replay simulates (records × copies + synthetic): a replay holds every recording in memory.</summary>
     public const int MaxPatients = 10_000;

@@ -28,6 +28,7 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
         var set = new WindowSet(cfg.Model.WindowSamples, EcgLabels.All, 4096,
                                 cfg.EffectiveRhythmFeatureSet is { } features ? RhythmFeatures.CountOf(features) : 0, cfg.EffectiveRhythmFeatureSet);
         var split = new Dictionary<string, int>(); // patient → 0 train, 1 validation, 2 test
+        var singleLeadCopies = cfg.Data.SingleLeadCopyLeads;   // for training records only
         var syn = cfg.Data.Synthetic;
         if (syn.Count > 0)
         {
@@ -57,7 +58,7 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
                 string path = Path.Combine(mb.Dir, r!);
                 if (!File.Exists(path + ".hea")) throw new FileNotFoundException($"MIT-BIH record '{r}' not found in '{mb.Dir}'.", path + ".hea");
                 int role = mb.TestRecords.Contains(r!) ? 2 : mb.ValidationRecords.Contains(r!) ? 1 : 0;
-                int n = AddMitBih(set, path, cfg.Model.SampleRateHz, mb, role == 0 ? cfg.Data.SingleLeadCopyLeads : []);
+                int n = AddMitBih(set, path, cfg.Model.SampleRateHz, mb, role == 0 ? singleLeadCopies : []);
                 split["mitbih-" + r] = role;
                 log?.Invoke($"MIT-BIH {r}: {n} windows");
             }
@@ -86,7 +87,7 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
             {
                 string key = $"{Aftdb.FolderName(info.Set)}/{info.RecordId}";
                 int role = roles.GetValueOrDefault(key) switch { "test" => 2, "validation" => 1, _ => 0 };
-                windows += RealWindows.AddAftdb(set, info, cfg.Model.SampleRateHz, af.StrideSeconds, role == 0 ? cfg.Data.SingleLeadCopyLeads : []);
+                windows += RealWindows.AddAftdb(set, info, cfg.Model.SampleRateHz, af.StrideSeconds, role == 0 ? singleLeadCopies : []);
                 split["aftdb-" + info.RecordId] = role;
             }
             log?.Invoke($"AFTDB: {records.Count} records, {windows} windows");
