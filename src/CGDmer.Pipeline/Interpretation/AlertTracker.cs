@@ -214,9 +214,9 @@ public sealed class AlertTracker
     /// <see cref="Track(AnalyzedWindow, WindowAssessment, out AlertCheckpoint?)"/> for the same window. A present finding
     /// of an alerting label stays present only when its condition is confirmed: its alert is active, or its run has lasted
     /// the alert's onset windows (an onset held back by the refractory period still confirms). Otherwise it is marked
-    /// <see cref="Finding.Unconfirmed"/> and not present. A window older than the run (delivered again after a restart,
-    /// or late, and so left out by the tracker) is never confirmed by it. Returns <paramref name="findings"/> itself
-    /// when nothing changes.
+    /// <see cref="Finding.Unconfirmed"/> and not present. A window delivered again (after a rebalance, or late, and so left
+    /// out by the tracker) is coded as at its first publication: confirmed only from the window whose count reached the
+    /// onset windows on, never when older than the run. Returns <paramref name="findings"/> itself when nothing changes.
     /// </summary>
     public IReadOnlyList<Finding> Confirm(string patientId, DateTimeOffset windowStart, IReadOnlyList<Finding> findings)
     {
@@ -230,7 +230,7 @@ public sealed class AlertTracker
             if (policy.Index >= findings.Count) continue;
             var f = findings[policy.Index];
             int slot = FirstClinicalSlot + policy.Index;
-            if (!f.Present || Find(ps, slot) is { } st && st.RunStart <= windowStart
+            if (!f.Present || Find(ps, slot) is { } st && st.ConfirmedFrom <= windowStart
                               && (st.Phase == Phase.Active || st.Phase == Phase.Pending && st.RunCount >= OnsetWindows(slot)))
                 continue;
             published ??= [.. findings];
@@ -332,7 +332,7 @@ public sealed class AlertTracker
             if (phase is null) continue;
             var st = new CodeState(slot)
             {
-                Phase = phase.Value, RunStart = c.RunStart, RunCount = c.RunCount, LastEnd = c.LastEnd, AlertId = c.AlertId,
+                Phase = phase.Value, RunStart = c.RunStart, ConfirmedFrom = c.RunStart, RunCount = c.RunCount, LastEnd = c.LastEnd, AlertId = c.AlertId,
                 Onset = c.Onset, BelowCount = c.BelowCount, FirstBelowStart = c.FirstBelowStart, LastEventAt = c.LastEventAt,
                 LastReportedProbability = c.LastReportedProbability, LastProbability = c.LastProbability,
                 LastHeartRateBpm = c.LastHeartRateBpm, ReportedLeads = c.ReportedLeads,
@@ -416,6 +416,9 @@ public sealed class AlertTracker
         // Pending run.
         public DateTimeOffset RunStart;
         public int RunCount;
+        // The window whose count reached the onset windows: the run's first window published as confirmed. Restored from a
+        // checkpoint it is the run's start (not stored): the transport publishes no window up to the checkpoint again.
+        public DateTimeOffset ConfirmedFrom;
         public DateTimeOffset[]? RunWindowStarts;       // clinical: the first N counted windows of the run
         public DateTimeOffset[]? RunWindowEnds;
         // Refractory.
@@ -482,6 +485,7 @@ public sealed class AlertTracker
             }
             st.RunCount = Math.Min(st.RunCount + 1, int.MaxValue - 1);
             if (st.RunCount < needed) return;
+            if (st.RunCount == needed) st.ConfirmedFrom = w.Start;
             if (st.LastEnd is { } end && !IsRefractoryExempt(slot) && w.End < end + Refractory(slot)) return;
 
             st.Phase = Phase.Active;

@@ -38,10 +38,24 @@ public class FindingConfirmationTests
         var tracker = Tracker();
         var windows = Series(Af, [0.1f, 0.9f, 0.1f, 0.9f, 0.9f, 0.9f]).ToList();
         Assert.Equal([false, false, false, false, true, true], AfPresent(Publish(tracker, windows)));
-        // The run (windows 3 on) is alerting now. Window 1 came before it (alone, unconfirmed then) and window 4 is in it.
-        var again = Publish(tracker, [windows[1], windows[4]]);
-        Assert.Equal([false, true], AfPresent(again));
+        // The run (windows 3 on) is alerting now. Window 1 came before it (alone, unconfirmed then), window 3 opened it
+        // (unconfirmed then), and window 4 confirmed it: each is coded as it was first published.
+        var again = Publish(tracker, [windows[1], windows[3], windows[4], windows[5]]);
+        Assert.Equal([false, false, true, true], AfPresent(again));
         Assert.True(again[0][AfIndex].Unconfirmed);
+        Assert.True(again[1][AfIndex].Unconfirmed);
+    }
+
+    [Fact]
+    public void A_window_delivered_again_from_a_held_back_run_is_confirmed_from_its_onset_window_on()
+    {
+        // Three windows to confirm; the refractory period after the first alert holds the second run's onset back, so it
+        // stays pending past its count. Delivered again, its windows are coded as at first publication.
+        var tracker = Tracker(Options(o => { o.OnsetWindows = 3; o.ClinicalRefractory = TimeSpan.FromMinutes(5); }));
+        var windows = Series(Af, [0.9f, 0.9f, 0.9f, 0.1f, 0.1f, 0.9f, 0.9f, 0.9f, 0.9f]).ToList();
+        var first = AfPresent(Publish(tracker, windows));
+        Assert.Equal([false, false, true, false, false, false, false, true, true], first);
+        Assert.Equal(first[5..], AfPresent(Publish(tracker, windows[5..])));
     }
 
     [Fact]
