@@ -136,6 +136,32 @@ public class RealWindowsTests
     }
 
     [Fact]
+    public void A_bedside_record_whose_signals_are_only_called_ECG_trains_on_II_and_V1_as_the_replay_reads_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("cgdmer-unnamed-ecg").FullName;
+        try
+        {
+            var source = Path.Combine(TestData.RepoRoot, "data", "mitbih");
+            File.Copy(Path.Combine(source, "201.dat"), Path.Combine(dir, "201.dat"));
+            File.Copy(Path.Combine(source, "201.atr"), Path.Combine(dir, "201.atr"));
+            File.WriteAllText(Path.Combine(dir, "201.hea"), File.ReadAllText(Path.Combine(source, "201.hea"))
+                .Replace(" MLII", " ECG1").Replace(" V1", " ECG2"));
+            var data = TrainingData.Build(new TrainerConfig
+            {
+                Data = new DataConfig
+                {
+                    Synthetic = new SyntheticData { Count = 0 },
+                    MitBih = new MitBihData { Dir = dir, Records = ["201"], StrideSeconds = 5, MaxSecondsPerRecord = 60 },
+                },
+            });
+            Assert.Equal(11, data.Train.Length);
+            Assert.All(data.Train, i => Assert.Equal((true, true),
+                (data.Set.LeadMask(i)[(int)Lead.II] > 0, data.Set.LeadMask(i)[(int)Lead.V1] > 0)));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void Batches_never_mix_windows_with_and_without_reports()
     {
         var cfg = CgDmerConfig.Tiny;
