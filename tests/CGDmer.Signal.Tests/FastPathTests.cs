@@ -152,6 +152,78 @@ public class FastPathTests
             BitConverter.DoubleToInt64Bits(q.AboveQrsLowPower), BitConverter.DoubleToInt64Bits(q.BaselinePower), BitConverter.SingleToInt32Bits(q.RangeMv));
     }
 
+    [Theory]
+    [InlineData(false, 256)]
+    [InlineData(true, 256)]
+    [InlineData(false, 37)]
+    [InlineData(true, 700)]
+    public void The_stream_s_stack_buffers_are_written_before_they_are_read(bool separate, int chunk)
+    {
+        // The classifier, its quality and the detector skip zeroing their chunk buffers ([SkipLocalsInit]): every value
+        // read must have been written in the same call. The stack below the caller is filled before each call, with zeros
+        // (what zeroing gave) in one run and NaN in the other: any value read unwritten would change the beats, blocks or
+        // second-detector beats.
+        var r = WfdbReader.Read(TestPaths.Record("203"));
+        var x = Resampler.Resample(r.Ecg.Channels[0].Samples, r.SampleRateHz, 100);
+        var clean = Stream(x, chunk, separate, junk: 0f);
+        var dirtied = Stream(x, chunk, separate, junk: float.NaN);
+        Assert.True(clean.Beats.Count > 100, $"{clean.Beats.Count} beats");
+        Assert.Equal(clean.Beats, dirtied.Beats);
+        Assert.Equal(clean.Second, dirtied.Second);
+        Assert.Equal(clean.Blocks, dirtied.Blocks);
+        Assert.Equal(clean.Detected, dirtied.Detected);
+        // The quality alone as well: inside the classifier, the calls before it write over part of the filled stack.
+        var qrsBand = x.Select((v, i) => i == 0 ? 0f : v - x[i - 1]).ToArray();
+        var (cleanBlocks, cleanBeats) = Quality(x, qrsBand, chunk, 0f);
+        var (dirtiedBlocks, dirtiedBeats) = Quality(x, qrsBand, chunk, float.NaN);
+        Assert.Equal(cleanBlocks, dirtiedBlocks);
+        Assert.Equal(cleanBeats, dirtiedBeats);
+
+        static (List<QualityBlock>, List<long>) Quality(float[] x, float[] qrsBand, int chunk, float junk)
+        {
+            var quality = new StreamingLeadQuality(100);
+            List<QualityBlock> blocks = [];
+            List<long> second = [];
+            for (int i = 0; i < x.Length; i += chunk)
+            {
+                int m = Math.Min(chunk, x.Length - i);
+                FillStack(junk);
+                quality.Process(x.AsSpan(i, m), qrsBand.AsSpan(i, m), blocks, second);
+            }
+            Assert.True(blocks.Count > 100, $"{blocks.Count} blocks");
+            return (blocks, second);
+        }
+
+        static (List<ClassifiedBeat> Beats, List<QualityBlock> Blocks, List<long> Second, List<DetectedQrs> Detected) Stream(
+            float[] x, int chunk, bool separate, float junk)
+        {
+            var classifier = new StreamingBeatClassifier(100, quality: true) { SeparateFilterLoops = separate };
+            var detector = new StreamingQrsDetector(100);
+            List<ClassifiedBeat> beats = [];
+            List<QualityBlock> blocks = [];
+            List<long> second = [];
+            List<DetectedQrs> detected = [];
+            for (int i = 0; i < x.Length; i += chunk)
+            {
+                var part = x.AsSpan(i, Math.Min(chunk, x.Length - i));
+                FillStack(junk);
+                classifier.Process(part, beats, blocks, second);
+                FillStack(junk);
+                detector.Process(part, detected);
+            }
+            return (beats, blocks, second, detected);
+        }
+    }
+
+    /// <summary>Fills the stack where the next call's frames will lie with <paramref name="value"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static float FillStack(float value)
+    {
+        Span<float> junk = stackalloc float[32 * 1024];
+        junk.Fill(value);
+        return junk[junk.Length / 2];
+    }
+
     [Property(MaxTest = 60)]
     public bool The_detector_skips_its_decisions_exactly_on_noise_silences_and_bursts(int seed)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using CGDmer.Signal.Dsp;
@@ -195,6 +196,7 @@ public sealed class StreamingBeatClassifier
     /// quality blocks completed and the second detector's final beats (stream indices, see <see cref="Reset"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">Quality outputs were given to a classifier made without quality.</exception>
+    [SkipLocalsInit]   // the chunk buffers (3 KB) are written before they are read, so they are not zeroed per call
     public void Process(ReadOnlySpan<float> samples, ICollection<ClassifiedBeat> beats, ICollection<QualityBlock>? blocks, ICollection<long>? secondBeats)
     {
         ArgumentNullException.ThrowIfNull(beats);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using CGDmer.Signal.Dsp;
 
 namespace CGDmer.Signal.Beats;
@@ -130,6 +131,7 @@ public sealed class StreamingQrsDetector
     /// Processes <paramref name="samples"/> (mV, one lead, consecutive with the previous call) and appends the beats
     /// that became final, in ascending order. Non-finite samples are held at the last finite value.
     /// </summary>
+    [SkipLocalsInit]   // the chunk is written before it is read, so it is not zeroed per call
     public void Process(ReadOnlySpan<float> samples, ICollection<DetectedQrs> beats)
     {
         ArgumentNullException.ThrowIfNull(beats);
