@@ -33,10 +33,12 @@ def main(dirs):
     def share(a, b):
         return f'{100 * a / b:.1f} %' if b else '—'
     alerted = total['AfAlertedSecondsInAf'] + total['AfAlertSecondsOutsideAf']
+    non_af = total['NonAfSeconds']
+    outside = f"{100 * total['AfAlertSecondsOutsideAf'] / non_af:.2f} %" if non_af else '—'
+    per_hour = f"{total['AfAlertSecondsOutsideAf'] / 60 / (non_af / 3600):.2f}" if non_af else '—'
     print(f"{len(dirs)} replays: AF alert duration sensitivity {share(total['AfAlertedSecondsInAf'], total['AfAnnotatedSeconds'])}"
           f" of {total['AfAnnotatedSeconds'] / 60:.1f} min; positive predictivity {share(total['AfAlertedSecondsInAf'], alerted)};"
-          f" active during {100 * total['AfAlertSecondsOutsideAf'] / total['NonAfSeconds']:.2f} % of non-AF time"
-          f" ({total['AfAlertSecondsOutsideAf'] / 60 / (total['NonAfSeconds'] / 3600):.2f} min/h);"
+          f" active during {outside} of non-AF time ({per_hour} min/h);"
           f" {total['AfAlertOnsetsOutsideAf']:.0f} of {total['AfAlertOnsets']:.0f} onsets outside AF;"
           f" {total['AfEpisodesMissed']:.0f} AF episodes not alarmed;"
           f" sinus rhythm coded in {sinus} and AF in {af} of {windows} windows")
