@@ -31,11 +31,16 @@ public static class MitBihWindows
 
     public static int AddRecord(WindowSet set, string recordPath, int sampleRateHz, double strideSeconds, int reportSeed, double maxSeconds = 0)
     {
-        // As the replay reads it: signals called only "ECG" (AFDB, NSRDB, SVDB) go on II and V1.
-        var rec = CGDmer.Signal.Datasets.WfdbDatasets.Read(recordPath, out _);
-        var ann = AnnotationReader.Read(recordPath + ".atr");
+        var (rec, ann) = Read(recordPath);
         return AddRecord(set, rec, ann, sampleRateHz, strideSeconds, reportSeed, maxSeconds);
     }
+
+    /// <summary>
+    /// A bedside record (path without extension) and its reference annotations, read as the replay reads it: signals
+    /// called only "ECG" (AFDB, NSRDB, SVDB) go on II and V1.
+    /// </summary>
+    public static (WfdbRecord Record, IReadOnlyList<Annotation> Annotations) Read(string recordPath) =>
+        (CGDmer.Signal.Datasets.WfdbDatasets.Read(recordPath, out _), AnnotationReader.Read(recordPath + ".atr"));
 
     /// <param name="maxSeconds">Use only the first seconds of the record (0 = all).</param>
     public static int AddRecord(WindowSet set, WfdbRecord rec, IReadOnlyList<Annotation> annotations, int sampleRateHz, double strideSeconds,

@@ -117,12 +117,10 @@ public sealed record TrainingData(WindowSet Set, int[] Train, int[] Validation, 
 
     private static int AddMitBih(WindowSet set, string path, int rate, MitBihData mb, IReadOnlyList<Lead>? singleLeadCopies)
     {
-        // As the replay reads it: signals called only "ECG" go on II and V1 (MitBihWindows.AddRecord(path) reads the same way).
-        var rec = Signal.Datasets.WfdbDatasets.Read(path, out _);
-        var ann = Signal.Wfdb.AnnotationReader.Read(path + ".atr");
+        var (rec, ann) = MitBihWindows.Read(path);
         int n = MitBihWindows.AddRecord(set, rec, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
         foreach (var view in RealWindows.SingleLeadViews(rec.Ecg, singleLeadCopies))
-                n += MitBihWindows.AddRecord(set, view, rec.Name, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
+            n += MitBihWindows.AddRecord(set, view, rec.Name, ann, rate, mb.StrideSeconds, StableSeed(rec.Name), mb.MaxSecondsPerRecord);
         return n;
     }
 }
