@@ -7,7 +7,8 @@
 #
 # RECIPE: the config stem, default head-hidden-12-average-bedside (configs/RECIPE-fold-{1,2}.json). Replay options
 # after "--" go to every replay, e.g. "-- --leads II" for the records with V1 off. Environment: RUNS (default runs),
-# DATA (default ../shared/data, as the configs expect).
+# DATA (default ../shared/data, as the configs expect), SEED (trains the fold models with `--seed SEED`, in run
+# directories named RECIPE-fold-N-sSEED; unset: the configs' own seed).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -30,16 +31,17 @@ if [[ ! -x $runs/bin/stream/cgdmer-stream ]]; then
   dotnet publish src/CGDmer.Streaming.Host -c Release -o "$runs/bin/stream" --nologo -v q
 fi
 for f in 1 2; do
-  run=$runs/$recipe-fold-$f
+  run=$runs/$recipe-fold-$f${SEED:+-s$SEED}
   if [[ ! -f $run/model.onnx ]]; then
     [[ -x $runs/bin/trainer/cgdmer-train ]] || dotnet publish src/CGDmer.Trainer -c Release -o "$runs/bin/trainer" --nologo -v q
-    "$runs/bin/trainer/cgdmer-train" all -c "configs/$recipe-fold-$f.json" -r "$run"
+    "$runs/bin/trainer/cgdmer-train" all -c "configs/$recipe-fold-$f.json" -r "$run" ${SEED:+--seed "$SEED"}
   fi
   records=()
   for r in $(awk -v f=$f '$1 == f && $2 == "test" { for (i = 3; i <= NF; i++) print $i }' "$folds"); do
     records+=(--record "$data/mitbih-ds1/$r")
   done
-  "$runs/bin/stream/cgdmer-stream" replay "${records[@]}" -m "$run/model.onnx" -o "$runs/$recipe-fold-$f-replay-$tag" \
+  "$runs/bin/stream/cgdmer-stream" replay "${records[@]}" -m "$run/model.onnx" -o "$run-replay-$tag" \
     "${replay_options[@]}" 2>&1 | grep -v "warn:"
 done
-/usr/bin/python3 evaluation/scripts/pool-replays.py "$runs/$recipe-fold-1-replay-$tag" "$runs/$recipe-fold-2-replay-$tag"
+/usr/bin/python3 evaluation/scripts/pool-replays.py "$runs/$recipe-fold-1${SEED:+-s$SEED}-replay-$tag" \
+  "$runs/$recipe-fold-2${SEED:+-s$SEED}-replay-$tag"
