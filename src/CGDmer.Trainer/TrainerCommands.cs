@@ -34,19 +34,27 @@ internal static class TrainerCommands
 
     public static IEnumerable<Command> All()
     {
-        yield return Verb("pretrain", "Self-supervised CG-DMER pretraining (masked modelling + disentangled report alignment).", [ResumeOption],
-            (stages, pr) => Pretrain(stages, pr.GetValue(ResumeOption)));
-        yield return Verb("probe", "Train classification heads (linear probe or fine-tuning) on labelled windows.", [],
-            (stages, _) => Probe(stages));
+        yield return Verb("pretrain", "Self-supervised CG-DMER pretraining (masked modelling + disentangled report alignment); an ensemble's members each.", [ResumeOption],
+            (stages, pr) => { foreach (var s in Networks(stages)) Pretrain(s, pr.GetValue(ResumeOption)); });
+        yield return Verb("probe", "Train classification heads (linear probe or fine-tuning) on labelled windows; an ensemble's members each, then the ensemble's thresholds.", [],
+            (stages, _) => { foreach (var s in stages.Members) Probe(s); Probe(stages); });
         yield return Verb("evaluate", "Per-label and macro AUROC with patient-bootstrap 95% CIs on the patient-disjoint test split.", [ValidationSplitOption],
             (stages, pr) => Evaluate(stages, pr.GetValue(ValidationSplitOption)));
         yield return Verb("thresholds", "Choose the probed model's decision thresholds on the validation split again.", [],
             (stages, _) => stages.Rethreshold());
         yield return Verb("export", "Write the inference graph (encoder + heads + zero-shot head) as ONNX.", [OutOption],
             (stages, pr) => AnsiConsole.MarkupLineInterpolated($"[green]exported[/] {stages.Export(pr.GetValue(OutOption)?.FullName)}"));
-        yield return Verb("all", "pretrain → probe → evaluate → export in one go.", [ResumeOption, OutOption], (stages, pr) =>
+        yield return Verb("all", "pretrain → probe → evaluate → export in one go (an ensemble: each member not yet trained, then the ensemble).", [ResumeOption, OutOption], (stages, pr) =>
         {
-            Pretrain(stages, pr.GetValue(ResumeOption));
+            foreach (var member in stages.Members)
+            {
+                // A member is trained once: an interrupted ensemble resumes at the first member without its heads.
+                member.CheckMemberRecipe();
+                if (member.IsProbed) { AnsiConsole.MarkupLineInterpolated($"[grey]member {member.Folder.Root}: trained, kept[/]"); continue; }
+                Pretrain(member, pr.GetValue(ResumeOption));
+                Probe(member);
+            }
+            if (!stages.IsEnsemble) Pretrain(stages, pr.GetValue(ResumeOption));
             Probe(stages);
             Evaluate(stages);
             AnsiConsole.MarkupLineInterpolated($"[green]exported[/] {stages.Export(pr.GetValue(OutOption)?.FullName)}");
@@ -67,7 +75,11 @@ internal static class TrainerCommands
                 var cfg = TrainerConfig.Load(pr.GetValue(ConfigOption)!.FullName);
                 if (pr.GetValue(ObjectiveOption) is { } obj) cfg = cfg with { Pretrain = cfg.Pretrain with { Objective = obj } };
                 if (pr.GetValue(EpochsOption) is { } ep) cfg = cfg with { Pretrain = cfg.Pretrain with { Epochs = ep } };
-                if (pr.GetValue(SeedOption) is { } seed) cfg = cfg with { Pretrain = cfg.Pretrain with { Seed = seed } };
+                if (pr.GetValue(SeedOption) is { } seed)
+                {
+                    if (cfg.IsEnsemble) throw new ArgumentException($"--seed: the config is an ensemble, whose members' seeds are its ensembleSeeds ({string.Join(", ", cfg.EnsembleSeeds!)}).");
+                    cfg = cfg with { Pretrain = cfg.Pretrain with { Seed = seed } };
+                }
                 if (pr.GetValue(ModeOption) is { } mode) cfg = cfg with { Probe = cfg.Probe with { Mode = mode } };
                 cfg.Validate(pr.GetValue(ConfigOption)!.FullName);
                 var stages = new RunStages(cfg, new RunFolder(pr.GetValue(RunOption)!.FullName), m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]"));
@@ -82,6 +94,9 @@ internal static class TrainerCommands
         });
         return cmd;
     }
+
+    /// <summary>The runs that train a network: an ensemble's members, or the run itself.</summary>
+    private static IReadOnlyList<RunStages> Networks(RunStages stages) => stages.IsEnsemble ? stages.Members : [stages];
 
     private static void Pretrain(RunStages stages, bool resume)
     {

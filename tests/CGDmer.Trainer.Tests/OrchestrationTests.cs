@@ -84,6 +84,91 @@ public class OrchestrationTests
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void An_ensemble_trains_its_members_then_chooses_thresholds_evaluates_and_exports_for_their_mean()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cgdmer-ensemble-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var mitbih = Path.Combine(TestData.RepoRoot, "data", "mitbih").Replace("\\", "/");
+            string Config(int epochs) => $$"""
+            {
+              "name": "ensemble", "version": "0.0.2", "ensembleSeeds": [3, 5],
+              "model": { "dim": 16, "depth": 1, "heads": 2, "decoderDim": 8, "textDim": 16, "textDepth": 1, "textHeads": 2, "projectionDim": 8 },
+              "rhythmFeatures": true,
+              "data": {
+                "synthetic": { "count": 60, "baseSeed": 7, "validationShare": 0.2, "testShare": 0.2 },
+                "mitBih": { "dir": "{{mitbih}}", "records": ["201", "203"], "validationRecords": ["203"], "testRecords": ["201"], "maxSecondsPerRecord": 300 }
+              },
+              "pretrain": { "epochs": {{epochs}}, "batchSize": 16 },
+              "probe": { "linearIterations": 50, "headHidden": 8 },
+              "labels": ["sinus_rhythm", "atrial_fibrillation", "lvh"]
+            }
+            """;
+            var cfg = TrainerConfig.Load(WriteConfig(dir, Config(1)));
+            var run = new RunFolder(Path.Combine(dir, "run"));
+            var stages = new RunStages(cfg, run, _ => { });
+            Assert.True(stages.IsEnsemble);
+            Assert.Equal([Path.Combine(run.Root, "seed-3"), Path.Combine(run.Root, "seed-5")], stages.Members.Select(m => m.Folder.Root));
+            var untrained = Assert.Throws<InvalidOperationException>(() => stages.Probe());
+            Assert.Contains("seed-3' is not trained yet", untrained.Message);
+            Assert.Throws<InvalidOperationException>(() => stages.Pretrain());
+
+            foreach (var member in stages.Members)
+            {
+                member.Pretrain();
+                member.Probe();
+                member.Export();
+            }
+            // Each member is the recipe with its own seed.
+            Assert.Equal([3, 5], stages.Members.Select(m => TrainerConfig.Load(m.Folder.Config).Pretrain.Seed));
+            var info = stages.Probe();
+            stages.Evaluate(bootstrap: 20);
+            var onnx = stages.Export();
+
+            // The exported ensemble predicts the members' mean on every window, and ships the thresholds chosen for it.
+            var set = stages.Data.Set;
+            var windows = stages.Data.Validation.Concat(stages.Data.Test).ToArray();
+            using var ensemble = new OnnxFindingsRunner(onnx);
+            var probabilities = ensemble.Predict(set, windows);
+            var members = stages.Members.Select(m => { using var r = new OnnxFindingsRunner(m.Folder.Onnx); return r.Predict(set, windows); }).ToList();
+            double worst = 0, spread = 0;
+            for (int i = 0; i < probabilities.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(probabilities[i] - (members[0][i] + members[1][i]) / 2));
+                spread = Math.Max(spread, Math.Abs(members[0][i] - members[1][i]));
+            }
+            Assert.True(worst < 1e-4, $"the ensemble differs from its members' mean by {worst}");
+            Assert.True(spread > 1e-3, "the members are the same model");
+            Assert.Equal(info.Thresholds, ensemble.Metadata.Labels.Select(l => l.Threshold));
+            // They were chosen on the mean, not on a member's probabilities.
+            Assert.All(stages.Members, m => Assert.NotEqual(
+                JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(m.Folder.ProbeInfo), TrainerConfig.Json)!.Thresholds, info.Thresholds));
+            // The evaluation scored the mean too: its predictions file holds the exported ensemble's probabilities.
+            var test = stages.Data.Test;
+            var scored = File.ReadLines(run.Predictions).Skip(1).Select(l => l.Split(',')).ToList();
+            Assert.Equal(test.Length, scored.Count);
+            int af = info.Labels.IndexOf("atrial_fibrillation");
+            for (int k = 0; k < test.Length; k++)
+            {
+                Assert.Equal(test[k], int.Parse(scored[k][0], System.Globalization.CultureInfo.InvariantCulture));
+                double written = double.Parse(scored[k][6 + 2 * af], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.True(Math.Abs(written - probabilities[(stages.Data.Validation.Length + k) * info.Labels.Count + af]) < 1e-4,
+                    $"window {test[k]}: scored {written}, exported ensemble {probabilities[(stages.Data.Validation.Length + k) * info.Labels.Count + af]}");
+            }
+            using var metrics = JsonDocument.Parse(File.ReadAllText(run.Metrics));
+            var verdict = metrics.RootElement.GetProperty("validated");
+            Assert.All(ensemble.Metadata.Labels, l => Assert.Equal(verdict.GetProperty(l.Key).GetBoolean(), l.Validated));
+            Assert.Equal("ensemble", ensemble.Metadata.ModelName);
+
+            // A member folder holding another recipe's run is refused, not averaged.
+            var other = new RunStages(TrainerConfig.Load(WriteConfig(Path.Combine(dir, "other"), Config(2))), run, _ => { });
+            var stray = Assert.Throws<InvalidOperationException>(() => other.Probe());
+            Assert.Contains("another recipe than the ensemble's member with seed 3", stray.Message);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
     [Theory]
     [InlineData("""{ "labels": ["not_a_label"] }""", "not_a_label")]
     [InlineData("""{ "pretrain": { "objective": "weird" } }""", "weird")]
@@ -109,6 +194,8 @@ public class OrchestrationTests
     [InlineData("""{ "probe": { "mode": "linear", "poolHandheldRecordings": true } }""", "probe.poolHandheldRecordings pools the windows' logits while the encoder trains; it needs probe.mode finetune, not linear")]
     [InlineData("""{ "data": { "singleLeadCopies": ["II", "X9"] } }""", "data.singleLeadCopies names 'X9', which is not an ECG lead")]
     [InlineData("""{ "data": { "singleLeadCopies": ["all", "II"] } }""", "data.singleLeadCopies names 'all'")]
+    [InlineData("""{ "ensembleSeeds": [1] }""", "ensembleSeeds must name two or more distinct seeds, not [1]")]
+    [InlineData("""{ "ensembleSeeds": [2, 2] }""", "ensembleSeeds must name two or more distinct seeds, not [2, 2]")]
     [InlineData("""{ "labels": [ """, "not valid")]
     public void Bad_config_gets_a_message_that_names_the_problem(string body, string expected)
     {

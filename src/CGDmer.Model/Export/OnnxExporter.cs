@@ -30,29 +30,92 @@ public static class OnnxExporter
     public const string EmbeddingOutput = ModelMetadata.EmbeddingOutput;
     public const string ZeroShotOutput = ModelMetadata.ZeroShotOutput;
 
-    public static byte[] Export(FindingsModel model, ModelMetadata metadata)
-    {
-        var cfg = model.encoder.Config;
-        int leads = Leads.Count, t = cfg.PatchesPerLead, p = cfg.PatchSize, d = cfg.Dim;
-        int labels = (int)model.head.weight!.shape[0];
-        if (labels != metadata.Labels.Count)
-            throw new ArgumentException($"Model has {labels} heads but the metadata lists {metadata.Labels.Count} labels.");
-        if ((model.rhythm is not null) != metadata.HasRhythmInput)
-            throw new ArgumentException(model.rhythm is null
-                ? $"The metadata names rhythm features '{metadata.RhythmFeatures}' but the model has no rhythm input."
-                : "The model takes rhythm features but the metadata names none (cgdmer.rhythm_features).");
+    public static byte[] Export(FindingsModel model, ModelMetadata metadata) => Export([model], metadata);
 
-        var g = new OnnxGraphBuilder("cgdmer_findings") { ProducerName = "CGDmer.Trainer", ProducerVersion = metadata.ModelVersion, DocString = "CG-DMER ECG findings model; see schemas/model-contract.md" };
+    /// <summary>
+    /// The graph of one model, or of an ensemble: every member's graph on the same inputs (scopes <c>member0</c>,
+    /// <c>member1</c>, ...), <c>probabilities</c> the mean of the members' (summed in order, then scaled by 1/n), and
+    /// <c>embedding</c> and <c>zero_shot_scores</c> the first member's. The members must share the architecture's
+    /// inputs: window, labels and rhythm features.
+    /// </summary>
+    public static byte[] Export(IReadOnlyList<FindingsModel> members, ModelMetadata metadata)
+    {
+        if (members.Count == 0) throw new ArgumentException("An export needs at least one model.", nameof(members));
+        var first = members[0];
+        var cfg = first.encoder.Config;
+        foreach (var model in members)
+        {
+            int labels = (int)model.head.weight!.shape[0];
+            if (labels != metadata.Labels.Count)
+                throw new ArgumentException($"Model has {labels} heads but the metadata lists {metadata.Labels.Count} labels.");
+            if ((model.rhythm is not null) != metadata.HasRhythmInput)
+                throw new ArgumentException(model.rhythm is null
+                    ? $"The metadata names rhythm features '{metadata.RhythmFeatures}' but the model has no rhythm input."
+                    : "The model takes rhythm features but the metadata names none (cgdmer.rhythm_features).");
+            if (model.encoder.Config.WindowSamples != cfg.WindowSamples || model.RhythmFeatureCount != first.RhythmFeatureCount)
+                throw new ArgumentException("An ensemble's members must take the same window and rhythm features.");
+        }
+
+        var g = new OnnxGraphBuilder("cgdmer_findings")
+        {
+            ProducerName = "CGDmer.Trainer", ProducerVersion = metadata.ModelVersion,
+            DocString = members.Count == 1 ? "CG-DMER ECG findings model; see schemas/model-contract.md"
+                : $"CG-DMER ECG findings model, an ensemble of {members.Count} members (mean probability); see schemas/model-contract.md",
+        };
         foreach (var (k, v) in metadata.ToProperties()) g.AddMetadata(k, v);
 
         var ecg = g.AddInput(EcgInput, ElementType.Float, "batch", "leads", cfg.WindowSamples);
         var leadMask = g.AddInput(LeadMaskInput, ElementType.Float, "batch", "leads");
         // Its own symbolic axis name on purpose: were it "leads", ONNX Runtime would take the lengths as equal unchecked.
         var leadIds = g.AddInput(LeadIdsInput, ElementType.Int64, "lead_ids");
-        var rhythmFeatures = model.rhythm is null ? null
-            : g.AddInput(RhythmFeaturesInput, ElementType.Float, "batch", model.RhythmFeatureCount);
-        var enc = model.encoder;
+        var rhythmFeatures = first.rhythm is null ? null
+            : g.AddInput(RhythmFeaturesInput, ElementType.Float, "batch", first.RhythmFeatureCount);
+        var inputs = new MemberInputs(ecg, leadMask, leadIds, rhythmFeatures);
 
+        // One model's graph stays unscoped, as it was before ensembles, so its file is unchanged.
+        var outputs = new List<(string Probabilities, string Pooled)>();
+        for (int m = 0; m < members.Count; m++)
+            using (members.Count == 1 ? null : g.Scope($"member{m}"))
+                outputs.Add(Member(g, members[m], inputs));
+        var probabilities = outputs[0].Probabilities;
+        if (members.Count > 1)
+        {
+            using var _ = g.Scope("ensemble");
+            for (int m = 1; m < members.Count; m++) probabilities = g.Add(probabilities, outputs[m].Probabilities, "probability_sum");
+            probabilities = g.Mul(probabilities, g.ConstFloat(1f / members.Count), "mean_probability");
+        }
+        int labelCount = metadata.Labels.Count, d = cfg.Dim;
+        var pooled = outputs[0].Pooled;
+        g.AddOutput(ProbabilitiesOutput, probabilities, ElementType.Float, "batch", labelCount);
+        g.AddOutput(EmbeddingOutput, g.Identity(pooled), ElementType.Float, "batch", d);
+
+        if (first.sharedProjection is not null && first.PromptEmbeddings is not null)
+        {
+            using var _ = g.Scope("zero_shot");
+            var sp = first.sharedProjection;
+            int e = (int)sp.fc2.weight!.shape[0];
+            var h = g.Linear(g.Gelu(g.Linear(pooled, W(sp.fc1.weight!), W(sp.fc1.bias!), d, d)), W(sp.fc2.weight!), W(sp.fc2.bias!), e, d);
+            // L2 normalisation as F.normalize does it: x / max(‖x‖, 1e-12).
+            var norm = g.Max(g.Sqrt(g.ReduceSum(g.Mul(h, h), [-1], keepDims: true)), g.ConstFloat(1e-12f));
+            var unit = g.Div(h, norm);
+            int prompts = (int)first.PromptEmbeddings.shape[0];
+            using var pt = first.PromptEmbeddings.detach().t().contiguous();
+            var scores = g.MatMul(unit, g.AddInitializer("prompt_embeddings_t", W(pt), e, prompts));
+            g.AddOutput(ZeroShotOutput, scores, ElementType.Float, "batch", prompts);
+        }
+        return g.ToBytes();
+    }
+
+    private sealed record MemberInputs(string Ecg, string LeadMask, string LeadIds, string? RhythmFeatures);
+
+    /// <summary>One model's graph from the inputs to its probabilities (sigmoid) and its pooled embedding.</summary>
+    private static (string Probabilities, string Pooled) Member(OnnxGraphBuilder g, FindingsModel model, MemberInputs inputs)
+    {
+        var cfg = model.encoder.Config;
+        int leads = Leads.Count, t = cfg.PatchesPerLead, p = cfg.PatchSize, d = cfg.Dim;
+        int labels = (int)model.head.weight!.shape[0];
+        var (ecg, leadMask, leadIds, rhythmFeatures) = (inputs.Ecg, inputs.LeadMask, inputs.LeadIds, inputs.RhythmFeatures);
+        var enc = model.encoder;
         string x;
         using (g.Scope("patch"))
         {
@@ -116,29 +179,15 @@ public static class OnnxExporter
             var (sharedKeep, ownScatter) = model.OwnLayerPlacement();
             logits = g.Add(g.Mul(logits, g.AddInitializer("own_keep", sharedKeep, labels)), g.MatMul(own, g.AddInitializer("own_scatter", ownScatter, k, labels)));
         }
-        g.AddOutput(ProbabilitiesOutput, g.Sigmoid(logits), ElementType.Float, "batch", labels);
-        g.AddOutput(EmbeddingOutput, g.Identity(pooled), ElementType.Float, "batch", d);
-
-        if (model.sharedProjection is not null && model.PromptEmbeddings is not null)
-        {
-            using var _ = g.Scope("zero_shot");
-            var sp = model.sharedProjection;
-            int e = (int)sp.fc2.weight!.shape[0];
-            var h = g.Linear(g.Gelu(g.Linear(pooled, W(sp.fc1.weight!), W(sp.fc1.bias!), d, d)), W(sp.fc2.weight!), W(sp.fc2.bias!), e, d);
-            // L2 normalisation as F.normalize does it: x / max(‖x‖, 1e-12).
-            var norm = g.Max(g.Sqrt(g.ReduceSum(g.Mul(h, h), [-1], keepDims: true)), g.ConstFloat(1e-12f));
-            var unit = g.Div(h, norm);
-            int prompts = (int)model.PromptEmbeddings.shape[0];
-            using var pt = model.PromptEmbeddings.detach().t().contiguous();
-            var scores = g.MatMul(unit, g.AddInitializer("prompt_embeddings_t", W(pt), e, prompts));
-            g.AddOutput(ZeroShotOutput, scores, ElementType.Float, "batch", prompts);
-        }
-        return g.ToBytes();
+        return (g.Sigmoid(logits), pooled);
     }
 
-    public static void Save(FindingsModel model, ModelMetadata metadata, string path)
+    public static void Save(FindingsModel model, ModelMetadata metadata, string path) => Save([model], metadata, path);
+
+    /// <summary>Writes <see cref="Export(IReadOnlyList{FindingsModel}, ModelMetadata)"/> to <paramref name="path"/>.</summary>
+    public static void Save(IReadOnlyList<FindingsModel> members, ModelMetadata metadata, string path)
     {
-        var bytes = Export(model, metadata);
+        var bytes = Export(members, metadata);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllBytes(path, bytes);
     }

@@ -51,11 +51,46 @@ public sealed record LabelMetric(string Label, string Source, double Auroc, doub
 /// The trainer's stages. Each stage reads what the previous one left in the run folder, so they can run as separate CLI
 /// invocations (pretrain today, probe tomorrow) or as one end-to-end command.
 /// </summary>
+/// <remarks>
+/// An ensemble's run (<see cref="TrainerConfig.EnsembleSeeds"/>) trains no network of its own: its <see cref="Members"/>
+/// are single-model runs in its <c>seed-N</c> folders, and its probe stage, evaluation and export read the members' mean
+/// probability (<see cref="Predict"/>).
+/// </remarks>
 public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string> log)
 {
     private TrainingData? _data;
+    private RunStages? _ensemble;   // a member's ensemble, whose data it shares
+    private IReadOnlyList<RunStages>? _members;
 
-    public TrainingData Data => _data ??= Build();
+    public TrainingData Data => _data ??= _ensemble?.Data ?? Build();
+
+    public RunFolder Folder => run;
+
+    /// <summary>Whether the run is an ensemble of <see cref="Members"/>.</summary>
+    public bool IsEnsemble => config.IsEnsemble;
+
+    /// <summary>Whether the probe stage has left its heads and thresholds in the run folder.</summary>
+    public bool IsProbed => File.Exists(run.ProbeInfo) && (config.IsEnsemble || File.Exists(run.FindingsWeights));
+
+    /// <summary>An ensemble's members, in <see cref="TrainerConfig.EnsembleSeeds"/> order, sharing this run's data; empty for one model.</summary>
+    public IReadOnlyList<RunStages> Members => _members ??= config.EnsembleSeeds is { } seeds
+        ? seeds.Select(s => new RunStages(config.Member(s), new RunFolder(Path.Combine(run.Root, $"seed-{s}")), m => log($"seed {s}: {m}")) { _ensemble = this })
+            .ToList()
+        : [];
+
+    /// <summary>
+    /// Refuses a member folder whose model was trained with another recipe than the member's (its <c>config.json</c> differs,
+    /// name and version aside), so an ensemble never averages a stray run.
+    /// </summary>
+    public void CheckMemberRecipe()
+    {
+        if (_ensemble is null || !File.Exists(run.Config)) return;
+        if (Canonical(TrainerConfig.Load(run.Config)) != Canonical(config))
+            throw new InvalidOperationException(
+                $"'{run.Root}' holds a run of another recipe than the ensemble's member with seed {config.Pretrain.Seed}; move it away or use another run folder.");
+    }
+
+    private static string Canonical(TrainerConfig c) => JsonSerializer.Serialize(c with { Name = "", Version = "" }, TrainerConfig.Json);
 
     private TrainingData Build()
     {
@@ -67,6 +102,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
 
     public TrainingState Pretrain(Action<PretrainProgress>? progress = null, bool resume = false)
     {
+        if (config.IsEnsemble) throw new InvalidOperationException("An ensemble pretrains no network of its own: its members each pretrain (RunStages.Members).");
+        CheckMemberRecipe();
         run.Create();
         config.Save(run.Config);
         var tokenizer = resume && Checkpoint.Exists(run.Pretrain)
@@ -81,6 +118,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
 
     public ProbeInfo Probe(Action<ProbeProgress>? progress = null)
     {
+        if (config.IsEnsemble) return ProbeEnsemble();
+        CheckMemberRecipe();
         var (pre, _, _) = Checkpoint.Load(run.Pretrain);
         var set = Data.Set;
         var labelColumns = new List<int>();
@@ -96,17 +135,73 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         Directory.CreateDirectory(run.Probe);
         findings.save(run.FindingsWeights);
         var keys = labelColumns.Select(c => set.Labels[c].Key).ToList();
-        var (shipped, balanced, challenge) = Thresholds(findings, keys);
+        var (shipped, balanced, challenge) = Thresholds([findings], keys);
         var info = new ProbeInfo(keys, shipped, config.Probe.Mode, keys, balanced, challenge);
         File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
         return info;
     }
 
+    /// <summary>
+    /// The ensemble's probe stage: its members must be probed, on the same labels; the thresholds are chosen for their
+    /// mean probability on the validation split, as one model's are for its own.
+    /// </summary>
+    private ProbeInfo ProbeEnsemble()
+    {
+        var (models, memberInfo, _) = LoadMembers();
+        var (shipped, balanced, challenge) = Thresholds(models, memberInfo.Labels);
+        var info = memberInfo with { Thresholds = shipped, BalancedThresholds = balanced, ChallengeDecision = challenge };
+        run.Create();
+        config.Save(run.Config);
+        Directory.CreateDirectory(run.Probe);
+        File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
+        return info;
+    }
+
+    /// <summary>The members' probed models (in seed order), the first member's probe decisions and its pretrained model.</summary>
+    private (IReadOnlyList<FindingsModel> Models, ProbeInfo FirstInfo, CgDmerModel FirstPretrained) LoadMembers()
+    {
+        var models = new List<FindingsModel>();
+        ProbeInfo? first = null;
+        CgDmerModel? firstPretrained = null;
+        foreach (var member in Members)
+        {
+            if (!member.IsProbed)
+                throw new InvalidOperationException($"The ensemble's member '{member.Folder.Root}' is not trained yet: run `all` (or `pretrain` and `probe`) on the ensemble's config.");
+            member.CheckMemberRecipe();
+            var (model, info, pre) = member.LoadFindings();
+            if (first is not null && !info.Labels.SequenceEqual(first.Labels))
+                throw new InvalidOperationException($"The ensemble's members predict different labels: '{member.Folder.Root}' [{string.Join(", ", info.Labels)}], the first [{string.Join(", ", first.Labels)}].");
+            models.Add(model);
+            first ??= info;
+            firstPretrained ??= pre;
+        }
+        return (models, first!, firstPretrained!);
+    }
+
+    /// <summary>
+    /// Probabilities [indices.Length × labels] of the run's model on <paramref name="indices"/>: one model's, or the mean
+    /// of an ensemble's members' (summed in member order, then scaled by 1/n, as the exported graph computes it).
+    /// </summary>
+    public static float[] Predict(IReadOnlyList<FindingsModel> models, WindowSet set, int[] indices)
+    {
+        var mean = Prober.Predict(models[0], set, indices);
+        if (models.Count == 1) return mean;
+        for (int m = 1; m < models.Count; m++)
+        {
+            var p = Prober.Predict(models[m], set, indices);
+            for (int i = 0; i < mean.Length; i++) mean[i] += p[i];
+        }
+        float scale = 1f / models.Count;
+        for (int i = 0; i < mean.Length; i++) mean[i] *= scale;
+        return mean;
+    }
+
     /// <summary>Chooses the decision thresholds of the probed model again (after a change of the rule) and rewrites probe.json.</summary>
     public ProbeInfo Rethreshold()
     {
+        if (config.IsEnsemble) return ProbeEnsemble();
         var (model, info, _) = LoadFindings();
-        var (shipped, balanced, challenge) = Thresholds(model, info.Labels);
+        var (shipped, balanced, challenge) = Thresholds([model], info.Labels);
         info = info with { Thresholds = shipped, BalancedThresholds = balanced, ChallengeDecision = challenge };
         File.WriteAllText(run.ProbeInfo, JsonSerializer.Serialize(info, TrainerConfig.Json));
         return info;
@@ -118,11 +213,11 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     /// and <see cref="TrainerConfig.ThresholdPopulation"/>.
     /// The CinC challenge decision is fitted to the challenge's score on the validation recordings (<see cref="ChallengeDecision.Fit"/>).
     /// </summary>
-    private (List<double> Shipped, List<double> Balanced, ChallengeDecision? Challenge) Thresholds(FindingsModel findings, IReadOnlyList<string> keys)
+    private (List<double> Shipped, List<double> Balanced, ChallengeDecision? Challenge) Thresholds(IReadOnlyList<FindingsModel> models, IReadOnlyList<string> keys)
     {
         var set = Data.Set;
         var idx = Data.Validation.Length > 0 ? Data.Validation : Data.Train;
-        var probs = Prober.Predict(findings, set, idx);
+        var probs = Predict(models, set, idx);
         var thresholds = new List<double>();
         var balanced = new List<double>();
         for (int c = 0; c < keys.Count; c++)
@@ -138,9 +233,24 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         return (thresholds, balanced, challenge);
     }
 
-    /// <summary>Loads the probed findings model, with the zero-shot head built from label prompts.</summary>
+    /// <summary>The run's probed model or models (an ensemble's members) and its own probe decisions.</summary>
+    private (IReadOnlyList<FindingsModel> Models, ProbeInfo Info) LoadModels()
+    {
+        if (!config.IsEnsemble)
+        {
+            var (model, own, _) = LoadFindings();
+            return ([model], own);
+        }
+        if (!File.Exists(run.ProbeInfo))
+            throw new InvalidOperationException($"The ensemble '{run.Root}' has no thresholds yet: run its probe stage.");
+        var (models, _, _) = LoadMembers();
+        return (models, JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!);
+    }
+
+    /// <summary>Loads the probed findings model, with the zero-shot head built from label prompts (one model's run).</summary>
     public (FindingsModel Model, ProbeInfo Info, CgDmerModel Pretrained) LoadFindings()
     {
+        if (config.IsEnsemble) throw new InvalidOperationException("An ensemble has no findings model of its own: load its members.");
         var (pre, tokenizer, _) = Checkpoint.Load(run.Pretrain);
         var info = JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
         var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
@@ -178,12 +288,12 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     /// </param>
     public List<LabelMetric> Evaluate(int bootstrap = 1000, bool onValidation = false)
     {
-        var (model, info, _) = LoadFindings();
+        var (models, info) = LoadModels();
         var set = Data.Set;
         var test = onValidation ? Data.Validation : Data.Test;
         if (test.Length == 0)
             throw new InvalidOperationException($"The {(onValidation ? "validation" : "test")} split is empty: configure its records or a synthetic share.");
-        var probs = Prober.Predict(model, set, test);
+        var probs = Predict(models, set, test);
         Directory.CreateDirectory(run.Evaluation);
         using (var predictions = new StreamWriter(onValidation ? run.ValidationPredictions : run.Predictions))
             WindowPredictions.Write(predictions, set, test, probs, info.Labels);
@@ -255,7 +365,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
 
     public string Export(string? path = null)
     {
-        var (model, info, pre) = LoadFindings();
+        var (models, info) = LoadModels();
         string metrics = File.Exists(run.Metrics) ? File.ReadAllText(run.Metrics) : "{}";
         // A label is validated only by this run's own held-out evaluation; without one nothing is.
         var validated = new Dictionary<string, bool>();
@@ -282,7 +392,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
             Metrics = metrics,
         };
         path ??= run.Onnx;
-        OnnxExporter.Save(model, meta, path);
+        OnnxExporter.Save(models, meta, path);
         return path;
     }
 }

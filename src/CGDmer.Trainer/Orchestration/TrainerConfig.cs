@@ -39,6 +39,20 @@ public sealed record TrainerConfig
     /// <see cref="Evaluation.FindingThresholds"/>). The balanced thresholds that score the challenge stay "real".
     /// </summary>
     public string ThresholdPopulation { get; init; } = Evaluation.FindingThresholds.Real;
+    /// <summary>
+    /// The seeds of an ensemble's members (two or more, distinct): each member is this recipe trained with its seed as
+    /// <c>pretrain.seed</c>, in the run's <c>seed-N</c> folder, and the model's probabilities are the members' mean, with
+    /// thresholds chosen for that mean (<see cref="RunStages"/>). Null: one model, trained with <c>pretrain.seed</c>.
+    /// </summary>
+    public List<int>? EnsembleSeeds { get; init; }
+
+    /// <summary>Whether the run is an ensemble of <see cref="EnsembleSeeds"/>.</summary>
+    [JsonIgnore]
+    public bool IsEnsemble => EnsembleSeeds is { Count: > 0 };
+
+    /// <summary>The recipe of the ensemble's member trained with <paramref name="seed"/>: this one as a single model.</summary>
+    public TrainerConfig Member(int seed) => this with { EnsembleSeeds = null, Pretrain = Pretrain with { Seed = seed } };
+
     /// <summary>Label keys the classification heads predict (see EcgLabels).</summary>
     public List<string> Labels { get; init; } =
         ["sinus_rhythm", "atrial_fibrillation", "atrial_flutter", "ventricular_tachycardia", "pvc", "sinus_bradycardia", "sinus_tachycardia", "lbbb", "rbbb"];
@@ -109,6 +123,8 @@ public sealed record TrainerConfig
         }
         if (Pretrain.ReportRepeats is < 1 or > 20)
             throw new InvalidDataException($"Config '{source}': pretrain.reportRepeats must be between 1 and 20, not {Pretrain.ReportRepeats}.");
+        if (EnsembleSeeds is { } seeds && (seeds.Count < 2 || seeds.Distinct().Count() != seeds.Count))
+            throw new InvalidDataException($"Config '{source}': ensembleSeeds must name two or more distinct seeds, not [{string.Join(", ", seeds)}].");
         if (Pretrain.BatchSize < 2) throw new InvalidDataException($"Config '{source}': pretrain.batchSize must be at least 2 (contrastive pairs).");
         if (Data.MitBih?.Dir is { } d && !Directory.Exists(d))
             throw new InvalidDataException($"Config '{source}': data.mitBih.dir '{d}' does not exist.");
