@@ -147,7 +147,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     /// </summary>
     private ProbeInfo ProbeEnsemble()
     {
-        var (models, memberInfo, _) = LoadMembers();
+        var (models, memberInfo) = LoadMembers();
         var (shipped, balanced, challenge) = Thresholds(models, memberInfo.Labels);
         var info = memberInfo with { Thresholds = shipped, BalancedThresholds = balanced, ChallengeDecision = challenge };
         run.Create();
@@ -157,25 +157,23 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         return info;
     }
 
-    /// <summary>The members' probed models (in seed order), the first member's probe decisions and its pretrained model.</summary>
-    private (IReadOnlyList<FindingsModel> Models, ProbeInfo FirstInfo, CgDmerModel FirstPretrained) LoadMembers()
+    /// <summary>The members' probed models (in seed order) and the first member's probe decisions.</summary>
+    private (IReadOnlyList<FindingsModel> Models, ProbeInfo FirstInfo) LoadMembers()
     {
         var models = new List<FindingsModel>();
         ProbeInfo? first = null;
-        CgDmerModel? firstPretrained = null;
         foreach (var member in Members)
         {
             if (!member.IsProbed)
                 throw new InvalidOperationException($"The ensemble's member '{member.Folder.Root}' is not trained yet: run `all` (or `pretrain` and `probe`) on the ensemble's config.");
             member.CheckMemberRecipe();
-            var (model, info, pre) = member.LoadFindings();
+            var (model, info, _) = member.LoadFindings();
             if (first is not null && !info.Labels.SequenceEqual(first.Labels))
                 throw new InvalidOperationException($"The ensemble's members predict different labels: '{member.Folder.Root}' [{string.Join(", ", info.Labels)}], the first [{string.Join(", ", first.Labels)}].");
             models.Add(model);
             first ??= info;
-            firstPretrained ??= pre;
         }
-        return (models, first!, firstPretrained!);
+        return (models, first!);
     }
 
     /// <summary>
@@ -233,6 +231,8 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         return (thresholds, balanced, challenge);
     }
 
+    private ProbeInfo ReadProbeInfo() => JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
+
     /// <summary>The run's probed model or models (an ensemble's members) and its own probe decisions.</summary>
     private (IReadOnlyList<FindingsModel> Models, ProbeInfo Info) LoadModels()
     {
@@ -243,8 +243,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
         }
         if (!File.Exists(run.ProbeInfo))
             throw new InvalidOperationException($"The ensemble '{run.Root}' has no thresholds yet: run its probe stage.");
-        var (models, _, _) = LoadMembers();
-        return (models, JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!);
+        return (LoadMembers().Models, ReadProbeInfo());
     }
 
     /// <summary>Loads the probed findings model, with the zero-shot head built from label prompts (one model's run).</summary>
@@ -252,7 +251,7 @@ public sealed class RunStages(TrainerConfig config, RunFolder run, Action<string
     {
         if (config.IsEnsemble) throw new InvalidOperationException("An ensemble has no findings model of its own: load its members.");
         var (pre, tokenizer, _) = Checkpoint.Load(run.Pretrain);
-        var info = JsonSerializer.Deserialize<ProbeInfo>(File.ReadAllText(run.ProbeInfo), TrainerConfig.Json)!;
+        var info = ReadProbeInfo();
         var prompts = PromptEmbeddings(pre, tokenizer, info.ZeroShotLabels);
         var model = new FindingsModel(pre.ecgEncoder, info.Labels.Count, pre.Config.Dim, pre.ecgShared, prompts,
             config.EffectiveRhythmFeatureSet is { } features ? RhythmFeatures.CountOf(features) : 0, config.Probe.HeadHidden,
